@@ -1,0 +1,375 @@
+"""``jupyter orch``: run, validate and inspect pipelines from a terminal.
+
+Exit codes: 0 success, 1 a run failed, 2 invalid input, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .durations import format_duration
+from .errors import NotFoundError, SpecError, UserError
+from .records import RunRecord, RunStatus
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+STATUS_STYLE = {
+    "succeeded": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "upstream_failed": "yellow",
+    "cancelled": "magenta",
+    "skipped": "dim",
+    "running": "cyan",
+    "retrying": "yellow",
+    "queued": "dim",
+    "pending": "dim",
+}
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _styled(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def _display_path(path: str | None) -> str:
+    if not path:
+        return "-"
+    try:
+        return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
+    except ValueError:
+        return path
+
+
+def parse_param(text: str) -> tuple[str, Any]:
+    """``name=value`` with the value read as a YAML scalar (``7`` is an int; quote for text)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
+    try:
+        value = YAML(typ="safe", pure=True).load(raw) if raw.strip() else ""
+    except YAMLError as exc:
+        raise argparse.ArgumentTypeError(f"value of {name!r} is not valid YAML: {exc}") from None
+    return name.strip(), value
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .loader import load_pipeline
+
+    try:
+        loaded = load_pipeline(args.file)
+    except SpecError as exc:
+        if args.json:
+            out.print_json(data={"valid": False, "problems": [p.__dict__ for p in exc.problems]})
+        _print_problems(exc)
+        return EXIT_USAGE
+    if args.json:
+        out.print_json(data={"valid": True, "problems": []})
+    else:
+        n = len(loaded.spec.steps)
+        out.print(f"[green]ok[/]: pipeline {loaded.spec.name!r} ({n} step{'s' * (n != 1)})")
+    return EXIT_OK
+
+
+def _print_problems(exc: SpecError) -> None:
+    count = len(exc.problems)
+    err.print(f"[red]{escape(exc.file or 'pipeline')}: {count} problem{'s' * (count != 1)}[/]")
+    for problem in exc.problems:
+        err.print(f"  {escape(str(problem))}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .loader import load_pipeline
+
+    loaded = load_pipeline(args.file)
+    orch = _orchestrator(args)
+    version = orch.register(loaded, replace=args.replace)
+    run = orch.create_run(loaded, version.version, parameters=dict(args.param))
+    return _execute(args, orch, loaded, run)
+
+
+def cmd_rerun(args: argparse.Namespace) -> int:
+    orch = _orchestrator(args)
+    loaded, run = orch.create_rerun(args.run_id, from_failed=args.from_failed)
+    return _execute(args, orch, loaded, run)
+
+
+def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -> int:
+    from .executors.local import LocalExecutor
+
+    err.print(
+        f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, run {run.id}"
+    )
+    steps = len(loaded.spec.steps)
+    parallel = loaded.spec.limits.max_parallel_steps or os.cpu_count() or 1
+
+    def show(line: Any) -> None:
+        err.print(f"[dim]{line.ts.astimezone():%H:%M:%S}[/] {escape(line.message)}")
+
+    async def main() -> RunRecord:
+        executor = LocalExecutor(max_workers=parallel)
+        try:
+            await executor.prestart(min(parallel, steps))
+            return await orch.execute(loaded, run, executor, observer=show)
+        finally:
+            await executor.close()
+
+    try:
+        final = asyncio.run(main())
+    except KeyboardInterrupt:
+        final = orch.store.get_run(run.id)
+        _summary(final, args)
+        return EXIT_INTERRUPTED
+    _summary(final, args)
+    return EXIT_OK if final.status is RunStatus.SUCCEEDED else EXIT_FAILED
+
+
+def _summary(run: RunRecord, args: argparse.Namespace) -> None:
+    console = err if args.json else out
+    table = Table(title=f"run {run.id}", title_justify="left", show_edge=False)
+    for column in ("step", "status", "attempts", "duration"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("output notebook", overflow="fold")
+    for step in run.steps:
+        last = step.last_attempt
+        data = last.to_dict() if last else {}
+        reused = " (reused)" if step.reused_from else ""
+        table.add_row(
+            step.name,
+            _styled(step.status.value) + reused,
+            str(len(step.attempts)),
+            format_duration(data.get("duration_s")),
+            escape(_display_path(last.output_notebook if last else None)),
+        )
+    console.print(table)
+    record = run.to_dict()
+    line = f"{_styled(run.status.value)} in {format_duration(record['duration_s'])}"
+    if run.error:
+        line += f": {escape(run.error)}"
+    console.print(f"Pipeline {escape(run.pipeline)} {line}")
+    failed = [
+        s
+        for s in run.steps
+        if s.last_attempt and s.last_attempt.error and s.status.value != "succeeded"
+    ]
+    for step in failed:
+        _print_error(console, step.name, step.last_attempt)  # type: ignore[arg-type]
+    if args.json:
+        print(json.dumps(record, indent=2))
+
+
+def _print_error(console: Console, name: str, attempt: Any) -> None:
+    error = attempt.error or {}
+    cell = error.get("cell_index")
+    where = f" in cell {cell}" if cell is not None else ""
+    console.print(
+        f"[red]{escape(name)}[/]{where}: {escape(str(error.get('ename')))}: {escape(str(error.get('evalue')))}"
+    )
+    if attempt.output_notebook:
+        console.print(f"  see {escape(_display_path(attempt.output_notebook))}")
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    runs = _orchestrator(args).store.list_runs(
+        pipeline=args.pipeline, status=args.status, limit=args.limit
+    )
+    if args.json:
+        print(json.dumps([r.to_dict() for r in runs], indent=2))
+        return EXIT_OK
+    table = Table(show_edge=False)
+    for column in ("run", "pipeline", "version", "status", "trigger", "started", "duration"):
+        table.add_column(column)
+    for run in runs:
+        data = run.to_dict()
+        started = f"{run.started_at.astimezone():%Y-%m-%d %H:%M:%S}" if run.started_at else "-"
+        table.add_row(
+            run.id,
+            escape(run.pipeline),
+            str(run.version),
+            _styled(run.status.value),
+            run.trigger.value,
+            started,
+            format_duration(data["duration_s"]),
+        )
+    out.print(table if runs else "no runs")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    run = _orchestrator(args).store.get_run(args.run_id)
+    data = run.to_dict()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return EXIT_OK
+    out.print(
+        f"[bold]run {run.id}[/]  pipeline {escape(run.pipeline)} v{run.version}  {_styled(run.status.value)}"
+    )
+    out.print(f"trigger {run.trigger.value}  parameters {escape(json.dumps(run.parameters))}")
+    out.print(
+        f"started {data['started_at']}  ended {data['ended_at']}  duration {format_duration(data['duration_s'])}"
+    )
+    if run.rerun_of:
+        out.print(f"rerun of {run.rerun_of}")
+    if run.error:
+        out.print(f"error: {escape(run.error)}")
+    for step in run.steps:
+        needs = f" (needs {', '.join(step.needs)})" if step.needs else ""
+        reused = f" reused from {step.reused_from}" if step.reused_from else ""
+        out.print(
+            f"\n[bold]{escape(step.name)}[/]{escape(needs)}: {_styled(step.status.value)}{reused}"
+        )
+        for attempt in step.attempts:
+            a = attempt.to_dict()
+            out.print(
+                f"  attempt {attempt.number}: {_styled(attempt.status.value)} in {format_duration(a['duration_s'])}"
+            )
+            if attempt.outputs:
+                out.print(f"    outputs: {escape(json.dumps(attempt.outputs))}")
+            if attempt.output_notebook:
+                out.print(f"    output notebook: {escape(_display_path(attempt.output_notebook))}")
+            if attempt.error:
+                _print_error(out, "    error", attempt)
+                for tb_line in (attempt.error.get("traceback") or [])[-6:]:
+                    out.print(f"      {escape(tb_line.rstrip())}")
+    return EXIT_OK
+
+
+def cmd_logs(args: argparse.Namespace) -> int:
+    lines = _orchestrator(args).store.get_logs(args.run_id)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "ts": ln.ts.isoformat(),
+                        "step": ln.step,
+                        "stream": ln.stream,
+                        "message": ln.message,
+                    }
+                    for ln in lines
+                ],
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    for ln in lines:
+        where = f" [{ln.step}]" if ln.step and ln.stream != "orch" else ""
+        stream = "" if ln.stream == "orch" else f" {ln.stream}"
+        out.print(
+            f"{ln.ts.astimezone():%Y-%m-%d %H:%M:%S}{escape(where)}{stream} - {escape(ln.message)}"
+        )
+    return EXIT_OK
+
+
+def _orchestrator(args: argparse.Namespace) -> Any:
+    from .service import Orchestrator
+    from .settings import resolve_db_url, resolve_runs_dir
+    from .store.repository import Store
+
+    store = Store.open(resolve_db_url(args.db))
+    return Orchestrator(store, resolve_runs_dir(args.runs_dir))
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        help="store URL (default: JUPYTER_ORCH_DB_URL, Jupyter config, then the Jupyter data dir)",
+    )
+    common.add_argument(
+        "--runs-dir", help="folder for output notebooks and artifacts (default: ./orch-runs)"
+    )
+    common.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    parser = argparse.ArgumentParser(
+        prog="jupyter orch", description="Notebook pipelines: run, validate, inspect."
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"jupyter-orch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", parents=[common], help="validate, register and run a pipeline file")
+    p.add_argument("file")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        type=parse_param,
+        default=[],
+        metavar="NAME=VALUE",
+        help="parameter value, read as YAML (7 is a number; quote for text)",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="take over a pipeline name registered from another file",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", parents=[common], help="report every problem in a pipeline file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("runs", parents=[common], help="list runs, newest first")
+    p.add_argument("--pipeline")
+    p.add_argument("--status", choices=[s.value for s in RunStatus])
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("show", parents=[common], help="one run: steps, attempts, outputs, errors")
+    p.add_argument("run_id")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("logs", parents=[common], help="the run log")
+    p.add_argument("run_id")
+    p.set_defaults(func=cmd_logs)
+
+    p = sub.add_parser("rerun", parents=[common], help="run again the same version and parameters")
+    p.add_argument("run_id")
+    p.add_argument(
+        "--from-failed", action="store_true", help="reuse steps that succeeded; run only the rest"
+    )
+    p.set_defaults(func=cmd_rerun)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SpecError as exc:
+        _print_problems(exc)
+        return EXIT_USAGE
+    except (UserError, NotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

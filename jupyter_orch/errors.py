@@ -1,0 +1,61 @@
+"""One root error for jupyter-orch; every error a user can cause says what to fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class OrchError(Exception):
+    """Root of every error jupyter-orch raises on purpose."""
+
+
+class UserError(OrchError):
+    """A mistake in input a user gave (file, parameter, command); CLI exit 2, HTTP 4xx."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a pipeline file: where it is and what to fix."""
+
+    path: str
+    message: str
+    line: int | None = None
+    file: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<pipeline>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class SpecError(UserError):
+    """A pipeline definition is invalid; carries every problem found, each with its location."""
+
+    def __init__(self, problems: list[Problem], file: str | None = None) -> None:
+        self.problems = problems
+        self.file = file
+        count = len(problems)
+        head = f"{file or 'pipeline'}: {count} problem{'s' if count != 1 else ''}"
+        super().__init__("\n".join([head, *(f"  {p}" for p in problems)]))
+
+
+class ParameterError(UserError):
+    """A run parameter is unknown or malformed."""
+
+
+class TemplateError(UserError):
+    """A template or `if:` expression failed to evaluate (for instance an unknown name)."""
+
+
+class NotFoundError(UserError, LookupError):
+    """A pipeline, version or run that does not exist."""
+
+
+class ConflictError(UserError):
+    """The request conflicts with what is stored (same pipeline name from another file)."""
+
+
+class ExecutionError(OrchError):
+    """A fault while executing a step that is not the notebook's own error."""

@@ -1,0 +1,1 @@
+"""Executors run step tasks outside the coordinating process."""

@@ -1,0 +1,69 @@
+"""The executor interface: the runner hands it a task and awaits a result.
+
+Executors know nothing of runs or the store; they return results and the runner records
+them (only the run coordinator writes records).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+#: Bytes of stdout/stderr one attempt may send to the run log before it is cut.
+LOG_CAP_BYTES = 1024 * 1024
+
+LogSink = Callable[[str, str], None]
+"""Called with (stream, text) for output a step prints; stream is stdout or stderr."""
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """Everything a worker needs to execute one attempt of one notebook step."""
+
+    key: str
+    notebook: str
+    output_notebook: str
+    cwd: str
+    kernel_name: str
+    pipeline_parameters: dict[str, Any] = field(default_factory=dict)
+    step_parameters: dict[str, Any] = field(default_factory=dict)
+    log_cap_bytes: int = LOG_CAP_BYTES
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What an attempt produced; ``status`` is the executor's view (it knows no timeouts)."""
+
+    status: Literal["succeeded", "failed"]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    output_notebook: str | None = None
+
+
+class Execution(ABC):
+    """One task in flight."""
+
+    @abstractmethod
+    async def wait(self) -> TaskResult:
+        """The result, once the task has ended."""
+
+    @abstractmethod
+    async def stop(self, reason: str) -> TaskResult:
+        """End the task now (interrupt, then kill its kernel and every process it started).
+
+        Returns what the task produced up to then (the partial output notebook is kept).
+        """
+
+
+class Executor(ABC):
+    """Runs tasks; ``submit`` returns at once with an ``Execution`` to await or stop."""
+
+    @abstractmethod
+    async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution: ...
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Stop every worker and kernel; the executor cannot be used afterwards."""

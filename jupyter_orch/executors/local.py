@@ -1,0 +1,262 @@
+"""Local executor: long-lived worker processes, each running one notebook task at a time.
+
+The coordinating process never blocks on a step: workers are separate processes and
+their messages arrive through a reader thread onto the event loop. The executor, not the
+worker, enforces stops: it kills the kernel's whole process group, so nothing a step
+started survives a timeout, a cancel or the death of its worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+import psutil
+
+from .base import Execution, Executor, LogSink, NotebookTask, TaskResult
+from .worker import main as worker_main
+
+#: After an interrupt, how long a kernel gets to stop by itself before it is killed.
+INTERRUPT_GRACE_S = 1.0
+#: After SIGTERM, how long before SIGKILL.
+TERM_GRACE_S = 1.0
+#: How long a worker gets to report after its kernel was killed, before it is killed too.
+REPORT_GRACE_S = 10.0
+
+
+def kill_process_group(pid: int | None, sig: int = signal.SIGKILL) -> None:
+    """Signal the process group led by ``pid`` (a kernel runs in a session of its own)."""
+    if not pid:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def kill_tree(pid: int | None, *, grace: float = TERM_GRACE_S) -> None:
+    """SIGTERM then SIGKILL a process, its descendants and its process group."""
+    if not pid:
+        return
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        procs = []
+    kill_process_group(pid, signal.SIGTERM)
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    kill_process_group(pid, signal.SIGKILL)
+
+
+class _Worker:
+    """One worker process and the thread that reads its messages."""
+
+    def __init__(self, executor: LocalExecutor) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._executor = executor
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=worker_main, args=(child,), daemon=True, name="orch-worker"
+        )
+        self.process.start()
+        child.close()
+        self.current: _LocalExecution | None = None
+        self._reader = threading.Thread(target=self._read, daemon=True, name="orch-worker-reader")
+        self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            self._executor.dispatch(self, message)
+        self._executor.dispatch(self, ("exit", None))
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.kill()
+            self.process.join(1)
+
+
+class _LocalExecution(Execution):
+    def __init__(self, task: NotebookTask, worker: _Worker, on_log: LogSink) -> None:
+        self.task = task
+        self.worker = worker
+        self.on_log = on_log
+        self.kernel_pid: int | None = None
+        self.result: asyncio.Future[TaskResult] = asyncio.get_running_loop().create_future()
+        self._stopping = False
+
+    def finish(self, result: TaskResult) -> None:
+        # Whatever the step left running in the kernel's process group goes with it.
+        kill_process_group(self.kernel_pid)
+        if not self.result.done():
+            self.result.set_result(result)
+
+    async def wait(self) -> TaskResult:
+        return await asyncio.shield(self.result)
+
+    async def stop(self, reason: str) -> TaskResult:
+        if not self.result.done() and not self._stopping:
+            self._stopping = True
+            await asyncio.to_thread(self._stop_kernel)
+            try:
+                await asyncio.wait_for(asyncio.shield(self.result), REPORT_GRACE_S)
+            except asyncio.TimeoutError:
+                # The worker did not report: it goes too, and a fresh one replaces it.
+                self.worker.kill()
+                self.finish(TaskResult(status="failed", error=_error("WorkerKilled", reason)))
+        return await self.wait()
+
+    def _stop_kernel(self) -> None:
+        pid = self.kernel_pid
+        if pid is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)  # interrupt first: the notebook shows where it stopped
+        deadline = time.monotonic() + INTERRUPT_GRACE_S
+        while time.monotonic() < deadline and not self.result.done() and psutil.pid_exists(pid):
+            time.sleep(0.05)
+        kill_tree(pid)
+
+
+def _error(ename: str, evalue: str) -> dict[str, Any]:
+    return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
+
+
+class LocalExecutor(Executor):
+    """Up to ``max_workers`` long-lived worker processes, started on demand."""
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._starting = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: asyncio.Event | None = None
+        self._closed = False
+
+    def _bind(self) -> asyncio.Event:
+        if self._changed is None:
+            self._loop = asyncio.get_running_loop()
+            self._changed = asyncio.Event()
+        return self._changed
+
+    async def _start_worker(self) -> _Worker:
+        self._starting += 1
+        try:
+            worker = await asyncio.to_thread(_Worker, self)
+        finally:
+            self._starting -= 1
+        self._all.add(worker)
+        return worker
+
+    async def prestart(self, count: int) -> None:
+        """Start up to ``count`` workers ahead of need (process start is the slow part)."""
+        self._bind()
+        missing = min(count, self.max_workers) - len(self._all) - self._starting
+        started = await asyncio.gather(*(self._start_worker() for _ in range(max(missing, 0))))
+        self._idle.extend(started)
+        self._bind().set()
+
+    async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution:
+        changed = self._bind()
+        while True:
+            if self._closed:
+                raise RuntimeError("executor is closed")
+            self._idle = [w for w in self._idle if w.alive]
+            if self._idle:
+                worker = self._idle.pop()
+                break
+            if len(self._all) + self._starting < self.max_workers:
+                worker = await self._start_worker()
+                break
+            changed.clear()
+            await changed.wait()
+        execution = _LocalExecution(task, worker, on_log)
+        worker.current = execution
+        try:
+            worker.conn.send(task)
+        except (BrokenPipeError, OSError) as exc:
+            self._release(worker, alive=False)
+            execution.finish(TaskResult(status="failed", error=_error("WorkerDied", str(exc))))
+        return execution
+
+    def dispatch(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        """Called from a reader thread: hand the message to the event loop."""
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._handle, worker, message)
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        execution = worker.current
+        kind = message[0]
+        if kind == "exit":
+            if execution is not None:
+                code = worker.process.exitcode
+                execution.finish(
+                    TaskResult(
+                        status="failed",
+                        error=_error(
+                            "WorkerDied",
+                            f"the worker process running the step died (exit code {code})",
+                        ),
+                        output_notebook=execution.task.output_notebook
+                        if os.path.exists(execution.task.output_notebook)
+                        else None,
+                    )
+                )
+            self._release(worker, alive=False)
+            return
+        if execution is None or message[1] != execution.task.key:
+            return
+        if kind == "kernel":
+            execution.kernel_pid = message[2]
+        elif kind == "log":
+            execution.on_log(message[2], message[3])
+        elif kind == "result":
+            execution.finish(message[2])
+            self._release(worker, alive=True)
+
+    def _release(self, worker: _Worker, *, alive: bool) -> None:
+        worker.current = None
+        if alive and not self._closed:
+            self._idle.append(worker)
+        else:
+            self._all.discard(worker)
+            if worker in self._idle:
+                self._idle.remove(worker)
+        if self._changed is not None:
+            self._changed.set()
+
+    async def close(self) -> None:
+        self._closed = True
+        workers = list(self._all)
+        for worker in workers:
+            if worker.current is not None:
+                await worker.current.stop("executor closed")
+        await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
+        self._all.clear()
+        self._idle.clear()

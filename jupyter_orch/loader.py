@@ -1,0 +1,314 @@
+"""Reading pipeline files: YAML 1.2 with line numbers, then every problem at once.
+
+Split from ``spec.py`` because the models are pure data, while this module does I/O
+(the YAML file, the notebooks it names) and maps errors back to lines.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from . import dag
+from .errors import Problem, SpecError, TemplateError
+from .expressions import RUN_FIELDS, STEP_FIELDS, parse_references, template_strings
+from .notebooks import check_notebook
+from .spec import MODEL_AT, PipelineSpec, StepSpec, allowed_keys, check_identifier
+
+
+@dataclass(frozen=True)
+class LoadedPipeline:
+    """A valid pipeline with the file it came from (notebook paths are relative to it)."""
+
+    spec: PipelineSpec
+    path: Path
+    source: str
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def notebook_path(self, step: StepSpec) -> Path:
+        return (self.base_dir / step.notebook).resolve()
+
+
+def load_pipeline(path: str | Path) -> LoadedPipeline:
+    """Load and validate a pipeline file; raises ``SpecError`` listing every problem."""
+    file = Path(path).absolute()
+    try:
+        source = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError([Problem("", "file not found", file=str(file))], str(file)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(
+            [Problem("", f"cannot read file: {exc}", file=str(file))], str(file)
+        ) from None
+    return load_pipeline_text(source, file)
+
+
+def load_pipeline_text(source: str, path: str | Path) -> LoadedPipeline:
+    """Validate YAML text as if it were the file at ``path`` (notebooks resolve from there)."""
+    file = Path(path).absolute()
+    spec, problems = _validate(source, file)
+    if problems or spec is None:
+        raise SpecError(problems, str(file))
+    return LoadedPipeline(spec=spec, path=file, source=source)
+
+
+def validate_pipeline_file(path: str | Path) -> list[Problem]:
+    try:
+        load_pipeline(path)
+    except SpecError as exc:
+        return exc.problems
+    return []
+
+
+# --- YAML ------------------------------------------------------------------------------------
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types to plain Python (its booleans are ints otherwise)."""
+    if isinstance(node, Mapping):
+        return {str(k) if not isinstance(k, (str, int)) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or type(node).__name__ == "ScalarBoolean":
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _line_of(root: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the deepest part of ``loc`` that exists in the YAML tree."""
+    line: int | None = None
+    node = root
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    if line is None and isinstance(root, (CommentedMap, CommentedSeq)):
+        line = root.lc.line + 1
+    return line
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class _Collector:
+    def __init__(self, root: Any, file: Path) -> None:
+        self.root = root
+        self.file = str(file)
+        self.problems: list[Problem] = []
+
+    def add(self, loc: tuple[Any, ...], message: str) -> None:
+        self.problems.append(
+            Problem(_field_path(loc), message, _line_of(self.root, loc), self.file)
+        )
+
+
+def _validate(source: str, file: Path) -> tuple[PipelineSpec | None, list[Problem]]:
+    yaml = YAML(typ="rt")
+    try:
+        root = yaml.load(source)
+    except (MarkedYAMLError, YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem("", f"invalid YAML: {reason}", line, str(file))]
+    out = _Collector(root, file)
+    if not isinstance(root, Mapping):
+        out.add((), "a pipeline file is a YAML mapping with at least `name` and `steps`")
+        return None, out.problems
+    data = _plain(root)
+    spec: PipelineSpec | None = None
+    try:
+        spec = PipelineSpec.model_validate(data)
+    except ValidationError as exc:
+        _report_model_errors(exc, out)
+    _check_semantics(data, file.parent, out)
+    out.problems.sort(key=lambda p: (p.line or 0, p.path))
+    return (spec if not out.problems else None), out.problems
+
+
+def _report_model_errors(exc: ValidationError, out: _Collector) -> None:
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            where = (
+                "steps[]" if len(loc) == 3 and loc[0] == "steps" else ".".join(map(str, loc[:-1]))
+            )
+            options = allowed_keys(MODEL_AT.get(where, PipelineSpec))
+            out.add(loc, f"unknown key {loc[-1]!r}{_suggest(str(loc[-1]), options)}")
+        elif kind == "missing":
+            out.add(loc[:-1], f"missing required key {loc[-1]!r}")
+        elif kind in ("literal_error", "enum"):
+            expected = err.get("ctx", {}).get("expected", "")
+            options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+            out.add(
+                loc,
+                f"{err['input']!r} is not one of {expected}{_suggest(str(err['input']), options)}",
+            )
+        else:
+            message = err["msg"].removeprefix("Value error, ")
+            out.add(loc, message)
+
+
+def _steps(data: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    steps = data.get("steps")
+    if isinstance(steps, list):
+        for index, step in enumerate(steps):
+            if isinstance(step, Mapping):
+                yield index, step
+
+
+def _check_semantics(data: Mapping[str, Any], base_dir: Path, out: _Collector) -> None:
+    params = data.get("parameters") if isinstance(data.get("parameters"), Mapping) else {}
+    _check_parameter_names(params, ("parameters",), out)
+    names: dict[str, int] = {}
+    needs: dict[str, list[str]] = {}
+    for index, step in _steps(data):
+        name = step.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in names:
+            out.add(
+                ("steps", index, "name"),
+                f"duplicate step name {name!r} (also steps[{names[name]}])",
+            )
+            continue
+        names[name] = index
+        raw = step.get("needs", [])
+        needs[name] = [n for n in raw if isinstance(n, str)] if isinstance(raw, list) else []
+    for name, deps in needs.items():
+        index = names[name]
+        for j, dep in enumerate(deps):
+            if dep == name:
+                out.add(("steps", index, "needs", j), f"step {name!r} needs itself")
+            elif dep not in names:
+                out.add(
+                    ("steps", index, "needs", j),
+                    f"unknown step {dep!r}{_suggest(dep, list(names))}",
+                )
+    cycle = dag.find_cycle({n: [d for d in deps if d != n] for n, deps in needs.items()})
+    if cycle:
+        out.add(("steps", names[cycle[0]], "needs"), f"cycle: {' -> '.join(cycle)}")
+    defaults = data.get("defaults") if isinstance(data.get("defaults"), Mapping) else {}
+    notebook_errors: dict[tuple[Path, str | None], str | None] = {}
+    for index, step in _steps(data):
+        name = step.get("name")
+        if isinstance(step.get("parameters"), Mapping):
+            _check_parameter_names(step["parameters"], ("steps", index, "parameters"), out)
+        notebook = step.get("notebook")
+        if isinstance(notebook, str):
+            kernel = step.get("kernel") or defaults.get("kernel")
+            key = ((base_dir / notebook).resolve(), kernel if isinstance(kernel, str) else None)
+            if key not in notebook_errors:
+                try:
+                    check_notebook(*key)
+                    notebook_errors[key] = None
+                except ValueError as exc:
+                    notebook_errors[key] = str(exc)
+            if notebook_errors[key]:
+                out.add(("steps", index, "notebook"), str(notebook_errors[key]))
+        if isinstance(name, str) and names.get(name) == index and not cycle:
+            upstream = dag.ancestors(needs, name)
+            _check_templates(step, index, set(params), set(names), upstream, out)
+
+
+def _check_parameter_names(
+    params: Mapping[str, Any], loc: tuple[Any, ...], out: _Collector
+) -> None:
+    for key in params:
+        try:
+            check_identifier(str(key), "parameter name")
+        except ValueError as exc:
+            out.add((*loc, key), str(exc))
+
+
+def _check_templates(
+    step: Mapping[str, Any],
+    index: int,
+    params: set[str],
+    steps: set[str],
+    upstream: set[str],
+    out: _Collector,
+) -> None:
+    sources: list[tuple[tuple[Any, ...], str, bool]] = []
+    if isinstance(step.get("if"), str):
+        sources.append((("steps", index, "if"), step["if"], True))
+    if isinstance(step.get("parameters"), Mapping):
+        for sub, text in template_strings(dict(step["parameters"])):
+            sources.append((("steps", index, "parameters", *sub.split(".", 1)[:1]), text, False))
+    for loc, text, is_expression in sources:
+        try:
+            refs = parse_references(text, expression=is_expression)
+        except TemplateError as exc:
+            out.add(loc, str(exc))
+            continue
+        for problem in _reference_problems(refs, params, steps, upstream, step.get("name")):
+            out.add(loc, f"{problem} in {text!r}")
+
+
+def _reference_problems(refs, params, steps, upstream, me) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    seen: set[str] = set()
+
+    def once(message: str) -> Iterator[str]:
+        if message not in seen:
+            seen.add(message)
+            yield message
+
+    for ref in refs:
+        if ref.root not in ("params", "steps", "run"):
+            yield from once(f"unknown name {ref.root!r} (use params, steps or run)")
+        elif ref.key is None:
+            continue
+        elif ref.root == "params" and ref.key not in params:
+            declared = ", ".join(sorted(params)) or "none"
+            yield from once(
+                f"unknown parameter {ref.key!r} (declared: {declared}){_suggest(ref.key, sorted(params))}"
+            )
+        elif ref.root == "run" and ref.key not in RUN_FIELDS:
+            yield from once(f"unknown run field {ref.key!r} (use {', '.join(RUN_FIELDS)})")
+        elif ref.root == "steps":
+            if ref.key not in steps:
+                yield from once(f"unknown step {ref.key!r}{_suggest(ref.key, sorted(steps))}")
+            elif ref.key == me:
+                yield from once(f"step {me!r} cannot read its own outputs or status")
+            elif ref.key not in upstream:
+                yield from once(f"step {ref.key!r} is not upstream of {me!r}; add it to needs")
+            elif ref.field is not None and ref.field not in STEP_FIELDS:
+                yield from once(f"steps.{ref.key} has no {ref.field!r} (use outputs or status)")

@@ -1,0 +1,181 @@
+"""What happened: runs, steps and attempts as immutable data with their status words.
+
+The status words are stored strings, chosen once (DESIGN.md "Words").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+
+class RunStatus(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+class StepStatus(str, Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    SKIPPED = "skipped"
+    UPSTREAM_FAILED = "upstream_failed"
+    CANCELLED = "cancelled"
+
+
+class AttemptStatus(str, Enum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+
+class Trigger(str, Enum):
+    SCHEDULE = "schedule"
+    MANUAL = "manual"
+    API = "api"
+    WEBHOOK = "webhook"
+    EVENT = "event"
+    RERUN = "rerun"
+
+
+FINISHED_RUN_STATUSES = frozenset(
+    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.CANCELLED}
+)
+FINISHED_STEP_STATUSES = frozenset(
+    {
+        StepStatus.SUCCEEDED,
+        StepStatus.FAILED,
+        StepStatus.TIMED_OUT,
+        StepStatus.SKIPPED,
+        StepStatus.UPSTREAM_FAILED,
+        StepStatus.CANCELLED,
+    }
+)
+#: Step outcomes that make a run `failed` and dependants `upstream_failed`.
+FAILED_STEP_STATUSES = frozenset({StepStatus.FAILED, StepStatus.TIMED_OUT})
+FINISHED_ATTEMPT_STATUSES = frozenset(
+    {
+        AttemptStatus.SUCCEEDED,
+        AttemptStatus.FAILED,
+        AttemptStatus.TIMED_OUT,
+        AttemptStatus.CANCELLED,
+    }
+)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def duration_s(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds(), 3)
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    number: int
+    status: AttemptStatus
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    output_notebook: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "status": self.status.value,
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
+            "duration_s": duration_s(self.started_at, self.ended_at),
+            "outputs": self.outputs,
+            "error": self.error,
+            "output_notebook": self.output_notebook,
+        }
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    name: str
+    needs: tuple[str, ...]
+    status: StepStatus
+    attempts: tuple[AttemptRecord, ...] = ()
+    reused_from: str | None = None
+
+    @property
+    def last_attempt(self) -> AttemptRecord | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        last = self.last_attempt
+        return dict(last.outputs) if last is not None else {}
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "needs": list(self.needs),
+            "status": self.status.value,
+            "attempts": [a.to_dict() for a in self.attempts],
+        }
+        if self.reused_from:
+            data["reused_from"] = self.reused_from
+        return data
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    pipeline: str
+    version: int
+    status: RunStatus
+    trigger: Trigger
+    parameters: dict[str, Any]
+    run_dir: str
+    created_at: datetime
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    error: str | None = None
+    rerun_of: str | None = None
+    steps: tuple[StepRecord, ...] = ()
+
+    def with_status(self, status: RunStatus, **changes: Any) -> RunRecord:
+        return dataclasses.replace(self, status=status, **changes)
+
+    def step(self, name: str) -> StepRecord:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "pipeline": self.pipeline,
+            "version": self.version,
+            "status": self.status.value,
+            "trigger": self.trigger.value,
+            "parameters": self.parameters,
+            "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
+            "duration_s": duration_s(self.started_at, self.ended_at),
+            "error": self.error,
+            "rerun_of": self.rerun_of,
+            "run_dir": self.run_dir,
+            "steps": [s.to_dict() for s in self.steps],
+        }

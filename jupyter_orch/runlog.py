@@ -1,0 +1,62 @@
+"""The run log: orchestration lines and step output, buffered and written in batches."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .store.repository import LogLine, utcnow
+
+Writer = Callable[[list[LogLine]], Awaitable[None]]
+
+
+class RunLog:
+    """Collects lines for one run; the coordinator flushes them to the store."""
+
+    def __init__(self, write: Writer, observer: Callable[[LogLine], None] | None = None) -> None:
+        self._write = write
+        self._observer = observer
+        self._pending: list[LogLine] = []
+        self._partial: dict[tuple[str | None, str], str] = {}
+
+    def info(self, message: str, step: str | None = None) -> None:
+        line = LogLine(utcnow(), step, "orch", message)
+        self._pending.append(line)
+        if self._observer is not None:
+            self._observer(line)
+
+    def output(self, step: str, stream: str, text: str) -> None:
+        """Step output arrives in chunks; only whole lines are stored until the step ends."""
+        key = (step, stream)
+        buffered = self._partial.pop(key, "") + text
+        *lines, rest = buffered.split("\n")
+        now = utcnow()
+        self._pending.extend(LogLine(now, step, stream, ln) for ln in lines)
+        if rest:
+            self._partial[key] = rest
+
+    def end_output(self, step: str) -> None:
+        for key in [k for k in self._partial if k[0] == step]:
+            self._pending.append(LogLine(utcnow(), step, key[1], self._partial.pop(key)))
+
+    async def flush(self) -> None:
+        lines, self._pending = self._pending, []
+        if lines:
+            await self._write(lines)
+
+    async def flush_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.flush()
+
+
+def record_counts(outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
+    """``" (127 -> 98 records)"`` when steps record ``records_count``, else ``""``."""
+    count = outputs.get("records_count")
+    if not isinstance(count, int) or isinstance(count, bool):
+        return ""
+    before = [o["records_count"] for o in upstream if isinstance(o.get("records_count"), int)]
+    if before:
+        return f" ({sum(before)} -> {count} records)"
+    return f" ({count} records)"

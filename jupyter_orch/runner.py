@@ -1,0 +1,369 @@
+"""The run coordinator: drives one run from ready steps to a final status.
+
+It hands ready steps to the executor, evaluates ``run_if`` and ``if:``, renders
+parameters, applies retries and timeouts, and is the only writer of run records.
+Store calls run on one background thread, so the event loop never waits on SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from . import dag
+from .durations import format_duration
+from .errors import TemplateError
+from .executors.base import Executor, NotebookTask, TaskResult
+from .expressions import build_context, evaluate_condition, render_value
+from .loader import LoadedPipeline
+from .notebooks import check_notebook
+from .records import (
+    FAILED_STEP_STATUSES,
+    FINISHED_STEP_STATUSES,
+    AttemptRecord,
+    AttemptStatus,
+    RunRecord,
+    RunStatus,
+    StepStatus,
+)
+from .runlog import RunLog, record_counts
+from .spec import EffectivePolicy, RunIf, StepSpec
+from .store.repository import LogLine, Store, utcnow
+
+T = TypeVar("T")
+
+_FAILED_OR_UPSTREAM = FAILED_STEP_STATUSES | {StepStatus.UPSTREAM_FAILED}
+
+
+def decide(run_if: RunIf, needs: list[StepStatus]) -> StepStatus | None:
+    """The final status of a step that must not run, or None when it runs."""
+    failed = any(s in _FAILED_OR_UPSTREAM for s in needs)
+    if run_if is RunIf.ALL_DONE:
+        return None
+    if run_if is RunIf.ANY_FAILED:
+        return None if failed else StepStatus.SKIPPED
+    if failed:
+        return StepStatus.UPSTREAM_FAILED
+    if StepStatus.CANCELLED in needs:
+        return StepStatus.CANCELLED
+    if run_if is RunIf.ALL_SUCCEEDED and StepStatus.SKIPPED in needs:
+        return StepStatus.SKIPPED
+    return None
+
+
+@dataclass
+class _Outcome:
+    status: AttemptStatus
+    outputs: dict[str, Any]
+    error: dict[str, Any] | None
+    retryable: bool
+
+
+def _error(ename: str, evalue: str) -> dict[str, Any]:
+    return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
+
+
+def describe_error(error: dict[str, Any] | None) -> str:
+    if not error:
+        return ""
+    text = f"{error.get('ename')}: {error.get('evalue')}"
+    if error.get("cell_index") is not None:
+        text += f" (cell {error['cell_index']})"
+    return text
+
+
+class RunCoordinator:
+    """Executes one run of one pipeline version and records everything that happens."""
+
+    def __init__(
+        self,
+        store: Store,
+        executor: Executor,
+        loaded: LoadedPipeline,
+        run: RunRecord,
+        *,
+        observer: Callable[[LogLine], None] | None = None,
+        max_parallel_steps: int | None = None,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.loaded = loaded
+        self.spec = loaded.spec
+        self.run = run
+        self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="orch-store")
+        self.log = RunLog(partial(self._db, store.add_logs, run.id), observer)
+        self.state = {s.name: s.status for s in run.steps}
+        self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
+        self.attempts = {s.name: len(s.attempts) for s in run.steps}
+        self.order = dag.topological_order(self.spec.needs)
+        self.number = {name: i + 1 for i, name in enumerate(self.order)}
+        limit = max_parallel_steps or self.spec.limits.max_parallel_steps or os.cpu_count() or 1
+        self._slots = asyncio.Semaphore(limit)
+        self.run_dir = Path(run.run_dir)
+        self.artifacts_dir = self.run_dir / "artifacts"
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_thread, partial(fn, *args, **kwargs))
+
+    # --- the run -------------------------------------------------------------------------------
+
+    async def execute(self) -> RunRecord:
+        """Run to the end; on cancellation, stop every step, record it, then re-raise."""
+        await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
+        self.started_at = utcnow()
+        await self._db(
+            self.store.update_run, self.run.id, status=RunStatus.RUNNING, started_at=self.started_at
+        )
+        self.log.info("Pipeline started")
+        flusher = asyncio.create_task(self.log.flush_every(0.5))
+        tasks: dict[asyncio.Task[None], str] = {}
+        outcome: RunStatus | None = None
+        error: str | None = None
+        cancelled = False
+        max_duration = self.spec.limits.max_duration
+        deadline = time.monotonic() + max_duration if max_duration else None
+        try:
+            while True:
+                launch, settled = self._ready()
+                for name, status, reason in settled:
+                    await self._finish_step(name, status, f"{status.value} ({reason})")
+                for name in launch:
+                    tasks[asyncio.create_task(self._drive_step(name), name=name)] = name
+                if not tasks:
+                    break
+                timeout = max(deadline - time.monotonic(), 0) if deadline else None
+                done, _ = await asyncio.wait(
+                    tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:
+                    outcome = RunStatus.TIMED_OUT
+                    error = f"the run exceeded its max_duration of {format_duration(max_duration)}"
+                    break
+                for task in done:
+                    tasks.pop(task)
+                    task.result()
+        except asyncio.CancelledError:
+            cancelled = True
+            outcome, error = RunStatus.CANCELLED, "the run was cancelled"
+        finally:
+            await self._wind_down(tasks, flusher, outcome, error)
+        if cancelled:
+            raise asyncio.CancelledError
+        return self.run
+
+    def _ready(self) -> tuple[list[str], list[tuple[str, StepStatus, str]]]:
+        """Steps that can start, and steps that will never run (settling one may free others)."""
+        launch: list[str] = []
+        settled: list[tuple[str, StepStatus, str]] = []
+        changed = True
+        while changed:
+            changed = False
+            for name in self.order:
+                if self.state[name] is not StepStatus.PENDING:
+                    continue
+                step = self.spec.step(name)
+                needs = [self.state[n] for n in step.needs]
+                if not all(s in FINISHED_STEP_STATUSES for s in needs):
+                    continue
+                verdict = decide(step.run_if, needs)
+                if verdict is None:
+                    launch.append(name)
+                    self.state[name] = StepStatus.RUNNING
+                else:
+                    self.state[name] = verdict
+                    settled.append((name, verdict, f"run_if {step.run_if.value}"))
+                    changed = True
+        return launch, settled
+
+    async def _wind_down(
+        self,
+        tasks: dict[asyncio.Task[None], str],
+        flusher: asyncio.Task[None],
+        outcome: RunStatus | None,
+        error: str | None,
+    ) -> None:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for name in self.order:
+            if self.state[name] not in FINISHED_STEP_STATUSES:
+                self.state[name] = StepStatus.CANCELLED
+                await self._db(
+                    self.store.update_step, self.run.id, name, status=StepStatus.CANCELLED
+                )
+        failed = [n for n in self.order if self.state[n] in FAILED_STEP_STATUSES]
+        if outcome is None:
+            outcome = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
+        if outcome is RunStatus.FAILED:
+            error = f"step {failed[0]} {self.state[failed[0]].value}"
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            self.log.info(f"Pipeline failed at step {failed[0]}{more}")
+        elif outcome is RunStatus.SUCCEEDED:
+            self.log.info("Pipeline completed successfully")
+        else:
+            self.log.info(f"Pipeline {outcome.value}: {error}")
+        flusher.cancel()
+        await self.log.flush()
+        await self._db(
+            self.store.update_run, self.run.id, status=outcome, ended_at=utcnow(), error=error
+        )
+        self.run = await self._db(self.store.get_run, self.run.id)
+        self._db_thread.shutdown(wait=False)
+
+    def _context(self) -> dict[str, Any]:
+        finished = {
+            n: (s.value, self.outputs.get(n, {}))
+            for n, s in self.state.items()
+            if s in FINISHED_STEP_STATUSES
+        }
+        run = {
+            "id": self.run.id,
+            "dir": str(self.artifacts_dir),
+            "started_at": self.started_at.isoformat(),
+            "scheduled_for": None,
+        }
+        return build_context(self.run.parameters, finished, run)
+
+    # --- one step ------------------------------------------------------------------------------
+
+    async def _drive_step(self, name: str) -> None:
+        step = self.spec.step(name)
+        policy = self.spec.policy(step)
+        if step.if_:
+            try:
+                if not evaluate_condition(step.if_, self._context()):
+                    await self._finish_step(
+                        name, StepStatus.SKIPPED, f"skipped (if: {step.if_} is false)"
+                    )
+                    return
+            except TemplateError as exc:
+                self.attempts[name] += 1
+                attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, utcnow())
+                outcome = _Outcome(attempt.status, {}, _error("TemplateError", str(exc)), False)
+                await self._record(name, attempt, outcome, None)
+                await self._finish_step(name, StepStatus.FAILED, f"failed: {exc}")
+                return
+        while True:
+            self.attempts[name] += 1
+            number = self.attempts[name]
+            async with self._slots:
+                outcome = await self._attempt(step, policy, number)
+            if outcome.status is AttemptStatus.SUCCEEDED:
+                self.outputs[name] = outcome.outputs
+                upstream = [self.outputs.get(n, {}) for n in step.needs]
+                counts = record_counts(outcome.outputs, upstream)
+                await self._finish_step(name, StepStatus.SUCCEEDED, f"succeeded{counts}")
+                return
+            retries_left = number <= policy.retries
+            if outcome.retryable and retries_left:
+                delay = policy.delay_before(number + 1)
+                self.state[name] = StepStatus.RETRYING
+                await self._db(
+                    self.store.update_step, self.run.id, name, status=StepStatus.RETRYING
+                )
+                self.log.info(
+                    f"Step {self.number[name]}: {name} {outcome.status.value}: "
+                    f"{describe_error(outcome.error)}; retrying in {format_duration(delay)} "
+                    f"(attempt {number + 1} of {policy.retries + 1})",
+                    step=name,
+                )
+                await asyncio.sleep(delay)
+                continue
+            final = StepStatus(outcome.status.value)
+            await self._finish_step(name, final, f"{final.value}: {describe_error(outcome.error)}")
+            return
+
+    async def _finish_step(self, name: str, status: StepStatus, message: str) -> None:
+        self.state[name] = status
+        await self._db(self.store.update_step, self.run.id, name, status=status)
+        self.log.info(f"Step {self.number[name]}: {name} {message}", step=name)
+
+    async def _attempt(self, step: StepSpec, policy: EffectivePolicy, number: int) -> _Outcome:
+        name = step.name
+        suffix = "" if number == 1 else f".attempt-{number}"
+        output_path = self.run_dir / f"{name}{suffix}.ipynb"
+        attempt = AttemptRecord(number=number, status=AttemptStatus.RUNNING, started_at=utcnow())
+        self.state[name] = StepStatus.RUNNING
+        await self._db(self.store.update_step, self.run.id, name, status=StepStatus.RUNNING)
+        await self._db(self.store.save_attempt, self.run.id, name, attempt)
+        note = f" (attempt {number})" if number > 1 else ""
+        self.log.info(f"Step {self.number[name]}: {name} started{note}", step=name)
+        try:
+            task = await self._task(step, policy, output_path)
+        except (TemplateError, ValueError) as exc:
+            # A mistake in the pipeline or notebook: retrying would fail the same way.
+            kind = "TemplateError" if isinstance(exc, TemplateError) else "InvalidNotebook"
+            outcome = _Outcome(AttemptStatus.FAILED, {}, _error(kind, str(exc)), retryable=False)
+            await self._record(name, attempt, outcome, None)
+            return outcome
+        execution = await self.executor.submit(task, partial(self.log.output, name))
+        timed_out = False
+        try:
+            result = await asyncio.wait_for(execution.wait(), policy.timeout)
+        except asyncio.TimeoutError:
+            timed_out = True
+            result = await execution.stop("timeout")
+        except asyncio.CancelledError:
+            result = await execution.stop("cancelled")
+            error = _error("Cancelled", "the run was cancelled while this step ran")
+            outcome = _Outcome(AttemptStatus.CANCELLED, result.outputs, error, retryable=False)
+            await self._record(name, attempt, outcome, result)
+            self.state[name] = StepStatus.CANCELLED
+            await self._db(self.store.update_step, self.run.id, name, status=StepStatus.CANCELLED)
+            self.log.info(f"Step {self.number[name]}: {name} cancelled", step=name)
+            raise
+        outcome = self._outcome(result, timed_out, policy)
+        await self._record(name, attempt, outcome, result)
+        return outcome
+
+    def _outcome(self, result: TaskResult, timed_out: bool, policy: EffectivePolicy) -> _Outcome:
+        if timed_out:
+            error = _error(
+                "TimeoutError", f"step exceeded its timeout of {format_duration(policy.timeout)}"
+            )
+            return _Outcome(AttemptStatus.TIMED_OUT, result.outputs, error, policy.retry_on_timeout)
+        if result.status == "succeeded":
+            return _Outcome(AttemptStatus.SUCCEEDED, result.outputs, None, retryable=False)
+        return _Outcome(AttemptStatus.FAILED, result.outputs, result.error, retryable=True)
+
+    async def _task(self, step: StepSpec, policy: EffectivePolicy, output: Path) -> NotebookTask:
+        parameters = render_value(dict(step.parameters), self._context())
+        notebook = self.loaded.notebook_path(step)
+        kernel = await asyncio.to_thread(check_notebook, notebook, policy.kernel)
+        return NotebookTask(
+            key=f"{self.run.id}/{step.name}/{output.name}",
+            notebook=str(notebook),
+            output_notebook=str(output),
+            cwd=str(notebook.parent),
+            kernel_name=kernel,
+            pipeline_parameters=dict(self.run.parameters),
+            step_parameters=parameters,
+            env={
+                "JUPYTER_ORCH_RUN_ID": self.run.id,
+                "JUPYTER_ORCH_RUN_DIR": str(self.artifacts_dir),
+                "JUPYTER_ORCH_STEP": step.name,
+            },
+        )
+
+    async def _record(
+        self, name: str, attempt: AttemptRecord, outcome: _Outcome, result: TaskResult | None
+    ) -> None:
+        self.log.end_output(name)
+        done = AttemptRecord(
+            number=attempt.number,
+            status=outcome.status,
+            started_at=attempt.started_at,
+            ended_at=utcnow(),
+            outputs=outcome.outputs,
+            error=outcome.error,
+            output_notebook=result.output_notebook if result else None,
+        )
+        await self._db(self.store.save_attempt, self.run.id, name, done)

@@ -1,0 +1,111 @@
+"""The service layer: what the CLI (and later the REST handlers) call. No SQL, no I/O of its own
+beyond the store and the executor."""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ParameterError
+from .executors.base import Executor
+from .loader import LoadedPipeline
+from .records import RunRecord, StepStatus, Trigger
+from .runner import RunCoordinator
+from .spec import PipelineSpec
+from .store.repository import LogLine, PipelineVersion, Store
+
+
+def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's parameters: the pipeline's defaults, then the given values."""
+    declared = sorted(spec.parameters)
+    for name in overrides:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ParameterError(f"parameter name {name!r} is not a Python identifier")
+        if name not in spec.parameters:
+            raise ParameterError(
+                f"unknown parameter {name!r} for pipeline {spec.name!r} "
+                f"(declared: {', '.join(declared) or 'none'}); declare it under `parameters:`"
+            )
+    return {**spec.parameters, **overrides}
+
+
+def loaded_from_version(version: PipelineVersion) -> LoadedPipeline:
+    """A stored version as it was registered; notebooks are checked when steps start."""
+    spec = PipelineSpec.model_validate(version.definition)
+    return LoadedPipeline(spec=spec, path=Path(version.path), source=version.source)
+
+
+class Orchestrator:
+    """Registers pipelines, creates runs and executes them."""
+
+    def __init__(self, store: Store, runs_dir: Path) -> None:
+        self.store = store
+        self.runs_dir = runs_dir
+
+    def register(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
+        registration = self.store.register(
+            loaded.spec.name,
+            str(loaded.path),
+            loaded.source,
+            loaded.spec.to_json(),
+            replace=replace,
+        )
+        return registration.version
+
+    def create_run(
+        self,
+        loaded: LoadedPipeline,
+        version: int,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        trigger: Trigger = Trigger.MANUAL,
+    ) -> RunRecord:
+        return self.store.create_run(
+            pipeline=loaded.spec.name,
+            version=version,
+            trigger=trigger,
+            parameters=resolve_parameters(loaded.spec, parameters or {}),
+            steps=[(s.name, s.needs) for s in loaded.spec.steps],
+            runs_dir=str(self.runs_dir),
+        )
+
+    def create_rerun(self, run_id: str, *, from_failed: bool) -> tuple[LoadedPipeline, RunRecord]:
+        """A new run of the same version and parameters, with the notebooks as they are now.
+
+        With ``from_failed``, steps that succeeded keep their outputs and only the rest runs.
+        """
+        original = self.store.get_run(run_id)
+        loaded = loaded_from_version(self.store.get_version(original.pipeline, original.version))
+        run = self.store.create_run(
+            pipeline=original.pipeline,
+            version=original.version,
+            trigger=Trigger.RERUN,
+            parameters=dict(original.parameters),
+            steps=[(s.name, s.needs) for s in loaded.spec.steps],
+            runs_dir=str(self.runs_dir),
+            rerun_of=original.id,
+        )
+        if from_failed:
+            for step in original.steps:
+                last = step.last_attempt
+                if step.status is StepStatus.SUCCEEDED and last is not None:
+                    source = step.reused_from or original.id
+                    self.store.update_step(
+                        run.id, step.name, status=StepStatus.SUCCEEDED, reused_from=source
+                    )
+                    self.store.save_attempt(run.id, step.name, last)
+            run = self.store.get_run(run.id)
+        return loaded, run
+
+    async def execute(
+        self,
+        loaded: LoadedPipeline,
+        run: RunRecord,
+        executor: Executor,
+        *,
+        observer: Callable[[LogLine], None] | None = None,
+    ) -> RunRecord:
+        coordinator = RunCoordinator(self.store, executor, loaded, run, observer=observer)
+        return await coordinator.execute()

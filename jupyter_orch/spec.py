@@ -1,0 +1,147 @@
+"""Pipeline definitions: immutable, validated models (the pipeline file contract).
+
+Loading a file and reporting every problem with its line lives in ``loader.py``; this
+module holds only the data and the rules of a single value.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+from .durations import parse_duration
+
+PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+class RunIf(str, Enum):
+    """When a step runs, decided from its needs' final statuses."""
+
+    ALL_SUCCEEDED = "all_succeeded"
+    ALL_DONE = "all_done"
+    ANY_FAILED = "any_failed"
+    NONE_FAILED = "none_failed"
+
+
+def check_identifier(name: str, what: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(
+            f"{what} {name!r} is not an identifier (letters, digits, _; not first a digit)"
+        )
+    if keyword.iskeyword(name):
+        raise ValueError(f"{what} {name!r} is a Python keyword; choose another name")
+    return name
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class StepPolicy(_Model):
+    """Policy keys a step may set and ``defaults`` may set for every step."""
+
+    retries: int | None = Field(None, ge=0, le=100)
+    retry_delay: Duration | None = None
+    retry_backoff: float | None = Field(None, ge=1.0, le=10.0)
+    retry_max_delay: Duration | None = None
+    retry_on_timeout: bool | None = None
+    timeout: Duration | None = Field(None, gt=0)
+    kernel: str | None = None
+
+
+POLICY_KEYS = tuple(StepPolicy.model_fields)
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """A step's policy after ``defaults`` and built-in defaults fill what it leaves out."""
+
+    retries: int = 0
+    retry_delay: float = 60.0
+    retry_backoff: float = 2.0
+    retry_max_delay: float = 3600.0
+    retry_on_timeout: bool = True
+    timeout: float | None = None
+    kernel: str | None = None
+
+    def delay_before(self, attempt: int) -> float:
+        """Seconds to wait before attempt number ``attempt`` (2 is the first retry)."""
+        exponent = max(attempt - 2, 0)
+        return min(self.retry_delay * self.retry_backoff**exponent, self.retry_max_delay)
+
+
+class StepSpec(StepPolicy):
+    name: str
+    notebook: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    needs: tuple[str, ...] = ()
+    if_: str | None = Field(None, alias="if")
+    run_if: RunIf = RunIf.ALL_SUCCEEDED
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_identifier(value, "step name")
+
+
+class Limits(_Model):
+    max_parallel_steps: int | None = Field(None, ge=1)
+    max_duration: Duration | None = Field(None, gt=0)
+
+
+class PipelineSpec(_Model):
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    defaults: StepPolicy = Field(default_factory=StepPolicy)
+    limits: Limits = Field(default_factory=Limits)
+    steps: tuple[StepSpec, ...] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not PIPELINE_NAME.match(value):
+            raise ValueError(
+                f"pipeline name {value!r} must be lower case letters, digits, '-' and '_', "
+                "starting with a letter or digit"
+            )
+        return value
+
+    def step(self, name: str) -> StepSpec:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    @property
+    def needs(self) -> dict[str, tuple[str, ...]]:
+        return {step.name: step.needs for step in self.steps}
+
+    def policy(self, step: StepSpec) -> EffectivePolicy:
+        values: dict[str, Any] = {}
+        for key in POLICY_KEYS:
+            own = getattr(step, key)
+            inherited = getattr(self.defaults, key)
+            if own is not None:
+                values[key] = own
+            elif inherited is not None:
+                values[key] = inherited
+        return EffectivePolicy(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+
+#: Which model describes the mapping found at a field path (for "unknown key" hints).
+MODEL_AT = {"": PipelineSpec, "defaults": StepPolicy, "limits": Limits, "steps[]": StepSpec}
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy tables, alembic migrations and the repository (our only SQL)."""

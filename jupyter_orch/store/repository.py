@@ -1,0 +1,352 @@
+"""The repository: the only place with queries of our own. Returns records, never rows."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import sessionmaker
+
+from ..errors import ConflictError, NotFoundError
+from ..records import (
+    AttemptRecord,
+    AttemptStatus,
+    RunRecord,
+    RunStatus,
+    StepRecord,
+    StepStatus,
+    Trigger,
+)
+from .engine import make_engine, migrate
+from .tables import (
+    LogLineRow,
+    PipelineRow,
+    PipelineVersionRow,
+    RunRow,
+    StepAttemptRow,
+    StepRunRow,
+)
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_run_id() -> str:
+    """A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation time."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class PipelineVersion:
+    pipeline: str
+    version: int
+    path: str
+    source: str
+    definition: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LogLine:
+    ts: datetime
+    step: str | None
+    stream: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Registration:
+    version: PipelineVersion
+    created: bool  # False when the content matched the latest version
+
+
+class Store:
+    """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        store = cls(url)
+        migrate(store.engine)
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- pipelines ----------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        path: str,
+        source: str,
+        definition: dict[str, Any],
+        *,
+        replace: bool = False,
+    ) -> Registration:
+        """Record a pipeline file; a changed file makes a new version, the same one does not."""
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        now = utcnow()
+        with self._sessions.begin() as session:
+            row = session.scalar(select(PipelineRow).where(PipelineRow.name == name))
+            if row is None:
+                row = PipelineRow(
+                    name=name, path=path, latest_version=0, created_at=now, updated_at=now
+                )
+                session.add(row)
+                session.flush()
+            elif row.path != path and not replace:
+                raise ConflictError(
+                    f"a pipeline named {name!r} is already registered from {row.path}; rename "
+                    f"this one, or pass --replace to make {path} its file from now on"
+                )
+            latest = session.scalar(
+                select(PipelineVersionRow).where(
+                    PipelineVersionRow.pipeline_id == row.id,
+                    PipelineVersionRow.version == row.latest_version,
+                )
+            )
+            if latest is not None and latest.content_hash == digest and latest.path == path:
+                return Registration(_version(name, latest), created=False)
+            row.latest_version += 1
+            row.path = path
+            row.updated_at = now
+            version = PipelineVersionRow(
+                pipeline_id=row.id,
+                version=row.latest_version,
+                content_hash=digest,
+                path=path,
+                source=source,
+                definition=definition,
+                created_at=now,
+            )
+            session.add(version)
+            return Registration(_version(name, version), created=True)
+
+    def get_version(self, name: str, version: int | None = None) -> PipelineVersion:
+        with self._sessions() as session:
+            row = session.scalar(select(PipelineRow).where(PipelineRow.name == name))
+            if row is None:
+                raise NotFoundError(f"no pipeline named {name!r}")
+            number = version if version is not None else row.latest_version
+            found = session.scalar(
+                select(PipelineVersionRow).where(
+                    PipelineVersionRow.pipeline_id == row.id, PipelineVersionRow.version == number
+                )
+            )
+            if found is None:
+                raise NotFoundError(f"pipeline {name!r} has no version {number}")
+            return _version(name, found)
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        pipeline: str,
+        version: int,
+        trigger: Trigger,
+        parameters: dict[str, Any],
+        steps: Sequence[tuple[str, Sequence[str]]],
+        runs_dir: str,
+        rerun_of: str | None = None,
+        run_id: str | None = None,
+    ) -> RunRecord:
+        run_id = run_id or new_run_id()
+        with self._sessions.begin() as session:
+            pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == pipeline))
+            if pipeline_id is None:
+                raise NotFoundError(f"no pipeline named {pipeline!r}")
+            session.add(
+                RunRow(
+                    id=run_id,
+                    pipeline_id=pipeline_id,
+                    version=version,
+                    status=RunStatus.QUEUED.value,
+                    trigger=trigger.value,
+                    parameters=parameters,
+                    run_dir=f"{runs_dir.rstrip('/')}/{pipeline}/{run_id}",
+                    created_at=utcnow(),
+                    rerun_of=rerun_of,
+                )
+            )
+            session.flush()
+            for position, (name, needs) in enumerate(steps):
+                session.add(
+                    StepRunRow(
+                        run_id=run_id,
+                        name=name,
+                        position=position,
+                        needs=list(needs),
+                        status=StepStatus.PENDING.value,
+                    )
+                )
+        return self.get_run(run_id)
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        with self._sessions.begin() as session:
+            session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+    def update_step(self, run_id: str, name: str, **fields: Any) -> None:
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        with self._sessions.begin() as session:
+            session.execute(
+                update(StepRunRow)
+                .where(StepRunRow.run_id == run_id, StepRunRow.name == name)
+                .values(**values)
+            )
+
+    def save_attempt(self, run_id: str, step: str, attempt: AttemptRecord) -> None:
+        """Insert or update the attempt ``attempt.number`` of ``step``."""
+        with self._sessions.begin() as session:
+            step_id = session.scalar(
+                select(StepRunRow.id).where(StepRunRow.run_id == run_id, StepRunRow.name == step)
+            )
+            if step_id is None:
+                raise NotFoundError(f"run {run_id} has no step {step!r}")
+            row = session.scalar(
+                select(StepAttemptRow).where(
+                    StepAttemptRow.step_run_id == step_id, StepAttemptRow.number == attempt.number
+                )
+            )
+            if row is None:
+                row = StepAttemptRow(step_run_id=step_id, run_id=run_id, number=attempt.number)
+                session.add(row)
+            row.status = attempt.status.value
+            row.started_at = attempt.started_at
+            row.ended_at = attempt.ended_at
+            row.outputs = dict(attempt.outputs)
+            row.error = attempt.error
+            row.output_notebook = attempt.output_notebook
+
+    def get_run(self, run_id: str) -> RunRecord:
+        with self._sessions() as session:
+            found = session.execute(
+                select(RunRow, PipelineRow.name)
+                .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .where(RunRow.id == run_id)
+            ).first()
+            if found is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            run, pipeline = found
+            steps = session.scalars(
+                select(StepRunRow).where(StepRunRow.run_id == run_id).order_by(StepRunRow.position)
+            ).all()
+            attempts = session.scalars(
+                select(StepAttemptRow)
+                .where(StepAttemptRow.run_id == run_id)
+                .order_by(StepAttemptRow.number)
+            ).all()
+            return _run(run, pipeline, steps, attempts)
+
+    def list_runs(
+        self,
+        *,
+        pipeline: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[RunRecord]:
+        """Runs newest first, with their steps."""
+        with self._sessions() as session:
+            query = (
+                select(RunRow.id)
+                .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .order_by(RunRow.created_at.desc(), RunRow.id.desc())
+                .limit(limit)
+            )
+            if pipeline:
+                query = query.where(PipelineRow.name == pipeline)
+            if status:
+                query = query.where(RunRow.status == status)
+            ids = session.scalars(query).all()
+        return [self.get_run(run_id) for run_id in ids]
+
+    # --- logs ---------------------------------------------------------------------------------
+
+    def add_logs(self, run_id: str, lines: Iterable[LogLine]) -> None:
+        rows = [
+            LogLineRow(run_id=run_id, ts=ln.ts, step=ln.step, stream=ln.stream, message=ln.message)
+            for ln in lines
+        ]
+        if not rows:
+            return
+        with self._sessions.begin() as session:
+            session.add_all(rows)
+
+    def get_logs(self, run_id: str, *, after_id: int = 0) -> list[LogLine]:
+        self.get_run(run_id)  # raises NotFoundError for an unknown run
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(LogLineRow)
+                .where(LogLineRow.run_id == run_id, LogLineRow.id > after_id)
+                .order_by(LogLineRow.id)
+            ).all()
+            return [LogLine(r.ts, r.step, r.stream, r.message) for r in rows]
+
+    def delete_run(self, run_id: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(RunRow).where(RunRow.id == run_id))
+
+
+def _version(name: str, row: PipelineVersionRow) -> PipelineVersion:
+    return PipelineVersion(name, row.version, row.path, row.source, row.definition, row.created_at)
+
+
+def _run(
+    run: RunRow,
+    pipeline: str,
+    steps: Sequence[StepRunRow],
+    attempts: Sequence[StepAttemptRow],
+) -> RunRecord:
+    by_step: dict[int, list[AttemptRecord]] = {}
+    for a in attempts:
+        by_step.setdefault(a.step_run_id, []).append(
+            AttemptRecord(
+                number=a.number,
+                status=AttemptStatus(a.status),
+                started_at=a.started_at,
+                ended_at=a.ended_at,
+                outputs=dict(a.outputs or {}),
+                error=a.error,
+                output_notebook=a.output_notebook,
+            )
+        )
+    return RunRecord(
+        id=run.id,
+        pipeline=pipeline,
+        version=run.version,
+        status=RunStatus(run.status),
+        trigger=Trigger(run.trigger),
+        parameters=dict(run.parameters or {}),
+        run_dir=run.run_dir,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        error=run.error,
+        rerun_of=run.rerun_of,
+        steps=tuple(
+            StepRecord(
+                name=s.name,
+                needs=tuple(s.needs or ()),
+                status=StepStatus(s.status),
+                attempts=tuple(by_step.get(s.id, ())),
+                reused_from=s.reused_from,
+            )
+            for s in steps
+        ),
+    )
