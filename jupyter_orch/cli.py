@@ -62,11 +62,13 @@ def parse_param(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
+    from .loader import plain
+
     try:
         value = YAML(typ="safe", pure=True).load(raw) if raw.strip() else ""
     except YAMLError as exc:
         raise argparse.ArgumentTypeError(f"value of {name!r} is not valid YAML: {exc}") from None
-    return name.strip(), value
+    return name.strip(), plain(value)
 
 
 # --- commands ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +75,12 @@ def validate_pipeline_file(path: str | Path) -> list[Problem]:
 # --- YAML ------------------------------------------------------------------------------------
 
 
-def _plain(node: Any) -> Any:
+def plain(node: Any) -> Any:
     """ruamel's round-trip types to plain Python (its booleans are ints otherwise)."""
     if isinstance(node, Mapping):
-        return {str(k) if not isinstance(k, (str, int)) else k: _plain(v) for k, v in node.items()}
+        return {str(k) if not isinstance(k, (str, int)) else k: plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain(v) for v in node]
     if isinstance(node, bool) or type(node).__name__ == "ScalarBoolean":
         return bool(node)
     if isinstance(node, int):
@@ -88,6 +89,9 @@ def _plain(node: Any) -> Any:
         return float(node)
     if isinstance(node, str):
         return str(node)
+    if isinstance(node, (date, datetime)):
+        # Unquoted dates stay the text the user wrote; parameters must be JSON values.
+        return node.isoformat()
     return node
 
 
@@ -152,7 +156,7 @@ def _validate(source: str, file: Path) -> tuple[PipelineSpec | None, list[Proble
     if not isinstance(root, Mapping):
         out.add((), "a pipeline file is a YAML mapping with at least `name` and `steps`")
         return None, out.problems
-    data = _plain(root)
+    data = plain(root)
     spec: PipelineSpec | None = None
     try:
         spec = PipelineSpec.model_validate(data)

@@ -127,7 +127,13 @@ class _LocalExecution(Execution):
             except asyncio.TimeoutError:
                 # The worker did not report: it goes too, and a fresh one replaces it.
                 self.worker.kill()
-                self.finish(TaskResult(status="failed", error=_error("WorkerKilled", reason)))
+                self.finish(
+                    TaskResult(
+                        status="failed",
+                        error=_error("WorkerKilled", reason),
+                        output_notebook=_existing(self.task.output_notebook),
+                    )
+                )
         return await self.wait()
 
     def _stop_kernel(self) -> None:
@@ -140,6 +146,10 @@ class _LocalExecution(Execution):
         while time.monotonic() < deadline and not self.result.done() and psutil.pid_exists(pid):
             time.sleep(0.05)
         kill_tree(pid)
+
+
+def _existing(path: str) -> str | None:
+    return path if os.path.exists(path) else None
 
 
 def _error(ename: str, evalue: str) -> dict[str, Any]:
@@ -223,9 +233,7 @@ class LocalExecutor(Executor):
                             "WorkerDied",
                             f"the worker process running the step died (exit code {code})",
                         ),
-                        output_notebook=execution.task.output_notebook
-                        if os.path.exists(execution.task.output_notebook)
-                        else None,
+                        output_notebook=_existing(execution.task.output_notebook),
                     )
                 )
             self._release(worker, alive=False)

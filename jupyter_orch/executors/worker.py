@@ -92,19 +92,22 @@ def _parameters(task: NotebookTask) -> dict[str, Any]:
 def run_task(task: NotebookTask, conn: Connection) -> TaskResult:
     import nbformat
     import papermill
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
 
     from ..outputs import outputs_from_notebook
 
     Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
     budget = [task.log_cap_bytes, 0]
-    km = KernelManager(kernel_name=task.kernel_name)
+    # nbclient needs an async client: a blocking one would stall its event loop and with it
+    # the poll that notices a dead kernel. run_sync shares the loop nbclient then uses.
+    km = AsyncKernelManager(kernel_name=task.kernel_name)
     error: dict[str, Any] | None = None
     try:
         parameters = _parameters(task)
         # The kernel's own stderr carries only ipykernel's start-up chatter; cell output
         # reaches the run log through papermill.
-        km.start_kernel(
+        run_sync(km.start_kernel)(
             cwd=task.cwd, env={**os.environ, **task.env}, stdout=DEVNULL, stderr=DEVNULL
         )
         conn.send(("kernel", task.key, km.provisioner.pid))  # type: ignore[union-attr]
@@ -123,7 +126,7 @@ def run_task(task: NotebookTask, conn: Connection) -> TaskResult:
         error = _error_from(exc)
     finally:
         with contextlib.suppress(Exception):
-            km.shutdown_kernel(now=True)
+            run_sync(km.shutdown_kernel)(now=True)
     if budget[1]:
         conn.send(
             (

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from jupyter_orch.errors import ConflictError, NotFoundError
+from jupyter_orch.records import AttemptRecord, AttemptStatus, RunStatus, StepStatus, Trigger
+from jupyter_orch.store.repository import LogLine, Store, new_run_id
+
+
+def test_schema_is_created_by_migrating(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {
+        "alembic_version",
+        "pipelines",
+        "pipeline_versions",
+        "runs",
+        "step_runs",
+        "step_attempts",
+        "log_lines",
+    } <= tables
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_reopening_migrated_store_is_harmless(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'again.sqlite'}"
+    Store.open(url).close()
+    Store.open(url).close()
+
+
+def test_versions_change_only_with_content(store: Store) -> None:
+    first = store.register("p", "/a/p.yaml", "name: p\n", {"name": "p"})
+    same = store.register("p", "/a/p.yaml", "name: p\n", {"name": "p"})
+    changed = store.register("p", "/a/p.yaml", "name: p\n# edit\n", {"name": "p"})
+    assert (first.created, first.version.version) == (True, 1)
+    assert (same.created, same.version.version) == (False, 1)
+    assert (changed.created, changed.version.version) == (True, 2)
+    assert store.get_version("p", 1).source == "name: p\n"
+    assert store.get_version("p").version == 2
+
+
+def test_same_name_from_another_file_is_refused_unless_replace(store: Store) -> None:
+    store.register("p", "/a/p.yaml", "name: p\n", {})
+    with pytest.raises(ConflictError, match="already registered from /a/p.yaml"):
+        store.register("p", "/b/p.yaml", "name: p\n", {})
+    assert (
+        store.register("p", "/b/p.yaml", "name: p\n", {}, replace=True).version.path == "/b/p.yaml"
+    )
+
+
+def test_run_attempts_and_logs_round_trip(store: Store) -> None:
+    store.register("p", "/a/p.yaml", "name: p\n", {})
+    run = store.create_run(
+        pipeline="p",
+        version=1,
+        trigger=Trigger.MANUAL,
+        parameters={"d": [1, {"x": None}]},
+        steps=[("a", []), ("b", ["a"])],
+        runs_dir="/runs",
+    )
+    assert run.status is RunStatus.QUEUED and run.run_dir == f"/runs/p/{run.id}"
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    end = datetime(2026, 1, 1, 9, 0, 2, 500000, tzinfo=timezone.utc)
+    store.update_run(run.id, status=RunStatus.RUNNING, started_at=start)
+    store.save_attempt(run.id, "a", AttemptRecord(1, AttemptStatus.RUNNING, start))
+    store.save_attempt(
+        run.id,
+        "a",
+        AttemptRecord(
+            1, AttemptStatus.FAILED, start, end, {"n": 1}, {"ename": "E"}, "/runs/a.ipynb"
+        ),
+    )
+    store.update_step(run.id, "a", status=StepStatus.FAILED)
+    store.add_logs(
+        run.id,
+        [LogLine(start, None, "orch", "Pipeline started"), LogLine(end, "a", "stdout", "hi")],
+    )
+    got = store.get_run(run.id).to_dict()
+    assert got["parameters"] == {"d": [1, {"x": None}]}
+    assert got["started_at"] == "2026-01-01T09:00:00+00:00"
+    [step_a, step_b] = got["steps"]
+    assert step_b == {"name": "b", "needs": ["a"], "status": "pending", "attempts": []}
+    assert step_a["attempts"] == [
+        {
+            "number": 1,
+            "status": "failed",
+            "started_at": "2026-01-01T09:00:00+00:00",
+            "ended_at": "2026-01-01T09:00:02.500000+00:00",
+            "duration_s": 2.5,
+            "outputs": {"n": 1},
+            "error": {"ename": "E"},
+            "output_notebook": "/runs/a.ipynb",
+        }
+    ]
+    assert [ln.message for ln in store.get_logs(run.id)] == ["Pipeline started", "hi"]
+
+
+def test_list_runs_newest_first_with_filters(store: Store) -> None:
+    store.register("p", "/a/p.yaml", "x", {})
+    store.register("q", "/a/q.yaml", "y", {})
+    ids = []
+    for name in ("p", "q", "p"):
+        ids.append(
+            store.create_run(
+                pipeline=name,
+                version=1,
+                trigger=Trigger.API,
+                parameters={},
+                steps=[],
+                runs_dir="/r",
+            ).id
+        )
+    store.update_run(ids[0], status=RunStatus.SUCCEEDED)
+    assert [r.id for r in store.list_runs()] == ids[::-1]
+    assert [r.id for r in store.list_runs(pipeline="p")] == [ids[2], ids[0]]
+    assert [r.id for r in store.list_runs(status="succeeded")] == [ids[0]]
+    assert len(store.list_runs(limit=1)) == 1
+
+
+def test_lookups_raise_not_found(store: Store) -> None:
+    with pytest.raises(NotFoundError):
+        store.get_run("nope")
+    with pytest.raises(LookupError):
+        store.get_version("nope")
+
+
+def test_run_ids_sort_by_time() -> None:
+    ids = [new_run_id() for _ in range(50)]
+    assert len(set(ids)) == 50 and all(len(i) == 26 for i in ids)
