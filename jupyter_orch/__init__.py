@@ -14,3 +14,7 @@ from ._version import __version__
 from .outputs import OUTPUT_MIMETYPE, record
 
 __all__ = ["OUTPUT_MIMETYPE", "__version__", "record"]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    return [{"src": "labextension", "dest": "jupyter-orch"}]

@@ -37,7 +37,7 @@ STATUS_STYLE = {
     "pending": "dim",
 }
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
@@ -147,34 +147,37 @@ def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -
 
 def _summary(run: RunRecord, args: argparse.Namespace) -> None:
     console = err if args.json else out
-    table = Table(title=f"run {run.id}", title_justify="left", show_edge=False)
+    table = Table(show_edge=False)
     for column in ("step", "status", "attempts", "duration"):
         table.add_column(column, no_wrap=True)
     table.add_column("output notebook", overflow="fold")
     for step in run.steps:
         last = step.last_attempt
         data = last.to_dict() if last else {}
+        notebook = last.output_notebook if last else None
+        if notebook and Path(notebook).parent == Path(run.run_dir):
+            notebook = Path(notebook).name  # the folder is printed once, below
+        else:
+            notebook = _display_path(notebook)
         reused = " (reused)" if step.reused_from else ""
         table.add_row(
             step.name,
             _styled(step.status.value) + reused,
             str(len(step.attempts)),
             format_duration(data.get("duration_s")),
-            escape(_display_path(last.output_notebook if last else None)),
+            escape(notebook),
         )
     console.print(table)
+    console.print(f"output notebooks in {escape(_display_path(run.run_dir))}/")
     record = run.to_dict()
     line = f"{_styled(run.status.value)} in {format_duration(record['duration_s'])}"
     if run.error:
         line += f": {escape(run.error)}"
-    console.print(f"Pipeline {escape(run.pipeline)} {line}")
-    failed = [
-        s
-        for s in run.steps
-        if s.last_attempt and s.last_attempt.error and s.status.value != "succeeded"
-    ]
-    for step in failed:
-        _print_error(console, step.name, step.last_attempt)  # type: ignore[arg-type]
+    console.print(f"Pipeline {escape(run.pipeline)} {line} (run {run.id})")
+    for step in run.steps:
+        attempt = step.last_attempt
+        if attempt is not None and attempt.error and step.status.value != "succeeded":
+            _print_error(console, step.name, attempt)
     if args.json:
         print(json.dumps(record, indent=2))
 

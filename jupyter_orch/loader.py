@@ -168,10 +168,16 @@ def _validate(source: str, file: Path) -> tuple[PipelineSpec | None, list[Proble
 
 
 def _report_model_errors(exc: ValidationError, out: _Collector) -> None:
-    for err in exc.errors():
+    errors = exc.errors()
+    step_errors = any(len(e["loc"]) > 1 and e["loc"][0] == "steps" for e in errors)
+    for err in errors:
         loc = tuple(err["loc"])
         kind = err["type"]
-        if kind == "extra_forbidden":
+        if kind == "too_short" and loc == ("steps",):
+            # pydantic also reports the length when an item failed; only a real empty list counts
+            if not step_errors:
+                out.add(loc, "a pipeline needs at least one step")
+        elif kind == "extra_forbidden":
             where = (
                 "steps[]" if len(loc) == 3 and loc[0] == "steps" else ".".join(map(str, loc[:-1]))
             )

@@ -157,7 +157,7 @@ def test_spec_error_message_names_file_and_lines(folder: Path) -> None:
         ("[{name: 1a, notebook: nb.ipynb}]", "step name '1a' is not an identifier"),
         ("[{name: for, notebook: nb.ipynb}]", "step name 'for' is a Python keyword"),
         ("[{name: a}]", "missing required key 'notebook'"),
-        ("[]", "at least 1 item"),
+        ("[]", "a pipeline needs at least one step"),
         ("[{name: a, notebook: nb.ipynb, kernel: nosuchkernel}]", "kernel 'nosuchkernel'"),
         ("[{name: a, notebook: nb.ipynb, if: 'foo.bar'}]", "unknown name 'foo'"),
         ("[{name: a, notebook: nb.ipynb, parameters: {x: '{{ run.nope }}'}}]", "unknown run field"),
