@@ -191,7 +191,7 @@ def _references(tree: nodes.Node) -> list[Reference]:
         if name.ctx == "load":
             found.append(Reference(name.name, None))
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        inner = node.node
+        inner = node.node  # type: ignore[attr-defined]
         if isinstance(inner, nodes.Name):
             found.append(Reference(inner.name, _const_key(node)))
         elif isinstance(inner, (nodes.Getattr, nodes.Getitem)) and isinstance(

@@ -20,7 +20,13 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from . import dag
 from .errors import Problem, SpecError, TemplateError
-from .expressions import RUN_FIELDS, STEP_FIELDS, parse_references, template_strings
+from .expressions import (
+    RUN_FIELDS,
+    STEP_FIELDS,
+    Reference,
+    parse_references,
+    template_strings,
+)
 from .notebooks import check_notebook
 from .spec import MODEL_AT, PipelineSpec, StepSpec, allowed_keys, check_identifier
 
@@ -205,8 +211,12 @@ def _steps(data: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any]]]:
                 yield index, step
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _check_semantics(data: Mapping[str, Any], base_dir: Path, out: _Collector) -> None:
-    params = data.get("parameters") if isinstance(data.get("parameters"), Mapping) else {}
+    params = _mapping(data.get("parameters"))
     _check_parameter_names(params, ("parameters",), out)
     names: dict[str, int] = {}
     needs: dict[str, list[str]] = {}
@@ -236,7 +246,7 @@ def _check_semantics(data: Mapping[str, Any], base_dir: Path, out: _Collector) -
     cycle = dag.find_cycle({n: [d for d in deps if d != n] for n, deps in needs.items()})
     if cycle:
         out.add(("steps", names[cycle[0]], "needs"), f"cycle: {' -> '.join(cycle)}")
-    defaults = data.get("defaults") if isinstance(data.get("defaults"), Mapping) else {}
+    defaults = _mapping(data.get("defaults"))
     notebook_errors: dict[tuple[Path, str | None], str | None] = {}
     for index, step in _steps(data):
         name = step.get("name")
@@ -293,7 +303,9 @@ def _check_templates(
             out.add(loc, f"{problem} in {text!r}")
 
 
-def _reference_problems(refs, params, steps, upstream, me) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def _reference_problems(
+    refs: list[Reference], params: set[str], steps: set[str], upstream: set[str], me: Any
+) -> Iterator[str]:
     seen: set[str] = set()
 
     def once(message: str) -> Iterator[str]:

@@ -140,7 +140,12 @@ class PipelineSpec(_Model):
 
 
 #: Which model describes the mapping found at a field path (for "unknown key" hints).
-MODEL_AT = {"": PipelineSpec, "defaults": StepPolicy, "limits": Limits, "steps[]": StepSpec}
+MODEL_AT: dict[str, type[BaseModel]] = {
+    "": PipelineSpec,
+    "defaults": StepPolicy,
+    "limits": Limits,
+    "steps[]": StepSpec,
+}
 
 
 def allowed_keys(model: type[BaseModel]) -> list[str]:

@@ -212,3 +212,19 @@ def test_ctrl_c_cancels_cleanly_with_exit_130(tmp_path: Path) -> None:
     assert record["status"] == "cancelled"
     assert [s["status"] for s in record["steps"]] == ["cancelled", "cancelled"]
     assert record["steps"][0]["attempts"][0]["status"] == "cancelled"
+
+
+def test_same_name_from_another_file_needs_replace(tmp_path: Path) -> None:
+    write_notebook(tmp_path / "a" / "nb.ipynb", None, "x = 1")
+    write_notebook(tmp_path / "b" / "nb.ipynb", None, "x = 1")
+    first = write_pipeline(
+        tmp_path / "a", "name: same\nsteps: [{name: s, notebook: nb.ipynb, if: 'false'}]\n"
+    )
+    second = write_pipeline(
+        tmp_path / "b", "name: same\nsteps: [{name: s, notebook: nb.ipynb, if: 'false'}]\n"
+    )
+    assert orch(tmp_path, "run", str(first)).returncode == 0
+    refused = orch(tmp_path, "run", str(second))
+    assert refused.returncode == 2
+    assert f"a pipeline named 'same' is already registered from {first}" in refused.stderr
+    assert orch(tmp_path, "run", str(second), "--replace").returncode == 0

@@ -266,3 +266,30 @@ def test_step_output_goes_to_run_log_with_a_cap(orch, tmp_path: Path) -> None:
     logged = sum(len(m) + 1 for s, m in lines if s == "stdout")
     assert logged <= 1024 * 1024
     assert any("[output truncated:" in m for _, m in lines)
+
+
+def test_max_parallel_steps_serialises_and_max_duration_times_the_run_out(
+    orch, tmp_path: Path
+) -> None:
+    write_notebook(tmp_path / "sleep.ipynb", "s = 0", "import time\ntime.sleep(s)")
+    path = write_pipeline(
+        tmp_path,
+        """
+        name: limited
+        limits: {max_parallel_steps: 1, max_duration: 8s}
+        steps:
+          - {name: a, notebook: sleep.ipynb, parameters: {s: 1}}
+          - {name: b, notebook: sleep.ipynb, parameters: {s: 1}}
+          - {name: long, notebook: sleep.ipynb, needs: [a, b], parameters: {s: 120}}
+          - {name: after, notebook: sleep.ipynb, needs: [long]}
+        """,
+    )
+    run = run_pipeline(orch, path, workers=2)
+    a, b = run.step("a").attempts[0], run.step("b").attempts[0]
+    assert a.ended_at <= b.started_at or b.ended_at <= a.started_at  # never at the same time
+    assert run.status is RunStatus.TIMED_OUT
+    assert run.error == "the run exceeded its max_duration of 8.0s"
+    assert run.step("long").status is StepStatus.CANCELLED
+    assert run.step("long").attempts[0].status is AttemptStatus.CANCELLED
+    assert run.step("after").status is StepStatus.CANCELLED
+    assert (run.ended_at - run.started_at).total_seconds() < 8 + 20
