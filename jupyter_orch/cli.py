@@ -1,6 +1,7 @@
 """``jupyter orch``: run, validate and inspect pipelines from a terminal.
 
-Exit codes: 0 success, 1 a run failed, 2 invalid input, 130 interrupted.
+Exit codes: 0 success, 1 a run failed, 2 invalid input, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,7 +24,7 @@ from .durations import format_duration
 from .errors import NotFoundError, SpecError, UserError
 from .records import RunRecord, RunStatus
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 STATUS_STYLE = {
     "succeeded": "green",
@@ -128,6 +130,10 @@ def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -
         err.print(f"[dim]{line.ts.astimezone():%H:%M:%S}[/] {escape(line.message)}")
 
     async def main() -> RunRecord:
+        # SIGTERM (a supervisor stopping us) cancels like Ctrl-C does: kernels die, records say so.
+        main_task = asyncio.current_task()
+        assert main_task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         executor = LocalExecutor(max_workers=parallel)
         try:
             await executor.prestart(min(parallel, steps))
@@ -137,10 +143,10 @@ def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -
 
     try:
         final = asyncio.run(main())
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         final = orch.store.get_run(run.id)
         _summary(final, args)
-        return EXIT_INTERRUPTED
+        return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     _summary(final, args)
     return EXIT_OK if final.status is RunStatus.SUCCEEDED else EXIT_FAILED
 

@@ -164,7 +164,10 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_cancels_cleanly_with_exit_130(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
+)
+def test_interrupt_cancels_cleanly(tmp_path: Path, sig: int, code: int) -> None:
     pid_file = tmp_path / "pids.json"
     write_notebook(
         tmp_path / "long.ipynb",
@@ -201,10 +204,10 @@ def test_ctrl_c_cancels_cleanly_with_exit_130(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     pids = read_pids(pid_file)
-    os.kill(proc.pid, signal.SIGINT)
+    os.kill(proc.pid, sig)
     sent = time.monotonic()
     stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert time.monotonic() - sent < 30
     for pid in [pids["kernel"], *pids["children"]]:
         assert wait_for(lambda pid=pid: gone(pid), 5), f"process {pid} survived Ctrl-C"
