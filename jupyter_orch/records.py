@@ -75,6 +75,11 @@ FINISHED_ATTEMPT_STATUSES = frozenset(
 )
 
 
+def error_record(ename: str, evalue: str) -> dict[str, Any]:
+    """An attempt's error for faults outside the notebook (same keys as papermill's)."""
+    return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

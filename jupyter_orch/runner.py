@@ -32,6 +32,7 @@ from .records import (
     RunRecord,
     RunStatus,
     StepStatus,
+    error_record,
 )
 from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, RunIf, StepSpec
@@ -64,10 +65,6 @@ class _Outcome:
     outputs: dict[str, Any]
     error: dict[str, Any] | None
     retryable: bool
-
-
-def _error(ename: str, evalue: str) -> dict[str, Any]:
-    return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
 
 
 def describe_error(error: dict[str, Any] | None) -> str:
@@ -247,7 +244,9 @@ class RunCoordinator:
             except TemplateError as exc:
                 self.attempts[name] += 1
                 attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, utcnow())
-                outcome = _Outcome(attempt.status, {}, _error("TemplateError", str(exc)), False)
+                outcome = _Outcome(
+                    attempt.status, {}, error_record("TemplateError", str(exc)), False
+                )
                 await self._record(name, attempt, outcome, None)
                 await self._finish_step(name, StepStatus.FAILED, f"failed: {exc}")
                 return
@@ -301,7 +300,9 @@ class RunCoordinator:
         except (TemplateError, ValueError) as exc:
             # A mistake in the pipeline or notebook: retrying would fail the same way.
             kind = "TemplateError" if isinstance(exc, TemplateError) else "InvalidNotebook"
-            outcome = _Outcome(AttemptStatus.FAILED, {}, _error(kind, str(exc)), retryable=False)
+            outcome = _Outcome(
+                AttemptStatus.FAILED, {}, error_record(kind, str(exc)), retryable=False
+            )
             await self._record(name, attempt, outcome, None)
             return outcome
         execution = await self.executor.submit(task, partial(self.log.output, name))
@@ -313,7 +314,7 @@ class RunCoordinator:
             result = await execution.stop("timeout")
         except asyncio.CancelledError:
             result = await execution.stop("cancelled")
-            error = _error("Cancelled", "the run was cancelled while this step ran")
+            error = error_record("Cancelled", "the run was cancelled while this step ran")
             outcome = _Outcome(AttemptStatus.CANCELLED, result.outputs, error, retryable=False)
             await self._record(name, attempt, outcome, result)
             self.state[name] = StepStatus.CANCELLED
@@ -326,7 +327,7 @@ class RunCoordinator:
 
     def _outcome(self, result: TaskResult, timed_out: bool, policy: EffectivePolicy) -> _Outcome:
         if timed_out:
-            error = _error(
+            error = error_record(
                 "TimeoutError", f"step exceeded its timeout of {format_duration(policy.timeout)}"
             )
             return _Outcome(AttemptStatus.TIMED_OUT, result.outputs, error, policy.retry_on_timeout)

@@ -19,6 +19,7 @@ from typing import Any
 
 import psutil
 
+from ..records import error_record
 from .base import Execution, Executor, LogSink, NotebookTask, TaskResult
 from .worker import main as worker_main
 
@@ -130,7 +131,7 @@ class _LocalExecution(Execution):
                 self.finish(
                     TaskResult(
                         status="failed",
-                        error=_error("WorkerKilled", reason),
+                        error=error_record("WorkerKilled", reason),
                         output_notebook=_existing(self.task.output_notebook),
                     )
                 )
@@ -150,10 +151,6 @@ class _LocalExecution(Execution):
 
 def _existing(path: str) -> str | None:
     return path if os.path.exists(path) else None
-
-
-def _error(ename: str, evalue: str) -> dict[str, Any]:
-    return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
 
 
 class LocalExecutor(Executor):
@@ -211,7 +208,9 @@ class LocalExecutor(Executor):
             worker.conn.send(task)
         except (BrokenPipeError, OSError) as exc:
             self._release(worker, alive=False)
-            execution.finish(TaskResult(status="failed", error=_error("WorkerDied", str(exc))))
+            execution.finish(
+                TaskResult(status="failed", error=error_record("WorkerDied", str(exc)))
+            )
         return execution
 
     def dispatch(self, worker: _Worker, message: tuple[Any, ...]) -> None:
@@ -229,7 +228,7 @@ class LocalExecutor(Executor):
                 execution.finish(
                     TaskResult(
                         status="failed",
-                        error=_error(
+                        error=error_record(
                             "WorkerDied",
                             f"the worker process running the step died (exit code {code})",
                         ),
