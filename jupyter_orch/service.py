@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ParameterError
+from .errors import NotFoundError, ParameterError
 from .executors.base import Executor
 from .loader import LoadedPipeline
 from .records import RunRecord, StepStatus, Trigger
@@ -45,6 +45,18 @@ class Orchestrator:
         self.runs_dir = runs_dir
 
     def register(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
+        """Record the file's content as the pipeline's newest version (if it changed).
+
+        A name registered from another file is refused unless ``replace``, or unless that
+        file no longer exists (a moved or deleted checkout cannot hold on to the name).
+        """
+        if not replace:
+            try:
+                current = self.store.get_version(loaded.spec.name)
+            except NotFoundError:
+                pass
+            else:
+                replace = current.path != str(loaded.path) and not Path(current.path).exists()
         registration = self.store.register(
             loaded.spec.name,
             str(loaded.path),

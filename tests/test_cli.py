@@ -231,3 +231,6 @@ def test_same_name_from_another_file_needs_replace(tmp_path: Path) -> None:
     assert refused.returncode == 2
     assert f"a pipeline named 'same' is already registered from {first}" in refused.stderr
     assert orch(tmp_path, "run", str(second), "--replace").returncode == 0
+    # a file that no longer exists does not hold on to its name
+    second.unlink()
+    assert orch(tmp_path, "run", str(first)).returncode == 0
