@@ -198,8 +198,9 @@ def test_bad_notebook_at_run_time_fails_the_step_with_the_validation_message(
         else:
             nb.write_text(content)
         _, rerun = orch.create_rerun(first.id, from_failed=False)
-        from .conftest import execute
         from jupyter_orch.service import loaded_from_version
+
+        from .conftest import execute
 
         loaded = loaded_from_version(orch.store.get_version("vanish", rerun.version))
         result = execute(orch, loaded, rerun)

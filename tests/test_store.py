@@ -45,7 +45,7 @@ def test_versions_change_only_with_content(store: Store) -> None:
 
 def test_same_name_from_another_file_is_refused_unless_replace(store: Store) -> None:
     store.register("p", "/a/p.yaml", "name: p\n", {})
-    with pytest.raises(ConflictError, match="already registered from /a/p.yaml"):
+    with pytest.raises(ConflictError, match=r"already registered from /a/p\.yaml"):
         store.register("p", "/b/p.yaml", "name: p\n", {})
     assert (
         store.register("p", "/b/p.yaml", "name: p\n", {}, replace=True).version.path == "/b/p.yaml"
