@@ -102,6 +102,8 @@ class PipelineSpec(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     defaults: StepPolicy = Field(default_factory=StepPolicy)
     limits: Limits = Field(default_factory=Limits)
+    #: Steps of one run share a kernel (reset between steps) instead of a fresh one each.
+    kernel_reuse: bool = False
     steps: tuple[StepSpec, ...] = Field(min_length=1)
 
     @field_validator("name")
