@@ -12,7 +12,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .loader import load_pipeline
 
     try:
-        loaded = load_pipeline(args.file)
+        loaded = load_pipeline(args.file, thorough=True)
     except SpecError as exc:
         if args.json:
             out.print_json(data={"valid": False, "problems": [p.__dict__ for p in exc.problems]})
@@ -102,29 +102,32 @@ def _print_problems(exc: SpecError) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .loader import load_pipeline
+    def prepare() -> tuple[Any, Any, RunRecord]:
+        from .loader import load_pipeline
 
-    loaded = load_pipeline(args.file)
-    orch = _orchestrator(args)
-    version = orch.register(loaded, replace=args.replace)
-    run = orch.create_run(loaded, version.version, parameters=dict(args.param))
-    return _execute(args, orch, loaded, run)
+        loaded = load_pipeline(args.file)
+        orch = _orchestrator(args)
+        version = orch.register(loaded, replace=args.replace)
+        run = orch.create_run(loaded, version.version, parameters=dict(args.param))
+        return orch, loaded, run
+
+    return _execute(args, prepare)
 
 
 def cmd_rerun(args: argparse.Namespace) -> int:
-    orch = _orchestrator(args)
-    loaded, run = orch.create_rerun(args.run_id, from_failed=args.from_failed)
-    return _execute(args, orch, loaded, run)
+    def prepare() -> tuple[Any, Any, RunRecord]:
+        orch = _orchestrator(args)
+        loaded, run = orch.create_rerun(args.run_id, from_failed=args.from_failed)
+        return orch, loaded, run
+
+    return _execute(args, prepare)
 
 
-def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -> int:
+def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, RunRecord]]) -> int:
+    """Start the workers first (they boot and warm kernels while we validate), then run."""
     from .executors.local import LocalExecutor
 
-    err.print(
-        f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, run {run.id}"
-    )
-    steps = len(loaded.spec.steps)
-    parallel = loaded.spec.limits.max_parallel_steps or os.cpu_count() or 1
+    started: dict[str, Any] = {}
 
     def show(line: Any) -> None:
         err.print(f"[dim]{line.ts.astimezone():%H:%M:%S}[/] {escape(line.message)}")
@@ -134,9 +137,15 @@ def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -
         main_task = asyncio.current_task()
         assert main_task is not None
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-        executor = LocalExecutor(max_workers=parallel)
+        executor = LocalExecutor()
         try:
-            await executor.prestart(min(parallel, steps))
+            await executor.prestart(executor.max_workers)
+            orch, loaded, run = prepare()
+            started.update(orch=orch, run=run)
+            err.print(
+                f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, "
+                f"run {run.id}"
+            )
             return await orch.execute(loaded, run, executor, observer=show)
         finally:
             await executor.close()
@@ -144,7 +153,9 @@ def _execute(args: argparse.Namespace, orch: Any, loaded: Any, run: RunRecord) -
     try:
         final = asyncio.run(main())
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
-        final = orch.store.get_run(run.id)
+        if "run" not in started:
+            return EXIT_INTERRUPTED
+        final = started["orch"].store.get_run(started["run"].id)
         _summary(final, args)
         return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     _summary(final, args)
@@ -368,6 +379,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .executors.worker import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

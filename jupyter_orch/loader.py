@@ -47,8 +47,11 @@ class LoadedPipeline:
         return (self.base_dir / step.notebook).resolve()
 
 
-def load_pipeline(path: str | Path) -> LoadedPipeline:
-    """Load and validate a pipeline file; raises ``SpecError`` listing every problem."""
+def load_pipeline(path: str | Path, *, thorough: bool = False) -> LoadedPipeline:
+    """Load and validate a pipeline file; raises ``SpecError`` listing every problem.
+
+    ``thorough`` validates notebooks against the full nbformat schema too.
+    """
     file = Path(path).absolute()
     try:
         source = file.read_text(encoding="utf-8")
@@ -58,21 +61,21 @@ def load_pipeline(path: str | Path) -> LoadedPipeline:
         raise SpecError(
             [Problem("", f"cannot read file: {exc}", file=str(file))], str(file)
         ) from None
-    return load_pipeline_text(source, file)
+    return load_pipeline_text(source, file, thorough=thorough)
 
 
-def load_pipeline_text(source: str, path: str | Path) -> LoadedPipeline:
+def load_pipeline_text(source: str, path: str | Path, *, thorough: bool = False) -> LoadedPipeline:
     """Validate YAML text as if it were the file at ``path`` (notebooks resolve from there)."""
     file = Path(path).absolute()
-    spec, problems = _validate(source, file)
+    spec, problems = _validate(source, file, thorough)
     if problems or spec is None:
         raise SpecError(problems, str(file))
     return LoadedPipeline(spec=spec, path=file, source=source)
 
 
-def validate_pipeline_file(path: str | Path) -> list[Problem]:
+def validate_pipeline_file(path: str | Path, *, thorough: bool = True) -> list[Problem]:
     try:
-        load_pipeline(path)
+        load_pipeline(path, thorough=thorough)
     except SpecError as exc:
         return exc.problems
     return []
@@ -149,7 +152,7 @@ class _Collector:
         )
 
 
-def _validate(source: str, file: Path) -> tuple[PipelineSpec | None, list[Problem]]:
+def _validate(source: str, file: Path, thorough: bool) -> tuple[PipelineSpec | None, list[Problem]]:
     yaml = YAML(typ="rt")
     try:
         root = yaml.load(source)
@@ -168,7 +171,7 @@ def _validate(source: str, file: Path) -> tuple[PipelineSpec | None, list[Proble
         spec = PipelineSpec.model_validate(data)
     except ValidationError as exc:
         _report_model_errors(exc, out)
-    _check_semantics(data, file.parent, out)
+    _check_semantics(data, file.parent, out, thorough)
     out.problems.sort(key=lambda p: (p.line or 0, p.path))
     return (spec if not out.problems else None), out.problems
 
@@ -215,7 +218,9 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _check_semantics(data: Mapping[str, Any], base_dir: Path, out: _Collector) -> None:
+def _check_semantics(
+    data: Mapping[str, Any], base_dir: Path, out: _Collector, thorough: bool
+) -> None:
     params = _mapping(data.get("parameters"))
     _check_parameter_names(params, ("parameters",), out)
     names: dict[str, int] = {}
@@ -258,7 +263,7 @@ def _check_semantics(data: Mapping[str, Any], base_dir: Path, out: _Collector) -
             key = ((base_dir / notebook).resolve(), kernel if isinstance(kernel, str) else None)
             if key not in notebook_errors:
                 try:
-                    check_notebook(*key)
+                    check_notebook(*key, thorough=thorough)
                     notebook_errors[key] = None
                 except ValueError as exc:
                     notebook_errors[key] = str(exc)

@@ -190,6 +190,8 @@ class RunCoordinator:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.spec.kernel_reuse:
+            await self.executor.release(self.run.id)
         for name in self.order:
             if self.state[name] not in FINISHED_STEP_STATUSES:
                 self.state[name] = StepStatus.CANCELLED
@@ -291,8 +293,9 @@ class RunCoordinator:
         output_path = self.run_dir / f"{name}{suffix}.ipynb"
         attempt = AttemptRecord(number=number, status=AttemptStatus.RUNNING, started_at=utcnow())
         self.state[name] = StepStatus.RUNNING
-        await self._db(self.store.update_step, self.run.id, name, status=StepStatus.RUNNING)
-        await self._db(self.store.save_attempt, self.run.id, name, attempt)
+        await self._db(
+            self.store.save_attempt, self.run.id, name, attempt, step_status=StepStatus.RUNNING
+        )
         note = f" (attempt {number})" if number > 1 else ""
         self.log.info(f"Step {self.number[name]}: {name} started{note}", step=name)
         try:
@@ -352,6 +355,7 @@ class RunCoordinator:
                 "JUPYTER_ORCH_RUN_DIR": str(self.artifacts_dir),
                 "JUPYTER_ORCH_STEP": step.name,
             },
+            reuse_key=self.run.id if self.spec.kernel_reuse else None,
         )
 
     async def _record(

@@ -21,11 +21,12 @@ pytestmark = pytest.mark.slow
 
 #: A cell that reports the kernel's pid, its parent (the worker) and children it starts.
 SPAWN = """
-import json, os, subprocess, multiprocessing
+import json, os, subprocess, multiprocessing, psutil
 child = subprocess.Popen(['sleep', '300'])
 pool = multiprocessing.get_context('fork').Pool(2)
 pool.map(abs, [1, 2])
-pids = {'kernel': os.getpid(), 'worker': os.getppid(), 'children': [child.pid] + [p.pid for p in pool._pool]}
+worker = next(p.pid for p in psutil.Process().parents() if 'jupyter_orch.executors.worker' in ' '.join(p.cmdline()))
+pids = {'kernel': os.getpid(), 'worker': worker, 'children': [child.pid] + [p.pid for p in pool._pool]}
 with open(pid_file, 'w') as f:
     json.dump(pids, f)
 """

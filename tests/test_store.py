@@ -131,3 +131,15 @@ def test_lookups_raise_not_found(store: Store) -> None:
 def test_run_ids_sort_by_time() -> None:
     ids = [new_run_id() for _ in range(50)]
     assert len(set(ids)) == 50 and all(len(i) == 26 for i in ids)
+
+
+def test_head_revision_constant_matches_the_migrations(store: Store) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from jupyter_orch.store.engine import HEAD_REVISION, MIGRATIONS, schema_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+    assert schema_revision(store.engine) == HEAD_REVISION

@@ -31,6 +31,8 @@ class NotebookTask:
     step_parameters: dict[str, Any] = field(default_factory=dict)
     log_cap_bytes: int = LOG_CAP_BYTES
     env: dict[str, str] = field(default_factory=dict)
+    #: Tasks with the same key share one kernel (``kernel_reuse``); None: a fresh kernel.
+    reuse_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Executor(ABC):
 
     @abstractmethod
     async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution: ...
+
+    @abstractmethod
+    async def release(self, reuse_key: str) -> None:
+        """Shut down the kernels kept for ``reuse_key`` (the run that shared them ended)."""
 
     @abstractmethod
     async def close(self) -> None:

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+from multiprocessing.connection import Connection
 from typing import Any
 
 import psutil
 
 from ..records import error_record
 from .base import Execution, Executor, LogSink, NotebookTask, TaskResult
-from .worker import main as worker_main
 
 #: After an interrupt, how long a kernel gets to stop by itself before it is killed.
 INTERRUPT_GRACE_S = 1.0
@@ -60,24 +62,37 @@ def kill_tree(pid: int | None, *, grace: float = TERM_GRACE_S) -> None:
 
 
 class _Worker:
-    """One worker process and the thread that reads its messages."""
+    """One worker process and the thread that reads its messages.
+
+    Started as ``python -m jupyter_orch.executors.worker`` on one end of a socket pair,
+    not through multiprocessing's spawn, which would re-import the caller's ``__main__``.
+    """
 
     def __init__(self, executor: LocalExecutor) -> None:
-        ctx = multiprocessing.get_context("spawn")
         self._executor = executor
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=worker_main, args=(child,), daemon=True, name="orch-worker"
-        )
-        self.process.start()
-        child.close()
+        parent_sock, child_sock = socket.socketpair()
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter_orch.executors.worker",
+            str(child_sock.fileno()),
+            str(executor.idle_ttl),
+            *executor.warm_kernels,
+        ]
+        self.process = subprocess.Popen(command, pass_fds=(child_sock.fileno(),))
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
         self.current: _LocalExecution | None = None
+        self.warm_pids: list[int] = []  # fresh kernels ready in this worker
+        self.reuse_keys: set[str] = set()  # runs whose shared kernel lives here
+        self.shared_kernel_pids: set[int] = set()  # killed with the worker if it dies
+        self.exitcode: int | None = None
         self._reader = threading.Thread(target=self._read, daemon=True, name="orch-worker-reader")
         self._reader.start()
 
     @property
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def _read(self) -> None:
         while True:
@@ -86,6 +101,8 @@ class _Worker:
             except (EOFError, OSError):
                 break
             self._executor.dispatch(self, message)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.exitcode = self.process.wait(timeout=2)
         self._executor.dispatch(self, ("exit", None))
 
     def kill(self) -> None:
@@ -95,10 +112,12 @@ class _Worker:
     def stop(self, timeout: float = 5.0) -> None:
         with contextlib.suppress(Exception):
             self.conn.send(None)
-        self.process.join(timeout)
-        if self.process.is_alive():
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
             self.kill()
-            self.process.join(1)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(1)
 
 
 class _LocalExecution(Execution):
@@ -111,8 +130,10 @@ class _LocalExecution(Execution):
         self._stopping = False
 
     def finish(self, result: TaskResult) -> None:
-        # Whatever the step left running in the kernel's process group goes with it.
-        kill_process_group(self.kernel_pid)
+        # Whatever the step left running in the kernel's process group goes with it, unless
+        # the kernel itself lives on for the run's next step (kernel_reuse).
+        if self.task.reuse_key is None or result.status == "failed":
+            kill_process_group(self.kernel_pid)
         if not self.result.done():
             self.result.set_result(result)
 
@@ -153,11 +174,28 @@ def _existing(path: str) -> str | None:
     return path if os.path.exists(path) else None
 
 
-class LocalExecutor(Executor):
-    """Up to ``max_workers`` long-lived worker processes, started on demand."""
+#: Idle warm kernels are shut down after this long (seconds).
+DEFAULT_IDLE_TTL_S = 600.0
 
-    def __init__(self, max_workers: int | None = None) -> None:
+
+class LocalExecutor(Executor):
+    """Up to ``max_workers`` long-lived worker processes, started on demand.
+
+    Each worker keeps one fresh kernel warm for each kernelspec in ``warm_kernels`` (and
+    for each spec it has run since), so the pool holds ``max_workers`` warm kernels per
+    spec; a kernel idle for ``idle_ttl`` seconds is shut down.
+    """
+
+    def __init__(
+        self,
+        max_workers: int | None = None,
+        *,
+        warm_kernels: tuple[str, ...] = ("python3",),
+        idle_ttl: float = DEFAULT_IDLE_TTL_S,
+    ) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
+        self.warm_kernels = warm_kernels
+        self.idle_ttl = idle_ttl
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._starting = 0
@@ -181,27 +219,47 @@ class LocalExecutor(Executor):
         return worker
 
     async def prestart(self, count: int) -> None:
-        """Start up to ``count`` workers ahead of need (process start is the slow part)."""
+        """Start up to ``count`` workers ahead of need; they warm their kernels meanwhile."""
         self._bind()
         missing = min(count, self.max_workers) - len(self._all) - self._starting
         started = await asyncio.gather(*(self._start_worker() for _ in range(max(missing, 0))))
         self._idle.extend(started)
         self._bind().set()
 
+    def warm_kernel_pids(self) -> list[int]:
+        return [pid for worker in self._all for pid in worker.warm_pids]
+
+    def _pick(self, task: NotebookTask) -> _Worker | None:
+        """The idle worker that serves ``task`` fastest: its run's kernel, else a warm one."""
+        self._idle = [w for w in self._idle if w.alive]
+        if not self._idle:
+            return None
+        ranked = sorted(
+            self._idle,
+            key=lambda w: (task.reuse_key not in w.reuse_keys, not w.warm_pids),
+        )
+        worker = ranked[0]
+        self._idle.remove(worker)
+        return worker
+
     async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution:
         changed = self._bind()
         while True:
             if self._closed:
                 raise RuntimeError("executor is closed")
-            self._idle = [w for w in self._idle if w.alive]
-            if self._idle:
-                worker = self._idle.pop()
+            picked = self._pick(task)
+            if picked is not None:
+                worker = picked
                 break
             if len(self._all) + self._starting < self.max_workers:
                 worker = await self._start_worker()
                 break
             changed.clear()
             await changed.wait()
+        if task.reuse_key is not None:
+            worker.reuse_keys.add(task.reuse_key)
+        if task.kernel_name in self.warm_kernels:
+            worker.warm_pids = []  # it takes its warm kernel now; it says when another is up
         execution = _LocalExecution(task, worker, on_log)
         worker.current = execution
         try:
@@ -222,9 +280,14 @@ class LocalExecutor(Executor):
     def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
         execution = worker.current
         kind = message[0]
+        if kind == "warm":
+            worker.warm_pids = list(message[1])
+            if self._changed is not None:
+                self._changed.set()
+            return
         if kind == "exit":
             if execution is not None:
-                code = worker.process.exitcode
+                code = worker.exitcode
                 execution.finish(
                     TaskResult(
                         status="failed",
@@ -235,12 +298,16 @@ class LocalExecutor(Executor):
                         output_notebook=_existing(execution.task.output_notebook),
                     )
                 )
+            for pid in worker.shared_kernel_pids:
+                kill_process_group(pid)
             self._release(worker, alive=False)
             return
         if execution is None or message[1] != execution.task.key:
             return
         if kind == "kernel":
             execution.kernel_pid = message[2]
+            if execution.task.reuse_key is not None:
+                worker.shared_kernel_pids.add(message[2])
         elif kind == "log":
             execution.on_log(message[2], message[3])
         elif kind == "result":
@@ -257,6 +324,13 @@ class LocalExecutor(Executor):
                 self._idle.remove(worker)
         if self._changed is not None:
             self._changed.set()
+
+    async def release(self, reuse_key: str) -> None:
+        for worker in self._all:
+            if reuse_key in worker.reuse_keys:
+                worker.reuse_keys.discard(reuse_key)
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    worker.conn.send(("release", reuse_key))
 
     async def close(self) -> None:
         self._closed = True

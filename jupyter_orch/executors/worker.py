@@ -1,29 +1,40 @@
-"""The worker process: executes notebook tasks with papermill, one at a time.
+"""The worker process: executes notebook tasks with papermill, one at a time, on warm kernels.
 
 Runs in a long-lived child process of the executor. Messages to the parent, over a
-multiprocessing connection: ``("kernel", key, pid)`` once the kernel runs,
-``("log", key, stream, text)`` for output, ``("result", key, TaskResult)`` at the end.
+multiprocessing connection: ``("kernel", key, pid)`` once the step has its kernel,
+``("log", key, stream, text)`` for output, ``("result", key, TaskResult)`` at the end,
+``("warm", pids)`` when its kernel pool changed. From the parent: a ``NotebookTask``,
+``("release", reuse_key)``, or ``None`` to stop.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
+import sys
 import traceback
 from multiprocessing.connection import Connection
 from pathlib import Path
-from subprocess import DEVNULL
 from typing import Any
 
 from .base import NotebookTask, TaskResult
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ENGINE_NAME = "jupyter-orch"
 
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
+
+
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from compiling rfc3987_syntax's grammars (about a second per process).
+
+    jsonschema imports it only to check the "iri" formats, which notebook validation never
+    uses; a ``None`` entry in ``sys.modules`` makes that optional import fail fast.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 class _CappedStream:
@@ -50,6 +61,46 @@ class _CappedStream:
 
     def flush(self) -> None:
         pass
+
+
+def _register_engine() -> None:
+    """A papermill engine that executes on a kernel we hand it, already connected."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: float | None = None,
+            km: Any = None,
+            kc: Any = None,
+            **kwargs: Any,
+        ) -> Any:
+            kwargs.pop("input_path", None)
+            client = PapermillNotebookClient(
+                nb_man,
+                km=km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            client.kc = kc  # connected and ready: nbclient skips its own start-up wait
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
 
 def _error_from(exc: BaseException) -> dict[str, Any]:
@@ -83,50 +134,41 @@ def _parameters(task: NotebookTask) -> dict[str, Any]:
     """Pipeline parameters the notebook's parameters cell declares, then the step's own."""
     import papermill
 
-    declared = papermill.inspect_notebook(task.notebook)
+    declared = papermill.inspect_notebook(task.notebook) if task.pipeline_parameters else {}
     merged = {k: v for k, v in task.pipeline_parameters.items() if k in declared}
     merged.update(task.step_parameters)
     return merged
 
 
-def run_task(task: NotebookTask, conn: Connection) -> TaskResult:
+def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
     import nbformat
     import papermill
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
 
     from ..outputs import outputs_from_notebook
 
     Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
     budget = [task.log_cap_bytes, 0]
-    # nbclient needs an async client: a blocking one would stall its event loop and with it
-    # the poll that notices a dead kernel. run_sync shares the loop nbclient then uses.
-    km = AsyncKernelManager(kernel_name=task.kernel_name)
     error: dict[str, Any] | None = None
+    kernel = None
+    executed: Any = None
     try:
         parameters = _parameters(task)
-        # The kernel's own stderr carries only ipykernel's start-up chatter; cell output
-        # reaches the run log through papermill.
-        run_sync(km.start_kernel)(
-            cwd=task.cwd, env={**os.environ, **task.env}, stdout=DEVNULL, stderr=DEVNULL
-        )
-        conn.send(("kernel", task.key, km.provisioner.pid))  # type: ignore[union-attr]
-        papermill.execute_notebook(
+        kernel = cache.take(task.kernel_name, task.reuse_key, task.cwd, task.env)
+        conn.send(("kernel", task.key, kernel.pid))
+        executed = papermill.execute_notebook(
             task.notebook,
             task.output_notebook,
             parameters=parameters,
+            engine_name=ENGINE_NAME,
             kernel_name=task.kernel_name,
-            km=km,
-            cwd=task.cwd,
+            km=kernel.km,
+            kc=kernel.kc,
             progress_bar=False,
             stdout_file=_CappedStream(conn, task.key, "stdout", budget),
             stderr_file=_CappedStream(conn, task.key, "stderr", budget),
         )
     except Exception as exc:
         error = _error_from(exc)
-    finally:
-        with contextlib.suppress(Exception):
-            run_sync(km.shutdown_kernel)(now=True)
     if budget[1]:
         conn.send(
             (
@@ -136,37 +178,74 @@ def run_task(task: NotebookTask, conn: Connection) -> TaskResult:
                 f"\n[output truncated: {budget[1]} more bytes not logged]\n",
             )
         )
-    outputs: dict[str, Any] = {}
     written = Path(task.output_notebook).exists()
-    if written:
-        with contextlib.suppress(Exception):
-            outputs = outputs_from_notebook(nbformat.read(task.output_notebook, as_version=4))
-    return TaskResult(
+    outputs: dict[str, Any] = {}
+    with contextlib.suppress(Exception):
+        if executed is None and written:  # papermill raised: read what it saved
+            executed = nbformat.read(task.output_notebook, as_version=4)
+        if executed is not None:
+            outputs = outputs_from_notebook(executed)
+    result = TaskResult(
         status="failed" if error else "succeeded",
         outputs=outputs,
         error=error,
         output_notebook=task.output_notebook if written else None,
     )
+    conn.send(("result", task.key, result))
+    # After the result: shutting the kernel down is not on the step's clock.
+    if kernel is not None:
+        cache.give_back(kernel, task.reuse_key)
+    return result
 
 
-def main(conn: Connection) -> None:
+def main(conn: Connection, warm_kernels: list[str], idle_ttl: float) -> None:
     """Serve tasks until the parent closes the connection or sends None."""
     # Ctrl-C in a terminal reaches the whole process group: the coordinator decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import papermill  # noqa: F401  (imported while idle, not on the first step's clock)
+    skip_slow_optional_imports()
+    from .kernels import KernelCache
 
+    def announce(pids: list[int]) -> None:
+        with contextlib.suppress(BrokenPipeError, OSError):
+            conn.send(("warm", pids))
+
+    cache = KernelCache(idle_ttl, announce)
+    for name in warm_kernels:
+        cache.prepare(name)
+    import papermill  # noqa: F401  (while the kernels boot, not on the first step's clock)
+
+    _register_engine()
+    try:
+        _serve(conn, cache)
+    finally:
+        cache.close()
+
+
+def _serve(conn: Connection, cache: Any) -> None:
     while True:
         try:
-            task = conn.recv()
+            if not cache.idle(conn.fileno(), min(cache.idle_ttl, 60.0)):
+                cache.expire()
+                continue
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if message is None:
             return
+        if isinstance(message, tuple) and message[0] == "release":
+            cache.release(message[1])
+            continue
         try:
-            result = run_task(task, conn)
-        except BaseException as exc:  # report, never die silently
-            result = TaskResult(status="failed", error=_error_from(exc))
-        try:
-            conn.send(("result", task.key, result))
+            run_task(message, conn, cache)
         except (BrokenPipeError, OSError):
             return
+        except BaseException as exc:  # report, never die silently
+            with contextlib.suppress(BrokenPipeError, OSError):
+                conn.send(
+                    ("result", message.key, TaskResult(status="failed", error=_error_from(exc)))
+                )
+
+
+if __name__ == "__main__":
+    # python -m jupyter_orch.executors.worker FD IDLE_TTL [KERNEL ...]
+    main(Connection(int(sys.argv[1])), sys.argv[3:], float(sys.argv[2]))

@@ -211,14 +211,24 @@ class Store:
                 .values(**values)
             )
 
-    def save_attempt(self, run_id: str, step: str, attempt: AttemptRecord) -> None:
-        """Insert or update the attempt ``attempt.number`` of ``step``."""
+    def save_attempt(
+        self,
+        run_id: str,
+        step: str,
+        attempt: AttemptRecord,
+        *,
+        step_status: StepStatus | None = None,
+    ) -> None:
+        """Insert or update the attempt ``attempt.number`` of ``step`` (and the step's status)."""
         with self._sessions.begin() as session:
-            step_id = session.scalar(
-                select(StepRunRow.id).where(StepRunRow.run_id == run_id, StepRunRow.name == step)
+            step_row = session.scalar(
+                select(StepRunRow).where(StepRunRow.run_id == run_id, StepRunRow.name == step)
             )
-            if step_id is None:
+            if step_row is None:
                 raise NotFoundError(f"run {run_id} has no step {step!r}")
+            step_id = step_row.id
+            if step_status is not None:
+                step_row.status = step_status.value
             row = session.scalar(
                 select(StepAttemptRow).where(
                     StepAttemptRow.step_run_id == step_id, StepAttemptRow.number == attempt.number

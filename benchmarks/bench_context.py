@@ -1,0 +1,267 @@
+"""What every scenario shares: the temporary folder, the commands, the orphan accounting, rows."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench_procs import (
+    Completed,
+    Leftover,
+    MemoryTrace,
+    kill_leftovers,
+    lingering,
+    run_measured,
+)
+from bench_workloads import IN_PROCESS_LOOP, POOL_FAN_OUT, write_jobs
+
+#: How long a kernel may outlive the process that started it before it counts as orphaned.
+ORPHAN_GRACE_S = 5.0
+
+
+class HarnessError(RuntimeError):
+    """The harness itself cannot go on (a peer failed, a generated file is invalid, ...)."""
+
+
+@dataclass
+class Row:
+    """One line of the result table; ``result`` is PASS, FAIL or - (no target)."""
+
+    scenario: str
+    ours: str
+    peer: str
+    ratio: str
+    target: str
+    result: str
+
+
+@dataclass
+class Context:
+    root: Path  # the temporary folder: notebooks, pipelines, the store, output notebooks
+    repeat: int
+    env: dict[str, str]
+    jupyter: str
+    papermill: str
+    python: str
+    marker_prefix: str
+    memory_metric: str
+    orphans: list[dict[str, Any]] = field(default_factory=list)  # of the current scenario
+    failures: list[str] = field(default_factory=list)  # jupyter orch misbehaving, verbatim
+    _counter: Iterator[int] = field(default_factory=itertools.count)
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'orch.sqlite'}"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.root / "orch-runs"
+
+    def log(self, text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    def rounds(self, label: str) -> Iterator[int]:
+        for index in range(self.repeat):
+            self.log(f"{label}: run {index + 1}/{self.repeat}")
+            yield index
+
+    def out_dir(self, label: str) -> Path:
+        path = self.root / "out" / f"{label}-{next(self._counter)}"
+        path.mkdir(parents=True)
+        return path
+
+    def orch(self, *args: str) -> list[str]:
+        return [self.jupyter, "orch", *args, "--db", self.db_url, "--runs-dir", str(self.runs_dir)]
+
+    def run(self, argv: Sequence[str], *, cwd: Path, memory: bool = False) -> Completed:
+        """Run a measured process, then check that all it started ended (ending what did not)."""
+        logs = self.root / "logs"
+        logs.mkdir(exist_ok=True)
+        done = run_measured(
+            argv,
+            cwd=cwd,
+            env=self.env,
+            marker_prefix=self.marker_prefix,
+            logs=logs,
+            interval=0.05 if memory else 0.5,
+            memory=self.memory_metric if memory else None,
+        )
+        left = lingering(done, ORPHAN_GRACE_S)
+        if left:
+            self.log(f"  ORPHANED: {len(left)} process(es) alive {ORPHAN_GRACE_S:g} s after exit")
+            self.orphans += [{**item.to_dict(), "left_by": " ".join(argv)} for item in left]
+            kill_leftovers(left)
+        return done
+
+    def add_late_orphans(self, left: Sequence[Leftover]) -> None:
+        self.orphans += [
+            {**item.to_dict(), "left_by": "(found at the scenario's end)"} for item in left
+        ]
+        kill_leftovers(left)
+
+    def pipeline(self, path: Path, text: str) -> Path:
+        """Write a pipeline file and check it with ``jupyter orch validate``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        argv = [self.jupyter, "orch", "validate", str(path)]
+        checked = subprocess.run(argv, env=self.env, capture_output=True, text=True, check=False)
+        if checked.returncode != 0:
+            raise HarnessError(
+                f"generated pipeline does not validate: $ {' '.join(argv)} -> exit "
+                f"{checked.returncode}\n{checked.stdout}{checked.stderr}"
+            )
+        return path
+
+
+# --- the measured commands --------------------------------------------------------------------
+
+
+@dataclass
+class PeerCall:
+    wall_s: float
+    output: Path
+
+
+def run_ours(
+    ctx: Context, pipeline: Path, *, memory: bool = False
+) -> tuple[Completed, dict[str, Any]] | None:
+    """``jupyter orch run PIPELINE --json``; None (and the failure kept verbatim) unless it succeeded."""
+    done = ctx.run(ctx.orch("run", str(pipeline), "--json"), cwd=pipeline.parent, memory=memory)
+    try:
+        record = json.loads(done.stdout)
+    except ValueError:
+        record = {}
+    if done.returncode == 0 and record.get("status") == "succeeded":
+        ctx.log(f"  jupyter orch run {pipeline.name}: {done.wall_s:.2f} s")
+        return done, record
+    ctx.log(f"  jupyter orch run {pipeline.name} FAILED (exit {done.returncode})")
+    status = record.get("status", "no JSON record on stdout")
+    ctx.failures.append(
+        f"jupyter orch run did not succeed (run status: {status})\n{done.describe()}"
+    )
+    return None
+
+
+def _check_peer(done: Completed) -> Completed:
+    if done.returncode != 0:
+        raise HarnessError(f"a peer command failed\n{done.describe()}")
+    return done
+
+
+def papermill_cli_loop(ctx: Context, notebook: Path, count: int) -> list[PeerCall]:
+    """``papermill in.ipynb out_k.ipynb -p x k`` as ``count`` sequential processes."""
+    out = ctx.out_dir("papermill-cli")
+    calls = []
+    for index in range(count):
+        target = out / f"out_{index}.ipynb"
+        argv = [ctx.papermill, str(notebook), str(target), "-p", "x", str(index)]
+        calls.append(PeerCall(_check_peer(ctx.run(argv, cwd=notebook.parent)).wall_s, target))
+    ctx.log(f"  papermill CLI x{count}: {sum(call.wall_s for call in calls):.2f} s")
+    return calls
+
+
+def papermill_in_process(
+    ctx: Context, notebook: Path, count: int, *, memory: bool = False
+) -> tuple[Completed, list[PeerCall]]:
+    """One ``python -c`` process calling ``papermill.execute_notebook`` ``count`` times."""
+    out = ctx.out_dir("papermill-in-process")
+    targets = [out / f"out_{index}.ipynb" for index in range(count)]
+    jobs = [[str(notebook), str(target), {"x": index}] for index, target in enumerate(targets)]
+    argv = [ctx.python, "-c", IN_PROCESS_LOOP, str(write_jobs(out / "jobs.json", jobs))]
+    done = _check_peer(ctx.run(argv, cwd=notebook.parent, memory=memory))
+    timings = json.loads(done.stdout.strip().splitlines()[-1])
+    ctx.log(f"  papermill in-process x{count}: {done.wall_s:.2f} s")
+    return done, [PeerCall(wall, target) for wall, target in zip(timings, targets, strict=True)]
+
+
+def papermill_pool(ctx: Context, branch: Path, join: Path, width: int, workers: int) -> float:
+    """One ``python -c`` process: ``width`` branches on a pool of ``workers``, then the join."""
+    out = ctx.out_dir("papermill-pool")
+    spec = {
+        "workers": workers,
+        "fan": [[str(branch), str(out / f"branch_{i}.ipynb"), {"x": i}] for i in range(width)],
+        "join": [str(join), str(out / "join.ipynb"), {"x": width}],
+    }
+    argv = [ctx.python, "-c", POOL_FAN_OUT, str(write_jobs(out / "jobs.json", spec))]
+    done = _check_peer(ctx.run(argv, cwd=branch.parent))
+    ctx.log(f"  papermill {workers}-process pool: {done.wall_s:.2f} s")
+    return done.wall_s
+
+
+# --- numbers and rows -------------------------------------------------------------------------
+
+
+def median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s"
+
+
+def millis(value: float) -> str:
+    return f"{value * 1000:.0f} ms"
+
+
+def mebibytes(value: float) -> str:
+    return f"{value / 2**20:.1f} MiB"
+
+
+def compare(
+    scenario: str,
+    ours: float | None,
+    peer_name: str,
+    peer: float | None,
+    unit: Callable[[float], str],
+    *,
+    max_ratio: float | None = None,
+    max_ours: float | None = None,
+    ours_extra: str = "",
+    peer_extra: str = "",
+) -> Row:
+    """A row comparing ours with one peer; the target is a ratio, an absolute bound, or none."""
+    ratio = ours / peer if ours is not None and peer else None
+    if max_ratio is not None:
+        target, ok = f"ours <= {max_ratio:g} x peer", ratio is not None and ratio <= max_ratio
+    elif max_ours is not None:
+        target, ok = f"ours <= {unit(max_ours)}", ours is not None and ours <= max_ours
+    else:
+        target, ok = "-", None
+    return Row(
+        scenario=scenario,
+        ours="error" if ours is None else unit(ours) + ours_extra,
+        peer=f"{peer_name} " + ("error" if peer is None else unit(peer) + peer_extra),
+        ratio="-" if ratio is None else f"{ratio:.2f}",
+        target=target,
+        result="-" if ok is None else ("PASS" if ok else "FAIL"),
+    )
+
+
+def memory_stats(trace: MemoryTrace) -> dict[str, float]:
+    """Peak of the whole tree, of the coordinator, of the other processes; kernels' own peaks."""
+    totals, coordinator, others = [0], [0], [0]
+    kernel_peaks: dict[Any, int] = {}
+    for sample in trace.samples:
+        totals.append(sum(sample.values()))
+        coordinator += [size for key, size in sample.items() if trace.roles[key] == "coordinator"]
+        others.append(sum(size for key, size in sample.items() if trace.roles[key] == "other"))
+        for key, size in sample.items():
+            if trace.roles[key] == "kernel":
+                kernel_peaks[key] = max(size, kernel_peaks.get(key, 0))
+    peaks = list(kernel_peaks.values()) or [0]
+    return {
+        "peak_total": max(totals),
+        "peak_coordinator": max(coordinator),
+        "peak_other_processes": max(others),
+        "kernels": len(kernel_peaks),
+        "kernel_peak_mean": statistics.fmean(peaks),
+        "kernel_peak_max": max(peaks),
+        "samples": len(trace.samples),
+    }

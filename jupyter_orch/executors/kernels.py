@@ -1,0 +1,239 @@
+"""Warm kernels inside a worker process: started ahead of need, connected, used once.
+
+Each step gets a kernel nobody used before (papermill's isolation), but that kernel was
+launched while an earlier step ran, so its start-up is off the critical path. With
+``kernel_reuse`` the steps of one run share a kernel, reset between steps.
+
+Everything here runs on the worker thread's event loop, the one papermill's nbclient
+drives with ``run_sync``; launches scheduled on it progress while a step executes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from queue import Empty
+from subprocess import DEVNULL
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_event_loop
+
+from .forking import ForkingKernelSpecManager, ForkProvisioner
+
+#: How long a kernel may take to start and answer.
+STARTUP_TIMEOUT_S = 60.0
+
+
+class KernelDied(RuntimeError):
+    """A kernel from the pool was dead when a step wanted it."""
+
+
+@dataclass
+class WarmKernel:
+    kernel_name: str
+    km: AsyncKernelManager
+    kc: Any  # AsyncKernelClient, connected and answering
+    ready_at: float = field(default_factory=time.monotonic)
+    steps: int = 0  # steps executed in it (more than one only with kernel_reuse)
+
+    @property
+    def pid(self) -> int | None:
+        provisioner = self.km.provisioner
+        return getattr(provisioner, "pid", None) if provisioner is not None else None
+
+    def alive(self) -> bool:
+        process = getattr(self.km.provisioner, "process", None)
+        return process is not None and process.poll() is None
+
+    async def prepare(self, cwd: str, env: dict[str, str]) -> None:
+        """Point the kernel at the step's folder and environment (and reset it if reused)."""
+        lines = []
+        if self.steps:
+            # Like %reset -f for the user's names, without its history and gc work (~80 ms).
+            lines.append(
+                "_orch_ip = get_ipython(); _orch_ns = _orch_ip.user_ns\n"
+                "for _orch_k in [k for k in _orch_ns if k not in _orch_ip.user_ns_hidden]:\n"
+                "    del _orch_ns[_orch_k]"
+            )
+        lines.append(f"import os as _orch_os; _orch_os.chdir({cwd!r})")
+        lines.append(f"_orch_os.environ.update({env!r}); del _orch_os")
+        msg_id = self.kc.execute("\n".join(lines), silent=True, store_history=False)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            try:
+                reply = await self.kc.get_shell_msg(timeout=0.5)
+            except Empty:
+                if not self.alive():
+                    raise KernelDied("the kernel died before the step started") from None
+                if time.monotonic() > deadline:
+                    raise
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"].get("status") != "ok":
+            content = reply["content"]
+            raise RuntimeError(
+                f"preparing the kernel failed: {content.get('ename')}: {content.get('evalue')}"
+            )
+        self.steps += 1
+
+    async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
+        """Fast shutdown: the output notebook is saved, so nothing graceful is owed."""
+        if managers is not None:
+            managers.discard(self.km)
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        pid = self.pid
+        if pid:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            await self.km.shutdown_kernel(now=True)
+
+
+async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKernel:
+    km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=ForkingKernelSpecManager())
+    managers.add(km)
+    # ipykernel's own stderr is start-up chatter; cell output reaches the log via papermill.
+    await km.start_kernel(stdout=DEVNULL, stderr=DEVNULL)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=STARTUP_TIMEOUT_S)
+    except Exception:
+        kernel = WarmKernel(kernel_name, km, kc)
+        await kernel.kill(managers)
+        raise
+    return WarmKernel(kernel_name, km, kc)
+
+
+def _launched(task: asyncio.Task[WarmKernel]) -> WarmKernel | None:
+    """The kernel a finished launch produced; None while booting, failed or cancelled."""
+    if not task.done() or task.cancelled() or task.exception() is not None:
+        return None
+    return task.result()
+
+
+class KernelCache:
+    """Per kernelspec, one fresh kernel kept warm; plus kernels kept for ``kernel_reuse``."""
+
+    def __init__(self, idle_ttl: float, on_change: Callable[[list[int]], None]) -> None:
+        self.idle_ttl = idle_ttl
+        self.on_change = on_change  # told the warm kernels' pids whenever they change
+        self.loop = ensure_event_loop()
+        self._warming: dict[str, asyncio.Task[WarmKernel]] = {}
+        self._reused: dict[str, WarmKernel] = {}
+        self._managers: set[AsyncKernelManager] = set()  # every kernel started, to kill at close
+
+    def prepare(self, kernel_name: str) -> None:
+        """Start a fresh kernel of this spec in the background, unless one is on its way."""
+        if kernel_name not in self._warming:
+            task = self.loop.create_task(launch(kernel_name, self._managers))
+            task.add_done_callback(lambda _: self.on_change(self.warm_pids()))
+            self._warming[kernel_name] = task
+
+    def idle(self, fd: int, timeout: float) -> bool:
+        """Let kernels boot until ``fd`` is readable (True) or ``timeout`` passes (False)."""
+        ready: asyncio.Future[bool] = self.loop.create_future()
+        self.loop.add_reader(fd, lambda: None if ready.done() else ready.set_result(True))
+        try:
+            return self.loop.run_until_complete(asyncio.wait_for(ready, timeout))
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            self.loop.remove_reader(fd)
+            for name, task in list(self._warming.items()):
+                if task.done() and _launched(task) is None:
+                    del self._warming[name]  # a failed launch is retried when next needed
+
+    def warm_pids(self) -> list[int]:
+        kernels = [_launched(task) for task in self._warming.values()]
+        return [k.pid for k in kernels if k is not None and k.pid]
+
+    def take(
+        self, kernel_name: str, reuse_key: str | None, cwd: str, env: dict[str, str]
+    ) -> WarmKernel:
+        """A kernel ready for one step, in its folder and environment.
+
+        The run's shared one, else the warm one, else a new one; a kernel that turns out to
+        have died in the pool is replaced once.
+        """
+        kernel = self._take(kernel_name, reuse_key)
+        try:
+            self.loop.run_until_complete(kernel.prepare(cwd, env))
+        except KernelDied:
+            self.loop.run_until_complete(kernel.kill(self._managers))
+            kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
+            self.loop.run_until_complete(kernel.prepare(cwd, env))
+        return kernel
+
+    def _take(self, kernel_name: str, reuse_key: str | None) -> WarmKernel:
+        if reuse_key is not None:
+            shared = self._reused.pop(reuse_key, None)
+            if shared is not None and shared.kernel_name == kernel_name and shared.alive():
+                return shared
+            if shared is not None:
+                self.loop.run_until_complete(shared.kill(self._managers))
+        kernel: WarmKernel | None = None
+        task = self._warming.pop(kernel_name, None)
+        if task is not None:
+            with contextlib.suppress(Exception):
+                kernel = self.loop.run_until_complete(task) if not task.done() else task.result()
+            if kernel is not None and not kernel.alive():  # died while waiting in the pool
+                self.loop.run_until_complete(kernel.kill(self._managers))
+                kernel = None
+        if kernel is None:
+            kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
+        self.prepare(kernel_name)  # the replacement boots while this step runs
+        return kernel
+
+    def give_back(self, kernel: WarmKernel, reuse_key: str | None) -> None:
+        if reuse_key is not None and kernel.alive():
+            self._reused[reuse_key] = kernel
+            kernel.ready_at = time.monotonic()
+        else:
+            self.loop.run_until_complete(kernel.kill(self._managers))
+
+    def release(self, reuse_key: str) -> None:
+        kernel = self._reused.pop(reuse_key, None)
+        if kernel is not None:
+            self.loop.run_until_complete(kernel.kill(self._managers))
+
+    def expire(self) -> None:
+        """Shut down kernels idle for longer than ``idle_ttl``."""
+        now = time.monotonic()
+        for name, task in list(self._warming.items()):
+            if (
+                task.done()
+                and task.exception() is None
+                and now - task.result().ready_at > self.idle_ttl
+            ):
+                del self._warming[name]
+                self.loop.run_until_complete(task.result().kill(self._managers))
+        for key, kernel in list(self._reused.items()):
+            if now - kernel.ready_at > self.idle_ttl:
+                self.release(key)
+
+    def close(self) -> None:
+        """Kill every kernel now, including those still starting (never wait for them)."""
+        for km in self._managers:
+            pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
+            if pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
+        for task in self._warming.values():
+            task.cancel()
+        with contextlib.suppress(BaseException):
+            self.loop.run_until_complete(asyncio.sleep(0))
+        for km in self._managers:
+            with contextlib.suppress(Exception):
+                self.loop.run_until_complete(km.cleanup_resources())
+        self._warming.clear()
+        self._reused.clear()
+        ForkProvisioner.close_templates()

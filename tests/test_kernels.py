@@ -1,0 +1,129 @@
+"""Warm kernels: fresh per step unless kernel_reuse, refilled, expired, replaced, never left."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from jupyter_orch.executors.base import NotebookTask
+from jupyter_orch.executors.local import LocalExecutor
+from jupyter_orch.records import RunStatus
+
+from .conftest import run_pipeline, write_notebook, write_pipeline
+from .test_reliability import gone
+
+pytestmark = pytest.mark.slow
+
+PROBE = (
+    "import os, sys, jupyter_orch\n"
+    "jupyter_orch.record('pid', os.getpid())\n"
+    "jupyter_orch.record('connection_file', get_ipython().kernel.parent.connection_file)\n"
+    "jupyter_orch.record('saw_variable', 'left_by_earlier_step' in globals())\n"
+    "jupyter_orch.record('saw_module_state', hasattr(sys, '_orch_probe'))\n"
+    "jupyter_orch.record('cwd', os.getcwd())\n"
+    "left_by_earlier_step = 1\n"
+    "sys._orch_probe = 1"
+)
+
+
+def chain(tmp_path: Path, reuse: bool) -> Path:
+    write_notebook(tmp_path / "nb" / "probe.ipynb", "n = 0", PROBE)
+    needs = [""] + [f", needs: [s{i - 1}]" for i in range(1, 4)]
+    steps = "".join(f"  - {{name: s{i}, notebook: nb/probe.ipynb{needs[i]}}}\n" for i in range(4))
+    return write_pipeline(
+        tmp_path, f"name: probe\nkernel_reuse: {str(reuse).lower()}\nsteps:\n{steps}"
+    )
+
+
+def test_every_step_gets_a_kernel_no_earlier_step_used(orch, tmp_path: Path) -> None:
+    run = run_pipeline(orch, chain(tmp_path, reuse=False))
+    assert run.status is RunStatus.SUCCEEDED
+    outputs = [s.outputs for s in run.steps]
+    assert len({o["pid"] for o in outputs}) == 4
+    assert len({o["connection_file"] for o in outputs}) == 4
+    assert not any(o["saw_variable"] or o["saw_module_state"] for o in outputs)
+    assert all(o["cwd"] == str(tmp_path / "nb") for o in outputs)  # the notebook's folder
+    assert all(gone(o["pid"]) for o in outputs)
+
+
+def test_kernel_reuse_shares_one_kernel_reset_between_steps(orch, tmp_path: Path) -> None:
+    run = run_pipeline(orch, chain(tmp_path, reuse=True))
+    assert run.status is RunStatus.SUCCEEDED
+    outputs = [s.outputs for s in run.steps]
+    assert len({o["pid"] for o in outputs}) == 1
+    assert not any(o["saw_variable"] for o in outputs)  # the namespace is reset...
+    assert [o["saw_module_state"] for o in outputs] == [
+        False,
+        True,
+        True,
+        True,
+    ]  # ...modules are not
+    assert all(o["cwd"] == str(tmp_path / "nb") for o in outputs)
+    assert gone(outputs[0]["pid"])  # released when the run ended
+
+
+def task(tmp_path: Path, name: str, code: str) -> NotebookTask:
+    notebook = write_notebook(tmp_path / f"{name}.ipynb", None, code)
+    return NotebookTask(
+        key=name,
+        notebook=str(notebook),
+        output_notebook=str(tmp_path / "out" / f"{name}.ipynb"),
+        cwd=str(tmp_path),
+        kernel_name="python3",
+    )
+
+
+async def wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.1)
+    return bool(predicate())
+
+
+def test_pool_refills_replaces_dead_kernels_and_expires(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        executor = LocalExecutor(max_workers=1, idle_ttl=6)
+        try:
+            await executor.prestart(1)
+            assert await wait_until(lambda: len(executor.warm_kernel_pids()) == 1, 60)
+            [warm] = executor.warm_kernel_pids()
+
+            # the step runs on the warm kernel; a fresh one replaces it
+            execution = await executor.submit(
+                task(tmp_path, "a", "import os\nprint(os.getpid())"), lambda s, t: None
+            )
+            result = await execution.wait()
+            assert result.status == "succeeded"
+            assert await wait_until(lambda: executor.warm_kernel_pids() not in ([], [warm]), 30)
+            assert await wait_until(lambda: gone(warm), 5), "the used kernel was not shut down"
+
+            # a kernel that dies in the pool is replaced, and the next step still runs
+            [dying] = executor.warm_kernel_pids()
+            os.kill(dying, signal.SIGKILL)
+            execution = await executor.submit(task(tmp_path, "b", "x = 1"), lambda s, t: None)
+            assert (await execution.wait()).status == "succeeded"
+            assert await wait_until(lambda: executor.warm_kernel_pids() not in ([], [dying]), 30)
+
+            # a failing step leaves no kernel behind
+            execution = await executor.submit(
+                task(tmp_path, "c", "raise ValueError('no')"), lambda s, t: None
+            )
+            assert (await execution.wait()).status == "failed"
+            failed_kernel = execution.kernel_pid  # type: ignore[attr-defined]
+            assert failed_kernel and await wait_until(lambda: gone(failed_kernel), 5)
+
+            # idle kernels expire
+            idle = executor.warm_kernel_pids()
+            assert await wait_until(lambda: executor.warm_kernel_pids() == [], 30)
+            assert all(gone(pid) for pid in idle)
+        finally:
+            await executor.close()
+
+    asyncio.run(scenario())
