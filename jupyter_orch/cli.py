@@ -126,7 +126,9 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, RunRecord]]) -> int:
     """Start the workers first (they boot and warm kernels while we validate), then run."""
     from .executors.local import LocalExecutor
+    from .settings import resolve_executor_settings
 
+    workers, idle_ttl = resolve_executor_settings()
     started: dict[str, Any] = {}
 
     def show(line: Any) -> None:
@@ -137,7 +139,7 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
         main_task = asyncio.current_task()
         assert main_task is not None
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-        executor = LocalExecutor()
+        executor = LocalExecutor(max_workers=workers, idle_ttl=idle_ttl)
         try:
             await executor.prestart(executor.max_workers)
             orch, loaded, run = prepare()

@@ -53,3 +53,15 @@ def resolve_runs_dir(explicit: str | None = None, *, root_dir: str | None = None
     value = explicit or os.environ.get("JUPYTER_ORCH_RUNS_DIR") or jupyter_config().get("runs_dir")
     base = Path(root_dir) if root_dir else Path.cwd()
     return (base / str(value or "orch-runs")).absolute()
+
+
+def resolve_executor_settings() -> tuple[int | None, float]:
+    """(worker processes, idle seconds before a warm kernel is shut down).
+
+    ``JUPYTER_ORCH_WORKERS`` / ``c.OrchApp.max_workers`` (default: the CPU count) and
+    ``JUPYTER_ORCH_KERNEL_IDLE_TTL`` / ``c.OrchApp.kernel_idle_ttl`` (default 600).
+    """
+    config = jupyter_config()
+    workers = os.environ.get("JUPYTER_ORCH_WORKERS") or config.get("max_workers")
+    ttl = os.environ.get("JUPYTER_ORCH_KERNEL_IDLE_TTL") or config.get("kernel_idle_ttl")
+    return (int(workers) if workers else None), (float(ttl) if ttl else 600.0)
