@@ -141,9 +141,11 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         executor = LocalExecutor(max_workers=workers, idle_ttl=idle_ttl)
         try:
-            await executor.prestart(executor.max_workers)
+            await executor.prestart(1)  # boots while we validate
             orch, loaded, run = prepare()
             started.update(orch=orch, run=run)
+            width = min(loaded.spec.width, executor.max_workers)
+            await executor.warm(width, depth=2 if width == 1 else 1)
             err.print(
                 f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, "
                 f"run {run.id}"

@@ -61,3 +61,15 @@ def ancestors(needs: Mapping[str, Sequence[str]], name: str) -> set[str]:
         seen.add(current)
         stack.extend(needs[current])
     return seen
+
+
+def width(needs: Mapping[str, Sequence[str]]) -> int:
+    """The size of the largest level (steps at the same depth), an upper bound on parallelism
+    that is cheap to compute."""
+    level: dict[str, int] = {}
+    for name in topological_order(needs):
+        level[name] = 1 + max((level[n] for n in needs[name] if n in level), default=-1)
+    counts: dict[int, int] = {}
+    for depth in level.values():
+        counts[depth] = counts.get(depth, 0) + 1
+    return max(counts.values(), default=0)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from . import dag
 from .durations import parse_duration
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -125,6 +126,13 @@ class PipelineSpec(_Model):
     @property
     def needs(self) -> dict[str, tuple[str, ...]]:
         return {step.name: step.needs for step in self.steps}
+
+    @property
+    def width(self) -> int:
+        """How many steps can run at once, at most (the DAG's widest level, within limits)."""
+        widest = dag.width(self.needs)
+        limit = self.limits.max_parallel_steps
+        return min(widest, limit) if limit else widest
 
     def policy(self, step: StepSpec) -> EffectivePolicy:
         values: dict[str, Any] = {}

@@ -38,3 +38,10 @@ def test_long_chain_has_no_recursion_limit() -> None:
     assert dag.find_cycle(needs) is None
     assert dag.topological_order(needs)[-1] == "s4999"
     assert len(dag.ancestors(needs, "s4999")) == 4999
+
+
+def test_width_is_the_largest_level() -> None:
+    assert dag.width({"a": [], "b": ["a"], "c": ["b"]}) == 1
+    fan = {"src": [], **{f"s{i}": ["src"] for i in range(8)}, "join": [f"s{i}" for i in range(8)]}
+    assert dag.width(fan) == 8
+    assert dag.width({f"s{i}": [f"s{i - 1}"] if i else [] for i in range(3000)}) == 1

@@ -107,6 +107,7 @@ def test_pool_refills_replaces_dead_kernels_and_expires(tmp_path: Path) -> None:
             # a kernel that dies in the pool is replaced, and the next step still runs
             [dying] = executor.warm_kernel_pids()
             os.kill(dying, signal.SIGKILL)
+            assert await wait_until(lambda: gone(dying), 5)
             execution = await executor.submit(task(tmp_path, "b", "x = 1"), lambda s, t: None)
             assert (await execution.wait()).status == "succeeded"
             assert await wait_until(lambda: executor.warm_kernel_pids() not in ([], [dying]), 30)

@@ -41,6 +41,7 @@ class WarmKernel:
     kc: Any  # AsyncKernelClient, connected and answering
     ready_at: float = field(default_factory=time.monotonic)
     steps: int = 0  # steps executed in it (more than one only with kernel_reuse)
+    language_info: dict[str, Any] | None = None  # for the output notebook's metadata
 
     @property
     def pid(self) -> int | None:
@@ -51,8 +52,14 @@ class WarmKernel:
         process = getattr(self.km.provisioner, "process", None)
         return process is not None and process.poll() is None
 
-    async def prepare(self, cwd: str, env: dict[str, str]) -> None:
-        """Point the kernel at the step's folder and environment (and reset it if reused)."""
+    def prepare(self, cwd: str, env: dict[str, str]) -> None:
+        """Point the kernel at the step's folder and environment (and reset it if reused).
+
+        Sent without waiting: the kernel runs shell requests in order, so this completes
+        before the notebook's first cell, while papermill reads and parameterises the
+        notebook. nbclient skips the reply, which is not its own. The folder exists (the
+        notebook was just read from it), so the code cannot fail on it.
+        """
         lines = []
         if self.steps:
             # Like %reset -f for the user's names, without its history and gc work (~80 ms).
@@ -63,7 +70,20 @@ class WarmKernel:
             )
         lines.append(f"import os as _orch_os; _orch_os.chdir({cwd!r})")
         lines.append(f"_orch_os.environ.update({env!r}); del _orch_os")
-        msg_id = self.kc.execute("\n".join(lines), silent=True, store_history=False)
+        self.kc.execute("\n".join(lines), silent=True, store_history=False)
+        self.steps += 1
+
+    async def info(self) -> dict[str, Any] | None:
+        msg_id = self.kc.kernel_info()
+        while True:
+            reply = await self.kc.get_shell_msg(timeout=STARTUP_TIMEOUT_S)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                info = reply["content"].get("language_info")
+                return dict(info) if isinstance(info, dict) else None
+
+    async def run(self, code: str, *, silent: bool) -> None:
+        """Execute code of ours (never stored in history) and wait for its reply."""
+        msg_id = self.kc.execute(code, silent=silent, store_history=False)
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while True:
             try:
@@ -81,7 +101,6 @@ class WarmKernel:
             raise RuntimeError(
                 f"preparing the kernel failed: {content.get('ename')}: {content.get('evalue')}"
             )
-        self.steps += 1
 
     async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
         """Fast shutdown: the output notebook is saved, so nothing graceful is owed."""
@@ -104,13 +123,17 @@ async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKer
     await km.start_kernel(stdout=DEVNULL, stderr=DEVNULL)
     kc = km.client()
     kc.start_channels()
+    kernel = WarmKernel(kernel_name, km, kc)
     try:
         await kc.wait_for_ready(timeout=STARTUP_TIMEOUT_S)
+        # A kernel's first execution pays one-off set-up (~15 ms): pay it here, ahead of need.
+        await kernel.run("pass", silent=False)
+        kernel.language_info = await kernel.info()
     except Exception:
-        kernel = WarmKernel(kernel_name, km, kc)
         await kernel.kill(managers)
         raise
-    return WarmKernel(kernel_name, km, kc)
+    kernel.ready_at = time.monotonic()
+    return kernel
 
 
 def _launched(task: asyncio.Task[WarmKernel]) -> WarmKernel | None:
@@ -123,20 +146,27 @@ def _launched(task: asyncio.Task[WarmKernel]) -> WarmKernel | None:
 class KernelCache:
     """Per kernelspec, one fresh kernel kept warm; plus kernels kept for ``kernel_reuse``."""
 
-    def __init__(self, idle_ttl: float, on_change: Callable[[list[int]], None]) -> None:
+    def __init__(
+        self, idle_ttl: float, on_change: Callable[[list[int]], None], depth: int = 1
+    ) -> None:
         self.idle_ttl = idle_ttl
         self.on_change = on_change  # told the warm kernels' pids whenever they change
+        self.depth = depth  # fresh kernels kept ready per kernelspec
         self.loop = ensure_event_loop()
-        self._warming: dict[str, asyncio.Task[WarmKernel]] = {}
+        self._warming: dict[str, list[asyncio.Task[WarmKernel]]] = {}
         self._reused: dict[str, WarmKernel] = {}
         self._managers: set[AsyncKernelManager] = set()  # every kernel started, to kill at close
 
     def prepare(self, kernel_name: str) -> None:
-        """Start a fresh kernel of this spec in the background, unless one is on its way."""
-        if kernel_name not in self._warming:
+        """Start fresh kernels of this spec in the background, up to ``depth`` on their way."""
+        tasks = self._warming.setdefault(kernel_name, [])
+        while len(tasks) < self.depth:
             task = self.loop.create_task(launch(kernel_name, self._managers))
             task.add_done_callback(lambda _: self.on_change(self.warm_pids()))
-            self._warming[kernel_name] = task
+            tasks.append(task)
+
+    def _tasks(self) -> list[asyncio.Task[WarmKernel]]:
+        return [task for tasks in self._warming.values() for task in tasks]
 
     def idle(self, fd: int, timeout: float) -> bool:
         """Let kernels boot until ``fd`` is readable (True) or ``timeout`` passes (False)."""
@@ -148,12 +178,11 @@ class KernelCache:
             return False
         finally:
             self.loop.remove_reader(fd)
-            for name, task in list(self._warming.items()):
-                if task.done() and _launched(task) is None:
-                    del self._warming[name]  # a failed launch is retried when next needed
+            for tasks in self._warming.values():  # a failed launch is retried when next needed
+                tasks[:] = [t for t in tasks if not t.done() or _launched(t) is not None]
 
     def warm_pids(self) -> list[int]:
-        kernels = [_launched(task) for task in self._warming.values()]
+        kernels = [_launched(task) for task in self._tasks()]
         return [k.pid for k in kernels if k is not None and k.pid]
 
     def take(
@@ -165,12 +194,10 @@ class KernelCache:
         have died in the pool is replaced once.
         """
         kernel = self._take(kernel_name, reuse_key)
-        try:
-            self.loop.run_until_complete(kernel.prepare(cwd, env))
-        except KernelDied:
+        if not kernel.alive():  # died in the pool (or with the last step, when shared)
             self.loop.run_until_complete(kernel.kill(self._managers))
             kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
-            self.loop.run_until_complete(kernel.prepare(cwd, env))
+        kernel.prepare(cwd, env)
         return kernel
 
     def _take(self, kernel_name: str, reuse_key: str | None) -> WarmKernel:
@@ -181,8 +208,11 @@ class KernelCache:
             if shared is not None:
                 self.loop.run_until_complete(shared.kill(self._managers))
         kernel: WarmKernel | None = None
-        task = self._warming.pop(kernel_name, None)
+        tasks = self._warming.get(kernel_name, [])
+        # the first one ready, else the oldest launch (the closest to ready)
+        task = next((t for t in tasks if t.done()), tasks[0] if tasks else None)
         if task is not None:
+            tasks.remove(task)
             with contextlib.suppress(Exception):
                 kernel = self.loop.run_until_complete(task) if not task.done() else task.result()
             if kernel is not None and not kernel.alive():  # died while waiting in the pool
@@ -190,7 +220,8 @@ class KernelCache:
                 kernel = None
         if kernel is None:
             kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
-        self.prepare(kernel_name)  # the replacement boots while this step runs
+        if self.depth == 1:
+            self.prepare(kernel_name)  # the replacement boots while this step runs
         return kernel
 
     def give_back(self, kernel: WarmKernel, reuse_key: str | None) -> None:
@@ -199,6 +230,9 @@ class KernelCache:
             kernel.ready_at = time.monotonic()
         else:
             self.loop.run_until_complete(kernel.kill(self._managers))
+        # With a spare kernel already warm, the refill waits until the step is over, so
+        # launching never competes with a running step for this worker's thread.
+        self.prepare(kernel.kernel_name)
 
     def release(self, reuse_key: str) -> None:
         kernel = self._reused.pop(reuse_key, None)
@@ -208,17 +242,19 @@ class KernelCache:
     def expire(self) -> None:
         """Shut down kernels idle for longer than ``idle_ttl``."""
         now = time.monotonic()
-        for name, task in list(self._warming.items()):
-            if (
-                task.done()
-                and task.exception() is None
-                and now - task.result().ready_at > self.idle_ttl
-            ):
-                del self._warming[name]
-                self.loop.run_until_complete(task.result().kill(self._managers))
+        expired = False
+        for tasks in self._warming.values():
+            for task in list(tasks):
+                kernel = _launched(task)
+                if kernel is not None and now - kernel.ready_at > self.idle_ttl:
+                    tasks.remove(task)
+                    self.loop.run_until_complete(kernel.kill(self._managers))
+                    expired = True
         for key, kernel in list(self._reused.items()):
             if now - kernel.ready_at > self.idle_ttl:
                 self.release(key)
+        if expired:
+            self.on_change(self.warm_pids())
 
     def close(self) -> None:
         """Kill every kernel now, including those still starting (never wait for them)."""
@@ -227,7 +263,7 @@ class KernelCache:
             if pid:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
-        for task in self._warming.values():
+        for task in self._tasks():
             task.cancel()
         with contextlib.suppress(BaseException):
             self.loop.run_until_complete(asyncio.sleep(0))

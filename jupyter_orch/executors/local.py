@@ -226,6 +226,17 @@ class LocalExecutor(Executor):
         self._idle.extend(started)
         self._bind().set()
 
+    async def warm(self, workers: int, depth: int) -> None:
+        """Have ``workers`` workers, each keeping ``depth`` fresh kernels per spec ready.
+
+        One worker with two kernels suits a chain (each kernel boots while two steps run);
+        wider pipelines want more workers.
+        """
+        await self.prestart(workers)
+        for worker in self._all:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                worker.conn.send(("depth", depth, list(self.warm_kernels)))
+
     def warm_kernel_pids(self) -> list[int]:
         return [pid for worker in self._all for pid in worker.warm_pids]
 

@@ -4,7 +4,8 @@ Runs in a long-lived child process of the executor. Messages to the parent, over
 multiprocessing connection: ``("kernel", key, pid)`` once the step has its kernel,
 ``("log", key, stream, text)`` for output, ``("result", key, TaskResult)`` at the end,
 ``("warm", pids)`` when its kernel pool changed. From the parent: a ``NotebookTask``,
-``("release", reuse_key)``, or ``None`` to stop.
+``("release", reuse_key)``, ``("depth", n, kernel names)`` (keep n fresh kernels of each
+ready), or ``None`` to stop.
 """
 
 from __future__ import annotations
@@ -63,13 +64,75 @@ class _CappedStream:
         pass
 
 
+#: Between cell saves of the output notebook, at least this long (papermill saves before and
+#: after every cell, ~4 ms each). The first and the final save always happen, and a kernel
+#: that dies still ends in a final save, so only a worker crash can lose under a second.
+MIN_SAVE_INTERVAL_S = 1.0
+
+
 def _register_engine() -> None:
     """A papermill engine that executes on a kernel we hand it, already connected."""
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
     from papermill.log import logger
 
+    class ThrottledSaves(NotebookExecutionManager):
+        _force = True
+
+        def save(self, **kwargs: Any) -> None:
+            elapsed = (self.now() - self.last_save_time).total_seconds()
+            if self._force or elapsed >= MIN_SAVE_INTERVAL_S:
+                self._force = False
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self._force = True
+            super().notebook_complete(**kwargs)
+
+    class WarmKernelClient(PapermillNotebookClient):
+        """papermill's client, minus the closing kernel_info round trip: the warm kernel
+        already told us its language_info."""
+
+        language_info: dict[str, Any] | None = None
+
+        def execute(self, **kwargs: Any) -> Any:
+            if self.language_info is None:
+                return super().execute(**kwargs)
+            self.reset_execution_trackers()
+            with self.setup_kernel(**kwargs):
+                self.papermill_execute_cells()
+                self.nb.metadata["language_info"] = self.language_info
+                self.set_widgets_metadata()
+            return self.nb
+
     class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(
+            cls,
+            nb: Any,
+            kernel_name: str,
+            output_path: str | None = None,
+            progress_bar: bool = True,
+            log_output: bool = False,
+            autosave_cell_every: int = 30,
+            **kwargs: Any,
+        ) -> Any:
+            # papermill's Engine.execute_notebook, with the throttled manager
+            nb_man = ThrottledSaves(
+                nb,
+                output_path=output_path,
+                progress_bar=progress_bar,
+                log_output=log_output,
+                autosave_cell_every=autosave_cell_every,
+            )
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
         @classmethod
         def execute_managed_notebook(
             cls,
@@ -82,10 +145,11 @@ def _register_engine() -> None:
             execution_timeout: float | None = None,
             km: Any = None,
             kc: Any = None,
+            language_info: dict[str, Any] | None = None,
             **kwargs: Any,
         ) -> Any:
             kwargs.pop("input_path", None)
-            client = PapermillNotebookClient(
+            client = WarmKernelClient(
                 nb_man,
                 km=km,
                 timeout=execution_timeout,
@@ -98,6 +162,7 @@ def _register_engine() -> None:
                 **kwargs,
             )
             client.kc = kc  # connected and ready: nbclient skips its own start-up wait
+            client.language_info = language_info
             return client.execute()
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
@@ -163,6 +228,7 @@ def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
             kernel_name=task.kernel_name,
             km=kernel.km,
             kc=kernel.kc,
+            language_info=kernel.language_info,
             progress_bar=False,
             stdout_file=_CappedStream(conn, task.key, "stdout", budget),
             stderr_file=_CappedStream(conn, task.key, "stderr", budget),
@@ -234,6 +300,11 @@ def _serve(conn: Connection, cache: Any) -> None:
             return
         if isinstance(message, tuple) and message[0] == "release":
             cache.release(message[1])
+            continue
+        if isinstance(message, tuple) and message[0] == "depth":
+            cache.depth = message[1]
+            for name in message[2]:
+                cache.prepare(name)
             continue
         try:
             run_task(message, conn, cache)
