@@ -8,6 +8,7 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from jupyter_orch.executors.base import NotebookTask
@@ -38,6 +39,27 @@ def chain(tmp_path: Path, reuse: bool) -> Path:
     return write_pipeline(
         tmp_path, f"name: probe\nkernel_reuse: {str(reuse).lower()}\nsteps:\n{steps}"
     )
+
+
+def kernel_processes() -> set[int]:
+    """Kernels and kernel templates alive now (forked kernels keep the template's name)."""
+    found = set()
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if proc.info["status"] != psutil.STATUS_ZOMBIE and (
+            "ipykernel_launcher" in cmdline or "kernel_template" in cmdline
+        ):
+            found.add(proc.pid)
+    return found
+
+
+def test_no_kernel_is_left_after_a_run(orch, tmp_path: Path) -> None:
+    before = kernel_processes()
+    run_pipeline(orch, chain(tmp_path, reuse=False))
+    deadline = time.monotonic() + 5
+    while kernel_processes() - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert kernel_processes() - before == set()
 
 
 def test_every_step_gets_a_kernel_no_earlier_step_used(orch, tmp_path: Path) -> None:
@@ -128,3 +150,28 @@ def test_pool_refills_replaces_dead_kernels_and_expires(tmp_path: Path) -> None:
             await executor.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("how", ["close", "kill -9"])
+def test_forked_kernels_never_outlive_their_template(tmp_path: Path, how: str) -> None:
+    import sys
+
+    from jupyter_client.connect import write_connection_file
+
+    from jupyter_orch.executors.forking import KernelTemplate
+
+    template = KernelTemplate(sys.executable)
+    connection_file = str(tmp_path / "kernel.json")
+    write_connection_file(connection_file, ip="127.0.0.1", key=b"secret")
+    pid = template.fork(["-f", connection_file], dict(os.environ), str(tmp_path))
+    time.sleep(1.5)  # let the kernel start its parent watch
+    assert not gone(pid)
+    if how == "close":
+        template.close()
+    else:
+        template.process.kill()
+        template.process.wait()
+    deadline = time.monotonic() + 5
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(pid), f"kernel {pid} outlived its template ({how})"

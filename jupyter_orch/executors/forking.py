@@ -57,9 +57,16 @@ class KernelTemplate:
         return int(json.loads(line)["pid"])
 
     def close(self) -> None:
+        """End of input: the template kills every kernel it forked, then exits."""
         with contextlib.suppress(Exception):
-            self.process.kill()
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+        try:
             self.process.wait(2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(1)
 
 
 class ForkedProcess:

@@ -16,20 +16,32 @@ import signal
 import sys
 from typing import Any
 
+_children: set[int] = set()
+
 
 def _reap(_signum: int, _frame: Any) -> None:
     # Kernels are our children: collect them as they exit so none lingers as a zombie.
     with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
+        while True:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                break
+            _children.discard(pid)
+
+
+def _kill_children() -> None:
+    """Our worker went away (or closed us): no kernel we forked may outlive us."""
+    for pid in list(_children):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
 
 
 def _become_kernel(request: dict[str, Any]) -> None:
     """In the forked child: a new session, the request's environment, then the kernel."""
     try:
         os.setsid()
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        for signum in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
@@ -38,10 +50,13 @@ def _become_kernel(request: dict[str, Any]) -> None:
         os.environ["JPY_PARENT_PID"] = str(os.getppid())  # exit when the template goes
         if request.get("cwd"):
             os.chdir(request["cwd"])
-        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        # Watch the template, not whoever the template's environment named: ipykernel read
+        # JPY_PARENT_PID when the template imported it.
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = ["ipykernel_launcher", *argv]
         from ipykernel.kernelapp import IPKernelApp
 
-        IPKernelApp.launch_instance(argv=request["argv"])
+        IPKernelApp.launch_instance(argv=argv)
     finally:
         os._exit(0)
 
@@ -53,13 +68,18 @@ def main() -> None:
     import ipykernel.zmqshell  # noqa: F401
 
     signal.signal(signal.SIGCHLD, _reap)
-    print(json.dumps({"ready": os.getpid()}), flush=True)
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(request)
-        print(json.dumps({"pid": pid}), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        print(json.dumps({"ready": os.getpid()}), flush=True)
+        for line in sys.stdin:
+            request = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(request)
+            _children.add(pid)
+            print(json.dumps({"pid": pid}), flush=True)
+    finally:
+        _kill_children()
 
 
 if __name__ == "__main__":
