@@ -293,14 +293,18 @@ class RunCoordinator:
         output_path = self.run_dir / f"{name}{suffix}.ipynb"
         attempt = AttemptRecord(number=number, status=AttemptStatus.RUNNING, started_at=utcnow())
         self.state[name] = StepStatus.RUNNING
-        await self._db(
-            self.store.save_attempt, self.run.id, name, attempt, step_status=StepStatus.RUNNING
+        # Recorded while the task is built and sent (the store thread keeps writes in order).
+        recorded = asyncio.ensure_future(
+            self._db(
+                self.store.save_attempt, self.run.id, name, attempt, step_status=StepStatus.RUNNING
+            )
         )
         note = f" (attempt {number})" if number > 1 else ""
         self.log.info(f"Step {self.number[name]}: {name} started{note}", step=name)
         try:
             task = await self._task(step, policy, output_path)
         except (TemplateError, ValueError) as exc:
+            await recorded
             # A mistake in the pipeline or notebook: retrying would fail the same way.
             kind = "TemplateError" if isinstance(exc, TemplateError) else "InvalidNotebook"
             outcome = _Outcome(
@@ -309,6 +313,7 @@ class RunCoordinator:
             await self._record(name, attempt, outcome, None)
             return outcome
         execution = await self.executor.submit(task, partial(self.log.output, name))
+        await recorded
         timed_out = False
         try:
             result = await asyncio.wait_for(execution.wait(), policy.timeout)
