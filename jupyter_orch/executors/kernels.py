@@ -28,6 +28,8 @@ from .forking import ForkingKernelSpecManager, ForkProvisioner
 
 #: How long a kernel may take to start and answer.
 STARTUP_TIMEOUT_S = 60.0
+#: After a step, the pool's refill starts this much later (see ``give_back``).
+REFILL_DELAY_S = 0.05
 
 
 class KernelDied(RuntimeError):
@@ -102,18 +104,22 @@ class WarmKernel:
                 f"preparing the kernel failed: {content.get('ename')}: {content.get('evalue')}"
             )
 
-    async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
-        """Fast shutdown: the output notebook is saved, so nothing graceful is owed."""
-        if managers is not None:
-            managers.discard(self.km)
+    def signal_kill(self) -> None:
+        """SIGKILL the kernel's process group now: the output notebook is saved already."""
         with contextlib.suppress(Exception):
             self.kc.stop_channels()
         pid = self.pid
         if pid:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
+
+    async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
+        """Kill, then let the manager reap the process and remove its connection file."""
+        self.signal_kill()
         with contextlib.suppress(Exception):
             await self.km.shutdown_kernel(now=True)
+        if managers is not None:
+            managers.discard(self.km)
 
 
 async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKernel:
@@ -156,9 +162,13 @@ class KernelCache:
         self._warming: dict[str, list[asyncio.Task[WarmKernel]]] = {}
         self._reused: dict[str, WarmKernel] = {}
         self._managers: set[AsyncKernelManager] = set()  # every kernel started, to kill at close
+        self._disposals: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     def prepare(self, kernel_name: str) -> None:
         """Start fresh kernels of this spec in the background, up to ``depth`` on their way."""
+        if self._closed:
+            return
         tasks = self._warming.setdefault(kernel_name, [])
         while len(tasks) < self.depth:
             task = self.loop.create_task(launch(kernel_name, self._managers))
@@ -195,7 +205,7 @@ class KernelCache:
         """
         kernel = self._take(kernel_name, reuse_key)
         if not kernel.alive():  # died in the pool (or with the last step, when shared)
-            self.loop.run_until_complete(kernel.kill(self._managers))
+            self._dispose(kernel)
             kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
         kernel.prepare(cwd, env)
         return kernel
@@ -206,7 +216,7 @@ class KernelCache:
             if shared is not None and shared.kernel_name == kernel_name and shared.alive():
                 return shared
             if shared is not None:
-                self.loop.run_until_complete(shared.kill(self._managers))
+                self._dispose(shared)
         kernel: WarmKernel | None = None
         tasks = self._warming.get(kernel_name, [])
         # the first one ready, else the oldest launch (the closest to ready)
@@ -216,7 +226,7 @@ class KernelCache:
             with contextlib.suppress(Exception):
                 kernel = self.loop.run_until_complete(task) if not task.done() else task.result()
             if kernel is not None and not kernel.alive():  # died while waiting in the pool
-                self.loop.run_until_complete(kernel.kill(self._managers))
+                self._dispose(kernel)
                 kernel = None
         if kernel is None:
             kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
@@ -224,20 +234,28 @@ class KernelCache:
             self.prepare(kernel_name)  # the replacement boots while this step runs
         return kernel
 
+    def _dispose(self, kernel: WarmKernel) -> None:
+        """Kill at once; the manager's clean-up (reaping polls every 0.1 s) runs in the
+        background, never between a step's result and the next step."""
+        kernel.signal_kill()
+        task = self.loop.create_task(kernel.kill(self._managers))
+        self._disposals.add(task)
+        task.add_done_callback(self._disposals.discard)
+
     def give_back(self, kernel: WarmKernel, reuse_key: str | None) -> None:
         if reuse_key is not None and kernel.alive():
             self._reused[reuse_key] = kernel
             kernel.ready_at = time.monotonic()
         else:
-            self.loop.run_until_complete(kernel.kill(self._managers))
-        # With a spare kernel already warm, the refill waits until the step is over, so
-        # launching never competes with a running step for this worker's thread.
-        self.prepare(kernel.kernel_name)
+            self._dispose(kernel)
+        # With a spare kernel already warm, the refill starts a moment after the next step
+        # did, while that step waits on its kernel, not while it is being set up.
+        self.loop.call_later(REFILL_DELAY_S, self.prepare, kernel.kernel_name)
 
     def release(self, reuse_key: str) -> None:
         kernel = self._reused.pop(reuse_key, None)
         if kernel is not None:
-            self.loop.run_until_complete(kernel.kill(self._managers))
+            self._dispose(kernel)
 
     def expire(self) -> None:
         """Shut down kernels idle for longer than ``idle_ttl``."""
@@ -248,7 +266,7 @@ class KernelCache:
                 kernel = _launched(task)
                 if kernel is not None and now - kernel.ready_at > self.idle_ttl:
                     tasks.remove(task)
-                    self.loop.run_until_complete(kernel.kill(self._managers))
+                    self._dispose(kernel)
                     expired = True
         for key, kernel in list(self._reused.items()):
             if now - kernel.ready_at > self.idle_ttl:
@@ -258,12 +276,13 @@ class KernelCache:
 
     def close(self) -> None:
         """Kill every kernel now, including those still starting (never wait for them)."""
+        self._closed = True
         for km in self._managers:
             pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
             if pid:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
-        for task in self._tasks():
+        for task in [*self._tasks(), *self._disposals]:
             task.cancel()
         with contextlib.suppress(BaseException):
             self.loop.run_until_complete(asyncio.sleep(0))
