@@ -16,22 +16,24 @@ from .conftest import write_notebook, write_pipeline
 from .test_reliability import gone, read_pids, wait_for
 
 
+def command(tmp_path: Path, *args: str) -> list[str]:
+    """``jupyter orch ARGS`` on this test's own store and runs folder."""
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    return [
+        sys.executable,
+        "-m",
+        "jupyter_orch.cli",
+        *args,
+        "--db",
+        db,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    ]
+
+
 def orch(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_orch.cli",
-            *args,
-            "--db",
-            f"sqlite:///{tmp_path / 'db.sqlite'}",
-            "--runs-dir",
-            str(tmp_path / "runs"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=tmp_path,
+        command(tmp_path, *args), capture_output=True, text=True, timeout=timeout, cwd=tmp_path
     )
 
 
@@ -186,18 +188,7 @@ def test_interrupt_cancels_cleanly(tmp_path: Path, sig: int, code: int) -> None:
         """,
     )
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_orch.cli",
-            "run",
-            str(path),
-            "--json",
-            "--db",
-            f"sqlite:///{tmp_path / 'db.sqlite'}",
-            "--runs-dir",
-            str(tmp_path / "runs"),
-        ],
+        command(tmp_path, "run", str(path), "--json"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

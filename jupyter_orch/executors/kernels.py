@@ -122,8 +122,19 @@ class WarmKernel:
             managers.discard(self.km)
 
 
+_SPECS: ForkingKernelSpecManager | None = None
+
+
+def _spec_manager() -> ForkingKernelSpecManager:
+    """One spec manager per worker process, not one per kernel launched."""
+    global _SPECS
+    if _SPECS is None:
+        _SPECS = ForkingKernelSpecManager()
+    return _SPECS
+
+
 async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKernel:
-    km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=ForkingKernelSpecManager())
+    km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=_spec_manager())
     managers.add(km)
     # ipykernel's own stderr is start-up chatter; cell output reaches the log via papermill.
     await km.start_kernel(stdout=DEVNULL, stderr=DEVNULL)
