@@ -127,6 +127,7 @@ def cmd_rerun(args: argparse.Namespace) -> int:
 def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, RunRecord]]) -> int:
     """Start the workers first (they boot and warm kernels while we validate), then run."""
     from .executors.local import LocalExecutor
+    from .scheduler import RunHost
     from .settings import resolve_executor_settings
 
     workers, idle_ttl = resolve_executor_settings()
@@ -141,6 +142,7 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
         assert main_task is not None
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
         executor = LocalExecutor(max_workers=workers, idle_ttl=idle_ttl)
+        host: RunHost | None = None
         try:
             await executor.prestart(1)  # boots while we validate
             orch, loaded, run = prepare()
@@ -148,14 +150,21 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
             # Everything imported so far lives as long as the process: keep the collector from
             # walking it again and again (full collections were 100 ms pauses between steps).
             gc.freeze()
+            host = RunHost(orch, executor, kind="cli", observer=show)
+            await host.start()
+            run = await _admitted(host, run)
+            if run.status is not RunStatus.RUNNING:
+                return run
             width = min(loaded.spec.width, executor.max_workers)
             await executor.warm(width, depth=2 if width == 1 else 1)
             err.print(
                 f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, "
                 f"run {run.id}"
             )
-            return await orch.execute(loaded, run, executor, observer=show)
+            return await host.start_run(loaded, run)
         finally:
+            if host is not None:
+                await host.stop()
             await executor.close()
 
     try:
@@ -168,6 +177,30 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
         return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     _summary(final, args)
     return EXIT_OK if final.status is RunStatus.SUCCEEDED else EXIT_FAILED
+
+
+async def _admitted(host: Any, run: RunRecord) -> RunRecord:
+    """Wait until the concurrency limits let the run start (the same admission as scheduled
+    runs), or until it is cancelled while it waits."""
+    from .settings import resolve_max_concurrent_runs
+    from .store.repository import utcnow
+
+    limit = resolve_max_concurrent_runs()
+    said = False
+    while not await host.call(
+        host.store.claim_run, run.id, host.id, global_limit=limit, now=utcnow()
+    ):
+        run = await host.call(host.store.get_run, run.id)
+        if run.status is not RunStatus.QUEUED:
+            return run
+        if not said:
+            err.print(
+                f"run {run.id} is queued: the concurrency limits are reached "
+                f"(max_concurrent_runs); it starts when a slot frees"
+            )
+            said = True
+        await asyncio.sleep(1.0)
+    return await host.call(host.store.get_run, run.id)
 
 
 def _summary(run: RunRecord, args: argparse.Namespace) -> None:
@@ -383,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--from-failed", action="store_true", help="reuse steps that succeeded; run only the rest"
     )
     p.set_defaults(func=cmd_rerun)
+
+    from .cli_schedule import add_commands
+
+    add_commands(sub, common)
     return parser
 
 

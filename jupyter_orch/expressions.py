@@ -20,7 +20,7 @@ from .errors import TemplateError
 
 ROOT_NAMES = ("params", "steps", "run")
 STEP_FIELDS = ("outputs", "status")
-RUN_FIELDS = ("id", "dir", "started_at", "scheduled_for")
+RUN_FIELDS = ("id", "dir", "started_at", "scheduled_for", "event")
 
 _WHOLE = re.compile(r"^\s*\{\{(?P<expr>.*?)\}\}\s*$", re.DOTALL)
 

@@ -188,7 +188,9 @@ def _report_model_errors(exc: ValidationError, out: _Collector) -> None:
                 out.add(loc, "a pipeline needs at least one step")
         elif kind == "extra_forbidden":
             where = (
-                "steps[]" if len(loc) == 3 and loc[0] == "steps" else ".".join(map(str, loc[:-1]))
+                "steps[]"
+                if len(loc) == 3 and loc[0] == "steps"
+                else ".".join(str(part) for part in loc[:-1] if not isinstance(part, int))
             )
             options = allowed_keys(MODEL_AT.get(where, PipelineSpec))
             out.add(loc, f"unknown key {loc[-1]!r}{_suggest(str(loc[-1]), options)}")

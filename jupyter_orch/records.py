@@ -120,6 +120,8 @@ class StepRecord:
     status: StepStatus
     attempts: tuple[AttemptRecord, ...] = ()
     reused_from: str | None = None
+    #: When a `retrying` step makes its next attempt.
+    next_attempt_at: datetime | None = None
 
     @property
     def last_attempt(self) -> AttemptRecord | None:
@@ -139,6 +141,8 @@ class StepRecord:
         }
         if self.reused_from:
             data["reused_from"] = self.reused_from
+        if self.status is StepStatus.RETRYING and self.next_attempt_at is not None:
+            data["next_attempt_at"] = iso(self.next_attempt_at)
         return data
 
 
@@ -157,6 +161,10 @@ class RunRecord:
     error: str | None = None
     rerun_of: str | None = None
     steps: tuple[StepRecord, ...] = ()
+    #: The schedule slot a `schedule` run is for (UTC).
+    scheduled_for: datetime | None = None
+    #: What fired an `event` run, e.g. {"pipeline_succeeded": "load", "run_id": "..."}.
+    event: dict[str, Any] | None = None
 
     def with_status(self, status: RunStatus, **changes: Any) -> RunRecord:
         return dataclasses.replace(self, status=status, **changes)
@@ -181,6 +189,8 @@ class RunRecord:
             "duration_s": duration_s(self.started_at, self.ended_at),
             "error": self.error,
             "rerun_of": self.rerun_of,
+            "scheduled_for": iso(self.scheduled_for),
+            "event": self.event,
             "run_dir": self.run_dir,
             "steps": [s.to_dict() for s in self.steps],
         }

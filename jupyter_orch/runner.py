@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from typing import Any, TypeVar
 from . import dag
 from .durations import format_duration
 from .errors import TemplateError
-from .executors.base import Executor, NotebookTask, TaskResult
+from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
 from .loader import LoadedPipeline
 from .notebooks import check_notebook
@@ -96,7 +98,20 @@ class RunCoordinator:
         self.run = run
         self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="orch-store")
         self.log = RunLog(partial(self._db, store.add_logs, run.id), observer)
-        self.state = {s.name: s.status for s in run.steps}
+        # A resumed run (its previous coordinator died): a step caught running was failed by
+        # the reaper; a retrying one waits for its stored next attempt time.
+        self.state: dict[str, StepStatus] = {
+            s.name: StepStatus.PENDING if s.status is StepStatus.RETRYING else s.status
+            for s in run.steps
+        }
+        self.resume_at = {
+            s.name: s.next_attempt_at
+            for s in run.steps
+            if s.status is StepStatus.RETRYING and s.next_attempt_at is not None
+        }
+        #: Set before cancelling the run's task to fail it with this reason instead of
+        #: cancelling it (the server or scheduler shutting down).
+        self.stop_reason: str | None = None
         self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
         self.attempts = {s.name: len(s.attempts) for s in run.steps}
         self.order = dag.topological_order(self.spec.needs)
@@ -115,11 +130,12 @@ class RunCoordinator:
     async def execute(self) -> RunRecord:
         """Run to the end; on cancellation, stop every step, record it, then re-raise."""
         await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
-        self.started_at = utcnow()
+        resumed = self.run.started_at is not None
+        self.started_at = self.run.started_at or utcnow()
         await self._db(
             self.store.update_run, self.run.id, status=RunStatus.RUNNING, started_at=self.started_at
         )
-        self.log.info("Pipeline started")
+        self.log.info("Pipeline resumed" if resumed else "Pipeline started")
         flusher = asyncio.create_task(self.log.flush_every(0.5))
         tasks: dict[asyncio.Task[None], str] = {}
         outcome: RunStatus | None = None
@@ -149,7 +165,10 @@ class RunCoordinator:
                     task.result()
         except asyncio.CancelledError:
             cancelled = True
-            outcome, error = RunStatus.CANCELLED, "the run was cancelled"
+            if self.stop_reason:
+                outcome, error = RunStatus.FAILED, self.stop_reason
+            else:
+                outcome, error = RunStatus.CANCELLED, "the run was cancelled"
         finally:
             await self._wind_down(tasks, flusher, outcome, error)
         if cancelled:
@@ -201,7 +220,9 @@ class RunCoordinator:
         failed = [n for n in self.order if self.state[n] in FAILED_STEP_STATUSES]
         if outcome is None:
             outcome = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
-        if outcome is RunStatus.FAILED:
+        if outcome is RunStatus.FAILED and not failed:
+            self.log.info(f"Pipeline failed: {error}")
+        elif outcome is RunStatus.FAILED:
             error = f"step {failed[0]} {self.state[failed[0]].value}"
             more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
             self.log.info(f"Pipeline failed at step {failed[0]}{more}")
@@ -227,7 +248,8 @@ class RunCoordinator:
             "id": self.run.id,
             "dir": str(self.artifacts_dir),
             "started_at": self.started_at.isoformat(),
-            "scheduled_for": None,
+            "scheduled_for": self.run.scheduled_for.isoformat() if self.run.scheduled_for else None,
+            "event": self.run.event,
         }
         return build_context(self.run.parameters, finished, run)
 
@@ -252,6 +274,9 @@ class RunCoordinator:
                 await self._record(name, attempt, outcome, None)
                 await self._finish_step(name, StepStatus.FAILED, f"failed: {exc}")
                 return
+        resume_at = self.resume_at.pop(name, None)
+        if resume_at is not None:
+            await asyncio.sleep(max((resume_at - utcnow()).total_seconds(), 0))
         while True:
             self.attempts[name] += 1
             number = self.attempts[name]
@@ -268,7 +293,11 @@ class RunCoordinator:
                 delay = policy.delay_before(number + 1)
                 self.state[name] = StepStatus.RETRYING
                 await self._db(
-                    self.store.update_step, self.run.id, name, status=StepStatus.RETRYING
+                    self.store.update_step,
+                    self.run.id,
+                    name,
+                    status=StepStatus.RETRYING,
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
                 )
                 self.log.info(
                     f"Step {self.number[name]}: {name} {outcome.status.value}: "
@@ -314,6 +343,8 @@ class RunCoordinator:
             return outcome
         execution = await self.executor.submit(task, partial(self.log.output, name))
         await recorded
+        # Where the attempt runs, so a reaper can kill it if this process dies.
+        tracked = asyncio.ensure_future(self._track(execution, name, number))
         timed_out = False
         try:
             result = await asyncio.wait_for(execution.wait(), policy.timeout)
@@ -321,17 +352,35 @@ class RunCoordinator:
             timed_out = True
             result = await execution.stop("timeout")
         except asyncio.CancelledError:
+            tracked.cancel()
             result = await execution.stop("cancelled")
-            error = error_record("Cancelled", "the run was cancelled while this step ran")
-            outcome = _Outcome(AttemptStatus.CANCELLED, result.outputs, error, retryable=False)
+            if self.stop_reason:
+                status, final = AttemptStatus.FAILED, StepStatus.FAILED
+                error = error_record("Shutdown", self.stop_reason)
+            else:
+                status, final = AttemptStatus.CANCELLED, StepStatus.CANCELLED
+                error = error_record("Cancelled", "the run was cancelled while this step ran")
+            outcome = _Outcome(status, result.outputs, error, retryable=False)
             await self._record(name, attempt, outcome, result)
-            self.state[name] = StepStatus.CANCELLED
-            await self._db(self.store.update_step, self.run.id, name, status=StepStatus.CANCELLED)
-            self.log.info(f"Step {self.number[name]}: {name} cancelled", step=name)
+            self.state[name] = final
+            await self._db(self.store.update_step, self.run.id, name, status=final)
+            self.log.info(f"Step {self.number[name]}: {name} {final.value}", step=name)
             raise
+        tracked.cancel()
         outcome = self._outcome(result, timed_out, policy)
         await self._record(name, attempt, outcome, result)
         return outcome
+
+    async def _track(self, execution: Execution, name: str, number: int) -> None:
+        processes = await execution.started()
+        if processes:
+            await self._db(
+                self.store.set_attempt_processes,
+                self.run.id,
+                name,
+                number,
+                {"host": socket.gethostname(), **processes},
+            )
 
     def _outcome(self, result: TaskResult, timed_out: bool, policy: EffectivePolicy) -> _Outcome:
         if timed_out:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError, ParameterError
 from .executors.base import Executor
 from .loader import LoadedPipeline
-from .records import RunRecord, StepStatus, Trigger
+from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
-from .spec import PipelineSpec
-from .store.repository import LogLine, PipelineVersion, Store
+from .spec import Overlap, PipelineSpec
+from .store.coordination import PipelineState
+from .store.repository import LogLine, PipelineVersion, Store, utcnow
 
 
 def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,6 +113,45 @@ class Orchestrator:
             run = self.store.get_run(run.id)
         return loaded, run
 
+    # --- the scheduler's side ----------------------------------------------------------------
+
+    def apply(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
+        """Register the file and activate its schedule and triggers."""
+        version = self.register(loaded, replace=replace)
+        self.store.set_pipeline_flags(loaded.spec.name, active=True)
+        return version
+
+    def trigger(
+        self,
+        name: str,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        trigger: Trigger = Trigger.MANUAL,
+        event: dict[str, Any] | None = None,
+    ) -> RunRecord:
+        """Queue a run of the pipeline's newest version; a scheduler starts it."""
+        version = self.store.get_version(name)
+        spec = loaded_from_version(version).spec
+        limits = spec.limits
+        return self.store.create_run(
+            pipeline=name,
+            version=version.version,
+            trigger=trigger,
+            parameters=resolve_parameters(spec, parameters or {}),
+            steps=[(s.name, s.needs) for s in spec.steps],
+            runs_dir=str(self.runs_dir),
+            event=event,
+            overlap_limit=limits.max_concurrent_runs if limits.overlap is Overlap.SKIP else None,
+        )
+
+    def cancel(self, run_id: str) -> str:
+        """``cancelled`` (it was queued), ``requested`` (its executor stops it) or the status
+        of a run that had finished already."""
+        return self.store.request_cancel(run_id, utcnow())
+
+    def pause(self, name: str, paused: bool = True) -> None:
+        self.store.set_pipeline_flags(name, paused=paused)
+
     async def execute(
         self,
         loaded: LoadedPipeline,
@@ -121,3 +162,39 @@ class Orchestrator:
     ) -> RunRecord:
         coordinator = RunCoordinator(self.store, executor, loaded, run, observer=observer)
         return await coordinator.execute()
+
+
+def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime) -> dict[str, Any]:
+    """A pipeline as listings show it (the CLI's ``pipelines --json``, later the REST API).
+
+    The next run comes from the scheduler's own slot arithmetic; while no scheduler has
+    stored one yet (just applied, or the schedule changed), it is computed the same way.
+    """
+    spec = PipelineSpec.model_validate(state.definition)
+    schedule: dict[str, Any] | None = None
+    next_run: datetime | None = None
+    if spec.schedule is not None:
+        cron = spec.schedule.cron_schedule(default_timezone)
+        schedule = {
+            "cron": spec.schedule.cron,
+            "timezone": cron.timezone,
+            "misfire": spec.schedule.misfire.value,
+            "description": cron.describe(),
+        }
+        fresh = state.schedule_key == cron.key and state.next_fire_at is not None
+        next_run = state.next_fire_at if fresh else cron.next_after(now)
+    on = spec.on.model_dump(mode="json", exclude_defaults=True)
+    return {
+        "name": state.name,
+        "path": state.path,
+        "version": state.version,
+        "description": spec.description,
+        "active": state.active,
+        "paused": state.paused,
+        "schedule": schedule,
+        "on": on,
+        "next_run_at": iso(next_run) if state.active and not state.paused else None,
+        "last_status": state.last_status,
+        "last_run_at": iso(state.last_run_at),
+        "missed_ticks": state.missed_ticks,
+    }

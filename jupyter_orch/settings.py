@@ -65,3 +65,26 @@ def resolve_executor_settings() -> tuple[int | None, float]:
     workers = os.environ.get("JUPYTER_ORCH_WORKERS") or config.get("max_workers")
     ttl = os.environ.get("JUPYTER_ORCH_KERNEL_IDLE_TTL") or config.get("kernel_idle_ttl")
     return (int(workers) if workers else None), (float(ttl) if ttl else 600.0)
+
+
+def _setting(env: str, key: str) -> Any:
+    return os.environ.get(env) or jupyter_config().get(key)
+
+
+def resolve_max_concurrent_runs(explicit: int | None = None) -> int:
+    """Runs executing at once across every process sharing the store.
+
+    ``--max-concurrent-runs`` > ``JUPYTER_ORCH_MAX_CONCURRENT_RUNS`` >
+    ``c.OrchApp.max_concurrent_runs`` > 8.
+    """
+    value = explicit or _setting("JUPYTER_ORCH_MAX_CONCURRENT_RUNS", "max_concurrent_runs")
+    return int(value) if value else 8
+
+
+def resolve_default_timezone(explicit: str | None = None) -> str:
+    """The zone of schedules that name none: ``JUPYTER_ORCH_TIMEZONE`` >
+    ``c.OrchApp.default_timezone`` > UTC."""
+    from .schedules import CronSchedule
+
+    value = explicit or _setting("JUPYTER_ORCH_TIMEZONE", "default_timezone") or "UTC"
+    return CronSchedule.check_timezone(str(value))

@@ -16,10 +16,17 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from . import dag
 from .durations import parse_duration
+from .schedules import CronSchedule
+from .triggers import check_connection, check_file_pattern
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def _as_list(value: Any) -> Any:
+    """One value or a list of them (``file: "a/*.csv"`` or ``file: [a/*.csv, b/*.csv]``)."""
+    return [value] if isinstance(value, (str, dict)) else value
 
 
 class RunIf(str, Enum):
@@ -92,9 +99,85 @@ class StepSpec(StepPolicy):
         return check_identifier(value, "step name")
 
 
+class Overlap(str, Enum):
+    """What a trigger does when the pipeline already has ``max_concurrent_runs`` runs."""
+
+    QUEUE = "queue"  # the new run waits, first in first out
+    SKIP = "skip"  # the new run is not created (a schedule slot is recorded as missed)
+
+
 class Limits(_Model):
     max_parallel_steps: int | None = Field(None, ge=1)
     max_duration: Duration | None = Field(None, gt=0)
+    max_concurrent_runs: int | None = Field(None, ge=1)
+    overlap: Overlap = Overlap.QUEUE
+
+
+class Misfire(str, Enum):
+    """What happens to slots that passed while no scheduler was running."""
+
+    SKIP = "skip"  # none of them run
+    COALESCE = "coalesce"  # one run for all of them
+    ALL = "all"  # each runs, oldest first, at most max_catchup
+
+
+class ScheduleSpec(_Model):
+    cron: str
+    #: An IANA zone; None means the server's default (UTC unless configured).
+    timezone: str | None = None
+    misfire: Misfire = Misfire.COALESCE
+    max_catchup: int = Field(10, ge=1, le=1000)
+    #: Slots older than this never run (they are recorded as missed).
+    misfire_grace: Duration | None = Field(None, gt=0)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return CronSchedule.check_cron(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return CronSchedule.check_timezone(value) if value is not None else None
+
+    def cron_schedule(self, default_timezone: str = "UTC") -> CronSchedule:
+        return CronSchedule.parse(self.cron, self.timezone or default_timezone)
+
+
+def _as_schedule(value: Any) -> Any:
+    """``schedule: "@daily"`` is short for ``schedule: {cron: "@daily"}``."""
+    return {"cron": value} if isinstance(value, str) else value
+
+
+class SqlTrigger(_Model):
+    """Fires when a query's value changes (a "database change" trigger)."""
+
+    connection: str
+    query: str = Field(min_length=1)
+    every: Duration = Field(60.0, ge=1)
+
+    @field_validator("connection")
+    @classmethod
+    def _connection(cls, value: str) -> str:
+        return check_connection(value)
+
+
+class OnSpec(_Model):
+    """Event triggers; each fires one run per change."""
+
+    pipeline_succeeded: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
+    pipeline_failed: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
+    file: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
+    sql: Annotated[tuple[SqlTrigger, ...], BeforeValidator(_as_list)] = ()
+
+    @field_validator("file")
+    @classmethod
+    def _file(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_file_pattern(pattern) for pattern in value)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pipeline_succeeded or self.pipeline_failed or self.file or self.sql)
 
 
 class PipelineSpec(_Model):
@@ -103,6 +186,8 @@ class PipelineSpec(_Model):
     parameters: dict[str, Any] = Field(default_factory=dict)
     defaults: StepPolicy = Field(default_factory=StepPolicy)
     limits: Limits = Field(default_factory=Limits)
+    schedule: Annotated[ScheduleSpec | None, BeforeValidator(_as_schedule)] = None
+    on: OnSpec = Field(default_factory=OnSpec)
     #: Steps of one run share a kernel (reset between steps) instead of a fresh one each.
     kernel_reuse: bool = False
     steps: tuple[StepSpec, ...] = Field(min_length=1)
@@ -154,6 +239,9 @@ MODEL_AT: dict[str, type[BaseModel]] = {
     "": PipelineSpec,
     "defaults": StepPolicy,
     "limits": Limits,
+    "schedule": ScheduleSpec,
+    "on": OnSpec,
+    "on.sql": SqlTrigger,
     "steps[]": StepSpec,
 }
 

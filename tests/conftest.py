@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import secrets
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+import sqlalchemy as sa
 
 from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.loader import load_pipeline
@@ -35,9 +39,56 @@ def write_notebook(
     return path
 
 
+PG_SERVER = os.environ.get("JUPYTER_ORCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def postgres_url() -> Iterator[str]:
+    """A throwaway database on the local PostgreSQL server, dropped afterwards.
+
+    Skips when no server answers, unless JUPYTER_ORCH_REQUIRE_POSTGRES=1 (set by .ci/run, which
+    starts the server) makes that a failure.
+    """
+    admin = sa.create_engine(
+        f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    name = f"orch_test_{secrets.token_hex(6)}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'create database "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = f"PostgreSQL at {PG_SERVER} (user postgres, trust auth) unusable: {first_line}"
+        if os.environ.get("JUPYTER_ORCH_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"JUPYTER_ORCH_REQUIRE_POSTGRES=1 but {reason}")
+        pytest.skip(reason)
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
     store = Store.open(f"sqlite:///{tmp_path / 'orch.sqlite'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same test on the embedded SQLite file and on a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'orch.sqlite'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def any_store(store_url: str) -> Iterator[Store]:
+    store = Store.open(store_url)
     yield store
     store.close()
 

@@ -59,6 +59,18 @@ class Execution(ABC):
         Returns what the task produced up to then (the partial output notebook is kept).
         """
 
+    def processes(self) -> dict[str, int]:
+        """The processes to kill if the coordinator dies with the task in flight.
+
+        Names map to ids on this host (for the local executor ``worker``, a pid, and
+        ``kernel_group``, a process group id); only what is known so far, possibly nothing.
+        """
+        return {}
+
+    async def started(self) -> dict[str, int]:
+        """``processes()`` once they are all known, or once the task has ended."""
+        return self.processes()
+
 
 class Executor(ABC):
     """Runs tasks; ``submit`` returns at once with an ``Execution`` to await or stop."""

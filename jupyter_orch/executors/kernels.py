@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,51 @@ REFILL_DELAY_S = 0.05
 
 class KernelDied(RuntimeError):
     """A kernel from the pool was dead when a step wanted it."""
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+class KernelGroups:
+    """The kernels this worker started (their process groups), for its parent watchdog.
+
+    Kept apart from ``KernelCache``, whose state belongs to the worker's event loop: the
+    watchdog kills from its own thread, at any moment, and must not miss a kernel.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._files: dict[int, str] = {}  # kernel pid, which is its group's id -> connection file
+        self._closed = False
+
+    def add(self, pid: int, connection_file: str) -> None:
+        with self._lock:
+            self._files[pid] = connection_file
+            if not self._closed:
+                return
+        self.kill_all()  # launched while the worker was being taken down
+
+    def discard(self, pid: int) -> None:
+        with self._lock:
+            self._files.pop(pid, None)
+
+    def kill_all(self) -> list[int]:
+        """SIGKILL every kernel's group and remove its connection file; any kernel added
+        later is killed as it is added. Returns the groups signalled."""
+        with self._lock:
+            self._closed = True
+            files, self._files = self._files, {}
+        for pid, connection_file in files.items():
+            _kill_group(pid)
+            with contextlib.suppress(OSError):
+                os.remove(connection_file)
+        return list(files)
+
+
+#: This worker process's kernels.
+OWNED = KernelGroups()
 
 
 @dataclass
@@ -110,14 +156,16 @@ class WarmKernel:
             self.kc.stop_channels()
         pid = self.pid
         if pid:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+            _kill_group(pid)
 
     async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
         """Kill, then let the manager reap the process and remove its connection file."""
+        pid = self.pid
         self.signal_kill()
         with contextlib.suppress(Exception):
             await self.km.shutdown_kernel(now=True)
+        if pid:
+            OWNED.discard(pid)
         if managers is not None:
             managers.discard(self.km)
 
@@ -141,6 +189,8 @@ async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKer
     kc = km.client()
     kc.start_channels()
     kernel = WarmKernel(kernel_name, km, kc)
+    if kernel.pid:
+        OWNED.add(kernel.pid, km.connection_file)
     try:
         await kc.wait_for_ready(timeout=STARTUP_TIMEOUT_S)
         # A kernel's first execution pays one-off set-up (~15 ms): pay it here, ahead of need.
@@ -291,8 +341,7 @@ class KernelCache:
         for km in self._managers:
             pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
             if pid:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
+                _kill_group(pid)
         for task in [*self._tasks(), *self._disposals]:
             task.cancel()
         with contextlib.suppress(BaseException):

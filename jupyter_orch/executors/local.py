@@ -3,7 +3,9 @@
 The coordinating process never blocks on a step: workers are separate processes and
 their messages arrive through a reader thread onto the event loop. The executor, not the
 worker, enforces stops: it kills the kernel's whole process group, so nothing a step
-started survives a timeout, a cancel or the death of its worker.
+started survives a timeout, a cancel or the death of its worker. Should the coordinator
+itself die, its workers take their kernels down (see ``worker.watch_parent``), and
+``kill_recorded_processes`` lets another process finish the job from recorded pids.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -24,6 +27,10 @@ import psutil
 
 from ..records import error_record
 from .base import Execution, Executor, LogSink, NotebookTask, TaskResult
+from .worker import sigkill_tree
+
+#: The module a worker process runs; its command line names it.
+WORKER_MODULE = "jupyter_orch.executors.worker"
 
 #: After an interrupt, how long a kernel gets to stop by itself before it is killed.
 INTERRUPT_GRACE_S = 1.0
@@ -61,6 +68,38 @@ def kill_tree(pid: int | None, *, grace: float = TERM_GRACE_S) -> None:
     kill_process_group(pid, signal.SIGKILL)
 
 
+def kill_recorded_processes(processes: Mapping[str, int], host: str) -> list[int]:
+    """SIGKILL what ``Execution.processes()`` recorded, from a process other than the one
+    that ran the step (after it crashed).
+
+    Only on the host that recorded them. The kernel's process group goes first, then the
+    worker with everything below it, but only if that pid still runs a jupyter_orch
+    worker: after a crash a pid may have been reused. Returns the pids signalled (a group
+    by its id); processes already gone are skipped, never an error.
+    """
+    if host != socket.gethostname():
+        return []
+    signalled = []
+    group = processes.get("kernel_group")
+    if group and group > 1 and group != os.getpgrp():
+        try:
+            os.killpg(group, signal.SIGKILL)
+            signalled.append(group)
+        except (ProcessLookupError, PermissionError):
+            pass
+    worker = processes.get("worker")
+    if worker and _is_worker(worker):
+        signalled += [pid for pid in sigkill_tree(worker) if pid not in signalled]
+    return signalled
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return WORKER_MODULE in " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False
+
+
 class _Worker:
     """One worker process and the thread that reads its messages.
 
@@ -74,9 +113,10 @@ class _Worker:
         command = [
             sys.executable,
             "-m",
-            "jupyter_orch.executors.worker",
+            WORKER_MODULE,
             str(child_sock.fileno()),
             str(executor.idle_ttl),
+            str(os.getpid()),
             *executor.warm_kernels,
         ]
         self.process = subprocess.Popen(command, pass_fds=(child_sock.fileno(),))
@@ -126,8 +166,25 @@ class _LocalExecution(Execution):
         self.worker = worker
         self.on_log = on_log
         self.kernel_pid: int | None = None
+        self.kernel_group: int | None = None  # the kernel's pid, once seen to lead its group
         self.result: asyncio.Future[TaskResult] = asyncio.get_running_loop().create_future()
+        self._known = asyncio.Event()  # set once the kernel is known, or the task ended
         self._stopping = False
+
+    def set_kernel(self, pid: int, group: int | None) -> None:
+        self.kernel_pid = pid
+        self.kernel_group = group
+        self._known.set()
+
+    def processes(self) -> dict[str, int]:
+        found = {"worker": self.worker.process.pid}
+        if self.kernel_group is not None:
+            found["kernel_group"] = self.kernel_group
+        return found
+
+    async def started(self) -> dict[str, int]:
+        await self._known.wait()
+        return self.processes()
 
     def finish(self, result: TaskResult) -> None:
         # Whatever the step left running in the kernel's process group goes with it, unless
@@ -136,6 +193,7 @@ class _LocalExecution(Execution):
             kill_process_group(self.kernel_pid)
         if not self.result.done():
             self.result.set_result(result)
+        self._known.set()
 
     async def wait(self) -> TaskResult:
         return await asyncio.shield(self.result)
@@ -316,7 +374,7 @@ class LocalExecutor(Executor):
         if execution is None or message[1] != execution.task.key:
             return
         if kind == "kernel":
-            execution.kernel_pid = message[2]
+            execution.set_kernel(message[2], message[3])
             if execution.task.reuse_key is not None:
                 worker.shared_kernel_pids.add(message[2])
         elif kind == "log":

@@ -1,28 +1,40 @@
 """The worker process: executes notebook tasks with papermill, one at a time, on warm kernels.
 
 Runs in a long-lived child process of the executor. Messages to the parent, over a
-multiprocessing connection: ``("kernel", key, pid)`` once the step has its kernel,
+multiprocessing connection: ``("kernel", key, pid, group)`` once the step has its kernel
+(``group`` is the pid again when the kernel leads its own process group, else None),
 ``("log", key, stream, text)`` for output, ``("result", key, TaskResult)`` at the end,
 ``("warm", pids)`` when its kernel pool changed. From the parent: a ``NotebookTask``,
 ``("release", reuse_key)``, ``("depth", n, kernel names)`` (keep n fresh kernels of each
 ready), or ``None`` to stop.
+
+A watchdog thread takes the worker down, with every kernel it started, as soon as its
+parent is gone: a coordinator killed with SIGKILL cannot stop its workers itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import signal
 import sys
+import threading
+import time
 import traceback
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from .base import NotebookTask, TaskResult
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ENGINE_NAME = "jupyter-orch"
+#: How often a worker checks that its parent, the coordinator, is still there (seconds).
+PARENT_POLL_S = 0.5
 
 
 def strip_ansi(text: str) -> str:
@@ -219,7 +231,7 @@ def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
     try:
         parameters = _parameters(task)
         kernel = cache.take(task.kernel_name, task.reuse_key, task.cwd, task.env)
-        conn.send(("kernel", task.key, kernel.pid))
+        conn.send(("kernel", task.key, kernel.pid, _own_group(kernel.pid)))
         executed = papermill.execute_notebook(
             task.notebook,
             task.output_notebook,
@@ -264,12 +276,78 @@ def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
     return result
 
 
-def main(conn: Connection, warm_kernels: list[str], idle_ttl: float) -> None:
-    """Serve tasks until the parent closes the connection or sends None."""
+def _own_group(pid: int | None) -> int | None:
+    """``pid`` if it leads its own process group (kernels start a session of their own)."""
+    try:
+        return pid if pid and os.getpgid(pid) == pid else None
+    except ProcessLookupError:
+        return None
+
+
+def sigkill_tree(pid: int, *, include_root: bool = True) -> list[int]:
+    """SIGKILL a process, its descendants, and the process group each of them leads.
+
+    The tree is read before anything is killed: a killed parent's children would be
+    re-parented out of it. The groups catch what a kernel's cell started and detached.
+    Returns the pids signalled; processes already gone are skipped.
+    """
+    try:
+        root = psutil.Process(pid)
+        tree = root.children(recursive=True)
+    except psutil.Error:
+        return []
+    if include_root:
+        tree.insert(0, root)
+    own_group = os.getpgrp()
+    signalled = []
+    for proc in tree:
+        with contextlib.suppress(psutil.Error, OSError):
+            leads_group = os.getpgid(proc.pid) == proc.pid != own_group
+            proc.kill()  # psutil checks the pid was not reused since the tree was read
+            signalled.append(proc.pid)
+            if leads_group:
+                os.killpg(proc.pid, signal.SIGKILL)
+    return signalled
+
+
+def watch_parent(parent: int, kill_kernels: Callable[[], object]) -> threading.Thread:
+    """Start a thread that ends this process once ``parent`` is gone, kernels first.
+
+    An orphan is re-parented (to init or a subreaper), so a parent pid other than the one
+    at start means the coordinator died. The main thread may be blocked in a step for
+    hours; this thread acts within ``PARENT_POLL_S``. (``PR_SET_PDEATHSIG`` would be no
+    substitute: it fires when the parent *thread* that spawned us exits, and the executor
+    spawns workers from a thread pool; and SIGKILL would leave the kernels behind.)
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        try:
+            with contextlib.suppress(Exception):
+                kill_kernels()  # from now on, a kernel being launched dies as it registers
+            for _ in range(2):  # again for anything the main thread started meanwhile
+                sigkill_tree(os.getpid(), include_root=False)
+        finally:
+            os._exit(1)
+
+    thread = threading.Thread(target=watch, daemon=True, name="orch-parent-watch")
+    thread.start()
+    return thread
+
+
+def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int) -> None:
+    """Serve tasks until the parent closes the connection or sends None.
+
+    ``parent`` is the coordinator's pid, from its side: one that died while this process
+    started is noticed too.
+    """
     # Ctrl-C in a terminal reaches the whole process group: the coordinator decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     skip_slow_optional_imports()
-    from .kernels import KernelCache
+    from .kernels import OWNED, KernelCache
+
+    watch_parent(parent, OWNED.kill_all)
 
     def announce(pids: list[int]) -> None:
         with contextlib.suppress(BrokenPipeError, OSError):
@@ -318,5 +396,5 @@ def _serve(conn: Connection, cache: Any) -> None:
 
 
 if __name__ == "__main__":
-    # python -m jupyter_orch.executors.worker FD IDLE_TTL [KERNEL ...]
-    main(Connection(int(sys.argv[1])), sys.argv[3:], float(sys.argv[2]))
+    # python -m jupyter_orch.executors.worker FD IDLE_TTL PARENT_PID [KERNEL ...]
+    main(Connection(int(sys.argv[1])), sys.argv[4:], float(sys.argv[2]), int(sys.argv[3]))

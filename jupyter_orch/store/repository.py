@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError, NotFoundError
 from ..records import (
@@ -23,12 +24,14 @@ from ..records import (
     StepStatus,
     Trigger,
 )
+from .coordination import CoordinationMixin
 from .engine import make_engine, migrate
 from .tables import (
     LogLineRow,
     PipelineRow,
     PipelineVersionRow,
     RunRow,
+    ScheduleTickRow,
     StepAttemptRow,
     StepRunRow,
 )
@@ -65,12 +68,39 @@ class LogLine:
 
 
 @dataclass(frozen=True)
+class NewRun:
+    """What a trigger asks for: a run of one version with its parameters."""
+
+    pipeline: str
+    version: int
+    trigger: Trigger
+    parameters: dict[str, Any]
+    steps: tuple[tuple[str, Sequence[str]], ...]
+    runs_dir: str
+    rerun_of: str | None = None
+    run_id: str | None = None
+    scheduled_for: datetime | None = None
+    event: dict[str, Any] | None = None
+
+
+class SlotTaken(ConflictError):
+    """The schedule slot was fired already (by this or another scheduler)."""
+
+
+class OverlapSkipped(ConflictError):
+    """The pipeline is at its concurrent-run limit and its overlap policy is ``skip``."""
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+
+
+@dataclass(frozen=True)
 class Registration:
     version: PipelineVersion
     created: bool  # False when the content matched the latest version
 
 
-class Store:
+class Store(CoordinationMixin):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
@@ -165,37 +195,129 @@ class Store:
         runs_dir: str,
         rerun_of: str | None = None,
         run_id: str | None = None,
+        scheduled_for: datetime | None = None,
+        event: dict[str, Any] | None = None,
+        overlap_limit: int | None = None,
+        tick_slot: datetime | None = None,
     ) -> RunRecord:
-        run_id = run_id or new_run_id()
+        new = NewRun(
+            pipeline,
+            version,
+            trigger,
+            parameters,
+            tuple(steps),
+            runs_dir,
+            rerun_of=rerun_of,
+            run_id=run_id,
+            scheduled_for=scheduled_for,
+            event=event,
+        )
+        return self.queue_run(new, overlap_limit=overlap_limit, tick_slot=tick_slot)
+
+    def queue_run(
+        self,
+        new: NewRun,
+        *,
+        overlap_limit: int | None = None,
+        tick_slot: datetime | None = None,
+    ) -> RunRecord:
+        """Store a `queued` run with its steps.
+
+        ``overlap_limit``: refuse (``OverlapSkipped``) when the pipeline already has that many
+        queued or running runs. ``tick_slot``: record the schedule slot as fired by this run
+        in the same transaction (``SlotTaken`` when another scheduler fired it first).
+        """
+        try:
+            with self._sessions.begin() as session:
+                run_id = self._insert_run(session, new, overlap_limit=overlap_limit)
+                if tick_slot is not None:
+                    session.add(
+                        ScheduleTickRow(
+                            pipeline_id=session.scalar(
+                                select(RunRow.pipeline_id).where(RunRow.id == run_id)
+                            ),
+                            slot=tick_slot,
+                            status="fired",
+                            run_id=run_id,
+                            created_at=utcnow(),
+                        )
+                    )
+                    session.flush()
+        except IntegrityError as exc:
+            if tick_slot is None:
+                raise
+            raise SlotTaken(f"{new.pipeline}: slot {tick_slot.isoformat()} already fired") from exc
+        return self.get_run(run_id)
+
+    def create_event_runs(
+        self,
+        runs: Sequence[NewRun],
+        *,
+        trigger_key: tuple[str, str],
+        state: dict[str, Any],
+        overlap_limit: int | None = None,
+    ) -> tuple[list[str], list[str]]:
+        """Store the runs an event fired and the trigger's new state, in one transaction, so a
+        change fires exactly once. Returns (created run ids, reasons for runs not created)."""
+        created: list[str] = []
+        skipped: list[str] = []
+        now = utcnow()
         with self._sessions.begin() as session:
-            pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == pipeline))
-            if pipeline_id is None:
-                raise NotFoundError(f"no pipeline named {pipeline!r}")
+            for new in runs:
+                try:
+                    with session.begin_nested():
+                        created.append(self._insert_run(session, new, overlap_limit=overlap_limit))
+                except OverlapSkipped as exc:
+                    skipped.append(str(exc))
+            pipeline, key = trigger_key
+            self._put_trigger_state(session, pipeline, key, state, now)
+        return created, skipped
+
+    def _insert_run(self, session: Session, new: NewRun, *, overlap_limit: int | None) -> str:
+        row = session.scalar(
+            select(PipelineRow).where(PipelineRow.name == new.pipeline).with_for_update()
+        )
+        if row is None:
+            raise NotFoundError(f"no pipeline named {new.pipeline!r}")
+        if overlap_limit is not None:
+            active = session.scalar(
+                select(func.count())
+                .select_from(RunRow)
+                .where(RunRow.pipeline_id == row.id, RunRow.status.in_(ACTIVE_RUN_STATUSES))
+            )
+            if (active or 0) >= overlap_limit:
+                raise OverlapSkipped(
+                    f"pipeline {new.pipeline!r} already has {active} active run"
+                    f"{'s' * (active != 1)} (max_concurrent_runs {overlap_limit}, overlap: skip)"
+                )
+        run_id = new.run_id or new_run_id()
+        session.add(
+            RunRow(
+                id=run_id,
+                pipeline_id=row.id,
+                version=new.version,
+                status=RunStatus.QUEUED.value,
+                trigger=new.trigger.value,
+                parameters=new.parameters,
+                run_dir=f"{new.runs_dir.rstrip('/')}/{new.pipeline}/{run_id}",
+                created_at=utcnow(),
+                rerun_of=new.rerun_of,
+                scheduled_for=new.scheduled_for,
+                event=new.event,
+            )
+        )
+        session.flush()
+        for position, (name, needs) in enumerate(new.steps):
             session.add(
-                RunRow(
-                    id=run_id,
-                    pipeline_id=pipeline_id,
-                    version=version,
-                    status=RunStatus.QUEUED.value,
-                    trigger=trigger.value,
-                    parameters=parameters,
-                    run_dir=f"{runs_dir.rstrip('/')}/{pipeline}/{run_id}",
-                    created_at=utcnow(),
-                    rerun_of=rerun_of,
+                StepRunRow(
+                    run_id=run_id,
+                    name=name,
+                    position=position,
+                    needs=list(needs),
+                    status=StepStatus.PENDING.value,
                 )
             )
-            session.flush()
-            for position, (name, needs) in enumerate(steps):
-                session.add(
-                    StepRunRow(
-                        run_id=run_id,
-                        name=name,
-                        position=position,
-                        needs=list(needs),
-                        status=StepStatus.PENDING.value,
-                    )
-                )
-        return self.get_run(run_id)
+        return run_id
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
@@ -349,6 +471,8 @@ def _run(
         ended_at=run.ended_at,
         error=run.error,
         rerun_of=run.rerun_of,
+        scheduled_for=run.scheduled_for,
+        event=run.event,
         steps=tuple(
             StepRecord(
                 name=s.name,
@@ -356,6 +480,7 @@ def _run(
                 status=StepStatus(s.status),
                 attempts=tuple(by_step.get(s.id, ())),
                 reused_from=s.reused_from,
+                next_attempt_at=s.next_attempt_at,
             )
             for s in steps
         ),

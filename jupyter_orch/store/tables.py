@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -41,6 +52,12 @@ class PipelineRow(Base):
     latest_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Applied: its schedule and triggers fire (``jupyter orch apply``); a plain ``run`` is not.
+    active: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: The next slot of the schedule, and the schedule it was computed from (cron|zone).
+    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    schedule_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
 class PipelineVersionRow(Base):
@@ -77,6 +94,13 @@ class RunRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     rerun_of: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: What fired an `event` run (the pipeline run, file or value), as JSON.
+    event: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: The instance (scheduler, server or CLI process) executing the run.
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class StepRunRow(Base):
@@ -90,6 +114,8 @@ class StepRunRow(Base):
     needs: Mapped[list[Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20))
     reused_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: When a `retrying` step makes its next attempt (kept so a restart neither adds nor loses one).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StepAttemptRow(Base):
@@ -106,6 +132,9 @@ class StepAttemptRow(Base):
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     output_notebook: Mapped[str | None] = mapped_column(Text, nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: {"host", "worker", "kernel_group"}: what the reaper kills if the attempt is orphaned.
+    processes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LogLineRow(Base):
@@ -118,3 +147,55 @@ class LogLineRow(Base):
     step: Mapped[str | None] = mapped_column(String(200), nullable=True)
     stream: Mapped[str] = mapped_column(String(10))
     message: Mapped[str] = mapped_column(Text)
+
+
+class ScheduleTickRow(Base):
+    """One slot of a schedule: `fired` (with its run) or `missed` (with the reason)."""
+
+    __tablename__ = "schedule_ticks"
+    __table_args__ = (UniqueConstraint("pipeline_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    slot: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InstanceRow(Base):
+    """A process that executes runs (scheduler, server or CLI), with its heartbeat."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LeaseRow(Base):
+    """A named lease (the scheduler leader's) and the row admission locks on PostgreSQL."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TriggerStateRow(Base):
+    """What an event trigger saw last (file signatures, a query's value, a watermark)."""
+
+    __tablename__ = "trigger_states"
+    __table_args__ = (UniqueConstraint("pipeline_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(500))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

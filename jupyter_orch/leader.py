@@ -1,0 +1,217 @@
+"""What the scheduler holding the leader lease does on each tick: fire the schedule slots that
+are due, and the event triggers whose watched thing changed.
+
+Blocking code (store, files, other databases): the scheduler calls it in a thread. Exactly
+once holds even if two processes ran this at the same moment: a slot's tick is unique per
+pipeline, and an event's runs are stored with the trigger's new state in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .errors import OrchError
+from .misfire import plan_slots
+from .records import Trigger
+from .spec import Overlap, PipelineSpec, SqlTrigger
+from .store.coordination import PipelineState
+from .store.repository import NewRun, OverlapSkipped, SlotTaken, Store
+from .triggers import SqlWatcher, scan_files, sql_changed
+
+log = logging.getLogger("jupyter_orch.scheduler")
+
+
+def new_run(
+    state: PipelineState, spec: PipelineSpec, runs_dir: Path, trigger: Trigger, **extra: Any
+) -> NewRun:
+    return NewRun(
+        pipeline=spec.name,
+        version=state.version,
+        trigger=trigger,
+        parameters=dict(spec.parameters),
+        steps=tuple((s.name, s.needs) for s in spec.steps),
+        runs_dir=str(runs_dir),
+        **extra,
+    )
+
+
+def overlap_limit(spec: PipelineSpec) -> int | None:
+    """The limit a new run is refused at, when the pipeline's overlap policy is ``skip``."""
+    limits = spec.limits
+    return limits.max_concurrent_runs if limits.overlap is Overlap.SKIP else None
+
+
+@dataclass
+class Leader:
+    """Fires schedules and events for every applied, unpaused pipeline."""
+
+    store: Store
+    runs_dir: Path
+    default_timezone: str = "UTC"
+    #: Seconds between scans of watched files (SQL triggers have their own ``every``).
+    file_interval: float = 2.0
+    monotonic: Callable[[], float] = time.monotonic
+    _sql: SqlWatcher = field(default_factory=SqlWatcher)
+    _last_poll: dict[str, float] = field(default_factory=dict)
+
+    def tick(self, now: datetime) -> list[str]:
+        """One round; returns the ids of the runs it queued."""
+        queued: list[str] = []
+        for state in self.store.pipeline_states(active_only=True):
+            spec = PipelineSpec.model_validate(state.definition)
+            try:
+                queued += self.fire_schedule(state, spec, now)
+                queued += self.fire_events(state, spec, now)
+            except OrchError as exc:
+                log.warning("%s: %s", state.name, exc)
+        return queued
+
+    def close(self) -> None:
+        self._sql.close()
+
+    # --- schedules ------------------------------------------------------------------------------
+
+    def fire_schedule(self, state: PipelineState, spec: PipelineSpec, now: datetime) -> list[str]:
+        if spec.schedule is None:
+            if state.next_fire_at is not None:
+                self.store.set_next_fire(spec.name, None, None)
+            return []
+        cron = spec.schedule.cron_schedule(self.default_timezone)
+        stored = state.next_fire_at if state.schedule_key == cron.key else None
+        plan = plan_slots(cron, spec.schedule, stored, now)
+        missed = list(plan.missed)
+        queued: list[str] = []
+        for slot in plan.run:
+            request = new_run(state, spec, self.runs_dir, Trigger.SCHEDULE, scheduled_for=slot)
+            try:
+                run = self.store.queue_run(
+                    request, overlap_limit=overlap_limit(spec), tick_slot=slot
+                )
+            except SlotTaken:
+                continue
+            except OverlapSkipped as exc:
+                missed.append((slot, str(exc)))
+                continue
+            log.info(
+                "fired %s for %s (schedule %s): run %s",
+                spec.name,
+                slot.astimezone(ZoneInfo(cron.timezone)).isoformat(),
+                cron.describe(),
+                run.id,
+            )
+            queued.append(run.id)
+        if self.store.record_missed(spec.name, missed):
+            for slot, reason in missed:
+                log.info("missed %s slot %s: %s", spec.name, slot.isoformat(), reason)
+        if plan.next_fire_at != state.next_fire_at or state.schedule_key != cron.key:
+            self.store.set_next_fire(spec.name, plan.next_fire_at, cron.key)
+        return queued
+
+    # --- events -----------------------------------------------------------------------------------
+
+    def fire_events(self, state: PipelineState, spec: PipelineSpec, now: datetime) -> list[str]:
+        on = spec.on
+        if on.empty:
+            return []
+        states = self.store.trigger_states(spec.name)
+        queued: list[str] = []
+        for status, watched in (
+            ("succeeded", on.pipeline_succeeded),
+            ("failed", on.pipeline_failed),
+        ):
+            for other in watched:
+                queued += self._pipeline_finished(state, spec, states, other, status, now)
+        if on.file and self._due("file:" + spec.name, self.file_interval):
+            queued += self._files(state, spec, states)
+        for sql in on.sql:
+            queued += self._sql_changed(state, spec, states, sql)
+        return queued
+
+    def _due(self, key: str, every: float) -> bool:
+        last = self._last_poll.get(key)
+        if last is not None and self.monotonic() - last < every:
+            return False
+        self._last_poll[key] = self.monotonic()
+        return True
+
+    def _store_event_runs(
+        self,
+        state: PipelineState,
+        spec: PipelineSpec,
+        key: str,
+        new_state: dict[str, Any],
+        events: list[dict[str, Any]],
+    ) -> list[str]:
+        requests = [new_run(state, spec, self.runs_dir, Trigger.EVENT, event=e) for e in events]
+        created, skipped = self.store.create_event_runs(
+            requests,
+            trigger_key=(spec.name, key),
+            state=new_state,
+            overlap_limit=overlap_limit(spec),
+        )
+        if created:
+            log.info("fired %s on %s: runs %s", spec.name, events, ", ".join(created))
+        for reason in skipped:
+            log.info("event run of %s not created: %s", spec.name, reason)
+        return created
+
+    def _pipeline_finished(
+        self,
+        state: PipelineState,
+        spec: PipelineSpec,
+        states: dict[str, dict[str, Any]],
+        other: str,
+        status: str,
+        now: datetime,
+    ) -> list[str]:
+        key = f"pipeline_{status}:{other}"
+        seen = states.get(key)
+        if seen is None:  # the baseline: runs that ended before the trigger was applied don't count
+            return self._store_event_runs(
+                state, spec, key, {"ended_at": now.isoformat(), "run_id": ""}, []
+            )
+        after = (datetime.fromisoformat(seen["ended_at"]), seen["run_id"])
+        finished = self.store.finished_runs(other, status, after)
+        if not finished:
+            return []
+        last = finished[-1]
+        events = [{f"pipeline_{status}": other, "run_id": f.run_id} for f in finished]
+        watermark = {"ended_at": last.ended_at.isoformat(), "run_id": last.run_id}
+        return self._store_event_runs(state, spec, key, watermark, events)
+
+    def _files(
+        self, state: PipelineState, spec: PipelineSpec, states: dict[str, dict[str, Any]]
+    ) -> list[str]:
+        key = "file:" + "|".join(spec.on.file)
+        base = Path(state.path).parent
+        changes, files = scan_files(base, spec.on.file, states.get(key, {}).get("files"))
+        if key in states and not changes and files == states[key].get("files"):
+            return []
+        events = [{"file": c.path, "change": c.kind} for c in changes]
+        return self._store_event_runs(state, spec, key, {"files": files}, events)
+
+    def _sql_changed(
+        self,
+        state: PipelineState,
+        spec: PipelineSpec,
+        states: dict[str, dict[str, Any]],
+        sql: SqlTrigger,
+    ) -> list[str]:
+        digest = hashlib.sha256(f"{sql.connection}\n{sql.query}".encode()).hexdigest()[:16]
+        key = f"sql:{digest}"
+        if not self._due(f"{spec.name}:{key}", sql.every):
+            return []
+        value = self._sql.poll(sql.connection, sql.query)
+        changed, new_state = sql_changed(states.get(key), value)
+        if key in states and not changed:
+            return []
+        events = [{"sql": sql.query[:200], "value": value}] if changed else []
+        return self._store_event_runs(state, spec, key, new_state, events)

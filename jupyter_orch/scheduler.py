@@ -1,0 +1,224 @@
+"""The scheduler: one object that runs headless (``jupyter orch scheduler``) or inside the
+Jupyter Server's event loop.
+
+Each instance heartbeats in the store, executes the queued runs it claims (within the
+global and per-pipeline limits, first in first out), stops the runs users cancel, and recovers
+runs orphaned by a process that died. The instance holding the leader lease also fires the
+due schedule slots and event triggers. Store, file and process work runs in threads, so the
+event loop never waits on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
+
+from .executors.base import Executor
+from .leader import Leader
+from .loader import LoadedPipeline
+from .reaper import reap
+from .records import RunRecord
+from .runner import RunCoordinator
+from .service import Orchestrator, loaded_from_version
+from .store.coordination import Instance
+from .store.repository import LogLine, utcnow
+
+log = logging.getLogger("jupyter_orch.scheduler")
+T = TypeVar("T")
+
+LEADER_LEASE = "scheduler-leader"
+SHUTDOWN_REASON = "server shutdown: the scheduler stopped while the run was running"
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    #: Seconds between rounds (firing, claiming, reaping).
+    poll_interval: float = 1.0
+    #: Also how often a cancel request is noticed.
+    heartbeat_interval: float = 2.0
+    #: An instance silent for this long is presumed dead and its runs orphaned.
+    stale_after: float = 30.0
+    lease_ttl: float = 15.0
+    reap_interval: float = 10.0
+    #: Runs executing at once across every instance sharing the store.
+    max_concurrent_runs: int = 8
+    #: Runs this instance executes at once (default: the global limit).
+    capacity: int | None = None
+    default_timezone: str = "UTC"
+    #: How long a stop waits for runs to record their end before giving up on them.
+    shutdown_grace: float = 20.0
+
+
+class RunHost:
+    """An instance that executes runs: it heartbeats, and stops the runs users cancel."""
+
+    def __init__(
+        self,
+        orch: Orchestrator,
+        executor: Executor,
+        *,
+        kind: str,
+        heartbeat_interval: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
+        observer: Callable[[LogLine], None] | None = None,
+    ) -> None:
+        self.orch = orch
+        self.store = orch.store
+        self.executor = executor
+        self.kind = kind
+        self.heartbeat_interval = heartbeat_interval
+        self.clock = clock
+        self.observer = observer
+        self.instance: Instance | None = None
+        self.active: dict[str, tuple[asyncio.Task[RunRecord], RunCoordinator]] = {}
+        self._beating: asyncio.Task[None] | None = None
+
+    @property
+    def id(self) -> str:
+        assert self.instance is not None, "start() first"
+        return self.instance.id
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Blocking work (store, files) off the event loop."""
+        return await asyncio.to_thread(partial(fn, *args, **kwargs))
+
+    async def start(self) -> None:
+        self.instance = await self.call(self.store.register_instance, self.kind, self.clock())
+        self._beating = asyncio.create_task(self._every(self.heartbeat_interval, self.beat))
+
+    async def beat(self) -> None:
+        for run_id in await self.call(self.store.beat, self.id, self.clock()):
+            task = self.active.get(run_id)
+            if task is not None and not task[0].done():
+                log.info("cancelling run %s as requested", run_id)
+                task[0].cancel()
+
+    async def _every(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            try:
+                await fn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store may be briefly unreachable; keep going
+                log.exception("%s failed; retrying in %s s", fn.__name__, seconds)
+            await asyncio.sleep(seconds)
+
+    async def launch(self, run: RunRecord) -> asyncio.Task[RunRecord]:
+        """Execute a run this instance claimed, as registered in its version."""
+        version = await self.call(self.store.get_version, run.pipeline, run.version)
+        return self.start_run(loaded_from_version(version), run)
+
+    def start_run(self, loaded: LoadedPipeline, run: RunRecord) -> asyncio.Task[RunRecord]:
+        coordinator = RunCoordinator(self.store, self.executor, loaded, run, observer=self.observer)
+        task = asyncio.create_task(coordinator.execute(), name=f"run-{run.id}")
+        self.active[run.id] = (task, coordinator)
+        task.add_done_callback(partial(self._ended, run.id))
+        return task
+
+    def _ended(self, run_id: str, task: asyncio.Task[RunRecord]) -> None:
+        self.active.pop(run_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("run %s stopped on an error", run_id, exc_info=task.exception())
+
+    async def stop(self, reason: str = SHUTDOWN_REASON, grace: float = 20.0) -> None:
+        """Fail the runs still executing with ``reason`` and leave the store."""
+        if self._beating is not None:
+            self._beating.cancel()
+        tasks = []
+        for task, coordinator in list(self.active.values()):
+            coordinator.stop_reason = reason
+            task.cancel()
+            tasks.append(task)
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        if self.instance is not None:
+            await self.call(self.store.stop_instance, self.id, self.clock())
+
+
+class Scheduler(RunHost):
+    """Fires schedules and events (as leader), claims and executes queued runs, reaps."""
+
+    def __init__(
+        self,
+        orch: Orchestrator,
+        executor: Executor,
+        config: SchedulerConfig | None = None,
+        *,
+        kind: str = "scheduler",
+        clock: Callable[[], datetime] = utcnow,
+        observer: Callable[[LogLine], None] | None = None,
+    ) -> None:
+        self.config = config or SchedulerConfig()
+        super().__init__(
+            orch,
+            executor,
+            kind=kind,
+            heartbeat_interval=self.config.heartbeat_interval,
+            clock=clock,
+            observer=observer,
+        )
+        self.leader = Leader(orch.store, orch.runs_dir, self.config.default_timezone)
+        self.is_leader = False
+        self._loop: asyncio.Task[None] | None = None
+        self._last_reap: datetime | None = None
+
+    async def start(self) -> None:
+        await super().start()
+        await self.reap()
+        self._loop = asyncio.create_task(self._every(self.config.poll_interval, self.round))
+        log.info("scheduler %s started", self.id)
+
+    async def round(self) -> None:
+        """Lead (fire what is due), reap now and then, and claim what there is room for."""
+        now = self.clock()
+        self.is_leader = await self.call(
+            self.store.acquire_lease, LEADER_LEASE, self.id, now, self.config.lease_ttl
+        )
+        if self.is_leader:
+            await self.call(self.leader.tick, now)
+        if (
+            self._last_reap is None
+            or (now - self._last_reap).total_seconds() >= self.config.reap_interval
+        ):
+            await self.reap()
+        await self.claim()
+
+    async def reap(self) -> None:
+        now = self.clock()
+        self._last_reap = now
+        for run_id in await self.call(
+            reap, self.store, now, stale_after=self.config.stale_after, me=self.id
+        ):
+            log.warning("recovered orphaned run %s", run_id)
+
+    async def claim(self) -> list[str]:
+        capacity = (self.config.capacity or self.config.max_concurrent_runs) - len(self.active)
+        claimed = await self.call(
+            self.store.claim_queued,
+            self.id,
+            capacity=capacity,
+            global_limit=self.config.max_concurrent_runs,
+            now=self.clock(),
+        )
+        for run_id in claimed:
+            run = await self.call(self.store.get_run, run_id)
+            log.info("starting run %s of %s (%s)", run.id, run.pipeline, run.trigger.value)
+            await self.launch(run)
+        return claimed
+
+    async def stop(self, reason: str = SHUTDOWN_REASON, grace: float | None = None) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+        await super().stop(reason, self.config.shutdown_grace if grace is None else grace)
+        if self.instance is not None:
+            await self.call(self.store.release_lease, LEADER_LEASE, self.id)
+        await self.call(self.leader.close)
+        log.info("scheduler %s stopped", self.id)

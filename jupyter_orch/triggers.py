@@ -1,0 +1,349 @@
+"""Event triggers: new or changed files, and a SQL value that changes (a "database change").
+
+The scheduler keeps each trigger's state as JSON in the store and calls these functions on every
+check. Each function takes the previous state and returns what fired plus the next state, so a
+change fires exactly once and the first observation after a trigger is activated only sets the
+baseline. File scanning and SQL polling block; the scheduler calls them from a thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import math
+import os
+import re
+import stat
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine
+
+from jupyter_orch.errors import OrchError
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Must find exactly the names `sqlalchemy.text` would take for bind parameters (TextClause).
+_BIND_PARAM = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])", re.UNICODE)
+_SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "key")
+_INVALID_URL = "<invalid connection URL>"
+
+
+class TriggerError(OrchError):
+    """A trigger could not be checked (unreachable database, failing query, unset variable)."""
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file that appeared or changed under a file trigger's folder."""
+
+    path: str  # relative to the base folder, POSIX separators
+    kind: str  # "created" or "modified"
+
+
+def check_file_pattern(pattern: str) -> str:
+    """Validate a file trigger's glob and return it unchanged.
+
+    Raises ``ValueError`` when the pattern is empty, absolute or climbs out of the pipeline's folder
+    with a ``..`` component; the message names the pattern.
+    """
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError(f"file pattern {pattern!r} is empty; write a glob such as data/*.csv")
+    windows = PureWindowsPath(pattern)
+    if PurePosixPath(pattern).is_absolute() or windows.drive or windows.root:
+        raise ValueError(
+            f"file pattern {pattern!r} is absolute; write it relative to the pipeline file's folder"
+        )
+    parts = re.split(r"[\\/]", pattern)
+    if ".." in parts:
+        raise ValueError(
+            f"file pattern {pattern!r} contains '..'; it must stay inside the pipeline file's folder"
+        )
+    if any("**" in part and part != "**" for part in parts):
+        raise ValueError(
+            f"file pattern {pattern!r}: '**' must be a whole path component, as in data/**/*.csv"
+        )
+    return pattern
+
+
+def scan_files(
+    base: Path,
+    patterns: Sequence[str],
+    previous: dict[str, Any] | None,
+    *,
+    now: float | None = None,
+    settle_s: float = 1.0,
+) -> tuple[list[FileChange], dict[str, Any]]:
+    """Report files matching ``patterns`` under ``base`` that are new or changed since ``previous``.
+
+    Parameters
+    ----------
+    base
+        The folder the patterns are relative to (the pipeline file's folder).
+    patterns
+        Globs relative to ``base``; ``**`` matches any number of folders. Like the shell, ``*`` and
+        ``**`` skip names starting with a dot (``.ipynb_checkpoints``) unless the pattern spells
+        the dot. A file matched by several patterns is reported once.
+    previous
+        The state returned by the last scan, or ``None`` for the first scan after the trigger was
+        activated: that scan only records the baseline and reports nothing.
+    now
+        The current time in seconds since the epoch (default ``time.time()``).
+    settle_s
+        A file modified less than this long before ``now`` may still be being written: it is
+        neither reported nor recorded, so a later scan reports it once it has settled.
+
+    Returns
+    -------
+    The changes sorted by path, and the new JSON-serialisable state ``{relpath: [mtime_ns, size]}``.
+    Deleted files just leave the state.
+
+    Raises ``ValueError`` for a pattern that is empty, absolute or contains ``..``.
+    """
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    for pattern in patterns:
+        check_file_pattern(pattern)
+    current_time = time.time() if now is None else now
+    changes: list[FileChange] = []
+    state: dict[str, Any] = {}
+    for relpath, seen in sorted(_matching_files(base, patterns).items()):
+        known = None if previous is None else previous.get(relpath)
+        if current_time - seen[0] / 1e9 < settle_s:
+            if known is not None:
+                state[relpath] = known  # still being rewritten: keep the old entry until it settles
+            continue
+        state[relpath] = seen
+        if previous is not None and (known is None or list(known) != seen):
+            changes.append(FileChange(relpath, "created" if known is None else "modified"))
+    return changes, state
+
+
+def _matching_files(base: Path, patterns: Sequence[str]) -> dict[str, list[int]]:
+    """``{relpath: [mtime_ns, size]}`` of the regular files (symlinks followed) the patterns match."""
+    found: dict[str, list[int]] = {}
+    for pattern in patterns:
+        for path in base.glob(pattern):
+            relpath = PurePosixPath(path.relative_to(base).as_posix())
+            if str(relpath) in found or not _visible(relpath, pattern):
+                continue
+            try:
+                info = path.stat()
+            except OSError:  # vanished between listing and stat, or a dangling symlink
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found[str(relpath)] = [info.st_mtime_ns, info.st_size]
+    return found
+
+
+def _visible(relpath: PurePosixPath, pattern: str) -> bool:
+    """Whether every dot-name in ``relpath`` is spelled by a dotted component of ``pattern``."""
+    dotted = [part for part in re.split(r"[\\/]", pattern) if part.startswith(".")]
+    return all(
+        any(fnmatch.fnmatchcase(name, part) for part in dotted)
+        for name in relpath.parts
+        if name.startswith(".")
+    )
+
+
+# --- SQL connections -------------------------------------------------------------------------
+
+
+def resolve_connection(connection: str, environ: Mapping[str, str] | None = None) -> str:
+    """The SQLAlchemy URL a trigger's ``connection`` stands for.
+
+    ``${NAME}`` is replaced by the environment variable ``NAME`` (from ``environ``, default
+    ``os.environ``); ``ValueError`` naming the variable if it is unset or empty. Anything else is
+    the URL itself.
+    """
+    match = _ENV_REF.fullmatch(connection.strip())
+    if match is None:
+        return connection
+    name = match.group(1)
+    value = (os.environ if environ is None else environ).get(name, "")
+    if not value.strip():
+        raise ValueError(
+            f"environment variable {name} is not set; it must hold the connection URL, "
+            "e.g. postgresql+psycopg://user@host/db"
+        )
+    return value.strip()
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (and password-like query values) hidden, for messages and logs."""
+    parsed = _parse_url(url)
+    return _INVALID_URL if parsed is None else _render_redacted(parsed)
+
+
+def check_connection(connection: str) -> str:
+    """Validate a trigger's ``connection`` when the pipeline is loaded and return it unchanged.
+
+    Accepts ``${NAME}`` (``NAME`` a letter or underscore followed by letters, digits or
+    underscores) or a URL SQLAlchemy can parse. The ``ValueError`` never repeats the text, since it
+    may hold a password.
+    """
+    if not isinstance(connection, str) or not connection.strip():
+        raise ValueError("connection is empty; write a SQLAlchemy URL or ${ENV_VAR}")
+    text = connection.strip()
+    if _ENV_REF.fullmatch(text):
+        return connection
+    if "${" in text:
+        raise ValueError(
+            "connection: write the whole value as ${NAME}, NAME a letter or underscore followed by "
+            "letters, digits or underscores; a variable inside a URL is not expanded"
+        )
+    if _parse_url(text) is None:
+        raise ValueError(
+            "connection is not a SQLAlchemy URL (e.g. postgresql+psycopg://user@host:5432/db or "
+            "sqlite:///path/to/file.db) nor ${ENV_VAR}"
+        )
+    return connection
+
+
+def _parse_url(url: str) -> URL | None:
+    try:
+        return sa.make_url(url)
+    except Exception:  # ArgumentError, or ValueError for a port that is not a number
+        return None
+
+
+def _is_secret_key(key: str) -> bool:
+    return any(word in key.lower() for word in _SECRET_QUERY_KEYS)
+
+
+def _render_redacted(url: URL) -> str:
+    secret_keys = [k for k in url.query if _is_secret_key(k)]
+    if secret_keys:
+        url = url.update_query_dict({k: "***" for k in secret_keys})
+    return url.render_as_string(hide_password=True)
+
+
+# --- SQL polling ---------------------------------------------------------------------------------
+
+
+class SqlWatcher:
+    """Polls one query per trigger, reusing one engine per database.
+
+    Engines are created on first use and cached per URL (with ``pool_pre_ping``, so a connection
+    the server dropped between polls is replaced); ``close()`` disposes them. Safe to call from
+    several threads.
+    """
+
+    def __init__(self) -> None:
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def poll(self, connection: str, query: str) -> Any:
+        """The first column of the query's first row, JSON-normalised (``None`` when no rows).
+
+        ``connection`` is a URL or ``${NAME}``. The query runs in a transaction that is rolled
+        back, never committed. Datetimes become ISO 8601 strings (aware ones in UTC), ``Decimal``
+        and UUIDs strings, bytes hex. Raises ``TriggerError`` naming the redacted URL and the
+        database's message; the password never appears.
+        """
+        try:
+            url = resolve_connection(connection)
+        except ValueError as exc:
+            raise TriggerError(f"SQL trigger: {exc}") from None
+        parsed = _parse_url(url)
+        if parsed is None:  # the parse error repeats the whole URL, password included
+            raise TriggerError(f"SQL trigger: {_INVALID_URL}") from None
+        where = _render_redacted(parsed)
+        try:
+            engine = self._engine(url)
+            with engine.connect() as conn:
+                row = conn.execute(sa.text(_literal_sql(query))).first()
+                conn.rollback()  # on an error, leaving the block rolls back as well
+        except Exception as exc:
+            message = _first_line(exc, secrets=_secrets_of(parsed))
+            raise TriggerError(f"SQL trigger on {where}: {message}") from None
+        return None if row is None else _json_value(row[0])
+
+    def close(self) -> None:
+        """Dispose every cached engine (closing its pooled connections)."""
+        with self._lock:
+            engines, self._engines = list(self._engines.values()), {}
+        for engine in engines:
+            engine.dispose()
+
+    def __enter__(self) -> SqlWatcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _engine(self, url: str) -> Engine:
+        with self._lock:
+            engine = self._engines.get(url)
+            if engine is None:
+                engine = sa.create_engine(url, pool_pre_ping=True)
+                self._engines[url] = engine
+            return engine
+
+
+def sql_changed(previous: dict[str, Any] | None, value: Any) -> tuple[bool, dict[str, Any]]:
+    """Whether a polled value differs from the last one, and the new state ``{"value": value}``.
+
+    The first poll after activation (``previous`` is ``None``) only records the baseline.
+    """
+    if previous is None or "value" not in previous:
+        return False, {"value": value}
+    return value != previous["value"], {"value": value}
+
+
+def _literal_sql(query: str) -> str:
+    # We never bind parameters, so a ':name' (inside a string literal, say) must reach the database
+    # as written instead of making text() demand a value for it.
+    return _BIND_PARAM.sub(r"\\:\1", query)
+
+
+def _secrets_of(url: URL) -> list[str]:
+    values: list[Any] = [url.password]
+    for key, value in url.query.items():
+        if _is_secret_key(key):
+            values.extend([value] if isinstance(value, str) else value)
+    plain = [v for v in values if isinstance(v, str) and v]
+    return [form for v in plain for form in {v, quote(v, safe=""), quote_plus(v)}]
+
+
+def _first_line(exc: BaseException, secrets: Sequence[str]) -> str:
+    """The database's own message (not SQLAlchemy's wrapper), first line, secrets masked."""
+    original = getattr(exc, "orig", None)
+    text = str(original if isinstance(original, BaseException) else exc).strip()
+    line = text.splitlines()[0] if text else type(exc).__name__
+    for secret in sorted(secrets, key=len, reverse=True):
+        line = line.replace(secret, "***")
+    return line
+
+
+def _json_value(value: Any) -> Any:
+    """A value that survives a JSON round trip unchanged, so equal readings compare equal."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)  # NaN != NaN would fire every poll
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).isoformat()
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    return str(value)
