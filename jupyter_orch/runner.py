@@ -220,7 +220,7 @@ class RunCoordinator:
         failed = [n for n in self.order if self.state[n] in FAILED_STEP_STATUSES]
         if outcome is None:
             outcome = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
-        if outcome is RunStatus.FAILED and not failed:
+        if outcome is RunStatus.FAILED and (error or not failed):
             self.log.info(f"Pipeline failed: {error}")
         elif outcome is RunStatus.FAILED:
             error = f"step {failed[0]} {self.state[failed[0]].value}"
