@@ -182,17 +182,23 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
 async def _admitted(host: Any, run: RunRecord) -> RunRecord:
     """Wait until the concurrency limits let the run start (the same admission as scheduled
     runs), or until it is cancelled while it waits."""
+    from .reaper import reap
     from .settings import resolve_max_concurrent_runs
     from .store.repository import utcnow
 
     limit = resolve_max_concurrent_runs()
-    said = False
+    said = reaped = False
     while not await host.call(
         host.store.claim_run, run.id, host.id, global_limit=limit, now=utcnow()
     ):
         run = await host.call(host.store.get_run, run.id)
         if run.status is not RunStatus.QUEUED:
             return run
+        if not reaped:
+            # Slots held by runs whose process died are freed first (a scheduler would too).
+            await host.call(reap, host.store, utcnow(), stale_after=30.0, me=host.id)
+            reaped = True
+            continue
         if not said:
             err.print(
                 f"run {run.id} is queued: the concurrency limits are reached "

@@ -3,6 +3,7 @@ restart, SIGTERM, cancel, and retries across a restart (RELIABILITY cases 1, 4, 
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -131,11 +132,9 @@ def no_orch_processes_left(folder: Path) -> bool:
     for proc in psutil.process_iter(["cmdline", "cwd"]):
         try:
             cmdline = " ".join(proc.info["cmdline"] or [])
-            if ("ipykernel" in cmdline or "jupyter_orch" in cmdline) and str(folder) in (
-                proc.info["cwd"] or ""
-            ):
-                if proc.status() != psutil.STATUS_ZOMBIE:
-                    mine.append(proc)
+            ours = "ipykernel" in cmdline or "jupyter_orch" in cmdline
+            if ours and str(folder) in (proc.info["cwd"] or "") and proc.status() != "zombie":
+                mine.append(proc)
         except psutil.Error:
             continue
     return not mine
@@ -168,7 +167,7 @@ def test_two_schedulers_fire_each_slot_exactly_once(cluster: Cluster) -> None:
     assert len(slots) >= 4, cluster.logs()
     assert len(set(slots)) == len(slots) == len(runs)  # one run per slot
     # ... and no slot in between was lost: consecutive slots two seconds apart.
-    assert all(b - a == timedelta(seconds=2) for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b - a == timedelta(seconds=2) for a, b in itertools.pairwise(slots))
     assert {r.status for r in runs} <= {RunStatus.SUCCEEDED, RunStatus.FAILED}
     ticks = cluster.store.ticks("every-2s", limit=1000)
     assert sorted(t.slot for t in ticks if t.status == "fired") == slots
