@@ -9,6 +9,7 @@ import json
 import logging
 import signal
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +28,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from .loader import load_pipeline
     from .settings import resolve_default_timezone
 
-    orch = _orchestrator(args)
     loaded = [load_pipeline(path, thorough=True) for path in args.files]  # all valid, or none
+    orch = _orchestrator(args)
+    _check_names(orch, loaded, replace=args.replace)  # all registrable, or none
     zone = resolve_default_timezone()
     for pipeline in loaded:
         version = orch.apply(pipeline, replace=args.replace)
@@ -44,6 +46,33 @@ def cmd_apply(args: argparse.Namespace) -> int:
         )
     _warn_without_scheduler(orch)
     return EXIT_OK
+
+
+def _check_names(orch: Any, loaded: list[Any], *, replace: bool) -> None:
+    """Refuse before registering anything when a name is claimed twice in the command, or
+    by another file that still exists (what ``Orchestrator.register`` would refuse midway)."""
+    from .errors import ConflictError, NotFoundError
+
+    seen: dict[str, Path] = {}
+    for pipeline in loaded:
+        name, path = pipeline.spec.name, pipeline.path
+        if name in seen and seen[name] != path:
+            raise ConflictError(
+                f"two files name the pipeline {name!r}: {seen[name]} and {path}; rename one"
+            )
+        seen[name] = path
+        if replace:
+            continue
+        try:
+            current = orch.store.get_version(name)
+        except NotFoundError:
+            continue
+        if current.path != str(path) and Path(current.path).exists():
+            raise ConflictError(
+                f"a pipeline named {name!r} is already registered from {current.path}; rename "
+                f"this one, or pass --replace to make {path} its file from now on "
+                "(nothing was applied)"
+            )
 
 
 def _listing(orch: Any) -> list[dict[str, Any]]:
@@ -72,9 +101,10 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
         table.add_column(column)
     for row in rows:
         schedule = row["schedule"]
-        words = schedule["description"] if schedule else "-"
+        parts = [schedule["description"]] if schedule else []
         if row["on"]:
-            words += ("; " if schedule else "") + "on " + ", ".join(row["on"])
+            parts.append("on " + ", ".join(row["on"]))
+        words = "; ".join(parts) or "-"
         state = "paused" if row["paused"] else "active" if row["active"] else "not applied"
         last = _styled(row["last_status"]) if row["last_status"] else "-"
         table.add_row(
@@ -151,13 +181,19 @@ def _warn_without_scheduler(orch: Any) -> None:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     orch = _orchestrator(args)
-    outcome = orch.cancel(args.run_id)
-    if outcome == "cancelled":
-        out.print(f"cancelled run {args.run_id} (it had not started)")
-    elif outcome == "requested":
-        out.print(f"cancelling run {args.run_id}: its steps are being stopped")
-    elif outcome in {s.value for s in FINISHED_RUN_STATUSES}:
-        out.print(f"run {args.run_id} had already finished: {_styled(outcome)}")
+    # The store answers "cancelled" both for the queued run it just cancelled and for a run
+    # cancelled before: look first, so a second cancel says that it changed nothing.
+    before = orch.store.get_run(args.run_id)
+    outcome = before.status.value
+    if before.status not in FINISHED_RUN_STATUSES:
+        outcome = orch.cancel(args.run_id)
+        if outcome == "cancelled":
+            out.print(f"cancelled run {args.run_id} (it had not started)")
+            return EXIT_OK
+        if outcome == "requested":
+            out.print(f"cancelling run {args.run_id}: its steps are being stopped")
+            return EXIT_OK
+    out.print(f"run {args.run_id} had already finished: {_styled(outcome)}")
     return EXIT_OK
 
 

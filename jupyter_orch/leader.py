@@ -65,7 +65,7 @@ class Leader:
     def tick(self, now: datetime) -> list[str]:
         """One round; returns the ids of the runs it queued."""
         queued: list[str] = []
-        for state in self.store.pipeline_states(active_only=True):
+        for state in self.store.pipeline_states(active_only=True, history=False):
             spec = PipelineSpec.model_validate(state.definition)
             try:
                 queued += self.fire_schedule(state, spec, now)

@@ -62,8 +62,13 @@ def _same_process_alive(pid: int, started_at: datetime) -> bool:
     return alive and created <= started_at.timestamp() + 1
 
 
+#: Instances stopped or silent for this long are forgotten (unless a running run names them).
+FORGET_AFTER = timedelta(days=1)
+
+
 def reap(store: Store, now: datetime, *, stale_after: float, me: str | None = None) -> list[str]:
     """Recover every orphaned run; returns their ids."""
+    store.prune_instances(now - FORGET_AFTER)
     reaped: list[str] = []
     for run in store.running_runs():
         if me is not None and run.claimed_by == me:

@@ -408,3 +408,15 @@ def test_concurrent_writers_and_pollers_never_see_database_is_locked(
     assert len(created) == 100
     statuses = Counter(store.get_run(r).status for r in created)
     assert statuses[RunStatus.QUEUED] + statuses[RunStatus.SUCCEEDED] == 100
+
+
+def test_instances_are_forgotten_a_day_after_they_stop(any_store: Store) -> None:
+    alive = any_store.register_instance("scheduler", T0)
+    stopped = any_store.register_instance("cli", T0)
+    any_store.stop_instance(stopped.id, T0)
+    assert [i.id for i in any_store.instances()] == [alive.id]
+    later = T0 + timedelta(days=2)
+    any_store.beat(alive.id, later)
+    assert any_store.prune_instances(later - timedelta(days=1)) == 1
+    assert [i.id for i in any_store.instances()] == [alive.id]
+    assert any_store.instances(["cli"]) == []

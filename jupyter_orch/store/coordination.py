@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -168,6 +168,20 @@ class CoordinationMixin:
                 update(InstanceRow).where(InstanceRow.id == instance_id).values(stopped_at=now)
             )
 
+    def prune_instances(self, before: datetime) -> int:
+        """Forget instances that stopped (or went silent) before ``before`` and hold no run."""
+        with self._sessions.begin() as session:
+            holding = select(RunRow.claimed_by).where(
+                RunRow.status == RunStatus.RUNNING.value, RunRow.claimed_by.is_not(None)
+            )
+            done = session.execute(
+                delete(InstanceRow).where(
+                    or_(InstanceRow.stopped_at < before, InstanceRow.heartbeat_at < before),
+                    InstanceRow.id.not_in(holding),
+                )
+            )
+            return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
     def instances(self, kinds: Iterable[str] | None = None) -> list[Instance]:
         with self._sessions() as session:
             query = select(InstanceRow).where(InstanceRow.stopped_at.is_(None))
@@ -230,7 +244,11 @@ class CoordinationMixin:
             if not done.rowcount:  # type: ignore[attr-defined]
                 raise NotFoundError(f"no pipeline named {name!r}")
 
-    def pipeline_states(self, *, active_only: bool = False) -> list[PipelineState]:
+    def pipeline_states(
+        self, *, active_only: bool = False, history: bool = True
+    ) -> list[PipelineState]:
+        """Pipelines with their newest version; ``history`` adds the last run and missed ticks
+        (listings want them, the leader's every-second round does not)."""
         with self._sessions() as session:
             query = select(PipelineRow, PipelineVersionRow).join(
                 PipelineVersionRow,
@@ -242,13 +260,15 @@ class CoordinationMixin:
             if active_only:
                 query = query.where(PipelineRow.active, PipelineRow.paused.is_(False))
             rows = session.execute(query.order_by(PipelineRow.name)).all()
-            last = self._last_runs(session)
+            last = self._last_runs(session) if history else {}
             missed = dict(
                 session.execute(
                     select(ScheduleTickRow.pipeline_id, func.count())
                     .where(ScheduleTickRow.status == "missed")
                     .group_by(ScheduleTickRow.pipeline_id)
                 ).all()
+                if history
+                else []
             )
             return [
                 PipelineState(
