@@ -161,7 +161,14 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
                 f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, "
                 f"run {run.id}"
             )
-            return await host.start_run(loaded, run)
+            task = host.start_run(loaded, run)
+            try:
+                return await task
+            except asyncio.CancelledError:
+                if main_task.cancelling():
+                    raise  # Ctrl-C or SIGTERM
+                # `jupyter orch cancel` from elsewhere: the run ended cancelled, we did not.
+                return await host.call(orch.store.get_run, run.id)
         finally:
             if host is not None:
                 await host.stop()

@@ -387,3 +387,43 @@ def test_orphaned_cli_run_is_failed_by_the_next_scheduler(sqlite_cluster: Cluste
     assert run.error is not None and "orphaned" in run.error and "rerun --from-failed" in run.error
     scheduler.send_signal(signal.SIGTERM)
     assert scheduler.wait(30) == 0
+
+
+def test_jupyter_orch_run_waits_for_admission_and_obeys_cancel(sqlite_cluster: Cluster) -> None:
+    """`jupyter orch run` goes through the same limits as scheduled runs (case 12), and a
+    `cancel` from another terminal stops it (case 14)."""
+    c = sqlite_cluster
+    pids_file, _ = long_step(c.folder)
+    write_pipeline(
+        c.folder,
+        """
+        name: one-at-a-time
+        limits: {max_concurrent_runs: 1}
+        steps:
+          - {name: long, notebook: long.ipynb}
+        """,
+    )
+
+    def run_in_background(name: str) -> tuple[subprocess.Popen[str], Path]:
+        err = c.folder / f"{name}.err"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyter_orch.cli", "run", "pipeline.yaml", "--db", c.url],
+            cwd=c.folder,
+            stdout=subprocess.DEVNULL,
+            stderr=open(err, "w"),  # noqa: SIM115
+            text=True,
+        )
+        return process, err
+
+    first, _ = run_in_background("first")
+    pids = read_json(pids_file)
+    second, second_err = run_in_background("second")
+    assert wait_for(lambda: "is queued" in second_err.read_text(), 30)
+    running = c.store.list_runs(status="running")
+    assert len(running) == 1
+    assert "cancelling" in c.cli("cancel", running[0].id).stdout
+    assert first.wait(30) == 1  # the run ended cancelled
+    assert gone(pids["kernel"]) and gone(pids["child"])
+    assert second.wait(60) == 0, second_err.read_text()
+    statuses = sorted(r.status.value for r in c.runs("one-at-a-time"))
+    assert statuses == ["cancelled", "succeeded"]
