@@ -165,7 +165,7 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
             try:
                 return await task
             except asyncio.CancelledError:
-                if main_task.cancelling():
+                if run.id not in host.cancelled_on_request:
                     raise  # Ctrl-C or SIGTERM
                 # `jupyter orch cancel` from elsewhere: the run ended cancelled, we did not.
                 return await host.call(orch.store.get_run, run.id)

@@ -17,7 +17,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from .cli import EXIT_OK, EXIT_USAGE, _orchestrator, _styled, err, out, parse_param
-from .records import FINISHED_RUN_STATUSES
 from .store.repository import utcnow
 
 #: A scheduler that has not beaten for this long does not count as running.
@@ -150,9 +149,15 @@ def cmd_ticks(args: argparse.Namespace) -> int:
 
 def cmd_pause(args: argparse.Namespace) -> int:
     paused = args.command == "pause"
-    _orchestrator(args).pause(args.name, paused)
+    orch = _orchestrator(args)
+    orch.pause(args.name, paused)
     note = "" if paused else " (slots that passed while paused are not caught up)"
     out.print(f"{'paused' if paused else 'resumed'} {escape(args.name)}{note}")
+    if not any(s.active for s in orch.store.pipeline_states(history=False) if s.name == args.name):
+        err.print(
+            f"[yellow]note:[/] {escape(args.name)} was never applied, so it does not fire "
+            "either way; `jupyter orch apply FILE` activates its schedule and triggers"
+        )
     return EXIT_OK
 
 
@@ -181,19 +186,14 @@ def _warn_without_scheduler(orch: Any) -> None:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     orch = _orchestrator(args)
-    # The store answers "cancelled" both for the queued run it just cancelled and for a run
-    # cancelled before: look first, so a second cancel says that it changed nothing.
-    before = orch.store.get_run(args.run_id)
-    outcome = before.status.value
-    if before.status not in FINISHED_RUN_STATUSES:
-        outcome = orch.cancel(args.run_id)
-        if outcome == "cancelled":
-            out.print(f"cancelled run {args.run_id} (it had not started)")
-            return EXIT_OK
-        if outcome == "requested":
-            out.print(f"cancelling run {args.run_id}: its steps are being stopped")
-            return EXIT_OK
-    out.print(f"run {args.run_id} had already finished: {_styled(outcome)}")
+    outcome = orch.cancel(args.run_id)
+    if outcome == "dropped":
+        out.print(f"cancelled run {args.run_id} (it had not started)")
+    elif outcome == "requested":
+        out.print(f"cancelling run {args.run_id}: its steps are being stopped")
+    else:
+        status = orch.store.get_run(args.run_id).status.value
+        out.print(f"run {args.run_id} had already finished: {_styled(status)}")
     return EXIT_OK
 
 

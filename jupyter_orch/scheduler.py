@@ -77,6 +77,8 @@ class RunHost:
         self.observer = observer
         self.instance: Instance | None = None
         self.active: dict[str, tuple[asyncio.Task[RunRecord], RunCoordinator]] = {}
+        #: Runs stopped because a user cancelled them (from another process).
+        self.cancelled_on_request: set[str] = set()
         self._beating: asyncio.Task[None] | None = None
 
     @property
@@ -97,6 +99,7 @@ class RunHost:
             task = self.active.get(run_id)
             if task is not None and not task[0].done():
                 log.info("cancelling run %s as requested", run_id)
+                self.cancelled_on_request.add(run_id)
                 task[0].cancel()
 
     async def _every(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:

@@ -145,8 +145,8 @@ class Orchestrator:
         )
 
     def cancel(self, run_id: str) -> str:
-        """``cancelled`` (it was queued), ``requested`` (its executor stops it) or the status
-        of a run that had finished already."""
+        """``dropped`` (it was queued: now cancelled), ``requested`` (its executor stops it
+        and records it `cancelled`) or ``finished`` (it had ended; nothing changes)."""
         return self.store.request_cancel(run_id, utcnow())
 
     def pause(self, name: str, paused: bool = True) -> None:

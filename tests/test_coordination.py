@@ -237,10 +237,10 @@ def test_overlap_skip_refuses_a_run_while_one_is_active(orch: Orchestrator, tmp_
 def test_cancel_queued_running_and_twice(orch: Orchestrator, tmp_path: Path) -> None:
     name = applied(orch, tmp_path, hourly())
     queued = orch.trigger(name)
-    assert orch.cancel(queued.id) == "cancelled"
+    assert orch.cancel(queued.id) == "dropped"
     run = orch.store.get_run(queued.id)
     assert run.status is RunStatus.CANCELLED and run.steps[0].status is StepStatus.CANCELLED
-    assert orch.cancel(queued.id) == "cancelled"  # twice: no harm, same answer
+    assert orch.cancel(queued.id) == "finished"  # twice: no harm
     instance = orch.store.register_instance("scheduler", T0)
     # A cancelled run is never claimed.
     assert orch.store.claim_queued(instance.id, capacity=5, global_limit=5, now=T0) == []

@@ -177,12 +177,11 @@ def test_two_schedulers_fire_each_slot_exactly_once(cluster: Cluster) -> None:
 # --- crash and restart ------------------------------------------------------------------------
 
 
-def test_kill_9_mid_step_then_restart_orphans_the_attempt_and_retries(
-    sqlite_cluster: Cluster,
-) -> None:
-    """Case 1: the kernel and its child die, the attempt fails as orphaned, a further attempt
-    runs after the restart, no row stays running and no kernel is left."""
-    c = sqlite_cluster
+def test_kill_9_mid_step_then_restart_orphans_the_attempt_and_retries(cluster: Cluster) -> None:
+    """Case 1, on SQLite and on PostgreSQL: the kernel and its child die, the attempt fails as
+    orphaned, a further attempt runs after the restart, no row stays running and no kernel is
+    left."""
+    c = cluster
     pids_file, _ = long_step(c.folder)
     write_pipeline(
         c.folder,

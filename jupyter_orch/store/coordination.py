@@ -498,19 +498,20 @@ class CoordinationMixin:
     # --- cancellation ---------------------------------------------------------------------------
 
     def request_cancel(self, run_id: str, now: datetime) -> str:
-        """Cancel a queued run at once, ask the executor of a running one; returns what happened:
-        ``cancelled``, ``requested`` or the status of a run that had already finished."""
+        """Cancel a queued run at once, ask the executor of a running one. Returns what
+        happened: ``dropped`` (it was queued), ``requested`` (its executor stops it), or
+        ``finished`` (nothing to do)."""
         with self._sessions.begin() as session:
             row = session.get(RunRow, run_id, with_for_update=True)
             if row is None:
                 raise NotFoundError(f"no run with id {run_id!r}")
             if row.status == RunStatus.QUEUED.value:
                 self._finish(session, row, RunStatus.CANCELLED, "cancelled before it started", now)
-                return "cancelled"
+                return "dropped"
             if row.status == RunStatus.RUNNING.value:
                 row.cancel_requested = True
                 return "requested"
-            return row.status
+            return "finished"
 
     def _finish(
         self,
