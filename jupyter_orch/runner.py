@@ -379,7 +379,7 @@ class RunCoordinator:
                 self.run.id,
                 name,
                 number,
-                {"host": socket.gethostname(), **processes},
+                {"host": socket.gethostname(), "recorded_at": int(time.time()), **processes},
             )
 
     def _outcome(self, result: TaskResult, timed_out: bool, policy: EffectivePolicy) -> _Outcome:

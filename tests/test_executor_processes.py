@@ -193,3 +193,19 @@ def test_a_worker_whose_coordinator_is_gone_when_it_starts_exits_at_once() -> No
         kill_marked(mark)
         ours.close()
         theirs.close()
+
+
+def test_a_group_id_reused_by_a_newer_process_is_left_alone() -> None:
+    """After a crash the recorded kernel group may be gone and its number reused by a
+    process started later: that process is not ours."""
+    newcomer = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        long_ago = int(time.time()) - 600
+        recorded = {"kernel_group": newcomer.pid, "recorded_at": long_ago}
+        assert kill_recorded_processes(recorded, socket.gethostname()) == []
+        assert newcomer.poll() is None
+        recorded["recorded_at"] = int(time.time()) + 5  # recorded after it started: ours
+        assert kill_recorded_processes(recorded, socket.gethostname()) == [newcomer.pid]
+        assert newcomer.wait(5) == -signal.SIGKILL
+    finally:
+        newcomer.kill()

@@ -81,7 +81,7 @@ def kill_recorded_processes(processes: Mapping[str, int], host: str) -> list[int
         return []
     signalled = []
     group = processes.get("kernel_group")
-    if group and group > 1 and group != os.getpgrp():
+    if group and group > 1 and group != os.getpgrp() and not _newer(group, processes):
         try:
             os.killpg(group, signal.SIGKILL)
             signalled.append(group)
@@ -91,6 +91,18 @@ def kill_recorded_processes(processes: Mapping[str, int], host: str) -> list[int
     if worker and _is_worker(worker):
         signalled += [pid for pid in sigkill_tree(worker) if pid not in signalled]
     return signalled
+
+
+def _newer(pid: int, processes: Mapping[str, int]) -> bool:
+    """Whether ``pid`` now belongs to a process started after the attempt was recorded
+    (``recorded_at``, epoch seconds): its number was reused, so its group is not ours."""
+    recorded = processes.get("recorded_at")
+    if not recorded:
+        return False
+    try:
+        return psutil.Process(pid).create_time() > recorded + 1
+    except psutil.Error:
+        return False
 
 
 def _is_worker(pid: int) -> bool:
