@@ -66,12 +66,15 @@ class Leader:
         """One round; returns the ids of the runs it queued."""
         queued: list[str] = []
         for state in self.store.pipeline_states(active_only=True, history=False):
-            spec = PipelineSpec.model_validate(state.definition)
+            # One pipeline's trouble (a database it watches is down) never stops the others.
             try:
+                spec = PipelineSpec.model_validate(state.definition)
                 queued += self.fire_schedule(state, spec, now)
                 queued += self.fire_events(state, spec, now)
             except OrchError as exc:
                 log.warning("%s: %s", state.name, exc)
+            except Exception:
+                log.exception("%s: firing failed", state.name)
         return queued
 
     def close(self) -> None:

@@ -420,3 +420,26 @@ def test_instances_are_forgotten_a_day_after_they_stop(any_store: Store) -> None
     assert any_store.prune_instances(later - timedelta(days=1)) == 1
     assert [i.id for i in any_store.instances()] == [alive.id]
     assert any_store.instances(["cli"]) == []
+
+
+def test_a_broken_trigger_never_stops_other_pipelines_from_firing(
+    orch: Orchestrator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    applied(
+        orch,
+        tmp_path,
+        """
+        name: watches-nothing-reachable
+        on:
+          sql: {connection: "${JUPYTER_ORCH_TEST_UNSET_URL}", query: "select 1"}
+        steps:
+          - {name: a, notebook: nb.ipynb}
+        """,
+    )
+    name = applied(orch, tmp_path, hourly("zz-hourly"))
+    leader = Leader(orch.store, orch.runs_dir)
+    leader.tick(T0)
+    leader.tick(T0.replace(hour=9, minute=0, second=1))
+    assert len(schedule_runs(orch.store, name)) == 1
+    assert "JUPYTER_ORCH_TEST_UNSET_URL" in caplog.text
+    leader.close()
