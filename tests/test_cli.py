@@ -193,11 +193,17 @@ def test_interrupt_cancels_cleanly(tmp_path: Path, sig: int, code: int) -> None:
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
     pids = read_pids(pid_file)
     os.kill(proc.pid, sig)
     sent = time.monotonic()
-    stdout, stderr = proc.communicate(timeout=60)
+    try:
+        stdout, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        _, stderr = proc.communicate(timeout=30)
+        pytest.fail(f"`jupyter orch run` did not stop within 60 s of {sig!r}:\n{stderr}")
     assert proc.returncode == code, stderr
     assert time.monotonic() - sent < 30
     for pid in [pids["kernel"], *pids["children"]]:
