@@ -165,6 +165,10 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
     assert "(127 -> 98 records)" in rerun.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"]
@@ -194,6 +198,9 @@ def test_interrupt_cancels_cleanly(tmp_path: Path, sig: int, code: int) -> None:
         text=True,
         cwd=tmp_path,
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+        # A shell starts background jobs with SIGINT ignored and children inherit that (CI may
+        # run us so); a terminal's Ctrl-C reaches a process that handles it.
+        preexec_fn=_default_sigint,
     )
     pids = read_pids(pid_file)
     os.kill(proc.pid, sig)
