@@ -18,3 +18,9 @@ __all__ = ["OUTPUT_MIMETYPE", "__version__", "record"]
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "jupyter-orch"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, object]]:
+    from .server.app import OrchApp
+
+    return [{"module": "jupyter_orch", "app": OrchApp}]

@@ -170,12 +170,32 @@ class Scheduler(RunHost):
         self.is_leader = False
         self._loop: asyncio.Task[None] | None = None
         self._last_reap: datetime | None = None
+        self._woken: asyncio.Event | None = None
 
     async def start(self) -> None:
         await super().start()
         await self.reap()
-        self._loop = asyncio.create_task(self._every(self.config.poll_interval, self.round))
+        self._woken = asyncio.Event()
+        self._loop = asyncio.create_task(self._rounds())
         log.info("scheduler %s started", self.id)
+
+    def wake(self) -> None:
+        """Start the next round now (a run was just queued here), not at the next poll."""
+        if self._woken is not None:
+            self._woken.set()
+
+    async def _rounds(self) -> None:
+        assert self._woken is not None
+        while True:
+            try:
+                await self.round()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the store may be briefly unreachable; keep going
+                log.exception("scheduler round failed; retrying")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), self.config.poll_interval)
+            self._woken.clear()
 
     async def round(self) -> None:
         """Lead (fire what is due), reap now and then, and claim what there is room for."""

@@ -18,6 +18,9 @@ from jupyter_orch.records import RunRecord
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
+# jp_fetch and friends for the server extension's tests (tests/test_server*.py).
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
 
 def write_notebook(
     path: Path,

@@ -24,6 +24,7 @@ from ..records import (
     StepStatus,
     Trigger,
 )
+from .catalog import CatalogMixin
 from .coordination import CoordinationMixin
 from .engine import make_engine, migrate
 from .tables import (
@@ -100,7 +101,7 @@ class Registration:
     created: bool  # False when the content matched the latest version
 
 
-class Store(CoordinationMixin):
+class Store(CoordinationMixin, CatalogMixin):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:

@@ -1,0 +1,237 @@
+"""What the REST API does with pipelines and runs, in JSON shapes, paths relative to the
+server's root dir. Blocking (store, files): handlers call it in a thread. No HTTP here."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ConflictError, ParameterError, SpecError, UserError
+from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
+from .records import RunRecord, Trigger, iso
+from .server.paths import relative_to_root, resolve_in_root
+from .service import Orchestrator, describe_pipeline
+from .spec import PipelineSpec
+from .store.repository import utcnow
+
+#: Largest page of runs one request returns.
+MAX_PAGE = 200
+API_TRIGGERS = {"manual": Trigger.MANUAL, "api": Trigger.API}
+
+
+def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": p.path,
+            "message": p.message,
+            "line": p.line,
+            "file": relative_to_root(root, p.file),
+        }
+        for p in exc.problems
+    ]
+
+
+class Catalog:
+    """Pipelines and runs as the REST API shows and changes them."""
+
+    def __init__(self, orch: Orchestrator, root: Path, default_timezone: str = "UTC") -> None:
+        self.orch = orch
+        self.store = orch.store
+        self.root = root.resolve()
+        self.default_timezone = default_timezone
+
+    # --- pipelines ------------------------------------------------------------------------------
+
+    def _load(self, body: Mapping[str, Any]) -> tuple[LoadedPipeline, str | None]:
+        """The pipeline a request names: a file under the root, or YAML text to save there."""
+        path = resolve_in_root(self.root, body.get("path", ""))
+        text = body.get("yaml")
+        if text is None:
+            return load_pipeline(path, thorough=True), None
+        if not isinstance(text, str):
+            raise UserError("yaml: give the pipeline file's text as a string")
+        return load_pipeline_text(text, path, thorough=True), text
+
+    def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            loaded, _ = self._load(body)
+        except SpecError as exc:
+            return {"valid": False, "problems": problems_json(exc, self.root)}
+        return {"valid": True, "problems": [], "name": loaded.spec.name}
+
+    def register(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate, save the text (if given), register and activate; the pipeline's detail."""
+        loaded, text = self._load(body)
+        if text is not None:
+            self._save(loaded, text)
+        self.orch.apply(loaded, replace=bool(body.get("replace", False)))
+        return self.detail(loaded.spec.name)
+
+    def _save(self, loaded: LoadedPipeline, text: str) -> None:
+        """Write the file atomically; an existing file is replaced only if it defines the same
+        pipeline (an edit), never another file."""
+        target = loaded.path
+        if target.exists():
+            try:
+                current = load_pipeline(target).spec.name
+            except SpecError:
+                current = None
+            if current != loaded.spec.name:
+                raise ConflictError(
+                    f"path: {relative_to_root(self.root, str(target))} exists and is not the "
+                    f"pipeline {loaded.spec.name!r}; choose another path"
+                )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+
+    def listing(self) -> list[dict[str, Any]]:
+        now = utcnow()
+        return [
+            self._with_relative_path(describe_pipeline(state, self.default_timezone, now))
+            for state in self.store.pipeline_states()
+        ]
+
+    def _with_relative_path(self, data: dict[str, Any]) -> dict[str, Any]:
+        data["path"] = relative_to_root(self.root, data["path"])
+        return data
+
+    def detail(self, name: str) -> dict[str, Any]:
+        states = [s for s in self.store.pipeline_states() if s.name == name]
+        if not states:
+            self.store.get_version(name)  # raises NotFoundError
+        state = states[0]
+        data = self._with_relative_path(describe_pipeline(state, self.default_timezone, utcnow()))
+        spec = PipelineSpec.model_validate(state.definition)
+        data["parameters"] = dict(spec.parameters)
+        data["steps"] = [self._step_json(spec, step.name) for step in spec.steps]
+        data["limits"] = spec.limits.model_dump(mode="json", exclude_none=True)
+        return data
+
+    def _step_json(self, spec: PipelineSpec, name: str) -> dict[str, Any]:
+        step = spec.step(name)
+        data = step.model_dump(mode="json", by_alias=True, exclude_none=True)
+        data["needs"] = list(step.needs)
+        return data
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "version": v.version,
+                "path": relative_to_root(self.root, v.path),
+                "content_hash": v.content_hash,
+                "created_at": iso(v.created_at),
+            }
+            for v in self.store.list_versions(name)
+        ]
+
+    def version(self, name: str, number: int) -> dict[str, Any]:
+        v = self.store.get_version(name, number)
+        return {
+            "pipeline": name,
+            "version": v.version,
+            "path": relative_to_root(self.root, v.path),
+            "created_at": iso(v.created_at),
+            "source": v.source,
+            "definition": v.definition,
+        }
+
+    def patch(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(body) - {"paused", "schedule"}
+        if unknown or not body:
+            raise UserError(
+                f"give `paused` (true or false) or `schedule`; unknown: {', '.join(sorted(unknown))}"
+                if unknown
+                else "give `paused` (true or false) or `schedule`"
+            )
+        if "schedule" in body:
+            self._change_schedule(name, body["schedule"])
+        if "paused" in body:
+            if not isinstance(body["paused"], bool):
+                raise UserError("paused: give true or false")
+            self.orch.pause(name, body["paused"])
+        return self.detail(name)
+
+    def _change_schedule(self, name: str, schedule: Any) -> None:
+        """A new version: the file's ``schedule`` key rewritten (comments kept), registered."""
+        from ruamel.yaml import YAML
+
+        version = self.store.get_version(name)
+        path = Path(version.path)
+        yaml = YAML(typ="rt")
+        data = yaml.load(path.read_text(encoding="utf-8") if path.exists() else version.source)
+        if schedule is None:
+            data.pop("schedule", None)
+        else:
+            data["schedule"] = schedule
+        import io
+
+        out = io.StringIO()
+        yaml.dump(data, out)
+        loaded = load_pipeline_text(out.getvalue(), path, thorough=False)
+        self._save(loaded, out.getvalue())
+        self.orch.apply(loaded)
+
+    def delete(self, name: str) -> None:
+        self.store.delete_pipeline(name)
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def run_json(self, run: RunRecord) -> dict[str, Any]:
+        data = run.to_dict()
+        data["run_dir"] = relative_to_root(self.root, run.run_dir)
+        for step in data["steps"]:
+            for attempt in step["attempts"]:
+                attempt["output_notebook"] = relative_to_root(self.root, attempt["output_notebook"])
+        return data
+
+    def trigger(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        parameters = body.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise ParameterError("parameters: give an object of name: value")
+        kind = body.get("trigger", "api")
+        if kind not in API_TRIGGERS:
+            raise UserError(f"trigger: {kind!r} is not one of manual, api")
+        return self.run_json(
+            self.orch.trigger(name, parameters=parameters, trigger=API_TRIGGERS[kind])
+        )
+
+    def runs(
+        self,
+        *,
+        pipeline: str | None,
+        status: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> dict[str, Any]:
+        limit = max(1, min(limit, MAX_PAGE))
+        ids = self.store.run_ids_page(
+            pipeline=pipeline, status=status, limit=limit + 1, before=cursor
+        )
+        page = ids[:limit]
+        return {
+            "runs": [self.run_json(self.store.get_run(run_id)) for run_id in page],
+            "next_cursor": page[-1] if len(ids) > limit else None,
+        }
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        return self.run_json(self.store.get_run(run_id))
+
+    def logs(self, run_id: str) -> list[dict[str, Any]]:
+        return [
+            {"ts": iso(line.ts), "step": line.step, "stream": line.stream, "message": line.message}
+            for line in self.store.get_logs(run_id)
+        ]
+
+    def cancel(self, run_id: str) -> dict[str, Any]:
+        outcome = self.orch.cancel(run_id)
+        return {"outcome": outcome, "run": self.run(run_id)}
+
+    def rerun(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        _, run = self.orch.create_rerun(run_id, from_failed=bool(body.get("from_failed", False)))
+        return self.run_json(run)

@@ -1,0 +1,230 @@
+"""REST handlers: each authenticates and authorizes through Jupyter Server, then calls one
+``Catalog`` method in a thread. One place maps domain errors to HTTP codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import tornado.web
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from jupyter_server.extension.handler import ExtensionHandlerMixin
+from pydantic import ValidationError
+
+from ..catalog import Catalog, problems_json
+from ..errors import ConflictError, NotFoundError, SpecError, UserError
+
+T = TypeVar("T")
+
+#: The resource name Jupyter Server's authorizer sees for every route of ours.
+AUTH_RESOURCE = "orch"
+
+
+def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and JSON body for an error; only a real fault is a 500."""
+    if isinstance(exc, SpecError):
+        root = catalog.root if catalog else None
+        details = problems_json(exc, root) if root else []
+        return 400, {"error": str(exc).splitlines()[0], "details": details}
+    if isinstance(exc, ValidationError):
+        details = [
+            {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
+        ]
+        return 400, {"error": "invalid request", "details": details}
+    if isinstance(exc, NotFoundError):
+        return 404, {"error": str(exc), "details": []}
+    if isinstance(exc, ConflictError):
+        return 409, {"error": str(exc), "details": []}
+    if isinstance(exc, UserError):
+        message = str(exc)
+        field, sep, rest = message.partition(": ")
+        detail = [{"field": field, "message": rest}] if sep and " " not in field else []
+        return 400, {"error": message, "details": detail}
+    return 500, {"error": "internal error; see the server log", "details": []}
+
+
+class OrchHandler(ExtensionHandlerMixin, APIHandler):
+    """Base of every authenticated route."""
+
+    auth_resource = AUTH_RESOURCE
+
+    @property
+    def catalog(self) -> Catalog:
+        catalog: Catalog = self.settings["jupyter_orch.catalog"]
+        return catalog
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Blocking work off the event loop."""
+        return await asyncio.to_thread(partial(fn, *args, **kwargs))
+
+    def body(self) -> dict[str, Any]:
+        if not self.request.body:
+            return {}
+        try:
+            data = json.loads(self.request.body)
+        except json.JSONDecodeError as exc:
+            raise UserError(f"body: not valid JSON ({exc.msg} at {exc.pos})") from None
+        if not isinstance(data, dict):
+            raise UserError("body: give a JSON object")
+        return data
+
+    def reply(self, data: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(data))
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        exc = exc_info[1] if exc_info else None
+        if exc is None or isinstance(exc, tornado.web.HTTPError):
+            message = getattr(exc, "log_message", None) or self._reason
+            self.set_header("Content-Type", "application/json")
+            self.finish(json.dumps({"error": message, "details": []}))
+            return
+        status, body = error_response(exc, self.settings.get("jupyter_orch.catalog"))
+        if status == 500:
+            self.log.error("jupyter-orch: unexpected error", exc_info=exc_info)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        # A user's mistake is answered with a 4xx, not logged as a server fault.
+        if isinstance(value, (UserError, ValidationError)):
+            self.log.info("jupyter-orch: %s %s: %s", self.request.method, self.request.path, value)
+            return
+        super().log_exception(typ, value, tb)
+
+
+class PipelinesHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply({"pipelines": await self.call(self.catalog.listing)})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.reply(await self.call(self.catalog.register, self.body()), 201)
+
+
+class ValidateHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        self.reply(await self.call(self.catalog.validate, self.body()))
+
+
+class PipelineHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.reply(await self.call(self.catalog.detail, name))
+
+    @tornado.web.authenticated
+    @authorized
+    async def patch(self, name: str) -> None:
+        self.reply(await self.call(self.catalog.patch, name, self.body()))
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        await self.call(self.catalog.delete, name)
+        self.set_status(204)
+        self.finish()
+
+
+class VersionsHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        self.reply({"versions": await self.call(self.catalog.versions, name)})
+
+
+class VersionHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, number: str) -> None:
+        self.reply(await self.call(self.catalog.version, name, int(number)))
+
+
+class PipelineRunsHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, name: str) -> None:
+        run = await self.call(self.catalog.trigger, name, self.body())
+        wake = self.settings.get("jupyter_orch.wake")
+        if wake is not None:
+            wake()  # the scheduler claims it now, not at its next round
+        self.reply(run, 202)
+
+
+class RunsHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        try:
+            limit = int(self.get_query_argument("limit", "50"))
+        except ValueError:
+            raise UserError("limit: give a whole number") from None
+        page = await self.call(
+            self.catalog.runs,
+            pipeline=self.get_query_argument("pipeline", None),
+            status=self.get_query_argument("status", None),
+            limit=limit,
+            cursor=self.get_query_argument("cursor", None),
+        )
+        self.reply(page)
+
+
+class RunHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        self.reply(await self.call(self.catalog.run, run_id))
+
+
+class RunLogsHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        self.reply({"lines": await self.call(self.catalog.logs, run_id)})
+
+
+class RunCancelHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        self.reply(await self.call(self.catalog.cancel, run_id))
+
+
+class RunRerunHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        run = await self.call(self.catalog.rerun, run_id, self.body())
+        wake = self.settings.get("jupyter_orch.wake")
+        if wake is not None:
+            wake()
+        self.reply(run, 202)
+
+
+NAME = r"(?P<name>[a-z0-9][a-z0-9_-]*)"
+RUN = r"(?P<run_id>[0-9A-Za-z]{1,32})"
+
+ROUTES: list[tuple[str, type[OrchHandler]]] = [
+    (r"/orch/pipelines", PipelinesHandler),
+    (r"/orch/pipelines/validate", ValidateHandler),
+    (rf"/orch/pipelines/{NAME}", PipelineHandler),
+    (rf"/orch/pipelines/{NAME}/versions", VersionsHandler),
+    (rf"/orch/pipelines/{NAME}/versions/(?P<number>[0-9]+)", VersionHandler),
+    (rf"/orch/pipelines/{NAME}/runs", PipelineRunsHandler),
+    (r"/orch/runs", RunsHandler),
+    (rf"/orch/runs/{RUN}", RunHandler),
+    (rf"/orch/runs/{RUN}/logs", RunLogsHandler),
+    (rf"/orch/runs/{RUN}/cancel", RunCancelHandler),
+    (rf"/orch/runs/{RUN}/rerun", RunRerunHandler),
+]

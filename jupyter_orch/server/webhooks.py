@@ -1,0 +1,7 @@
+"""Routes of the REST API: filled in by the webhooks work."""
+
+from __future__ import annotations
+
+from .handlers import OrchHandler
+
+ROUTES: list[tuple[str, type[OrchHandler]]] = []

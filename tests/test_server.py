@@ -1,0 +1,276 @@
+"""The REST API through a real Jupyter Server (pytest-jupyter), with the scheduler running in
+its event loop and real kernels."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tornado.httpclient import HTTPResponse
+
+from .conftest import write_notebook
+
+pytestmark = pytest.mark.slow
+
+PIPELINE = """\
+name: hello
+parameters: {who: world}
+steps:
+  - name: greet
+    notebook: greet.ipynb
+  - name: shout
+    notebook: greet.ipynb
+    needs: [greet]
+    parameters: {who: "{{ steps.greet.outputs.greeting }}"}
+"""
+
+
+@pytest.fixture
+def jp_server_config(tmp_path: Path) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_orch": True},
+            "allow_unauthenticated_access": False,
+        },
+        "OrchApp": {"db_url": f"sqlite:///{tmp_path / 'orch.sqlite'}", "max_workers": 1},
+    }
+
+
+@pytest.fixture
+def started(jp_serverapp: Any, jp_asyncio_loop: Any) -> Any:
+    """The server as `jupyter server` runs it: extensions started (the scheduler with them);
+    pytest-jupyter's clean-up stops them."""
+    jp_asyncio_loop.run_until_complete(jp_serverapp.extension_manager.start_all_extensions())
+    return jp_serverapp
+
+
+@pytest.fixture
+def project(jp_root_dir: Path, started: Any) -> Path:
+    folder = jp_root_dir / "project"
+    write_notebook(
+        folder / "greet.ipynb",
+        "who = 'nobody'",
+        "import jupyter_orch\ngreeting = f'hello {who}'\nprint(greeting)\n"
+        "jupyter_orch.record('greeting', greeting)",
+    )
+    (folder / "pipeline.yaml").write_text(PIPELINE)
+    return folder
+
+
+async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **kw: Any) -> Any:
+    response: HTTPResponse = await jp_fetch(
+        "orch",
+        *path,
+        method=method,
+        body=json.dumps(body)
+        if body is not None
+        else (None if method in ("GET", "DELETE") else "{}"),
+        raise_error=False,
+        **kw,
+    )
+    data = json.loads(response.body) if response.body else None
+    return response.code, data
+
+
+async def poll_run(jp_fetch: Any, run_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        code, run = await call(jp_fetch, "GET", "runs", run_id)
+        assert code == 200
+        if run["status"] in {"succeeded", "failed", "cancelled", "timed_out"}:
+            return dict(run)
+        assert asyncio.get_running_loop().time() < deadline, run
+        await asyncio.sleep(0.2)
+
+
+async def test_register_trigger_poll_and_open_the_output_notebook(
+    jp_fetch: Any, project: Path
+) -> None:
+    code, pipeline = await call(
+        jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"}
+    )
+    assert code == 201, pipeline
+    assert pipeline["name"] == "hello" and pipeline["path"] == "project/pipeline.yaml"
+    assert [s["name"] for s in pipeline["steps"]] == ["greet", "shout"]
+    assert pipeline["steps"][1]["needs"] == ["greet"]
+    code, listing = await call(jp_fetch, "GET", "pipelines")
+    assert [p["name"] for p in listing["pipelines"]] == ["hello"]
+
+    code, run = await call(
+        jp_fetch, "POST", "pipelines", "hello", "runs", body={"parameters": {"who": "jupyter"}}
+    )
+    assert code == 202, run
+    assert run["status"] == "queued" and run["trigger"] == "api"
+    done = await poll_run(jp_fetch, run["id"])
+    assert done["status"] == "succeeded", done
+    assert set(done) >= {
+        "id", "pipeline", "version", "status", "trigger", "parameters", "started_at",
+        "ended_at", "duration_s", "error", "steps",
+    }  # fmt: skip
+    shout = done["steps"][1]
+    assert shout["attempts"][0]["outputs"] == {"greeting": "hello hello jupyter"}
+    notebook = shout["attempts"][0]["output_notebook"]
+    assert notebook == f"orch-runs/hello/{run['id']}/shout.ipynb"
+    contents = await jp_fetch("api", "contents", *notebook.split("/"), method="GET")
+    assert json.loads(contents.body)["type"] == "notebook"
+
+    code, logs = await call(jp_fetch, "GET", "runs", run["id"], "logs")
+    assert any("Pipeline completed successfully" in ln["message"] for ln in logs["lines"])
+    code, page = await call(jp_fetch, "GET", "runs", params={"pipeline": "hello"})
+    assert [r["id"] for r in page["runs"]] == [run["id"]] and page["next_cursor"] is None
+
+
+async def test_invalid_pipelines_parameters_and_crons_are_400_with_details(
+    jp_fetch: Any, project: Path
+) -> None:
+    bad = PIPELINE.replace("name: hello", "name: hello\nschedule: {cron: '61 * * * *'}")
+    bad = bad.replace("needs: [greet]", "needs: [gret]")
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", body={"yaml": bad, "path": "project/bad.yaml"}
+    )
+    assert code == 400
+    fields = {d["field"]: d for d in answer["details"]}
+    assert "schedule.cron" in fields and fields["schedule.cron"]["line"] == 2
+    assert any("gret" in d["message"] for d in answer["details"])
+    assert not (project / "bad.yaml").exists()  # nothing half-written
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", "validate", body={"yaml": bad, "path": "project/bad.yaml"}
+    )
+    assert code == 200 and answer["valid"] is False and len(answer["problems"]) >= 2
+    code, listing = await call(jp_fetch, "GET", "pipelines")
+    assert listing["pipelines"] == []  # validate registers nothing
+
+    await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", "hello", "runs", body={"parameters": {"nope": 1}}
+    )
+    assert code == 400 and "nope" in answer["error"]
+    code, answer = await call(jp_fetch, "POST", "pipelines", "nobody", "runs", body={})
+    assert code == 404
+    code, answer = await call(jp_fetch, "GET", "runs", "01NOPE")
+    assert code == 404
+    code, answer = await call(jp_fetch, "PATCH", "pipelines", "hello", body={"paused": "yes"})
+    assert code == 400 and answer["details"][0]["field"] == "paused"
+
+
+async def test_yaml_is_saved_edited_and_never_overwrites_another_file(
+    jp_fetch: Any, project: Path
+) -> None:
+    text = PIPELINE.replace("name: hello", "name: saved")
+    code, pipeline = await call(
+        jp_fetch, "POST", "pipelines", body={"yaml": text, "path": "project/saved.yaml"}
+    )
+    assert code == 201 and (project / "saved.yaml").read_text() == text
+    edited = text.replace("who: world", "who: everyone")
+    code, pipeline = await call(
+        jp_fetch, "POST", "pipelines", body={"yaml": edited, "path": "project/saved.yaml"}
+    )
+    assert code == 201 and pipeline["version"] == 2
+    code, _ = await call(
+        jp_fetch, "POST", "pipelines", body={"yaml": text, "path": "project/pipeline.yaml"}
+    )
+    assert code == 409 and (project / "pipeline.yaml").read_text() == PIPELINE
+    code, versions = await call(jp_fetch, "GET", "pipelines", "saved", "versions")
+    assert [v["version"] for v in versions["versions"]] == [2, 1]
+    code, first = await call(jp_fetch, "GET", "pipelines", "saved", "versions", "1")
+    assert first["source"] == text
+
+    code, changed = await call(
+        jp_fetch,
+        "PATCH",
+        "pipelines",
+        "saved",
+        body={"schedule": {"cron": "0 9 * * *", "timezone": "Europe/Berlin"}},
+    )
+    assert code == 200, changed
+    assert changed["version"] == 3
+    assert changed["schedule"]["description"] == "every day at 09:00 (Europe/Berlin)"
+    assert "cron: 0 9 * * *" in (project / "saved.yaml").read_text()
+    code, paused = await call(jp_fetch, "PATCH", "pipelines", "saved", body={"paused": True})
+    assert paused["paused"] is True and paused["next_run_at"] is None
+    code, _ = await call(jp_fetch, "DELETE", "pipelines", "saved")
+    assert code == 204
+    code, _ = await call(jp_fetch, "GET", "pipelines", "saved")
+    assert code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../outside.yaml",
+        "/etc/passwd",
+        "%2e%2e/outside.yaml",
+        "project/\x00.yaml",
+        "../root_dir_sibling/pipeline.yaml",
+        "project/link-out/pipeline.yaml",
+    ],
+)
+async def test_paths_outside_the_root_are_refused(
+    jp_fetch: Any, project: Path, jp_root_dir: Path, path: str
+) -> None:
+    sibling = jp_root_dir.parent / "root_dir_sibling"
+    sibling.mkdir(exist_ok=True)
+    (sibling / "pipeline.yaml").write_text(PIPELINE)
+    (jp_root_dir.parent / "outside.yaml").write_text(PIPELINE)
+    if not (project / "link-out").exists():
+        os.symlink(sibling, project / "link-out")
+    for route in (("pipelines",), ("pipelines", "validate")):
+        code, answer = await call(jp_fetch, "POST", *route, body={"path": path})
+        assert code == 400, answer
+        assert answer["details"][0]["field"] == "path"
+    code, answer = await call(jp_fetch, "POST", "pipelines", body={"yaml": PIPELINE, "path": path})
+    assert code == 400
+    assert (sibling / "pipeline.yaml").read_text() == PIPELINE  # nothing outside touched
+
+
+async def test_cancel_and_rerun_from_failed(jp_fetch: Any, project: Path) -> None:
+    write_notebook(project / "flaky.ipynb", "ok = False", "assert ok, 'not ok'")
+    (project / "flaky.yaml").write_text(
+        "name: flaky\nparameters: {ok: false}\nsteps:\n"
+        "  - {name: greet, notebook: greet.ipynb}\n"
+        "  - {name: check, notebook: flaky.ipynb, needs: [greet]}\n"
+    )
+    await call(jp_fetch, "POST", "pipelines", body={"path": "project/flaky.yaml"})
+    code, run = await call(jp_fetch, "POST", "pipelines", "flaky", "runs", body={})
+    failed = await poll_run(jp_fetch, run["id"])
+    assert failed["status"] == "failed"
+    assert failed["steps"][1]["attempts"][0]["error"]["evalue"] == "not ok"
+    write_notebook(project / "flaky.ipynb", "ok = False", "assert True")
+    code, repair = await call(
+        jp_fetch, "POST", "runs", run["id"], "rerun", body={"from_failed": True}
+    )
+    assert code == 202 and repair["trigger"] == "rerun"
+    repaired = await poll_run(jp_fetch, repair["id"])
+    assert repaired["status"] == "succeeded"
+    assert repaired["steps"][0]["reused_from"] == run["id"]
+    code, answer = await call(jp_fetch, "POST", "runs", run["id"], "cancel")
+    assert code == 200 and answer["outcome"] == "finished"
+
+
+ROUTES = [
+    ("GET", ("pipelines",)),
+    ("POST", ("pipelines",)),
+    ("POST", ("pipelines", "validate")),
+    ("GET", ("pipelines", "hello")),
+    ("PATCH", ("pipelines", "hello")),
+    ("DELETE", ("pipelines", "hello")),
+    ("GET", ("pipelines", "hello", "versions")),
+    ("GET", ("pipelines", "hello", "versions", "1")),
+    ("POST", ("pipelines", "hello", "runs")),
+    ("GET", ("runs",)),
+    ("GET", ("runs", "01ABC")),
+    ("GET", ("runs", "01ABC", "logs")),
+    ("POST", ("runs", "01ABC", "cancel")),
+    ("POST", ("runs", "01ABC", "rerun")),
+]
+
+
+async def test_every_route_needs_credentials(jp_fetch: Any, project: Path) -> None:
+    """Case 19: no token, no access (403), on every route and method."""
+    for method, path in ROUTES:
+        code, _ = await call(jp_fetch, method, *path, headers={"Authorization": ""})
+        assert code == 403, (method, path)
