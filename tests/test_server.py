@@ -274,3 +274,62 @@ async def test_every_route_needs_credentials(jp_fetch: Any, project: Path) -> No
     for method, path in ROUTES:
         code, _ = await call(jp_fetch, method, *path, headers={"Authorization": ""})
         assert code == 403, (method, path)
+
+
+async def test_an_authorizer_denying_orch_gets_403_everywhere(
+    jp_fetch: Any, project: Path, jp_serverapp: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Case 19: our routes ask Jupyter Server's authorizer about the resource `orch`."""
+    asked: set[tuple[str, str]] = set()
+
+    def deny_orch(handler: Any, user: Any, action: str, resource: str) -> bool:
+        asked.add((action, resource))
+        return resource != "orch"
+
+    monkeypatch.setattr(jp_serverapp.authorizer, "is_authorized", deny_orch)
+    for method, path in ROUTES:
+        code, _ = await call(jp_fetch, method, *path)
+        assert code == 403, (method, path)
+    assert {resource for _, resource in asked} == {"orch"}
+    assert {action for action, _ in asked} == {"read", "write"}
+
+
+async def test_cookie_session_needs_xsrf_for_changes(
+    jp_fetch: Any, project: Path, jp_serverapp: Any, jp_base_url: str, http_server_client: Any
+) -> None:
+    """Case 19: a browser session (cookie, no token) can read, but a POST without the XSRF
+    token is refused; state never changes through GET."""
+    token = jp_serverapp.identity_provider.token
+    login = await http_server_client.fetch(
+        f"{jp_base_url}login",
+        method="POST",
+        body=f"password={token}&_xsrf=abc",  # the login form carries its XSRF token
+        follow_redirects=False,
+        raise_error=False,
+        headers={"Cookie": "_xsrf=abc"},
+    )
+    cookies = login.headers.get_list("Set-Cookie")
+    session = "; ".join(c.split(";")[0] for c in cookies)
+    assert session, login.code
+    get = await http_server_client.fetch(
+        f"{jp_base_url}orch/pipelines", headers={"Cookie": session}, raise_error=False
+    )
+    assert get.code == 200
+    post = await http_server_client.fetch(
+        f"{jp_base_url}orch/pipelines",
+        method="POST",
+        body=json.dumps({"path": "project/pipeline.yaml"}),
+        headers={"Cookie": session},
+        raise_error=False,
+    )
+    assert post.code == 403
+    listing = json.loads(get.body)["pipelines"]
+    assert listing == []
+    with_xsrf = await http_server_client.fetch(
+        f"{jp_base_url}orch/pipelines",
+        method="POST",
+        body=json.dumps({"path": "project/pipeline.yaml"}),
+        headers={"Cookie": f"{session}; _xsrf=abc", "X-XSRFToken": "abc"},
+        raise_error=False,
+    )
+    assert with_xsrf.code == 201  # the same request with the XSRF token is accepted
