@@ -3,11 +3,14 @@ server's root dir. Blocking (store, files): handlers call it in a thread. No HTT
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from ruamel.yaml import YAML
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
@@ -159,8 +162,6 @@ class Catalog:
 
     def _change_schedule(self, name: str, schedule: Any) -> None:
         """A new version: the file's ``schedule`` key rewritten (comments kept), registered."""
-        from ruamel.yaml import YAML
-
         version = self.store.get_version(name)
         path = Path(version.path)
         yaml = YAML(typ="rt")
@@ -169,8 +170,6 @@ class Catalog:
             data.pop("schedule", None)
         else:
             data["schedule"] = schedule
-        import io
-
         out = io.StringIO()
         yaml.dump(data, out)
         loaded = load_pipeline_text(out.getvalue(), path, thorough=False)
