@@ -43,6 +43,16 @@ class Row:
 
 
 @dataclass
+class Outcome:
+    """What a scenario found: table rows, lines of detail and the raw numbers for --json."""
+
+    title: str
+    rows: list[Row]
+    details: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Context:
     root: Path  # the temporary folder: notebooks, pipelines, the store, output notebooks
     repeat: int
@@ -52,6 +62,8 @@ class Context:
     python: str
     marker_prefix: str
     memory_metric: str
+    #: jupyter-scheduler's own virtual environment (scenario 5), created on first use.
+    peer_venv: Path = Path(__file__).resolve().parent / ".peer-venv"
     orphans: list[dict[str, Any]] = field(default_factory=list)  # of the current scenario
     failures: list[str] = field(default_factory=list)  # jupyter orch misbehaving, verbatim
     _counter: Iterator[int] = field(default_factory=itertools.count)

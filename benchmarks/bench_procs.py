@@ -149,8 +149,13 @@ class TreeWatcher:
     def _classify(self, proc: psutil.Process, key: ProcKey) -> None:
         # Listing sockets costs milliseconds: ask each process at most twice a second. Its
         # samples are kept by key, so a kernel recognised late still counts from its start.
+        if key in self.kernels:
+            return
+        if KERNEL_MARK in self.seen.get(key, ""):  # free to check, so at every sample
+            self.kernels.add(key)
+            return
         now = time.monotonic()
-        if key in self.kernels or now - self._checked.get(key, 0.0) < 0.5:
+        if now - self._checked.get(key, 0.0) < 0.5:
             return
         self._checked[key] = now
         if is_kernel(proc, self.seen.get(key, "")):

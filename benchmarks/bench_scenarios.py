@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from bench_context import (
     Context,
-    Row,
+    Outcome,
     compare,
     mebibytes,
     median,
@@ -20,6 +19,7 @@ from bench_context import (
     run_ours,
     seconds,
 )
+from bench_rest import rest_runs_at_once
 from bench_workloads import (
     SLEEP,
     TRIVIAL,
@@ -37,16 +37,6 @@ FAN_OUT_WORKERS = 2
 #: chain): every papermill call pays the same start-up, and ten CLI calls per run would take
 #: most of the time budget on a machine where ``import papermill`` alone takes seconds.
 PEER_CALLS = 3
-
-
-@dataclass
-class Outcome:
-    """What a scenario found: table rows, lines of detail and the raw numbers for --json."""
-
-    title: str
-    rows: list[Row]
-    details: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
 
 
 def _runs(values: list[float], unit: Callable[[float], str]) -> str:
@@ -250,17 +240,10 @@ def peak_memory(ctx: Context) -> Outcome:
     return Outcome(f"Peak memory (chain of {CHAIN_LENGTH} trivial steps)", rows, details, stats)
 
 
-def jupyter_scheduler(ctx: Context) -> Outcome:
-    """5. The same work through jupyter-scheduler: scenario 5 arrives with the REST API."""
-    # Placeholder until the REST API lands: then start a server with jupyter-scheduler, create
-    # jobs through its API for the chain of scenario 1 and compare whole-run wall times.
-    return Outcome("jupyter-scheduler (scenario 5 arrives with the REST API)", rows=[])
-
-
 SCENARIOS: dict[int, Callable[[Context], Outcome]] = {
     1: chain_of_trivial_steps,
     2: step_overhead,
     3: fan_out,
     4: peak_memory,
-    5: jupyter_scheduler,
+    5: rest_runs_at_once,
 }

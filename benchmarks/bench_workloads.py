@@ -77,6 +77,11 @@ def chain_yaml(name: str, notebook: str, length: int, *, kernel_reuse: bool = Fa
     return "\n".join(lines) + "\n"
 
 
+def one_step_yaml(name: str, notebook: str) -> str:
+    """One step; the run's ``x`` reaches the notebook's parameter ``x``."""
+    return f"name: {name}\nparameters: {{x: 0}}\nsteps:\n  - name: step\n    notebook: {notebook}\n"
+
+
 def fan_out_yaml(name: str, branch: str, join: str, width: int, parallel: int) -> str:
     """``width`` independent branches, then ``join`` needing them all; ``parallel`` at a time."""
     branches = [f"branch_{index}" for index in range(width)]

@@ -38,9 +38,15 @@ REPO = Path(__file__).resolve().parent.parent
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="whole runs per measurement (median)")
-    parser.add_argument("--scenarios", default="1,2,3,4", help="comma-separated, of 1-5")
+    parser.add_argument("--scenarios", default="1,2,3,4,5", help="comma-separated, of 1-5")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--peer-venv",
+        type=Path,
+        default=Path(__file__).resolve().parent / ".peer-venv",
+        help="virtual environment for jupyter-scheduler (scenario 5), created if missing",
+    )
     args = parser.parse_args(argv)
     try:
         args.scenarios = [int(part) for part in args.scenarios.split(",") if part.strip()]
@@ -115,16 +121,17 @@ def print_header(info: dict[str, Any], args: argparse.Namespace) -> None:
     print(flush=True)
 
 
-def make_context(root: Path, repeat: int) -> Context:
+def make_context(root: Path, args: argparse.Namespace) -> Context:
     ctx = Context(
         root=root,
-        repeat=repeat,
+        repeat=args.repeat,
         env=venv_env(),
         jupyter=tool("jupyter"),
         papermill=tool("papermill"),
         python=os.path.abspath(sys.executable),
         marker_prefix=f"bench-{uuid.uuid4().hex[:8]}",
         memory_metric=memory_metric(),
+        peer_venv=args.peer_venv.resolve(),
     )
     # Create the store's schema now, so that no measured run pays for the migrations.
     primed = subprocess.run(ctx.orch("runs"), env=ctx.env, capture_output=True, text=True)
@@ -177,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     root = temporary_root()
     results: list[dict[str, Any]] = []
     try:
-        ctx = make_context(root, args.repeat)
+        ctx = make_context(root, args)
         warm_up(ctx)
         for number in args.scenarios:
             results.append(run_scenario(ctx, number))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
@@ -19,6 +20,7 @@ from .server.paths import relative_to_root, resolve_in_root
 from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
 from .store.repository import utcnow
+from .store.requests import RequestKey, RequestKind
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200
@@ -35,6 +37,16 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
         }
         for p in exc.problems
     ]
+
+
+def _name_in_file(path: Path) -> str | None:
+    """The ``name:`` a pipeline file gives, read without validating anything else."""
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 class Catalog:
@@ -78,10 +90,12 @@ class Catalog:
         pipeline (an edit), never another file."""
         target = loaded.path
         if target.exists():
+            current: str | None
             try:
                 current = load_pipeline(target).spec.name
             except SpecError:
-                current = None
+                # A broken file (a bad hand edit) may still be fixed by saving its own pipeline
+                current = _name_in_file(target)
             if current != loaded.spec.name:
                 raise ConflictError(
                     f"path: {relative_to_root(self.root, str(target))} exists and is not the "
@@ -189,13 +203,22 @@ class Catalog:
                 attempt["output_notebook"] = relative_to_root(self.root, attempt["output_notebook"])
         return data
 
-    def trigger(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def trigger(
+        self, name: str, body: Mapping[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         parameters = body.get("parameters") or {}
         if not isinstance(parameters, dict):
             raise ParameterError("parameters: give an object of name: value")
         kind = body.get("trigger", "api")
-        if kind not in API_TRIGGERS:
+        if not isinstance(kind, str) or kind not in API_TRIGGERS:
             raise UserError(f"trigger: {kind!r} is not one of manual, api")
+        if idempotency_key is not None:
+            request = {"parameters": parameters, "trigger": kind}
+            key = RequestKey.of(RequestKind.IDEMPOTENCY, idempotency_key, request)
+            keyed = self.orch.trigger_once(
+                name, key, parameters=parameters, trigger=API_TRIGGERS[kind]
+            )
+            return self.run_json(keyed.run)
         return self.run_json(
             self.orch.trigger(name, parameters=parameters, trigger=API_TRIGGERS[kind])
         )

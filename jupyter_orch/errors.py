@@ -57,5 +57,10 @@ class ConflictError(UserError):
     """The request conflicts with what is stored (same pipeline name from another file)."""
 
 
+class SignatureError(UserError):
+    """A webhook request whose signature or timestamp does not verify; HTTP 401. The message
+    never says more than what the sender must fix (nothing about the secrets)."""
+
+
 class ExecutionError(OrchError):
     """A fault while executing a step that is not the notebook's own error."""

@@ -122,7 +122,7 @@ class Leader:
 
     def fire_events(self, state: PipelineState, spec: PipelineSpec, now: datetime) -> list[str]:
         on = spec.on
-        if on.empty:
+        if not on.polled:  # nothing to watch; a webhook is pushed to the server
             return []
         states = self.store.trigger_states(spec.name)
         queued: list[str] = []

@@ -16,7 +16,8 @@ from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
 from .store.coordination import PipelineState
-from .store.repository import LogLine, PipelineVersion, Store, utcnow
+from .store.repository import LogLine, NewRun, PipelineVersion, Store, utcnow
+from .store.requests import KeyedRun, RequestKey
 
 
 def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -130,19 +131,48 @@ class Orchestrator:
         event: dict[str, Any] | None = None,
     ) -> RunRecord:
         """Queue a run of the pipeline's newest version; a scheduler starts it."""
+        new, overlap_limit = self._run_request(name, parameters, trigger, event)
+        return self.store.queue_run(new, overlap_limit=overlap_limit)
+
+    def trigger_once(
+        self,
+        name: str,
+        key: RequestKey,
+        *,
+        parameters: Mapping[str, Any] | None = None,
+        trigger: Trigger = Trigger.API,
+        event: dict[str, Any] | None = None,
+    ) -> KeyedRun:
+        """``trigger`` for a request that may arrive more than once or several times at once
+        (an ``Idempotency-Key``, a webhook delivery): only the first creates a run, the others
+        get it back; the key with another request is a ``ConflictError``."""
+        seen = self.store.keyed_run(name, key)
+        if seen is not None:  # before validating: a replay stays a replay if the pipeline changed
+            return KeyedRun(seen, created=False)
+        new, overlap_limit = self._run_request(name, parameters, trigger, event)
+        return self.store.queue_keyed_run(new, key, overlap_limit=overlap_limit)
+
+    def _run_request(
+        self,
+        name: str,
+        parameters: Mapping[str, Any] | None,
+        trigger: Trigger,
+        event: dict[str, Any] | None,
+    ) -> tuple[NewRun, int | None]:
+        """A run of the newest version with validated parameters, and its overlap limit."""
         version = self.store.get_version(name)
         spec = loaded_from_version(version).spec
         limits = spec.limits
-        return self.store.create_run(
+        new = NewRun(
             pipeline=name,
             version=version.version,
             trigger=trigger,
             parameters=resolve_parameters(spec, parameters or {}),
-            steps=[(s.name, s.needs) for s in spec.steps],
+            steps=tuple((s.name, s.needs) for s in spec.steps),
             runs_dir=str(self.runs_dir),
             event=event,
-            overlap_limit=limits.max_concurrent_runs if limits.overlap is Overlap.SKIP else None,
         )
+        return new, limits.max_concurrent_runs if limits.overlap is Overlap.SKIP else None
 
     def cancel(self, run_id: str) -> str:
         """``dropped`` (it was queued: now cancelled), ``requested`` (its executor stops it

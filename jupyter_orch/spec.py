@@ -20,6 +20,7 @@ from .schedules import CronSchedule
 from .triggers import check_connection, check_file_pattern
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 
@@ -162,6 +163,24 @@ class SqlTrigger(_Model):
         return check_connection(value)
 
 
+class WebhookTrigger(_Model):
+    """Runs pushed by a signed ``POST /orch/hooks/{name}``; the server reads the secret from
+    the environment variable ``secret_env`` at each request (never from the file)."""
+
+    secret_env: str
+
+    @field_validator("secret_env")
+    @classmethod
+    def _secret_env(cls, value: str) -> str:
+        # The message never repeats the value: it may be a secret pasted in by mistake.
+        if not ENV_NAME.match(value):
+            raise ValueError(
+                "give the name of an environment variable (letters, digits and _, not first a "
+                "digit) that holds the secret, not the secret itself"
+            )
+        return value
+
+
 class OnSpec(_Model):
     """Event triggers; each fires one run per change."""
 
@@ -169,6 +188,7 @@ class OnSpec(_Model):
     pipeline_failed: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
     file: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
     sql: Annotated[tuple[SqlTrigger, ...], BeforeValidator(_as_list)] = ()
+    webhook: WebhookTrigger | None = None
 
     @field_validator("file")
     @classmethod
@@ -176,8 +196,13 @@ class OnSpec(_Model):
         return tuple(check_file_pattern(pattern) for pattern in value)
 
     @property
+    def polled(self) -> bool:
+        """Whether the leader has something to watch (a webhook is pushed, not polled)."""
+        return bool(self.pipeline_succeeded or self.pipeline_failed or self.file or self.sql)
+
+    @property
     def empty(self) -> bool:
-        return not (self.pipeline_succeeded or self.pipeline_failed or self.file or self.sql)
+        return not self.polled and self.webhook is None
 
 
 class PipelineSpec(_Model):
@@ -242,6 +267,7 @@ MODEL_AT: dict[str, type[BaseModel]] = {
     "schedule": ScheduleSpec,
     "on": OnSpec,
     "on.sql": SqlTrigger,
+    "on.webhook": WebhookTrigger,
     "steps[]": StepSpec,
 }
 

@@ -16,7 +16,7 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import ValidationError
 
 from ..catalog import Catalog, problems_json
-from ..errors import ConflictError, NotFoundError, SpecError, UserError
+from ..errors import ConflictError, NotFoundError, SignatureError, SpecError, UserError
 
 T = TypeVar("T")
 
@@ -39,6 +39,8 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
         return 404, {"error": str(exc), "details": []}
     if isinstance(exc, ConflictError):
         return 409, {"error": str(exc), "details": []}
+    if isinstance(exc, SignatureError):
+        return 401, {"error": str(exc), "details": []}
     if isinstance(exc, UserError):
         message = str(exc)
         field, sep, rest = message.partition(": ")
@@ -68,6 +70,8 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
             data = json.loads(self.request.body)
         except json.JSONDecodeError as exc:
             raise UserError(f"body: not valid JSON ({exc.msg} at {exc.pos})") from None
+        except UnicodeDecodeError:
+            raise UserError("body: not UTF-8 text; send JSON") from None
         if not isinstance(data, dict):
             raise UserError("body: give a JSON object")
         return data
@@ -155,7 +159,8 @@ class PipelineRunsHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        run = await self.call(self.catalog.trigger, name, self.body())
+        key = self.request.headers.get("Idempotency-Key")  # a retry of the same key: its run
+        run = await self.call(self.catalog.trigger, name, self.body(), idempotency_key=key)
         wake = self.settings.get("jupyter_orch.wake")
         if wake is not None:
             wake()  # the scheduler claims it now, not at its next round

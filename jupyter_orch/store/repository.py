@@ -27,6 +27,7 @@ from ..records import (
 from .catalog import CatalogMixin
 from .coordination import CoordinationMixin
 from .engine import make_engine, migrate
+from .requests import RequestsMixin
 from .tables import (
     LogLineRow,
     PipelineRow,
@@ -82,6 +83,9 @@ class NewRun:
     run_id: str | None = None
     scheduled_for: datetime | None = None
     event: dict[str, Any] | None = None
+    #: Set by ``queue_keyed_run`` for a request with an ``Idempotency-Key`` (store/requests.py).
+    idempotency_key: str | None = None
+    request_hash: str | None = None
 
 
 class SlotTaken(ConflictError):
@@ -101,7 +105,7 @@ class Registration:
     created: bool  # False when the content matched the latest version
 
 
-class Store(CoordinationMixin, CatalogMixin):
+class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:
@@ -305,6 +309,8 @@ class Store(CoordinationMixin, CatalogMixin):
                 rerun_of=new.rerun_of,
                 scheduled_for=new.scheduled_for,
                 event=new.event,
+                idempotency_key=new.idempotency_key,
+                request_hash=new.request_hash,
             )
         )
         session.flush()

@@ -80,6 +80,9 @@ class RunRow(Base):
         Index("ix_runs_pipeline_created", "pipeline_id", "created_at"),
         Index("ix_runs_status", "status"),
         Index("ix_runs_created", "created_at"),
+        # A unique index, not a constraint: SQLite adds it without rebuilding the table. NULL
+        # keys (runs without an Idempotency-Key) never collide.
+        Index("uq_runs_pipeline_idempotency_key", "pipeline_id", "idempotency_key", unique=True),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -101,6 +104,9 @@ class RunRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: The ``Idempotency-Key`` of the request that created the run, and its body's sha256.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class StepRunRow(Base):
@@ -199,3 +205,24 @@ class TriggerStateRow(Base):
     key: Mapped[str] = mapped_column(String(500))
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDeliveryRow(Base):
+    """A webhook delivery id a pipeline accepted, with the run it created (replays return it)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("pipeline_id", "delivery_id"),
+        UniqueConstraint("pipeline_id", "signed_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    #: sha256 of the delivery's run request: the same id with another body is a conflict.
+    request_hash: Mapped[str] = mapped_column(String(64))
+    #: sha256 of the delivery's signature: a signed request resent under a new delivery id is
+    #: a replay as well.
+    signed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

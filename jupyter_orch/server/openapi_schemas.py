@@ -1,0 +1,354 @@
+"""JSON Schemas of the REST API's bodies (``components.schemas`` of the OpenAPI document).
+
+Response objects list the keys a client may rely on as ``required`` and stay open to new keys;
+request objects close where the server refuses unknown keys. Shapes follow ``catalog.py``
+(pipelines), ``records.py`` (``RunRecord.to_dict``) and ``handlers.py`` (the error body).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..records import AttemptStatus, RunStatus, StepStatus, Trigger
+from ..spec import Misfire
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": [kind, "null"], **extra}
+
+
+def values(enum: Any) -> list[str]:
+    return [member.value for member in enum]
+
+
+def obj(
+    properties: dict[str, Any], *, optional: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    """An object whose properties are all required except ``optional``."""
+    required = [key for key in properties if key not in optional]
+    return {"type": "object", "properties": properties, "required": required, **extra}
+
+
+TIME = nullable("string", format="date-time")
+STRING = {"type": "string"}
+TEXT = nullable("string")
+ANY_OBJECT = {"type": "object"}
+#: ``30s``, ``5m``, ``1h30m`` or a number of seconds.
+DURATION = {"type": ["number", "string"], "description": "seconds, or text such as 30s, 5m, 1h"}
+PIPELINE_NAME = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
+
+ERRORS = {
+    "ErrorDetail": obj(
+        {
+            "field": {"type": "string", "description": "where the mistake is, e.g. `path`"},
+            "message": {"type": "string", "description": "what to fix"},
+            "line": nullable("integer", description="line in the pipeline file, if known"),
+            "file": nullable("string", description="file relative to the root dir"),
+        },
+        optional=("line", "file"),
+    ),
+    "Error": obj(
+        {
+            "error": {"type": "string", "description": "what went wrong, in one sentence"},
+            "details": {"type": "array", "items": ref("ErrorDetail")},
+        }
+    ),
+}
+
+PIPELINES = {
+    "Schedule": obj(
+        {
+            "cron": STRING,
+            "timezone": STRING,
+            "misfire": {"enum": values(Misfire)},
+            "description": {"type": "string", "description": "the schedule in words"},
+        }
+    ),
+    "ScheduleInput": {
+        "description": "a cron text (`@daily`, `0 9 * * 1-5`) or the full schedule mapping",
+        "oneOf": [
+            {"type": "string"},
+            obj(
+                {
+                    "cron": STRING,
+                    "timezone": {"type": "string", "description": "an IANA zone name"},
+                    "misfire": {"enum": values(Misfire)},
+                    "max_catchup": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    "misfire_grace": DURATION,
+                },
+                optional=("timezone", "misfire", "max_catchup", "misfire_grace"),
+                additionalProperties=False,
+            ),
+        ],
+    },
+    "PipelineSummary": obj(
+        {
+            "name": PIPELINE_NAME,
+            "path": nullable("string", description="the file, relative to the root dir"),
+            "version": {"type": "integer", "minimum": 1},
+            "description": STRING,
+            "active": {"type": "boolean"},
+            "paused": {"type": "boolean"},
+            "schedule": {"oneOf": [ref("Schedule"), {"type": "null"}]},
+            "on": {"type": "object", "description": "event and webhook triggers"},
+            "next_run_at": TIME,
+            "last_status": nullable("string", enum=[*values(RunStatus), None]),
+            "last_run_at": TIME,
+            "missed_ticks": {"type": "integer", "minimum": 0},
+        }
+    ),
+    "StepDefinition": obj(
+        {
+            "name": STRING,
+            "notebook": STRING,
+            "parameters": ANY_OBJECT,
+            "needs": {"type": "array", "items": STRING},
+            "if": STRING,
+            "run_if": STRING,
+        },
+        optional=("parameters", "if", "run_if"),
+    ),
+    "Pipeline": {
+        "description": "a pipeline's summary with its parameters, steps and limits",
+        "allOf": [
+            ref("PipelineSummary"),
+            obj(
+                {
+                    "parameters": ANY_OBJECT,
+                    "steps": {"type": "array", "items": ref("StepDefinition"), "minItems": 1},
+                    "limits": ANY_OBJECT,
+                }
+            ),
+        ],
+    },
+    "PipelineList": obj({"pipelines": {"type": "array", "items": ref("PipelineSummary")}}),
+    "Validation": obj(
+        {
+            "valid": {"type": "boolean"},
+            "problems": {"type": "array", "items": ref("ErrorDetail")},
+            "name": PIPELINE_NAME,
+        },
+        optional=("name",),
+    ),
+    "Version": obj(
+        {
+            "version": {"type": "integer", "minimum": 1},
+            "path": TEXT,
+            "content_hash": STRING,
+            "created_at": TIME,
+        }
+    ),
+    "VersionList": obj({"versions": {"type": "array", "items": ref("Version")}}),
+    "VersionDetail": obj(
+        {
+            "pipeline": PIPELINE_NAME,
+            "version": {"type": "integer", "minimum": 1},
+            "path": TEXT,
+            "created_at": TIME,
+            "source": {"type": "string", "description": "the pipeline file's text"},
+            "definition": ANY_OBJECT,
+        }
+    ),
+}
+
+RUNS = {
+    "AttemptError": {
+        "type": "object",
+        "description": "papermill's execution error: the failing cell and its traceback",
+        "properties": {
+            "ename": STRING,
+            "evalue": STRING,
+            "traceback": {"type": "array", "items": STRING},
+            "cell_index": nullable("integer"),
+        },
+        "required": ["ename", "evalue"],
+    },
+    "Attempt": obj(
+        {
+            "number": {"type": "integer", "minimum": 1},
+            "status": {"enum": values(AttemptStatus)},
+            "started_at": TIME,
+            "ended_at": TIME,
+            "duration_s": nullable("number"),
+            "outputs": ANY_OBJECT,
+            "error": {"oneOf": [ref("AttemptError"), {"type": "null"}]},
+            "output_notebook": nullable(
+                "string", description="relative to the root dir: open it with the contents API"
+            ),
+        }
+    ),
+    "StepRun": obj(
+        {
+            "name": STRING,
+            "needs": {"type": "array", "items": STRING},
+            "status": {"enum": values(StepStatus)},
+            "attempts": {"type": "array", "items": ref("Attempt")},
+            "reused_from": {"type": "string", "description": "the run whose result it reused"},
+            "next_attempt_at": {"type": "string", "format": "date-time"},
+        },
+        optional=("reused_from", "next_attempt_at"),
+    ),
+    "Run": obj(
+        {
+            "id": STRING,
+            "pipeline": PIPELINE_NAME,
+            "version": {"type": "integer", "minimum": 1},
+            "status": {"enum": values(RunStatus)},
+            "trigger": {"enum": values(Trigger)},
+            "parameters": ANY_OBJECT,
+            "created_at": TIME,
+            "started_at": TIME,
+            "ended_at": TIME,
+            "duration_s": nullable("number"),
+            "error": TEXT,
+            "rerun_of": TEXT,
+            "scheduled_for": TIME,
+            "event": nullable("object"),
+            "run_dir": nullable("string", description="relative to the root dir"),
+            "steps": {"type": "array", "items": ref("StepRun")},
+        }
+    ),
+    "RunPage": obj(
+        {
+            "runs": {"type": "array", "items": ref("Run")},
+            "next_cursor": nullable("string", description="pass as `cursor` for older runs"),
+        }
+    ),
+    "LogLines": obj(
+        {
+            "lines": {
+                "type": "array",
+                "items": obj(
+                    {"ts": TIME, "step": TEXT, "stream": STRING, "message": STRING},
+                ),
+            }
+        }
+    ),
+    "CancelOutcome": obj(
+        {
+            "outcome": {
+                "enum": ["dropped", "requested", "finished"],
+                "description": "dropped: it was queued; requested: it is being stopped; "
+                "finished: it had already ended",
+            },
+            "run": ref("Run"),
+        }
+    ),
+}
+
+NOTEBOOKS = {
+    "NotebookParameter": obj(
+        {
+            "name": STRING,
+            "default": {"description": "the default as a JSON value when it is a literal"},
+            "default_source": {"type": "string", "description": "the default as written"},
+            "inferred_type": nullable(
+                "string", enum=["int", "float", "str", "bool", "list", "dict", "None", None]
+            ),
+            "help": STRING,
+        }
+    ),
+    "NotebookParameters": obj(
+        {
+            "path": TEXT,
+            "kernel": TEXT,
+            "language": TEXT,
+            "has_parameters_cell": {"type": "boolean"},
+            "parameters": {"type": "array", "items": ref("NotebookParameter")},
+            "problem": nullable("string", description="why the cell could not be read"),
+        }
+    ),
+    "NotebookPipeline": {
+        "description": "the registered pipeline, where it was written, and the run `run_now` made",
+        "allOf": [
+            ref("Pipeline"),
+            obj(
+                {
+                    "created": {"type": "boolean", "description": "false: the file was updated"},
+                    "notebook": TEXT,
+                    "run": ref("Run"),
+                },
+                optional=("run",),
+            ),
+        ],
+    },
+    "SchedulePreview": obj(
+        {
+            "cron": STRING,
+            "timezone": STRING,
+            "description": {"type": "string", "description": "the cron in words"},
+            "next": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+            "next_local": {
+                "type": "array",
+                "items": {"type": "string", "format": "date-time"},
+                "description": "the same times in the schedule's zone",
+            },
+        }
+    ),
+}
+
+REQUESTS = {
+    "RegisterRequest": {
+        "type": "object",
+        "description": "a pipeline file under the root dir, or YAML text to save at `path`",
+        "properties": {
+            "path": {"type": "string", "description": "relative to the server's root dir"},
+            "yaml": {"type": "string", "description": "the file's text, saved at `path`"},
+            "replace": {"type": "boolean", "description": "take the name over from another file"},
+        },
+        "required": ["path"],
+    },
+    "PipelinePatch": {
+        "type": "object",
+        "properties": {
+            "paused": {"type": "boolean"},
+            "schedule": {
+                "description": "a new schedule (a new version of the file); null removes it",
+                "oneOf": [ref("ScheduleInput"), {"type": "null"}],
+            },
+        },
+        "minProperties": 1,
+        "additionalProperties": False,
+    },
+    "TriggerRequest": {
+        "type": "object",
+        "properties": {
+            "parameters": {"type": "object", "description": "run parameters by name"},
+            "trigger": {"enum": ["manual", "api"], "default": "api"},
+        },
+    },
+    "RerunRequest": {
+        "type": "object",
+        "properties": {
+            "from_failed": {
+                "type": "boolean",
+                "default": False,
+                "description": "reuse the steps that succeeded (a repair)",
+            }
+        },
+    },
+    "ScheduleNotebookRequest": {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "the notebook, relative to the root dir"},
+            "schedule": ref("ScheduleInput"),
+            "parameters": {"type": "object", "description": "names its parameters cell declares"},
+            "retries": {"type": "integer", "minimum": 0, "maximum": 100},
+            "timeout": DURATION,
+            "name": {"type": "string", "description": "default: from the notebook's file name"},
+            "run_now": {"type": "boolean", "default": False, "description": "also run it now"},
+        },
+        "required": ["path", "schedule"],
+        "additionalProperties": False,
+    },
+    "WebhookRequest": {
+        "type": "object",
+        "properties": {"parameters": {"type": "object", "description": "run parameters"}},
+    },
+}
+
+SCHEMAS: dict[str, Any] = {**ERRORS, **PIPELINES, **RUNS, **NOTEBOOKS, **REQUESTS}

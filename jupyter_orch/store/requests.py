@@ -1,0 +1,202 @@
+"""Requests that create one run however often they arrive, and however many arrive at once: an
+API request's ``Idempotency-Key`` and a webhook's delivery id (or its signature).
+
+The first request under a key creates the run; a later one with the same body gets that run
+back; one with another body is a ``ConflictError``. On SQLite write transactions run one at a
+time (``BEGIN IMMEDIATE``); on PostgreSQL the pipeline's row is locked before the key is looked
+up. Either way the unique index is the last word: a request that loses a race on it reads the
+winner's run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import ConflictError, NotFoundError, UserError
+from ..records import RunRecord
+from .coordination import PipelineState
+from .tables import PipelineRow, PipelineVersionRow, RunRow, WebhookDeliveryRow
+
+if TYPE_CHECKING:
+    from .repository import NewRun
+
+#: Visible ASCII, as UUIDs, ULIDs and the delivery ids of common senders are.
+REQUEST_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+class RequestKind(str, Enum):
+    IDEMPOTENCY = "Idempotency-Key"
+    DELIVERY = "X-Orch-Delivery"
+
+
+def request_hash(request: Any) -> str:
+    """sha256 of the request's canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """What makes a request unique within its pipeline, and the hash of what it asks for."""
+
+    kind: RequestKind
+    value: str
+    request_hash: str
+    #: sha256 of a delivery's signature: the same signed request resent under another
+    #: delivery id is a replay too (the signature does not cover the id).
+    signed_hash: str | None = None
+
+    def __post_init__(self) -> None:
+        if not REQUEST_KEY.match(self.value):
+            raise UserError(
+                f"{self.kind.value}: give 1 to 200 visible ASCII characters (a UUID, say)"
+            )
+
+    @classmethod
+    def of(
+        cls, kind: RequestKind, value: str, request: Any, *, signed_hash: str | None = None
+    ) -> RequestKey:
+        return cls(kind, value, request_hash(request), signed_hash)
+
+
+@dataclass(frozen=True)
+class KeyedRun:
+    run: RunRecord
+    #: False when the key was seen before: ``run`` is the one its first request created.
+    created: bool
+
+
+class RequestsMixin:
+    """Mixed into ``Store``."""
+
+    _sessions: sessionmaker[Session]
+
+    def get_run(self, run_id: str) -> RunRecord:
+        raise NotImplementedError
+
+    def _insert_run(self, session: Session, new: NewRun, *, overlap_limit: int | None) -> str:
+        raise NotImplementedError
+
+    def pipeline_state(self, name: str) -> PipelineState:
+        """One pipeline with its newest version (no run history)."""
+        with self._sessions() as session:
+            found = session.execute(
+                select(PipelineRow, PipelineVersionRow)
+                .join(
+                    PipelineVersionRow,
+                    and_(
+                        PipelineVersionRow.pipeline_id == PipelineRow.id,
+                        PipelineVersionRow.version == PipelineRow.latest_version,
+                    ),
+                )
+                .where(PipelineRow.name == name)
+            ).first()
+            if found is None:
+                raise NotFoundError(f"no pipeline named {name!r}")
+            p, v = found
+            return PipelineState(
+                name=p.name,
+                path=p.path,
+                version=p.latest_version,
+                definition=v.definition,
+                active=bool(p.active),
+                paused=bool(p.paused),
+                next_fire_at=p.next_fire_at,
+                schedule_key=p.schedule_key,
+            )
+
+    def keyed_run(self, pipeline: str, key: RequestKey) -> RunRecord | None:
+        """The run a request under ``key`` created, or None if none did yet.
+
+        Raises ``ConflictError`` if that request asked for something else.
+        """
+        with self._sessions() as session:
+            pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == pipeline))
+            run_id = None if pipeline_id is None else _seen(session, pipeline_id, key)
+        return None if run_id is None else self.get_run(run_id)
+
+    def queue_keyed_run(
+        self, new: NewRun, key: RequestKey, *, overlap_limit: int | None = None
+    ) -> KeyedRun:
+        """Store a queued run for a request, unless a request under ``key`` did: then its run.
+
+        Raises ``ConflictError`` if the key was used for another request, and what
+        ``queue_run`` raises.
+        """
+        if key.kind is RequestKind.IDEMPOTENCY:
+            new = replace(new, idempotency_key=key.value, request_hash=key.request_hash)
+        try:
+            with self._sessions.begin() as session:
+                pipeline_id = session.scalar(
+                    select(PipelineRow.id).where(PipelineRow.name == new.pipeline).with_for_update()
+                )
+                if pipeline_id is None:
+                    raise NotFoundError(f"no pipeline named {new.pipeline!r}")
+                seen = _seen(session, pipeline_id, key)
+                if seen is None:
+                    run_id = self._insert_run(session, new, overlap_limit=overlap_limit)
+                    if key.kind is RequestKind.DELIVERY:
+                        session.add(
+                            WebhookDeliveryRow(
+                                pipeline_id=pipeline_id,
+                                delivery_id=key.value,
+                                run_id=run_id,
+                                request_hash=key.request_hash,
+                                signed_hash=key.signed_hash,
+                                received_at=datetime.now(timezone.utc),
+                            )
+                        )
+                    session.flush()
+        except IntegrityError:
+            # Lost a race on the unique index (the lock above makes this rare): the winner's run.
+            existing = self.keyed_run(new.pipeline, key)
+            if existing is None:
+                raise
+            return KeyedRun(existing, created=False)
+        # Read after the commit: on SQLite a second transaction inside the first would wait on it.
+        if seen is not None:
+            return KeyedRun(self.get_run(seen), created=False)
+        return KeyedRun(self.get_run(run_id), created=True)
+
+
+def _seen(session: Session, pipeline_id: int, key: RequestKey) -> str | None:
+    """The run id stored under the key; ``ConflictError`` if it was for another request."""
+    if key.kind is RequestKind.IDEMPOTENCY:
+        found = session.execute(
+            select(RunRow.id, RunRow.request_hash).where(
+                RunRow.pipeline_id == pipeline_id, RunRow.idempotency_key == key.value
+            )
+        ).first()
+        what = f"Idempotency-Key {key.value!r} was sent before with another request"
+    else:
+        found = session.execute(
+            select(WebhookDeliveryRow.run_id, WebhookDeliveryRow.request_hash).where(
+                WebhookDeliveryRow.pipeline_id == pipeline_id,
+                WebhookDeliveryRow.delivery_id == key.value,
+            )
+        ).first()
+        if found is None and key.signed_hash is not None:
+            resent = session.scalar(
+                select(WebhookDeliveryRow.run_id).where(
+                    WebhookDeliveryRow.pipeline_id == pipeline_id,
+                    WebhookDeliveryRow.signed_hash == key.signed_hash,
+                )
+            )
+            return None if resent is None else str(resent)
+        what = f"delivery {key.value!r} was received before with other parameters"
+    if found is None:
+        return None
+    run_id, stored_hash = found
+    if stored_hash != key.request_hash:
+        raise ConflictError(f"{what} (run {run_id}); use a new key for a new request")
+    return str(run_id)

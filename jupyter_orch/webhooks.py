@@ -1,0 +1,187 @@
+"""Webhook triggers: a signed request creates a run of a pipeline that enables
+``on: {webhook: {secret_env: NAME}}``. No HTTP framework here; the route is in
+``server/webhooks.py``.
+
+The sender signs ``timestamp + "." + raw body`` with HMAC-SHA256 and sends::
+
+    X-Orch-Timestamp: <unix seconds>
+    X-Orch-Delivery: <an id unique to this delivery>
+    X-Orch-Signature: sha256=<hex digest>
+
+The secret comes from the environment variable the pipeline names, read at each request, so
+rotating it needs no restart; during a rotation the variable holds the old and the new secret
+separated by commas and either verifies. A delivery id seen before returns its first run, and
+so does the same signature under a new id (the signature does not cover the id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConflictError, NotFoundError, SignatureError, UserError
+from .records import Trigger
+from .service import Orchestrator
+from .spec import PipelineSpec
+from .store.requests import KeyedRun, RequestKey, RequestKind
+
+log = logging.getLogger(__name__)
+
+TIMESTAMP_HEADER = "X-Orch-Timestamp"
+DELIVERY_HEADER = "X-Orch-Delivery"
+SIGNATURE_HEADER = "X-Orch-Signature"
+#: Largest body accepted (bytes).
+MAX_BODY = 1024 * 1024
+#: How far a timestamp may be from the server's clock, either way (seconds).
+TOLERANCE = 300
+SIGNATURE_PREFIX = "sha256="
+_TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
+
+#: One answer for every bad or missing signature, so a caller learns nothing from it.
+BAD_SIGNATURE = (
+    f"missing or invalid signature: send {TIMESTAMP_HEADER}, {DELIVERY_HEADER} and "
+    f"{SIGNATURE_HEADER}: {SIGNATURE_PREFIX}<hex HMAC-SHA256 of timestamp + '.' + body>"
+)
+#: One answer for an unknown pipeline, one without a webhook and one whose secret is unset.
+NO_WEBHOOK = "no webhook here"
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Orch-Signature`` value a sender computes."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return SIGNATURE_PREFIX + mac.hexdigest()
+
+
+def parse_secrets(value: str | None) -> list[str]:
+    """The secrets an environment variable holds: one, or several separated by commas."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def verify(
+    secrets: list[str],
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: float,
+    tolerance: float = TOLERANCE,
+) -> None:
+    """Raise ``SignatureError`` unless one of the secrets signed this timestamp and body and
+    the timestamp is within ``tolerance`` seconds of ``now``."""
+    if not secrets or not timestamp or not signature or not _TIMESTAMP.match(timestamp):
+        raise SignatureError(BAD_SIGNATURE)
+    if abs(now - int(timestamp)) > tolerance:
+        raise SignatureError(
+            f"{TIMESTAMP_HEADER} is more than {tolerance:g} seconds from the server's clock; "
+            "sign each delivery with the current time"
+        )
+    given = _normal(signature)
+    matched = False
+    for secret in secrets:  # every one, so the time taken does not say which matched
+        expected = sign(secret, timestamp, body).encode()
+        matched |= hmac.compare_digest(expected, given)
+    if not matched:
+        raise SignatureError(BAD_SIGNATURE)
+
+
+def _normal(signature: str) -> bytes:
+    """A signature as compared and remembered (hex digits in either case are the same)."""
+    return signature.strip().lower().encode("utf-8", "replace")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_parameters(body: bytes) -> dict[str, Any]:
+    """The run parameters in a delivery's JSON body (``{"parameters": {...}}``; other keys are
+    the sender's and ignored)."""
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise UserError(f"body: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise UserError("body: give a JSON object")
+    parameters = data.get("parameters") or {}
+    if not isinstance(parameters, dict):
+        raise UserError("parameters: give an object of name: value")
+    return parameters
+
+
+@dataclass
+class WebhookReceiver:
+    """Verifies a delivery and creates its run (once per delivery id). Blocking: call it in a
+    thread."""
+
+    orch: Orchestrator
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    clock: Callable[[], float] = time.time
+
+    def receive(self, name: str, headers: Mapping[str, str], body: bytes) -> KeyedRun:
+        """The run this delivery created (``created``) or, for a replayed delivery id or the
+        same signed request under another id, the run the first delivery created.
+
+        Raises ``NotFoundError`` (no webhook for ``name``), ``SignatureError``, ``UserError``
+        (a body or parameter to fix) or ``ConflictError`` (paused; the delivery id was used
+        with other parameters).
+        """
+        secrets, paused = self._target(name)
+        delivery = headers.get(DELIVERY_HEADER)
+        if not delivery:
+            raise SignatureError(BAD_SIGNATURE)
+        verify(
+            secrets,
+            headers.get(TIMESTAMP_HEADER),
+            headers.get(SIGNATURE_HEADER),
+            body,
+            self.clock(),
+        )
+        parameters = parse_parameters(body)
+        key = RequestKey.of(
+            RequestKind.DELIVERY,
+            delivery,
+            {"parameters": parameters},
+            signed_hash=hashlib.sha256(_normal(headers[SIGNATURE_HEADER])).hexdigest(),
+        )
+        seen = self.orch.store.keyed_run(name, key)
+        if seen is not None:
+            return KeyedRun(seen, created=False)
+        if paused:
+            raise ConflictError(f"pipeline {name!r} is paused; resume it to accept deliveries")
+        return self.orch.trigger_once(
+            name,
+            key,
+            parameters=parameters,
+            trigger=Trigger.WEBHOOK,
+            event={"webhook": delivery},
+        )
+
+    def _target(self, name: str) -> tuple[list[str], bool]:
+        """The pipeline's secrets and whether it is paused; ``NotFoundError`` alike for an
+        unknown pipeline, one not applied, one without a webhook and one whose secret is unset."""
+        try:
+            state = self.orch.store.pipeline_state(name)
+        except NotFoundError:
+            raise NotFoundError(NO_WEBHOOK) from None
+        webhook = PipelineSpec.model_validate(state.definition).on.webhook
+        if webhook is None or not state.active:
+            raise NotFoundError(NO_WEBHOOK)
+        secrets = parse_secrets(self.environ.get(webhook.secret_env))
+        if not secrets:
+            # The operator's mistake: said in the server log (the variable's name only).
+            log.warning(
+                "webhook of %s refused: environment variable %s is unset or empty",
+                name,
+                webhook.secret_env,
+            )
+            raise NotFoundError(NO_WEBHOOK)
+        return secrets, state.paused
