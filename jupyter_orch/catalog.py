@@ -119,10 +119,7 @@ class Catalog:
         return data
 
     def detail(self, name: str) -> dict[str, Any]:
-        states = [s for s in self.store.pipeline_states() if s.name == name]
-        if not states:
-            self.store.get_version(name)  # raises NotFoundError
-        state = states[0]
+        state = self.store.pipeline_state(name, history=True)
         data = self._with_relative_path(describe_pipeline(state, self.default_timezone, utcnow()))
         spec = PipelineSpec.model_validate(state.definition)
         data["parameters"] = dict(spec.parameters)

@@ -368,6 +368,18 @@ def _orchestrator(args: argparse.Namespace) -> Any:
 # --- parser -----------------------------------------------------------------------------------
 
 
+def add_param_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        type=parse_param,
+        default=[],
+        metavar="NAME=VALUE",
+        help="parameter value, read as YAML (7 is a number; quote for text)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -389,15 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", parents=[common], help="validate, register and run a pipeline file")
     p.add_argument("file")
-    p.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        type=parse_param,
-        default=[],
-        metavar="NAME=VALUE",
-        help="parameter value, read as YAML (7 is a number; quote for text)",
-    )
+    add_param_option(p)
     p.add_argument(
         "--replace",
         action="store_true",

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import EXIT_OK, EXIT_USAGE, _orchestrator, _styled, err, out, parse_param
+from .cli import EXIT_OK, EXIT_USAGE, _orchestrator, _styled, add_param_option, err, out
 from .store.repository import utcnow
 
 #: A scheduler that has not beaten for this long does not count as running.
@@ -263,15 +263,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("trigger", parents=[common], help="queue a run now (a scheduler starts it)")
     p.add_argument("name")
-    p.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        type=parse_param,
-        default=[],
-        metavar="NAME=VALUE",
-        help="parameter value, read as YAML (7 is a number; quote for text)",
-    )
+    add_param_option(p)
     p.set_defaults(func=cmd_trigger)
 
     p = sub.add_parser("cancel", parents=[common], help="stop a running run or drop a queued one")

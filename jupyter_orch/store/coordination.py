@@ -244,8 +244,15 @@ class CoordinationMixin:
             if not done.rowcount:  # type: ignore[attr-defined]
                 raise NotFoundError(f"no pipeline named {name!r}")
 
+    def pipeline_state(self, name: str, *, history: bool = False) -> PipelineState:
+        """One pipeline with its newest version."""
+        found = self.pipeline_states(name=name, history=history)
+        if not found:
+            raise NotFoundError(f"no pipeline named {name!r}")
+        return found[0]
+
     def pipeline_states(
-        self, *, active_only: bool = False, history: bool = True
+        self, *, active_only: bool = False, history: bool = True, name: str | None = None
     ) -> list[PipelineState]:
         """Pipelines with their newest version; ``history`` adds the last run and missed ticks
         (listings want them, the leader's every-second round does not)."""
@@ -259,6 +266,8 @@ class CoordinationMixin:
             )
             if active_only:
                 query = query.where(PipelineRow.active, PipelineRow.paused.is_(False))
+            if name is not None:
+                query = query.where(PipelineRow.name == name)
             rows = session.execute(query.order_by(PipelineRow.name)).all()
             last = self._last_runs(session) if history else {}
             missed = dict(

@@ -18,14 +18,13 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError, NotFoundError, UserError
 from ..records import RunRecord
-from .coordination import PipelineState
-from .tables import PipelineRow, PipelineVersionRow, RunRow, WebhookDeliveryRow
+from .tables import PipelineRow, RunRow, WebhookDeliveryRow
 
 if TYPE_CHECKING:
     from .repository import NewRun
@@ -86,34 +85,6 @@ class RequestsMixin:
 
     def _insert_run(self, session: Session, new: NewRun, *, overlap_limit: int | None) -> str:
         raise NotImplementedError
-
-    def pipeline_state(self, name: str) -> PipelineState:
-        """One pipeline with its newest version (no run history)."""
-        with self._sessions() as session:
-            found = session.execute(
-                select(PipelineRow, PipelineVersionRow)
-                .join(
-                    PipelineVersionRow,
-                    and_(
-                        PipelineVersionRow.pipeline_id == PipelineRow.id,
-                        PipelineVersionRow.version == PipelineRow.latest_version,
-                    ),
-                )
-                .where(PipelineRow.name == name)
-            ).first()
-            if found is None:
-                raise NotFoundError(f"no pipeline named {name!r}")
-            p, v = found
-            return PipelineState(
-                name=p.name,
-                path=p.path,
-                version=p.latest_version,
-                definition=v.definition,
-                active=bool(p.active),
-                paused=bool(p.paused),
-                next_fire_at=p.next_fire_at,
-                schedule_key=p.schedule_key,
-            )
 
     def keyed_run(self, pipeline: str, key: RequestKey) -> RunRecord | None:
         """The run a request under ``key`` created, or None if none did yet.
