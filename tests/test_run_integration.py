@@ -293,3 +293,24 @@ def test_max_parallel_steps_serialises_and_max_duration_times_the_run_out(
     assert run.step("long").attempts[0].status is AttemptStatus.CANCELLED
     assert run.step("after").status is StepStatus.CANCELLED
     assert (run.ended_at - run.started_at).total_seconds() < 8 + 20
+
+
+@pytest.mark.slow
+def test_braces_in_folder_and_notebook_names_are_plain_characters(orch, tmp_path: Path) -> None:
+    """papermill formats paths with the parameters; ours are passed so that `{x}` stays text
+    (RELIABILITY case 20: `{`/`}` in paths)."""
+    folder = tmp_path / "a{b}"
+    write_notebook(folder / "r{x}.ipynb", "x = 1", "print(x * 2)")
+    write_notebook(folder / "r5.ipynb", "x = 1", "raise RuntimeError('the wrong notebook ran')")
+    path = write_pipeline(
+        folder,
+        """
+        name: braces
+        parameters: {x: 5}
+        steps:
+          - {name: a, notebook: "r{x}.ipynb"}
+        """,
+    )
+    run = run_pipeline(orch, path)
+    assert run.status.value == "succeeded", run.steps[0].attempts[-1].error
+    assert run.steps[0].attempts[0].output_notebook.endswith("/a.ipynb")

@@ -207,11 +207,19 @@ def _error_from(exc: BaseException) -> dict[str, Any]:
     }
 
 
+def literal_path(path: str) -> str:
+    """``path`` as papermill must be given it: papermill formats paths with the parameters
+    (``str.format``), so a ``{`` in a folder or file name would fail or, worse, be replaced."""
+    return path.replace("{", "{{").replace("}", "}}")
+
+
 def _parameters(task: NotebookTask) -> dict[str, Any]:
     """Pipeline parameters the notebook's parameters cell declares, then the step's own."""
     import papermill
 
-    declared = papermill.inspect_notebook(task.notebook) if task.pipeline_parameters else {}
+    declared = (
+        papermill.inspect_notebook(literal_path(task.notebook)) if task.pipeline_parameters else {}
+    )
     merged = {k: v for k, v in task.pipeline_parameters.items() if k in declared}
     merged.update(task.step_parameters)
     return merged
@@ -233,8 +241,8 @@ def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
         kernel = cache.take(task.kernel_name, task.reuse_key, task.cwd, task.env)
         conn.send(("kernel", task.key, kernel.pid, _own_group(kernel.pid)))
         executed = papermill.execute_notebook(
-            task.notebook,
-            task.output_notebook,
+            literal_path(task.notebook),
+            literal_path(task.output_notebook),
             parameters=parameters,
             engine_name=ENGINE_NAME,
             kernel_name=task.kernel_name,
