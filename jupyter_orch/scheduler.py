@@ -77,6 +77,8 @@ class RunHost:
         self.observer = observer
         self.instance: Instance | None = None
         self.active: dict[str, tuple[asyncio.Task[RunRecord], RunCoordinator]] = {}
+        #: Set by stop(); a start() still in progress then gives up (a server stopped at once).
+        self.stopped = False
         #: Runs stopped because a user cancelled them (from another process).
         self.cancelled_on_request: set[str] = set()
         self._beating: asyncio.Task[None] | None = None
@@ -91,7 +93,11 @@ class RunHost:
         return await asyncio.to_thread(partial(fn, *args, **kwargs))
 
     async def start(self) -> None:
-        self.instance = await self.call(self.store.register_instance, self.kind, self.clock())
+        instance = await self.call(self.store.register_instance, self.kind, self.clock())
+        if self.stopped:
+            await self.call(self.store.stop_instance, instance.id, self.clock())
+            return
+        self.instance = instance
         self._beating = asyncio.create_task(self._every(self.heartbeat_interval, self.beat))
 
     async def beat(self) -> None:
@@ -131,6 +137,7 @@ class RunHost:
 
     async def stop(self, reason: str = SHUTDOWN_REASON, grace: float = 20.0) -> None:
         """Fail the runs still executing with ``reason`` and leave the store."""
+        self.stopped = True
         if self._beating is not None:
             self._beating.cancel()
         tasks = []
@@ -174,7 +181,11 @@ class Scheduler(RunHost):
 
     async def start(self) -> None:
         await super().start()
+        if self.stopped:
+            return
         await self.reap()
+        if self.stopped:
+            return
         self._woken = asyncio.Event()
         self._loop = asyncio.create_task(self._rounds())
         log.info("scheduler %s started", self.id)
@@ -236,12 +247,13 @@ class Scheduler(RunHost):
         return claimed
 
     async def stop(self, reason: str = SHUTDOWN_REASON, grace: float | None = None) -> None:
+        self.stopped = True
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop
         await super().stop(reason, self.config.shutdown_grace if grace is None else grace)
+        await self.call(self.leader.close)
         if self.instance is not None:
             await self.call(self.store.release_lease, LEADER_LEASE, self.id)
-        await self.call(self.leader.close)
-        log.info("scheduler %s stopped", self.id)
+            log.info("scheduler %s stopped", self.id)

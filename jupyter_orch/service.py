@@ -4,6 +4,7 @@ beyond the store and the executor."""
 from __future__ import annotations
 
 import keyword
+import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -31,7 +32,22 @@ def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict
                 f"unknown parameter {name!r} for pipeline {spec.name!r} "
                 f"(declared: {', '.join(declared) or 'none'}); declare it under `parameters:`"
             )
+        if not _finite(overrides[name]):
+            raise ParameterError(
+                f"parameters.{name}: NaN and Infinity are not JSON values; give a number"
+            )
     return {**spec.parameters, **overrides}
+
+
+def _finite(value: Any) -> bool:
+    """No NaN or Infinity anywhere in a value (the stores keep JSON, and PostgreSQL's refuses them)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Mapping):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    return True
 
 
 def loaded_from_version(version: PipelineVersion) -> LoadedPipeline:

@@ -333,3 +333,18 @@ async def test_cookie_session_needs_xsrf_for_changes(
         raise_error=False,
     )
     assert with_xsrf.code == 201  # the same request with the XSRF token is accepted
+
+
+async def test_nan_parameters_are_refused_with_the_field(jp_fetch: Any, project: Path) -> None:
+    await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
+    response = await jp_fetch(
+        "orch",
+        "pipelines",
+        "hello",
+        "runs",
+        method="POST",
+        body='{"parameters": {"who": NaN}}',
+        raise_error=False,
+    )
+    assert response.code == 400
+    assert "parameters.who" in json.loads(response.body)["error"]

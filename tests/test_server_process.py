@@ -38,7 +38,7 @@ class Server:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
+    def start(self, *, wait: bool = True) -> None:
         log = open(self.root.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -59,7 +59,8 @@ class Server:
             stderr=subprocess.STDOUT,
             cwd=self.root,
         )
-        assert wait_for(self.up, 60), "the server did not start; see server-*.log"
+        if wait:
+            assert wait_for(self.up, 60), "the server did not start; see server-*.log"
 
     def up(self) -> bool:
         try:
@@ -67,6 +68,10 @@ class Server:
             return True
         except (urllib.error.URLError, ConnectionError):
             return False
+
+    def listening(self) -> bool:
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", self.port)) == 0
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -139,4 +144,15 @@ def test_kill_9_of_the_server_then_restart_resumes_the_run(server: Server) -> No
     assert [a["status"] for a in attempts] == ["failed", "succeeded"]
     assert attempts[0]["error"]["evalue"].startswith("orphaned: the server process")
     server.stop(signal.SIGTERM)
+    assert wait_for(lambda: no_orch_processes_left(server.root), 10)
+
+
+def test_a_server_stopped_right_after_it_started_exits_cleanly(server: Server) -> None:
+    """SIGTERM while the extension is still starting (the scheduler half-started) must not
+    keep the server from exiting, nor leave a worker behind."""
+    for _ in range(3):
+        server.start(wait=False)
+        assert wait_for(server.listening, 60)  # the extension may still be starting
+        assert server.stop(signal.SIGTERM) < 30
+        assert server.process is not None and server.process.returncode == 0
     assert wait_for(lambda: no_orch_processes_left(server.root), 10)

@@ -100,12 +100,22 @@ class OrchApp(ExtensionApp):
             default_timezone=self.catalog.default_timezone,
         )
         self.scheduler = Scheduler(self.orchestrator, self.executor, config, kind="server")
-        await self.executor.prestart(1)
         await self.scheduler.start()
+        if not self.scheduler.stopped:
+            await self.executor.prestart(1)
+            if self.scheduler.stopped:  # the server stopped while the first worker started
+                await self.executor.close()
 
     async def stop_extension(self) -> None:
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        if self.executor is not None:
-            await self.executor.close()
+        # Never raise here: an error would keep the server from exiting.
+        try:
+            if self.scheduler is not None:
+                await self.scheduler.stop()
+        except Exception:
+            self.log.exception("jupyter-orch: stopping the scheduler failed")
+        try:
+            if self.executor is not None:
+                await self.executor.close()
+        except Exception:
+            self.log.exception("jupyter-orch: stopping the workers failed")
         self.store.close()
