@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError, NotFoundError
 from ..records import RunStatus
+from .coordination import pipeline_id_of
 from .tables import PipelineRow, PipelineVersionRow, RunRow
 
 
@@ -29,9 +30,7 @@ class CatalogMixin:
     def list_versions(self, name: str) -> list[VersionInfo]:
         """Every version of a pipeline, newest first."""
         with self._sessions() as session:
-            pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))
-            if pipeline_id is None:
-                raise NotFoundError(f"no pipeline named {name!r}")
+            pipeline_id = pipeline_id_of(session, name)
             rows = session.scalars(
                 select(PipelineVersionRow)
                 .where(PipelineVersionRow.pipeline_id == pipeline_id)

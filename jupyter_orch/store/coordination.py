@@ -115,6 +115,14 @@ def _instance(row: InstanceRow) -> Instance:
     )
 
 
+def pipeline_id_of(session: Session, name: str) -> int:
+    """The row id of pipeline ``name``; NotFoundError when there is none."""
+    pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))
+    if pipeline_id is None:
+        raise NotFoundError(f"no pipeline named {name!r}")
+    return pipeline_id
+
+
 def _limit_of(definition: dict[str, Any]) -> int | None:
     value = (definition.get("limits") or {}).get("max_concurrent_runs")
     return int(value) if value else None
@@ -363,10 +371,7 @@ class CoordinationMixin:
             return [Tick(name, r.slot, r.status, r.run_id, r.reason) for r in rows]
 
     def _pipeline_id(self, session: Session, name: str) -> int:
-        pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))
-        if pipeline_id is None:
-            raise NotFoundError(f"no pipeline named {name!r}")
-        return pipeline_id
+        return pipeline_id_of(session, name)
 
     # --- event trigger state ---------------------------------------------------------------
 

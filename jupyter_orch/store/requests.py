@@ -80,11 +80,13 @@ class RequestsMixin:
 
     _sessions: sessionmaker[Session]
 
-    def get_run(self, run_id: str) -> RunRecord:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by Store
 
-    def _insert_run(self, session: Session, new: NewRun, *, overlap_limit: int | None) -> str:
-        raise NotImplementedError
+        def get_run(self, run_id: str) -> RunRecord: ...
+
+        def _insert_run(
+            self, session: Session, new: NewRun, *, overlap_limit: int | None
+        ) -> str: ...
 
     def keyed_run(self, pipeline: str, key: RequestKey) -> RunRecord | None:
         """The run a request under ``key`` created, or None if none did yet.
