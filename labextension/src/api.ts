@@ -1,0 +1,295 @@
+/**
+ * The REST API client: every request to `/orch/...` goes through `OrchClient.request`, which
+ * turns a failed response into an `OrchError` carrying the server's message and field details.
+ *
+ * It takes the transport as a function so that it has no JupyterLab import: the lab passes one
+ * built on `ServerConnection` (see `connection.ts`), unit tests pass a fake.
+ */
+import type {
+  ICancelOutcome,
+  IErrorDetail,
+  ILogLine,
+  INotebookParameters,
+  INotebookPipeline,
+  IPipeline,
+  IPipelineSummary,
+  IRun,
+  IRunPage,
+  ISchedulePreview,
+  IScheduleNotebookRequest,
+  IValidation,
+  IVersion,
+  IVersionDetail,
+  JSONObject,
+  ScheduleInput
+} from './tokens';
+
+/** Sends one request to a path under the server's base URL (e.g. `orch/runs`). */
+export type Transport = (path: string, init: RequestInit) => Promise<Response>;
+
+/** A request the server refused or could not serve, with what it said. */
+export class OrchError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly details: IErrorDetail[] = []
+  ) {
+    super(message);
+    this.name = 'OrchError';
+  }
+
+  /** The message for one field (`steps[1].notebook`), if the server named it. */
+  detailFor(field: string): string | undefined {
+    return this.details.find(d => d.field === field)?.message;
+  }
+}
+
+/** The server answers, but without the jupyter-orch server extension. */
+export class ServerExtensionMissingError extends OrchError {
+  constructor() {
+    super(
+      'The jupyter-orch server extension is not running on this Jupyter server. ' +
+        'Install it in the environment that runs `jupyter lab` (pip install jupyter-orch), ' +
+        'check `jupyter server extension list`, and restart JupyterLab.',
+      404
+    );
+    this.name = 'ServerExtensionMissingError';
+  }
+}
+
+/** The server could not be reached at all. */
+export class NetworkError extends OrchError {
+  constructor(reason: string) {
+    super(`Cannot reach the Jupyter server: ${reason}`, 0);
+    this.name = 'NetworkError';
+  }
+}
+
+interface IQuery {
+  [key: string]: string | number | undefined | null;
+}
+
+function queryString(query: IQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') {
+      params.set(key, String(value));
+    }
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/** Encodes one path segment (pipeline names and run ids are plain, but be safe). */
+const seg = encodeURIComponent;
+
+export class OrchClient {
+  constructor(private readonly transport: Transport) {}
+
+  /**
+   * One request; the parsed JSON body on success (undefined for 204).
+   *
+   * @throws OrchError with the server's `error` and `details`, ServerExtensionMissingError
+   *   when `/orch` is not served at all, NetworkError when nothing answers.
+   */
+  async request<T>(
+    path: string,
+    init: {
+      method?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+    } = {}
+  ): Promise<T> {
+    const requestInit: RequestInit = { method: init.method ?? 'GET' };
+    const headers: Record<string, string> = { ...(init.headers ?? {}) };
+    if (init.body !== undefined) {
+      requestInit.body = JSON.stringify(init.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    requestInit.headers = headers;
+    let response: Response;
+    try {
+      response = await this.transport(`orch/${path}`, requestInit);
+    } catch (reason) {
+      throw new NetworkError(
+        reason instanceof Error ? reason.message : String(reason)
+      );
+    }
+    const text = await response.text();
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = undefined;
+      }
+    }
+    if (!response.ok) {
+      throw errorFrom(response.status, data, text);
+    }
+    return data as T;
+  }
+
+  // --- pipelines -------------------------------------------------------------------------
+
+  async listPipelines(): Promise<IPipelineSummary[]> {
+    const data = await this.request<{ pipelines: IPipelineSummary[] }>(
+      'pipelines'
+    );
+    return data.pipelines;
+  }
+
+  getPipeline(name: string): Promise<IPipeline> {
+    return this.request<IPipeline>(`pipelines/${seg(name)}`);
+  }
+
+  /** Registers a file under the root dir, or saves `yaml` there first. */
+  register(body: {
+    path: string;
+    yaml?: string;
+    replace?: boolean;
+  }): Promise<IPipeline> {
+    return this.request<IPipeline>('pipelines', { method: 'POST', body });
+  }
+
+  validate(body: { path: string; yaml?: string }): Promise<IValidation> {
+    return this.request<IValidation>('pipelines/validate', {
+      method: 'POST',
+      body
+    });
+  }
+
+  setPaused(name: string, paused: boolean): Promise<IPipeline> {
+    return this.request<IPipeline>(`pipelines/${seg(name)}`, {
+      method: 'PATCH',
+      body: { paused }
+    });
+  }
+
+  setSchedule(
+    name: string,
+    schedule: ScheduleInput | null
+  ): Promise<IPipeline> {
+    return this.request<IPipeline>(`pipelines/${seg(name)}`, {
+      method: 'PATCH',
+      body: { schedule }
+    });
+  }
+
+  deletePipeline(name: string): Promise<void> {
+    return this.request<void>(`pipelines/${seg(name)}`, { method: 'DELETE' });
+  }
+
+  async versions(name: string): Promise<IVersion[]> {
+    const data = await this.request<{ versions: IVersion[] }>(
+      `pipelines/${seg(name)}/versions`
+    );
+    return data.versions;
+  }
+
+  version(name: string, version: number): Promise<IVersionDetail> {
+    return this.request<IVersionDetail>(
+      `pipelines/${seg(name)}/versions/${version}`
+    );
+  }
+
+  /** Starts a run; `trigger` is `manual` for a click in the UI. */
+  trigger(
+    name: string,
+    parameters: JSONObject = {},
+    trigger: 'manual' | 'api' = 'manual'
+  ): Promise<IRun> {
+    return this.request<IRun>(`pipelines/${seg(name)}/runs`, {
+      method: 'POST',
+      body: { parameters, trigger }
+    });
+  }
+
+  // --- runs ------------------------------------------------------------------------------
+
+  listRuns(
+    options: {
+      pipeline?: string;
+      status?: string;
+      limit?: number;
+      cursor?: string | null;
+    } = {}
+  ): Promise<IRunPage> {
+    return this.request<IRunPage>(`runs${queryString({ ...options })}`);
+  }
+
+  getRun(id: string): Promise<IRun> {
+    return this.request<IRun>(`runs/${seg(id)}`);
+  }
+
+  async logs(id: string): Promise<ILogLine[]> {
+    const data = await this.request<{ lines: ILogLine[] }>(
+      `runs/${seg(id)}/logs`
+    );
+    return data.lines;
+  }
+
+  cancel(id: string): Promise<ICancelOutcome> {
+    return this.request<ICancelOutcome>(`runs/${seg(id)}/cancel`, {
+      method: 'POST',
+      body: {}
+    });
+  }
+
+  rerun(id: string, fromFailed: boolean): Promise<IRun> {
+    return this.request<IRun>(`runs/${seg(id)}/rerun`, {
+      method: 'POST',
+      body: { from_failed: fromFailed }
+    });
+  }
+
+  // --- notebooks and schedules -----------------------------------------------------------
+
+  notebookParameters(path: string): Promise<INotebookParameters> {
+    return this.request<INotebookParameters>(
+      `notebooks/parameters${queryString({ path })}`
+    );
+  }
+
+  scheduleNotebook(body: IScheduleNotebookRequest): Promise<INotebookPipeline> {
+    return this.request<INotebookPipeline>('notebooks/schedule', {
+      method: 'POST',
+      body
+    });
+  }
+
+  previewSchedule(
+    cron: string,
+    timezone: string,
+    count = 3
+  ): Promise<ISchedulePreview> {
+    return this.request<ISchedulePreview>(
+      `schedules/preview${queryString({ cron, timezone, count })}`
+    );
+  }
+}
+
+/** The error a failed response stands for. */
+export function errorFrom(
+  status: number,
+  data: unknown,
+  text: string
+): OrchError {
+  const body =
+    data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+  const message = typeof body.error === 'string' ? body.error : undefined;
+  if (status === 404 && message === undefined) {
+    // Our own 404s always say what was not found; a bare one means no /orch routes at all.
+    return new ServerExtensionMissingError();
+  }
+  const details = Array.isArray(body.details)
+    ? (body.details as IErrorDetail[]).filter(
+        d => d && typeof d.field === 'string' && typeof d.message === 'string'
+      )
+    : [];
+  const fallback =
+    text && text.length < 300 && !text.trimStart().startsWith('<')
+      ? text
+      : `The server answered ${status}`;
+  return new OrchError(message ?? fallback, status, details);
+}

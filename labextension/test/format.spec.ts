@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  elapsedSeconds,
+  formatDuration,
+  relativeTime,
+  statusKind,
+  statusLabel,
+  triggerLabel
+} from '../src/format';
+
+describe('statusLabel', () => {
+  it('capitalises and spaces stored status words', () => {
+    expect(statusLabel('succeeded')).toBe('Succeeded');
+    expect(statusLabel('timed_out')).toBe('Timed out');
+    expect(statusLabel('upstream_failed')).toBe('Upstream failed');
+  });
+});
+
+describe('statusKind', () => {
+  it('groups statuses into badge colours', () => {
+    expect(statusKind('succeeded')).toBe('ok');
+    expect(statusKind('failed')).toBe('bad');
+    expect(statusKind('timed_out')).toBe('bad');
+    expect(statusKind('retrying')).toBe('busy');
+    expect(statusKind('queued')).toBe('idle');
+    expect(statusKind('cancelled')).toBe('off');
+    expect(statusKind(null)).toBe('off');
+  });
+});
+
+describe('triggerLabel', () => {
+  it('names every trigger', () => {
+    expect(triggerLabel('api')).toBe('API');
+    expect(triggerLabel('schedule')).toBe('Schedule');
+    expect(triggerLabel('something_new')).toBe('Something new');
+  });
+});
+
+describe('formatDuration', () => {
+  it('reads at every scale', () => {
+    expect(formatDuration(0.42)).toBe('0.4 s');
+    expect(formatDuration(12.4)).toBe('12 s');
+    expect(formatDuration(185)).toBe('3 min 05 s');
+    expect(formatDuration(7800)).toBe('2 h 10 min');
+    expect(formatDuration(null)).toBe('');
+    expect(formatDuration(NaN)).toBe('');
+  });
+});
+
+describe('elapsedSeconds and relativeTime', () => {
+  const now = new Date('2026-11-26T12:00:00Z');
+  it('measures from start to end, or to now while running', () => {
+    expect(
+      elapsedSeconds('2026-11-26T11:59:00Z', '2026-11-26T11:59:30Z', now)
+    ).toBe(30);
+    expect(elapsedSeconds('2026-11-26T11:58:00Z', null, now)).toBe(120);
+    expect(elapsedSeconds(null, null, now)).toBeNull();
+  });
+  it('says how long ago or how soon', () => {
+    expect(relativeTime('2026-11-26T11:59:50Z', now)).toBe('just now');
+    expect(relativeTime('2026-11-26T11:55:00Z', now)).toBe('5 min ago');
+    expect(relativeTime('2026-11-26T15:00:00Z', now)).toBe('in 3 h');
+    expect(relativeTime('2026-11-24T12:00:00Z', now)).toBe('2 days ago');
+    expect(relativeTime(null, now)).toBe('');
+  });
+});
