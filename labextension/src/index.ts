@@ -1,25 +1,441 @@
+/**
+ * jupyter-orch's JupyterLab plugins: the Orchestration sidebar and what opens from it (core),
+ * "Schedule this notebook..." (notebook), and "Open in Orchestration" for pipeline YAML
+ * (editor). Toolbar buttons and menu items are declared in schema/*.json.
+ */
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { IEditorTracker } from '@jupyterlab/fileeditor';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { Token } from '@lumino/coreutils';
 
-/**
- * The core jupyter-orch plugin.
- *
- * A placeholder until the pipelines UI lands: it only announces itself.
- */
-const corePlugin: JupyterFrontEndPlugin<void> = {
+import { OrchClient } from './api';
+import { PipelineBuilderWidget } from './builder';
+import { createClient } from './connection';
+import { runPipelineDialog, scheduleNotebookDialog } from './dialogs';
+import { formatDuration, statusLabel } from './format';
+import { orchestrationIcon, scheduleIcon } from './icons';
+import { OrchModel } from './model';
+import { showError } from './notify';
+import { OrchPanel } from './panel';
+import { RunDetailWidget } from './runDetail';
+import { CommandIDs, IRun } from './tokens';
+
+/** What the core plugin gives the others. */
+export interface IOrchestration {
+  client: OrchClient;
+  model: OrchModel;
+  /** Shows the sidebar panel. */
+  showPanel(): void;
+  /** Opens a run's detail in the main area. */
+  openRun(id: string): Promise<void>;
+  /** Watches a run started from this browser; a notification says when it finishes. */
+  watch(run: IRun): void;
+}
+
+export const IOrchestration = new Token<IOrchestration>(
+  'jupyter-orch:IOrchestration',
+  'The Orchestration panel, its API client and model.'
+);
+
+/** A run's outcome, as the notification says it. */
+function finishedMessage(run: IRun): string {
+  const took =
+    run.duration_s !== null ? ` in ${formatDuration(run.duration_s)}` : '';
+  return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
+}
+
+const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
   id: 'jupyter-orch:plugin',
-  description: 'Notebook pipelines for JupyterLab: scheduled, monitored runs.',
+  description:
+    'The Orchestration sidebar: pipelines, runs, the builder and run details.',
   autoStart: true,
-  activate: (app: JupyterFrontEnd): void => {
-    console.log('jupyter-orch is activated');
+  provides: IOrchestration,
+  requires: [IDocumentManager],
+  optional: [ILayoutRestorer, ICommandPalette, IDefaultFileBrowser],
+  activate: (
+    app: JupyterFrontEnd,
+    docManager: IDocumentManager,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    fileBrowser: IDefaultFileBrowser | null
+  ): IOrchestration => {
+    const { commands, shell } = app;
+    const client = createClient(app.serviceManager.serverSettings);
+    const model = new OrchModel(client);
+    const runs = new WidgetTracker<MainAreaWidget<RunDetailWidget>>({
+      namespace: 'jupyter-orch-run'
+    });
+    const builders = new WidgetTracker<MainAreaWidget<PipelineBuilderWidget>>({
+      namespace: 'jupyter-orch-builder'
+    });
+
+    const showPanel = () => shell.activateById(panel.id);
+    const watch = (run: IRun) => model.watch(run);
+    const openRun = async (id: string) => {
+      await commands.execute(CommandIDs.openRun, { id });
+    };
+
+    const panel = new OrchPanel(model, {
+      newPipeline: () => void commands.execute(CommandIDs.newPipeline),
+      editPipeline: name =>
+        void commands.execute(CommandIDs.editPipeline, { name }),
+      runPipeline: name =>
+        void commands.execute(CommandIDs.runPipeline, { name }),
+      openRun: id => void openRun(id),
+      setPaused: (name, paused) =>
+        void model
+          .setPaused(name, paused)
+          .catch(error =>
+            showError(error, `Could not ${paused ? 'pause' : 'resume'} ${name}`)
+          )
+    });
+    panel.title.icon = orchestrationIcon;
+    panel.title.caption = 'Orchestration';
+    shell.add(panel, 'left', { rank: 600 });
+    model.start();
+    if (restorer) {
+      restorer.add(panel, 'jp-orch-panel');
+    }
+
+    model.runFinished.connect((_, run) => {
+      const notify =
+        run.status === 'succeeded' ? Notification.success : Notification.error;
+      notify(finishedMessage(run), {
+        autoClose: run.status === 'succeeded' ? 8000 : false,
+        actions: [{ label: 'Open run', callback: () => void openRun(run.id) }]
+      });
+    });
+
+    commands.addCommand(CommandIDs.openPanel, {
+      label: 'Show Orchestration',
+      caption: 'Pipelines and runs',
+      icon: orchestrationIcon,
+      execute: () => showPanel()
+    });
+
+    commands.addCommand(CommandIDs.refresh, {
+      label: 'Refresh Pipelines and Runs',
+      execute: () => model.refresh()
+    });
+
+    commands.addCommand(CommandIDs.openRun, {
+      label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run…'),
+      execute: async args => {
+        const id = String(args.id ?? '');
+        if (!id) {
+          return;
+        }
+        const open = runs.find(w => w.content.runId === id);
+        if (open) {
+          shell.activateById(open.id);
+          return;
+        }
+        const content = new RunDetailWidget({
+          client,
+          runId: id,
+          openNotebook: path => void docManager.openOrReveal(path),
+          onRunStarted: run => {
+            watch(run);
+            void model.refresh();
+            void openRun(run.id);
+          },
+          editPipeline: name =>
+            void commands.execute(CommandIDs.editPipeline, { name })
+        });
+        const widget = new MainAreaWidget({ content });
+        widget.id = content.id;
+        widget.title.label = content.title.label;
+        widget.title.icon = orchestrationIcon;
+        widget.title.closable = true;
+        content.title.changed.connect(() => {
+          widget.title.label = content.title.label;
+        });
+        await runs.add(widget);
+        shell.add(widget, 'main');
+        shell.activateById(widget.id);
+      }
+    });
+
+    const openBuilder = async (name?: string) => {
+      const open = builders.find(w => w.content.options.pipeline === name);
+      if (open) {
+        shell.activateById(open.id);
+        return;
+      }
+      const content = new PipelineBuilderWidget({
+        client,
+        pipeline: name,
+        cwd: fileBrowser?.model.path ?? '',
+        pickNotebook: async () => {
+          const result = await FileDialog.getOpenFiles({
+            manager: docManager,
+            title: 'Pick a notebook for this step',
+            filter: item =>
+              item.type === 'notebook' || item.type === 'directory' ? {} : null
+          });
+          const picked = result.button.accept ? result.value : null;
+          const notebook = picked?.find(item => item.type === 'notebook');
+          return notebook ? notebook.path : null;
+        },
+        onSaved: () => void model.refresh(),
+        openFile: path => void docManager.openOrReveal(path, 'Editor')
+      });
+      const widget = new MainAreaWidget({ content });
+      widget.id = content.id;
+      widget.title.label = content.title.label;
+      widget.title.icon = orchestrationIcon;
+      widget.title.closable = true;
+      content.title.changed.connect(() => {
+        widget.title.label = content.title.label;
+      });
+      await builders.add(widget);
+      shell.add(widget, 'main');
+      shell.activateById(widget.id);
+    };
+
+    commands.addCommand(CommandIDs.newPipeline, {
+      label: 'New Pipeline',
+      caption: 'Build a pipeline of notebooks',
+      icon: orchestrationIcon,
+      execute: () => openBuilder()
+    });
+
+    commands.addCommand(CommandIDs.editPipeline, {
+      label: args =>
+        args.name ? `Edit Pipeline ${String(args.name)}` : 'Edit Pipeline',
+      execute: args => openBuilder(args.name ? String(args.name) : undefined)
+    });
+
+    commands.addCommand(CommandIDs.runPipeline, {
+      label: args =>
+        args.name ? `Run Pipeline ${String(args.name)}…` : 'Run Pipeline…',
+      execute: async args => {
+        const name = String(args.name ?? '');
+        if (!name) {
+          return;
+        }
+        try {
+          const run = await runPipelineDialog(client, name, parameters =>
+            model.trigger(name, parameters)
+          );
+          if (run) {
+            await openRun(run.id);
+          }
+        } catch (error) {
+          showError(error, `Could not run ${name}`);
+        }
+      }
+    });
+
+    if (palette) {
+      const category = 'Orchestration';
+      for (const command of [
+        CommandIDs.openPanel,
+        CommandIDs.newPipeline,
+        CommandIDs.refresh
+      ]) {
+        palette.addItem({ command, category });
+      }
+    }
+
+    if (restorer) {
+      void restorer.restore(runs, {
+        command: CommandIDs.openRun,
+        args: w => ({ id: w.content.runId }),
+        name: w => w.content.runId
+      });
+      void restorer.restore(builders, {
+        command: CommandIDs.editPipeline,
+        args: w =>
+          w.content.options.pipeline
+            ? { name: w.content.options.pipeline }
+            : {},
+        name: w => w.content.options.pipeline ?? 'new'
+      });
+    }
+
+    return { client, model, showPanel, openRun, watch };
   }
 };
 
-/**
- * Every plugin this extension provides; JupyterLab loads them all.
- */
-const plugins: JupyterFrontEndPlugin<unknown>[] = [corePlugin];
+const notebookPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:notebook',
+  description:
+    'Schedule this notebook: a one-step pipeline from the notebook’s toolbar.',
+  autoStart: true,
+  requires: [IOrchestration, INotebookTracker],
+  optional: [ICommandPalette, IDefaultFileBrowser],
+  activate: (
+    app: JupyterFrontEnd,
+    orch: IOrchestration,
+    notebooks: INotebookTracker,
+    palette: ICommandPalette | null,
+    fileBrowser: IDefaultFileBrowser | null
+  ): void => {
+    /** The notebook the command is about: a file browser item, else the current notebook. */
+    const target = (args: { path?: unknown }): string | null => {
+      if (typeof args.path === 'string' && args.path) {
+        return args.path;
+      }
+      const node = app.contextMenuHitTest(n =>
+        n.classList.contains('jp-DirListing-item')
+      );
+      if (node && fileBrowser) {
+        const item = fileBrowser.selectedItems().next();
+        if (!item.done && item.value.type === 'notebook') {
+          return item.value.path;
+        }
+      }
+      return notebooks.currentWidget?.context.path ?? null;
+    };
+
+    app.commands.addCommand(CommandIDs.scheduleNotebook, {
+      // In the toolbar the icon alone, with the label as its tooltip
+      label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
+      caption: 'Schedule this notebook...',
+      icon: scheduleIcon,
+      execute: async args => {
+        const path = target(args);
+        if (!path) {
+          Notification.warning('Open a notebook first, then schedule it.');
+          return;
+        }
+        const current = notebooks.currentWidget;
+        if (
+          current &&
+          current.context.path === path &&
+          current.context.model.dirty
+        ) {
+          // The schedule runs the file on disk: save what the user sees first.
+          await current.context.save();
+        }
+        try {
+          const result = await scheduleNotebookDialog(orch.client, path);
+          if (!result) {
+            return;
+          }
+          const { pipeline, run } = result;
+          const words = pipeline.schedule?.description ?? 'no schedule';
+          if (run) {
+            orch.watch(run);
+            Notification.success(
+              `${pipeline.name} is running now, then ${words}`,
+              {
+                autoClose: 8000,
+                actions: [
+                  {
+                    label: 'Open run',
+                    callback: () => void orch.openRun(run.id)
+                  }
+                ]
+              }
+            );
+          } else {
+            Notification.success(`Scheduled ${pipeline.name}: ${words}`, {
+              autoClose: 8000,
+              actions: [
+                {
+                  label: 'Show in Orchestration',
+                  callback: () => orch.showPanel()
+                }
+              ]
+            });
+          }
+          await orch.model.refresh();
+          orch.showPanel();
+        } catch (error) {
+          showError(error, `Could not schedule ${PathExt.basename(path)}`);
+        }
+      }
+    });
+
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.scheduleNotebook,
+        category: 'Orchestration'
+      });
+    }
+  }
+};
+
+/** A file the editor shows is a pipeline file when it is YAML. */
+function isYaml(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+const editorPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:editor',
+  description:
+    'Open in Orchestration: register the pipeline YAML open in the editor.',
+  autoStart: true,
+  requires: [IOrchestration, IEditorTracker],
+  optional: [ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    orch: IOrchestration,
+    editors: IEditorTracker,
+    palette: ICommandPalette | null
+  ): void => {
+    app.commands.addCommand(CommandIDs.openInOrchestration, {
+      label: 'Open in Orchestration',
+      caption:
+        'Register this pipeline file and show it in the Orchestration panel',
+      icon: orchestrationIcon,
+      isEnabled: () => {
+        const widget = editors.currentWidget;
+        return !!widget && isYaml(widget.context.path);
+      },
+      execute: async () => {
+        const widget = editors.currentWidget;
+        if (!widget || !isYaml(widget.context.path)) {
+          Notification.warning(
+            'Open a pipeline .yaml file in the editor first.'
+          );
+          return;
+        }
+        const path = widget.context.path;
+        if (widget.context.model.dirty) {
+          await widget.context.save();
+        }
+        try {
+          const pipeline = await orch.client.register({ path });
+          Notification.success(
+            `Registered ${pipeline.name} (version ${pipeline.version}) from ${path}`,
+            { autoClose: 6000 }
+          );
+          await orch.model.refresh();
+          orch.showPanel();
+        } catch (error) {
+          showError(error, `${path} is not a valid pipeline`);
+        }
+      }
+    });
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.openInOrchestration,
+        category: 'Orchestration'
+      });
+    }
+  }
+};
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  corePlugin,
+  notebookPlugin,
+  editorPlugin
+];
 
 export default plugins;
