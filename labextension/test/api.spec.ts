@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+
+import {
+  errorFrom,
+  NetworkError,
+  OrchClient,
+  OrchError,
+  ServerExtensionMissingError
+} from '../src/api';
+import { FakeServer, fakeRun } from './fakeServer';
+
+describe('OrchClient', () => {
+  it('sends JSON bodies and reads JSON answers', async () => {
+    const server = new FakeServer().on(
+      'POST',
+      /^orch\/pipelines\/daily\/runs$/,
+      () => ({
+        status: 201,
+        body: fakeRun('r1', 'queued')
+      })
+    );
+    const run = await new OrchClient(server.transport).trigger('daily', {
+      days: 3
+    });
+    expect(run.id).toBe('r1');
+    expect(server.requests[0].body).toEqual({
+      parameters: { days: 3 },
+      trigger: 'manual'
+    });
+    expect(server.requests[0].headers['Content-Type']).toBe('application/json');
+  });
+
+  it('builds run queries without empty filters', async () => {
+    const server = new FakeServer()
+      .on('GET', /^orch\/runs/, () => ({
+        status: 200,
+        body: { runs: [], next_cursor: null }
+      }))
+      .on('GET', /^orch\/schedules\/preview/, () => ({
+        status: 200,
+        body: {}
+      }));
+    const client = new OrchClient(server.transport);
+    await client.listRuns({
+      pipeline: 'daily',
+      status: '',
+      limit: 25,
+      cursor: null
+    });
+    expect(server.requests[0].path).toBe('orch/runs?pipeline=daily&limit=25');
+    await client.previewSchedule('0 9 * * *', 'Europe/Berlin');
+    expect(server.requests[1].path).toBe(
+      'orch/schedules/preview?cron=0+9+*+*+*&timezone=Europe%2FBerlin&count=3'
+    );
+  });
+
+  it('encodes names in paths', async () => {
+    const server = new FakeServer().on('GET', /^orch\/pipelines\//, () => ({
+      status: 200,
+      body: {}
+    }));
+    await new OrchClient(server.transport).getPipeline('a/b');
+    expect(server.requests[0].path).toBe('orch/pipelines/a%2Fb');
+  });
+
+  it("turns the server's error body into an OrchError with field details", async () => {
+    const server = new FakeServer().on('POST', /^orch\/pipelines$/, () => ({
+      status: 400,
+      body: {
+        error: 'pipeline.yaml is not a valid pipeline',
+        details: [
+          { field: 'steps[1].needs', message: 'unknown step "lod"', line: 12 }
+        ]
+      }
+    }));
+    const error = await new OrchClient(server.transport)
+      .register({ path: 'pipeline.yaml' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(OrchError);
+    expect(error.status).toBe(400);
+    expect(error.message).toBe('pipeline.yaml is not a valid pipeline');
+    expect(error.detailFor('steps[1].needs')).toBe('unknown step "lod"');
+  });
+
+  it('says the server extension is missing when /orch is not served', async () => {
+    const server = new FakeServer(); // every route: a bare HTML 404
+    const error = await new OrchClient(server.transport)
+      .listPipelines()
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ServerExtensionMissingError);
+    expect(error.message).toContain('server extension');
+  });
+
+  it('keeps its own 404s (a run not found) as plain errors', () => {
+    const error = errorFrom(404, { error: 'run x not found', details: [] }, '');
+    expect(error).not.toBeInstanceOf(ServerExtensionMissingError);
+    expect(error.message).toBe('run x not found');
+  });
+
+  it('reports an unreachable server', async () => {
+    const client = new OrchClient(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const error = await client.listPipelines().catch(e => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain('Failed to fetch');
+  });
+
+  it('never shows an HTML error page as a message', () => {
+    const error = errorFrom(
+      502,
+      undefined,
+      '<html><body>Bad gateway</body></html>'
+    );
+    expect(error.message).toBe('The server answered 502');
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * A fake of the jupyter-orch REST API for unit tests: routes answered from canned data, every
+ * request recorded. Named as a fake: the real server is exercised by tests/ui and tests/.
+ */
+import { Transport } from '../src/api';
+import type { IRun, RunStatus } from '../src/tokens';
+
+export interface IRecordedRequest {
+  method: string;
+  path: string;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+type Handler = (request: IRecordedRequest) => {
+  status: number;
+  body?: unknown;
+  text?: string;
+};
+
+export class FakeServer {
+  readonly requests: IRecordedRequest[] = [];
+  private readonly routes: {
+    method: string;
+    path: RegExp;
+    handler: Handler;
+  }[] = [];
+
+  on(method: string, path: RegExp, handler: Handler): this {
+    this.routes.unshift({ method, path, handler });
+    return this;
+  }
+
+  readonly transport: Transport = async (path, init) => {
+    const request: IRecordedRequest = {
+      method: init.method ?? 'GET',
+      path,
+      body: init.body ? JSON.parse(String(init.body)) : undefined,
+      headers: (init.headers ?? {}) as Record<string, string>
+    };
+    this.requests.push(request);
+    const route = this.routes.find(
+      r => r.method === request.method && r.path.test(path)
+    );
+    const answer = route
+      ? route.handler(request)
+      : { status: 404, text: '<html>404: Not Found</html>' };
+    const text =
+      answer.text ??
+      (answer.body === undefined ? '' : JSON.stringify(answer.body));
+    return new Response(text || null, { status: answer.status });
+  };
+}
+
+export function fakeRun(
+  id: string,
+  status: RunStatus,
+  pipeline = 'daily'
+): IRun {
+  return {
+    id,
+    pipeline,
+    version: 1,
+    status,
+    trigger: 'manual',
+    parameters: {},
+    created_at: '2026-11-26T09:00:00+00:00',
+    started_at: '2026-11-26T09:00:01+00:00',
+    ended_at: null,
+    duration_s: null,
+    error: null,
+    rerun_of: null,
+    scheduled_for: null,
+    event: null,
+    run_dir: null,
+    steps: []
+  };
+}

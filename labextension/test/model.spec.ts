@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+
+import { OrchClient } from '../src/api';
+import { ACTIVE_INTERVAL, IDLE_INTERVAL, OrchModel } from '../src/model';
+import type { IRun } from '../src/tokens';
+import { FakeServer, fakeRun } from './fakeServer';
+
+function pipeline(name: string) {
+  return {
+    name,
+    path: `${name}.yaml`,
+    version: 1,
+    description: '',
+    active: true,
+    paused: false,
+    schedule: null,
+    on: {},
+    next_run_at: null,
+    last_status: null,
+    last_run_at: null,
+    missed_ticks: 0
+  };
+}
+
+/** A fake server holding runs newest first, paging by cursor like the real one. */
+function serverWith(runs: IRun[]): FakeServer {
+  return new FakeServer()
+    .on('GET', /^orch\/pipelines$/, () => ({
+      status: 200,
+      body: { pipelines: [pipeline('daily')] }
+    }))
+    .on('GET', /^orch\/runs(\?|$)/, request => {
+      const query = new URLSearchParams(request.path.split('?')[1] ?? '');
+      const limit = Number(query.get('limit') ?? 25);
+      const status = query.get('status');
+      let matching = runs.filter(r => !status || r.status === status);
+      const cursor = query.get('cursor');
+      if (cursor) {
+        matching = matching.slice(matching.findIndex(r => r.id === cursor) + 1);
+      }
+      const page = matching.slice(0, limit);
+      return {
+        status: 200,
+        body: {
+          runs: page,
+          next_cursor: matching.length > limit ? page[page.length - 1].id : null
+        }
+      };
+    });
+}
+
+describe('OrchModel', () => {
+  it('pages runs newest first and appends older ones on demand', async () => {
+    const runs = Array.from({ length: 30 }, (_, i) =>
+      fakeRun(`r${String(30 - i).padStart(2, '0')}`, 'succeeded')
+    );
+    const model = new OrchModel(new OrchClient(serverWith(runs).transport));
+    await model.refresh();
+    expect(model.runs).toHaveLength(25);
+    expect(model.runs[0].id).toBe('r30');
+    expect(model.hasMore).toBe(true);
+    await model.loadMore();
+    expect(model.runs).toHaveLength(30);
+    expect(model.runs[29].id).toBe('r01');
+    expect(model.hasMore).toBe(false);
+    // a refresh keeps every row that is shown
+    await model.refresh();
+    expect(model.runs).toHaveLength(30);
+    model.dispose();
+  });
+
+  it('filters by status on the server', async () => {
+    const server = serverWith([
+      fakeRun('b', 'failed'),
+      fakeRun('a', 'succeeded')
+    ]);
+    const model = new OrchModel(new OrchClient(server.transport));
+    await model.setFilters({ status: 'failed' });
+    expect(model.runs.map(r => r.id)).toEqual(['b']);
+    expect(server.requests.some(r => r.path.includes('status=failed'))).toBe(
+      true
+    );
+    model.dispose();
+  });
+
+  it('announces a run started here once, when it finishes', async () => {
+    const runs = [fakeRun('r1', 'running')];
+    const server = serverWith(runs).on(
+      'POST',
+      /^orch\/pipelines\/daily\/runs$/,
+      () => ({
+        status: 201,
+        body: runs[0]
+      })
+    );
+    const model = new OrchModel(new OrchClient(server.transport));
+    const finished: IRun[] = [];
+    model.runFinished.connect((_, run) => finished.push(run));
+    await model.trigger('daily', { days: 3 });
+    expect(model.watched.has('r1')).toBe(true);
+    expect(finished).toHaveLength(0);
+    runs[0] = { ...runs[0], status: 'failed', duration_s: 2 };
+    await model.refresh();
+    await model.refresh();
+    expect(finished.map(r => `${r.id} ${r.status}`)).toEqual(['r1 failed']);
+    expect(model.watched.size).toBe(0);
+    model.dispose();
+  });
+
+  it('looks up a watched run that is not on the shown page', async () => {
+    const server = serverWith([]).on('GET', /^orch\/runs\/old$/, () => ({
+      status: 200,
+      body: fakeRun('old', 'succeeded')
+    }));
+    const model = new OrchModel(new OrchClient(server.transport));
+    const finished: string[] = [];
+    model.runFinished.connect((_, run) => finished.push(run.id));
+    model.watch(fakeRun('old', 'queued'));
+    await model.refresh();
+    expect(finished).toEqual(['old']);
+    model.dispose();
+  });
+
+  it('polls fast while runs are active and slowly when all is quiet', async () => {
+    const runs = [fakeRun('r1', 'running')];
+    const model = new OrchModel(new OrchClient(serverWith(runs).transport));
+    await model.refresh();
+    expect(
+      (model as unknown as { _poll: { frequency: { interval: number } } })._poll
+        .frequency.interval
+    ).toBe(ACTIVE_INTERVAL);
+    runs[0] = { ...runs[0], status: 'succeeded' };
+    await model.refresh();
+    expect(
+      (model as unknown as { _poll: { frequency: { interval: number } } })._poll
+        .frequency.interval
+    ).toBe(IDLE_INTERVAL);
+    model.dispose();
+  });
+
+  it('says when the server extension is missing, and recovers when it answers', async () => {
+    let installed = false;
+    const server = new FakeServer();
+    const client = new OrchClient(async (path, init) =>
+      installed
+        ? serverWith([]).transport(path, init)
+        : server.transport(path, init)
+    );
+    const model = new OrchModel(client);
+    await model.refresh();
+    expect(model.serverExtensionMissing).toBe(true);
+    expect(model.error).toContain('server extension');
+    installed = true;
+    await model.refresh();
+    expect(model.serverExtensionMissing).toBe(false);
+    expect(model.error).toBeNull();
+    expect(model.pipelines.map(p => p.name)).toEqual(['daily']);
+    model.dispose();
+  });
+});
