@@ -19,6 +19,8 @@ function truncate(text: string, max: number): string {
 }
 
 export function DagView(props: IDagViewProps): JSX.Element {
+  // One marker per drawing: a hidden tab's marker would otherwise hide this one's arrows
+  const arrowId = `jp-OrchDag-arrow-${React.useId().replace(/:/g, '')}`;
   const layout = React.useMemo(
     () => layoutDag({ nodes: props.nodes, needs: props.needs }),
     [props.nodes, props.needs]
@@ -34,7 +36,7 @@ export function DagView(props: IDagViewProps): JSX.Element {
     >
       <defs>
         <marker
-          id="jp-OrchDag-arrow"
+          id={arrowId}
           viewBox="0 0 10 10"
           refX="9"
           refY="5"
@@ -50,7 +52,7 @@ export function DagView(props: IDagViewProps): JSX.Element {
           key={`${edge.from}->${edge.to}`}
           className="jp-OrchDag-edge"
           points={edge.points.map(p => `${p.x},${p.y}`).join(' ')}
-          markerEnd="url(#jp-OrchDag-arrow)"
+          markerEnd={`url(#${arrowId})`}
         />
       ))}
       {layout.nodes.map(node => {

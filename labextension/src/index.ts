@@ -22,15 +22,14 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 
 import { OrchClient } from './api';
-import { PipelineBuilderWidget } from './builder';
+import type { PipelineBuilderWidget } from './builder';
 import { createClient } from './connection';
-import { runPipelineDialog, scheduleNotebookDialog } from './dialogs';
 import { formatDuration, statusLabel } from './format';
 import { orchestrationIcon, scheduleIcon } from './icons';
 import { OrchModel } from './model';
 import { showError } from './notify';
 import { OrchPanel } from './panel';
-import { RunDetailWidget } from './runDetail';
+import type { RunDetailWidget } from './runDetail';
 import { CommandIDs, IRun } from './tokens';
 
 /** What the core plugin gives the others. */
@@ -120,6 +119,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
     });
 
     commands.addCommand(CommandIDs.openPanel, {
+      describedBy: { args: { type: 'object', properties: {} } },
       label: 'Show Orchestration',
       caption: 'Pipelines and runs',
       icon: orchestrationIcon,
@@ -127,11 +127,18 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
     });
 
     commands.addCommand(CommandIDs.refresh, {
+      describedBy: { args: { type: 'object', properties: {} } },
       label: 'Refresh Pipelines and Runs',
       execute: () => model.refresh()
     });
 
     commands.addCommand(CommandIDs.openRun, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { id: { type: 'string', description: 'the run id' } }
+        }
+      },
       label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run…'),
       execute: async args => {
         const id = String(args.id ?? '');
@@ -143,6 +150,8 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
           shell.activateById(open.id);
           return;
         }
+        // The run view (and dagre) load when a run is first opened
+        const { RunDetailWidget } = await import('./runDetail');
         const content = new RunDetailWidget({
           client,
           runId: id,
@@ -153,10 +162,13 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
             void openRun(run.id);
           },
           editPipeline: name =>
-            void commands.execute(CommandIDs.editPipeline, { name })
+            void commands.execute(CommandIDs.editPipeline, { name }),
+          openRun: other => void openRun(other)
         });
         const widget = new MainAreaWidget({ content });
+        // The tab's widget keeps the id; its content gets another (ids are unique in a page)
         widget.id = content.id;
+        content.id = `${widget.id}-content`;
         widget.title.label = content.title.label;
         widget.title.icon = orchestrationIcon;
         widget.title.closable = true;
@@ -175,6 +187,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
         shell.activateById(open.id);
         return;
       }
+      const { PipelineBuilderWidget } = await import('./builder');
       const content = new PipelineBuilderWidget({
         client,
         pipeline: name,
@@ -195,6 +208,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       });
       const widget = new MainAreaWidget({ content });
       widget.id = content.id;
+      content.id = `${widget.id}-content`;
       widget.title.label = content.title.label;
       widget.title.icon = orchestrationIcon;
       widget.title.closable = true;
@@ -207,6 +221,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
     };
 
     commands.addCommand(CommandIDs.newPipeline, {
+      describedBy: { args: { type: 'object', properties: {} } },
       label: 'New Pipeline',
       caption: 'Build a pipeline of notebooks',
       icon: orchestrationIcon,
@@ -214,12 +229,31 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
     });
 
     commands.addCommand(CommandIDs.editPipeline, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            name: {
+              type: 'string',
+              description: 'the pipeline; none: a new one'
+            }
+          }
+        }
+      },
       label: args =>
         args.name ? `Edit Pipeline ${String(args.name)}` : 'Edit Pipeline',
       execute: args => openBuilder(args.name ? String(args.name) : undefined)
     });
 
     commands.addCommand(CommandIDs.runPipeline, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', description: 'the pipeline to run' }
+          }
+        }
+      },
       label: args =>
         args.name ? `Run Pipeline ${String(args.name)}…` : 'Run Pipeline…',
       execute: async args => {
@@ -228,6 +262,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
           return;
         }
         try {
+          const { runPipelineDialog } = await import('./dialogs');
           const run = await runPipelineDialog(client, name, parameters =>
             model.trigger(name, parameters)
           );
@@ -303,6 +338,21 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     app.commands.addCommand(CommandIDs.scheduleNotebook, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: {
+              type: 'string',
+              description: 'the notebook; default: the selected or current one'
+            },
+            toolbar: {
+              type: 'boolean',
+              description: 'shown in a toolbar (icon only)'
+            }
+          }
+        }
+      },
       // In the toolbar the icon alone, with the label as its tooltip
       label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
       caption: 'Schedule this notebook...',
@@ -323,6 +373,7 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
           await current.context.save();
         }
         try {
+          const { scheduleNotebookDialog } = await import('./dialogs');
           const result = await scheduleNotebookDialog(orch.client, path);
           if (!result) {
             return;
@@ -390,6 +441,7 @@ const editorPlugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null
   ): void => {
     app.commands.addCommand(CommandIDs.openInOrchestration, {
+      describedBy: { args: { type: 'object', properties: {} } },
       label: 'Open in Orchestration',
       caption:
         'Register this pipeline file and show it in the Orchestration panel',

@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { OrchError, ServerExtensionMissingError } from '../src/api';
+import { RunClient, RunDetailModel } from '../src/runDetailModel';
+import type {
+  ICancelOutcome,
+  ILogLine,
+  IPipeline,
+  IRun,
+  RunStatus
+} from '../src/tokens';
+
+function makeRun(status: RunStatus, changes: Partial<IRun> = {}): IRun {
+  return {
+    id: 'run-1',
+    pipeline: 'daily',
+    version: 2,
+    status,
+    trigger: 'manual',
+    parameters: {},
+    created_at: '2026-01-02T09:00:00Z',
+    started_at: '2026-01-02T09:00:01Z',
+    ended_at: null,
+    duration_s: null,
+    error: null,
+    rerun_of: null,
+    scheduled_for: null,
+    event: null,
+    run_dir: null,
+    steps: [],
+    ...changes
+  };
+}
+
+/** A fake client whose run goes through the statuses in `statuses`, one per fetch. */
+class FakeClient implements RunClient {
+  constructor(public statuses: RunStatus[]) {}
+  runCalls = 0;
+  logCalls = 0;
+  runError: unknown = null;
+  rerunCalls: [string, boolean][] = [];
+
+  async getRun(id: string): Promise<IRun> {
+    this.runCalls++;
+    if (this.runError) {
+      throw this.runError;
+    }
+    const status =
+      this.statuses[Math.min(this.runCalls - 1, this.statuses.length - 1)];
+    return makeRun(status, { id });
+  }
+
+  async logs(): Promise<ILogLine[]> {
+    this.logCalls++;
+    return [{ ts: null, step: null, stream: 'orch', message: 'hello' }];
+  }
+
+  async cancel(id: string): Promise<ICancelOutcome> {
+    return { outcome: 'requested', run: makeRun('running', { id }) };
+  }
+
+  async rerun(id: string, fromFailed: boolean): Promise<IRun> {
+    this.rerunCalls.push([id, fromFailed]);
+    return makeRun('queued', { id: 'run-2', rerun_of: id });
+  }
+
+  async getPipeline(name: string): Promise<IPipeline> {
+    return { name, version: 3 } as IPipeline;
+  }
+}
+
+/** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    await Promise.resolve();
+  }
+}
+
+describe('RunDetailModel', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('fetches every interval until the run is finished, then stops', async () => {
+    const client = new FakeClient(['queued', 'running', 'succeeded']);
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    let changes = 0;
+    model.changed.connect(() => changes++);
+    expect(model.loading).toBe(true);
+    model.start();
+    await settle();
+    expect(model.loading).toBe(false);
+    expect(model.run?.status).toBe('queued');
+    expect(model.logs).toHaveLength(1);
+    expect(model.pipeline?.version).toBe(3);
+    expect(model.watching).toBe(true);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(model.run?.status).toBe('running');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(model.run?.status).toBe('succeeded');
+    expect(model.watching).toBe(false);
+    await vi.advanceTimersByTimeAsync(10000);
+    expect(client.runCalls).toBe(3);
+    expect(client.logCalls).toBe(3);
+    expect(changes).toBeGreaterThanOrEqual(3);
+    model.dispose();
+  });
+
+  it('stops fetching when disposed', async () => {
+    const client = new FakeClient(['running']);
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    model.dispose();
+    await vi.advanceTimersByTimeAsync(10000);
+    expect(client.runCalls).toBe(1);
+    expect(model.isDisposed).toBe(true);
+  });
+
+  it('says not found for the server 404 and stops', async () => {
+    const client = new FakeClient(['running']);
+    client.runError = new OrchError('run x not found', 404);
+    const model = new RunDetailModel(client, 'x', 2000);
+    model.start();
+    await settle();
+    expect(model.notFound).toBe(true);
+    expect(model.loadError).toBeNull();
+    await vi.advanceTimersByTimeAsync(10000);
+    expect(client.runCalls).toBe(1);
+    model.dispose();
+  });
+
+  it('keeps trying after other failures and shows why', async () => {
+    const client = new FakeClient(['running']);
+    client.runError = new ServerExtensionMissingError();
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    expect(model.notFound).toBe(false);
+    expect(model.loadError).toMatch(/server extension/);
+    expect(model.run).toBeNull();
+    client.runError = null;
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(model.loadError).toBeNull();
+    expect(model.run?.status).toBe('running');
+    model.dispose();
+  });
+
+  it('shows a requested cancel and passes reruns on', async () => {
+    const client = new FakeClient(['running']);
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    const busy: (string | null)[] = [];
+    model.changed.connect(() => busy.push(model.busy));
+    const outcome = await model.cancel();
+    expect(outcome.outcome).toBe('requested');
+    expect(model.cancelRequested).toBe(true);
+    expect(busy[0]).toBe('cancel');
+    expect(model.busy).toBeNull();
+    const rerun = await model.rerun(true);
+    expect(rerun.rerun_of).toBe('run-1');
+    expect(client.rerunCalls).toEqual([['run-1', true]]);
+    model.dispose();
+  });
+
+  it('passes action errors on and clears busy', async () => {
+    const client = new FakeClient(['failed']);
+    client.rerun = async () => {
+      throw new OrchError('pipeline deleted', 409);
+    };
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    await expect(model.rerun(false)).rejects.toThrow('pipeline deleted');
+    expect(model.busy).toBeNull();
+    model.dispose();
+  });
+
+  it('selects a step once', () => {
+    const model = new RunDetailModel(new FakeClient(['running']), 'run-1');
+    let changes = 0;
+    model.changed.connect(() => changes++);
+    model.select('load');
+    model.select('load');
+    expect(model.selected).toBe('load');
+    expect(changes).toBe(1);
+    model.dispose();
+  });
+});
