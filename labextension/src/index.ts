@@ -182,7 +182,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
     });
 
     const openBuilder = async (name?: string) => {
-      const open = builders.find(w => w.content.options.pipeline === name);
+      const open = builders.find(w => w.content.pipelineName === name);
       if (open) {
         shell.activateById(open.id);
         return;
@@ -203,8 +203,20 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
           const notebook = picked?.find(item => item.type === 'notebook');
           return notebook ? notebook.path : null;
         },
-        onSaved: () => void model.refresh(),
-        openFile: path => void docManager.openOrReveal(path, 'Editor')
+        onSaved: () => {
+          // Restored after a reload as the pipeline it now is
+          void builders.save(widget);
+          void model.refresh();
+        },
+        openFile: path => void docManager.openOrReveal(path, 'Editor'),
+        readFile: async path => {
+          const file = await app.serviceManager.contents.get(path, {
+            type: 'file',
+            format: 'text',
+            content: true
+          });
+          return String(file.content);
+        }
       });
       const widget = new MainAreaWidget({ content });
       widget.id = content.id;
@@ -295,10 +307,8 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       void restorer.restore(builders, {
         command: CommandIDs.editPipeline,
         args: w =>
-          w.content.options.pipeline
-            ? { name: w.content.options.pipeline }
-            : {},
-        name: w => w.content.options.pipeline ?? 'new'
+          w.content.pipelineName ? { name: w.content.pipelineName } : {},
+        name: w => w.content.pipelineName ?? 'new'
       });
     }
 

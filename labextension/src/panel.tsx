@@ -127,6 +127,9 @@ function PipelineList(props: {
   actions: IPanelActions;
 }): JSX.Element {
   const { model, actions } = props;
+  if (model.serverExtensionMissing) {
+    return <></>;
+  }
   if (model.pipelines.length === 0) {
     return (
       <p className="jp-OrchPanel-empty">

@@ -1,0 +1,192 @@
+/**
+ * Small pieces of the pipeline builder's form: a labelled field with its problems, and rows of
+ * `name: value` parameters.
+ */
+import * as React from 'react';
+
+import { IParamRow, newParamRow, typeWord } from './builderModel';
+
+/** Problems shown under a field; an empty list shows nothing. */
+export function FieldProblems(props: {
+  id: string;
+  messages: string[];
+}): JSX.Element | null {
+  if (!props.messages.length) {
+    return null;
+  }
+  return (
+    <div id={props.id} className="jp-OrchField-error">
+      {props.messages.join('\n')}
+    </div>
+  );
+}
+
+export interface ITextFieldProps {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  problems: string[];
+  placeholder?: string;
+  hint?: string;
+  readOnly?: boolean;
+  multiline?: boolean;
+  type?: 'text' | 'number';
+  className?: string;
+  /** Extra controls after the input (e.g. a Browse button). */
+  children?: React.ReactNode;
+}
+
+/** A labelled text input with a hint and the problems found in it. */
+export function TextField(props: ITextFieldProps): JSX.Element {
+  const problemId = `${props.id}-problems`;
+  const hintId = `${props.id}-hint`;
+  const describedBy =
+    [props.problems.length ? problemId : '', props.hint ? hintId : '']
+      .filter(Boolean)
+      .join(' ') || undefined;
+  const common = {
+    id: props.id,
+    value: props.value,
+    placeholder: props.placeholder,
+    readOnly: props.readOnly,
+    spellCheck: false,
+    'aria-invalid': props.problems.length > 0,
+    'aria-describedby': describedBy
+  };
+  return (
+    <div className={`jp-OrchBuilder-field ${props.className ?? ''}`}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="jp-OrchBuilder-inputRow">
+        {props.multiline ? (
+          <textarea
+            {...common}
+            className="jp-mod-styled"
+            rows={2}
+            onChange={event => props.onChange(event.target.value)}
+          />
+        ) : (
+          <input
+            {...common}
+            className="jp-mod-styled"
+            type={props.type ?? 'text'}
+            min={props.type === 'number' ? 0 : undefined}
+            onChange={event => props.onChange(event.target.value)}
+          />
+        )}
+        {props.children}
+      </div>
+      {props.hint && (
+        <div id={hintId} className="jp-OrchBuilder-hint">
+          {props.hint}
+        </div>
+      )}
+      <FieldProblems id={problemId} messages={props.problems} />
+    </div>
+  );
+}
+
+export interface IParamRowsProps {
+  idPrefix: string;
+  /** Accessible name of the group, e.g. "Run parameters". */
+  label: string;
+  /** What the value column is called: "Default" or "Value". */
+  valueLabel: string;
+  rows: IParamRow[];
+  onChange: (rows: IParamRow[]) => void;
+  problemsFor: (row: IParamRow) => string[];
+  /** Problems about the whole mapping. */
+  problems: string[];
+  placeholder?: string;
+}
+
+/** Editable `name: value` rows with the type each value is read as. */
+export function ParamRows(props: IParamRowsProps): JSX.Element {
+  const { rows, onChange, idPrefix } = props;
+  const update = (key: string, change: Partial<IParamRow>) =>
+    onChange(rows.map(r => (r.key === key ? { ...r, ...change } : r)));
+  return (
+    <div
+      role="group"
+      aria-label={props.label}
+      className="jp-OrchBuilder-params"
+    >
+      {rows.length > 0 && (
+        <div
+          className="jp-OrchBuilder-paramRow jp-OrchBuilder-paramHead"
+          aria-hidden="true"
+        >
+          <span>Name</span>
+          <span>{props.valueLabel}</span>
+          <span>Type</span>
+        </div>
+      )}
+      {rows.map((row, index) => {
+        const n = index + 1;
+        const problems = props.problemsFor(row);
+        const kind = typeWord(row.text);
+        return (
+          <div key={row.key} className="jp-OrchBuilder-paramRow">
+            <label
+              htmlFor={`${idPrefix}-${row.key}-name`}
+              className="jp-OrchBuilder-srOnly"
+            >
+              {`Parameter ${n} name`}
+            </label>
+            <input
+              id={`${idPrefix}-${row.key}-name`}
+              className="jp-mod-styled"
+              value={row.name}
+              placeholder="name"
+              spellCheck={false}
+              aria-invalid={problems.length > 0}
+              onChange={event => update(row.key, { name: event.target.value })}
+            />
+            <label
+              htmlFor={`${idPrefix}-${row.key}-value`}
+              className="jp-OrchBuilder-srOnly"
+            >
+              {`Parameter ${n} ${props.valueLabel.toLowerCase()}`}
+            </label>
+            <input
+              id={`${idPrefix}-${row.key}-value`}
+              className="jp-mod-styled"
+              value={row.text}
+              placeholder={props.placeholder ?? 'value'}
+              spellCheck={false}
+              aria-invalid={problems.length > 0}
+              onChange={event => update(row.key, { text: event.target.value })}
+            />
+            <span
+              className="jp-OrchBuilder-kind"
+              title="The type the value is read as (quote text to keep it a string)"
+            >
+              {kind ?? '?'}
+            </span>
+            <button
+              type="button"
+              className="jp-mod-styled jp-OrchBuilder-iconButton"
+              aria-label={`Remove parameter ${n}`}
+              title="Remove this parameter"
+              onClick={() => onChange(rows.filter(r => r.key !== row.key))}
+            >
+              ✕
+            </button>
+            <FieldProblems
+              id={`${idPrefix}-${row.key}-problems`}
+              messages={problems}
+            />
+          </div>
+        );
+      })}
+      <FieldProblems id={`${idPrefix}-problems`} messages={props.problems} />
+      <button
+        type="button"
+        className="jp-mod-styled jp-OrchBuilder-addButton"
+        onClick={() => onChange([...rows, newParamRow()])}
+      >
+        Add parameter
+      </button>
+    </div>
+  );
+}
