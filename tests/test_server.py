@@ -133,6 +133,10 @@ async def test_invalid_pipelines_parameters_and_crons_are_400_with_details(
         jp_fetch, "POST", "pipelines", body={"yaml": bad, "path": "project/bad.yaml"}
     )
     assert code == 400
+    # The file as the user knows it, relative to the root: never the server's own folders
+    count = len(answer["details"])
+    assert answer["error"] == f"project/bad.yaml is not a valid pipeline: {count} problems"
+    assert str(project) not in json.dumps(answer)
     fields = {d["field"]: d for d in answer["details"]}
     assert "schedule.cron" in fields and fields["schedule.cron"]["line"] == 2
     assert any("gret" in d["message"] for d in answer["details"])

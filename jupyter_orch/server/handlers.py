@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ..catalog import Catalog, problems_json
 from ..errors import ConflictError, NotFoundError, SignatureError, SpecError, UserError
+from .paths import relative_to_root
 
 T = TypeVar("T")
 
@@ -29,7 +30,14 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
     if isinstance(exc, SpecError):
         root = catalog.root if catalog else None
         details = problems_json(exc, root) if root else []
-        return 400, {"error": str(exc).splitlines()[0], "details": details}
+        count = len(exc.problems)
+        # The file relative to the root dir: answers never show the server's own folders
+        where = relative_to_root(root, exc.file) if root and exc.file else None
+        head = f"{where or 'the pipeline'} is not a valid pipeline"
+        return 400, {
+            "error": f"{head}: {count} problem{'s' if count != 1 else ''}",
+            "details": details,
+        }
     if isinstance(exc, ValidationError):
         details = [
             {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()

@@ -481,7 +481,7 @@ const editorPlugin: JupyterFrontEndPlugin<void> = {
           await orch.model.refresh();
           orch.showPanel();
         } catch (error) {
-          showError(error, `${path} is not a valid pipeline`);
+          showError(error, `Could not register ${path}`);
         }
       }
     });

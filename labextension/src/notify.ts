@@ -1,25 +1,33 @@
 /**
  * Server errors as JupyterLab notifications, with the server's own message.
  */
-import { Notification } from '@jupyterlab/apputils';
+import { Notification, showErrorMessage } from '@jupyterlab/apputils';
 
-import { OrchError } from './api';
+import { errorMessage, errorSummary } from './errorText';
 
-/** The text to show for an error: the server's message and its field details. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof OrchError) {
-    const details = error.details
-      .filter(d => !error.message.includes(d.message))
-      .map(d => `${d.field}: ${d.message}`);
-    return [error.message, ...details].join('\n');
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+export { errorMessage, errorSummary };
 
-/** Shows a failed action as an error notification: "Could not run daily: ...". */
+/** JupyterLab cuts a notification's message at this many characters. */
+const NOTIFICATION_LENGTH = 140;
+
+/**
+ * Shows a failed action as an error notification: "Could not run daily: days: give a whole
+ * number". When the whole error does not fit, "Details" shows all of it.
+ */
 export function showError(error: unknown, doing?: string): void {
-  const message = errorMessage(error);
-  Notification.error(doing ? `${doing}: ${message}` : message, {
-    autoClose: 10000
+  const summary = errorSummary(error);
+  const message = doing ? `${doing}: ${summary}` : summary;
+  const full = errorMessage(error);
+  const cut = message.length > NOTIFICATION_LENGTH || full.includes('\n');
+  Notification.error(message, {
+    autoClose: 10000,
+    actions: cut
+      ? [
+          {
+            label: 'Details',
+            callback: () => void showErrorMessage(doing ?? 'Error', full)
+          }
+        ]
+      : []
   });
 }

@@ -115,3 +115,28 @@ describe('OrchClient', () => {
     expect(error.message).toBe('The server answered 502');
   });
 });
+
+describe('error text', () => {
+  it('puts the first field problem in one line, all of it in the whole text', async () => {
+    const { errorSummary, errorMessage } = await import('../src/errorText');
+    const error = new OrchError(
+      'p.yaml is not a valid pipeline: 2 problems',
+      400,
+      [
+        { field: 'steps[0].needs[0]', message: "unknown step 'nowhere'" },
+        { field: 'schedule.cron', message: 'minute 61 is out of range' }
+      ]
+    );
+    expect(errorSummary(error)).toBe(
+      "steps[0].needs[0]: unknown step 'nowhere' (and 1 more)"
+    );
+    expect(errorMessage(error).split('\n')).toEqual([
+      'p.yaml is not a valid pipeline: 2 problems',
+      "steps[0].needs[0]: unknown step 'nowhere'",
+      'schedule.cron: minute 61 is out of range'
+    ]);
+    expect(errorSummary(new OrchError('run x not found', 404))).toBe(
+      'run x not found'
+    );
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * How an error reads: the whole text for dialogs and forms, one line for a notification.
+ * Pure (no JupyterLab import): unit-tested.
+ */
+import { OrchError } from './api';
+
+/** The whole text of an error: the server's message and each field's problem. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof OrchError) {
+    const details = error.details
+      .filter(d => !error.message.includes(d.message))
+      .map(d => `${d.field}: ${d.message}`);
+    return [error.message, ...details].join('\n');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The error in one line: the first field's problem when the server named fields. */
+export function errorSummary(error: unknown): string {
+  if (error instanceof OrchError && error.details.length > 0) {
+    const [first, ...rest] = error.details;
+    const more = rest.length ? ` (and ${rest.length} more)` : '';
+    return `${first.field ? `${first.field}: ` : ''}${first.message}${more}`;
+  }
+  return errorMessage(error).split('\n')[0];
+}

@@ -1,0 +1,385 @@
+"""The JupyterLab front end in a real browser: the Orchestration panel, the pipeline builder,
+runs and their detail, "Schedule this notebook", pause and resume.
+
+One `jupyter lab` serves the module (tests/ui/conftest.py); each test uses pipelines and folders
+of its own, so any one of them runs alone. The screenshots in docs/screenshots/ (README shows
+them) are written here on every run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import time
+import urllib.error
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .conftest import Lab, LabServer, open_lab
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips (or fails, when the browser is required)
+    expect = PlaywrightTimeout = None
+Locator = Any  # playwright.sync_api.Locator
+
+pytestmark = [pytest.mark.slow, pytest.mark.ui]
+
+#: Seconds a run of the example pipeline may take here (5 notebooks, pandas and matplotlib).
+RUN_SECONDS = 90
+FINISHED = {"succeeded", "failed", "timed_out", "cancelled"}
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def panel(lab: Lab) -> Locator:
+    return lab.page.locator("#jp-orch-panel")
+
+
+def open_panel(lab: Lab) -> Locator:
+    """The Orchestration panel in the left sidebar, opened by its tab if it is not shown."""
+    found = panel(lab)
+    for _ in range(3):
+        if found.is_visible():
+            break
+        # A click on the current tab collapses the sidebar: if a command was just showing the
+        # panel, this click may have hidden it again, and the next one shows it.
+        lab.orchestration_tab.click()
+        with contextlib.suppress(PlaywrightTimeout):
+            found.wait_for(state="visible", timeout=3_000)
+    expect(found).to_be_visible()
+    return found
+
+
+def pipeline_row(lab: Lab, name: str) -> Locator:
+    return panel(lab).locator(f'[data-pipeline="{name}"]')
+
+
+def main_area(lab: Lab) -> Locator:
+    return lab.page.locator("#jp-main-dock-panel")
+
+
+def dialog(lab: Lab) -> Locator:
+    return lab.page.locator(".jp-Dialog")
+
+
+def run_command(lab: Lab, label: str) -> None:
+    """Runs a command through the command palette, as a user would."""
+    page = lab.page
+    page.keyboard.press("Control+Shift+C")
+    search = page.locator(".lm-CommandPalette-input")
+    expect(search).to_be_visible()
+    search.fill(label)
+    item = page.locator(".lm-CommandPalette-item").filter(
+        has=page.locator(
+            ".lm-CommandPalette-itemLabel", has_text=re.compile(f"^{re.escape(label)}$")
+        )
+    )
+    item.first.click()
+
+
+def run_from_panel(lab: Lab, name: str, fields: dict[str, str | None]) -> tuple[str, Locator]:
+    """Run <name> from its row: the dialog shows one input per run parameter (``fields``; a
+    value is typed in, None keeps the default); returns the run's id and its detail, which
+    opens in the main area."""
+    pipeline_row(lab, name).get_by_role("button", name=f"Run {name}", exact=True).click()
+    box = dialog(lab)
+    expect(box.locator(".jp-Dialog-header")).to_contain_text(f"Run {name}")
+    for field, value in fields.items():
+        entry = box.get_by_label(field, exact=True)
+        expect(entry).to_be_visible()
+        if value is not None:
+            entry.fill(value)
+    box.get_by_role("button", name="Run", exact=True).click()
+    expect(box).to_have_count(0)
+    detail = main_area(lab).locator('[id^="jp-orch-run-"]:visible').first
+    expect(detail).to_be_visible()
+    run_id = (detail.get_attribute("id") or "").removeprefix("jp-orch-run-")
+    assert run_id, "the run detail's id names no run"
+    return run_id, detail
+
+
+def status_badge(detail: Locator) -> Locator:
+    """The run's status in the detail's header (the DAG's boxes carry data-status too)."""
+    return detail.locator(":not(g)[data-status]").first
+
+
+def dag_step(detail: Locator, step: str) -> Locator:
+    return detail.locator(f'svg[role="img"] g[data-step="{step}"]')
+
+
+def wait_run(server: LabServer, run_id: str, seconds: float = RUN_SECONDS) -> dict[str, Any]:
+    """The run once it has finished (through the REST API)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        run: dict[str, Any] = server.request("GET", f"/orch/runs/{run_id}")
+        if run["status"] in FINISHED or time.monotonic() > deadline:
+            return run
+        time.sleep(0.5)
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_the_orchestration_panel_opens_from_the_sidebar(lab: Lab) -> None:
+    found = open_panel(lab)
+    expect(found.get_by_role("heading", name="Pipelines", exact=True)).to_be_visible()
+    expect(found.get_by_role("heading", name="Runs", exact=True)).to_be_visible()
+    expect(found.get_by_role("button", name="New pipeline", exact=True)).to_be_visible()
+    expect(found.get_by_label("Pipeline", exact=True)).to_be_visible()
+    expect(found.get_by_label("Status", exact=True)).to_be_visible()
+
+
+def test_new_pipeline_builds_and_registers_a_two_step_pipeline(lab: Lab) -> None:
+    name, file = "two-steps", "two-steps.pipeline.yaml"
+    open_panel(lab).get_by_role("button", name="New pipeline", exact=True).click()
+    builder = main_area(lab)
+    builder.get_by_label("Name", exact=True).fill(name)
+    builder.get_by_label("Description", exact=True).fill("Greets, then counts the north's rows.")
+    builder.get_by_label("File", exact=True).fill(file)
+
+    add_step = builder.get_by_role("button", name="Add step", exact=True)
+    add_step.click()
+    first = builder.get_by_role("group", name="Step 1", exact=True)
+    first.get_by_label("Notebook", exact=True).fill("hello.ipynb")
+    first.get_by_label("Step name", exact=True).fill("greet")
+
+    add_step.click()
+    second = builder.get_by_role("group", name="Step 2", exact=True)
+    second.get_by_label("Notebook", exact=True).fill("failing/fails.ipynb")
+    second.get_by_label("Step name", exact=True).fill("count")
+    expect(second).to_be_visible()
+    needs = second.get_by_role("checkbox", name="greet", exact=True)
+    if needs.count():
+        needs.check()
+    else:  # the other form the contract allows: a (multiple) select labelled Needs
+        second.get_by_label("Needs", exact=True).select_option("greet")
+    expect(builder.get_by_text("Checking…")).to_have_count(0)  # the server's validation is back
+    builder.get_by_label("Name", exact=True).scroll_into_view_if_needed()
+    lab.screenshot("builder")
+
+    builder.get_by_role("button", name="Save", exact=True).click()
+    expect(pipeline_row(lab, name)).to_be_visible()
+
+    saved = lab.server.request("GET", f"/orch/pipelines/{name}")
+    assert saved["path"] == file
+    assert (lab.server.root / file).is_file()
+    assert [(s["name"], s["notebook"], s["needs"]) for s in saved["steps"]] == [
+        ("greet", "hello.ipynb", []),
+        ("count", "failing/fails.ipynb", ["greet"]),
+    ]
+    assert saved["description"] == "Greets, then counts the north's rows."
+
+
+def test_open_in_orchestration_then_run_the_example_pipeline(lab: Lab) -> None:
+    name = "daily-sales-report"
+    lab.goto("daily_report/pipeline.yaml")
+    expect(main_area(lab).locator(".jp-FileEditor:visible")).to_be_visible()
+    run_command(lab, "Open in Orchestration")
+    open_panel(lab)
+    expect(pipeline_row(lab, name)).to_be_visible()
+    assert lab.server.request("GET", f"/orch/pipelines/{name}")["path"] == (
+        "daily_report/pipeline.yaml"
+    )
+
+    run_id, detail = run_from_panel(
+        lab, name, {"report_date": None, "days": None, "recipients": None}
+    )
+    run = wait_run(lab.server, run_id)
+    assert run["status"] == "succeeded", run.get("error")
+    expect(status_badge(detail)).to_have_attribute("data-status", "succeeded")
+    for step in ("load_sales", "totals", "trends", "chart", "report"):
+        expect(dag_step(detail, step)).to_have_attribute("data-status", "succeeded")
+    expect(detail.get_by_role("button", name="Open output notebook", exact=True)).to_have_count(5)
+    expect(panel(lab).locator(f'[data-run-id="{run_id}"]')).to_have_attribute(
+        "data-status", "succeeded"
+    )
+
+
+@pytest.fixture
+def failing_pipeline(lab_server: LabServer) -> str:
+    """tests/ui/fixtures/failing: `count_north` succeeds, then `count_region` raises."""
+    return str(
+        lab_server.request("POST", "/orch/pipelines", {"path": "failing/pipeline.yaml"})["name"]
+    )
+
+
+def test_a_failed_run_opens_its_failed_steps_output_notebook(
+    failing_pipeline: str, lab: Lab
+) -> None:
+    name = failing_pipeline
+    found = open_panel(lab)
+    expect(pipeline_row(lab, name)).to_be_visible()
+    run_id, detail = run_from_panel(lab, name, {"region": "nowhere"})
+
+    run = wait_run(lab.server, run_id, 60)
+    assert run["status"] == "failed"
+    steps = {s["name"]: s for s in run["steps"]}
+    assert steps["count_north"]["status"] == "succeeded"
+    assert steps["count_region"]["status"] == "failed"
+    attempt = steps["count_region"]["attempts"][-1]
+    assert attempt["error"]["ename"] == "ValueError"
+    assert attempt["error"]["evalue"] == "no rows for region nowhere"
+    assert (lab.server.root / attempt["output_notebook"]).is_file()
+
+    expect(status_badge(detail)).to_have_attribute("data-status", "failed")
+    expect(dag_step(detail, "count_north")).to_have_attribute("data-status", "succeeded")
+    expect(dag_step(detail, "count_region")).to_have_attribute("data-status", "failed")
+    expect(detail.get_by_role("button", name="Rerun from failed step", exact=True)).to_be_visible()
+
+    # The runs list, filtered to this pipeline's failed runs, shows it.
+    found.get_by_label("Pipeline", exact=True).select_option(name)
+    found.get_by_label("Status", exact=True).select_option("failed")
+    runs = found.locator("[data-run-id]")
+    expect(runs).to_have_count(1)
+    expect(runs.first).to_have_attribute("data-run-id", run_id)
+    expect(runs.first).to_have_attribute("data-status", "failed")
+
+    lab.screenshot("run-detail")
+    detail.get_by_role("button", name="Open failed step's output notebook", exact=True).click()
+    notebook = main_area(lab).locator(".jp-NotebookPanel:visible")
+    expect(notebook).to_be_visible()
+    expect(notebook.locator(STDERR).first).to_contain_text(
+        "ValueError: no rows for region nowhere", timeout=30_000
+    )
+
+
+def test_schedule_a_notebook_from_its_toolbar(lab: Lab) -> None:
+    lab.goto("hello.ipynb")
+    notebook = main_area(lab).locator(".jp-NotebookPanel:visible")
+    expect(notebook).to_be_visible()
+    notebook.locator('.jp-NotebookPanel-toolbar [title^="Schedule this notebook"]').first.click()
+
+    box = dialog(lab)
+    expect(box.locator(".jp-Dialog-header")).to_have_text(re.compile(r"^\s*Schedule"))
+    box.get_by_label("Schedule", exact=True).select_option(label="Every day at 09:00")
+    zone = box.get_by_label("Time zone", exact=True)
+    if zone.count():  # defaults to the browser's zone, which is this one
+        zone.fill("Europe/Berlin")
+    expect(box.get_by_label("greeting", exact=True)).to_have_value("hi")
+    expect(box.get_by_label("count", exact=True)).to_have_value("3")
+    box.get_by_label("greeting", exact=True).fill("hello")
+    box.get_by_label("count", exact=True).fill("2")
+    box.get_by_label("Retries", exact=True).fill("1")
+    box.get_by_label("Timeout", exact=True).fill("5m")
+    expect(box).to_contain_text("every day at 09:00 (Europe/Berlin)")  # the server's preview
+    expect(box.get_by_role("button", name="Run now", exact=True)).to_be_visible()
+    lab.screenshot("schedule-dialog")
+
+    box.get_by_role("button", name="Save", exact=True).click()
+    expect(box).to_have_count(0)
+    open_panel(lab)
+    expect(pipeline_row(lab, "hello")).to_contain_text("every day at 09:00 (Europe/Berlin)")
+
+    saved = lab.server.request("GET", "/orch/pipelines/hello")
+    assert saved["path"] == "hello.pipeline.yaml"
+    assert saved["schedule"]["cron"] == "0 9 * * *"
+    assert saved["schedule"]["timezone"] == "Europe/Berlin"
+    assert saved["parameters"] == {"greeting": "hello", "count": 2}
+    [step] = saved["steps"]
+    assert step["notebook"] == "hello.ipynb"
+    assert step["retries"] == 1
+    assert step["timeout"] in ("5m", 300, 300.0)
+
+
+PAUSABLE = """\
+name: pause-me
+description: Scheduled, to be paused and resumed (tests/ui).
+schedule: {cron: "0 9 * * *", timezone: Europe/Berlin}
+steps:
+  - name: greet
+    notebook: hello.ipynb
+"""
+
+
+@pytest.fixture
+def pausable_pipeline(lab_server: LabServer) -> str:
+    folder = lab_server.root / "pausable"
+    folder.mkdir(exist_ok=True)
+    shutil.copy(lab_server.root / "hello.ipynb", folder / "hello.ipynb")
+    body = {"path": "pausable/pipeline.yaml", "yaml": PAUSABLE}
+    return str(lab_server.request("POST", "/orch/pipelines", body)["name"])
+
+
+def test_pause_and_resume_a_scheduled_pipeline(pausable_pipeline: str, lab: Lab) -> None:
+    name = pausable_pipeline
+    open_panel(lab)
+    row = pipeline_row(lab, name)
+    expect(row).to_contain_text("every day at 09:00 (Europe/Berlin)")
+    expect(row).not_to_contain_text("Paused")
+
+    row.get_by_role("button", name=f"Pause {name}", exact=True).click()
+    expect(row).to_contain_text("Paused")
+    resume = row.get_by_role("button", name=f"Resume {name}", exact=True)
+    expect(resume).to_be_visible()
+    paused = lab.server.request("GET", f"/orch/pipelines/{name}")
+    assert paused["paused"] is True and paused["next_run_at"] is None
+
+    resume.click()
+    expect(row).not_to_contain_text("Paused")
+    expect(row.get_by_role("button", name=f"Pause {name}", exact=True)).to_be_visible()
+    resumed = lab.server.request("GET", f"/orch/pipelines/{name}")
+    assert resumed["paused"] is False and resumed["next_run_at"] is not None
+
+    # The panel as README shows it: the pipelines these tests made, and their runs.
+    lab.screenshot("panel", panel(lab))
+
+
+BROKEN = """\
+name: broken
+steps:
+  - name: first
+    notebook: hello.ipynb
+    needs: [nowhere]
+"""
+
+
+def test_a_server_error_is_a_notification_with_the_servers_message(
+    lab_server: LabServer, lab: Lab
+) -> None:
+    (lab_server.root / "broken.pipeline.yaml").write_text(BROKEN)
+    lab.goto("broken.pipeline.yaml")
+    expect(main_area(lab).locator(".jp-FileEditor:visible")).to_be_visible()
+    run_command(lab, "Open in Orchestration")
+    toast = lab.page.locator(".Toastify__toast").filter(
+        has_text="Could not register broken.pipeline.yaml"
+    )
+    expect(toast).to_be_visible()
+    # The server's detail, with its field: the unknown step the first step needs
+    expect(toast).to_contain_text("steps[0].needs[0]: unknown step 'nowhere'")
+    toast.get_by_role("button", name="Details").click()
+    expect(dialog(lab)).to_contain_text("broken.pipeline.yaml is not a valid pipeline: 1 problem")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        lab_server.request("GET", "/orch/pipelines/broken")
+    assert missing.value.code == 404
+
+
+@pytest.fixture(scope="module")
+def lab_server_without_orch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """JupyterLab with the front end installed but the server extension disabled."""
+    server = LabServer(
+        tmp_path_factory.mktemp("lab-no-orch"),
+        ("--ServerApp.jpserver_extensions=jupyter_orch=False",),
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+
+
+def test_the_panel_says_when_the_server_extension_is_missing(
+    browser: Any, lab_server_without_orch: LabServer, request: pytest.FixtureRequest
+) -> None:
+    with open_lab(browser, lab_server_without_orch, request) as lab:
+        found = open_panel(lab)
+        problem = found.get_by_role("alert")
+        expect(problem).to_contain_text("server extension is not running")
+        expect(problem).to_contain_text("jupyter server extension list")
+        expect(found.locator("[data-pipeline]")).to_have_count(0)
