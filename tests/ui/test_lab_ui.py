@@ -193,6 +193,10 @@ def test_open_in_orchestration_then_run_the_example_pipeline(lab: Lab) -> None:
     )
     run = wait_run(lab.server, run_id)
     assert run["status"] == "succeeded", run.get("error")
+    # Started from this browser: a notification says how it ended, with a link to it
+    finished = lab.page.locator(".Toastify__toast").filter(has_text=f"Run of {name} succeeded")
+    expect(finished).to_be_visible(timeout=15_000)
+    expect(finished.get_by_role("button", name="Open run")).to_be_visible()
     expect(status_badge(detail)).to_have_attribute("data-status", "succeeded")
     for step in ("load_sales", "totals", "trends", "chart", "report"):
         expect(dag_step(detail, step)).to_have_attribute("data-status", "succeeded")
@@ -242,6 +246,14 @@ def test_a_failed_run_opens_its_failed_steps_output_notebook(
     expect(runs.first).to_have_attribute("data-status", "failed")
 
     lab.screenshot("run-detail")
+
+    # A reload brings the run's tab back (the layout restorer)
+    lab.page.reload()
+    lab.page.locator("#jupyterlab-splash").wait_for(state="detached", timeout=60_000)
+    detail = main_area(lab).locator(f"#jp-orch-run-{run_id}")
+    expect(detail).to_be_visible()
+    expect(status_badge(detail)).to_have_attribute("data-status", "failed")
+
     detail.get_by_role("button", name="Open failed step's output notebook", exact=True).click()
     notebook = main_area(lab).locator(".jp-NotebookPanel:visible")
     expect(notebook).to_be_visible()
@@ -276,6 +288,12 @@ def test_schedule_a_notebook_from_its_toolbar(lab: Lab) -> None:
     expect(box).to_have_count(0)
     open_panel(lab)
     expect(pipeline_row(lab, "hello")).to_contain_text("every day at 09:00 (Europe/Berlin)")
+
+    # The same command is in the Run menu
+    lab.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+    menu_item = lab.page.locator(".lm-Menu-itemLabel", has_text="Schedule this notebook...")
+    expect(menu_item).to_be_visible()
+    lab.page.keyboard.press("Escape")
 
     saved = lab.server.request("GET", "/orch/pipelines/hello")
     assert saved["path"] == "hello.pipeline.yaml"
