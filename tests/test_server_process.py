@@ -36,7 +36,12 @@ class Server:
         self.root = root
         self.db = db
         self.port = free_port()
+        self.token = TOKEN
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self, *, wait: bool = True) -> None:
         log = open(self.root.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
@@ -50,7 +55,7 @@ class Server:
                 "--ip=127.0.0.1",
                 f"--port={self.port}",
                 "--port-retries=0",
-                f"--IdentityProvider.token={TOKEN}",
+                f"--IdentityProvider.token={self.token}",
                 f"--ServerApp.root_dir={self.root}",
                 f"--OrchApp.db_url={self.db}",
                 "--OrchApp.max_workers=1",
@@ -76,10 +81,10 @@ class Server:
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}{path}",
+            f"{self.url}{path}",
             data=data,
             method=method,
-            headers={"Authorization": f"token {TOKEN}"},
+            headers={"Authorization": f"token {self.token}"},
         )
         with urllib.request.urlopen(req, timeout=30) as response:
             return json.loads(response.read() or b"null")

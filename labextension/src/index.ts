@@ -20,6 +20,7 @@ import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
+import { Widget } from '@lumino/widgets';
 
 import { OrchClient } from './api';
 import type { PipelineBuilderWidget } from './builder';
@@ -54,6 +55,28 @@ function finishedMessage(run: IRun): string {
   const took =
     run.duration_s !== null ? ` in ${formatDuration(run.duration_s)}` : '';
   return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
+}
+
+/** Shows a view in a main-area tab that follows its title, tracked for the restorer. */
+async function showInMainArea<T extends Widget>(
+  shell: JupyterFrontEnd.IShell,
+  content: T,
+  tracker: WidgetTracker<MainAreaWidget<T>>
+): Promise<MainAreaWidget<T>> {
+  const widget = new MainAreaWidget({ content });
+  // The tab's widget keeps the id; its content gets another (ids are unique in a page)
+  widget.id = content.id;
+  content.id = `${widget.id}-content`;
+  widget.title.label = content.title.label;
+  widget.title.icon = orchestrationIcon;
+  widget.title.closable = true;
+  content.title.changed.connect(() => {
+    widget.title.label = content.title.label;
+  });
+  await tracker.add(widget);
+  shell.add(widget, 'main');
+  shell.activateById(widget.id);
+  return widget;
 }
 
 const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
@@ -165,19 +188,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
             void commands.execute(CommandIDs.editPipeline, { name }),
           openRun: other => void openRun(other)
         });
-        const widget = new MainAreaWidget({ content });
-        // The tab's widget keeps the id; its content gets another (ids are unique in a page)
-        widget.id = content.id;
-        content.id = `${widget.id}-content`;
-        widget.title.label = content.title.label;
-        widget.title.icon = orchestrationIcon;
-        widget.title.closable = true;
-        content.title.changed.connect(() => {
-          widget.title.label = content.title.label;
-        });
-        await runs.add(widget);
-        shell.add(widget, 'main');
-        shell.activateById(widget.id);
+        await showInMainArea(shell, content, runs);
       }
     });
 
@@ -218,18 +229,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
           return String(file.content);
         }
       });
-      const widget = new MainAreaWidget({ content });
-      widget.id = content.id;
-      content.id = `${widget.id}-content`;
-      widget.title.label = content.title.label;
-      widget.title.icon = orchestrationIcon;
-      widget.title.closable = true;
-      content.title.changed.connect(() => {
-        widget.title.label = content.title.label;
-      });
-      await builders.add(widget);
-      shell.add(widget, 'main');
-      shell.activateById(widget.id);
+      const widget = await showInMainArea(shell, content, builders);
     };
 
     commands.addCommand(CommandIDs.newPipeline, {

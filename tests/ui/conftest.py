@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,10 +75,6 @@ class LabServer(Server):
         self.token = secrets.token_hex(16)
         self.log_path = base / "lab.log"
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     def start(self, *, wait: bool = True) -> None:
         settings = self.base / "user-settings"
         for name, values in QUIET_SETTINGS.items():
@@ -125,17 +120,6 @@ class LabServer(Server):
             raise AssertionError(
                 f"jupyter lab exited ({self.process.returncode}); see {self.log_path}"
             )
-
-    def request(self, method: str, path: str, body: Any = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
-            f"{self.url}{path}",
-            data=data,
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
-        with urllib.request.urlopen(req, timeout=30) as response:
-            return json.loads(response.read() or b"null")
 
     def shutdown(self) -> None:
         """SIGTERM and wait; the process group is killed if the server is stuck."""
