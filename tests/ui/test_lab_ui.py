@@ -150,9 +150,16 @@ def test_new_pipeline_builds_and_registers_a_two_step_pipeline(lab: Lab) -> None
     first.get_by_label("Notebook", exact=True).fill("hello.ipynb")
     first.get_by_label("Step name", exact=True).fill("greet")
 
-    add_step.click()
+    # The second notebook is picked in JupyterLab's file dialog, as a user would
+    builder.get_by_role("button", name="Add notebook…", exact=True).click()
+    picker = dialog(lab)
+    expect(picker).to_contain_text("Pick a notebook")
+    picker.locator(".jp-DirListing-item", has_text="failing").dblclick()
+    picker.locator(".jp-DirListing-item", has_text="fails.ipynb").click()
+    picker.get_by_role("button", name="Select", exact=True).click()
+    expect(picker).to_have_count(0)
     second = builder.get_by_role("group", name="Step 2", exact=True)
-    second.get_by_label("Notebook", exact=True).fill("failing/fails.ipynb")
+    expect(second.get_by_label("Notebook", exact=True)).to_have_value("failing/fails.ipynb")
     second.get_by_label("Step name", exact=True).fill("count")
     expect(second).to_be_visible()
     needs = second.get_by_role("checkbox", name="greet", exact=True)
