@@ -18,7 +18,7 @@ from .catalog import Catalog
 from .durations import parse_duration
 from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
 from .inspection import ParametersCell, inspect_parameters
-from .notebook_pipeline import NotebookPipeline, pipeline_name_for
+from .notebook_pipeline import NotebookPipeline, pipeline_file_for, pipeline_name_for
 from .notebooks import read_notebook_json
 from .records import iso
 from .schedules import CronSchedule
@@ -109,7 +109,33 @@ class NotebookScheduling:
             "has_parameters_cell": cell.has_parameters_cell,
             "parameters": [p.to_json() for p in cell.parameters],
             "problem": cell.problem,
+            "scheduled": self._scheduled(notebook),
         }
+
+    def _scheduled(self, notebook: Path) -> dict[str, Any] | None:
+        """The pipeline "Schedule this notebook" made for it (its file beside the notebook),
+        as the dialog starts from when the notebook is scheduled again; None when there is none."""
+        name = pipeline_name_for(notebook)
+        try:
+            registered = Path(self.catalog.store.get_version(name).path)
+        except NotFoundError:
+            return None
+        file = pipeline_file_for(notebook)
+        if registered.resolve() != file.resolve():
+            return None
+        detail = self.catalog.detail(name)
+        for step in detail["steps"]:
+            if (file.parent / step["notebook"]).resolve() == notebook.resolve():
+                return {
+                    "name": name,
+                    "path": detail["path"],
+                    "schedule": detail["schedule"],
+                    "paused": detail["paused"],
+                    "parameters": detail["parameters"],
+                    "retries": step.get("retries"),
+                    "timeout": step.get("timeout"),
+                }
+        return None
 
     def _notebook(self, path: str) -> Path:
         """The notebook a request names: inside the root, an existing ``.ipynb`` file."""

@@ -4,6 +4,7 @@ parameters cell, and the one-step pipeline written beside the notebook (run with
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -376,3 +377,33 @@ async def test_notebook_routes_need_credentials(jp_fetch: Any, project: Path) ->
     for method, path, kw in routes:
         code, _ = await call(jp_fetch, method, *path, headers={"Authorization": ""}, **kw)
         assert code == 403, (method, path)
+
+
+async def test_parameters_tell_how_the_notebook_is_scheduled(
+    jp_fetch: Any, project: Path, reports: Path
+) -> None:
+    query = {"path": f"project/reports/{REPORT}"}
+    code, answer = await call(jp_fetch, "GET", "notebooks", "parameters", params=query)
+    assert code == 200 and answer["scheduled"] is None
+    await call(jp_fetch, "POST", "notebooks", "schedule", body=schedule_body())
+    code, answer = await call(jp_fetch, "GET", "notebooks", "parameters", params=query)
+    assert answer["scheduled"] == {
+        "name": "daily-report-v2",
+        "path": "project/reports/Daily Report (v2).pipeline.yaml",
+        "schedule": {
+            "cron": "0 9 * * *",
+            "timezone": "Europe/Berlin",
+            "misfire": "coalesce",
+            "description": "every day at 09:00 (Europe/Berlin)",
+        },
+        "paused": False,
+        "parameters": {"region": "apac", "tags": ["x"]},
+        "retries": 2,
+        "timeout": 1800.0,  # seconds, as every duration in the API
+    }
+    # A notebook of the same name elsewhere is not the one scheduled
+    other = project / "elsewhere"
+    shutil.copytree(reports, other, ignore=shutil.ignore_patterns("*.yaml"))
+    query = {"path": f"project/elsewhere/{REPORT}"}
+    code, answer = await call(jp_fetch, "GET", "notebooks", "parameters", params=query)
+    assert code == 200 and answer["scheduled"] is None

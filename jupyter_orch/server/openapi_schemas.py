@@ -260,7 +260,26 @@ NOTEBOOKS = {
             "has_parameters_cell": {"type": "boolean"},
             "parameters": {"type": "array", "items": ref("NotebookParameter")},
             "problem": nullable("string", description="why the cell could not be read"),
-        }
+            "scheduled": {
+                "description": "the pipeline scheduling this notebook made, if any: what the "
+                "dialog starts from when it is scheduled again",
+                "oneOf": [
+                    obj(
+                        {
+                            "name": PIPELINE_NAME,
+                            "path": TEXT,
+                            "schedule": {"oneOf": [ref("Schedule"), {"type": "null"}]},
+                            "paused": {"type": "boolean"},
+                            "parameters": ANY_OBJECT,
+                            "retries": nullable("integer"),
+                            "timeout": {"type": ["number", "string", "null"]},
+                        }
+                    ),
+                    {"type": "null"},
+                ],
+            },
+        },
+        optional=("scheduled",),
     ),
     "NotebookPipeline": {
         "description": "the registered pipeline, where it was written, and the run `run_now` made",

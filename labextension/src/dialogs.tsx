@@ -8,6 +8,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { OrchClient, OrchError } from './api';
+import { durationText } from './format';
 import { errorMessage } from './notify';
 import {
   collectValues,
@@ -224,8 +225,16 @@ class ScheduleBody
   protected render(): JSX.Element {
     const form = this._form;
     const nb = this._notebook;
+    const current = nb.scheduled;
     return (
       <div>
+        {current && (
+          <p className="jp-OrchDialog-hint">
+            Scheduled as <strong>{current.name}</strong>
+            {current.paused ? ' (paused)' : ''}
+            {current.path ? ` in ${current.path}` : ''}. Saving changes it.
+          </p>
+        )}
         <ScheduleEditor
           client={this._client}
           idPrefix="jp-orch-schedule"
@@ -302,20 +311,28 @@ export async function scheduleNotebookDialog(
   path: string
 ): Promise<IScheduledNotebook | null> {
   const notebook = await client.notebookParameters(path);
+  // Scheduled before: start from how it is scheduled now
+  const current = notebook.scheduled ?? null;
   let form: IScheduleForm = {
-    schedule: { cron: '0 9 * * *', timezone: browserTimeZone() },
+    schedule: current?.schedule
+      ? { cron: current.schedule.cron, timezone: current.schedule.timezone }
+      : { cron: '0 9 * * *', timezone: browserTimeZone() },
     fields: notebook.parameters.map(param => {
       const kind = kindOfNotebookParameter(param);
+      const value =
+        current && param.name in current.parameters
+          ? current.parameters[param.name]
+          : param.default;
       return {
         name: param.name,
         kind,
-        text: toText(param.default, kind),
+        text: toText(value, kind),
         placeholder: param.default_source,
         help: param.help
       };
     }),
-    retries: '0',
-    timeout: ''
+    retries: String(current?.retries ?? 0),
+    timeout: durationText(current?.timeout)
   };
   let errors: Record<string, string> = {};
   let problem: string | null = null;

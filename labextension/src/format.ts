@@ -131,3 +131,28 @@ export function localTime(iso: string | null | undefined): string {
 export function shortId(id: string): string {
   return id.length > 8 ? id.slice(-8) : id;
 }
+
+/** Seconds as a duration the pipeline file reads: 1800 -> "30m", 5400 -> "1h30m", 45 -> "45s". */
+export function durationText(
+  value: number | string | null | undefined
+): string {
+  if (value === null || value === undefined || value === '') {
+    return '';
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  let rest = Math.round(value);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1]
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0s';
+}

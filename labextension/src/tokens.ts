@@ -200,6 +200,20 @@ export interface INotebookParameters {
   has_parameters_cell: boolean;
   parameters: INotebookParameter[];
   problem: string | null;
+  /** The pipeline "Schedule this notebook" made for it, if any. */
+  scheduled?: INotebookSchedule | null;
+}
+
+/** How a notebook is scheduled now: what the schedule dialog starts from. */
+export interface INotebookSchedule {
+  name: string;
+  path: string | null;
+  schedule: ISchedule | null;
+  paused: boolean;
+  parameters: JSONObject;
+  retries: number | null;
+  /** Seconds. */
+  timeout: number | string | null;
 }
 
 /** A cron text (`@daily`, `0 9 * * 1-5`) or the full schedule mapping. */

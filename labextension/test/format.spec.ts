@@ -65,3 +65,15 @@ describe('elapsedSeconds and relativeTime', () => {
     expect(relativeTime(null, now)).toBe('');
   });
 });
+
+describe('durationText', () => {
+  it('writes seconds as the pipeline file reads them', async () => {
+    const { durationText } = await import('../src/format');
+    expect(durationText(1800)).toBe('30m');
+    expect(durationText(5400)).toBe('1h30m');
+    expect(durationText(45)).toBe('45s');
+    expect(durationText(3725)).toBe('1h2m5s');
+    expect(durationText('5m')).toBe('5m');
+    expect(durationText(null)).toBe('');
+  });
+});

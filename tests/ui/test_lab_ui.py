@@ -296,6 +296,17 @@ def test_schedule_a_notebook_from_its_toolbar(lab: Lab) -> None:
     open_panel(lab)
     expect(pipeline_row(lab, "hello")).to_contain_text("every day at 09:00 (Europe/Berlin)")
 
+    # Scheduling it again starts from how it is scheduled now
+    notebook.locator('.jp-NotebookPanel-toolbar [title^="Schedule this notebook"]').first.click()
+    expect(box).to_contain_text("Scheduled as hello")
+    expect(box.get_by_label("greeting", exact=True)).to_have_value("hello")
+    expect(box.get_by_label("count", exact=True)).to_have_value("2")
+    expect(box.get_by_label("Retries", exact=True)).to_have_value("1")
+    expect(box.get_by_label("Timeout", exact=True)).to_have_value("5m")
+    expect(box).to_contain_text("every day at 09:00 (Europe/Berlin)")
+    box.get_by_role("button", name="Cancel", exact=True).click()
+    expect(box).to_have_count(0)
+
     # The same command is in the Run menu
     lab.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
     menu_item = lab.page.locator(".lm-Menu-itemLabel", has_text="Schedule this notebook...")
