@@ -9,9 +9,11 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
+  Dialog,
   ICommandPalette,
   MainAreaWidget,
   Notification,
+  showDialog,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
@@ -116,6 +118,8 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
         void commands.execute(CommandIDs.editPipeline, { name }),
       runPipeline: name =>
         void commands.execute(CommandIDs.runPipeline, { name }),
+      removePipeline: name =>
+        void commands.execute(CommandIDs.removePipeline, { name }),
       openRun: id => void openRun(id),
       setPaused: (name, paused) =>
         void model
@@ -284,6 +288,49 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
         } catch (error) {
           showError(error, `Could not run ${name}`);
         }
+      }
+    });
+
+    commands.addCommand(CommandIDs.removePipeline, {
+      label: args =>
+        args.name
+          ? `Remove Pipeline ${String(args.name)}…`
+          : 'Remove Pipeline…',
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { name: { type: 'string', description: 'the pipeline' } }
+        }
+      },
+      execute: async args => {
+        const name = String(args.name ?? '');
+        if (!name) {
+          return;
+        }
+        const answer = await showDialog({
+          title: `Remove ${name}?`,
+          body:
+            `Orchestration forgets ${name}: its schedule and triggers stop, and its run ` +
+            'history is deleted. Its YAML file and the output notebooks stay on disk; ' +
+            '“Open in Orchestration” on the file registers it again.',
+          buttons: [
+            Dialog.cancelButton(),
+            Dialog.warnButton({ label: 'Remove' })
+          ]
+        });
+        if (!answer.button.accept) {
+          return;
+        }
+        try {
+          await client.deletePipeline(name);
+          builders.find(w => w.content.pipelineName === name)?.dispose();
+          Notification.success(`Removed ${name} from Orchestration`, {
+            autoClose: 5000
+          });
+        } catch (error) {
+          showError(error, `Could not remove ${name}`);
+        }
+        await model.refresh();
       }
     });
 

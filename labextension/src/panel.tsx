@@ -5,6 +5,7 @@
  */
 import {
   addIcon,
+  deleteIcon,
   editIcon,
   ReactWidget,
   refreshIcon,
@@ -30,6 +31,7 @@ export interface IPanelActions {
   newPipeline: () => void;
   editPipeline: (name: string) => void;
   runPipeline: (name: string) => void;
+  removePipeline: (name: string) => void;
   openRun: (id: string) => void;
   setPaused: (name: string, paused: boolean) => void;
 }
@@ -201,6 +203,15 @@ function PipelineRow(props: {
           {next}
         </span>
         <span className="jp-OrchPipeline-actions">
+          <button
+            className="jp-OrchPanel-iconButton"
+            aria-label={`Remove ${p.name}`}
+            title="Remove from Orchestration (the file stays)"
+            disabled={busy}
+            onClick={() => actions.removePipeline(p.name)}
+          >
+            <deleteIcon.react tag="span" />
+          </button>
           <button
             className="jp-OrchPanel-iconButton"
             aria-label={`Edit ${p.name}`}

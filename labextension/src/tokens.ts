@@ -258,6 +258,7 @@ export namespace CommandIDs {
   export const newPipeline = 'jupyter-orch:new-pipeline';
   export const editPipeline = 'jupyter-orch:edit-pipeline';
   export const runPipeline = 'jupyter-orch:run-pipeline';
+  export const removePipeline = 'jupyter-orch:remove-pipeline';
   export const openRun = 'jupyter-orch:open-run';
   export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
   export const openInOrchestration = 'jupyter-orch:open-in-orchestration';

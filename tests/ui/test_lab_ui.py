@@ -366,6 +366,17 @@ def test_pause_and_resume_a_scheduled_pipeline(pausable_pipeline: str, lab: Lab)
     # The panel as README shows it: the pipelines these tests made, and their runs.
     lab.screenshot("panel", panel(lab))
 
+    # Removing it asks first; the pipeline is forgotten, its file stays
+    row.get_by_role("button", name=f"Remove {name}", exact=True).click()
+    confirm = dialog(lab)
+    expect(confirm).to_contain_text("file and the output notebooks stay on disk")
+    confirm.get_by_role("button", name="Remove", exact=True).click()
+    expect(row).to_have_count(0)
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        lab.server.request("GET", f"/orch/pipelines/{name}")
+    assert gone.value.code == 404
+    assert (lab.server.root / "pausable" / "pipeline.yaml").is_file()
+
 
 BROKEN = """\
 name: broken
