@@ -234,7 +234,7 @@ class Catalog:
         )
         page = ids[:limit]
         return {
-            "runs": [self.run_json(self.store.get_run(run_id)) for run_id in page],
+            "runs": [self.run_json(run) for run in self.store.get_runs(page)],
             "next_cursor": page[-1] if len(ids) > limit else None,
         }
 

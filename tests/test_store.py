@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from jupyter_orch.errors import ConflictError, NotFoundError
 from jupyter_orch.records import AttemptRecord, AttemptStatus, RunStatus, StepStatus, Trigger
@@ -143,3 +144,39 @@ def test_head_revision_constant_matches_the_migrations(store: Store) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
     assert schema_revision(store.engine) == HEAD_REVISION
+
+
+def test_a_page_of_runs_is_three_queries_whatever_its_size(store: Store) -> None:
+    """The runs list (the sidebar polls it every 2 s while runs are active) reads a page of
+    runs with their steps and attempts in three queries, not three per run."""
+    store.register("p", "/a/p.yaml", "x", {})
+    start = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    ids = []
+    for n in range(12):
+        run = store.create_run(
+            pipeline="p",
+            version=1,
+            trigger=Trigger.API,
+            parameters={"n": n},
+            steps=[("a", []), ("b", ["a"])],
+            runs_dir="/r",
+        )
+        store.save_attempt(run.id, "a", AttemptRecord(1, AttemptStatus.SUCCEEDED, start))
+        ids.append(run.id)
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = store.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = store.get_runs([ids[5], "unknown", ids[2], *ids[6:]])
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [r.id for r in page] == [ids[5], ids[2], *ids[6:]]  # asked order, unknown left out
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
+    assert [s.name for s in page[0].steps] == ["a", "b"]
+    assert [a.number for a in page[0].steps[0].attempts] == [1]
+    assert page[0].parameters == {"n": 5}
+    assert store.get_runs([]) == []
