@@ -17,6 +17,7 @@ import {
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
+import type { Contents } from '@jupyterlab/services';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
@@ -378,21 +379,10 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
     fileBrowser: IDefaultFileBrowser | null
   ): void => {
     /** The notebook the command is about: a file browser item, else the current notebook. */
-    const target = (args: { path?: unknown }): string | null => {
-      if (typeof args.path === 'string' && args.path) {
-        return args.path;
-      }
-      const node = app.contextMenuHitTest(n =>
-        n.classList.contains('jp-DirListing-item')
-      );
-      if (node && fileBrowser) {
-        const item = fileBrowser.selectedItems().next();
-        if (!item.done && item.value.type === 'notebook') {
-          return item.value.path;
-        }
-      }
-      return notebooks.currentWidget?.context.path ?? null;
-    };
+    const target = (args: { path?: unknown }): string | null =>
+      (typeof args.path === 'string' && args.path) ||
+      contextMenuFile(app, fileBrowser, item => item.type === 'notebook') ||
+      (notebooks.currentWidget?.context.path ?? null);
 
     app.commands.addCommand(CommandIDs.scheduleNotebook, {
       describedBy: {
@@ -479,6 +469,22 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
+/** The file browser item a context-menu command was invoked on, if it was and it fits. */
+function contextMenuFile(
+  app: JupyterFrontEnd,
+  fileBrowser: IDefaultFileBrowser | null,
+  accept: (item: Contents.IModel) => boolean
+): string | null {
+  const node = app.contextMenuHitTest(n =>
+    n.classList.contains('jp-DirListing-item')
+  );
+  if (!node || !fileBrowser) {
+    return null;
+  }
+  const item = fileBrowser.selectedItems().next();
+  return !item.done && accept(item.value) ? item.value.path : null;
+}
+
 /** A file the editor shows is a pipeline file when it is YAML. */
 function isYaml(path: string): boolean {
   return /\.ya?ml$/i.test(path);
@@ -490,34 +496,55 @@ const editorPlugin: JupyterFrontEndPlugin<void> = {
     'Open in Orchestration: register the pipeline YAML open in the editor.',
   autoStart: true,
   requires: [IOrchestration, IEditorTracker],
-  optional: [ICommandPalette],
+  optional: [ICommandPalette, IDefaultFileBrowser],
   activate: (
     app: JupyterFrontEnd,
     orch: IOrchestration,
     editors: IEditorTracker,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    fileBrowser: IDefaultFileBrowser | null
   ): void => {
+    /** The YAML file: a file browser item, else the one the editor shows. */
+    const target = (args: { path?: unknown }): string | null => {
+      if (typeof args.path === 'string' && args.path) {
+        return args.path;
+      }
+      const picked = contextMenuFile(app, fileBrowser, item =>
+        isYaml(item.path)
+      );
+      const current = editors.currentWidget?.context.path;
+      return picked ?? (current && isYaml(current) ? current : null);
+    };
+
     app.commands.addCommand(CommandIDs.openInOrchestration, {
-      describedBy: { args: { type: 'object', properties: {} } },
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: {
+              type: 'string',
+              description: 'the YAML file; default: the selected or edited one'
+            }
+          }
+        }
+      },
       label: 'Open in Orchestration',
       caption:
         'Register this pipeline file and show it in the Orchestration panel',
       icon: orchestrationIcon,
-      isEnabled: () => {
-        const widget = editors.currentWidget;
-        return !!widget && isYaml(widget.context.path);
-      },
-      execute: async () => {
-        const widget = editors.currentWidget;
-        if (!widget || !isYaml(widget.context.path)) {
+      isEnabled: args => target(args) !== null,
+      execute: async args => {
+        const path = target(args);
+        if (!path) {
           Notification.warning(
             'Open a pipeline .yaml file in the editor first.'
           );
           return;
         }
-        const path = widget.context.path;
-        if (widget.context.model.dirty) {
-          await widget.context.save();
+        // Register what the user sees: an open editor's unsaved text is saved first
+        const open = editors.find(w => w.context.path === path);
+        if (open?.context.model.dirty) {
+          await open.context.save();
         }
         try {
           const pipeline = await orch.client.register({ path });

@@ -391,9 +391,15 @@ def test_a_server_error_is_a_notification_with_the_servers_message(
     lab_server: LabServer, lab: Lab
 ) -> None:
     (lab_server.root / "broken.pipeline.yaml").write_text(BROKEN)
-    lab.goto("broken.pipeline.yaml")
-    expect(main_area(lab).locator(".jp-FileEditor:visible")).to_be_visible()
-    run_command(lab, "Open in Orchestration")
+    # From the file browser's context menu this time (the example test uses the editor)
+    lab.goto()  # the file browser lists the new file
+    browser_panel = lab.page.locator("#filebrowser")
+    if not browser_panel.is_visible():
+        lab.page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[title^="File Browser"]').click()
+    expect(browser_panel).to_be_visible()
+    item = browser_panel.locator(".jp-DirListing-item", has_text="broken.pipeline.yaml")
+    item.click(button="right")
+    lab.page.locator(".lm-Menu-itemLabel", has_text="Open in Orchestration").click()
     toast = lab.page.locator(".Toastify__toast").filter(
         has_text="Could not register broken.pipeline.yaml"
     )
