@@ -436,3 +436,37 @@ def test_the_panel_says_when_the_server_extension_is_missing(
         expect(problem).to_contain_text("server extension is not running")
         expect(problem).to_contain_text("jupyter server extension list")
         expect(found.locator("[data-pipeline]")).to_have_count(0)
+
+
+CONTRAST = """(el) => {
+    const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
+    const lum = ([r, g, b]) => {
+        const c = [r, g, b].map((v) => {
+            v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        });
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    };
+    const text = lum(rgb(getComputedStyle(el.querySelector("text")).fill));
+    const box = lum(rgb(getComputedStyle(el.querySelector("rect")).fill));
+    return (Math.max(text, box) + 0.05) / (Math.min(text, box) + 0.05);
+}"""
+
+
+def test_the_run_detail_reads_in_the_dark_theme(failing_pipeline: str, lab: Lab) -> None:
+    run = lab.server.request("POST", f"/orch/pipelines/{failing_pipeline}/runs", {})
+    assert wait_run(lab.server, run["id"], 60)["status"] == "failed"
+    run_command(lab, "Use Theme: JupyterLab Dark")
+    try:
+        expect(lab.page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
+        open_panel(lab).locator(f'[data-run-id="{run["id"]}"]').click()
+        detail = main_area(lab).locator(f"#jp-orch-run-{run['id']}")
+        expect(status_badge(detail)).to_have_attribute("data-status", "failed")
+        for step in ("count_north", "count_region"):
+            # The step names on the DAG's boxes keep WCAG AA contrast in the dark theme
+            ratio = dag_step(detail, step).evaluate(CONTRAST)
+            assert ratio >= 4.5, f"{step}: contrast {ratio:.1f} in the dark theme"
+        lab.screenshot("run-detail-dark")
+    finally:
+        run_command(lab, "Use Theme: JupyterLab Light")
+        expect(lab.page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
