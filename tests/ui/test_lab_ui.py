@@ -438,6 +438,34 @@ def test_the_panel_says_when_the_server_extension_is_missing(
         expect(found.locator("[data-pipeline]")).to_have_count(0)
 
 
+def test_cancel_a_running_run_then_rerun_it(lab_server: LabServer, lab: Lab) -> None:
+    lab_server.request("POST", "/orch/pipelines", {"path": "sleepy/pipeline.yaml"})
+    first = lab_server.request("POST", "/orch/pipelines/sleepy/runs", {})
+    found = open_panel(lab)
+    row = found.locator(f'[data-run-id="{first["id"]}"]')
+    expect(row).to_have_attribute("data-status", "running", timeout=30_000)
+    row.click()
+    detail = main_area(lab).locator(f"#jp-orch-run-{first['id']}")
+    expect(status_badge(detail)).to_have_attribute("data-status", "running")
+    expect(dag_step(detail, "nap")).to_have_attribute("data-status", "running")
+
+    detail.get_by_role("button", name="Cancel", exact=True).click()
+    expect(status_badge(detail)).to_have_attribute("data-status", "cancelled", timeout=30_000)
+    assert lab_server.request("GET", f"/orch/runs/{first['id']}")["status"] == "cancelled"
+    expect(detail.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)
+
+    # Rerun opens the new run's detail; it runs the same pipeline and is a rerun of the first
+    detail.get_by_role("button", name="Rerun", exact=True).click()
+    second = main_area(lab).locator('[id^="jp-orch-run-"]:visible').first
+    expect(second).not_to_have_id(f"jp-orch-run-{first['id']}")
+    second_id = (second.get_attribute("id") or "").removeprefix("jp-orch-run-")
+    rerun = lab_server.request("GET", f"/orch/runs/{second_id}")
+    assert rerun["pipeline"] == "sleepy" and rerun["trigger"] == "rerun"
+    assert rerun["rerun_of"] == first["id"]
+    lab_server.request("POST", f"/orch/runs/{second_id}/cancel", {})
+    assert wait_run(lab_server, second_id, 30)["status"] == "cancelled"
+
+
 CONTRAST = """(el) => {
     const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
     const lum = ([r, g, b]) => {
