@@ -112,6 +112,9 @@ class RunCoordinator:
         #: Set before cancelling the run's task to fail it with this reason instead of
         #: cancelling it (the server or scheduler shutting down).
         self.stop_reason: str | None = None
+        #: ``execute`` has begun: a task cancelled before that never runs a line of it, so
+        #: nothing would record the cancellation.
+        self.begun = False
         self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
         self.attempts = {s.name: len(s.attempts) for s in run.steps}
         self.order = dag.topological_order(self.spec.needs)
@@ -129,13 +132,9 @@ class RunCoordinator:
 
     async def execute(self) -> RunRecord:
         """Run to the end; on cancellation, stop every step, record it, then re-raise."""
-        await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
+        self.begun = True
         resumed = self.run.started_at is not None
         self.started_at = self.run.started_at or utcnow()
-        await self._db(
-            self.store.update_run, self.run.id, status=RunStatus.RUNNING, started_at=self.started_at
-        )
-        self.log.info("Pipeline resumed" if resumed else "Pipeline started")
         flusher = asyncio.create_task(self.log.flush_every(0.5))
         tasks: dict[asyncio.Task[None], str] = {}
         outcome: RunStatus | None = None
@@ -143,7 +142,17 @@ class RunCoordinator:
         cancelled = False
         max_duration = self.spec.limits.max_duration
         deadline = time.monotonic() + max_duration if max_duration else None
+        # Everything that awaits is inside the try: a cancel that comes while the run is still
+        # starting is recorded like any other
         try:
+            await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
+            await self._db(
+                self.store.update_run,
+                self.run.id,
+                status=RunStatus.RUNNING,
+                started_at=self.started_at,
+            )
+            self.log.info("Pipeline resumed" if resumed else "Pipeline started")
             while True:
                 launch, settled = self._ready()
                 for name, status, reason in settled:

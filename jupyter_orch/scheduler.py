@@ -103,7 +103,9 @@ class RunHost:
     async def beat(self) -> None:
         for run_id in await self.call(self.store.beat, self.id, self.clock()):
             task = self.active.get(run_id)
-            if task is not None and not task[0].done():
+            # A run whose coordinator has not begun is cancelled at the next beat (the request
+            # stays in the store): cancelling its task now would leave the run "running"
+            if task is not None and task[1].begun and not task[0].done():
                 log.info("cancelling run %s as requested", run_id)
                 self.cancelled_on_request.add(run_id)
                 task[0].cancel()

@@ -10,7 +10,8 @@ import pytest
 
 from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.loader import load_pipeline
-from jupyter_orch.records import RunStatus
+from jupyter_orch.records import RunStatus, StepStatus
+from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduler import Scheduler, SchedulerConfig
 from jupyter_orch.service import Orchestrator
 
@@ -67,3 +68,72 @@ def test_scheduler_never_blocks_its_event_loop(
     slow = [r.getMessage() for r in caplog.records if "Executing" in r.getMessage()]
     assert slow == []
     assert lag < 0.2
+
+
+SLEEPY = """
+name: sleepy
+steps:
+  - {name: nap, notebook: nap.ipynb}
+"""
+
+
+def test_a_cancel_while_the_run_is_still_starting_is_recorded(
+    tmp_path: Path, orch: Orchestrator
+) -> None:
+    """Cancelled at its first await (before any step), the run ends cancelled instead of
+    staying queued or running forever (seen from the run detail's Cancel right after Rerun)."""
+    write_notebook(tmp_path / "nap.ipynb", None, "import time\ntime.sleep(30)")
+    loaded = load_pipeline(write_pipeline(tmp_path, SLEEPY))
+    orch.apply(loaded)
+    run = orch.trigger("sleepy")
+
+    async def main() -> None:
+        executor = LocalExecutor(max_workers=1)
+        coordinator = RunCoordinator(orch.store, executor, loaded, run)
+        task = asyncio.create_task(coordinator.execute())
+        await asyncio.sleep(0)  # execute() runs up to its first await (the run's folder)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await executor.close()
+
+    asyncio.run(main())
+    ended = orch.store.get_run(run.id)
+    assert ended.status is RunStatus.CANCELLED and ended.ended_at is not None
+    assert [s.status for s in ended.steps] == [StepStatus.CANCELLED]
+
+
+class FakeCoordinator:
+    """A fake RunCoordinator: only whether its execute() has begun."""
+
+    begun = False
+
+
+def test_the_heartbeat_cancels_a_run_only_once_its_coordinator_has_begun(
+    orch: Orchestrator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task cancelled before its coroutine starts never runs a line of it, so nothing would
+    record the cancel: the heartbeat leaves it for the next beat (the request stays stored)."""
+
+    async def main() -> tuple[bool, bool]:
+        host = Scheduler(orch, LocalExecutor(max_workers=1))
+        await host.start()
+        task = asyncio.create_task(asyncio.sleep(3600))
+        coordinator = FakeCoordinator()
+        host.active["r1"] = (task, coordinator)  # type: ignore[assignment]
+        monkeypatch.setattr(orch.store, "beat", lambda instance, now: ["r1"])
+        await host.beat()
+        await asyncio.sleep(0)
+        before = task.done()
+        coordinator.begun = True
+        await host.beat()
+        await asyncio.sleep(0)
+        after = task.cancelled()
+        monkeypatch.undo()
+        host.active.clear()
+        await host.stop()
+        return before, after
+
+    before, after = asyncio.run(main())
+    assert before is False
+    assert after is True
