@@ -487,10 +487,18 @@ CONTRAST = """(el) => {
 }"""
 
 
+def set_theme(lab: Lab, theme: str) -> None:
+    """Settings > Theme > ``theme``, through the menus."""
+    page = lab.page
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Settings$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Theme$")).hover()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(theme)}$")).click()
+
+
 def test_the_run_detail_reads_in_the_dark_theme(failing_pipeline: str, lab: Lab) -> None:
     run = lab.server.request("POST", f"/orch/pipelines/{failing_pipeline}/runs", {})
     assert wait_run(lab.server, run["id"], 60)["status"] == "failed"
-    run_command(lab, "Use Theme: JupyterLab Dark")
+    set_theme(lab, "JupyterLab Dark")
     try:
         expect(lab.page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
         open_panel(lab).locator(f'[data-run-id="{run["id"]}"]').click()
@@ -502,5 +510,5 @@ def test_the_run_detail_reads_in_the_dark_theme(failing_pipeline: str, lab: Lab)
             assert ratio >= 4.5, f"{step}: contrast {ratio:.1f} in the dark theme"
         lab.screenshot("run-detail-dark")
     finally:
-        run_command(lab, "Use Theme: JupyterLab Light")
+        set_theme(lab, "JupyterLab Light")
         expect(lab.page.locator("body")).to_have_attribute("data-jp-theme-light", "true")
