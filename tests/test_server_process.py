@@ -43,23 +43,27 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command(self, module: str = "jupyter_server", max_workers: int = 1) -> list[str]:
+        """The server's command line: loopback, this port, token, root dir and store."""
+        return [
+            sys.executable,
+            "-m",
+            module,
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+            f"--OrchApp.db_url={self.db}",
+            f"--OrchApp.max_workers={max_workers}",
+        ]
+
     def start(self, *, wait: bool = True) -> None:
         log = open(self.root.parent / f"server-{self.port}.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "jupyter_server",
-                "--no-browser",
-                "--allow-root",
-                "--ip=127.0.0.1",
-                f"--port={self.port}",
-                "--port-retries=0",
-                f"--IdentityProvider.token={self.token}",
-                f"--ServerApp.root_dir={self.root}",
-                f"--OrchApp.db_url={self.db}",
-                "--OrchApp.max_workers=1",
-            ],
+            self.command(),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.root,

@@ -367,3 +367,14 @@ export function dagPreview(form: IBuilderForm): {
   }
   return { nodes, needs };
 }
+
+/** The step keys the form manages, in the order a new step writes them. */
+export const STEP_KEYS: readonly string[] = [
+  'name',
+  'notebook',
+  'needs',
+  'if',
+  'retries',
+  'timeout',
+  'parameters'
+];

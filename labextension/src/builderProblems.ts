@@ -7,7 +7,8 @@ import {
   identifierProblem,
   inferValue,
   IParamRow,
-  pipelineNameProblem
+  pipelineNameProblem,
+  STEP_KEYS
 } from './builderModel';
 import type { IErrorDetail } from './tokens';
 
@@ -132,15 +133,7 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
 }
 
 const STEP_PATH = /^steps\[(\d+)\](?:\.([A-Za-z_]+)(?:\[\d+\])?(?:\.(.+))?)?$/;
-const STEP_PARTS: ReadonlySet<string> = new Set([
-  'name',
-  'notebook',
-  'needs',
-  'if',
-  'retries',
-  'timeout',
-  'parameters'
-]);
+const STEP_PARTS: ReadonlySet<string> = new Set(STEP_KEYS);
 
 function rowId(
   rows: IParamRow[],

@@ -23,6 +23,7 @@ import {
   newKey,
   newParamRow,
   sameValue,
+  STEP_KEYS,
   valueOf,
   valueText
 } from './builderModel';
@@ -33,15 +34,7 @@ const TO_STRING = { flowCollectionPadding: false } as const;
 /** Top-level keys in the order a new file writes them (others keep their place). */
 const TOP_ORDER = ['name', 'description', 'parameters', 'schedule', 'steps'];
 /** Step keys in the order a new step writes them. */
-const STEP_ORDER = [
-  'name',
-  'notebook',
-  'needs',
-  'if',
-  'retries',
-  'timeout',
-  'parameters'
-];
+const STEP_ORDER = STEP_KEYS;
 
 // --- reading ------------------------------------------------------------------------------
 
@@ -137,7 +130,7 @@ function setValue(
   map: YAMLMap,
   key: string,
   value: JSONValue,
-  order: string[],
+  order: readonly string[],
   flow = false
 ): void {
   const current: unknown = map.get(key, true);
@@ -175,7 +168,7 @@ function setOrDelete(
   map: YAMLMap,
   key: string,
   value: JSONValue | undefined,
-  order: string[],
+  order: readonly string[],
   flow = false
 ): void {
   if (value === undefined) {
@@ -200,7 +193,7 @@ function writeParams(
   map: YAMLMap,
   key: string,
   params: IParamRow[],
-  order: string[]
+  order: readonly string[]
 ): void {
   const named = params.filter(row => row.name.trim() !== '');
   if (!named.length) {

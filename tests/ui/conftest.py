@@ -15,7 +15,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,18 +88,7 @@ class LabServer(Server):
         log = open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--allow-root",
-                "--ip=127.0.0.1",
-                f"--port={self.port}",
-                "--port-retries=0",
-                f"--IdentityProvider.token={self.token}",
-                f"--ServerApp.root_dir={self.root}",
-                f"--OrchApp.db_url={self.db}",
-                "--OrchApp.max_workers=2",
+                *self.command("jupyterlab", max_workers=2),
                 "--LabApp.news_url=None",
                 "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                 f"--LabApp.user_settings_dir={settings}",
