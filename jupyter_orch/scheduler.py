@@ -150,6 +150,10 @@ class RunHost:
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
         if self.instance is not None:
+            # Claimed but never started (a task cancelled before it began, or a claim the stop
+            # cut short): queued again instead of left running under a stopped instance
+            for run_id in await self.call(self.store.release_unstarted, self.id):
+                log.info("run %s was claimed but not started: queued again", run_id)
             await self.call(self.store.stop_instance, self.id, self.clock())
 
 

@@ -14,6 +14,7 @@ from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduler import Scheduler, SchedulerConfig
 from jupyter_orch.service import Orchestrator
+from jupyter_orch.store.repository import utcnow
 
 from .conftest import write_notebook, write_pipeline
 
@@ -137,3 +138,24 @@ def test_the_heartbeat_cancels_a_run_only_once_its_coordinator_has_begun(
     before, after = asyncio.run(main())
     assert before is False
     assert after is True
+
+
+def test_a_run_claimed_but_not_started_is_queued_again_when_its_scheduler_stops(
+    tmp_path: Path, orch: Orchestrator
+) -> None:
+    """A stop between claiming a run and starting it (the task cancelled before it began)
+    gives the run back to the queue instead of leaving it running under a stopped instance."""
+    write_notebook(tmp_path / "nap.ipynb", None, "x = 1")
+    orch.apply(load_pipeline(write_pipeline(tmp_path, SLEEPY)))
+    run = orch.trigger("sleepy")
+
+    async def main() -> list[str]:
+        host = Scheduler(orch, LocalExecutor(max_workers=1))
+        await host.start()
+        claimed = orch.store.claim_queued(host.id, capacity=1, global_limit=8, now=utcnow())
+        await host.stop()
+        return claimed
+
+    assert asyncio.run(main()) == [run.id]
+    after = orch.store.get_run(run.id)
+    assert after.status is RunStatus.QUEUED and after.started_at is None

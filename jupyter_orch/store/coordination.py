@@ -603,6 +603,24 @@ class CoordinationMixin:
                 )
             return result
 
+    def release_unstarted(self, instance_id: str) -> list[str]:
+        """Give back the runs this instance claimed but never started (it is stopping): they
+        are queued again for the next scheduler, as if never claimed."""
+        with self._sessions.begin() as session:
+            mine = and_(
+                RunRow.claimed_by == instance_id,
+                RunRow.status == RunStatus.RUNNING.value,
+                RunRow.started_at.is_(None),
+            )
+            ids = list(session.scalars(select(RunRow.id).where(mine).with_for_update()))
+            if ids:
+                session.execute(
+                    update(RunRow)
+                    .where(RunRow.id.in_(ids))
+                    .values(status=RunStatus.QUEUED.value, claimed_by=None, heartbeat_at=None)
+                )
+            return ids
+
     def end_orphan(
         self, run_id: str, claimed_by: str | None, status: RunStatus, error: str, now: datetime
     ) -> bool:
