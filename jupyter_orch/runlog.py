@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .store.repository import LogLine, utcnow
 
+log = logging.getLogger("jupyter_orch.runner")
 Writer = Callable[[list[LogLine]], Awaitable[None]]
 
 
@@ -41,14 +43,23 @@ class RunLog:
             self._pending.append(LogLine(utcnow(), step, key[1], self._partial.pop(key)))
 
     async def flush(self) -> None:
+        """Write the pending lines; if the store refuses them, they stay pending."""
         lines, self._pending = self._pending, []
-        if lines:
+        if not lines:
+            return
+        try:
             await self._write(lines)
+        except BaseException:
+            self._pending[:0] = lines
+            raise
 
     async def flush_every(self, seconds: float) -> None:
         while True:
             await asyncio.sleep(seconds)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:  # a store blip: the next flush writes them
+                log.warning("writing the run log failed (retrying): %s", exc)
 
 
 def record_counts(outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
