@@ -187,8 +187,10 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
             gc.freeze()
             host = RunHost(orch, executor, kind="cli", observer=show)
             await host.start()
-            run = await _admitted(host, run)
-            if run.status is not RunStatus.RUNNING:
+            run, mine = await _admitted(host, run)
+            if not mine and run.status is RunStatus.RUNNING:
+                return await _follow(host, run, show)
+            if not mine:
                 return run
             width = min(loaded.spec.width, executor.max_workers)
             await executor.warm(width, depth=2 if width == 1 else 1)
@@ -221,9 +223,11 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
     return EXIT_OK if final.status is RunStatus.SUCCEEDED else EXIT_FAILED
 
 
-async def _admitted(host: Any, run: RunRecord) -> RunRecord:
+async def _admitted(host: Any, run: RunRecord) -> tuple[RunRecord, bool]:
     """Wait until the concurrency limits let the run start (the same admission as scheduled
-    runs), or until it is cancelled while it waits."""
+    runs): ``(run, True)`` once this process claimed it. ``(run, False)`` when it ended while
+    it waited (cancelled), or when a scheduler sharing the store claimed it first: it runs
+    there, and must not run here too."""
     from .reaper import reap
     from .settings import resolve_max_concurrent_runs
     from .store.repository import utcnow
@@ -235,7 +239,7 @@ async def _admitted(host: Any, run: RunRecord) -> RunRecord:
     ):
         run = await host.call(host.store.get_run, run.id)
         if run.status is not RunStatus.QUEUED:
-            return run
+            return run, False
         if not reaped:
             # Slots held by runs whose process died are freed first (a scheduler would too).
             await host.call(reap, host.store, utcnow(), stale_after=30.0, me=host.id)
@@ -248,7 +252,32 @@ async def _admitted(host: Any, run: RunRecord) -> RunRecord:
             )
             said = True
         await asyncio.sleep(1.0)
-    return await host.call(host.store.get_run, run.id)
+    return await host.call(host.store.get_run, run.id), True
+
+
+async def _follow(host: Any, run: RunRecord, show: Callable[[Any], None]) -> RunRecord:
+    """Print the log of a run another scheduler executes until it ends; Ctrl-C cancels it
+    there, as it would here."""
+    from .records import FINISHED_RUN_STATUSES
+    from .store.repository import utcnow
+
+    err.print(
+        f"run {run.id} was claimed by a scheduler sharing this store (a Jupyter server or "
+        "`jupyter orch scheduler`): following it there"
+    )
+    last = 0
+    try:
+        while True:
+            for line in await host.call(host.store.get_logs, run.id, after_id=last):
+                show(line)
+                last = line.id or last
+            if run.status in FINISHED_RUN_STATUSES:
+                return run
+            await asyncio.sleep(0.5)
+            run = await host.call(host.store.get_run, run.id)
+    except asyncio.CancelledError:
+        await host.call(host.store.request_cancel, run.id, utcnow())
+        raise
 
 
 def _summary(run: RunRecord, args: argparse.Namespace) -> None:

@@ -159,3 +159,46 @@ def test_a_run_claimed_but_not_started_is_queued_again_when_its_scheduler_stops(
     assert asyncio.run(main()) == [run.id]
     after = orch.store.get_run(run.id)
     assert after.status is RunStatus.QUEUED and after.started_at is None
+
+
+@pytest.mark.slow
+def test_a_cli_run_claimed_first_by_a_scheduler_runs_once_there_and_the_cli_follows_it(
+    tmp_path: Path, orch: Orchestrator
+) -> None:
+    """`jupyter orch run` queues its run, then claims it; a scheduler on the same store may
+    claim it in between. The CLI must then follow it, never execute it a second time."""
+    from jupyter_orch.cli import _admitted, _follow
+    from jupyter_orch.scheduler import RunHost
+
+    write_notebook(tmp_path / "a.ipynb", None, "print('ran')")
+    path = write_pipeline(tmp_path, "name: once\nsteps: [{name: a, notebook: a.ipynb}]\n")
+    loaded = load_pipeline(path)
+    run = orch.create_run(loaded, orch.register(loaded).version)
+
+    async def go() -> tuple[bool, RunStatus, list[str]]:
+        executor = LocalExecutor(max_workers=1)
+        server = Scheduler(orch, executor, SchedulerConfig(poll_interval=0.1), kind="server")
+        cli = RunHost(orch, executor, kind="cli")
+        try:
+            await server.start()  # claims the queued run in its first round
+            await cli.start()
+            for _ in range(100):
+                if orch.store.get_run(run.id).status is not RunStatus.QUEUED:
+                    break
+                await asyncio.sleep(0.05)
+            seen, mine = await _admitted(cli, run)
+            lines: list[str] = []
+            final = await _follow(cli, seen, lambda line: lines.append(line.message))
+            return mine, final.status, lines
+        finally:
+            await cli.stop()
+            await server.stop()
+            await executor.close()
+
+    mine, status, lines = asyncio.run(go())
+    assert not mine
+    assert status is RunStatus.SUCCEEDED
+    assert lines[-1] == "Pipeline completed successfully"
+    record = orch.store.get_run(run.id)
+    assert [len(s.attempts) for s in record.steps] == [1]
+    assert lines.count("Pipeline started") == 1
