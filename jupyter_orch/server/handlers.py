@@ -33,7 +33,9 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
         count = len(exc.problems)
         # The file relative to the root dir: answers never show the server's own folders
         if not exc.file:  # a request's own fields (a cron to preview, a body), not a file
-            text = "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems)
+            text = "; ".join(
+                f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems
+            )
             return 400, {"error": text or "invalid request", "details": details}
         where = relative_to_root(root, exc.file) if root else None
         head = f"{where or 'the pipeline'} is not a valid pipeline"
