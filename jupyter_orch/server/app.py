@@ -64,7 +64,9 @@ class OrchApp(ExtensionApp):
         runs_dir = Path(os.path.expanduser(self.runs_dir))
         runs_dir = (runs_dir if runs_dir.is_absolute() else root / runs_dir).resolve()
         self.store = Store.open(self.db_url)
-        self.orchestrator = Orchestrator(self.store, runs_dir)
+        # Every run this server executes reads files inside its root only (REST can trigger
+        # any pipeline of the store, and the lab opens what runs write)
+        self.orchestrator = Orchestrator(self.store, runs_dir, root=root)
         zone = resolve_default_timezone(self.default_timezone)
         self.catalog = Catalog(self.orchestrator, root, zone)
         self.scheduler: Any = None

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..errors import UserError
+from ..files import PathError
 
-
-class PathError(UserError):
-    """A path that leaves the root dir or cannot name a file there (HTTP 400)."""
+__all__ = ["PathError", "relative_to_root", "resolve_in_root"]
 
 
 def resolve_in_root(root: str | Path, relative: str, *, field: str = "path") -> Path:
