@@ -538,3 +538,55 @@ async def test_a_fifo_is_refused_at_once_and_every_route_keeps_answering(
         assert code == 409 and "project/greet.pipeline.yaml exists" in answer["error"]
     code, listing = await call(jp_fetch, "GET", "pipelines")
     assert code == 200 and listing["pipelines"] == []
+
+
+@pytest.mark.timeout(60)
+async def test_reads_stuck_on_a_slow_file_system_leave_the_store_routes_answering(
+    jp_fetch: Any,
+    project: Path,
+    jp_serverapp: Any,
+    http_server_client: Any,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Routes that read files run in their own bounded pool. The stuck read is a fake (a
+    validate waiting on an event), standing for a hung network mount no test can make."""
+    import threading
+
+    from tornado.simple_httpclient import SimpleAsyncHTTPClient
+
+    release = threading.Event()
+    stuck = 0
+
+    def stuck_validate(body: Any) -> dict[str, Any]:
+        nonlocal stuck
+        stuck += 1
+        release.wait(30)
+        return {"valid": True, "problems": []}
+
+    catalog = jp_serverapp.web_app.settings["jupyter_orch.catalog"]
+    monkeypatch.setattr(catalog, "validate", stuck_validate)
+    # More than any default thread pool holds (min(32, CPUs + 4)), each on its own connection
+    client = SimpleAsyncHTTPClient(force_instance=True, max_clients=40)
+    url = http_server_client.get_url(f"{jp_base_url}orch/pipelines/validate")
+    pending = [
+        asyncio.ensure_future(
+            client.fetch(url, method="POST", body="{}", headers=jp_auth_header, request_timeout=50)
+        )
+        for _ in range(34)
+    ]
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while stuck == 0:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        code, _ = await asyncio.wait_for(call(jp_fetch, "GET", "pipelines"), 15)
+        assert code == 200
+        code, _ = await asyncio.wait_for(call(jp_fetch, "GET", "runs"), 15)
+        assert code == 200
+    finally:
+        release.set()
+        answers = await asyncio.gather(*pending, return_exceptions=True)
+        client.close()
+    assert all(getattr(a, "code", None) == 200 for a in answers), answers[:3]
