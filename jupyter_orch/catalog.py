@@ -94,7 +94,7 @@ class Catalog:
         if target.exists():
             current: str | None
             try:
-                current = load_pipeline(target).spec.name
+                current = load_pipeline(target, root=self.root).spec.name
             except SpecError:
                 # A broken file (a bad hand edit) may still be fixed by saving its own pipeline
                 current = _name_in_file(target)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -193,3 +194,29 @@ def test_cli_validate_of_a_fifo_exits_2_at_once(
         )
         assert result.returncode == 2, result.stderr
         assert message in result.stderr and "is a FIFO" in result.stderr
+
+
+def test_saving_over_a_pipeline_file_never_opens_what_it_names_outside(
+    layout: Path, tmp_path: Path, orch: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file being replaced is read for its name only through the root's rules (a spy on
+    every read records the paths)."""
+    from jupyter_orch import files
+    from jupyter_orch.catalog import Catalog
+
+    read: list[Path] = []
+    real_read = files.read_bytes
+
+    def spy(path: Path) -> bytes:
+        read.append(Path(path).resolve())
+        return real_read(path)
+
+    monkeypatch.setattr(files, "read_bytes", spy)
+    old = pipeline("../../outside/secret.ipynb").replace(
+        "notebook:", "kernel: python3\n    notebook:"
+    )
+    (layout / "project" / "p.yaml").write_text(old)
+    catalog = Catalog(orch, layout)
+    detail = catalog.register({"yaml": pipeline("nb.ipynb"), "path": "project/p.yaml"})
+    assert detail["name"] == "p"
+    assert read and all(p.is_relative_to(layout.resolve()) for p in read), read
