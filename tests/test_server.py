@@ -393,10 +393,20 @@ ESCAPES = [
 
 @pytest.mark.parametrize("named", ESCAPES)
 async def test_notebooks_a_pipeline_names_outside_the_root_are_refused_alike(
-    jp_fetch: Any, outside: Path, project: Path, named: str
+    jp_fetch: Any,
+    outside: Path,
+    project: Path,
+    jp_root_dir: Path,
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Cases 20 and 28: refused at validation and registration, by the file or its text, with
-    words that say nothing about what exists outside."""
+    words that say nothing about what exists outside, and nothing there opened."""
+    from jupyter_orch import files
+
+    read: list[Path] = []
+    real_read = files.read_bytes
+    monkeypatch.setattr(files, "read_bytes", lambda p: read.append(p) or real_read(p))
     expected = [{"field": "steps[0].notebook", "message": f"notebook {named!r} {OUTSIDE_ROOT}"}]
     (project / "escape.yaml").write_text(one_step(named))
     by_text = {"yaml": one_step(named), "path": "project/saved.yaml"}
@@ -411,6 +421,7 @@ async def test_notebooks_a_pipeline_names_outside_the_root_are_refused_alike(
     assert not (project / "saved.yaml").exists()
     code, listing = await call(jp_fetch, "GET", "pipelines")
     assert listing["pipelines"] == []
+    assert read and all(Path(p).resolve().is_relative_to(jp_root_dir.resolve()) for p in read)
 
 
 async def test_notebook_paths_inside_the_root_are_taken_literally(
