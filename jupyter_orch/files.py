@@ -51,7 +51,9 @@ class NamedPaths:
         """
         if "\x00" in named:
             raise PathError(f"{what} {named!r} contains a NUL character")
-        path = (self.base / named).resolve()
+        # realpath, not Path.resolve: a symlink loop stays a path (refused or unreadable
+        # below), where resolve raises, and saying "loop" would tell what exists outside
+        path = Path(os.path.realpath(self.base / named))
         if self.root is not None and not path.is_relative_to(self.root.resolve()):
             raise PathError(
                 f"{what} {named!r} is outside the server's root folder; "

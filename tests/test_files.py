@@ -127,6 +127,13 @@ def test_resolving_a_path_outside_never_opens_it(
     paths = NamedPaths(tmp_path / "root" / "project", tmp_path / "root")
     with pytest.raises(PathError, match=OUTSIDE):
         paths.resolve("../../outside.ipynb", "notebook")
+    os.symlink("loop.ipynb", tmp_path / "loop.ipynb")  # a symlink loop, outside and inside
+    with pytest.raises(PathError, match=OUTSIDE):
+        paths.resolve("../../loop.ipynb", "notebook")
+    (tmp_path / "root").mkdir()
+    os.symlink("loop.ipynb", tmp_path / "root" / "loop.ipynb")
+    with pytest.raises(FileProblem, match="cannot be read"):
+        read_text(paths.resolve("../loop.ipynb"))
     assert paths.resolve("../x.ipynb") == (tmp_path / "root" / "x.ipynb").resolve()
     assert paths.shown(paths.resolve("../x.ipynb")) == "x.ipynb"
 
