@@ -601,3 +601,29 @@ async def test_reads_stuck_on_a_slow_file_system_leave_the_store_routes_answerin
         answers = await asyncio.gather(*pending, return_exceptions=True)
         client.close()
     assert all(getattr(a, "code", None) == 200 for a in answers), answers[:3]
+
+
+async def test_a_symlink_loop_is_a_clear_400_not_a_500(jp_fetch: Any, project: Path) -> None:
+    os.symlink("loop.yaml", project / "loop.yaml")
+    os.symlink("loop.ipynb", project / "loop.ipynb")
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", "validate", body={"path": "project/loop.yaml"}
+    )
+    assert code == 200 and answer["valid"] is False, answer
+    assert answer["problems"][0]["message"].startswith("the pipeline file cannot be read")
+    code, answer = await call(jp_fetch, "POST", "pipelines", body={"path": "project/loop.yaml"})
+    assert code == 400, answer
+    code, answer = await call(
+        jp_fetch,
+        "POST",
+        "pipelines",
+        "validate",
+        body={"yaml": one_step("loop.ipynb"), "path": "project/x.yaml"},
+    )
+    assert [p["message"] for p in answer["problems"]] == [
+        "notebook project/loop.ipynb cannot be read (Too many levels of symbolic links)"
+    ]
+    code, answer = await call(
+        jp_fetch, "GET", "notebooks", "parameters", params={"path": "project/loop.ipynb"}
+    )
+    assert code in (400, 404), answer
