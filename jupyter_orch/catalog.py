@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
+from .files import FileProblem, read_text
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
 from .records import RunRecord, RunStatus, Trigger, iso
 from .server.paths import relative_to_root, resolve_in_root
@@ -43,8 +44,8 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
 def _name_in_file(path: Path) -> str | None:
     """The ``name:`` a pipeline file gives, read without validating anything else."""
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, YAMLError):
+        data = YAML(typ="safe").load(read_text(path))
+    except (FileProblem, YAMLError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None
@@ -62,14 +63,15 @@ class Catalog:
     # --- pipelines ------------------------------------------------------------------------------
 
     def _load(self, body: Mapping[str, Any]) -> tuple[LoadedPipeline, str | None]:
-        """The pipeline a request names: a file under the root, or YAML text to save there."""
+        """The pipeline a request names: a file under the root, or YAML text to save there.
+        Every path the pipeline names must stay under the root too."""
         path = resolve_in_root(self.root, body.get("path", ""))
         text = body.get("yaml")
         if text is None:
-            return load_pipeline(path, thorough=True), None
+            return load_pipeline(path, thorough=True, root=self.root), None
         if not isinstance(text, str):
             raise UserError("yaml: give the pipeline file's text as a string")
-        return load_pipeline_text(text, path, thorough=True), text
+        return load_pipeline_text(text, path, thorough=True, root=self.root), text
 
     def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -96,7 +98,7 @@ class Catalog:
         if target.exists():
             current: str | None
             try:
-                current = load_pipeline(target).spec.name
+                current = load_pipeline(target, root=self.root).spec.name
             except SpecError:
                 # A broken file (a bad hand edit) may still be fixed by saving its own pipeline
                 current = _name_in_file(target)
@@ -178,18 +180,38 @@ class Catalog:
     def _change_schedule(self, name: str, schedule: Any) -> None:
         """A new version: the file's ``schedule`` key rewritten (comments kept), registered."""
         version = self.store.get_version(name)
-        path = Path(version.path)
+        path = self._own_file(name, Path(version.path))
         yaml = YAML(typ="rt")
-        data = yaml.load(path.read_text(encoding="utf-8") if path.exists() else version.source)
+        data = yaml.load(self._current_text(path, version.source))
         if schedule is None:
             data.pop("schedule", None)
         else:
             data["schedule"] = schedule
         out = io.StringIO()
         yaml.dump(data, out)
-        loaded = load_pipeline_text(out.getvalue(), path, thorough=False)
+        loaded = load_pipeline_text(out.getvalue(), path, thorough=False, root=self.root)
         self._save(loaded, out.getvalue())
         self.orch.apply(loaded)
+
+    def _own_file(self, name: str, path: Path) -> Path:
+        """The pipeline's file, when the server may rewrite it: under the root (a pipeline
+        applied from elsewhere with the CLI is changed there)."""
+        if relative_to_root(self.root, str(path)) is None:
+            raise UserError(
+                f"schedule: pipeline {name!r} was registered from a file outside the server's "
+                "root folder; edit that file and apply it again with `jupyter orch apply`"
+            )
+        return path
+
+    def _current_text(self, path: Path, registered: str) -> str:
+        """The file's text now, or the registered text when the file is gone."""
+        try:
+            return read_text(path)
+        except FileProblem as exc:
+            if exc.missing:
+                return registered
+            shown = relative_to_root(self.root, str(path))
+            raise ConflictError(f"path: {shown} {exc.reason}; cannot change its schedule") from None
 
     def delete(self, name: str) -> None:
         self.store.delete_pipeline(name)

@@ -27,50 +27,64 @@ from .expressions import (
     parse_references,
     template_strings,
 )
-from .notebooks import check_notebook
-from .spec import MODEL_AT, PipelineSpec, StepSpec, allowed_keys, check_identifier
+from .files import FileProblem, NamedPaths, read_text
+from .notebooks import check_named_notebook
+from .spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
 
 
 @dataclass(frozen=True)
 class LoadedPipeline:
-    """A valid pipeline with the file it came from (notebook paths are relative to it)."""
+    """A valid pipeline with the file it came from (the paths it names are relative to it).
+
+    ``root``, when set, is the folder every path the pipeline names must resolve in: the
+    server's root dir, for what the server validates and executes. None: anywhere (the CLI,
+    whose files are its user's own).
+    """
 
     spec: PipelineSpec
     path: Path
     source: str
+    root: Path | None = None
 
     @property
     def base_dir(self) -> Path:
         return self.path.parent
 
-    def notebook_path(self, step: StepSpec) -> Path:
-        return (self.base_dir / step.notebook).resolve()
+    @property
+    def named_paths(self) -> NamedPaths:
+        return NamedPaths(self.base_dir, self.root)
+
+    def resolve(self, named: str, what: str = "file") -> Path:
+        """A path the pipeline names, absolute; ``PathError`` when it leaves the root."""
+        return self.named_paths.resolve(named, what)
 
 
-def load_pipeline(path: str | Path, *, thorough: bool = False) -> LoadedPipeline:
+def load_pipeline(
+    path: str | Path, *, thorough: bool = False, root: Path | None = None
+) -> LoadedPipeline:
     """Load and validate a pipeline file; raises ``SpecError`` listing every problem.
 
-    ``thorough`` validates notebooks against the full nbformat schema too.
+    ``thorough`` validates notebooks against the full nbformat schema too; with ``root``, every
+    path the pipeline names must resolve inside it.
     """
     file = Path(path).absolute()
     try:
-        source = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError([Problem("", "file not found", file=str(file))], str(file)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(
-            [Problem("", f"cannot read file: {exc}", file=str(file))], str(file)
-        ) from None
-    return load_pipeline_text(source, file, thorough=thorough)
+        source = read_text(file)
+    except FileProblem as exc:
+        message = "file not found" if exc.missing else f"the pipeline file {exc.reason}"
+        raise SpecError([Problem("", message, file=str(file))], str(file)) from None
+    return load_pipeline_text(source, file, thorough=thorough, root=root)
 
 
-def load_pipeline_text(source: str, path: str | Path, *, thorough: bool = False) -> LoadedPipeline:
+def load_pipeline_text(
+    source: str, path: str | Path, *, thorough: bool = False, root: Path | None = None
+) -> LoadedPipeline:
     """Validate YAML text as if it were the file at ``path`` (notebooks resolve from there)."""
     file = Path(path).absolute()
-    spec, problems = _validate(source, file, thorough)
+    spec, problems = _validate(source, file, thorough, NamedPaths(file.parent, root))
     if problems or spec is None:
         raise SpecError(problems, str(file))
-    return LoadedPipeline(spec=spec, path=file, source=source)
+    return LoadedPipeline(spec=spec, path=file, source=source, root=root)
 
 
 def validate_pipeline_file(path: str | Path, *, thorough: bool = True) -> list[Problem]:
@@ -152,7 +166,9 @@ class _Collector:
         )
 
 
-def _validate(source: str, file: Path, thorough: bool) -> tuple[PipelineSpec | None, list[Problem]]:
+def _validate(
+    source: str, file: Path, thorough: bool, paths: NamedPaths
+) -> tuple[PipelineSpec | None, list[Problem]]:
     yaml = YAML(typ="rt")
     try:
         root = yaml.load(source)
@@ -171,7 +187,7 @@ def _validate(source: str, file: Path, thorough: bool) -> tuple[PipelineSpec | N
         spec = PipelineSpec.model_validate(data)
     except ValidationError as exc:
         _report_model_errors(exc, out)
-    _check_semantics(data, file.parent, out, thorough)
+    _check_semantics(data, paths, out, thorough)
     out.problems.sort(key=lambda p: (p.line or 0, p.path))
     return (spec if not out.problems else None), out.problems
 
@@ -221,7 +237,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _check_semantics(
-    data: Mapping[str, Any], base_dir: Path, out: _Collector, thorough: bool
+    data: Mapping[str, Any], paths: NamedPaths, out: _Collector, thorough: bool
 ) -> None:
     params = _mapping(data.get("parameters"))
     _check_parameter_names(params, ("parameters",), out)
@@ -254,7 +270,7 @@ def _check_semantics(
     if cycle:
         out.add(("steps", names[cycle[0]], "needs"), f"cycle: {' -> '.join(cycle)}")
     defaults = _mapping(data.get("defaults"))
-    notebook_errors: dict[tuple[Path, str | None], str | None] = {}
+    notebook_errors: dict[tuple[str, str | None], str | None] = {}
     for index, step in _steps(data):
         name = step.get("name")
         if isinstance(step.get("parameters"), Mapping):
@@ -262,18 +278,24 @@ def _check_semantics(
         notebook = step.get("notebook")
         if isinstance(notebook, str):
             kernel = step.get("kernel") or defaults.get("kernel")
-            key = ((base_dir / notebook).resolve(), kernel if isinstance(kernel, str) else None)
+            key = (notebook, kernel if isinstance(kernel, str) else None)
             if key not in notebook_errors:
-                try:
-                    check_notebook(*key, thorough=thorough)
-                    notebook_errors[key] = None
-                except ValueError as exc:
-                    notebook_errors[key] = str(exc)
+                notebook_errors[key] = _notebook_problem(paths, *key, thorough=thorough)
             if notebook_errors[key]:
                 out.add(("steps", index, "notebook"), str(notebook_errors[key]))
         if isinstance(name, str) and names.get(name) == index and not cycle:
             upstream = dag.ancestors(needs, name)
             _check_templates(step, index, set(params), set(names), upstream, out)
+
+
+def _notebook_problem(
+    paths: NamedPaths, notebook: str, kernel: str | None, *, thorough: bool
+) -> str | None:
+    try:
+        check_named_notebook(paths, notebook, kernel, thorough=thorough)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _check_parameter_names(

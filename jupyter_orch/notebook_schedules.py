@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .catalog import Catalog
 from .durations import parse_duration
 from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
+from .files import FileProblem, read_text
 from .inspection import ParametersCell, inspect_parameters
 from .notebook_pipeline import NotebookPipeline, pipeline_file_for, pipeline_name_for
 from .notebooks import read_notebook_json
@@ -147,11 +148,11 @@ class NotebookScheduling:
         return notebook
 
     def _inspect(self, notebook: Path) -> ParametersCell:
+        relative = relative_to_root(self.root, str(notebook)) or notebook.name
         try:
-            data = read_notebook_json(notebook)
+            data = read_notebook_json(notebook, shown=relative)
         except ValueError as exc:
-            relative = relative_to_root(self.root, str(notebook)) or notebook.name
-            raise UserError(f"path: {str(exc).replace(str(notebook), relative)}") from None
+            raise UserError(f"path: {exc}") from None
         return inspect_parameters(data)
 
     # --- POST /orch/notebooks/schedule ----------------------------------------------------------
@@ -224,8 +225,8 @@ class NotebookScheduling:
             return None
         relative = relative_to_root(self.root, str(target))
         try:
-            text = target.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(target)
+        except FileProblem:  # a FIFO there is refused, never waited on
             text = ""
         if not pipeline.owns(text):
             raise ConflictError(

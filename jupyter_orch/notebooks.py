@@ -7,6 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .files import FileProblem, NamedPaths, read_text
+
 
 @lru_cache(maxsize=1)
 def installed_kernels() -> frozenset[str]:
@@ -15,7 +17,7 @@ def installed_kernels() -> frozenset[str]:
     return frozenset(KernelSpecManager().find_kernel_specs())
 
 
-def _check_structure(data: dict[str, Any], path: Path) -> None:
+def _check_structure(data: dict[str, Any], name: str) -> None:
     """What execution relies on, without jsonschema (whose import alone costs ~0.3 s)."""
     problem = None
     if not isinstance(data.get("cells"), list):
@@ -35,35 +37,39 @@ def _check_structure(data: dict[str, Any], path: Path) -> None:
             if problem:
                 break
     if problem:
-        raise ValueError(f"notebook {path} is not a valid nbformat 4 notebook: {problem}")
+        raise ValueError(f"notebook {name} is not a valid nbformat 4 notebook: {problem}")
 
 
-def read_notebook_json(path: Path, *, thorough: bool = False) -> dict[str, Any]:
+def read_notebook_json(
+    path: Path, *, thorough: bool = False, shown: str | None = None
+) -> dict[str, Any]:
     """The notebook's JSON; raises ``ValueError`` saying what is wrong with the file.
 
-    ``thorough`` also validates against the full nbformat schema (``jupyter orch validate``).
+    ``thorough`` also validates against the full nbformat schema (``jupyter orch validate``);
+    ``shown`` is the name messages give the file (default: its path).
     """
-    if not path.exists():
-        raise ValueError(f"notebook not found: {path}")
-    if not path.is_file():
-        raise ValueError(f"notebook path is not a file: {path}")
+    name = shown or str(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ValueError(f"notebook {path} is not UTF-8 text") from None
+        text = read_text(path)
+    except FileProblem as exc:
+        if exc.missing:
+            raise ValueError(f"notebook not found: {name}") from None
+        raise ValueError(f"notebook {name} {exc.reason}") from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(
-            f"notebook {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+            f"notebook {name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
     if not isinstance(data, dict):
-        raise ValueError(f"notebook {path} is not a notebook (its JSON is not an object)")
+        raise ValueError(f"notebook {name} is not a notebook (its JSON is not an object)")
     major = data.get("nbformat")
     if major != 4:
         raise ValueError(
-            f"notebook {path} is nbformat {major!r}; jupyter-orch runs nbformat 4 notebooks "
+            f"notebook {name} is nbformat {major!r}; jupyter-orch runs nbformat 4 notebooks "
             "(open and save it in JupyterLab to convert it)"
         )
-    _check_structure(data, path)
+    _check_structure(data, name)
     if thorough:
         import nbformat
 
@@ -71,7 +77,7 @@ def read_notebook_json(path: Path, *, thorough: bool = False) -> dict[str, Any]:
             nbformat.validate(data, version=4)
         except nbformat.ValidationError as exc:
             raise ValueError(
-                f"notebook {path} is not a valid nbformat 4 notebook: {exc.message}"
+                f"notebook {name} is not a valid nbformat 4 notebook: {exc.message}"
             ) from None
     return data
 
@@ -83,23 +89,40 @@ def kernel_name_of(data: dict[str, Any]) -> str | None:
 
 
 def check_notebook(
-    path: Path, kernel_override: str | None = None, *, thorough: bool = False
+    path: Path,
+    kernel_override: str | None = None,
+    *,
+    thorough: bool = False,
+    shown: str | None = None,
 ) -> str:
     """Validate a notebook step's file and kernel; return the kernel name to run it with.
 
-    Raises ``ValueError`` with a message naming the file and what to fix.
+    Raises ``ValueError`` with a message naming the file (as ``shown``) and what to fix.
     """
-    data = read_notebook_json(path, thorough=thorough)
+    name = shown or str(path)
+    data = read_notebook_json(path, thorough=thorough, shown=name)
     kernel = kernel_override or kernel_name_of(data)
     if not kernel:
         raise ValueError(
-            f"notebook {path} has no kernelspec in its metadata; set `kernel:` on the step "
+            f"notebook {name} has no kernelspec in its metadata; set `kernel:` on the step "
             "(or in defaults), or open the notebook in JupyterLab and pick a kernel"
         )
     kernels = installed_kernels()
     if kernel not in kernels:
         raise ValueError(
-            f"kernel {kernel!r} for notebook {path} is not installed "
+            f"kernel {kernel!r} for notebook {name} is not installed "
             f"(installed: {', '.join(sorted(kernels)) or 'none'})"
         )
     return kernel
+
+
+def check_named_notebook(
+    paths: NamedPaths, named: str, kernel_override: str | None = None, *, thorough: bool = False
+) -> tuple[Path, str]:
+    """The notebook a step names, resolved where the pipeline's paths may go, and its kernel.
+
+    The one check registration, validation and each step's start share; raises ``ValueError``
+    (``PathError`` outside the root, before anything there is opened).
+    """
+    path = paths.resolve(named, "notebook")
+    return path, check_notebook(path, kernel_override, thorough=thorough, shown=paths.shown(path))

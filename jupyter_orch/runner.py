@@ -27,7 +27,7 @@ from .errors import TemplateError
 from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
 from .loader import LoadedPipeline
-from .notebooks import check_notebook
+from .notebooks import check_named_notebook
 from .records import (
     FAILED_STEP_STATUSES,
     FINISHED_STEP_STATUSES,
@@ -528,8 +528,11 @@ class RunCoordinator:
 
     async def _task(self, step: StepSpec, policy: EffectivePolicy, output: Path) -> NotebookTask:
         parameters = render_value(dict(step.parameters), self._context())
-        notebook = self.loaded.notebook_path(step)
-        kernel = await asyncio.to_thread(check_notebook, notebook, policy.kernel)
+        # Checked again as the step starts: inside the root still (a symlink changed since
+        # registration fails here, its target never read), a regular file, a valid notebook
+        notebook, kernel = await asyncio.to_thread(
+            check_named_notebook, self.loaded.named_paths, step.notebook, policy.kernel
+        )
         return NotebookTask(
             key=f"{self.run.id}/{step.name}/{output.name}",
             notebook=str(notebook),

@@ -123,7 +123,7 @@ class RunHost:
     async def launch(self, run: RunRecord) -> asyncio.Task[RunRecord]:
         """Execute a run this instance claimed, as registered in its version."""
         version = await self.call(self.store.get_version, run.pipeline, run.version)
-        return self.start_run(loaded_from_version(version), run)
+        return self.start_run(loaded_from_version(version, self.orch.root), run)
 
     def start_run(self, loaded: LoadedPipeline, run: RunRecord) -> asyncio.Task[RunRecord]:
         coordinator = RunCoordinator(self.store, self.executor, loaded, run, observer=self.observer)

@@ -50,18 +50,25 @@ def _finite(value: Any) -> bool:
     return True
 
 
-def loaded_from_version(version: PipelineVersion) -> LoadedPipeline:
-    """A stored version as it was registered; notebooks are checked when steps start."""
+def loaded_from_version(version: PipelineVersion, root: Path | None = None) -> LoadedPipeline:
+    """A stored version as it was registered; notebooks are checked when steps start (inside
+    ``root`` when one is given)."""
     spec = PipelineSpec.model_validate(version.definition)
-    return LoadedPipeline(spec=spec, path=Path(version.path), source=version.source)
+    return LoadedPipeline(spec=spec, path=Path(version.path), source=version.source, root=root)
 
 
 class Orchestrator:
-    """Registers pipelines, creates runs and executes them."""
+    """Registers pipelines, creates runs and executes them.
 
-    def __init__(self, store: Store, runs_dir: Path) -> None:
+    ``root``: the folder the runs this process executes may read files in (the server's root
+    dir, applied to every run it executes, whoever registered the pipeline); None for the CLI,
+    whose files are its user's own.
+    """
+
+    def __init__(self, store: Store, runs_dir: Path, root: Path | None = None) -> None:
         self.store = store
         self.runs_dir = runs_dir
+        self.root = root
 
     def register(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
         """Record the file's content as the pipeline's newest version (if it changed).
@@ -108,7 +115,8 @@ class Orchestrator:
         With ``from_failed``, steps that succeeded keep their outputs and only the rest runs.
         """
         original = self.store.get_run(run_id)
-        loaded = loaded_from_version(self.store.get_version(original.pipeline, original.version))
+        version = self.store.get_version(original.pipeline, original.version)
+        loaded = loaded_from_version(version, self.root)
         run = self.store.create_run(
             pipeline=original.pipeline,
             version=original.version,

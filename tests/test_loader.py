@@ -57,7 +57,7 @@ def test_valid_pipeline_loads_with_policies(folder: Path) -> None:
     )
     assert spec.policy(spec.step("load")).retries == 2
     assert spec.limits.max_duration == 7200
-    assert loaded.notebook_path(report) == (folder / "nb.ipynb").resolve()
+    assert loaded.resolve(report.notebook) == (folder / "nb.ipynb").resolve()
 
 
 def test_yaml_12_reads_on_and_yes_as_strings(folder: Path) -> None:

@@ -352,3 +352,278 @@ async def test_nan_parameters_are_refused_with_the_field(jp_fetch: Any, project:
     )
     assert response.code == 400
     assert "parameters.who" in json.loads(response.body)["error"]
+
+
+# --- paths a pipeline names, and files that are not regular files (issue 11 items 2 and 9) ----
+
+OUTSIDE_ROOT = (
+    "is outside the server's root folder; keep the files a pipeline names under that folder"
+)
+
+
+def one_step(notebook: str, name: str = "escape") -> str:
+    return f"name: {name}\nsteps:\n  - name: a\n    notebook: {json.dumps(notebook)}\n"
+
+
+@pytest.fixture
+def outside(jp_root_dir: Path, project: Path) -> Path:
+    """Beside the root: a notebook that leaves a mark if it ever runs, one that is not JSON, a
+    sibling folder sharing the root's name as prefix, and a symlink out of the root."""
+    beside = jp_root_dir.parent
+    write_notebook(beside / "secret.ipynb", None, f"open({str(beside / 'ran')!r}, 'w')")
+    (beside / "shadow.ipynb").write_text("root:$6$not-json")
+    write_notebook(beside / "root_dir_sibling" / "x.ipynb", None, "x = 1")
+    os.symlink(beside / "root_dir_sibling", project / "link-out")
+    return beside
+
+
+ESCAPES = [
+    "../../secret.ipynb",
+    "../../shadow.ipynb",
+    "../../missing.ipynb",
+    "/etc/passwd",
+    "/etc/shadow",
+    "/root/.ssh/id_rsa",
+    "../../root_dir_sibling/x.ipynb",
+    "link-out/x.ipynb",
+    "link-out/missing.ipynb",
+    "../../{x}.ipynb",
+]
+
+
+@pytest.mark.parametrize("named", ESCAPES)
+async def test_notebooks_a_pipeline_names_outside_the_root_are_refused_alike(
+    jp_fetch: Any,
+    outside: Path,
+    project: Path,
+    jp_root_dir: Path,
+    named: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cases 20 and 28: refused at validation and registration, by the file or its text, with
+    words that say nothing about what exists outside, and nothing there opened."""
+    from jupyter_orch import files
+
+    read: list[Path] = []
+    real_read = files.read_bytes
+    monkeypatch.setattr(files, "read_bytes", lambda p: read.append(p) or real_read(p))
+    expected = [{"field": "steps[0].notebook", "message": f"notebook {named!r} {OUTSIDE_ROOT}"}]
+    (project / "escape.yaml").write_text(one_step(named))
+    by_text = {"yaml": one_step(named), "path": "project/saved.yaml"}
+    for body in ({"path": "project/escape.yaml"}, by_text):
+        code, answer = await call(jp_fetch, "POST", "pipelines", "validate", body=body)
+        assert code == 200 and answer["valid"] is False, answer
+        assert [{k: p[k] for k in ("field", "message")} for p in answer["problems"]] == expected
+        code, answer = await call(jp_fetch, "POST", "pipelines", body=body)
+        assert code == 400, answer
+        assert [{k: d[k] for k in ("field", "message")} for d in answer["details"]] == expected
+        assert "root:$6$" not in json.dumps(answer) and str(outside) not in json.dumps(answer)
+    assert not (project / "saved.yaml").exists()
+    code, listing = await call(jp_fetch, "GET", "pipelines")
+    assert listing["pipelines"] == []
+    assert read and all(Path(p).resolve().is_relative_to(jp_root_dir.resolve()) for p in read)
+
+
+async def test_notebook_paths_inside_the_root_are_taken_literally(
+    jp_fetch: Any, outside: Path, project: Path, jp_root_dir: Path
+) -> None:
+    """Absolute paths inside the root work; `%2e%2e` and braces are plain characters, and NUL
+    is refused; messages name files relative to the root."""
+    cases = {
+        str(project / "greet.ipynb"): None,
+        "%2e%2e/%2e%2e/secret.ipynb": "notebook not found: project/%2e%2e/%2e%2e/secret.ipynb",
+        "{x}.ipynb": "notebook not found: project/{x}.ipynb",
+        "a\x00.ipynb": "notebook 'a\\x00.ipynb' contains a NUL character",
+    }
+    for named, message in cases.items():
+        body = {"yaml": one_step(named), "path": "project/literal.yaml"}
+        code, answer = await call(jp_fetch, "POST", "pipelines", "validate", body=body)
+        assert code == 200, answer
+        assert [p["message"] for p in answer["problems"]] == ([message] if message else [])
+    code, pipeline = await call(
+        jp_fetch,
+        "POST",
+        "pipelines",
+        body={"yaml": one_step(str(project / "greet.ipynb")), "path": "project/absolute.yaml"},
+    )
+    assert code == 201, pipeline
+
+
+async def test_a_symlink_pointed_out_of_the_root_after_registration_fails_the_step(
+    jp_fetch: Any, outside: Path, project: Path
+) -> None:
+    """Checked again as each step starts: the notebook outside is never run or copied."""
+    os.symlink(project / "greet.ipynb", project / "link.ipynb")
+    (project / "swap.yaml").write_text(one_step("link.ipynb", "swap"))
+    code, answer = await call(jp_fetch, "POST", "pipelines", body={"path": "project/swap.yaml"})
+    assert code == 201, answer
+    os.remove(project / "link.ipynb")
+    os.symlink(outside / "secret.ipynb", project / "link.ipynb")
+    code, run = await call(jp_fetch, "POST", "pipelines", "swap", "runs", body={})
+    done = await poll_run(jp_fetch, run["id"])
+    assert done["status"] == "failed", done
+    [attempt] = done["steps"][0]["attempts"]
+    assert attempt["error"]["evalue"] == f"notebook 'link.ipynb' {OUTSIDE_ROOT}"
+    assert attempt["output_notebook"] is None
+    assert not (outside / "ran").exists()
+    run_dir = project.parent / done["run_dir"]
+    assert not list(run_dir.glob("*.ipynb"))
+
+
+async def test_the_server_confines_pipelines_registered_by_the_cli_too(
+    jp_fetch: Any, outside: Path, jp_serverapp: Any
+) -> None:
+    """The server's scheduler runs every pipeline of the store; its root applies to them all
+    (the CLI, whose files are its user's own, registers and runs them unconfined)."""
+    from jupyter_orch.loader import load_pipeline
+    from jupyter_orch.service import Orchestrator
+
+    (outside / "cli.yaml").write_text(one_step("secret.ipynb", "from-cli"))
+    cli = Orchestrator(jp_serverapp.web_app.settings["jupyter_orch.catalog"].store, outside)
+    cli.apply(load_pipeline(outside / "cli.yaml"))  # no root: the CLI accepts it
+    code, run = await call(jp_fetch, "POST", "pipelines", "from-cli", "runs", body={})
+    done = await poll_run(jp_fetch, run["id"])
+    assert done["status"] == "failed"
+    assert done["steps"][0]["attempts"][0]["error"]["evalue"] == (
+        f"notebook 'secret.ipynb' {OUTSIDE_ROOT}"
+    )
+    assert not (outside / "ran").exists()
+    code, answer = await call(
+        jp_fetch, "PATCH", "pipelines", "from-cli", body={"schedule": "@daily"}
+    )
+    assert code == 400 and "outside the server's root folder" in answer["error"]
+    assert (outside / "cli.yaml").read_text() == one_step("secret.ipynb", "from-cli")
+
+
+@pytest.mark.timeout(60)
+async def test_a_fifo_is_refused_at_once_and_every_route_keeps_answering(
+    jp_fetch: Any, project: Path, fifo: Any
+) -> None:
+    """Case 27: a FIFO as the pipeline file, a notebook it names, a notebook to schedule, or
+    the pipeline file scheduling would update: a clear answer, never a wait for a writer."""
+    fifo(project / "pipe.yaml")
+    fifo(project / "pipe.ipynb")
+    fifo(project / "greet.pipeline.yaml")
+    (project / "names-pipe.yaml").write_text(one_step("pipe.ipynb", "names-pipe"))
+    for _ in range(3):  # more than one round of the server's threads
+        checks = [
+            call(jp_fetch, "POST", "pipelines", "validate", body={"path": "project/pipe.yaml"})
+            for _ in range(4)
+        ]
+        checks.append(call(jp_fetch, "POST", "pipelines", body={"path": "project/pipe.yaml"}))
+        checks.append(
+            call(
+                jp_fetch, "POST", "pipelines", "validate", body={"path": "project/names-pipe.yaml"}
+            )
+        )
+        checks.append(
+            call(
+                jp_fetch,
+                "GET",
+                "notebooks",
+                "parameters",
+                params={"path": "project/pipe.ipynb"},
+            )
+        )
+        checks.append(
+            call(
+                jp_fetch,
+                "POST",
+                "notebooks",
+                "schedule",
+                body={"path": "project/greet.ipynb", "schedule": "@daily"},
+            )
+        )
+        answers = await asyncio.gather(*checks)
+        fifo_file = "the pipeline file is a FIFO (named pipe), not a regular file"
+        for code, answer in answers[:4]:
+            assert code == 200 and [p["message"] for p in answer["problems"]] == [fifo_file]
+        code, answer = answers[4]
+        assert code == 400 and answer["details"][0]["message"] == fifo_file
+        code, answer = answers[5]
+        assert [p["message"] for p in answer["problems"]] == [
+            "notebook project/pipe.ipynb is a FIFO (named pipe), not a regular file"
+        ]
+        assert answers[6][0] in (400, 404)
+        code, answer = answers[7]
+        assert code == 409 and "project/greet.pipeline.yaml exists" in answer["error"]
+    code, listing = await call(jp_fetch, "GET", "pipelines")
+    assert code == 200 and listing["pipelines"] == []
+
+
+@pytest.mark.timeout(60)
+async def test_reads_stuck_on_a_slow_file_system_leave_the_store_routes_answering(
+    jp_fetch: Any,
+    project: Path,
+    jp_serverapp: Any,
+    http_server_client: Any,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Routes that read files run in their own bounded pool. The stuck read is a fake (a
+    validate waiting on an event), standing for a hung network mount no test can make."""
+    import threading
+
+    from tornado.simple_httpclient import SimpleAsyncHTTPClient
+
+    release = threading.Event()
+    stuck = 0
+
+    def stuck_validate(body: Any) -> dict[str, Any]:
+        nonlocal stuck
+        stuck += 1
+        release.wait(30)
+        return {"valid": True, "problems": []}
+
+    catalog = jp_serverapp.web_app.settings["jupyter_orch.catalog"]
+    monkeypatch.setattr(catalog, "validate", stuck_validate)
+    # More than any default thread pool holds (min(32, CPUs + 4)), each on its own connection
+    client = SimpleAsyncHTTPClient(force_instance=True, max_clients=40)
+    url = http_server_client.get_url(f"{jp_base_url}orch/pipelines/validate")
+    pending = [
+        asyncio.ensure_future(
+            client.fetch(url, method="POST", body="{}", headers=jp_auth_header, request_timeout=50)
+        )
+        for _ in range(34)
+    ]
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while stuck == 0:
+            assert asyncio.get_running_loop().time() < deadline
+            await asyncio.sleep(0.05)
+        code, _ = await asyncio.wait_for(call(jp_fetch, "GET", "pipelines"), 15)
+        assert code == 200
+        code, _ = await asyncio.wait_for(call(jp_fetch, "GET", "runs"), 15)
+        assert code == 200
+    finally:
+        release.set()
+        answers = await asyncio.gather(*pending, return_exceptions=True)
+        client.close()
+    assert all(getattr(a, "code", None) == 200 for a in answers), answers[:3]
+
+
+async def test_a_symlink_loop_is_a_clear_400_not_a_500(jp_fetch: Any, project: Path) -> None:
+    os.symlink("loop.yaml", project / "loop.yaml")
+    os.symlink("loop.ipynb", project / "loop.ipynb")
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", "validate", body={"path": "project/loop.yaml"}
+    )
+    assert code == 200 and answer["valid"] is False, answer
+    assert answer["problems"][0]["message"].startswith("the pipeline file cannot be read")
+    code, answer = await call(jp_fetch, "POST", "pipelines", body={"path": "project/loop.yaml"})
+    assert code == 400, answer
+    code, answer = await call(
+        jp_fetch,
+        "POST",
+        "pipelines",
+        "validate",
+        body={"yaml": one_step("loop.ipynb"), "path": "project/x.yaml"},
+    )
+    assert [p["message"] for p in answer["problems"]] == [
+        "notebook project/loop.ipynb cannot be read (Too many levels of symbolic links)"
+    ]
+    code, answer = await call(
+        jp_fetch, "GET", "notebooks", "parameters", params={"path": "project/loop.ipynb"}
+    )
+    assert code in (400, 404), answer

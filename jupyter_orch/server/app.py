@@ -5,6 +5,7 @@ executor start with the server's event loop and stop with the server."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, Unicode, default
 
 from . import handlers, notebooks, openapi, webhooks
+
+#: Threads for the routes that read files (validate, register, schedule a notebook, ...).
+FILE_THREADS = 4
 
 
 class OrchApp(ExtensionApp):
@@ -64,15 +68,21 @@ class OrchApp(ExtensionApp):
         runs_dir = Path(os.path.expanduser(self.runs_dir))
         runs_dir = (runs_dir if runs_dir.is_absolute() else root / runs_dir).resolve()
         self.store = Store.open(self.db_url)
-        self.orchestrator = Orchestrator(self.store, runs_dir)
+        # Every run this server executes reads files inside its root only (REST can trigger
+        # any pipeline of the store, and the lab opens what runs write)
+        self.orchestrator = Orchestrator(self.store, runs_dir, root=root)
         zone = resolve_default_timezone(self.default_timezone)
         self.catalog = Catalog(self.orchestrator, root, zone)
         self.scheduler: Any = None
         self.executor: Any = None
+        # Routes reading the user's files run here, apart from the store's work (bounded: a
+        # stuck network mount holds these threads only)
+        self.file_pool = ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="orch-files")
         self.settings.update(
             {
                 "jupyter_orch.catalog": self.catalog,
                 "jupyter_orch.wake": self._wake,
+                "jupyter_orch.file_pool": self.file_pool,
             }
         )
         self.log.info("jupyter-orch: store %s, runs in %s", self.store.url.split("@")[-1], runs_dir)
@@ -118,4 +128,5 @@ class OrchApp(ExtensionApp):
                 await self.executor.close()
         except Exception:
             self.log.exception("jupyter-orch: stopping the workers failed")
+        self.file_pool.shutdown(wait=False, cancel_futures=True)
         self.store.close()

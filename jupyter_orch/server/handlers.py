@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import Executor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -76,6 +77,13 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         """Blocking work off the event loop."""
         return await asyncio.to_thread(partial(fn, *args, **kwargs))
 
+    async def call_reading(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Work that reads the user's files, in the server's bounded pool for it: reads stuck
+        on a slow file system never take the threads the store routes and the scheduler use."""
+        pool: Executor = self.settings["jupyter_orch.file_pool"]
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(pool, partial(fn, *args, **kwargs))
+
     def body(self) -> dict[str, Any]:
         if not self.request.body:
             return {}
@@ -132,14 +140,14 @@ class PipelinesHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        self.reply(await self.call(self.catalog.register, self.body()), 201)
+        self.reply(await self.call_reading(self.catalog.register, self.body()), 201)
 
 
 class ValidateHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        self.reply(await self.call(self.catalog.validate, self.body()))
+        self.reply(await self.call_reading(self.catalog.validate, self.body()))
 
 
 class PipelineHandler(OrchHandler):
@@ -151,7 +159,7 @@ class PipelineHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def patch(self, name: str) -> None:
-        self.reply(await self.call(self.catalog.patch, name, self.body()))
+        self.reply(await self.call_reading(self.catalog.patch, name, self.body()))
 
     @tornado.web.authenticated
     @authorized

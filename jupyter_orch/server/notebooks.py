@@ -36,14 +36,14 @@ class NotebookParametersHandler(NotebookSchedulingHandler):
     @authorized
     async def get(self) -> None:
         path = self.get_query_argument("path", "")
-        self.reply(await self.call(self.scheduling.parameters, path))
+        self.reply(await self.call_reading(self.scheduling.parameters, path))
 
 
 class ScheduleNotebookHandler(NotebookSchedulingHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        pipeline = await self.call(self.scheduling.schedule, self.body())
+        pipeline = await self.call_reading(self.scheduling.schedule, self.body())
         wake = self.settings.get("jupyter_orch.wake")
         if wake is not None:
             wake()  # a new schedule, and a run with run_now, are seen now, not at the next round

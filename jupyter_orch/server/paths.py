@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..errors import UserError
+from ..files import PathError
 
-
-class PathError(UserError):
-    """A path that leaves the root dir or cannot name a file there (HTTP 400)."""
+__all__ = ["PathError", "relative_to_root", "resolve_in_root"]
 
 
 def resolve_in_root(root: str | Path, relative: str, *, field: str = "path") -> Path:
@@ -31,7 +30,9 @@ def resolve_in_root(root: str | Path, relative: str, *, field: str = "path") -> 
         if ".." in Path(text.replace("\\", "/")).parts:
             raise PathError(f"{field}: {relative!r} goes up with '..'; stay inside the root folder")
     base = Path(root).resolve()
-    target = (base / relative).resolve()
+    # realpath: a symlink loop stays a path (its reader says it cannot be read), where
+    # Path.resolve raises
+    target = Path(os.path.realpath(base / relative))
     if not target.is_relative_to(base):
         raise PathError(f"{field}: {relative!r} is outside the server's root folder")
     return target
@@ -43,6 +44,6 @@ def relative_to_root(root: str | Path, path: str | None) -> str | None:
         return None
     base = Path(root).resolve()
     try:
-        return Path(path).resolve().relative_to(base).as_posix()
+        return Path(os.path.realpath(path)).relative_to(base).as_posix()
     except ValueError:
         return None

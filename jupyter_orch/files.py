@@ -1,0 +1,131 @@
+"""The files a pipeline names, and every file jupyter-orch reads for a user: two rules, one place.
+
+- **Confinement**: a path a pipeline names (notebooks today; SQL and Python files next) resolves
+  from the pipeline file's folder, and, when there is a root folder (the server's root dir),
+  inside it. Outside it, the answer is the same whether anything is there or not, and nothing
+  there is opened.
+- **Regular files only, never waited on**: a FIFO, socket or device is refused from its ``stat``
+  before any ``open``, and the ``open`` itself never blocks (``O_NONBLOCK``, then ``fstat`` of
+  the descriptor for a file swapped in between), so no reader waits for a writer that never comes.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import UserError
+
+
+class PathError(UserError, ValueError):
+    """A path that leaves the root folder or cannot name a file (HTTP 400; a step that names it
+    fails without retrying)."""
+
+
+class FileProblem(ValueError):
+    """A file that cannot be read as text; ``reason`` completes a sentence naming the file."""
+
+    def __init__(self, reason: str, *, missing: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class NamedPaths:
+    """Where the paths a pipeline names resolve: from ``base`` (its file's folder), and inside
+    ``root`` when one is set (None: anywhere, as for files given on the command line)."""
+
+    base: Path
+    root: Path | None = None
+
+    def resolve(self, named: str, what: str = "file") -> Path:
+        """The absolute path, symlinks resolved; raises ``PathError`` when it leaves the root.
+
+        Absolute paths inside the root are fine. The message quotes only what the pipeline
+        says, so it reads the same whether the file outside exists or not.
+        """
+        if "\x00" in named:
+            raise PathError(f"{what} {named!r} contains a NUL character")
+        # realpath, not Path.resolve: a symlink loop stays a path (refused or unreadable
+        # below), where resolve raises, and saying "loop" would tell what exists outside
+        path = Path(os.path.realpath(self.base / named))
+        if self.root is not None and not path.is_relative_to(self.root.resolve()):
+            raise PathError(
+                f"{what} {named!r} is outside the server's root folder; "
+                "keep the files a pipeline names under that folder"
+            )
+        return path
+
+    def shown(self, path: Path) -> str:
+        """``path`` as messages show it: relative to the root (never the server's own folders),
+        or as it is when there is no root."""
+        if self.root is not None:
+            try:
+                return path.relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
+
+_NOT_REGULAR: tuple[tuple[Callable[[int], bool], str], ...] = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+def _refuse_unless_regular(mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = next((name for test, name in _NOT_REGULAR if test(mode)), "a special file")
+    raise FileProblem(f"is {kind}, not a regular file")
+
+
+def _os_problem(exc: OSError) -> FileProblem:
+    """What went wrong, without the path (the caller names the file as its user knows it)."""
+    if isinstance(exc, (FileNotFoundError, NotADirectoryError)):
+        return FileProblem("does not exist", missing=True)
+    if isinstance(exc, IsADirectoryError):
+        return FileProblem("is a folder, not a regular file")
+    if isinstance(exc, PermissionError):
+        return FileProblem("cannot be read (permission denied)")
+    return FileProblem(f"cannot be read ({exc.strerror or type(exc).__name__})")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The content of a regular file; raises ``FileProblem`` for anything else."""
+    try:
+        _refuse_unless_regular(os.stat(path).st_mode)
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise _os_problem(exc) from None
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            # Swapped for a FIFO between the stat and the open: refused, never read
+            _refuse_unless_regular(os.fstat(fd).st_mode)
+            return handle.read()
+        except OSError as exc:
+            raise _os_problem(exc) from None
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of a regular file; raises ``FileProblem`` for anything else."""
+    data = read_bytes(path)
+    try:
+        # As ``Path.read_text`` reads it: universal newlines
+        return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
+    except UnicodeDecodeError:
+        raise FileProblem("is not UTF-8 text") from None
