@@ -358,9 +358,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def _orchestrator(args: argparse.Namespace) -> Any:
     from .service import Orchestrator
-    from .settings import resolve_db_url, resolve_runs_dir
+    from .settings import check_all, resolve_db_url, resolve_runs_dir
     from .store.repository import Store
 
+    check_all()  # an invalid setting stops the command before it changes anything
     store = Store.open(resolve_db_url(args.db))
     return Orchestrator(store, resolve_runs_dir(args.runs_dir))
 
