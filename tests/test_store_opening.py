@@ -65,3 +65,48 @@ def test_a_malformed_url_is_not_retried() -> None:
     assert store is None
     assert len(reasons) == 1 and reasons[0].endswith(GIVING_UP)
     assert "garbage" in reasons[0]
+
+
+class FakeScheduler:
+    """A fake: its start fails while ``failures`` lasts, as a store blip would fail it."""
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = failures
+        self.started = self.stopped = False
+
+    async def start(self) -> None:
+        if self.failures:
+            raise ConnectionError(self.failures.pop())
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
+class FakeExecutor:
+    """A fake executor: records the warm-up instead of starting a worker."""
+
+    def __init__(self) -> None:
+        self.prestarted = 0
+
+    async def prestart(self, count: int) -> None:
+        self.prestarted += count
+
+
+def test_a_scheduler_whose_start_fails_is_started_again() -> None:
+    from jupyter_orch.server.app import OrchApp
+
+    failures = ["store blip", "store blip"]
+    made: list[FakeScheduler] = []
+
+    def new_scheduler() -> FakeScheduler:
+        made.append(FakeScheduler(failures))
+        return made[-1]
+
+    app = OrchApp(store_retry_max_delay=0.01)
+    app.executor = FakeExecutor()
+    app._new_scheduler = new_scheduler  # type: ignore[method-assign]
+    app.scheduler = new_scheduler()
+    asyncio.run(app._start_scheduler())
+    assert [(s.started, s.stopped) for s in made] == [(False, True), (False, True), (True, False)]
+    assert app.scheduler is made[-1] and app.executor.prestarted == 1

@@ -20,7 +20,7 @@ from .. import settings
 from ..errors import UserError
 from . import handlers, notebooks, openapi, webhooks
 from .availability import Availability
-from .store_opening import open_with_retries
+from .store_opening import delays, open_with_retries
 
 T = TypeVar("T")
 
@@ -119,6 +119,10 @@ class OrchApp(ExtensionApp):
     misconfigured = False
     _opening: asyncio.Task[None] | None = None
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._stopping = asyncio.Event()  # set by stop_extension()
+
     def initialize_settings(self) -> None:
         assert self.serverapp is not None
         self.root = Path(self.serverapp.root_dir).resolve()
@@ -158,16 +162,25 @@ class OrchApp(ExtensionApp):
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         if self.misconfigured:
             return
-        self._opening = asyncio.create_task(self._open_then_start(), name="jupyter-orch-open")
-        # A store that opens at once is ready when the server says it started, as before;
-        # one that does not is retried in the background, the server meanwhile answering 503.
-        await asyncio.wait({self._opening}, timeout=10)
+        failed = asyncio.Event()
+        self._opening = asyncio.create_task(self._open_then_start(failed), name="jupyter-orch-open")
+        # A store that opens at once is ready, its scheduler started, when this returns, as
+        # before; one that does not is retried in the background, the routes answering 503.
+        waiting = asyncio.create_task(failed.wait())
+        await asyncio.wait(
+            {self._opening, waiting}, timeout=10, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiting.cancel()
 
-    async def _open_then_start(self) -> None:
+    async def _open_then_start(self, failed: asyncio.Event) -> None:
+        def unavailable(reason: str) -> None:
+            self.availability.unavailable(reason)
+            failed.set()
+
         store = await open_with_retries(
             self.db_url,
             max_delay=self.store_retry_max_delay,
-            on_failure=self.availability.unavailable,
+            on_failure=unavailable,
             log=self.log,
         )
         if store is None:
@@ -191,25 +204,49 @@ class OrchApp(ExtensionApp):
             self.log.info("jupyter-orch: scheduler disabled (c.OrchApp.scheduler_enabled)")
             return
         from ..executors.local import LocalExecutor
-        from ..scheduler import Scheduler, SchedulerConfig
 
         self.executor = LocalExecutor(
             max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl
         )
+        self.scheduler = self._new_scheduler()
+
+    def _new_scheduler(self) -> Any:
+        from ..scheduler import Scheduler, SchedulerConfig
+
         config = SchedulerConfig(
             max_concurrent_runs=self.max_concurrent_runs, default_timezone=self.default_timezone
         )
-        self.scheduler = Scheduler(self.orchestrator, self.executor, config, kind="server")
+        return Scheduler(self.orchestrator, self.executor, config, kind="server")
 
     async def _start_scheduler(self) -> None:
-        await self.scheduler.start()
+        """Start the scheduler, again and again if the store fails it meanwhile (a blip must
+        not leave the server without one), then warm the first worker."""
+        waits = delays(self.store_retry_max_delay)
+        while True:
+            try:
+                await self.scheduler.start()
+                break
+            except Exception:
+                self.log.exception("jupyter-orch: starting the scheduler failed; retrying")
+            with contextlib.suppress(Exception):
+                await self.scheduler.stop()  # what the failed start registered
+            if await self._stopped_within(next(waits)):
+                return
+            self.scheduler = self._new_scheduler()  # no await from here to its start()
         if not self.scheduler.stopped:
             await self.executor.prestart(1)
             if self.scheduler.stopped:  # the server stopped while the first worker started
                 await self.executor.close()
 
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the server stops meanwhile: whether it does."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._stopping.is_set()
+
     async def stop_extension(self) -> None:
         # Never raise here: an error would keep the server from exiting.
+        self._stopping.set()
         opening = self._opening
         if opening is not None and self.store is None:
             opening.cancel()  # still opening (or retrying): nothing else to stop
