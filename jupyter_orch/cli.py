@@ -385,7 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        help="store URL (default: JUPYTER_ORCH_DB_URL, Jupyter config, then the Jupyter data dir)",
+        help="store URL (default: c.OrchApp.db_url in the Jupyter config, JUPYTER_ORCH_DB_URL, "
+        "then the Jupyter data dir)",
     )
     common.add_argument(
         "--runs-dir", help="folder for output notebooks and artifacts (default: ./orch-runs)"
