@@ -424,9 +424,10 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 def _orchestrator(args: argparse.Namespace) -> Any:
     from .service import Orchestrator
-    from .settings import resolve_db_url, resolve_runs_dir
+    from .settings import check_all, resolve_db_url, resolve_runs_dir
     from .store.repository import Store
 
+    check_all()  # an invalid setting stops the command before it changes anything
     store = Store.open(resolve_db_url(args.db))
     return Orchestrator(store, resolve_runs_dir(args.runs_dir))
 
@@ -450,7 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        help="store URL (default: JUPYTER_ORCH_DB_URL, Jupyter config, then the Jupyter data dir)",
+        help="store URL (default: c.OrchApp.db_url in the Jupyter config, JUPYTER_ORCH_DB_URL, "
+        "then the Jupyter data dir)",
     )
     common.add_argument(
         "--runs-dir", help="folder for output notebooks and artifacts (default: ./orch-runs)"

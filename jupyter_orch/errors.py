@@ -62,5 +62,10 @@ class SignatureError(UserError):
     never says more than what the sender must fix (nothing about the secrets)."""
 
 
+class UnavailableError(OrchError):
+    """The service cannot answer now: its store is not open (yet), or it is misconfigured;
+    HTTP 503. The message says why, and whether it is retrying."""
+
+
 class ExecutionError(OrchError):
     """A fault while executing a step that is not the notebook's own error."""

@@ -479,7 +479,9 @@ async def test_the_server_confines_pipelines_registered_by_the_cli_too(
     from jupyter_orch.service import Orchestrator
 
     (outside / "cli.yaml").write_text(one_step("secret.ipynb", "from-cli"))
-    cli = Orchestrator(jp_serverapp.web_app.settings["jupyter_orch.catalog"].store, outside)
+    cli = Orchestrator(
+        jp_serverapp.web_app.settings["jupyter_orch.availability"].catalog().store, outside
+    )
     cli.apply(load_pipeline(outside / "cli.yaml"))  # no root: the CLI accepts it
     code, run = await call(jp_fetch, "POST", "pipelines", "from-cli", "runs", body={})
     done = await poll_run(jp_fetch, run["id"])
@@ -576,7 +578,7 @@ async def test_reads_stuck_on_a_slow_file_system_leave_the_store_routes_answerin
         release.wait(30)
         return {"valid": True, "problems": []}
 
-    catalog = jp_serverapp.web_app.settings["jupyter_orch.catalog"]
+    catalog = jp_serverapp.web_app.settings["jupyter_orch.availability"].catalog()
     monkeypatch.setattr(catalog, "validate", stuck_validate)
     # More than any default thread pool holds (min(32, CPUs + 4)), each on its own connection
     client = SimpleAsyncHTTPClient(force_instance=True, max_clients=40)

@@ -1,18 +1,37 @@
 """``OrchApp``: the Jupyter Server extension. Configuration through traitlets
-(``c.OrchApp.db_url``, ...), the same section the CLI reads; the scheduler and its warm-kernel
-executor start with the server's event loop and stop with the server."""
+(``c.OrchApp.db_url``, ...), the section the CLI reads too; a trait no configuration sets takes
+its variable (``JUPYTER_ORCH_*``), as the CLI does (``jupyter_orch.settings``).
+
+The routes are always served. The store opens once the event loop runs, in a thread, retried
+with backoff while it cannot (every route answers 503 with the reason meanwhile); the scheduler
+and its warm-kernel executor start once it is open, and everything stops with the server."""
 
 from __future__ import annotations
 
-import os
+import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, Unicode, default
 
+from .. import settings
+from ..errors import UserError
 from . import handlers, notebooks, openapi, webhooks
+from .availability import Availability
+from .store_opening import delays, open_with_retries
+
+T = TypeVar("T")
+
+
+def _env_or_default(setting: settings.Setting[T]) -> T:
+    try:
+        return setting.env_or_default()
+    except settings.SettingError:
+        return setting.default()
+
 
 #: Threads for the routes that read files (validate, register, schedule a notebook, ...).
 FILE_THREADS = 4
@@ -28,10 +47,10 @@ class OrchApp(ExtensionApp):
         "sqlite:///<jupyter data dir>/orch/orch.sqlite)",
     )
     runs_dir = Unicode(
-        "orch-runs",
         config=True,
         help="Folder for output notebooks and artifacts, relative to the server's root dir "
-        "(or absolute, inside it, so that the UI can open them)",
+        "(or absolute, inside it, so that the UI can open them) (default: "
+        "JUPYTER_ORCH_RUNS_DIR, then orch-runs)",
     )
     scheduler_enabled = Bool(
         True,
@@ -39,53 +58,111 @@ class OrchApp(ExtensionApp):
         help="Run the scheduler in this server (fire schedules and events, execute queued runs)",
     )
     max_concurrent_runs = Int(
-        8, config=True, help="Runs executing at once across every process sharing the store"
+        config=True,
+        help="Runs executing at once across every process sharing the store (default: "
+        "JUPYTER_ORCH_MAX_CONCURRENT_RUNS, then 8)",
     )
     default_timezone = Unicode(
-        "UTC", config=True, help="Time zone of schedules that name none (an IANA name)"
+        config=True,
+        help="Time zone of schedules that name none, an IANA name (default: "
+        "JUPYTER_ORCH_TIMEZONE, then UTC)",
     )
     max_workers = Int(
-        0, config=True, help="Worker processes executing notebook steps (0: the CPU count)"
+        config=True,
+        help="Worker processes executing notebook steps, 0 for the CPU count (default: "
+        "JUPYTER_ORCH_WORKERS, then 0)",
     )
     kernel_idle_ttl = Float(
-        600.0, config=True, help="Seconds before an idle warm kernel is shut down"
+        config=True,
+        help="Seconds before an idle warm kernel is shut down (default: "
+        "JUPYTER_ORCH_KERNEL_IDLE_TTL, then 600)",
+    )
+    store_retry_max_delay = Float(
+        30.0,
+        config=True,
+        help="Longest wait, in seconds, between attempts to open a store that cannot be opened",
     )
 
+    @default("config_file_name")
+    def _default_config_file_name(self) -> str:
+        # ExtensionApp's default would be jupyter_jupyter_orch_config; the CLI reads this one
+        return "jupyter_orch_config"
+
+    # The defaults are the CLI's own: the variable, else the default (jupyter_orch.settings).
+    # An invalid variable is reported by check_settings(), not here: traitlets and Jupyter
+    # Server read traits at times of their choosing, where an error would unload the extension.
     @default("db_url")
     def _default_db_url(self) -> str:
-        from ..settings import resolve_db_url
+        return _env_or_default(settings.DB_URL)
 
-        return resolve_db_url()
+    @default("runs_dir")
+    def _default_runs_dir(self) -> str:
+        return _env_or_default(settings.RUNS_DIR)
+
+    @default("max_concurrent_runs")
+    def _default_max_concurrent_runs(self) -> int:
+        return _env_or_default(settings.MAX_CONCURRENT_RUNS)
+
+    @default("default_timezone")
+    def _default_default_timezone(self) -> str:
+        return _env_or_default(settings.DEFAULT_TIMEZONE)
+
+    @default("max_workers")
+    def _default_max_workers(self) -> int:
+        return _env_or_default(settings.MAX_WORKERS)
+
+    @default("kernel_idle_ttl")
+    def _default_kernel_idle_ttl(self) -> float:
+        return _env_or_default(settings.KERNEL_IDLE_TTL)
+
+    # Until initialize_settings() and the store opens: stop_extension() works from any state.
+    store: Any = None
+    orchestrator: Any = None
+    catalog: Any = None
+    scheduler: Any = None
+    executor: Any = None
+    file_pool: ThreadPoolExecutor | None = None
+    misconfigured = False
+    _opening: asyncio.Task[None] | None = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._stopping = asyncio.Event()  # set by stop_extension()
 
     def initialize_settings(self) -> None:
-        from ..catalog import Catalog
-        from ..service import Orchestrator
-        from ..settings import resolve_default_timezone
-        from ..store.repository import Store
-
         assert self.serverapp is not None
-        root = Path(self.serverapp.root_dir).resolve()
-        runs_dir = Path(os.path.expanduser(self.runs_dir))
-        runs_dir = (runs_dir if runs_dir.is_absolute() else root / runs_dir).resolve()
-        self.store = Store.open(self.db_url)
-        # Every run this server executes reads files inside its root only (REST can trigger
-        # any pipeline of the store, and the lab opens what runs write)
-        self.orchestrator = Orchestrator(self.store, runs_dir, root=root)
-        zone = resolve_default_timezone(self.default_timezone)
-        self.catalog = Catalog(self.orchestrator, root, zone)
-        self.scheduler: Any = None
-        self.executor: Any = None
+        self.root = Path(self.serverapp.root_dir).resolve()
+        self.availability = Availability()
         # Routes reading the user's files run here, apart from the store's work (bounded: a
         # stuck network mount holds these threads only)
         self.file_pool = ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="orch-files")
         self.settings.update(
             {
-                "jupyter_orch.catalog": self.catalog,
+                "jupyter_orch.availability": self.availability,
                 "jupyter_orch.wake": self._wake,
                 "jupyter_orch.file_pool": self.file_pool,
             }
         )
-        self.log.info("jupyter-orch: store %s, runs in %s", self.store.url.split("@")[-1], runs_dir)
+        try:
+            self.check_settings()
+        except UserError as exc:
+            reason = f"jupyter-orch is misconfigured: {exc}; fix it and restart the server"
+            self.availability.unavailable(reason)
+            self.log.error("%s", reason)
+            self.misconfigured = True
+            return
+        self.runs_path = settings.runs_path(self.runs_dir, self.root)
+
+    def check_settings(self) -> None:
+        """Read every shared setting once; an invalid one raises ``SettingError`` naming the
+        variable (read by the trait's default) or ``c.OrchApp.<trait>``."""
+        configured = self.config.get(settings.CONFIG_SECTION, {})
+        for setting in settings.SETTINGS:
+            if setting.trait in configured:
+                value = getattr(self, setting.trait)
+                setting.read(value, f"c.{settings.CONFIG_SECTION}.{setting.trait}")
+            else:
+                setting.env_or_default()
 
     def initialize_handlers(self) -> None:
         for module in (handlers, notebooks, webhooks, openapi):
@@ -96,28 +173,100 @@ class OrchApp(ExtensionApp):
             self.scheduler.wake()
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        if self.misconfigured:
+            return
+        failed = asyncio.Event()
+        self._opening = asyncio.create_task(self._open_then_start(failed), name="jupyter-orch-open")
+        # A store that opens at once is ready, its scheduler started, when this returns, as
+        # before; one that does not is retried in the background, the routes answering 503.
+        waiting = asyncio.create_task(failed.wait())
+        await asyncio.wait(
+            {self._opening, waiting}, timeout=10, return_when=asyncio.FIRST_COMPLETED
+        )
+        waiting.cancel()
+
+    async def _open_then_start(self, failed: asyncio.Event) -> None:
+        def unavailable(reason: str) -> None:
+            self.availability.unavailable(reason)
+            failed.set()
+
+        store = await open_with_retries(
+            self.db_url,
+            max_delay=self.store_retry_max_delay,
+            on_failure=unavailable,
+            log=self.log,
+        )
+        if store is None:
+            return
+        # No await from here until the scheduler exists: a stop sees all of it or none.
+        self._serve(store)
+        if self.scheduler is not None:
+            await self._start_scheduler()
+
+    def _serve(self, store: Any) -> None:
+        from ..catalog import Catalog
+        from ..service import Orchestrator
+
+        self.store = store
+        # Every run this server executes reads files inside its root only (REST can trigger
+        # any pipeline of the store, and the lab opens what runs write)
+        self.orchestrator = Orchestrator(store, self.runs_path, root=self.root)
+        self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
+        self.availability.ready(self.catalog)
+        where = self.store.url.split("@")[-1]
+        self.log.info("jupyter-orch: store %s, runs in %s", where, self.runs_path)
         if not self.scheduler_enabled:
             self.log.info("jupyter-orch: scheduler disabled (c.OrchApp.scheduler_enabled)")
             return
         from ..executors.local import LocalExecutor
-        from ..scheduler import Scheduler, SchedulerConfig
 
         self.executor = LocalExecutor(
             max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl
         )
+        self.scheduler = self._new_scheduler()
+
+    def _new_scheduler(self) -> Any:
+        from ..scheduler import Scheduler, SchedulerConfig
+
         config = SchedulerConfig(
-            max_concurrent_runs=self.max_concurrent_runs,
-            default_timezone=self.catalog.default_timezone,
+            max_concurrent_runs=self.max_concurrent_runs, default_timezone=self.default_timezone
         )
-        self.scheduler = Scheduler(self.orchestrator, self.executor, config, kind="server")
-        await self.scheduler.start()
+        return Scheduler(self.orchestrator, self.executor, config, kind="server")
+
+    async def _start_scheduler(self) -> None:
+        """Start the scheduler, again and again if the store fails it meanwhile (a blip must
+        not leave the server without one), then warm the first worker."""
+        waits = delays(self.store_retry_max_delay)
+        while True:
+            try:
+                await self.scheduler.start()
+                break
+            except Exception:
+                self.log.exception("jupyter-orch: starting the scheduler failed; retrying")
+            with contextlib.suppress(Exception):
+                await self.scheduler.stop()  # what the failed start registered
+            if await self._stopped_within(next(waits)):
+                return
+            self.scheduler = self._new_scheduler()  # no await from here to its start()
         if not self.scheduler.stopped:
             await self.executor.prestart(1)
             if self.scheduler.stopped:  # the server stopped while the first worker started
                 await self.executor.close()
 
+    async def _stopped_within(self, seconds: float) -> bool:
+        """Wait ``seconds``, or less if the server stops meanwhile: whether it does."""
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._stopping.is_set()
+
     async def stop_extension(self) -> None:
         # Never raise here: an error would keep the server from exiting.
+        self._stopping.set()
+        opening = self._opening
+        if opening is not None and self.store is None:
+            opening.cancel()  # still opening (or retrying): nothing else to stop
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await opening
         try:
             if self.scheduler is not None:
                 await self.scheduler.stop()
@@ -128,5 +277,13 @@ class OrchApp(ExtensionApp):
                 await self.executor.close()
         except Exception:
             self.log.exception("jupyter-orch: stopping the workers failed")
-        self.file_pool.shutdown(wait=False, cancel_futures=True)
-        self.store.close()
+        if self.file_pool is not None:
+            self.file_pool.shutdown(wait=False, cancel_futures=True)
+        if opening is not None and not opening.done():  # a scheduler still starting gives up
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(opening, 10)
+        try:
+            if self.store is not None:
+                self.store.close()
+        except Exception:
+            self.log.exception("jupyter-orch: closing the store failed")

@@ -17,7 +17,15 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import ValidationError
 
 from ..catalog import Catalog, problems_json
-from ..errors import ConflictError, NotFoundError, SignatureError, SpecError, UserError
+from ..errors import (
+    ConflictError,
+    NotFoundError,
+    SignatureError,
+    SpecError,
+    UnavailableError,
+    UserError,
+)
+from .availability import Availability
 from .paths import relative_to_root
 
 T = TypeVar("T")
@@ -60,6 +68,8 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
         field, sep, rest = message.partition(": ")
         detail = [{"field": field, "message": rest}] if sep and " " not in field else []
         return 400, {"error": message, "details": detail}
+    if isinstance(exc, UnavailableError):
+        return 503, {"error": str(exc), "details": []}
     return 500, {"error": "internal error; see the server log", "details": []}
 
 
@@ -69,9 +79,14 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
     auth_resource = AUTH_RESOURCE
 
     @property
+    def availability(self) -> Availability:
+        availability: Availability = self.settings["jupyter_orch.availability"]
+        return availability
+
+    @property
     def catalog(self) -> Catalog:
-        catalog: Catalog = self.settings["jupyter_orch.catalog"]
-        return catalog
+        """The catalog; UnavailableError (503, with the reason) while the store is not open."""
+        return self.availability.catalog()
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Blocking work off the event loop."""
@@ -116,7 +131,10 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
             self.set_header("Content-Type", "application/json")
             self.finish(json.dumps({"error": message, "details": []}))
             return
-        status, body = error_response(exc, self.settings.get("jupyter_orch.catalog"))
+        status, body = error_response(exc, self.availability.current)
+        if status == 503 and not self.current_user:
+            # Only the webhook route gets here unauthenticated: no reason (hosts, paths) for it
+            body = {"error": "the orchestration service is unavailable; retry later", "details": []}
         if status == 500:
             self.log.error("jupyter-orch: unexpected error", exc_info=exc_info)
         self.set_status(status)
@@ -128,6 +146,8 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         if isinstance(value, (UserError, ValidationError)):
             self.log.info("jupyter-orch: %s %s: %s", self.request.method, self.request.path, value)
             return
+        if isinstance(value, UnavailableError):
+            return  # the app logs why the store is unavailable, once per reason
         super().log_exception(typ, value, tb)
 
 

@@ -31,6 +31,8 @@ ERROR_TEXT = {
     "pipeline's overlap limit, a paused pipeline (webhooks), or an `Idempotency-Key` or "
     "delivery id reused with another body",
     413: "the body is larger than 1 MB",
+    503: "the orchestration store is not open (yet): `error` says why, and whether the server "
+    "is retrying (it is, unless the store URL itself is wrong)",
 }
 
 
@@ -93,11 +95,13 @@ VERSION = path_parameter("number", "[0-9]+", "the version number (1 is the first
 def operation(
     op_id: str, tag: str, summary: str, responses: dict[str, Any], **extra: Any
 ) -> dict[str, Any]:
+    # Every route needs the store, but this document's own
+    unavailable = errors(503) if op_id != "openapi" else {}
     return {
         "operationId": op_id,
         "tags": [tag],
         "summary": summary,
-        "responses": responses,
+        "responses": {**responses, **unavailable},
         **extra,
     }
 
@@ -367,7 +371,8 @@ Authentication is Jupyter Server's: send `Authorization: token <token>` (or use 
 session's cookie, with the `X-XSRFToken` header on any change). Without it every route answers
 403, except the webhook route, which authenticates by its HMAC signature. A mistake in a request
 is a 4xx with `{"error": "...", "details": [{"field": "...", "message": "..."}]}`; only a
-fault of the server is a 500. Paths in bodies and answers are relative to the server's root
+fault of the server is a 500; while the store cannot be opened, every route but this document
+answers 503 with the reason. Paths in bodies and answers are relative to the server's root
 dir (output notebooks open through `/api/contents/<output_notebook>`).
 """
 
