@@ -117,6 +117,12 @@ class Orchestrator:
         original = self.store.get_run(run_id)
         version = self.store.get_version(original.pipeline, original.version)
         loaded = loaded_from_version(version, self.root)
+        reused = []
+        if from_failed:
+            for step in original.steps:
+                last = step.last_attempt
+                if step.status is StepStatus.SUCCEEDED and last is not None:
+                    reused.append((step.name, step.reused_from or original.id, last))
         run = self.store.create_run(
             pipeline=original.pipeline,
             version=original.version,
@@ -125,17 +131,8 @@ class Orchestrator:
             steps=[(s.name, s.needs) for s in loaded.spec.steps],
             runs_dir=str(self.runs_dir),
             rerun_of=original.id,
+            reused=reused,
         )
-        if from_failed:
-            for step in original.steps:
-                last = step.last_attempt
-                if step.status is StepStatus.SUCCEEDED and last is not None:
-                    source = step.reused_from or original.id
-                    self.store.update_step(
-                        run.id, step.name, status=StepStatus.SUCCEEDED, reused_from=source
-                    )
-                    self.store.save_attempt(run.id, step.name, last)
-            run = self.store.get_run(run.id)
         return loaded, run
 
     # --- the scheduler's side ----------------------------------------------------------------

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 
 from jupyter_orch.errors import ConflictError, NotFoundError
 from jupyter_orch.records import AttemptRecord, AttemptStatus, RunStatus, StepStatus, Trigger
@@ -180,3 +180,54 @@ def test_a_page_of_runs_is_three_queries_whatever_its_size(store: Store) -> None
     assert [a.number for a in page[0].steps[0].attempts] == [1]
     assert page[0].parameters == {"n": 5}
     assert store.get_runs([]) == []
+
+
+def test_a_rerun_from_failed_is_never_seen_without_its_reused_steps(
+    tmp_path: Path, any_store: Store
+) -> None:
+    """A scheduler may claim a queued run the moment it is committed: a rerun from the failed
+    step must already hold its reused steps as succeeded then, or they would run again."""
+    from jupyter_orch.loader import load_pipeline
+    from jupyter_orch.service import Orchestrator
+
+    from .conftest import write_notebook, write_pipeline
+
+    write_notebook(tmp_path / "a.ipynb", None, "x = 1")
+    path = write_pipeline(
+        tmp_path,
+        "name: rr\nsteps:\n  - {name: a, notebook: a.ipynb}\n"
+        "  - {name: b, notebook: a.ipynb, needs: [a]}\n",
+    )
+    orch = Orchestrator(any_store, tmp_path / "runs")
+    loaded = load_pipeline(path)
+    first = orch.create_run(loaded, orch.register(loaded).version)
+    now = datetime.now(timezone.utc)
+    done = AttemptRecord(1, AttemptStatus.SUCCEEDED, now, now, {"n": 1})
+    any_store.save_attempt(first.id, "a", done, step_status=StepStatus.SUCCEEDED)
+    failed = AttemptRecord(1, AttemptStatus.FAILED, now, now)
+    any_store.save_attempt(first.id, "b", failed, step_status=StepStatus.FAILED)
+    any_store.update_run(first.id, status=RunStatus.FAILED)
+
+    seen: list[tuple[str, int]] = []  # what another process could read after each commit
+
+    def look(session: Any) -> None:
+        with any_store.engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "select s.status, (select count(*) from step_attempts t"
+                    " where t.step_run_id = s.id) from step_runs s join runs r on r.id = s.run_id"
+                    " where r.rerun_of = :id and s.name = 'a'"
+                ),
+                {"id": first.id},
+            ).all()
+        seen.extend((status, count) for status, count in rows)
+
+    event.listen(any_store._sessions, "after_commit", look)
+    try:
+        _, rerun = orch.create_rerun(first.id, from_failed=True)
+    finally:
+        event.remove(any_store._sessions, "after_commit", look)
+    assert seen and all(snapshot == ("succeeded", 1) for snapshot in seen)
+    step_a = next(s for s in rerun.steps if s.name == "a")
+    assert step_a.reused_from == first.id and step_a.attempts[0].outputs == {"n": 1}
+    assert next(s for s in rerun.steps if s.name == "b").status is StepStatus.PENDING

@@ -89,6 +89,10 @@ class NewRun:
     #: Set by ``queue_keyed_run`` for a request with an ``Idempotency-Key`` (store/requests.py).
     idempotency_key: str | None = None
     request_hash: str | None = None
+    #: Steps a rerun from the failed step keeps: (step, the run it comes from, its attempt).
+    #: Stored succeeded with the run, in its transaction, so no scheduler sees the run
+    #: without them and runs them again.
+    reused: tuple[tuple[str, str, AttemptRecord], ...] = ()
 
 
 class SlotTaken(ConflictError):
@@ -213,6 +217,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
         event: dict[str, Any] | None = None,
         overlap_limit: int | None = None,
         tick_slot: datetime | None = None,
+        reused: Sequence[tuple[str, str, AttemptRecord]] = (),
     ) -> RunRecord:
         new = NewRun(
             pipeline,
@@ -225,6 +230,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
             run_id=run_id,
             scheduled_for=scheduled_for,
             event=event,
+            reused=tuple(reused),
         )
         return self.queue_run(new, overlap_limit=overlap_limit, tick_slot=tick_slot)
 
@@ -323,16 +329,24 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
             )
         )
         session.flush()
+        reused = {name: (source, attempt) for name, source, attempt in new.reused}
         for position, (name, needs) in enumerate(new.steps):
-            session.add(
-                StepRunRow(
-                    run_id=run_id,
-                    name=name,
-                    position=position,
-                    needs=list(needs),
-                    status=StepStatus.PENDING.value,
-                )
+            step = StepRunRow(
+                run_id=run_id,
+                name=name,
+                position=position,
+                needs=list(needs),
+                status=StepStatus.PENDING.value,
             )
+            session.add(step)
+            if name in reused:
+                source, attempt = reused[name]
+                step.status = StepStatus.SUCCEEDED.value
+                step.reused_from = source
+                session.flush()
+                row = StepAttemptRow(step_run_id=step.id, run_id=run_id, number=attempt.number)
+                _fill_attempt(row, attempt)
+                session.add(row)
         return run_id
 
     def update_run(self, run_id: str, **fields: Any) -> None:
@@ -375,12 +389,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
             if row is None:
                 row = StepAttemptRow(step_run_id=step_id, run_id=run_id, number=attempt.number)
                 session.add(row)
-            row.status = attempt.status.value
-            row.started_at = attempt.started_at
-            row.ended_at = attempt.ended_at
-            row.outputs = dict(attempt.outputs)
-            row.error = attempt.error
-            row.output_notebook = attempt.output_notebook
+            _fill_attempt(row, attempt)
 
     def get_run(self, run_id: str) -> RunRecord:
         runs = self.get_runs([run_id])
@@ -466,6 +475,15 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
     def delete_run(self, run_id: str) -> None:
         with self._sessions.begin() as session:
             session.execute(delete(RunRow).where(RunRow.id == run_id))
+
+
+def _fill_attempt(row: StepAttemptRow, attempt: AttemptRecord) -> None:
+    row.status = attempt.status.value
+    row.started_at = attempt.started_at
+    row.ended_at = attempt.ended_at
+    row.outputs = dict(attempt.outputs)
+    row.error = attempt.error
+    row.output_notebook = attempt.output_notebook
 
 
 def _version(name: str, row: PipelineVersionRow) -> PipelineVersion:
