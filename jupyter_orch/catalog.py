@@ -15,6 +15,7 @@ from ruamel.yaml.error import YAMLError
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
+from .masking import mask_json, mask_text
 from .records import RunRecord, Trigger, iso
 from .server.paths import relative_to_root, resolve_in_root
 from .service import Orchestrator, describe_pipeline
@@ -50,7 +51,8 @@ def _name_in_file(path: Path) -> str | None:
 
 
 class Catalog:
-    """Pipelines and runs as the REST API shows and changes them."""
+    """Pipelines and runs as the REST API shows and changes them. Every answer has its
+    credentials masked (``masking.py``); the store keeps the real text."""
 
     def __init__(self, orch: Orchestrator, root: Path, default_timezone: str = "UTC") -> None:
         self.orch = orch
@@ -121,9 +123,9 @@ class Catalog:
     def detail(self, name: str) -> dict[str, Any]:
         state = self.store.pipeline_state(name, history=True)
         data = self._with_relative_path(describe_pipeline(state, self.default_timezone, utcnow()))
-        spec = PipelineSpec.model_validate(state.definition)
-        data["parameters"] = dict(spec.parameters)
-        data["steps"] = [self._step_json(spec, step.name) for step in spec.steps]
+        spec = PipelineSpec.from_stored(state.definition)
+        data["parameters"] = mask_json(dict(spec.parameters))
+        data["steps"] = [mask_json(self._step_json(spec, step.name)) for step in spec.steps]
         data["limits"] = spec.limits.model_dump(mode="json", exclude_none=True)
         return data
 
@@ -151,8 +153,8 @@ class Catalog:
             "version": v.version,
             "path": relative_to_root(self.root, v.path),
             "created_at": iso(v.created_at),
-            "source": v.source,
-            "definition": v.definition,
+            "source": mask_text(v.source),
+            "definition": mask_json(v.definition),
         }
 
     def patch(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -193,7 +195,7 @@ class Catalog:
     # --- runs -----------------------------------------------------------------------------------
 
     def run_json(self, run: RunRecord) -> dict[str, Any]:
-        data = run.to_dict()
+        data = mask_json(run.to_dict())
         data["run_dir"] = relative_to_root(self.root, run.run_dir)
         for step in data["steps"]:
             for attempt in step["attempts"]:
@@ -243,7 +245,12 @@ class Catalog:
 
     def logs(self, run_id: str) -> list[dict[str, Any]]:
         return [
-            {"ts": iso(line.ts), "step": line.step, "stream": line.stream, "message": line.message}
+            {
+                "ts": iso(line.ts),
+                "step": line.step,
+                "stream": line.stream,
+                "message": mask_text(line.message),
+            }
             for line in self.store.get_logs(run_id)
         ]
 

@@ -25,6 +25,7 @@ from .errors import TemplateError
 from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
 from .loader import LoadedPipeline
+from .masking import mask_json, mask_text
 from .notebooks import check_notebook
 from .records import (
     FAILED_STEP_STATUSES,
@@ -242,7 +243,11 @@ class RunCoordinator:
         flusher.cancel()
         await self.log.flush()
         await self._db(
-            self.store.update_run, self.run.id, status=outcome, ended_at=utcnow(), error=error
+            self.store.update_run,
+            self.run.id,
+            status=outcome,
+            ended_at=utcnow(),
+            error=mask_text(error) if error else error,
         )
         self.run = await self._db(self.store.get_run, self.run.id)
         self._db_thread.shutdown(wait=False)
@@ -431,7 +436,7 @@ class RunCoordinator:
             started_at=attempt.started_at,
             ended_at=utcnow(),
             outputs=outcome.outputs,
-            error=outcome.error,
+            error=mask_json(outcome.error),  # tracebacks may quote a URL with its password
             output_notebook=result.output_notebook if result else None,
         )
         await self._db(self.store.save_attempt, self.run.id, name, done)

@@ -11,6 +11,7 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, Unicode, default
 
+from ..masking import mask_url
 from . import handlers, notebooks, openapi, webhooks
 
 
@@ -75,7 +76,7 @@ class OrchApp(ExtensionApp):
                 "jupyter_orch.wake": self._wake,
             }
         )
-        self.log.info("jupyter-orch: store %s, runs in %s", self.store.url.split("@")[-1], runs_dir)
+        self.log.info("jupyter-orch: store %s, runs in %s", mask_url(self.store.url), runs_dir)
 
     def initialize_handlers(self) -> None:
         for module in (handlers, notebooks, webhooks, openapi):

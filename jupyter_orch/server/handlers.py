@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from ..catalog import Catalog, problems_json
 from ..errors import ConflictError, NotFoundError, SignatureError, SpecError, UserError
+from ..masking import mask_json, mask_text
 from .paths import relative_to_root
 
 T = TypeVar("T")
@@ -98,15 +100,19 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
             return
         status, body = error_response(exc, self.settings.get("jupyter_orch.catalog"))
         if status == 500:
-            self.log.error("jupyter-orch: unexpected error", exc_info=exc_info)
+            trace = "".join(traceback.format_exception(exc))
+            self.log.error("jupyter-orch: unexpected error\n%s", mask_text(trace))
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
+        self.finish(json.dumps(mask_json(body)))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # A user's mistake is answered with a 4xx, not logged as a server fault.
         if isinstance(value, (UserError, ValidationError)):
-            self.log.info("jupyter-orch: %s %s: %s", self.request.method, self.request.path, value)
+            message = mask_text(str(value))
+            self.log.info(
+                "jupyter-orch: %s %s: %s", self.request.method, self.request.path, message
+            )
             return
         super().log_exception(typ, value, tb)
 
