@@ -32,7 +32,7 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
     return [
         {
             "field": p.path,
-            "message": p.message,
+            "message": mask_text(p.message),
             "line": p.line,
             "file": relative_to_root(root, p.file),
         }

@@ -142,3 +142,20 @@ async def test_a_pipeline_named_validate_is_refused_with_400(
         jp_fetch, "POST", "pipelines", "validate", body={"path": "project/v.yaml", "yaml": text}
     )
     assert code == 200 and answer["valid"] is False
+
+
+async def test_validate_answers_mask_passwords_in_problems(
+    jp_fetch: Any,
+    project: Path,  # noqa: F811
+) -> None:
+    text = SECRET_PIPELINE + "limits: {overlap: 'mysql://me:hunter2@db/x'}\n"
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", "validate", body={"path": "project/w.yaml", "yaml": text}
+    )
+    assert code == 200 and answer["valid"] is False, answer
+    assert "hunter2" not in json.dumps(answer)
+    assert "mysql://me:***@db/x" in answer["problems"][0]["message"]
+    code, answer = await call(
+        jp_fetch, "POST", "pipelines", body={"path": "project/w.yaml", "yaml": text}
+    )
+    assert code == 400 and "hunter2" not in json.dumps(answer), answer
