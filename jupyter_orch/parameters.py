@@ -39,9 +39,9 @@ def check_finite(value: Any) -> Any:
 
 
 def json_size(value: Any) -> int:
-    """Bytes of ``value`` as compact JSON (UTF-8)."""
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return len(text.encode())
+    """Bytes of ``value`` as JSON, measured as step outputs are (ASCII, so a lone surrogate
+    from a YAML escape is measured rather than refused)."""
+    return len(json.dumps(value, allow_nan=False))
 
 
 def _size(nbytes: int) -> str:
