@@ -99,9 +99,6 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
             self.finish(json.dumps({"error": message, "details": []}))
             return
         status, body = error_response(exc, self.settings.get("jupyter_orch.catalog"))
-        if status == 500:
-            trace = "".join(traceback.format_exception(exc))
-            self.log.error("jupyter-orch: unexpected error\n%s", mask_text(trace))
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(mask_json(body)))
@@ -114,7 +111,14 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
                 "jupyter-orch: %s %s: %s", self.request.method, self.request.path, message
             )
             return
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        # A fault: its traceback, once, masked (a database error may quote a URL)
+        trace = "".join(traceback.format_exception(typ, value, tb))
+        self.log.error(
+            "jupyter-orch: unexpected error in %s\n%s", self._request_summary(), mask_text(trace)
+        )
 
 
 class PipelinesHandler(OrchHandler):
