@@ -130,8 +130,8 @@ def test_every_route_word_after_pipelines_is_a_reserved_name() -> None:
             match = re.fullmatch(r"/orch/pipelines/([a-z0-9_-]+)(/.*)?", pattern)
             if match:
                 words.add(match.group(1))
-    assert words == {"validate"}
-    assert words <= RESERVED_PIPELINE_NAMES
+    assert "validate" in words  # the route table was read
+    assert words <= RESERVED_PIPELINE_NAMES, words - RESERVED_PIPELINE_NAMES
 
 
 def test_the_longest_names_register_and_run_on_every_store(
