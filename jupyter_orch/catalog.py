@@ -16,7 +16,7 @@ from ruamel.yaml.error import YAMLError
 from .errors import ConflictError, ParameterError, SpecError, UserError
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
 from .masking import mask_json, mask_text
-from .records import RunRecord, Trigger, iso
+from .records import RunRecord, RunStatus, Trigger, iso
 from .server.paths import relative_to_root, resolve_in_root
 from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
@@ -25,6 +25,7 @@ from .store.requests import RequestKey, RequestKind
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200
+RUN_STATUS_WORDS = tuple(s.value for s in RunStatus)
 API_TRIGGERS = {"manual": Trigger.MANUAL, "api": Trigger.API}
 
 
@@ -84,7 +85,10 @@ class Catalog:
         loaded, text = self._load(body)
         if text is not None:
             self._save(loaded, text)
-        self.orch.apply(loaded, replace=bool(body.get("replace", False)))
+        replace = body.get("replace", False)
+        if not isinstance(replace, bool):
+            raise UserError(f"replace: give true or false, not {replace!r}")
+        self.orch.apply(loaded, replace=replace)
         return self.detail(loaded.spec.name)
 
     def _save(self, loaded: LoadedPipeline, text: str) -> None:
@@ -231,6 +235,8 @@ class Catalog:
         cursor: str | None,
     ) -> dict[str, Any]:
         limit = max(1, min(limit, MAX_PAGE))
+        if status is not None and status not in RUN_STATUS_WORDS:
+            raise UserError(f"status: {status!r} is not one of {', '.join(RUN_STATUS_WORDS)}")
         ids = self.store.run_ids_page(
             pipeline=pipeline, status=status, limit=limit + 1, before=cursor
         )
@@ -243,15 +249,17 @@ class Catalog:
     def run(self, run_id: str) -> dict[str, Any]:
         return self.run_json(self.store.get_run(run_id))
 
-    def logs(self, run_id: str) -> list[dict[str, Any]]:
+    def logs(self, run_id: str, *, after: int = 0) -> list[dict[str, Any]]:
+        """The run's log lines after the line with id ``after`` (0: all of them)."""
         return [
             {
+                "id": line.id,
                 "ts": iso(line.ts),
                 "step": line.step,
                 "stream": line.stream,
                 "message": mask_text(line.message),
             }
-            for line in self.store.get_logs(run_id)
+            for line in self.store.get_logs(run_id, after_id=after)
         ]
 
     def cancel(self, run_id: str) -> dict[str, Any]:
@@ -259,5 +267,8 @@ class Catalog:
         return {"outcome": outcome, "run": self.run(run_id)}
 
     def rerun(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        _, run = self.orch.create_rerun(run_id, from_failed=bool(body.get("from_failed", False)))
+        from_failed = body.get("from_failed", False)
+        if not isinstance(from_failed, bool):
+            raise UserError(f"from_failed: give true or false, not {from_failed!r}")
+        _, run = self.orch.create_rerun(run_id, from_failed=from_failed)
         return self.run_json(run)

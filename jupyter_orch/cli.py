@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import gc
 import json
+import math
 import os
 import signal
 import sys
@@ -73,6 +74,40 @@ def parse_param(text: str) -> tuple[str, Any]:
     except YAMLError as exc:
         raise argparse.ArgumentTypeError(f"value of {name!r} is not valid YAML: {exc}") from None
     return name.strip(), plain(value)
+
+
+def count(maximum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to ``maximum`` (argparse exits 2 otherwise)."""
+
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or len(text.strip()) > 9 or not 1 <= int(text) <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"give a whole number from 1 to {maximum}, not {text!r}"
+            )
+        return int(text)
+
+    return parse
+
+
+#: The most rows a listing prints at once.
+MAX_LISTING = 100_000
+#: Seconds between scheduler rounds, at least and at most.
+POLL_RANGE = (0.05, 3600.0)
+
+
+def seconds_between(low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds within [low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not low <= value <= high:  # NaN fails too
+            raise argparse.ArgumentTypeError(f"give seconds from {low} to {high}, not {text!r}")
+        return value
+
+    return parse
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -274,7 +309,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
         print(json.dumps([mask_json(r.to_dict()) for r in runs], indent=2))
         return EXIT_OK
     table = Table(show_edge=False)
-    for column in ("run", "pipeline", "version", "status", "trigger", "started", "duration"):
+    # Run ids whole whatever the width (a pipe is 80 columns): scripts read them
+    table.add_column("run", no_wrap=True, min_width=max((len(r.id) for r in runs), default=3))
+    for column in ("pipeline", "version", "status", "trigger", "started", "duration"):
         table.add_column(column)
     for run in runs:
         data = run.to_dict()
@@ -419,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", parents=[common], help="list runs, newest first")
     p.add_argument("--pipeline")
     p.add_argument("--status", choices=[s.value for s in RunStatus])
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=count(MAX_LISTING), default=20)
     p.set_defaults(func=cmd_runs)
 
     p = sub.add_parser("show", parents=[common], help="one run: steps, attempts, outputs, errors")

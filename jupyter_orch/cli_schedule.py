@@ -16,7 +16,19 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import EXIT_OK, EXIT_USAGE, _orchestrator, _styled, add_param_option, err, out
+from .cli import (
+    EXIT_OK,
+    EXIT_USAGE,
+    MAX_LISTING,
+    POLL_RANGE,
+    _orchestrator,
+    _styled,
+    add_param_option,
+    count,
+    err,
+    out,
+    seconds_between,
+)
 from .masking import mask_json, mask_text
 from .store.repository import utcnow
 
@@ -254,7 +266,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
     p.add_argument("name")
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=count(MAX_LISTING), default=50)
     p.set_defaults(func=cmd_ticks)
 
     for name, text in (("pause", "stop firing"), ("resume", "fire again, from now on")):
@@ -276,10 +288,15 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--max-concurrent-runs",
-        type=int,
+        type=count(10_000),
         help="runs at once across all schedulers on this store (default 8)",
     )
-    p.add_argument("--poll-interval", type=float, default=1.0, help="seconds between rounds")
+    p.add_argument(
+        "--poll-interval",
+        type=seconds_between(*POLL_RANGE),
+        default=1.0,
+        help="seconds between rounds",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=cmd_scheduler)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+#: The longest duration a pipeline may give (timeouts, retry delays, grace windows): longer
+#: ones are mistakes, and past ~10^9 days they overflow every date computation.
+MAX_DURATION_S = 366 * 86400.0
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 
 
@@ -25,8 +29,12 @@ def parse_duration(value: object) -> float:
         seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     else:
         raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 1h30m")
+    if math.isnan(seconds):
+        raise ValueError(f"{value!r} is not a duration; write e.g. 30s, 5m, 1h30m, 2d")
     if seconds < 0:
         raise ValueError(f"{value!r} is negative; a duration is 0 or more")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{value!r} is longer than 366 days; give at most 366d")
     return seconds
 
 

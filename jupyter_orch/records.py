@@ -65,6 +65,9 @@ FINISHED_STEP_STATUSES = frozenset(
 )
 #: Step outcomes that make a run `failed` and dependants `upstream_failed`.
 FAILED_STEP_STATUSES = frozenset({StepStatus.FAILED, StepStatus.TIMED_OUT})
+#: The only step outcomes a `succeeded` run may hold: a step cancelled or never settled in a
+#: run that was not cancelled means something went wrong, so the run cannot read succeeded.
+SUCCESSFUL_STEP_STATUSES = frozenset({StepStatus.SUCCEEDED, StepStatus.SKIPPED})
 FINISHED_ATTEMPT_STATUSES = frozenset(
     {
         AttemptStatus.SUCCEEDED,
@@ -78,6 +81,17 @@ FINISHED_ATTEMPT_STATUSES = frozenset(
 def error_record(ename: str, evalue: str) -> dict[str, Any]:
     """An attempt's error for faults outside the notebook (same keys as papermill's)."""
     return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
+
+
+def internal_error(exc: BaseException) -> dict[str, Any]:
+    """An attempt's error for a fault of jupyter-orch itself (not of the notebook)."""
+    return error_record("InternalError", describe_exception(exc))
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``TypeName: message`` on one line, for records and logs."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 def iso(value: datetime | None) -> str | None:

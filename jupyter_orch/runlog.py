@@ -9,9 +9,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .masking import mask_text
+from .masking import mask_text, masked_logger
 from .store.repository import LogLine, utcnow
 
+log = masked_logger("jupyter_orch.runner")
 Writer = Callable[[list[LogLine]], Awaitable[None]]
 
 
@@ -46,14 +47,23 @@ class RunLog:
             self._pending.append(LogLine(utcnow(), step, key[1], text))
 
     async def flush(self) -> None:
+        """Write the pending lines; if the store refuses them, they stay pending."""
         lines, self._pending = self._pending, []
-        if lines:
+        if not lines:
+            return
+        try:
             await self._write(lines)
+        except BaseException:
+            self._pending[:0] = lines
+            raise
 
     async def flush_every(self, seconds: float) -> None:
         while True:
             await asyncio.sleep(seconds)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:  # a store blip: the next flush writes them
+                log.warning("writing the run log failed (retrying): %s", exc)
 
 
 def record_counts(outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ Store calls run on one background thread, so the event loop never waits on SQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
@@ -25,23 +26,32 @@ from .errors import TemplateError
 from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
 from .loader import LoadedPipeline
-from .masking import mask_json, mask_text
+from .masking import mask_json, mask_text, masked_logger
 from .notebooks import check_notebook
 from .records import (
     FAILED_STEP_STATUSES,
     FINISHED_STEP_STATUSES,
+    SUCCESSFUL_STEP_STATUSES,
     AttemptRecord,
     AttemptStatus,
     RunRecord,
     RunStatus,
     StepStatus,
+    describe_exception,
     error_record,
+    internal_error,
 )
 from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, RunIf, StepSpec
 from .store.repository import LogLine, Store, utcnow
 
 T = TypeVar("T")
+log = masked_logger("jupyter_orch.runner")
+
+#: Longest wait between two tries to record a run's end while the store refuses writes.
+SETTLE_MAX_DELAY = 30.0
+#: Tries to write a run's last log lines before its end is recorded without them.
+SETTLE_LOG_TRIES = 5
 
 _FAILED_OR_UPSTREAM = FAILED_STEP_STATUSES | {StepStatus.UPSTREAM_FAILED}
 
@@ -60,6 +70,16 @@ def decide(run_if: RunIf, needs: list[StepStatus]) -> StepStatus | None:
     if run_if is RunIf.ALL_SUCCEEDED and StepStatus.SKIPPED in needs:
         return StepStatus.SKIPPED
     return None
+
+
+class StepFault(Exception):
+    """A fault of ours while driving one step (not the notebook failing): the step fails with
+    it and the run ends `failed`."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"step {step}: {describe_exception(cause)}")
+        self.step = step
+        self.cause = cause
 
 
 @dataclass
@@ -116,6 +136,9 @@ class RunCoordinator:
         #: ``execute`` has begun: a task cancelled before that never runs a line of it, so
         #: nothing would record the cancellation.
         self.begun = False
+        #: Steps whose driving raised an internal error, with it; and that error as a record.
+        self.faulted: dict[str, BaseException] = {}
+        self.fault: dict[str, Any] | None = None
         self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
         self.attempts = {s.name: len(s.attempts) for s in run.steps}
         self.order = dag.topological_order(self.spec.needs)
@@ -179,6 +202,11 @@ class RunCoordinator:
                 outcome, error = RunStatus.FAILED, self.stop_reason
             else:
                 outcome, error = RunStatus.CANCELLED, "the run was cancelled"
+        except Exception as exc:
+            # A fault of ours (a folder that cannot be made, an overflow, MemoryError, the
+            # store refusing a write): the run fails and says why; it never settles as if the
+            # steps it could not finish had been cancelled on purpose
+            outcome, error = RunStatus.FAILED, self._fault(exc)
         finally:
             await self._wind_down(tasks, flusher, outcome, error)
         if cancelled:
@@ -209,6 +237,17 @@ class RunCoordinator:
                     changed = True
         return launch, settled
 
+    def _fault(self, exc: Exception) -> str:
+        """Note an internal error; the run's error text."""
+        cause: BaseException = exc
+        where = ""
+        if isinstance(exc, StepFault):
+            self.faulted[exc.step] = exc.cause
+            cause, where = exc.cause, f" in step {exc.step}"
+        log.error("run %s: internal error%s", self.run.id, where, exc_info=cause)
+        self.fault = internal_error(cause)
+        return f"internal error{where}: {describe_exception(cause)}"
+
     async def _wind_down(
         self,
         tasks: dict[asyncio.Task[None], str],
@@ -218,18 +257,40 @@ class RunCoordinator:
     ) -> None:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for result in await asyncio.gather(*tasks, return_exceptions=True):
+            if isinstance(result, StepFault) and outcome is not RunStatus.FAILED:
+                outcome, error = RunStatus.FAILED, self._fault(result)
         if self.spec.kernel_reuse:
-            await self.executor.release(self.run.id)
+            try:
+                await self.executor.release(self.run.id)
+            except Exception as exc:
+                log.warning("run %s: releasing its kernel failed: %s", self.run.id, exc)
         for name in self.order:
             if self.state[name] not in FINISHED_STEP_STATUSES:
-                self.state[name] = StepStatus.CANCELLED
-                await self._db(
-                    self.store.update_step, self.run.id, name, status=StepStatus.CANCELLED
-                )
+                faulted = name in self.faulted
+                self.state[name] = StepStatus.FAILED if faulted else StepStatus.CANCELLED
+        outcome, error = self._verdict(outcome, error)
+        flusher.cancel()
+        await self._settle(outcome, error)
+        self._db_thread.shutdown(wait=False)
+
+    def _verdict(
+        self, outcome: RunStatus | None, error: str | None
+    ) -> tuple[RunStatus, str | None]:
+        """The run's final status from its steps (unless already decided), and its log line.
+
+        `succeeded` only when every step succeeded or was skipped.
+        """
         failed = [n for n in self.order if self.state[n] in FAILED_STEP_STATUSES]
         if outcome is None:
-            outcome = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
+            unsettled = [n for n in self.order if self.state[n] not in SUCCESSFUL_STEP_STATUSES]
+            if failed:
+                outcome = RunStatus.FAILED
+            elif unsettled:
+                outcome = RunStatus.FAILED
+                error = f"internal error: steps {', '.join(unsettled)} never finished"
+            else:
+                outcome = RunStatus.SUCCEEDED
         if outcome is RunStatus.FAILED and (error or not failed):
             self.log.info(f"Pipeline failed: {error}")
         elif outcome is RunStatus.FAILED:
@@ -240,17 +301,52 @@ class RunCoordinator:
             self.log.info("Pipeline completed successfully")
         else:
             self.log.info(f"Pipeline {outcome.value}: {error}")
-        flusher.cancel()
-        await self.log.flush()
-        await self._db(
-            self.store.update_run,
-            self.run.id,
-            status=outcome,
-            ended_at=utcnow(),
-            error=mask_text(error) if error else error,
-        )
-        self.run = await self._db(self.store.get_run, self.run.id)
-        self._db_thread.shutdown(wait=False)
+        return outcome, error
+
+    async def _settle(self, outcome: RunStatus, error: str | None) -> None:
+        """Record the run's end: its status, every step's final status, every attempt
+        finished, in one transaction. While the store refuses (a full disk, a database
+        restarting), try again with backoff: the run must not stay `running`."""
+        if outcome is RunStatus.CANCELLED:
+            attempt_error = error_record("Cancelled", "the run was cancelled while this step ran")
+        else:
+            attempt_error = self.fault or error_record("InternalError", error or "")
+        delay, said, log_failures = 0.5, False, 0
+        while True:
+            try:
+                await self.log.flush()
+            except Exception as exc:
+                # Its lines stay pending for the next try; a log the store never takes (a
+                # line it cannot hold) must not keep the run from ending
+                log.warning("run %s: writing its log failed: %s", self.run.id, exc)
+                log_failures += 1
+                if log_failures < SETTLE_LOG_TRIES:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, SETTLE_MAX_DELAY)
+                    continue
+            try:
+                await self._db(
+                    self.store.settle_run,
+                    self.run.id,
+                    outcome,
+                    mask_text(error) if error else error,  # a fault's message may quote a URL
+                    utcnow(),
+                    steps=dict(self.state),
+                    attempt_error=mask_json(attempt_error),
+                )
+                self.run = await self._db(self.store.get_run, self.run.id)
+                return
+            except Exception as exc:
+                if not said:
+                    self.log.info(
+                        f"The store refused to record the end of run {self.run.id} "
+                        f"({describe_exception(exc)}); it will be recorded {outcome.value} "
+                        "once the store accepts writes again: retrying"
+                    )
+                    said = True
+                log.warning("run %s: recording its end failed: %s", self.run.id, exc)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, SETTLE_MAX_DELAY)
 
     def _context(self) -> dict[str, Any]:
         finished = {
@@ -270,6 +366,14 @@ class RunCoordinator:
     # --- one step ------------------------------------------------------------------------------
 
     async def _drive_step(self, name: str) -> None:
+        try:
+            await self._drive(name)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise StepFault(name, exc) from exc
+
+    async def _drive(self, name: str) -> None:
         step = self.spec.step(name)
         policy = self.spec.policy(step)
         if step.if_:
@@ -342,48 +446,64 @@ class RunCoordinator:
                 self.store.save_attempt, self.run.id, name, attempt, step_status=StepStatus.RUNNING
             )
         )
+        # A fault before it is awaited is reported by the code that hit it, not as "never retrieved"
+        recorded.add_done_callback(lambda f: f.cancelled() or f.exception())
         note = f" (attempt {number})" if number > 1 else ""
         self.log.info(f"Step {self.number[name]}: {name} started{note}", step=name)
-        try:
-            task = await self._task(step, policy, output_path)
-        except (TemplateError, ValueError) as exc:
-            await recorded
-            # A mistake in the pipeline or notebook: retrying would fail the same way.
-            kind = "TemplateError" if isinstance(exc, TemplateError) else "InvalidNotebook"
-            outcome = _Outcome(
-                AttemptStatus.FAILED, {}, error_record(kind, str(exc)), retryable=False
-            )
-            await self._record(name, attempt, outcome, None)
-            return outcome
-        execution = await self.executor.submit(task, partial(self.log.output, name))
-        await recorded
-        # Where the attempt runs, so a reaper can kill it if this process dies.
-        tracked = asyncio.ensure_future(self._track(execution, name, number))
+        execution: Execution | None = None
         timed_out = False
         try:
-            result = await asyncio.wait_for(execution.wait(), policy.timeout)
-        except asyncio.TimeoutError:
-            timed_out = True
-            result = await execution.stop("timeout")
+            try:
+                task = await self._task(step, policy, output_path)
+            except (TemplateError, ValueError) as exc:
+                await recorded
+                # A mistake in the pipeline or notebook: retrying would fail the same way.
+                kind = "TemplateError" if isinstance(exc, TemplateError) else "InvalidNotebook"
+                outcome = _Outcome(
+                    AttemptStatus.FAILED, {}, error_record(kind, str(exc)), retryable=False
+                )
+                await self._record(name, attempt, outcome, None)
+                return outcome
+            execution = await self.executor.submit(task, partial(self.log.output, name))
+            await recorded
+            # Where the attempt runs, so a reaper can kill it if this process dies.
+            tracked = asyncio.ensure_future(self._track(execution, name, number))
+            try:
+                result = await asyncio.wait_for(execution.wait(), policy.timeout)
+            except asyncio.TimeoutError:
+                timed_out = True
+                result = await execution.stop("timeout")
+            finally:
+                tracked.cancel()
         except asyncio.CancelledError:
-            tracked.cancel()
-            result = await execution.stop("cancelled")
-            if self.stop_reason:
-                status, final = AttemptStatus.FAILED, StepStatus.FAILED
-                error = error_record("Shutdown", self.stop_reason)
-            else:
-                status, final = AttemptStatus.CANCELLED, StepStatus.CANCELLED
-                error = error_record("Cancelled", "the run was cancelled while this step ran")
-            outcome = _Outcome(status, result.outputs, error, retryable=False)
-            await self._record(name, attempt, outcome, result)
-            self.state[name] = final
-            await self._db(self.store.update_step, self.run.id, name, status=final)
-            self.log.info(f"Step {self.number[name]}: {name} {final.value}", step=name)
+            await self._stopped(name, attempt, execution)
             raise
-        tracked.cancel()
+        except Exception:
+            # Whatever failed, the step's kernel and processes must not outlive the attempt
+            if execution is not None:
+                with contextlib.suppress(Exception):
+                    await execution.stop("internal error")
+            raise
         outcome = self._outcome(result, timed_out, policy)
         await self._record(name, attempt, outcome, result)
         return outcome
+
+    async def _stopped(
+        self, name: str, attempt: AttemptRecord, execution: Execution | None
+    ) -> None:
+        """The run is being cancelled (or the server stops) while this attempt runs."""
+        result = await execution.stop("cancelled") if execution is not None else None
+        if self.stop_reason:
+            status, final = AttemptStatus.FAILED, StepStatus.FAILED
+            error = error_record("Shutdown", self.stop_reason)
+        else:
+            status, final = AttemptStatus.CANCELLED, StepStatus.CANCELLED
+            error = error_record("Cancelled", "the run was cancelled while this step ran")
+        outcome = _Outcome(status, result.outputs if result else {}, error, retryable=False)
+        self.state[name] = final
+        await self._record(name, attempt, outcome, result)
+        await self._db(self.store.update_step, self.run.id, name, status=final)
+        self.log.info(f"Step {self.number[name]}: {name} {final.value}", step=name)
 
     async def _track(self, execution: Execution, name: str, number: int) -> None:
         processes = await execution.started()

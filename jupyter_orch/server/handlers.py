@@ -34,7 +34,12 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
         details = problems_json(exc, root) if root else []
         count = len(exc.problems)
         # The file relative to the root dir: answers never show the server's own folders
-        where = relative_to_root(root, exc.file) if root and exc.file else None
+        if not exc.file:  # a request's own fields (a cron to preview, a body), not a file
+            text = "; ".join(
+                f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems
+            )
+            return 400, {"error": text or "invalid request", "details": details}
+        where = relative_to_root(root, exc.file) if root else None
         head = f"{where or 'the pipeline'} is not a valid pipeline"
         return 400, {
             "error": f"{head}: {count} problem{'s' if count != 1 else ''}",
@@ -85,6 +90,13 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         if not isinstance(data, dict):
             raise UserError("body: give a JSON object")
         return data
+
+    def int_argument(self, name: str, default: int, *, minimum: int = 0) -> int:
+        """A whole-number query argument; 400 naming it when it is not one or is too small."""
+        text = self.get_query_argument(name, str(default))
+        if not text.isdigit() or len(text) > 18 or int(text) < minimum:
+            raise UserError(f"{name}: give a whole number of at least {minimum}, got {text!r}")
+        return int(text)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -189,10 +201,7 @@ class RunsHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        try:
-            limit = int(self.get_query_argument("limit", "50"))
-        except ValueError:
-            raise UserError("limit: give a whole number") from None
+        limit = self.int_argument("limit", 50, minimum=1)
         page = await self.call(
             self.catalog.runs,
             pipeline=self.get_query_argument("pipeline", None),
@@ -214,7 +223,8 @@ class RunLogsHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
-        self.reply({"lines": await self.call(self.catalog.logs, run_id)})
+        after = self.int_argument("after", 0)
+        self.reply({"lines": await self.call(self.catalog.logs, run_id, after=after)})
 
 
 class RunCancelHandler(OrchHandler):

@@ -281,7 +281,14 @@ RUN_PATHS: dict[str, Any] = {
             "getRunLogs",
             "runs",
             "The run log: orchestration lines and each step's output",
-            {"200": answer("the log lines, oldest first", "LogLines"), **errors(403, 404)},
+            {"200": answer("the log lines, oldest first", "LogLines"), **errors(400, 403, 404)},
+            parameters=[
+                query(
+                    "after",
+                    {"type": "integer", "minimum": 0, "default": 0},
+                    "only the lines after the line with this id (0: all)",
+                ),
+            ],
         ),
     },
     "/orch/runs/{run_id}/cancel": {

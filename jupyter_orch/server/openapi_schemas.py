@@ -223,7 +223,16 @@ RUNS = {
             "lines": {
                 "type": "array",
                 "items": obj(
-                    {"ts": TIME, "step": TEXT, "stream": STRING, "message": STRING},
+                    {
+                        "id": {
+                            "type": "integer",
+                            "description": "increasing; pass the last one as `after`",
+                        },
+                        "ts": TIME,
+                        "step": TEXT,
+                        "stream": STRING,
+                        "message": STRING,
+                    },
                 ),
             }
         }

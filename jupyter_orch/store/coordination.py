@@ -13,7 +13,7 @@ import os
 import secrets
 import socket
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -527,12 +527,55 @@ class CoordinationMixin:
                 return "requested"
             return "finished"
 
+    def settle_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        error: str | None,
+        now: datetime,
+        *,
+        steps: Mapping[str, StepStatus],
+        attempt_error: dict[str, Any],
+    ) -> None:
+        """The coordinator's last write, one transaction: every step's final status, every
+        attempt still running ended with ``attempt_error`` (none are left after a normal end;
+        a fault or a cancel may leave some), and the run's status."""
+        attempt_status = (
+            AttemptStatus.CANCELLED if status is RunStatus.CANCELLED else AttemptStatus.FAILED
+        )
+        with self._sessions.begin() as session:
+            row = session.get(RunRow, run_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            session.execute(
+                update(StepAttemptRow)
+                .where(
+                    StepAttemptRow.run_id == run_id,
+                    StepAttemptRow.status == AttemptStatus.RUNNING.value,
+                )
+                .values(status=attempt_status.value, ended_at=now, error=attempt_error)
+            )
+            by_status: dict[StepStatus, list[str]] = {}
+            for name, step_status in steps.items():
+                by_status.setdefault(step_status, []).append(name)
+            for step_status, names in by_status.items():
+                session.execute(
+                    update(StepRunRow)
+                    .where(StepRunRow.run_id == run_id, StepRunRow.name.in_(names))
+                    .values(status=step_status.value)
+                )
+            row.status = status.value
+            row.error = error
+            row.ended_at = now
+            if row.started_at is None:
+                row.started_at = now
+
     def _finish(
         self,
         session: Session,
         row: RunRow,
         status: RunStatus,
-        error: str,
+        error: str | None,
         now: datetime,
         *,
         attempt_error: dict[str, Any] | None = None,
@@ -547,7 +590,7 @@ class CoordinationMixin:
             .values(
                 status=AttemptStatus.FAILED.value,
                 ended_at=now,
-                error=attempt_error or error_record("Orphaned", error),
+                error=attempt_error or error_record("Orphaned", error or ""),
             )
         )
         running_steps = select(StepRunRow.id).where(

@@ -68,6 +68,8 @@ class LogLine:
     step: str | None
     stream: str
     message: str
+    #: Its place in the run's log (increasing); None until stored.
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,9 +181,15 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
             if row is None:
                 raise NotFoundError(f"no pipeline named {name!r}")
             number = version if version is not None else row.latest_version
-            found = session.scalar(
-                select(PipelineVersionRow).where(
-                    PipelineVersionRow.pipeline_id == row.id, PipelineVersionRow.version == number
+            # A number no column can hold names no version (and would overflow the driver)
+            found = (
+                None
+                if not 0 < number < 2**31
+                else session.scalar(
+                    select(PipelineVersionRow).where(
+                        PipelineVersionRow.pipeline_id == row.id,
+                        PipelineVersionRow.version == number,
+                    )
                 )
             )
             if found is None:
@@ -453,7 +461,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
                 .where(LogLineRow.run_id == run_id, LogLineRow.id > after_id)
                 .order_by(LogLineRow.id)
             ).all()
-            return [LogLine(r.ts, r.step, r.stream, r.message) for r in rows]
+            return [LogLine(r.ts, r.step, r.stream, r.message, r.id) for r in rows]
 
     def delete_run(self, run_id: str) -> None:
         with self._sessions.begin() as session:

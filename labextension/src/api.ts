@@ -57,6 +57,17 @@ export class ServerExtensionMissingError extends OrchError {
   }
 }
 
+/**
+ * The server is up but cannot serve orchestration for now (503): its store is unreachable,
+ * and it retries by itself. The message is the server's reason.
+ */
+export class ServerUnavailableError extends OrchError {
+  constructor(message: string) {
+    super(message, 503);
+    this.name = 'ServerUnavailableError';
+  }
+}
+
 /** The server could not be reached at all. */
 export class NetworkError extends OrchError {
   constructor(reason: string) {
@@ -222,9 +233,10 @@ export class OrchClient {
     return this.request<IRun>(`runs/${seg(id)}`);
   }
 
-  async logs(id: string): Promise<ILogLine[]> {
+  /** The run's log lines, oldest first; with `after`, only those whose id is greater. */
+  async logs(id: string, after?: number): Promise<ILogLine[]> {
     const data = await this.request<{ lines: ILogLine[] }>(
-      `runs/${seg(id)}/logs`
+      `runs/${seg(id)}/logs${queryString({ after })}`
     );
     return data.lines;
   }
@@ -291,5 +303,8 @@ export function errorFrom(
     text && text.length < 300 && !text.trimStart().startsWith('<')
       ? text
       : `The server answered ${status}`;
+  if (status === 503) {
+    return new ServerUnavailableError(message ?? fallback);
+  }
   return new OrchError(message ?? fallback, status, details);
 }

@@ -6,7 +6,13 @@
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { OrchClient, OrchError, ServerExtensionMissingError } from './api';
+import {
+  OrchClient,
+  OrchError,
+  ServerExtensionMissingError,
+  ServerUnavailableError
+} from './api';
+import { LatestRequest } from './latest';
 import {
   FINISHED_RUN_STATUSES,
   IPipelineSummary,
@@ -76,6 +82,14 @@ export class OrchModel {
     return this._missing;
   }
 
+  /**
+   * The server's reason while it cannot serve orchestration (its store is unreachable; it
+   * retries by itself), or null. Polling goes on, and the panel recovers when it answers.
+   */
+  get unavailable(): string | null {
+    return this._unavailable;
+  }
+
   /** Whether a pipeline's toggle or run button is waiting for the server. */
   isBusy(name: string): boolean {
     return this._busy.has(name);
@@ -93,11 +107,17 @@ export class OrchModel {
     }
   }
 
-  /** Re-reads pipelines and the first page of runs (keeping as many rows as are shown). */
+  /**
+   * Re-reads pipelines and the first page of runs (keeping as many rows as are shown).
+   * Only the answer to the newest refresh is shown: an older one (say, for the filter the
+   * user just left, answering late) is dropped.
+   */
   async refresh(): Promise<void> {
     if (this._disposed) {
       return;
     }
+    const latest = this._refreshes.begin();
+    const isCurrent = () => latest() && !this._disposed;
     this._loading = true;
     this._emit();
     try {
@@ -106,22 +126,28 @@ export class OrchModel {
         this.client.listPipelines(),
         this.client.listRuns({ ...this._query(), limit })
       ]);
+      if (!isCurrent()) {
+        return;
+      }
       this._pipelines = pipelines;
       this._runs = page.runs;
       this._nextCursor = page.next_cursor;
-      this._error = null;
-      this._missing = false;
+      this._setProblem(null);
       await this._checkWatched();
     } catch (error) {
-      this._missing = error instanceof ServerExtensionMissingError;
-      this._error = error instanceof Error ? error.message : String(error);
+      if (!isCurrent()) {
+        return;
+      }
+      this._setProblem(error);
       if (!(error instanceof OrchError)) {
         throw error;
       }
     } finally {
-      this._loading = false;
-      this._adjustPolling();
-      this._emit();
+      if (isCurrent()) {
+        this._loading = false;
+        this._adjustPolling();
+        this._emit();
+      }
     }
   }
 
@@ -130,11 +156,15 @@ export class OrchModel {
     if (this._nextCursor === null) {
       return;
     }
+    const filters = this._filters;
     const page = await this.client.listRuns({
       ...this._query(),
       limit: PAGE_SIZE,
       cursor: this._nextCursor
     });
+    if (filters !== this._filters || this._disposed) {
+      return; // a page of the previous filter's runs
+    }
     const known = new Set(this._runs.map(r => r.id));
     this._runs = [...this._runs, ...page.runs.filter(r => !known.has(r.id))];
     this._nextCursor = page.next_cursor;
@@ -187,6 +217,19 @@ export class OrchModel {
     Signal.clearData(this);
   }
 
+  /** Records why the last refresh failed (null: it did not). */
+  private _setProblem(error: unknown): void {
+    this._missing = error instanceof ServerExtensionMissingError;
+    this._unavailable =
+      error instanceof ServerUnavailableError ? error.message : null;
+    this._error =
+      error === null
+        ? null
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  }
+
   private _query(): { pipeline?: string; status?: string } {
     return {
       pipeline: this._filters.pipeline || undefined,
@@ -215,8 +258,10 @@ export class OrchModel {
     }
   }
 
+  /** Poll fast while runs are active, and while the server retries its store. */
   private get _active(): boolean {
     return (
+      this._unavailable !== null ||
       this._watched.size > 0 ||
       this._runs.some(r => !FINISHED_RUN_STATUSES.has(r.status))
     );
@@ -259,10 +304,12 @@ export class OrchModel {
   private _loading = false;
   private _error: string | null = null;
   private _missing = false;
+  private _unavailable: string | null = null;
   private _busy = new Set<string>();
   private _watched = new Set<string>();
   private _started = false;
   private _disposed = false;
+  private _refreshes = new LatestRequest();
   private _poll: Poll;
   private _stateChanged = new Signal<this, void>(this);
   private _runFinished = new Signal<this, IRun>(this);

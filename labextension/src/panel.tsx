@@ -114,6 +114,19 @@ function ServerProblem(props: { model: OrchModel }): JSX.Element | null {
       </div>
     );
   }
+  if (model.unavailable) {
+    return (
+      <div
+        className="jp-OrchPanel-problem"
+        role="alert"
+        data-problem="unavailable"
+      >
+        <strong>Orchestration is unavailable for now.</strong>
+        <p>{model.unavailable}</p>
+        <p>This panel keeps trying and comes back by itself.</p>
+      </div>
+    );
+  }
   if (model.error) {
     return (
       <div className="jp-OrchPanel-problem" role="alert">
@@ -133,6 +146,9 @@ function PipelineList(props: {
     return <></>;
   }
   if (model.pipelines.length === 0) {
+    if (model.unavailable) {
+      return <></>; // not "no pipelines": the server cannot say yet
+    }
     return (
       <p className="jp-OrchPanel-empty">
         {model.loading && !model.error
@@ -302,6 +318,9 @@ function RunList(props: {
   const { model, actions } = props;
   const [loadingMore, setLoadingMore] = React.useState(false);
   if (model.runs.length === 0) {
+    if (model.unavailable) {
+      return <></>;
+    }
     return (
       <p className="jp-OrchPanel-empty">
         {model.filters.pipeline || model.filters.status

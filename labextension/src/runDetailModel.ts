@@ -1,11 +1,13 @@
 /**
  * The state of one run's detail view: the run, its log and its pipeline, fetched again every
- * few seconds until the run is finished; and the actions the header offers (cancel, rerun).
+ * few seconds until the run is finished (the log only past the last line it has); and the
+ * actions the header offers (cancel, rerun).
  * No DOM and no JupyterLab import: the widget renders it, unit tests drive it with a fake client.
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { OrchClient, OrchError, ServerExtensionMissingError } from './api';
+import { LatestRequest } from './latest';
 import { isFinished } from './runView';
 import type { ICancelOutcome, ILogLine, IPipeline, IRun } from './tokens';
 
@@ -107,17 +109,21 @@ export class RunDetailModel {
     void this._loop();
   }
 
-  /** Fetches the run and its log once. Never throws: failures land in `loadError`. */
+  /**
+   * Fetches the run, then the log lines after the last one shown. Never throws: failures
+   * land in `loadError`.
+   */
   async refresh(): Promise<void> {
-    const seq = ++this._seq;
-    const [run, logs] = await Promise.allSettled([
-      this.client.getRun(this.runId),
-      this.client.logs(this.runId)
-    ]);
-    if (this._isDisposed || seq < this._applied) {
+    const latest = this._fetches.begin();
+    // The log is read after the run: the runner writes a run's last lines before it marks
+    // the run ended, so once the run reads ended, this fetch has brought every line.
+    const run = await settled(this.client.getRun(this.runId));
+    const logs = await settled(
+      this.client.logs(this.runId, lastId(this._logs))
+    );
+    if (this._isDisposed || !latest()) {
       return;
     }
-    this._applied = seq;
     this._loading = false;
     if (run.status === 'fulfilled') {
       this._run = run.value;
@@ -129,7 +135,7 @@ export class RunDetailModel {
       this._loadError = messageOf(run.reason);
     }
     if (logs.status === 'fulfilled') {
-      this._logs = logs.value;
+      this._logs = appendLines(this._logs, logs.value);
     }
     if (this._run && !this._pipelineAsked) {
       this._pipelineAsked = true;
@@ -144,7 +150,7 @@ export class RunDetailModel {
       this.client.cancel(this.runId)
     );
     this._cancelRequested = outcome.outcome === 'requested';
-    this._applied = ++this._seq;
+    this._fetches.supersede();
     this._run = outcome.run;
     this._changed.emit();
     void this.refresh();
@@ -217,9 +223,31 @@ export class RunDetailModel {
   private _started = false;
   private _isDisposed = false;
   private _timer: ReturnType<typeof setTimeout> | null = null;
-  /** Fetches are numbered so that a slow, older answer never replaces a newer one. */
-  private _seq = 0;
-  private _applied = 0;
+  /** A slow, older answer never replaces a newer one. */
+  private _fetches = new LatestRequest();
+}
+
+/** The id of the last line held (0: none, which asks the server for every line). */
+function lastId(lines: readonly ILogLine[]): number {
+  return lines.length ? lines[lines.length - 1].id : 0;
+}
+
+/** `known` followed by the fetched lines it lacks (two fetches may bring the same lines). */
+function appendLines(
+  known: readonly ILogLine[],
+  fetched: readonly ILogLine[]
+): readonly ILogLine[] {
+  const last = lastId(known);
+  const fresh = fetched.filter(line => line.id > last);
+  return fresh.length ? [...known, ...fresh] : known;
+}
+
+/** A promise's outcome, never a rejection. */
+async function settled<T>(
+  promise: Promise<T>
+): Promise<PromiseSettledResult<T>> {
+  const [outcome] = await Promise.allSettled([promise]);
+  return outcome;
 }
 
 /** The server's "no such run" (not a missing server extension, which is a 404 too). */

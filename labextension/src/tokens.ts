@@ -173,6 +173,8 @@ export interface IRunPage {
 }
 
 export interface ILogLine {
+  /** Increasing within a run: ask for the lines `after` the last one shown. */
+  id: number;
   ts: string | null;
   step: string | null;
   stream: string;

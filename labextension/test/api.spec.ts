@@ -5,7 +5,8 @@ import {
   NetworkError,
   OrchClient,
   OrchError,
-  ServerExtensionMissingError
+  ServerExtensionMissingError,
+  ServerUnavailableError
 } from '../src/api';
 import { FakeServer, fakeRun } from './fakeServer';
 
@@ -54,6 +55,20 @@ describe('OrchClient', () => {
     );
   });
 
+  it('asks for the log lines after a given id, or for all of them', async () => {
+    const server = new FakeServer().on('GET', /^orch\/runs\/r1\/logs/, () => ({
+      status: 200,
+      body: { lines: [] }
+    }));
+    const client = new OrchClient(server.transport);
+    await client.logs('r1', 42);
+    await client.logs('r1');
+    expect(server.requests.map(r => r.path)).toEqual([
+      'orch/runs/r1/logs?after=42',
+      'orch/runs/r1/logs'
+    ]);
+  });
+
   it('encodes names in paths', async () => {
     const server = new FakeServer().on('GET', /^orch\/pipelines\//, () => ({
       status: 200,
@@ -95,6 +110,21 @@ describe('OrchClient', () => {
     const error = errorFrom(404, { error: 'run x not found', details: [] }, '');
     expect(error).not.toBeInstanceOf(ServerExtensionMissingError);
     expect(error.message).toBe('run x not found');
+  });
+
+  it("says the service is unavailable, with the server's reason, on a 503", async () => {
+    const reason =
+      'the orchestration store is unavailable: connection refused; retrying';
+    const server = new FakeServer().on('GET', /^orch\/pipelines$/, () => ({
+      status: 503,
+      body: { error: reason, details: [] }
+    }));
+    const error = await new OrchClient(server.transport)
+      .listPipelines()
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ServerUnavailableError);
+    expect(error.status).toBe(503);
+    expect(error.message).toBe(reason);
   });
 
   it('reports an unreachable server', async () => {

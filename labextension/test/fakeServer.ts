@@ -12,11 +12,14 @@ export interface IRecordedRequest {
   headers: Record<string, string>;
 }
 
-type Handler = (request: IRecordedRequest) => {
+interface IAnswer {
   status: number;
   body?: unknown;
   text?: string;
-};
+}
+
+/** Answers a request; a promise answers it late (to model a slow server). */
+type Handler = (request: IRecordedRequest) => IAnswer | Promise<IAnswer>;
 
 export class FakeServer {
   readonly requests: IRecordedRequest[] = [];
@@ -43,7 +46,7 @@ export class FakeServer {
       r => r.method === request.method && r.path.test(path)
     );
     const answer = route
-      ? route.handler(request)
+      ? await route.handler(request)
       : { status: 404, text: '<html>404: Not Found</html>' };
     const text =
       answer.text ??

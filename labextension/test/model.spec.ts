@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { OrchClient } from '../src/api';
 import { ACTIVE_INTERVAL, IDLE_INTERVAL, OrchModel } from '../src/model';
@@ -22,14 +22,30 @@ function pipeline(name: string) {
   };
 }
 
-/** A fake server holding runs newest first, paging by cursor like the real one. */
-function serverWith(runs: IRun[]): FakeServer {
+/** A promise and the function that resolves it (to answer a request late). */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open = () => {};
+  const opened = new Promise<void>(resolve => {
+    open = resolve;
+  });
+  return { opened, open };
+}
+
+/**
+ * A fake server holding runs newest first, paging by cursor like the real one. `hold` may
+ * return a promise for a runs request: its answer waits for it (a slow server).
+ */
+function serverWith(
+  runs: IRun[],
+  hold: (path: string) => Promise<void> | undefined = () => undefined
+): FakeServer {
   return new FakeServer()
     .on('GET', /^orch\/pipelines$/, () => ({
       status: 200,
       body: { pipelines: [pipeline('daily')] }
     }))
-    .on('GET', /^orch\/runs(\?|$)/, request => {
+    .on('GET', /^orch\/runs(\?|$)/, async request => {
+      await hold(request.path);
       const query = new URLSearchParams(request.path.split('?')[1] ?? '');
       const limit = Number(query.get('limit') ?? 25);
       const status = query.get('status');
@@ -155,6 +171,81 @@ describe('OrchModel', () => {
     expect(model.serverExtensionMissing).toBe(false);
     expect(model.error).toBeNull();
     expect(model.pipelines.map(p => p.name)).toEqual(['daily']);
+    model.dispose();
+  });
+
+  it("keeps the newest filter's runs when the answer to an older filter comes late", async () => {
+    const slow = gate();
+    const runs = [fakeRun('b', 'failed'), fakeRun('a', 'succeeded')];
+    // the answer to the first (unfiltered) request comes last
+    const server = serverWith(runs, path =>
+      path.includes('status=') ? undefined : slow.opened
+    );
+    const model = new OrchModel(new OrchClient(server.transport));
+    const first = model.refresh();
+    await model.setFilters({ status: 'failed' });
+    expect(model.runs.map(r => r.id)).toEqual(['b']);
+    slow.open();
+    await first;
+    expect(model.filters.status).toBe('failed');
+    expect(model.runs.map(r => r.id)).toEqual(['b']);
+    expect(model.loading).toBe(false);
+    model.dispose();
+  });
+
+  it('does not append a page of older runs asked for under the previous filter', async () => {
+    const slow = gate();
+    const runs = Array.from({ length: 30 }, (_, i) =>
+      fakeRun(`r${String(30 - i).padStart(2, '0')}`, 'succeeded')
+    );
+    const server = serverWith(runs, path =>
+      path.includes('cursor=') ? slow.opened : undefined
+    );
+    const model = new OrchModel(new OrchClient(server.transport));
+    await model.refresh();
+    const more = model.loadMore();
+    await model.setFilters({ status: 'failed' });
+    slow.open();
+    await more;
+    expect(model.runs).toEqual([]);
+    expect(model.hasMore).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('OrchModel while the store is unavailable', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("shows the server's reason, keeps polling, and recovers by itself", async () => {
+    vi.useFakeTimers();
+    const reason =
+      'the orchestration store is unavailable: connection refused; retrying';
+    let storeUp = false;
+    const healthy = serverWith([fakeRun('r1', 'succeeded')]);
+    const down = new FakeServer().on('GET', /^orch\//, () => ({
+      status: 503,
+      body: { error: reason, details: [] }
+    }));
+    const client = new OrchClient((path, init) =>
+      (storeUp ? healthy : down).transport(path, init)
+    );
+    const model = new OrchModel(client);
+    model.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(model.unavailable).toBe(reason);
+    expect(model.serverExtensionMissing).toBe(false);
+    const asked = down.requests.length;
+    await vi.advanceTimersByTimeAsync(ACTIVE_INTERVAL);
+    expect(down.requests.length).toBeGreaterThan(asked); // still polling
+    expect(model.unavailable).toBe(reason);
+    storeUp = true;
+    await vi.advanceTimersByTimeAsync(ACTIVE_INTERVAL);
+    expect(model.unavailable).toBeNull();
+    expect(model.error).toBeNull();
+    expect(model.pipelines.map(p => p.name)).toEqual(['daily']);
+    expect(model.runs.map(r => r.id)).toEqual(['r1']);
     model.dispose();
   });
 });

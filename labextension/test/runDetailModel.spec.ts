@@ -32,11 +32,20 @@ function makeRun(status: RunStatus, changes: Partial<IRun> = {}): IRun {
   };
 }
 
-/** A fake client whose run goes through the statuses in `statuses`, one per fetch. */
+function logLine(id: number, message = `line ${id}`): ILogLine {
+  return { id, ts: null, step: null, stream: 'orch', message };
+}
+
+/**
+ * A fake client whose run goes through the statuses in `statuses`, one per fetch; its log
+ * holds `lines` and answers those after the id asked for, as the server does.
+ */
 class FakeClient implements RunClient {
   constructor(public statuses: RunStatus[]) {}
   runCalls = 0;
   logCalls = 0;
+  lines: ILogLine[] = [logLine(1, 'hello')];
+  logAfter: (number | undefined)[] = [];
   runError: unknown = null;
   rerunCalls: [string, boolean][] = [];
 
@@ -50,9 +59,10 @@ class FakeClient implements RunClient {
     return makeRun(status, { id });
   }
 
-  async logs(): Promise<ILogLine[]> {
+  async logs(_id: string, after?: number): Promise<ILogLine[]> {
     this.logCalls++;
-    return [{ ts: null, step: null, stream: 'orch', message: 'hello' }];
+    this.logAfter.push(after);
+    return this.lines.filter(line => line.id > (after ?? 0));
   }
 
   async cancel(id: string): Promise<ICancelOutcome> {
@@ -186,6 +196,64 @@ describe('RunDetailModel', () => {
     model.select('load');
     expect(model.selected).toBe('load');
     expect(changes).toBe(1);
+    model.dispose();
+  });
+
+  it('asks only for the log lines after the last one it has, and appends them', async () => {
+    const client = new FakeClient(['running']);
+    client.lines = [logLine(1), logLine(2)];
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    expect(model.logs.map(l => l.id)).toEqual([1, 2]);
+    client.lines.push(logLine(3), logLine(4));
+    await vi.advanceTimersByTimeAsync(2000);
+    await vi.advanceTimersByTimeAsync(2000); // nothing new this time
+    expect(model.logs.map(l => l.message)).toEqual([
+      'line 1',
+      'line 2',
+      'line 3',
+      'line 4'
+    ]);
+    expect(client.logAfter).toEqual([0, 2, 4]);
+    model.dispose();
+  });
+
+  it('shows each log line once when two fetches overlap', async () => {
+    const client = new FakeClient(['running']);
+    client.lines = [logLine(1), logLine(2)];
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    await Promise.all([model.refresh(), model.refresh()]);
+    client.lines.push(logLine(3));
+    await Promise.all([model.refresh(), model.refresh()]);
+    expect(model.logs.map(l => l.id)).toEqual([1, 2, 3]);
+    model.dispose();
+  });
+
+  it('shows the last log lines of a run that ends between two fetches', async () => {
+    // The runner writes its last lines, then marks the run ended: a log read before the run
+    // must not miss lines written before the end the run read shows.
+    const client = new FakeClient(['running']);
+    client.lines = [logLine(1)];
+    const getRun = client.getRun.bind(client);
+    client.getRun = async (id: string) => {
+      await Promise.resolve(); // the run is read a moment later...
+      if (client.runCalls >= 1) {
+        client.lines.push(logLine(2, 'Pipeline completed successfully'));
+        client.statuses = ['succeeded'];
+      }
+      return getRun(id);
+    };
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    expect(model.run?.status).toBe('running');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(model.run?.status).toBe('succeeded');
+    expect(model.watching).toBe(false);
+    expect(model.logs.map(l => l.message)).toContain(
+      'Pipeline completed successfully'
+    );
     model.dispose();
   });
 });

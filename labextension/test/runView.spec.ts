@@ -262,6 +262,7 @@ describe('log lines', () => {
     const ts = new Date(2026, 0, 2, 9, 5, 7).toISOString();
     expect(
       formatLogLine({
+        id: 1,
         ts,
         step: 'load',
         stream: 'stdout',
@@ -270,6 +271,7 @@ describe('log lines', () => {
     ).toBe('09:05:07 [load] loaded 120 rows');
     expect(
       formatLogLine({
+        id: 1,
         ts,
         step: null,
         stream: 'orch',
@@ -280,6 +282,7 @@ describe('log lines', () => {
 
   it('marks stderr lines as errors and strips colours', () => {
     const parts = logParts({
+      id: 1,
       ts: null,
       step: 'load',
       stream: 'stderr',
@@ -292,7 +295,8 @@ describe('log lines', () => {
       isError: true
     });
     expect(
-      logParts({ ts: null, step: null, stream: 'stdout', message: 'x' }).isError
+      logParts({ id: 2, ts: null, step: null, stream: 'stdout', message: 'x' })
+        .isError
     ).toBe(false);
   });
 });
