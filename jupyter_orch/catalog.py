@@ -16,6 +16,7 @@ from ruamel.yaml.error import YAMLError
 from .errors import ConflictError, ParameterError, SpecError, UserError
 from .files import FileProblem, read_text
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
+from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
 from .server.paths import relative_to_root, resolve_in_root
 from .service import Orchestrator, describe_pipeline
@@ -33,7 +34,7 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
     return [
         {
             "field": p.path,
-            "message": p.message,
+            "message": mask_text(p.message),
             "line": p.line,
             "file": relative_to_root(root, p.file),
         }
@@ -52,7 +53,8 @@ def _name_in_file(path: Path) -> str | None:
 
 
 class Catalog:
-    """Pipelines and runs as the REST API shows and changes them."""
+    """Pipelines and runs as the REST API shows and changes them. Every answer has its
+    credentials masked (``masking.py``); the store keeps the real text."""
 
     def __init__(self, orch: Orchestrator, root: Path, default_timezone: str = "UTC") -> None:
         self.orch = orch
@@ -127,9 +129,9 @@ class Catalog:
     def detail(self, name: str) -> dict[str, Any]:
         state = self.store.pipeline_state(name, history=True)
         data = self._with_relative_path(describe_pipeline(state, self.default_timezone, utcnow()))
-        spec = PipelineSpec.model_validate(state.definition)
-        data["parameters"] = dict(spec.parameters)
-        data["steps"] = [self._step_json(spec, step.name) for step in spec.steps]
+        spec = PipelineSpec.from_stored(state.definition)
+        data["parameters"] = mask_json(dict(spec.parameters))
+        data["steps"] = [mask_json(self._step_json(spec, step.name)) for step in spec.steps]
         data["limits"] = spec.limits.model_dump(mode="json", exclude_none=True)
         return data
 
@@ -157,8 +159,8 @@ class Catalog:
             "version": v.version,
             "path": relative_to_root(self.root, v.path),
             "created_at": iso(v.created_at),
-            "source": v.source,
-            "definition": v.definition,
+            "source": mask_text(v.source),
+            "definition": mask_json(v.definition),
         }
 
     def patch(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -219,7 +221,7 @@ class Catalog:
     # --- runs -----------------------------------------------------------------------------------
 
     def run_json(self, run: RunRecord) -> dict[str, Any]:
-        data = run.to_dict()
+        data = mask_json(run.to_dict())
         data["run_dir"] = relative_to_root(self.root, run.run_dir)
         for step in data["steps"]:
             for attempt in step["attempts"]:
@@ -277,7 +279,7 @@ class Catalog:
                 "ts": iso(line.ts),
                 "step": line.step,
                 "stream": line.stream,
-                "message": line.message,
+                "message": mask_text(line.message),
             }
             for line in self.store.get_logs(run_id, after_id=after)
         ]

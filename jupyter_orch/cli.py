@@ -24,6 +24,7 @@ from rich.table import Table
 
 from .durations import format_duration
 from .errors import NotFoundError, SpecError, UserError
+from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
@@ -119,7 +120,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         loaded = load_pipeline(args.file, thorough=True)
     except SpecError as exc:
         if args.json:
-            out.print_json(data={"valid": False, "problems": [p.__dict__ for p in exc.problems]})
+            problems = [mask_json(p.__dict__) for p in exc.problems]
+            out.print_json(data={"valid": False, "problems": problems})
         _print_problems(exc)
         return EXIT_USAGE
     if args.json:
@@ -134,7 +136,7 @@ def _print_problems(exc: SpecError) -> None:
     count = len(exc.problems)
     err.print(f"[red]{escape(exc.file or 'pipeline')}: {count} problem{'s' * (count != 1)}[/]")
     for problem in exc.problems:
-        err.print(f"  {escape(str(problem))}")
+        err.print(f"  {escape(mask_text(str(problem)))}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -304,10 +306,10 @@ def _summary(run: RunRecord, args: argparse.Namespace) -> None:
         )
     console.print(table)
     console.print(f"output notebooks in {escape(_display_path(run.run_dir))}/")
-    record = run.to_dict()
+    record = mask_json(run.to_dict())
     line = f"{_styled(run.status.value)} in {format_duration(record['duration_s'])}"
     if run.error:
-        line += f": {escape(run.error)}"
+        line += f": {escape(mask_text(run.error))}"
     console.print(f"Pipeline {escape(run.pipeline)} {line} (run {run.id})")
     for step in run.steps:
         attempt = step.last_attempt
@@ -318,7 +320,7 @@ def _summary(run: RunRecord, args: argparse.Namespace) -> None:
 
 
 def _print_error(console: Console, name: str, attempt: Any) -> None:
-    error = attempt.error or {}
+    error = mask_json(attempt.error or {})
     cell = error.get("cell_index")
     where = f" in cell {cell}" if cell is not None else ""
     console.print(
@@ -333,7 +335,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         pipeline=args.pipeline, status=args.status, limit=args.limit
     )
     if args.json:
-        print(json.dumps([r.to_dict() for r in runs], indent=2))
+        print(json.dumps([mask_json(r.to_dict()) for r in runs], indent=2))
         return EXIT_OK
     table = Table(show_edge=False)
     # Run ids whole whatever the width (a pipe is 80 columns): scripts read them
@@ -358,21 +360,21 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     run = _orchestrator(args).store.get_run(args.run_id)
-    data = run.to_dict()
+    data = mask_json(run.to_dict())
     if args.json:
         print(json.dumps(data, indent=2))
         return EXIT_OK
     out.print(
         f"[bold]run {run.id}[/]  pipeline {escape(run.pipeline)} v{run.version}  {_styled(run.status.value)}"
     )
-    out.print(f"trigger {run.trigger.value}  parameters {escape(json.dumps(run.parameters))}")
+    out.print(f"trigger {run.trigger.value}  parameters {escape(json.dumps(data['parameters']))}")
     out.print(
         f"started {data['started_at']}  ended {data['ended_at']}  duration {format_duration(data['duration_s'])}"
     )
     if run.rerun_of:
         out.print(f"rerun of {run.rerun_of}")
     if run.error:
-        out.print(f"error: {escape(run.error)}")
+        out.print(f"error: {escape(data['error'])}")
     for step in run.steps:
         needs = f" (needs {', '.join(step.needs)})" if step.needs else ""
         reused = f" reused from {step.reused_from}" if step.reused_from else ""
@@ -380,17 +382,17 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"\n[bold]{escape(step.name)}[/]{escape(needs)}: {_styled(step.status.value)}{reused}"
         )
         for attempt in step.attempts:
-            a = attempt.to_dict()
+            a = mask_json(attempt.to_dict())
             out.print(
                 f"  attempt {attempt.number}: {_styled(attempt.status.value)} in {format_duration(a['duration_s'])}"
             )
             if attempt.outputs:
-                out.print(f"    outputs: {escape(json.dumps(attempt.outputs))}")
+                out.print(f"    outputs: {escape(json.dumps(a['outputs']))}")
             if attempt.output_notebook:
                 out.print(f"    output notebook: {escape(_display_path(attempt.output_notebook))}")
             if attempt.error:
                 _print_error(out, "    error", attempt)
-                for tb_line in (attempt.error.get("traceback") or [])[-6:]:
+                for tb_line in (a["error"].get("traceback") or [])[-6:]:
                     out.print(f"      {escape(tb_line.rstrip())}")
     return EXIT_OK
 
@@ -405,7 +407,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
                         "ts": ln.ts.isoformat(),
                         "step": ln.step,
                         "stream": ln.stream,
-                        "message": ln.message,
+                        "message": mask_text(ln.message),
                     }
                     for ln in lines
                 ],
@@ -417,7 +419,8 @@ def cmd_logs(args: argparse.Namespace) -> int:
         where = f" [{ln.step}]" if ln.step and ln.stream != "orch" else ""
         stream = "" if ln.stream == "orch" else f" {ln.stream}"
         out.print(
-            f"{ln.ts.astimezone():%Y-%m-%d %H:%M:%S}{escape(where)}{stream} - {escape(ln.message)}"
+            f"{ln.ts.astimezone():%Y-%m-%d %H:%M:%S}{escape(where)}{stream} - "
+            f"{escape(mask_text(ln.message))}"
         )
     return EXIT_OK
 
@@ -520,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_problems(exc)
         return EXIT_USAGE
     except (UserError, NotFoundError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(f"[red]error:[/] {escape(mask_text(str(exc)))}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -29,6 +29,7 @@ from .cli import (
     out,
     seconds_between,
 )
+from .masking import mask_json, mask_text
 from .store.repository import utcnow
 
 #: A scheduler that has not beaten for this long does not count as running.
@@ -138,7 +139,7 @@ def cmd_ticks(args: argparse.Namespace) -> int:
                 "slot": t.slot.isoformat(),
                 "status": t.status,
                 "run_id": t.run_id,
-                "reason": t.reason,
+                "reason": mask_text(t.reason) if t.reason else None,
             }
             for t in ticks
         ]
@@ -153,7 +154,7 @@ def cmd_ticks(args: argparse.Namespace) -> int:
             f"{t.slot.astimezone():%Y-%m-%d %H:%M:%S %Z}",
             f"[{style}]{t.status}[/]",
             t.run_id or "-",
-            escape(t.reason or ""),
+            escape(mask_text(t.reason or "")),
         )
     out.print(table if ticks else f"no schedule ticks for {escape(args.name)} yet")
     return EXIT_OK
@@ -177,7 +178,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     orch = _orchestrator(args)
     run = orch.trigger(args.name, parameters=dict(args.param))
     if args.json:
-        print(json.dumps(run.to_dict(), indent=2))
+        print(json.dumps(mask_json(run.to_dict()), indent=2))
     else:
         out.print(f"queued run {run.id} of {escape(run.pipeline)} version {run.version}")
     _warn_without_scheduler(orch)

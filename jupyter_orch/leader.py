@@ -9,7 +9,6 @@ pipeline, and an event's runs are stored with the trigger's new state in one tra
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import OrchError
+from .masking import masked_logger
 from .misfire import plan_slots
 from .records import Trigger
 from .spec import Overlap, PipelineSpec, SqlTrigger
@@ -26,7 +26,7 @@ from .store.coordination import PipelineState
 from .store.repository import NewRun, OverlapSkipped, SlotTaken, Store
 from .triggers import SqlWatcher, scan_files, sql_changed
 
-log = logging.getLogger("jupyter_orch.scheduler")
+log = masked_logger("jupyter_orch.scheduler")
 
 
 def new_run(
@@ -68,7 +68,7 @@ class Leader:
         for state in self.store.pipeline_states(active_only=True, history=False):
             # One pipeline's trouble (a database it watches is down) never stops the others.
             try:
-                spec = PipelineSpec.model_validate(state.definition)
+                spec = PipelineSpec.from_stored(state.definition)
                 queued += self.fire_schedule(state, spec, now)
                 queued += self.fire_events(state, spec, now)
             except OrchError as exc:

@@ -18,10 +18,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from .spec import MAX_NAME, RESERVED_PIPELINE_NAMES
+
 #: The file beside ``report.ipynb`` is ``report.pipeline.yaml``.
 SUFFIX = ".pipeline.yaml"
-#: Longest derived pipeline name (the store allows 200 characters).
-MAX_NAME = 100
 HEADER = (
     'Created by "Schedule this notebook" in JupyterLab. Edit it freely: scheduling the\n'
     "notebook again changes only its schedule, parameters, retries and timeout."
@@ -39,14 +39,15 @@ def _ascii(text: str) -> str:
 def pipeline_name_for(notebook: Path) -> str:
     """A pipeline name from the file name: ``Daily Report (v2).ipynb`` -> ``daily-report-v2``."""
     name = re.sub(r"[^a-z0-9_-]+", "-", _ascii(notebook.stem))
-    name = re.sub(r"-{2,}", "-", name)[:MAX_NAME].strip("-_")
-    return name or "notebook"
+    name = re.sub(r"-{2,}", "-", name)[:MAX_NAME].strip("-_") or "notebook"
+    return f"{name}-notebook" if name in RESERVED_PIPELINE_NAMES else name
 
 
 def step_name_for(notebook: Path) -> str:
     """A step name (an identifier): ``Daily Report (v2).ipynb`` -> ``daily_report_v2``."""
     name = re.sub(r"[^a-z0-9_]+", "_", _ascii(notebook.stem))
-    name = re.sub(r"_{2,}", "_", name)[:MAX_NAME].strip("_") or "notebook"
+    # Room for the "nb_" that a leading digit gets
+    name = re.sub(r"_{2,}", "_", name)[: MAX_NAME - 3].strip("_") or "notebook"
     if name[0].isdigit():
         name = f"nb_{name}"
     return f"{name}_" if keyword.iskeyword(name) else name

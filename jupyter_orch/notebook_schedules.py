@@ -4,7 +4,6 @@ handlers call it in a thread. No HTTP here."""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -19,12 +18,14 @@ from .durations import parse_duration
 from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
 from .files import FileProblem, read_text
 from .inspection import ParametersCell, inspect_parameters
+from .masking import mask_json
 from .notebook_pipeline import NotebookPipeline, pipeline_file_for, pipeline_name_for
 from .notebooks import read_notebook_json
+from .parameters import parameter_problems
 from .records import iso
 from .schedules import CronSchedule
 from .server.paths import relative_to_root, resolve_in_root
-from .spec import PIPELINE_NAME, ScheduleSpec
+from .spec import ScheduleSpec, check_pipeline_name
 from .store.repository import utcnow
 
 MAX_PREVIEW = 50
@@ -108,7 +109,7 @@ class NotebookScheduling:
             "kernel": cell.kernel,
             "language": cell.language,
             "has_parameters_cell": cell.has_parameters_cell,
-            "parameters": [p.to_json() for p in cell.parameters],
+            "parameters": mask_json([p.to_json() for p in cell.parameters]),
             "problem": cell.problem,
             "scheduled": self._scheduled(notebook),
         }
@@ -183,9 +184,7 @@ class NotebookScheduling:
     ) -> NotebookPipeline:
         problems: list[Problem] = []
         name = request.name or pipeline_name_for(notebook)
-        if not PIPELINE_NAME.match(name) or len(name) > 200:
-            message = "use lower case letters, digits, '-' and '_', starting with a letter or digit"
-            problems.append(Problem("name", f"{name!r}: {message}"))
+        _check(problems, "name", check_pipeline_name, name)
         schedule = self._schedule(request.schedule, problems)
         problems.extend(_parameter_problems(request.parameters, cell))
         problems.extend(_timeout_problems(request.timeout))
@@ -263,10 +262,9 @@ def _timeout_problems(timeout: str | float | None) -> list[Problem]:
 
 
 def _parameter_problems(parameters: Mapping[str, Any], cell: ParametersCell) -> list[Problem]:
-    try:
-        json.dumps(parameters, allow_nan=False)
-    except ValueError:
-        return [Problem("parameters", "NaN and Infinity are not JSON values; give numbers")]
+    values = parameter_problems(parameters)
+    if values:
+        return [Problem(*_field_and_message(problem)) for problem in values]
     unknown = sorted(set(parameters) - set(cell.names))
     if not unknown:
         return []
@@ -280,6 +278,12 @@ def _parameter_problems(parameters: Mapping[str, Any], cell: ParametersCell) -> 
             f"the notebook's parameters cell does not declare {listed} (declared: {declared})",
         )
     ]
+
+
+def _field_and_message(problem: str) -> tuple[str, str]:
+    """``"parameters.x: what to fix"`` as its field and its message."""
+    field, _, message = problem.partition(": ")
+    return field, message
 
 
 def _check(problems: list[Problem], field: str, check: Callable[[str], str], value: str) -> None:

@@ -15,19 +15,19 @@ recorded process groups are killed, and then:
 
 from __future__ import annotations
 
-import logging
 import socket
 from datetime import datetime, timedelta
 
 import psutil
 
 from .executors.local import kill_recorded_processes
+from .masking import masked_logger
 from .records import RunStatus, StepStatus
 from .spec import PipelineSpec
 from .store.coordination import RunningRun
 from .store.repository import Store
 
-log = logging.getLogger("jupyter_orch.scheduler")
+log = masked_logger("jupyter_orch.scheduler")
 
 
 def orphan_reason(run: RunningRun, now: datetime, stale_after: float) -> str | None:
@@ -94,7 +94,7 @@ def _recover(store: Store, run: RunningRun, reason: str, now: datetime) -> bool:
         log.info("run %s of %s failed: %s", run.run_id, run.pipeline, error)
         return store.end_orphan(run.run_id, run.claimed_by, RunStatus.FAILED, error, now)
     record = store.get_run(run.run_id)
-    spec = PipelineSpec.model_validate(store.get_version(run.pipeline, run.version).definition)
+    spec = PipelineSpec.from_stored(store.get_version(run.pipeline, run.version).definition)
     retry_at: dict[str, datetime | None] = {}
     for step in record.steps:
         if step.status is not StepStatus.RUNNING:

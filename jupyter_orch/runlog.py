@@ -1,15 +1,18 @@
-"""The run log: orchestration lines and step output, buffered and written in batches."""
+"""The run log: orchestration lines and step output, buffered and written in batches.
+
+Lines are stored with their credentials masked (a notebook printing its database URL, an error
+quoting one): the log is shown to whoever may see the run."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .masking import mask_text, masked_logger
 from .store.repository import LogLine, utcnow
 
-log = logging.getLogger("jupyter_orch.runner")
+log = masked_logger("jupyter_orch.runner")
 Writer = Callable[[list[LogLine]], Awaitable[None]]
 
 
@@ -23,7 +26,7 @@ class RunLog:
         self._partial: dict[tuple[str | None, str], str] = {}
 
     def info(self, message: str, step: str | None = None) -> None:
-        line = LogLine(utcnow(), step, "orch", message)
+        line = LogLine(utcnow(), step, "orch", mask_text(message))
         self._pending.append(line)
         if self._observer is not None:
             self._observer(line)
@@ -34,13 +37,14 @@ class RunLog:
         buffered = self._partial.pop(key, "") + text
         *lines, rest = buffered.split("\n")
         now = utcnow()
-        self._pending.extend(LogLine(now, step, stream, ln) for ln in lines)
+        self._pending.extend(LogLine(now, step, stream, mask_text(ln)) for ln in lines)
         if rest:
             self._partial[key] = rest
 
     def end_output(self, step: str) -> None:
         for key in [k for k in self._partial if k[0] == step]:
-            self._pending.append(LogLine(utcnow(), step, key[1], self._partial.pop(key)))
+            text = mask_text(self._partial.pop(key))
+            self._pending.append(LogLine(utcnow(), step, key[1], text))
 
     async def flush(self) -> None:
         """Write the pending lines; if the store refuses them, they stay pending."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import socket
 import time
@@ -27,6 +26,7 @@ from .errors import TemplateError
 from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
 from .loader import LoadedPipeline
+from .masking import mask_json, mask_text, masked_logger
 from .notebooks import check_named_notebook
 from .records import (
     FAILED_STEP_STATUSES,
@@ -46,7 +46,7 @@ from .spec import EffectivePolicy, RunIf, StepSpec
 from .store.repository import LogLine, Store, utcnow
 
 T = TypeVar("T")
-log = logging.getLogger("jupyter_orch.runner")
+log = masked_logger("jupyter_orch.runner")
 
 #: Longest wait between two tries to record a run's end while the store refuses writes.
 SETTLE_MAX_DELAY = 30.0
@@ -329,10 +329,10 @@ class RunCoordinator:
                     self.store.settle_run,
                     self.run.id,
                     outcome,
-                    error,
+                    mask_text(error) if error else error,  # a fault's message may quote a URL
                     utcnow(),
                     steps=dict(self.state),
-                    attempt_error=attempt_error,
+                    attempt_error=mask_json(attempt_error),
                 )
                 self.run = await self._db(self.store.get_run, self.run.id)
                 return
@@ -559,7 +559,7 @@ class RunCoordinator:
             started_at=attempt.started_at,
             ended_at=utcnow(),
             outputs=outcome.outputs,
-            error=outcome.error,
+            error=mask_json(outcome.error),  # tracebacks may quote a URL with its password
             output_notebook=result.output_notebook if result else None,
         )
         await self._db(self.store.save_attempt, self.run.id, name, done)

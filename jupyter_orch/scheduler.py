@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 from .executors.base import Executor
 from .leader import Leader
 from .loader import LoadedPipeline
+from .masking import masked_logger
 from .reaper import reap
 from .records import RunRecord
 from .runner import RunCoordinator
@@ -29,7 +29,7 @@ from .service import Orchestrator, loaded_from_version
 from .store.coordination import Instance
 from .store.repository import LogLine, utcnow
 
-log = logging.getLogger("jupyter_orch.scheduler")
+log = masked_logger("jupyter_orch.scheduler")
 T = TypeVar("T")
 
 LEADER_LEASE = "scheduler-leader"

@@ -4,7 +4,6 @@ beyond the store and the executor."""
 from __future__ import annotations
 
 import keyword
-import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +12,8 @@ from typing import Any
 from .errors import NotFoundError, ParameterError
 from .executors.base import Executor
 from .loader import LoadedPipeline
+from .masking import mask_json
+from .parameters import parameter_problems
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
@@ -32,28 +33,17 @@ def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict
                 f"unknown parameter {name!r} for pipeline {spec.name!r} "
                 f"(declared: {', '.join(declared) or 'none'}); declare it under `parameters:`"
             )
-        if not _finite(overrides[name]):
-            raise ParameterError(
-                f"parameters.{name}: NaN and Infinity are not JSON values; give a number"
-            )
-    return {**spec.parameters, **overrides}
-
-
-def _finite(value: Any) -> bool:
-    """No NaN or Infinity anywhere in a value (the stores keep JSON, and PostgreSQL's refuses them)."""
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, Mapping):
-        return all(_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(_finite(v) for v in value)
-    return True
+    resolved = {**spec.parameters, **overrides}
+    problems = parameter_problems(resolved)
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return resolved
 
 
 def loaded_from_version(version: PipelineVersion, root: Path | None = None) -> LoadedPipeline:
     """A stored version as it was registered; notebooks are checked when steps start (inside
     ``root`` when one is given)."""
-    spec = PipelineSpec.model_validate(version.definition)
+    spec = PipelineSpec.from_stored(version.definition)
     return LoadedPipeline(spec=spec, path=Path(version.path), source=version.source, root=root)
 
 
@@ -216,12 +206,13 @@ class Orchestrator:
 
 
 def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime) -> dict[str, Any]:
-    """A pipeline as listings show it (the CLI's ``pipelines --json``, later the REST API).
+    """A pipeline as listings show it (the CLI's ``pipelines --json`` and the REST API), its
+    credentials masked.
 
     The next run comes from the scheduler's own slot arithmetic; while no scheduler has
     stored one yet (just applied, or the schedule changed), it is computed the same way.
     """
-    spec = PipelineSpec.model_validate(state.definition)
+    spec = PipelineSpec.from_stored(state.definition)
     schedule: dict[str, Any] | None = None
     next_run: datetime | None = None
     if spec.schedule is not None:
@@ -235,17 +226,19 @@ def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime
         fresh = state.schedule_key == cron.key and state.next_fire_at is not None
         next_run = state.next_fire_at if fresh else cron.next_after(now)
     on = spec.on.model_dump(mode="json", exclude_defaults=True)
-    return {
-        "name": state.name,
-        "path": state.path,
-        "version": state.version,
-        "description": spec.description,
-        "active": state.active,
-        "paused": state.paused,
-        "schedule": schedule,
-        "on": on,
-        "next_run_at": iso(next_run) if state.active and not state.paused else None,
-        "last_status": state.last_status,
-        "last_run_at": iso(state.last_run_at),
-        "missed_ticks": state.missed_ticks,
-    }
+    return mask_json(
+        {
+            "name": state.name,
+            "path": state.path,
+            "version": state.version,
+            "description": spec.description,
+            "active": state.active,
+            "paused": state.paused,
+            "schedule": schedule,
+            "on": on,
+            "next_run_at": iso(next_run) if state.active and not state.paused else None,
+            "last_status": state.last_status,
+            "last_run_at": iso(state.last_run_at),
+            "missed_ticks": state.missed_ticks,
+        }
+    )

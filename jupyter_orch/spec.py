@@ -12,17 +12,61 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from . import dag
 from .durations import parse_duration
+from .parameters import check_finite, size_problem
 from .schedules import CronSchedule
 from .triggers import check_connection, check_file_pattern
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Longest pipeline or step name: they name folders and files of every run (and a column).
+MAX_NAME = 100
+#: Words the REST routes use after ``/orch/pipelines/``: a pipeline so named could not be
+#: read or deleted there (``GET /orch/pipelines/validate`` is the validate route).
+RESERVED_PIPELINE_NAMES = frozenset({"validate"})
+#: Validation context for definitions read back from the store: rules added since they were
+#: registered (name lengths, reserved names, parameter values) must not make them unreadable.
+STORED = "stored"
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get(STORED))
+
+
+def _finite_parameter(value: Any, info: ValidationInfo) -> Any:
+    return value if _stored(info) else check_finite(value)
+
+
+def _small_parameters(value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+    if _stored(info):
+        return value
+    try:
+        problem = size_problem(value)
+    except TypeError as exc:  # not from YAML, which gives JSON values only
+        raise ValueError(f"give JSON values ({exc})") from None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: ``parameters:`` of a pipeline or a step: finite JSON values, 64 KiB in all.
+Parameters = Annotated[
+    dict[str, Annotated[Any, AfterValidator(_finite_parameter)]],
+    AfterValidator(_small_parameters),
+]
 
 
 def _as_list(value: Any) -> Any:
@@ -37,6 +81,30 @@ class RunIf(str, Enum):
     ALL_DONE = "all_done"
     ANY_FAILED = "any_failed"
     NONE_FAILED = "none_failed"
+
+
+def check_length(name: str, what: str) -> str:
+    if len(name) > MAX_NAME:
+        raise ValueError(
+            f"{what} {name[:20]!r}... is {len(name)} characters long; use at most {MAX_NAME}"
+        )
+    return name
+
+
+def check_pipeline_name(name: str) -> str:
+    """``name`` if it can name a pipeline, else ``ValueError`` saying what to change."""
+    if not PIPELINE_NAME.match(name):
+        raise ValueError(
+            f"pipeline name {name!r} must be lower case letters, digits, '-' and '_', "
+            "starting with a letter or digit"
+        )
+    check_length(name, "pipeline name")
+    if name in RESERVED_PIPELINE_NAMES:
+        raise ValueError(
+            f"pipeline name {name!r} is a word the REST routes use (/orch/pipelines/{name}); "
+            "choose another name"
+        )
+    return name
 
 
 def check_identifier(name: str, what: str) -> str:
@@ -89,15 +157,16 @@ class EffectivePolicy:
 class StepSpec(StepPolicy):
     name: str
     notebook: str
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: Parameters = Field(default_factory=dict)
     needs: tuple[str, ...] = ()
     if_: str | None = Field(None, alias="if")
     run_if: RunIf = RunIf.ALL_SUCCEEDED
 
     @field_validator("name")
     @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value, "step name")
+    def _name(cls, value: str, info: ValidationInfo) -> str:
+        check_identifier(value, "step name")
+        return value if _stored(info) else check_length(value, "step name")
 
 
 class Overlap(str, Enum):
@@ -208,7 +277,7 @@ class OnSpec(_Model):
 class PipelineSpec(_Model):
     name: str
     description: str = ""
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: Parameters = Field(default_factory=dict)
     defaults: StepPolicy = Field(default_factory=StepPolicy)
     limits: Limits = Field(default_factory=Limits)
     schedule: Annotated[ScheduleSpec | None, BeforeValidator(_as_schedule)] = None
@@ -219,13 +288,13 @@ class PipelineSpec(_Model):
 
     @field_validator("name")
     @classmethod
-    def _name(cls, value: str) -> str:
-        if not PIPELINE_NAME.match(value):
-            raise ValueError(
-                f"pipeline name {value!r} must be lower case letters, digits, '-' and '_', "
-                "starting with a letter or digit"
-            )
-        return value
+    def _name(cls, value: str, info: ValidationInfo) -> str:
+        return value if _stored(info) else check_pipeline_name(value)
+
+    @classmethod
+    def from_stored(cls, definition: Any) -> PipelineSpec:
+        """A definition read back from the store (registered under the rules of its day)."""
+        return cls.model_validate(definition, context={STORED: True})
 
     def step(self, name: str) -> StepSpec:
         for step in self.steps:

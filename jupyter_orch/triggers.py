@@ -28,11 +28,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
 from jupyter_orch.errors import OrchError
+from jupyter_orch.masking import MASK, is_secret_key, mask_text, mask_url
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Must find exactly the names `sqlalchemy.text` would take for bind parameters (TextClause).
 _BIND_PARAM = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])", re.UNICODE)
-_SECRET_QUERY_KEYS = ("password", "passwd", "pwd", "secret", "token", "key")
 _INVALID_URL = "<invalid connection URL>"
 
 
@@ -181,8 +181,7 @@ def resolve_connection(connection: str, environ: Mapping[str, str] | None = None
 
 def redact_url(url: str) -> str:
     """``url`` with its password (and password-like query values) hidden, for messages and logs."""
-    parsed = _parse_url(url)
-    return _INVALID_URL if parsed is None else _render_redacted(parsed)
+    return _INVALID_URL if _parse_url(url) is None else mask_url(url)
 
 
 def check_connection(connection: str) -> str:
@@ -217,17 +216,6 @@ def _parse_url(url: str) -> URL | None:
         return None
 
 
-def _is_secret_key(key: str) -> bool:
-    return any(word in key.lower() for word in _SECRET_QUERY_KEYS)
-
-
-def _render_redacted(url: URL) -> str:
-    secret_keys = [k for k in url.query if _is_secret_key(k)]
-    if secret_keys:
-        url = url.update_query_dict({k: "***" for k in secret_keys})
-    return url.render_as_string(hide_password=True)
-
-
 # --- SQL polling ---------------------------------------------------------------------------------
 
 
@@ -258,7 +246,7 @@ class SqlWatcher:
         parsed = _parse_url(url)
         if parsed is None:  # the parse error repeats the whole URL, password included
             raise TriggerError(f"SQL trigger: {_INVALID_URL}") from None
-        where = _render_redacted(parsed)
+        where = mask_url(url)
         try:
             engine = self._engine(url)
             with engine.connect() as conn:
@@ -310,7 +298,7 @@ def _literal_sql(query: str) -> str:
 def _secrets_of(url: URL) -> list[str]:
     values: list[Any] = [url.password]
     for key, value in url.query.items():
-        if _is_secret_key(key):
+        if is_secret_key(key):
             values.extend([value] if isinstance(value, str) else value)
     plain = [v for v in values if isinstance(v, str) and v]
     return [form for v in plain for form in {v, quote(v, safe=""), quote_plus(v)}]
@@ -322,8 +310,8 @@ def _first_line(exc: BaseException, secrets: Sequence[str]) -> str:
     text = str(original if isinstance(original, BaseException) else exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     for secret in sorted(secrets, key=len, reverse=True):
-        line = line.replace(secret, "***")
-    return line
+        line = line.replace(secret, MASK)
+    return mask_text(line)  # a URL the message quotes (another one than the trigger's, say)
 
 
 def _json_value(value: Any) -> Any:

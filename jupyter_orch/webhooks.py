@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import os
 import re
 import time
@@ -28,12 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConflictError, NotFoundError, SignatureError, UserError
+from .masking import masked_logger
 from .records import Trigger
 from .service import Orchestrator
 from .spec import PipelineSpec
 from .store.requests import KeyedRun, RequestKey, RequestKind
 
-log = logging.getLogger(__name__)
+log = masked_logger(__name__)
 
 TIMESTAMP_HEADER = "X-Orch-Timestamp"
 DELIVERY_HEADER = "X-Orch-Delivery"
@@ -96,17 +96,15 @@ def _normal(signature: str) -> bytes:
     return signature.strip().lower().encode("utf-8", "replace")
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_parameters(body: bytes) -> dict[str, Any]:
     """The run parameters in a delivery's JSON body (``{"parameters": {...}}``; other keys are
-    the sender's and ignored)."""
+    the sender's and ignored). Their values are checked with the run's (``resolve_parameters``):
+    NaN and Infinity, which Python's JSON reads, are refused there with the same message as
+    everywhere else."""
     if not body.strip():
         return {}
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
+        data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         raise UserError(f"body: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
@@ -172,7 +170,7 @@ class WebhookReceiver:
             state = self.orch.store.pipeline_state(name)
         except NotFoundError:
             raise NotFoundError(NO_WEBHOOK) from None
-        webhook = PipelineSpec.model_validate(state.definition).on.webhook
+        webhook = PipelineSpec.from_stored(state.definition).on.webhook
         if webhook is None or not state.active:
             raise NotFoundError(NO_WEBHOOK)
         secrets = parse_secrets(self.environ.get(webhook.secret_env))

@@ -463,7 +463,7 @@ async def test_no_webhook_is_404_alike_and_bad_parameters_are_400(
     monkeypatch.setenv(SECRET_ENV, "s3cret")
     code, answer = await deliver(jp_fetch, hooked, b'{"parameters": {"nope": 1}}')
     assert code == 400 and "nope" in answer["error"]
-    for body in (b"{not json", b"\xff{}", b'{"parameters": {"who": NaN}}', b"[1]"):
+    for body in (b"{not json", b"\xff{}", b"[1]"):
         code, answer = await deliver(jp_fetch, hooked, body)
         assert code == 400 and answer["error"].startswith("body:"), (body, answer)
     assert await run_ids(jp_fetch, hooked) == []

@@ -19,6 +19,7 @@ from traitlets import Bool, Float, Int, Unicode, default
 
 from .. import settings
 from ..errors import UserError
+from ..masking import mask_url
 from . import handlers, notebooks, openapi, webhooks
 from .availability import Availability
 from .store_opening import delays, open_with_retries
@@ -213,8 +214,9 @@ class OrchApp(ExtensionApp):
         self.orchestrator = Orchestrator(store, self.runs_path, root=self.root)
         self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
         self.availability.ready(self.catalog)
-        where = self.store.url.split("@")[-1]
-        self.log.info("jupyter-orch: store %s, runs in %s", where, self.runs_path)
+        self.log.info(
+            "jupyter-orch: store %s, runs in %s", mask_url(self.store.url), self.runs_path
+        )
         if not self.scheduler_enabled:
             self.log.info("jupyter-orch: scheduler disabled (c.OrchApp.scheduler_enabled)")
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor
 from functools import partial
@@ -25,6 +26,7 @@ from ..errors import (
     UnavailableError,
     UserError,
 )
+from ..masking import mask_json, mask_text
 from .availability import Availability
 from .paths import relative_to_root
 
@@ -135,20 +137,28 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         if status == 503 and not self.current_user:
             # Only the webhook route gets here unauthenticated: no reason (hosts, paths) for it
             body = {"error": "the orchestration service is unavailable; retry later", "details": []}
-        if status == 500:
-            self.log.error("jupyter-orch: unexpected error", exc_info=exc_info)
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(body))
+        self.finish(json.dumps(mask_json(body)))
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # A user's mistake is answered with a 4xx, not logged as a server fault.
         if isinstance(value, (UserError, ValidationError)):
-            self.log.info("jupyter-orch: %s %s: %s", self.request.method, self.request.path, value)
+            message = mask_text(str(value))
+            self.log.info(
+                "jupyter-orch: %s %s: %s", self.request.method, self.request.path, message
+            )
             return
         if isinstance(value, UnavailableError):
             return  # the app logs why the store is unavailable, once per reason
-        super().log_exception(typ, value, tb)
+        if isinstance(value, tornado.web.HTTPError):
+            super().log_exception(typ, value, tb)
+            return
+        # A fault: its traceback, once, masked (a database error may quote a URL)
+        trace = "".join(traceback.format_exception(typ, value, tb))
+        self.log.error(
+            "jupyter-orch: unexpected error in %s\n%s", self._request_summary(), mask_text(trace)
+        )
 
 
 class PipelinesHandler(OrchHandler):

@@ -344,9 +344,11 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
                 step.status = StepStatus.SUCCEEDED.value
                 step.reused_from = source
                 session.flush()
-                row = StepAttemptRow(step_run_id=step.id, run_id=run_id, number=attempt.number)
-                _fill_attempt(row, attempt)
-                session.add(row)
+                attempt_row = StepAttemptRow(
+                    step_run_id=step.id, run_id=run_id, number=attempt.number
+                )
+                _fill_attempt(attempt_row, attempt)
+                session.add(attempt_row)
         return run_id
 
     def update_run(self, run_id: str, **fields: Any) -> None:
