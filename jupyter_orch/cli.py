@@ -431,7 +431,16 @@ def _orchestrator(args: argparse.Namespace) -> Any:
     from .store.repository import Store
 
     check_all()  # an invalid setting stops the command before it changes anything
-    store = Store.open(resolve_db_url(args.db))
+    url = resolve_db_url(args.db)
+    try:
+        store = Store.open(url)
+    except Exception as exc:  # a wrong URL, port or database, a missing driver: say which
+        from .store.engine import failure_reason
+
+        raise UserError(
+            f"cannot open the store {failure_reason(exc, url)} "
+            "(set --db, JUPYTER_ORCH_DB_URL or c.OrchApp.db_url)"
+        ) from None
     return Orchestrator(store, resolve_runs_dir(args.runs_dir))
 
 

@@ -10,52 +10,14 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 
+from ..store.engine import failure_reason, is_permanent, masked_url
 from ..store.repository import Store
+
+__all__ = ["failure_reason", "is_permanent", "masked_url", "open_with_retries"]
 
 FIRST_DELAY_S = 0.5
 RETRYING = "; retrying"
 GIVING_UP = "; fix c.OrchApp.db_url or JUPYTER_ORCH_DB_URL and restart the server"
-
-
-def masked_url(url: str) -> str:
-    """The URL without its password (an unparsable one: what follows the last ``@``)."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return url.split("@")[-1]
-
-
-def failure_reason(exc: BaseException, url: str) -> str:
-    """``<url, masked>: <the first line of the driver's own error>``."""
-    from sqlalchemy.exc import DBAPIError
-
-    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
-    lines = str(cause).strip().splitlines()
-    text = lines[0] if lines else type(cause).__name__
-    password = _password(url)
-    if password:
-        text = text.replace(password, "***")
-    return f"{masked_url(url)}: {text}"
-
-
-def _password(url: str) -> str | None:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).password
-    except (ArgumentError, ValueError):
-        return None
-
-
-def is_permanent(exc: BaseException) -> bool:
-    """An error that retrying cannot cure: a malformed URL, an unknown dialect, no driver."""
-    from sqlalchemy.exc import ArgumentError
-
-    return isinstance(exc, (ArgumentError, ImportError))
 
 
 def delays(max_delay: float) -> Iterator[float]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest alembic revision; a test keeps it equal to the migrations' head, so opening a
@@ -42,6 +42,38 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def masked_url(url: str) -> str:
+    """The URL without its password (an unparsable one: what follows the last ``@``)."""
+    from ..masking import mask_url
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError):
+        return url.split("@")[-1]
+    return mask_url(url)
+
+
+def failure_reason(exc: BaseException, url: str) -> str:
+    """Why a store cannot be opened, on one line: ``<url, masked>: <the driver's first line>``."""
+    from ..masking import mask_text
+
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    text = lines[0] if lines else type(cause).__name__
+    try:
+        password = make_url(url).password
+    except (ArgumentError, ValueError):
+        password = None
+    if password:
+        text = text.replace(str(password), "***")
+    return f"{masked_url(url)}: {mask_text(text)}"
+
+
+def is_permanent(exc: BaseException) -> bool:
+    """An error that retrying cannot cure: a malformed URL, an unknown dialect, no driver."""
+    return isinstance(exc, (ArgumentError, ImportError))
 
 
 def schema_revision(engine: Engine) -> str | None:
