@@ -26,7 +26,7 @@ from typing import Any
 import psutil
 
 from ..records import error_record
-from .base import Execution, Executor, LogSink, NotebookTask, TaskResult
+from .base import Execution, Executor, LogSink, NotebookTask, TaskResult, step_environment
 from .worker import sigkill_tree
 
 #: The module a worker process runs; its command line names it.
@@ -131,7 +131,11 @@ class _Worker:
             str(os.getpid()),
             *executor.warm_kernels,
         ]
-        self.process = subprocess.Popen(command, pass_fds=(child_sock.fileno(),))
+        # Kernels inherit the worker's environment, warm ones before any task is known:
+        # it starts without our variables (see also ``NotebookTask.hidden_env``).
+        self.process = subprocess.Popen(
+            command, pass_fds=(child_sock.fileno(),), env=step_environment(os.environ)
+        )
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
         self.current: _LocalExecution | None = None
@@ -238,6 +242,18 @@ class _LocalExecution(Execution):
         while time.monotonic() < deadline and not self.result.done() and psutil.pid_exists(pid):
             time.sleep(0.05)
         kill_tree(pid)
+
+
+def exit_description(code: int | None) -> str:
+    """How a process ended, from its ``Popen.returncode``: a signal by name, else the code."""
+    if code is None:
+        return "it closed its connection and did not exit"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 def _existing(path: str) -> str | None:
@@ -368,13 +384,13 @@ class LocalExecutor(Executor):
             return
         if kind == "exit":
             if execution is not None:
-                code = worker.exitcode
                 execution.finish(
                     TaskResult(
                         status="failed",
                         error=error_record(
                             "WorkerDied",
-                            f"the worker process running the step died (exit code {code})",
+                            "the worker process running the step died "
+                            f"({exit_description(worker.exitcode)})",
                         ),
                         output_notebook=_existing(execution.task.output_notebook),
                     )
