@@ -2,8 +2,11 @@
 
 The coordinating process never blocks on a step: workers are separate processes and
 their messages arrive through a reader thread onto the event loop. The executor, not the
-worker, enforces stops: it kills the kernel's whole process group, so nothing a step
-started survives a timeout, a cancel or the death of its worker. Should the coordinator
+worker, enforces stops: it kills the kernel with its descendants and process group. Nothing
+a step started survives it in another session either, a double-forked daemon included: a
+forked kernel is a child subreaper, so its orphans stay below it, and what a dead kernel
+leaves behind goes to its template, which kills it (see ``kernel_template``); the template
+also takes everything below it down when its worker dies. Should the coordinator
 itself die, its workers take their kernels down (see ``worker.watch_parent``), and
 ``kill_recorded_processes`` lets another process finish the job from recorded pids.
 """
