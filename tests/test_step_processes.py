@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +19,7 @@ from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.records import StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
+from .test_executor_processes import COORDINATOR
 from .test_kernels import task, wait_until
 from .test_reliability import wait_for
 
@@ -146,3 +149,24 @@ def test_what_a_step_started_is_gone_when_its_worker_is_killed(
             await executor.close()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("how", list(ESCAPES))
+def test_what_a_step_started_is_gone_when_its_coordinator_is_killed(
+    tmp_path: Path, how: str, seconds: int
+) -> None:
+    """RELIABILITY case 1: kill -9 of the coordinator; its workers take all down."""
+    step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
+    script = tmp_path / "coordinator.py"
+    script.write_text(COORDINATOR)
+    coordinator = subprocess.Popen(
+        [sys.executable, str(script), step.notebook, step.output_notebook, step.cwd]
+    )
+    try:
+        assert wait_for(lambda: bool(sleeping(seconds)), 60)
+        coordinator.kill()
+        coordinator.wait()
+        assert wait_for(lambda: not sleeping(seconds), 10), "a process survived"
+    finally:
+        coordinator.kill()
+        coordinator.wait()

@@ -30,11 +30,14 @@ from typing import Any
 import psutil
 
 from .base import NotebookTask, TaskResult
+from .kernel_template import set_child_subreaper
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ENGINE_NAME = "jupyter-orch"
 #: How often a worker checks that its parent, the coordinator, is still there (seconds).
 PARENT_POLL_S = 0.5
+#: Once it is gone, for how long at most the worker kills what is still below it.
+TEARDOWN_S = 5.0
 
 
 def strip_ansi(text: str) -> str:
@@ -423,6 +426,14 @@ def sigkill_tree(pid: int, *, include_root: bool = True) -> list[int]:
     return signalled
 
 
+def _reap_children() -> None:
+    """Collect every child of ours that has exited (only while the worker is going down:
+    in service, each child is its ``Popen``'s to wait for)."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
 def watch_parent(parent: int, kill_kernels: Callable[[], object]) -> threading.Thread:
     """Start a thread that ends this process once ``parent`` is gone, kernels first.
 
@@ -437,10 +448,18 @@ def watch_parent(parent: int, kill_kernels: Callable[[], object]) -> threading.T
         while os.getppid() == parent:
             time.sleep(PARENT_POLL_S)
         try:
+            # Whatever is orphaned below us while we kill (a kernel's processes, once its
+            # template is killed) comes to us, not to init: the next pass finds it.
+            set_child_subreaper()
             with contextlib.suppress(Exception):
                 kill_kernels()  # from now on, a kernel being launched dies as it registers
-            for _ in range(2):  # again for anything the main thread started meanwhile
-                sigkill_tree(os.getpid(), include_root=False)
+            deadline = time.monotonic() + TEARDOWN_S
+            # again for anything the main thread started, or was orphaned, meanwhile
+            while time.monotonic() < deadline:
+                _reap_children()  # a zombie is no process to wait for
+                if not sigkill_tree(os.getpid(), include_root=False):
+                    break
+                time.sleep(0.02)
         finally:
             os._exit(1)
 
