@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import random
 import subprocess
 import sys
@@ -170,3 +171,48 @@ def test_what_a_step_started_is_gone_when_its_coordinator_is_killed(
     finally:
         coordinator.kill()
         coordinator.wait()
+
+
+@pytest.fixture
+def unforked_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A Python kernelspec that names jupyter_client's own provisioner: its kernels are
+    started as new interpreters, not forked from our template."""
+    spec = tmp_path / "jupyter" / "kernels" / "plain-python"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "plain python",
+                "language": "python",
+                "metadata": {"kernel_provisioner": {"provisioner_name": "local-provisioner"}},
+            }
+        )
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    return "plain-python"
+
+
+@pytest.mark.parametrize("how", list(ESCAPES))
+def test_what_a_step_started_on_an_unforked_kernel_is_gone_when_it_ends(
+    tmp_path: Path, how: str, seconds: int, unforked_kernel: str
+) -> None:
+    step = replace(
+        task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport os\nprint(os.getppid())"),
+        kernel_name=unforked_kernel,
+    )
+
+    async def scenario() -> None:
+        executor = LocalExecutor(max_workers=1, warm_kernels=())
+        try:
+            execution = await executor.submit(step, lambda s, t: None)
+            worker = execution.processes()["worker"]
+            result = await asyncio.wait_for(execution.wait(), 120)
+            assert result.status == "succeeded", result.error
+            printed = Path(step.output_notebook).read_text()
+            assert f"{worker}" in printed  # the kernel's parent: the worker, no template
+            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
+        finally:
+            await executor.close()
+
+    asyncio.run(scenario())

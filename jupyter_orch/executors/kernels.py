@@ -27,6 +27,7 @@ from jupyter_core.utils import ensure_event_loop
 
 from .base import ENV_PREFIX, NotebookTask
 from .forking import ForkingKernelSpecManager, ForkProvisioner
+from .worker import sigkill_tree
 
 #: How long a kernel may take to start and answer.
 STARTUP_TIMEOUT_S = 60.0
@@ -117,6 +118,7 @@ class WarmKernel:
                 "for _orch_k in [k for k in _orch_ns if k not in _orch_ip.user_ns_hidden]:\n"
                 "    del _orch_ns[_orch_k]"
             )
+        lines.append(_SUBREAPER_CODE)
         lines.append(f"import os as _orch_os; _orch_os.chdir({task.cwd!r})")
         lines.append(_scrub_code(task))
         lines.append(f"_orch_os.environ.update({task.env!r}); del _orch_os")
@@ -155,11 +157,14 @@ class WarmKernel:
             )
 
     def signal_kill(self) -> None:
-        """SIGKILL the kernel's process group now: the output notebook is saved already."""
+        """SIGKILL the kernel with everything below it and its process group, now: the
+        output notebook is saved already. Below it is all its step started, in any session
+        (the kernel is a subreaper: see ``prepare``)."""
         with contextlib.suppress(Exception):
             self.kc.stop_channels()
         pid = self.pid
         if pid:
+            sigkill_tree(pid)
             _kill_group(pid)
 
     async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
@@ -205,6 +210,17 @@ async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKer
         raise
     kernel.ready_at = time.monotonic()
     return kernel
+
+
+#: Kernel code making the kernel a child subreaper (Linux): what its step starts stays below
+#: it even when double-forked, to be killed with it. Forked kernels are one from the start;
+#: this covers kernels launched the usual way too.
+_SUBREAPER_CODE = (
+    "import ctypes as _orch_c, sys as _orch_s\n"
+    "if _orch_s.platform.startswith('linux'):\n"
+    "    _orch_c.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+    "del _orch_c, _orch_s"
+)
 
 
 def _scrub_code(task: NotebookTask) -> str:

@@ -51,6 +51,13 @@ def kill_process_group(pid: int | None, sig: int = signal.SIGKILL) -> None:
         os.killpg(pid, sig)
 
 
+def kill_kernel_tree(pid: int) -> None:
+    """SIGKILL a kernel, all below it (its step's processes, in any session: the kernel is a
+    subreaper) and its process group."""
+    sigkill_tree(pid)
+    kill_process_group(pid)
+
+
 def kill_tree(pid: int | None, *, grace: float = TERM_GRACE_S) -> None:
     """SIGTERM then SIGKILL a process, its descendants and its process group."""
     if not pid:
@@ -206,10 +213,12 @@ class _LocalExecution(Execution):
         return self.processes()
 
     def finish(self, result: TaskResult) -> None:
-        # Whatever the step left running in the kernel's process group goes with it, unless
-        # the kernel itself lives on for the run's next step (kernel_reuse).
-        if self.task.reuse_key is None or result.status == "failed":
-            kill_process_group(self.kernel_pid)
+        # Whatever the step left running goes with its kernel, unless the kernel itself lives
+        # on for the run's next step (kernel_reuse). The worker does the same (the kernel
+        # is its to dispose of), but it may be dead or stuck. Off the event loop: reading
+        # the tree scans every process.
+        if self.kernel_pid and (self.task.reuse_key is None or result.status == "failed"):
+            asyncio.get_running_loop().run_in_executor(None, kill_kernel_tree, self.kernel_pid)
         if not self.result.done():
             self.result.set_result(result)
         self._known.set()
@@ -399,7 +408,7 @@ class LocalExecutor(Executor):
                     )
                 )
             for pid in worker.shared_kernel_pids:
-                kill_process_group(pid)
+                kill_kernel_tree(pid)
             self._release(worker, alive=False)
             return
         if execution is None or message[1] != execution.task.key:
