@@ -162,3 +162,38 @@ def test_a_kernel_printing_past_the_cap_is_cut_by_the_worker_with_a_count(
         "[output truncated: 1500 more bytes of printed output not kept; "
         "the notebook of an attempt keeps 1500 bytes of it]"
     ]
+
+
+def test_the_output_cap_counts_across_cells_and_starts_again_with_each_attempt(
+    tmp_path: Path,
+) -> None:
+    """A run's shared kernel (kernel_reuse) gives each attempt the whole cap again."""
+    first = replace(
+        task(tmp_path, "first", "print('a' * 600, end='')"),
+        reuse_key="run-1",
+        output_cap_bytes=1256,  # the kernel keeps 1000 characters, room left for its marker
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "python3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(f"print('{c}' * 600, end='')") for c in "ab"]
+    nbformat.write(nb, first.notebook)
+    second = replace(first, key="second", output_notebook=str(tmp_path / "out" / "second.ipynb"))
+
+    async def scenario() -> list[TaskResult]:
+        executor = LocalExecutor(max_workers=1)
+        try:
+            results = []
+            for step in (first, second):
+                execution = await executor.submit(step, lambda s, t: None)
+                results.append(await asyncio.wait_for(execution.wait(), 120))
+            return results
+        finally:
+            await executor.close()
+
+    for result in asyncio.run(scenario()):
+        assert result.status == "succeeded", result.error
+        executed = nbformat.read(result.output_notebook, as_version=4)
+        texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in executed.cells]
+        assert texts[0] == "a" * 600
+        assert texts[1].startswith("b" * 400 + "\n[output truncated: ")
+        assert "b" * 401 not in texts[1]

@@ -118,10 +118,11 @@ class WarmKernel:
                 "for _orch_k in [k for k in _orch_ns if k not in _orch_ip.user_ns_hidden]:\n"
                 "    del _orch_ns[_orch_k]"
             )
-        lines.append(_SUBREAPER_CODE)
+        # The environment first: nothing after it may keep it from being scrubbed.
         lines.append(f"import os as _orch_os; _orch_os.chdir({task.cwd!r})")
         lines.append(_scrub_code(task))
         lines.append(f"_orch_os.environ.update({task.env!r}); del _orch_os")
+        lines.append(_SUBREAPER_CODE)
         # Room for the kernel's marker, so that the worker's exact cut never drops it.
         lines.append(_CAP_CODE.format(cap=max(task.output_cap_bytes - 256, 0)))
         self.kc.execute("\n".join(lines), silent=True, store_history=False)
@@ -218,7 +219,10 @@ async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKer
 _SUBREAPER_CODE = (
     "import ctypes as _orch_c, sys as _orch_s\n"
     "if _orch_s.platform.startswith('linux'):\n"
-    "    _orch_c.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+    "    try:\n"
+    "        _orch_c.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+    "    except (OSError, AttributeError):\n"
+    "        pass\n"
     "del _orch_c, _orch_s"
 )
 
@@ -249,6 +253,8 @@ def _orch_cap(limit):
         shell.events.unregister('pre_execute', shell._orch_cap)
     state = [limit, False]  # characters left, whether the marker was written
     def wrap(write):
+        while hasattr(write, '_orch_inner'):  # ours, left by an earlier cell: not twice
+            write = write._orch_inner
         def capped_write(text, *args, **kwargs):
             if not isinstance(text, str) or len(text) <= state[0]:
                 if isinstance(text, str):
@@ -261,6 +267,7 @@ def _orch_cap(limit):
                 write("\\n[output truncated: this step printed more than {cap} characters; "
                       "the rest is not kept]\\n")
             return len(text)
+        capped_write._orch_inner = write
         return capped_write
     def install():
         for stream in (sys.stdout, sys.stderr):
