@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import random
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from jupyter_orch.executors.local import LocalExecutor
+from jupyter_orch.executors.local import LocalExecutor, kill_recorded_processes
 from jupyter_orch.records import StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
@@ -212,6 +213,28 @@ def test_what_a_step_started_on_an_unforked_kernel_is_gone_when_it_ends(
             printed = Path(step.output_notebook).read_text()
             assert f"{worker}" in printed  # the kernel's parent: the worker, no template
             assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
+        finally:
+            await executor.close()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("how", list(ESCAPES))
+def test_what_a_step_started_is_gone_when_its_recorded_processes_are_killed(
+    tmp_path: Path, how: str, seconds: int
+) -> None:
+    """After a coordinator crash, another process kills what the attempt recorded."""
+    step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
+
+    async def scenario() -> None:
+        executor = LocalExecutor(max_workers=1)
+        try:
+            execution = await executor.submit(step, lambda s, t: None)
+            recorded = await asyncio.wait_for(execution.started(), 60)
+            assert await wait_until(lambda: bool(sleeping(seconds)), 60)
+            assert kill_recorded_processes(recorded, socket.gethostname())
+            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
+            await asyncio.wait_for(execution.wait(), 30)
         finally:
             await executor.close()
 
