@@ -134,8 +134,8 @@ def test_a_cell_printing_200_mb_is_cut_in_the_notebook_while_it_streams(tmp_path
     assert sum(len(t) for t in texts) > OUTPUT_CAP_BYTES // 2  # kept up to the cap
     assert not any("the end of the flood" in t for t in texts)
     assert sum(len(t) for t in logs) < LOG_CAP_BYTES + 4096
-    # The worker never held the 200 MB: well under what it printed.
-    assert peak < 150 * 1024 * 1024, peak
+    # No process of the worker's tree ever held the 200 MB (it took 2.1 GB before).
+    assert peak < 200 * 1024 * 1024, peak
 
 
 def test_a_kernel_printing_past_the_cap_is_cut_by_the_worker_with_a_count(
