@@ -134,7 +134,7 @@ def test_a_cell_printing_200_mb_is_cut_in_the_notebook_while_it_streams(tmp_path
     assert sum(len(t) for t in texts) > OUTPUT_CAP_BYTES // 2  # kept up to the cap
     assert not any("the end of the flood" in t for t in texts)
     assert sum(len(t) for t in logs) < LOG_CAP_BYTES + 4096
-    # No process of the worker's tree ever held the 200 MB (it took 2.1 GB before).
+    # No process of the worker's tree ever held the 200 MB (the issue measured 2.1 GB).
     assert peak < 200 * 1024 * 1024, peak
 
 
