@@ -26,7 +26,7 @@ from .test_reliability import gone, read_pids, wait_for
 pytestmark = pytest.mark.slow
 
 #: Processes that inherited this variable's value belong to one test (see ``marked``).
-MARK = "JUPYTER_ORCH_TEST_MARK"
+MARK = "ORCH_TEST_MARK"  # not JUPYTER_ORCH_*: steps never see those
 
 #: A cell that starts a child, reports its pids, then runs until it is killed.
 LONG = """

@@ -7,12 +7,24 @@ them (only the run coordinator writes records).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 #: Bytes of stdout/stderr one attempt may send to the run log before it is cut.
 LOG_CAP_BYTES = 1024 * 1024
+#: Bytes of stream text (stdout and stderr) one attempt may leave in its output notebook; past
+#: it, output is dropped as it arrives and the notebook says so with a truncation marker.
+OUTPUT_CAP_BYTES = 4 * 1024 * 1024
+
+#: Variables of ours: no kernel or process of a step sees them but those its task sets.
+ENV_PREFIX = "JUPYTER_ORCH_"
+
+
+def step_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without our own variables (the store's URL...), for a step's processes."""
+    return {k: v for k, v in environ.items() if not k.startswith(ENV_PREFIX)}
+
 
 LogSink = Callable[[str, str], None]
 """Called with (stream, text) for output a step prints; stream is stdout or stderr."""
@@ -30,9 +42,14 @@ class NotebookTask:
     pipeline_parameters: dict[str, Any] = field(default_factory=dict)
     step_parameters: dict[str, Any] = field(default_factory=dict)
     log_cap_bytes: int = LOG_CAP_BYTES
+    output_cap_bytes: int = OUTPUT_CAP_BYTES
     env: dict[str, str] = field(default_factory=dict)
     #: Tasks with the same key share one kernel (``kernel_reuse``); None: a fresh kernel.
     reuse_key: str | None = None
+    #: Environment variables the step must not see (secrets of the server: webhook secret
+    #: variables...); removed from its kernel before its code runs. ``JUPYTER_ORCH_*`` ones
+    #: are removed too, but for those in ``env``.
+    hidden_env: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

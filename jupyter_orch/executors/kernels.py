@@ -25,7 +25,9 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_event_loop
 
+from .base import ENV_PREFIX, NotebookTask
 from .forking import ForkingKernelSpecManager, ForkProvisioner
+from .worker import sigkill_tree
 
 #: How long a kernel may take to start and answer.
 STARTUP_TIMEOUT_S = 60.0
@@ -100,7 +102,7 @@ class WarmKernel:
         process = getattr(self.km.provisioner, "process", None)
         return process is not None and process.poll() is None
 
-    def prepare(self, cwd: str, env: dict[str, str]) -> None:
+    def prepare(self, task: NotebookTask) -> None:
         """Point the kernel at the step's folder and environment (and reset it if reused).
 
         Sent without waiting: the kernel runs shell requests in order, so this completes
@@ -116,8 +118,13 @@ class WarmKernel:
                 "for _orch_k in [k for k in _orch_ns if k not in _orch_ip.user_ns_hidden]:\n"
                 "    del _orch_ns[_orch_k]"
             )
-        lines.append(f"import os as _orch_os; _orch_os.chdir({cwd!r})")
-        lines.append(f"_orch_os.environ.update({env!r}); del _orch_os")
+        # The environment first: nothing after it may keep it from being scrubbed.
+        lines.append(f"import os as _orch_os; _orch_os.chdir({task.cwd!r})")
+        lines.append(_scrub_code(task))
+        lines.append(f"_orch_os.environ.update({task.env!r}); del _orch_os")
+        lines.append(_SUBREAPER_CODE)
+        # Room for the kernel's marker, so that the worker's exact cut never drops it.
+        lines.append(_CAP_CODE.format(cap=max(task.output_cap_bytes - 256, 0)))
         self.kc.execute("\n".join(lines), silent=True, store_history=False)
         self.steps += 1
 
@@ -151,11 +158,14 @@ class WarmKernel:
             )
 
     def signal_kill(self) -> None:
-        """SIGKILL the kernel's process group now: the output notebook is saved already."""
+        """SIGKILL the kernel with everything below it and its process group, now: the
+        output notebook is saved already. Below it is all its step started, in any session
+        (the kernel is a subreaper: see ``prepare``)."""
         with contextlib.suppress(Exception):
             self.kc.stop_channels()
         pid = self.pid
         if pid:
+            sigkill_tree(pid)
             _kill_group(pid)
 
     async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
@@ -201,6 +211,74 @@ async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKer
         raise
     kernel.ready_at = time.monotonic()
     return kernel
+
+
+#: Kernel code making the kernel a child subreaper (Linux): what its step starts stays below
+#: it even when double-forked, to be killed with it. Forked kernels are one from the start;
+#: this covers kernels launched the usual way too.
+_SUBREAPER_CODE = (
+    "import ctypes as _orch_c, sys as _orch_s\n"
+    "if _orch_s.platform.startswith('linux'):\n"
+    "    try:\n"
+    "        _orch_c.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+    "    except (OSError, AttributeError):\n"
+    "        pass\n"
+    "del _orch_c, _orch_s"
+)
+
+
+def _scrub_code(task: NotebookTask) -> str:
+    """Kernel code removing what the step must not see from its environment (so from every
+    process it starts): the hidden names, and our own variables but those the task sets."""
+    return (
+        "for _orch_k in [k for k in _orch_os.environ if k in "
+        f"{sorted(task.hidden_env)!r} or (k.startswith({ENV_PREFIX!r}) "
+        f"and k not in {sorted(task.env)!r})]:\n"
+        "    del _orch_os.environ[_orch_k]"
+    )
+
+
+#: Kernel code capping what the step prints at the source: a flood never builds up in the
+#: kernel (IPython keeps a cell's printed output in its history) nor crosses to the worker.
+#: The cap is the notebook's (``NotebookTask.output_cap_bytes``, counted here in characters);
+#: the worker cuts any kernel's output again at exactly that many bytes. IPython puts its
+#: own ``write`` on the streams for each cell and takes it off after, so ours goes on top of
+#: it at each cell's start (``pre_execute``); output of the kernel's subprocesses, which
+#: ipykernel writes through the same streams, counts too.
+_CAP_CODE = """
+def _orch_cap(limit):
+    import sys
+    shell = get_ipython()
+    if getattr(shell, '_orch_cap', None) is not None:  # a reused kernel: a new attempt
+        shell.events.unregister('pre_execute', shell._orch_cap)
+    state = [limit, False]  # characters left, whether the marker was written
+    def wrap(write):
+        while hasattr(write, '_orch_inner'):  # ours, left by an earlier cell: not twice
+            write = write._orch_inner
+        def capped_write(text, *args, **kwargs):
+            if not isinstance(text, str) or len(text) <= state[0]:
+                if isinstance(text, str):
+                    state[0] -= len(text)
+                return write(text, *args, **kwargs)
+            write(text[: state[0]])
+            state[0] = 0
+            if not state[1]:
+                state[1] = True
+                write("\\n[output truncated: this step printed more than {cap} characters; "
+                      "the rest is not kept]\\n")
+            return len(text)
+        capped_write._orch_inner = write
+        return capped_write
+    def install():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.write = wrap(stream.write)
+            except (AttributeError, TypeError):
+                pass
+    shell.events.register('pre_execute', install)
+    shell._orch_cap = install
+_orch_cap({cap}); del _orch_cap
+"""
 
 
 def _launched(task: asyncio.Task[WarmKernel]) -> WarmKernel | None:
@@ -256,19 +334,17 @@ class KernelCache:
         kernels = [_launched(task) for task in self._tasks()]
         return [k.pid for k in kernels if k is not None and k.pid]
 
-    def take(
-        self, kernel_name: str, reuse_key: str | None, cwd: str, env: dict[str, str]
-    ) -> WarmKernel:
+    def take(self, task: NotebookTask) -> WarmKernel:
         """A kernel ready for one step, in its folder and environment.
 
         The run's shared one, else the warm one, else a new one; a kernel that turns out to
         have died in the pool is replaced once.
         """
-        kernel = self._take(kernel_name, reuse_key)
+        kernel = self._take(task.kernel_name, task.reuse_key)
         if not kernel.alive():  # died in the pool (or with the last step, when shared)
             self._dispose(kernel)
-            kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
-        kernel.prepare(cwd, env)
+            kernel = self.loop.run_until_complete(launch(task.kernel_name, self._managers))
+        kernel.prepare(task)
         return kernel
 
     def _take(self, kernel_name: str, reuse_key: str | None) -> WarmKernel:

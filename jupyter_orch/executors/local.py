@@ -2,8 +2,11 @@
 
 The coordinating process never blocks on a step: workers are separate processes and
 their messages arrive through a reader thread onto the event loop. The executor, not the
-worker, enforces stops: it kills the kernel's whole process group, so nothing a step
-started survives a timeout, a cancel or the death of its worker. Should the coordinator
+worker, enforces stops: it kills the kernel with its descendants and process group. Nothing
+a step started survives it in another session either, a double-forked daemon included: a
+forked kernel is a child subreaper, so its orphans stay below it, and what a dead kernel
+leaves behind goes to its template, which kills it (see ``kernel_template``); the template
+also takes everything below it down when its worker dies. Should the coordinator
 itself die, its workers take their kernels down (see ``worker.watch_parent``), and
 ``kill_recorded_processes`` lets another process finish the job from recorded pids.
 """
@@ -26,7 +29,7 @@ from typing import Any
 import psutil
 
 from ..records import error_record
-from .base import Execution, Executor, LogSink, NotebookTask, TaskResult
+from .base import Execution, Executor, LogSink, NotebookTask, TaskResult, step_environment
 from .worker import sigkill_tree
 
 #: The module a worker process runs; its command line names it.
@@ -46,6 +49,13 @@ def kill_process_group(pid: int | None, sig: int = signal.SIGKILL) -> None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def kill_kernel_tree(pid: int) -> None:
+    """SIGKILL a kernel, all below it (its step's processes, in any session: the kernel is a
+    subreaper) and its process group."""
+    sigkill_tree(pid)
+    kill_process_group(pid)
 
 
 def kill_tree(pid: int | None, *, grace: float = TERM_GRACE_S) -> None:
@@ -131,7 +141,11 @@ class _Worker:
             str(os.getpid()),
             *executor.warm_kernels,
         ]
-        self.process = subprocess.Popen(command, pass_fds=(child_sock.fileno(),))
+        # Kernels inherit the worker's environment, warm ones before any task is known:
+        # it starts without our variables (see also ``NotebookTask.hidden_env``).
+        self.process = subprocess.Popen(
+            command, pass_fds=(child_sock.fileno(),), env=step_environment(os.environ)
+        )
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
         self.current: _LocalExecution | None = None
@@ -199,10 +213,12 @@ class _LocalExecution(Execution):
         return self.processes()
 
     def finish(self, result: TaskResult) -> None:
-        # Whatever the step left running in the kernel's process group goes with it, unless
-        # the kernel itself lives on for the run's next step (kernel_reuse).
-        if self.task.reuse_key is None or result.status == "failed":
-            kill_process_group(self.kernel_pid)
+        # Whatever the step left running goes with its kernel, unless the kernel itself lives
+        # on for the run's next step (kernel_reuse). The worker does the same (the kernel
+        # is its to dispose of), but it may be dead or stuck. Off the event loop: reading
+        # the tree scans every process.
+        if self.kernel_pid and (self.task.reuse_key is None or result.status == "failed"):
+            asyncio.get_running_loop().run_in_executor(None, kill_kernel_tree, self.kernel_pid)
         if not self.result.done():
             self.result.set_result(result)
         self._known.set()
@@ -238,6 +254,18 @@ class _LocalExecution(Execution):
         while time.monotonic() < deadline and not self.result.done() and psutil.pid_exists(pid):
             time.sleep(0.05)
         kill_tree(pid)
+
+
+def exit_description(code: int | None) -> str:
+    """How a process ended, from its ``Popen.returncode``: a signal by name, else the code."""
+    if code is None:
+        return "it closed its connection and did not exit"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 def _existing(path: str) -> str | None:
@@ -368,19 +396,19 @@ class LocalExecutor(Executor):
             return
         if kind == "exit":
             if execution is not None:
-                code = worker.exitcode
                 execution.finish(
                     TaskResult(
                         status="failed",
                         error=error_record(
                             "WorkerDied",
-                            f"the worker process running the step died (exit code {code})",
+                            "the worker process running the step died "
+                            f"({exit_description(worker.exitcode)})",
                         ),
                         output_notebook=_existing(execution.task.output_notebook),
                     )
                 )
             for pid in worker.shared_kernel_pids:
-                kill_process_group(pid)
+                kill_kernel_tree(pid)
             self._release(worker, alive=False)
             return
         if execution is None or message[1] != execution.task.key:

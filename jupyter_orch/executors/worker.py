@@ -30,11 +30,14 @@ from typing import Any
 import psutil
 
 from .base import NotebookTask, TaskResult
+from .kernel_template import set_child_subreaper
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ENGINE_NAME = "jupyter-orch"
 #: How often a worker checks that its parent, the coordinator, is still there (seconds).
 PARENT_POLL_S = 0.5
+#: Once it is gone, for how long at most the worker kills what is still below it.
+TEARDOWN_S = 5.0
 
 
 def strip_ansi(text: str) -> str:
@@ -50,10 +53,37 @@ def skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
+class ParentGone(Exception):
+    """The coordinator's end of the connection is closed: there is no one to report to."""
+
+
+class ParentConnection:
+    """The connection to the coordinator, whose failures are told apart from the task's.
+
+    A task's own ``OSError`` (its output folder under a file, a full disk) is the step's
+    error to report; only a failure to reach the parent ends the worker.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def send(self, message: Any) -> None:
+        try:
+            self._conn.send(message)
+        except OSError as exc:
+            raise ParentGone(str(exc)) from exc
+
+    def recv(self) -> Any:
+        return self._conn.recv()
+
+    def fileno(self) -> int:
+        return self._conn.fileno()
+
+
 class _CappedStream:
     """A file-like object papermill writes cell output to; forwards it to the parent."""
 
-    def __init__(self, conn: Connection, key: str, name: str, budget: list[int]) -> None:
+    def __init__(self, conn: ParentConnection, key: str, name: str, budget: list[int]) -> None:
         self._conn = conn
         self._key = key
         self._name = name
@@ -76,6 +106,47 @@ class _CappedStream:
         pass
 
 
+class StreamCap:
+    """What one attempt's printed output may leave in its output notebook, applied as it
+    streams: the notebook (and the worker holding it) never grows past the cap.
+
+    Past the cap a cell's stream text is dropped, and the cell shows a marker counting
+    the bytes not kept (a display output, so no stream coalescing moves it).
+    """
+
+    def __init__(self, cap_bytes: int) -> None:
+        self.cap_bytes = cap_bytes
+        self.left = cap_bytes
+        self._marker: dict[str, Any] | None = None
+        self._dropped = 0  # bytes not kept since the current marker was added
+
+    def admit(self, text: str) -> tuple[str, int]:
+        """The part of ``text`` to keep, and how many bytes of it are not kept."""
+        if self.left <= 0:
+            return "", len(text.encode("utf-8", "replace"))
+        data = text.encode("utf-8", "replace")
+        if len(data) <= self.left:
+            self.left -= len(data)
+            return text, 0
+        kept = data[: self.left].decode("utf-8", "ignore")
+        self.left = 0
+        return kept, len(data) - len(kept.encode())
+
+    def mark(self, outs: list[Any], dropped: int) -> None:
+        """Count ``dropped`` bytes on the cell's marker, added after its last kept output."""
+        import nbformat
+
+        if self._marker is None or not any(out is self._marker for out in outs):
+            self._marker = nbformat.v4.new_output("display_data", {"text/plain": ""})
+            self._dropped = 0
+            outs.append(self._marker)
+        self._dropped += dropped
+        self._marker["data"]["text/plain"] = (
+            f"[output truncated: {self._dropped} more bytes of printed output not kept; "
+            f"the notebook of an attempt keeps {self.cap_bytes} bytes of it]"
+        )
+
+
 #: Between cell saves of the output notebook, at least this long (papermill saves before and
 #: after every cell, ~4 ms each). The first and the final save always happen, and a kernel
 #: that dies still ends in a final save, so only a worker crash can lose under a second.
@@ -84,6 +155,7 @@ MIN_SAVE_INTERVAL_S = 1.0
 
 def _register_engine() -> None:
     """A papermill engine that executes on a kernel we hand it, already connected."""
+    import nbformat
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
     from papermill.log import logger
@@ -103,9 +175,28 @@ def _register_engine() -> None:
 
     class WarmKernelClient(PapermillNotebookClient):
         """papermill's client, minus the closing kernel_info round trip: the warm kernel
-        already told us its language_info."""
+        already told us its language_info; and with its stream output capped."""
 
         language_info: dict[str, Any] | None = None
+        stream_cap: StreamCap | None = None
+
+        def output(
+            self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
+        ) -> Any:
+            if self.stream_cap is None or msg["msg_type"] != "stream":
+                return super().output(outs, msg, display_id, cell_index)
+            text = msg["content"].get("text", "")
+            kept, dropped = self.stream_cap.admit(text)
+            if kept:
+                msg["content"]["text"] = kept
+                out = super().output(outs, msg, display_id, cell_index)
+            else:
+                out = None
+            if dropped:
+                self.stream_cap.mark(outs, dropped)
+                # papermill logs what this returns: the whole text (the log has its own cap)
+                out = nbformat.v4.new_output("stream", name=msg["content"]["name"], text=text)
+            return out
 
         def execute(self, **kwargs: Any) -> Any:
             if self.language_info is None:
@@ -158,6 +249,7 @@ def _register_engine() -> None:
             km: Any = None,
             kc: Any = None,
             language_info: dict[str, Any] | None = None,
+            output_cap_bytes: int | None = None,
             **kwargs: Any,
         ) -> Any:
             kwargs.pop("input_path", None)
@@ -175,6 +267,8 @@ def _register_engine() -> None:
             )
             client.kc = kc  # connected and ready: nbclient skips its own start-up wait
             client.language_info = language_info
+            if output_cap_bytes is not None:
+                client.stream_cap = StreamCap(output_cap_bytes)
             return client.execute()
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
@@ -225,20 +319,26 @@ def _parameters(task: NotebookTask) -> dict[str, Any]:
     return merged
 
 
-def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
+def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResult:
+    """Execute one task and send its result; raises ``ParentGone`` only.
+
+    Every other error, an ``OSError`` of the task's own files included, is the step's and
+    becomes its result.
+    """
     import nbformat
     import papermill
 
     from ..outputs import outputs_from_notebook
 
-    Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
     budget = [task.log_cap_bytes, 0]
     error: dict[str, Any] | None = None
     kernel = None
     executed: Any = None
     try:
+        Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
         parameters = _parameters(task)
-        kernel = cache.take(task.kernel_name, task.reuse_key, task.cwd, task.env)
+        hide_from_later_kernels(task.hidden_env)
+        kernel = cache.take(task)
         conn.send(("kernel", task.key, kernel.pid, _own_group(kernel.pid)))
         executed = papermill.execute_notebook(
             literal_path(task.notebook),
@@ -252,6 +352,7 @@ def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
             progress_bar=False,
             stdout_file=_CappedStream(conn, task.key, "stdout", budget),
             stderr_file=_CappedStream(conn, task.key, "stderr", budget),
+            output_cap_bytes=task.output_cap_bytes,
         )
     except Exception as exc:
         error = _error_from(exc)
@@ -282,6 +383,13 @@ def run_task(task: NotebookTask, conn: Connection, cache: Any) -> TaskResult:
     if kernel is not None:
         cache.give_back(kernel, task.reuse_key)
     return result
+
+
+def hide_from_later_kernels(names: frozenset[str]) -> None:
+    """Remove ``names`` from this worker's environment: kernels it launches from now on
+    never hold them (the kernel in use gets them removed before the step's code runs)."""
+    for name in names:
+        os.environ.pop(name, None)
 
 
 def _own_group(pid: int | None) -> int | None:
@@ -318,6 +426,14 @@ def sigkill_tree(pid: int, *, include_root: bool = True) -> list[int]:
     return signalled
 
 
+def _reap_children() -> None:
+    """Collect every child of ours that has exited (only while the worker is going down:
+    in service, each child is its ``Popen``'s to wait for)."""
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
 def watch_parent(parent: int, kill_kernels: Callable[[], object]) -> threading.Thread:
     """Start a thread that ends this process once ``parent`` is gone, kernels first.
 
@@ -332,10 +448,18 @@ def watch_parent(parent: int, kill_kernels: Callable[[], object]) -> threading.T
         while os.getppid() == parent:
             time.sleep(PARENT_POLL_S)
         try:
+            # Whatever is orphaned below us while we kill (a kernel's processes, once its
+            # template is killed) comes to us, not to init: the next pass finds it.
+            set_child_subreaper()
             with contextlib.suppress(Exception):
                 kill_kernels()  # from now on, a kernel being launched dies as it registers
-            for _ in range(2):  # again for anything the main thread started meanwhile
-                sigkill_tree(os.getpid(), include_root=False)
+            deadline = time.monotonic() + TEARDOWN_S
+            # again for anything the main thread started, or was orphaned, meanwhile
+            while time.monotonic() < deadline:
+                _reap_children()  # a zombie is no process to wait for
+                if not sigkill_tree(os.getpid(), include_root=False):
+                    break
+                time.sleep(0.02)
         finally:
             os._exit(1)
 
@@ -357,9 +481,11 @@ def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int
 
     watch_parent(parent, OWNED.kill_all)
 
+    parent_conn = ParentConnection(conn)
+
     def announce(pids: list[int]) -> None:
-        with contextlib.suppress(BrokenPipeError, OSError):
-            conn.send(("warm", pids))
+        with contextlib.suppress(ParentGone):
+            parent_conn.send(("warm", pids))
 
     cache = KernelCache(idle_ttl, announce)
     for name in warm_kernels:
@@ -368,12 +494,12 @@ def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int
 
     _register_engine()
     try:
-        _serve(conn, cache)
+        _serve(parent_conn, cache)
     finally:
         cache.close()
 
 
-def _serve(conn: Connection, cache: Any) -> None:
+def _serve(conn: ParentConnection, cache: Any) -> None:
     while True:
         try:
             if not cache.idle(conn.fileno(), min(cache.idle_ttl, 60.0)):
@@ -394,10 +520,10 @@ def _serve(conn: Connection, cache: Any) -> None:
             continue
         try:
             run_task(message, conn, cache)
-        except (BrokenPipeError, OSError):
+        except ParentGone:
             return
-        except BaseException as exc:  # report, never die silently
-            with contextlib.suppress(BrokenPipeError, OSError):
+        except BaseException as exc:  # the task's own error (a full disk...): report it
+            with contextlib.suppress(ParentGone):
                 conn.send(
                     ("result", message.key, TaskResult(status="failed", error=_error_from(exc)))
                 )
