@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
@@ -21,6 +20,7 @@ from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
 from .store.repository import utcnow
 from .store.requests import RequestKey, RequestKind
+from .yaml_load import bounded_yaml, load_yaml
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200
@@ -42,7 +42,7 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
 def _name_in_file(path: Path) -> str | None:
     """The ``name:`` a pipeline file gives, read without validating anything else."""
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"), "safe")
     except (OSError, UnicodeDecodeError, YAMLError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
@@ -175,8 +175,9 @@ class Catalog:
         """A new version: the file's ``schedule`` key rewritten (comments kept), registered."""
         version = self.store.get_version(name)
         path = Path(version.path)
-        yaml = YAML(typ="rt")
-        data = yaml.load(path.read_text(encoding="utf-8") if path.exists() else version.source)
+        yaml = bounded_yaml()
+        text = path.read_text(encoding="utf-8") if path.exists() else version.source
+        data = load_yaml(text, yaml=yaml)
         if schedule is None:
             data.pop("schedule", None)
         else:

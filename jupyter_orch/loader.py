@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -29,6 +28,7 @@ from .expressions import (
 )
 from .notebooks import check_notebook
 from .spec import MODEL_AT, PipelineSpec, StepSpec, allowed_keys, check_identifier
+from .yaml_load import load_yaml
 
 
 @dataclass(frozen=True)
@@ -153,9 +153,8 @@ class _Collector:
 
 
 def _validate(source: str, file: Path, thorough: bool) -> tuple[PipelineSpec | None, list[Problem]]:
-    yaml = YAML(typ="rt")
     try:
-        root = yaml.load(source)
+        root = load_yaml(source)
     except (MarkedYAMLError, YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
