@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import re
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConflictError, NotFoundError, SignatureError, UserError
+from .json_body import parse_json_object
 from .records import Trigger
 from .service import Orchestrator
 from .spec import PipelineSpec
@@ -96,21 +96,12 @@ def _normal(signature: str) -> bytes:
     return signature.strip().lower().encode("utf-8", "replace")
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_parameters(body: bytes) -> dict[str, Any]:
     """The run parameters in a delivery's JSON body (``{"parameters": {...}}``; other keys are
     the sender's and ignored)."""
     if not body.strip():
         return {}
-    try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise UserError(f"body: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UserError("body: give a JSON object")
+    data = parse_json_object(body)
     parameters = data.get("parameters") or {}
     if not isinstance(parameters, dict):
         raise UserError("parameters: give an object of name: value")

@@ -343,8 +343,9 @@ BAD_REQUESTS = [
     ({"schedule": {"cron": "0 9 * * *", "every": 2}}, {"schedule.every"}, "every"),
     ({"schedule": None}, {"schedule"}, "give a cron"),
     ({"timeout": "soon"}, {"timeout"}, "soon"),
-    ({"timeout": 1e999}, {"timeout"}, "above 0"),
-    ({"parameters": {"region": float("nan")}}, {"parameters"}, "NaN"),
+    # json.dumps writes these as the literals Infinity and NaN, which are not JSON
+    ({"timeout": 1e999}, {"body"}, "Infinity is not JSON"),
+    ({"parameters": {"region": float("nan")}}, {"body"}, "NaN is not JSON"),
     ({"retries": -1}, {"retries"}, "0"),
     ({"name": "Not A Name"}, {"name"}, "Not A Name"),
     ({"colour": "blue"}, {"colour"}, "colour"),

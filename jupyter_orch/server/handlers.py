@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ..catalog import Catalog, problems_json
 from ..errors import ConflictError, NotFoundError, SignatureError, SpecError, UserError
+from ..json_body import parse_json_object
 from .paths import relative_to_root
 
 T = TypeVar("T")
@@ -74,15 +75,7 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
     def body(self) -> dict[str, Any]:
         if not self.request.body:
             return {}
-        try:
-            data = json.loads(self.request.body)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"body: not valid JSON ({exc.msg} at {exc.pos})") from None
-        except UnicodeDecodeError:
-            raise UserError("body: not UTF-8 text; send JSON") from None
-        if not isinstance(data, dict):
-            raise UserError("body: give a JSON object")
-        return data
+        return parse_json_object(self.request.body)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
