@@ -13,14 +13,18 @@ Not ``sys.settrace``: it slows every line of the process, and threads would shar
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from jinja2 import nodes, pass_context
+from jinja2 import nodes, pass_context, pass_eval_context
 from jinja2.filters import make_attrgetter
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import htmlsafe_json_dumps
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 from .input_limits import MAX_TEMPLATE_VALUE
 from .template_budget import (
@@ -77,6 +81,22 @@ def _bounded_sum(
     return total
 
 
+@pass_eval_context
+def _bounded_tojson(eval_ctx: EvalContext, value: Any, indent: int | str | None = None) -> Markup:
+    """jinja's ``tojson``, encoded piece by piece and stopped past the bound: with an indent,
+    the text can be many times the value's size."""
+    options = dict(eval_ctx.environment.policies["json.dumps_kwargs"])
+    if indent is not None:
+        options["indent"] = indent
+    text, size = [], 0
+    for piece in json.JSONEncoder(**options).iterencode(value):
+        size += len(piece)
+        if size > MAX_TEMPLATE_VALUE:
+            raise too_large()
+        text.append(piece)
+    return htmlsafe_json_dumps(None, dumps=lambda _: "".join(text))
+
+
 #: Filters that make markup or placeholder text; of no use in a pipeline, and hard to bound.
 REMOVED_FILTERS = ("urlize",)
 REMOVED_GLOBALS = ("lipsum",)
@@ -89,6 +109,7 @@ def bounded_filters(filters: Mapping[str, Any]) -> dict[str, Any]:
         if name not in REMOVED_FILTERS
     }
     out["sum"] = _bounded_filter("sum", _bounded_sum)
+    out["tojson"] = _bounded_filter("tojson", _bounded_tojson)
     out.update(INTERNAL_FILTERS)
     return out
 

@@ -100,9 +100,11 @@ def _parts(value: Any) -> Iterable[Any] | None:
 
 
 def size_of(value: Any, limit: int = MAX_TEMPLATE_VALUE) -> int:
-    """Size of ``value``, counting a shared item each time it appears (as ``str()`` would);
-    raises ``LimitExceeded`` past ``limit``, ``MAX_TEMPLATE_DEPTH`` or an integer's bound.
-    Stops as soon as it knows, so it costs at most about ``limit / 8`` items."""
+    """Size of ``value``: characters of text, bytes of an integer, 8 for another scalar, and
+    for a container 8 plus 8 per item plus the items' sizes, counting a shared item each time
+    it appears (as ``str()`` would). Raises ``LimitExceeded`` past ``limit``,
+    ``MAX_TEMPLATE_DEPTH`` or an integer's bound, as soon as it knows: it looks at no more
+    than about ``limit / 8`` items."""
     total = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
@@ -112,14 +114,18 @@ def size_of(value: Any, limit: int = MAX_TEMPLATE_VALUE) -> int:
         elif isinstance(item, int) and not isinstance(item, bool):
             if item.bit_length() > MAX_TEMPLATE_INT_BITS:
                 raise _int_too_large()
-            total += 8 + item.bit_length() // 8
+            total += item.bit_length() // 8
         else:
             total += 8
             parts = _parts(item)
             if parts is not None:
                 if depth >= MAX_TEMPLATE_DEPTH:
                     raise LimitExceeded(f"value nested too deep (over {MAX_TEMPLATE_DEPTH})")
-                stack.extend((part, depth + 1) for part in parts)
+                for part in parts:  # 8 per item: a list of empty strings is not free
+                    total += 8
+                    if total > limit:
+                        raise too_large()
+                    stack.append((part, depth + 1))
         if total > limit:
             raise too_large()
     return total
@@ -255,9 +261,14 @@ def check_filter(name: str, value: Any, args: tuple[Any, ...], kw: Mapping[str, 
         each = len(width) if isinstance(width, str) else count_arg(width)
         at_most(len(value) + (value.count("\n") + 1) * each)
     elif name == "wordwrap" and isinstance(value, str):
+        width = max(count_arg(args[0] if args else kw.get("width", 79)), 1)
         wrap = args[2] if len(args) > 2 else kw.get("wrapstring")
-        lines = len(value.split()) + 1
+        lines = len(value) // width + len(value.split()) + 1
         at_most(len(value) + lines * (len(wrap) if isinstance(wrap, str) else 1))
+    elif name == "tojson":
+        indent = args[0] if args else kw.get("indent")
+        each = len(indent) if isinstance(indent, str) else count_arg(indent)
+        at_most(each * MAX_TEMPLATE_DEPTH)  # one line's indentation; the filter counts the rest
     elif name == "format":
         check_format(value, [*args, *kw.values()])
     elif name == "replace" and len(args) >= 2:

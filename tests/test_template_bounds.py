@@ -53,6 +53,10 @@ BOMBS: list[tuple[str, str]] = [
     ("{{ ('x'*100000)|join('y'*100) }}", TOO_LARGE),
     ("{{ (1).to_bytes(10**9, 'big') }}", TOO_LARGE),
     ("{{ range(10)|slice(10**9)|list }}", TOO_LARGE),
+    ("{{ ['']*10**8 }}", TOO_LARGE),  # empty items are not free
+    ("{{ [[[[1]]]]|tojson(indent=10**9) }}", TOO_LARGE),
+    ("{{ ([[[[1]]]]*10000)|tojson(1000) }}", TOO_LARGE),
+    ("{{ ('a'*100000)|wordwrap(1, true, 'x'*100) }}", TOO_LARGE),
     ("{{ ([[1]]*100000)|sum(start=[]) }}", TOO_LARGE),
     ("{% macro f() %}{{ f() }}{{ f() }}{% endmacro %}{{ f() }}", "macros are not available"),
     ("{{ " + "(" * 500 + "1" + ")" * 500 + " }}", "nested too deep"),
@@ -166,6 +170,9 @@ def context() -> dict[str, Any]:
         ("{{ 2 ** 64 }}", 2**64),
         ("{{ steps.extract.outputs.count * 1000 }}", 127000),
         ("{{ dict(a=[1, 2], b=(3,)) }}", {"a": [1, 2], "b": (3,)}),
+        ("{{ params.table|tojson(2) }}", '{\n  "x": 1,\n  "y": 2\n}'),
+        ("{{ 'a b'|wordwrap(1) }}", "a\nb"),
+        ("{{ range(100000)|list|length }}", 100000),
     ],
 )
 def test_ordinary_templates_keep_working_under_the_bounds(
