@@ -31,12 +31,12 @@ MAX_TEMPLATE_DEPTH = 100
 MAX_YAML_CHARS = 1 * MIB
 #: Nesting of collections, counted through aliases.
 MAX_YAML_DEPTH = 100
-#: Nodes once every alias is expanded (a pipeline of 50 steps has about 1,000).
+#: Nodes (scalars and collections) once every alias is expanded.
 MAX_YAML_NODES = 100_000
 
 # --- JSON request bodies ---------------------------------------------------------------------
 #: Nesting of arrays and objects in a request body.
 MAX_JSON_DEPTH = 64
-#: Integers in a body are 64-bit signed, as SQL columns and JavaScript clients can hold them.
+#: Integers in a body are 64-bit signed, what a SQL BIGINT holds.
 MIN_JSON_INT = -(2**63)
 MAX_JSON_INT = 2**63 - 1
