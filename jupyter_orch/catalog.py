@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
@@ -23,6 +22,7 @@ from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
 from .store.repository import utcnow
 from .store.requests import RequestKey, RequestKind
+from .yaml_load import bounded_yaml, load_yaml
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200
@@ -45,7 +45,7 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
 def _name_in_file(path: Path) -> str | None:
     """The ``name:`` a pipeline file gives, read without validating anything else."""
     try:
-        data = YAML(typ="safe").load(read_text(path))
+        data = load_yaml(read_text(path), "safe")
     except (FileProblem, YAMLError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
@@ -183,8 +183,8 @@ class Catalog:
         """A new version: the file's ``schedule`` key rewritten (comments kept), registered."""
         version = self.store.get_version(name)
         path = self._own_file(name, Path(version.path))
-        yaml = YAML(typ="rt")
-        data = yaml.load(self._current_text(path, version.source))
+        yaml = bounded_yaml()
+        data = load_yaml(self._current_text(path, version.source), yaml=yaml)
         if schedule is None:
             data.pop("schedule", None)
         else:

@@ -61,8 +61,9 @@ def _display_path(path: str | None) -> str:
 
 def parse_param(text: str) -> tuple[str, Any]:
     """``name=value`` with the value read as a YAML scalar (``7`` is an int; quote for text)."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
+
+    from .yaml_load import load_yaml
 
     name, sep, raw = text.partition("=")
     if not sep or not name:
@@ -70,7 +71,7 @@ def parse_param(text: str) -> tuple[str, Any]:
     from .loader import plain
 
     try:
-        value = YAML(typ="safe", pure=True).load(raw) if raw.strip() else ""
+        value = load_yaml(raw, "safe") if raw.strip() else ""
     except YAMLError as exc:
         raise argparse.ArgumentTypeError(f"value of {name!r} is not valid YAML: {exc}") from None
     return name.strip(), plain(value)

@@ -2,6 +2,8 @@
 
 Semantics (DESIGN.md): strict undefined, names resolve to the user's values and never to
 Python attributes of containers, and a value that is exactly one ``{{ }}`` keeps its type.
+Evaluation is bounded in size, steps and time (``template_bounds``): it runs in the server's
+process, so a template must not be able to exhaust it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, Undefined, nodes
+from jinja2 import StrictUndefined, Template, Undefined, nodes
+from jinja2.environment import TemplateExpression
 from jinja2.exceptions import TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.parser import Parser
+from jinja2.sandbox import SecurityError
 
 from .errors import TemplateError
+from .template_bounds import BoundedSandbox, refused_construct
+from .template_budget import LimitExceeded, budget, charge
 
 ROOT_NAMES = ("params", "steps", "run")
 STEP_FIELDS = ("outputs", "status")
@@ -45,7 +51,7 @@ class Scope(Mapping[str, Any]):
         return f"Scope({self.path!r}, {dict(self._data)!r})"
 
 
-class _Environment(ImmutableSandboxedEnvironment):
+class _Environment(BoundedSandbox):
     """Item lookup only for mappings: ``outputs.items`` is the output named ``items``."""
 
     def _lookup(self, obj: Any, key: Any) -> Any:
@@ -93,11 +99,51 @@ def _strip_braces(expression: str) -> str:
     return inner if inner is not None else expression
 
 
+#: Errors whose message reads well alone; others are prefixed with their type.
+_SELF_EXPLAINED = (
+    UndefinedError,
+    TemplateSyntaxError,
+    SecurityError,
+    LimitExceeded,
+    TypeError,
+    ValueError,
+)
+
+
 def _fail(kind: str, source: str, exc: Exception) -> TemplateError:
-    message = str(exc)
+    if isinstance(exc, RecursionError):
+        message = "nested too deep"
+    elif isinstance(exc, _SELF_EXPLAINED):
+        message = str(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, UndefinedError) and "is undefined" in message:
         message += f" (names available: {', '.join(ROOT_NAMES)})"
+    if len(source) > 200:
+        source = source[:200] + "..."
     return TemplateError(f"{kind} {source!r}: {message}")
+
+
+def _bounded(tree: nodes.Template) -> Template:
+    return _ENV.from_string(_ENV.bounded_tree(tree))
+
+
+def _compile_expression(source: str) -> TemplateExpression:
+    """``Environment.compile_expression``, with the tree bounded before it is compiled."""
+    parser = Parser(_ENV, source, state="variable")
+    expr = parser.parse_expression()
+    if not parser.stream.eos:
+        raise TemplateSyntaxError("chunk after expression", parser.stream.current.lineno)
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    return TemplateExpression(_bounded(nodes.Template(body, lineno=1)), False)
+
+
+def _expression_value(source: str, context: Mapping[str, Any]) -> Any:
+    return _defined(charge(_compile_expression(source)(**context)))
+
+
+def _rendered(source: str, context: Mapping[str, Any]) -> str:
+    return _bounded(_ENV.parse(source)).render(**context)
 
 
 def _defined(value: Any) -> Any:
@@ -120,10 +166,11 @@ def render_value(value: Any, context: Mapping[str, Any]) -> Any:
             return value
         inner = _whole_expression(value)
         try:
-            if inner is not None:
-                return _defined(_ENV.compile_expression(inner, undefined_to_none=False)(**context))
-            return _ENV.from_string(value).render(**context)
-        except (UndefinedError, TemplateSyntaxError, SecurityError, TypeError, ValueError) as exc:
+            with budget():
+                if inner is not None:
+                    return _expression_value(inner, context)
+                return _rendered(value, context)
+        except Exception as exc:  # anything a template raises is the template's fault
             raise _fail("template", value, exc) from None
     if isinstance(value, list):
         return [render_value(item, context) for item in value]
@@ -136,8 +183,9 @@ def evaluate_condition(expression: str, context: Mapping[str, Any]) -> bool:
     """Truth of an ``if:`` expression (with or without surrounding ``{{ }}``)."""
     source = _strip_braces(expression)
     try:
-        result = _defined(_ENV.compile_expression(source, undefined_to_none=False)(**context))
-    except (UndefinedError, TemplateSyntaxError, SecurityError, TypeError, ValueError) as exc:
+        with budget():
+            result = _expression_value(source, context)
+    except Exception as exc:  # anything a template raises is the template's fault
         raise _fail("if:", expression, exc) from None
     return bool(result)
 
@@ -211,6 +259,11 @@ def parse_references(source: str, *, expression: bool) -> list[Reference]:
         tree = _ENV.parse(text)
     except TemplateSyntaxError as exc:
         raise TemplateError(f"syntax error in {source!r}: {exc.message}") from None
+    except RecursionError:
+        raise _fail("template", source, RecursionError()) from None
+    refused = refused_construct(tree)
+    if refused is not None:
+        raise _fail("template", source, LimitExceeded(refused))
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     return [ref for ref in _references(tree) if ref.root not in assigned]
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -30,6 +29,7 @@ from .expressions import (
 from .files import FileProblem, NamedPaths, read_text
 from .notebooks import check_named_notebook
 from .spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
+from .yaml_load import load_yaml
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,8 @@ class _Collector:
 def _validate(
     source: str, file: Path, thorough: bool, paths: NamedPaths
 ) -> tuple[PipelineSpec | None, list[Problem]]:
-    yaml = YAML(typ="rt")
     try:
-        root = yaml.load(source)
+        root = load_yaml(source)
     except (MarkedYAMLError, YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -19,6 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .spec import MAX_NAME, RESERVED_PIPELINE_NAMES
+from .yaml_load import bounded_yaml, load_yaml
 
 #: The file beside ``report.ipynb`` is ``report.pipeline.yaml``.
 SUFFIX = ".pipeline.yaml"
@@ -143,7 +144,7 @@ def _set(mapping: CommentedMap, key: str, value: Any, *, before: str | None = No
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
+    yaml = bounded_yaml()
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
@@ -156,4 +157,4 @@ def _yaml() -> YAML:
 
 
 def _load(text: str) -> Any:
-    return _yaml().load(text)
+    return load_yaml(text, yaml=_yaml())

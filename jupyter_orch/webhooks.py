@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import re
 import time
@@ -27,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ConflictError, NotFoundError, SignatureError, UserError
+from .json_body import parse_json_object
 from .masking import masked_logger
 from .records import Trigger
 from .service import Orchestrator
@@ -103,12 +103,7 @@ def parse_parameters(body: bytes) -> dict[str, Any]:
     everywhere else."""
     if not body.strip():
         return {}
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise UserError(f"body: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise UserError("body: give a JSON object")
+    data = parse_json_object(body)
     parameters = data.get("parameters") or {}
     if not isinstance(parameters, dict):
         raise UserError("parameters: give an object of name: value")

@@ -26,6 +26,7 @@ from ..errors import (
     UnavailableError,
     UserError,
 )
+from ..json_body import parse_json_object
 from ..masking import mask_json, mask_text
 from .availability import Availability
 from .paths import relative_to_root
@@ -104,15 +105,7 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
     def body(self) -> dict[str, Any]:
         if not self.request.body:
             return {}
-        try:
-            data = json.loads(self.request.body)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"body: not valid JSON ({exc.msg} at {exc.pos})") from None
-        except UnicodeDecodeError:
-            raise UserError("body: not UTF-8 text; send JSON") from None
-        if not isinstance(data, dict):
-            raise UserError("body: give a JSON object")
-        return data
+        return parse_json_object(self.request.body)
 
     def int_argument(self, name: str, default: int, *, minimum: int = 0) -> int:
         """A whole-number query argument; 400 naming it when it is not one or is too small."""
