@@ -85,7 +85,8 @@ def test_what_a_step_started_is_gone_when_it_ends(
             result = await asyncio.wait_for(execution.wait(), 120)
             assert result.status == "succeeded", result.error
             if reuse:  # the run's kernel lives on for its next step, and so do its processes
-                assert sleeping(seconds)
+                # (a daemon started with `& disown` may exec its sleep just after the cell ends)
+                assert await wait_until(lambda: bool(sleeping(seconds)), 10)
                 await executor.release("run-1")
             assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
         finally:
