@@ -138,6 +138,8 @@ class RunCoordinator:
         self.begun = False
         #: Steps whose driving raised an internal error, with it; and that error as a record.
         self.faulted: dict[str, BaseException] = {}
+        #: Variables no step may see (other pipelines' secrets), read as the run starts.
+        self.hidden_env: frozenset[str] = frozenset()
         self.fault: dict[str, Any] | None = None
         self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
         self.attempts = {s.name: len(s.attempts) for s in run.steps}
@@ -176,6 +178,7 @@ class RunCoordinator:
                 status=RunStatus.RUNNING,
                 started_at=self.started_at,
             )
+            self.hidden_env = await self._db(self.store.secret_variables)
             self.log.info("Pipeline resumed" if resumed else "Pipeline started")
             while True:
                 launch, settled = self._ready()
@@ -547,6 +550,7 @@ class RunCoordinator:
                 "JUPYTER_ORCH_STEP": step.name,
             },
             reuse_key=self.run.id if self.spec.kernel_reuse else None,
+            hidden_env=self.hidden_env,
         )
 
     async def _record(

@@ -67,3 +67,38 @@ def test_server_variables_and_hidden_ones_never_reach_a_step(
 def test_step_environment_drops_only_our_own_variables() -> None:
     environ = {"JUPYTER_ORCH_DB_URL": "x", "JUPYTER_ORCHESTRA": "y", "PATH": "/bin", "A": "b"}
     assert step_environment(environ) == {"JUPYTER_ORCHESTRA": "y", "PATH": "/bin", "A": "b"}
+
+
+def test_no_step_sees_the_webhook_secret_of_any_registered_pipeline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run coordinator hides every registered pipeline's webhook secret variable from its
+    steps, not only its own pipeline's."""
+    from jupyter_orch.loader import load_pipeline
+    from jupyter_orch.service import Orchestrator
+    from jupyter_orch.store.repository import Store
+
+    from .conftest import run_pipeline, write_notebook, write_pipeline
+
+    monkeypatch.setenv("OTHER_HOOK_SECRET", "hook-secret")
+    monkeypatch.setenv("INNOCENT_VARIABLE", "fine")
+    write_notebook(tmp_path / "probe.ipynb", None, PROBE)
+    hooked = write_pipeline(
+        tmp_path,
+        "name: hooked\non: {webhook: {secret_env: OTHER_HOOK_SECRET}}\n"
+        "steps: [{name: a, notebook: probe.ipynb}]\n",
+        "hooked.yaml",
+    )
+    plain = write_pipeline(tmp_path, "name: plain\nsteps: [{name: a, notebook: probe.ipynb}]\n")
+    store = Store.open(f"sqlite:///{tmp_path / 'orch.sqlite'}")
+    try:
+        orch = Orchestrator(store, tmp_path / "runs")
+        orch.apply(load_pipeline(hooked))
+        run = run_pipeline(orch, plain, workers=1)
+    finally:
+        store.close()
+    outputs = run.steps[0].attempts[-1].outputs
+    assert run.status.value == "succeeded"
+    for seen in (outputs["kernel"], outputs["child"]):
+        assert "OTHER_HOOK_SECRET" not in seen
+        assert "INNOCENT_VARIABLE" in seen and "JUPYTER_ORCH_RUN_ID" in seen

@@ -115,12 +115,32 @@ def _instance(row: InstanceRow) -> Instance:
     )
 
 
+def _latest_definitions(session: Session) -> list[tuple[int, dict[str, Any]]]:
+    """(pipeline id, definition of its newest version) for every pipeline."""
+    rows = session.execute(
+        select(PipelineRow.id, PipelineVersionRow.definition).join(
+            PipelineVersionRow,
+            and_(
+                PipelineVersionRow.pipeline_id == PipelineRow.id,
+                PipelineVersionRow.version == PipelineRow.latest_version,
+            ),
+        )
+    ).all()
+    return [(pid, definition) for pid, definition in rows]
+
+
 def pipeline_id_of(session: Session, name: str) -> int:
     """The row id of pipeline ``name``; NotFoundError when there is none."""
     pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))
     if pipeline_id is None:
         raise NotFoundError(f"no pipeline named {name!r}")
     return pipeline_id
+
+
+def _webhook_secret(definition: dict[str, Any]) -> Any:
+    on = definition.get("on") or {}
+    webhook = on.get("webhook") if isinstance(on, dict) else None
+    return webhook.get("secret_env") if isinstance(webhook, dict) else None
 
 
 def _limit_of(definition: dict[str, Any]) -> int | None:
@@ -251,6 +271,16 @@ class CoordinationMixin:
             )
             if not done.rowcount:  # type: ignore[attr-defined]
                 raise NotFoundError(f"no pipeline named {name!r}")
+
+    def secret_variables(self) -> frozenset[str]:
+        """The environment variables registered pipelines keep secrets in (webhook secrets):
+        no step of any pipeline may see them."""
+        with self._sessions() as session:
+            return frozenset(
+                name
+                for _, definition in _latest_definitions(session)
+                if isinstance(name := _webhook_secret(definition), str)
+            )
 
     def pipeline_state(self, name: str, *, history: bool = False) -> PipelineState:
         """One pipeline with its newest version."""
@@ -497,16 +527,7 @@ class CoordinationMixin:
                 ).all()
             )
         )
-        definitions = session.execute(
-            select(PipelineRow.id, PipelineVersionRow.definition).join(
-                PipelineVersionRow,
-                and_(
-                    PipelineVersionRow.pipeline_id == PipelineRow.id,
-                    PipelineVersionRow.version == PipelineRow.latest_version,
-                ),
-            )
-        ).all()
-        limits = {pid: _limit_of(definition) for pid, definition in definitions}
+        limits = {pid: _limit_of(definition) for pid, definition in _latest_definitions(session)}
         return sum(per_pipeline.values()), per_pipeline, limits
 
     # --- cancellation ---------------------------------------------------------------------------
