@@ -231,3 +231,30 @@ def test_a_rerun_from_failed_is_never_seen_without_its_reused_steps(
     step_a = next(s for s in rerun.steps if s.name == "a")
     assert step_a.reused_from == first.id and step_a.attempts[0].outputs == {"n": 1}
     assert next(s for s in rerun.steps if s.name == "b").status is StepStatus.PENDING
+
+
+def test_reads_never_wait_for_a_writer_holding_the_sqlite_lock(tmp_path: Path) -> None:
+    """The panel polls while the scheduler writes: a read must not queue for the write lock
+    (it begins deferred and, under WAL, sees the last commit)."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "orch.sqlite"
+    store = Store.open(f"sqlite:///{path}")
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+        answered: list[Any] = []
+        reader = threading.Thread(
+            target=lambda: answered.append(
+                (store.list_runs(), store.pipeline_states(), store.run_ids_page(limit=5))
+            ),
+            daemon=True,
+        )
+        reader.start()
+        reader.join(10)  # the busy timeout is 30 s: a read taking the lock would still wait
+        assert answered == [([], [], [])]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        store.close()

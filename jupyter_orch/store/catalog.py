@@ -26,10 +26,11 @@ class CatalogMixin:
     """Mixed into ``Store``."""
 
     _sessions: sessionmaker[Session]
+    _reads: sessionmaker[Session]
 
     def list_versions(self, name: str) -> list[VersionInfo]:
         """Every version of a pipeline, newest first."""
-        with self._sessions() as session:
+        with self._reads() as session:
             pipeline_id = pipeline_id_of(session, name)
             rows = session.scalars(
                 select(PipelineVersionRow)
@@ -71,7 +72,7 @@ class CatalogMixin:
         before: str | None = None,
     ) -> list[str]:
         """Run ids newest first (ids sort by creation time), after the cursor ``before``."""
-        with self._sessions() as session:
+        with self._reads() as session:
             query = select(RunRow.id).order_by(RunRow.id.desc()).limit(limit)
             if pipeline:
                 query = query.join(PipelineRow, PipelineRow.id == RunRow.pipeline_id).where(

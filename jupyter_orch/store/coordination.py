@@ -152,6 +152,7 @@ class CoordinationMixin:
     """Mixed into ``Store``: the multi-scheduler part of the repository."""
 
     _sessions: sessionmaker[Session]
+    _reads: sessionmaker[Session]
 
     # --- instances and the leader lease ---------------------------------------------------------
 
@@ -211,7 +212,7 @@ class CoordinationMixin:
             return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
     def instances(self, kinds: Iterable[str] | None = None) -> list[Instance]:
-        with self._sessions() as session:
+        with self._reads() as session:
             query = select(InstanceRow).where(InstanceRow.stopped_at.is_(None))
             if kinds is not None:
                 query = query.where(InstanceRow.kind.in_(list(kinds)))
@@ -275,7 +276,7 @@ class CoordinationMixin:
     def secret_variables(self) -> frozenset[str]:
         """The environment variables registered pipelines keep secrets in (webhook secrets):
         no step of any pipeline may see them."""
-        with self._sessions() as session:
+        with self._reads() as session:
             return frozenset(
                 name
                 for _, definition in _latest_definitions(session)
@@ -294,7 +295,7 @@ class CoordinationMixin:
     ) -> list[PipelineState]:
         """Pipelines with their newest version; ``history`` adds the last run and missed ticks
         (listings want them, the leader's every-second round does not)."""
-        with self._sessions() as session:
+        with self._reads() as session:
             query = select(PipelineRow, PipelineVersionRow).join(
                 PipelineVersionRow,
                 and_(
@@ -390,7 +391,7 @@ class CoordinationMixin:
             return len(fresh)
 
     def ticks(self, name: str, *, limit: int = 50) -> list[Tick]:
-        with self._sessions() as session:
+        with self._reads() as session:
             pipeline_id = self._pipeline_id(session, name)
             rows = session.scalars(
                 select(ScheduleTickRow)
@@ -406,7 +407,7 @@ class CoordinationMixin:
     # --- event trigger state ---------------------------------------------------------------
 
     def trigger_states(self, name: str) -> dict[str, dict[str, Any]]:
-        with self._sessions() as session:
+        with self._reads() as session:
             pipeline_id = self._pipeline_id(session, name)
             rows = session.scalars(
                 select(TriggerStateRow).where(TriggerStateRow.pipeline_id == pipeline_id)
@@ -434,7 +435,7 @@ class CoordinationMixin:
         self, pipeline: str, status: str, after: tuple[datetime, str] | None, *, limit: int = 100
     ) -> list[FinishedRun]:
         """Runs of ``pipeline`` that ended with ``status`` after the (ended_at, id) watermark."""
-        with self._sessions() as session:
+        with self._reads() as session:
             query = (
                 select(RunRow.id, RunRow.status, RunRow.ended_at)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
@@ -637,7 +638,7 @@ class CoordinationMixin:
     # --- crash recovery -------------------------------------------------------------------------
 
     def running_runs(self) -> list[RunningRun]:
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.execute(
                 select(RunRow, PipelineRow.name, InstanceRow)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)

@@ -14,6 +14,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 #: current store costs one query instead of importing alembic.
 HEAD_REVISION = "0003"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: Execution option of the store's read-only sessions (``Store._reads``).
+READ_ONLY = "jupyter_orch_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -38,8 +40,12 @@ def make_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so a transaction never fails to upgrade
-        # from reader to writer with "database is locked".
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # from reader to writer with "database is locked"; a session that only reads (WAL:
+        # it sees the last commit) begins deferred and never waits for the writers.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

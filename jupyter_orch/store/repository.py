@@ -27,7 +27,7 @@ from ..records import (
 )
 from .catalog import CatalogMixin
 from .coordination import CoordinationMixin
-from .engine import make_engine, migrate
+from .engine import READ_ONLY, make_engine, migrate
 from .requests import RequestsMixin
 from .tables import (
     LogLineRow,
@@ -119,6 +119,11 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
         self.url = url
         self.engine = engine or make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Sessions that only read: on SQLite they begin deferred, so the panel's polls never
+        #: queue for the write lock behind the scheduler and the runs it records.
+        self._reads = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @classmethod
     def open(cls, url: str) -> Store:
@@ -180,7 +185,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
             return Registration(_version(name, version), created=True)
 
     def get_version(self, name: str, version: int | None = None) -> PipelineVersion:
-        with self._sessions() as session:
+        with self._reads() as session:
             row = session.scalar(select(PipelineRow).where(PipelineRow.name == name))
             if row is None:
                 raise NotFoundError(f"no pipeline named {name!r}")
@@ -404,7 +409,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
         whole page of runs, not three per run."""
         if not run_ids:
             return []
-        with self._sessions() as session:
+        with self._reads() as session:
             found = session.execute(
                 select(RunRow, PipelineRow.name)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
@@ -438,7 +443,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
         limit: int = 20,
     ) -> list[RunRecord]:
         """Runs newest first, with their steps."""
-        with self._sessions() as session:
+        with self._reads() as session:
             query = (
                 select(RunRow.id)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
@@ -466,7 +471,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
 
     def get_logs(self, run_id: str, *, after_id: int = 0) -> list[LogLine]:
         self.get_run(run_id)  # raises NotFoundError for an unknown run
-        with self._sessions() as session:
+        with self._reads() as session:
             rows = session.scalars(
                 select(LogLineRow)
                 .where(LogLineRow.run_id == run_id, LogLineRow.id > after_id)

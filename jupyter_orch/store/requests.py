@@ -79,6 +79,7 @@ class RequestsMixin:
     """Mixed into ``Store``."""
 
     _sessions: sessionmaker[Session]
+    _reads: sessionmaker[Session]
 
     if TYPE_CHECKING:  # provided by Store
 
@@ -93,7 +94,7 @@ class RequestsMixin:
 
         Raises ``ConflictError`` if that request asked for something else.
         """
-        with self._sessions() as session:
+        with self._reads() as session:
             pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == pipeline))
             run_id = None if pipeline_id is None else _seen(session, pipeline_id, key)
         return None if run_id is None else self.get_run(run_id)
