@@ -1,5 +1,6 @@
-"""The service layer: what the CLI (and later the REST handlers) call. No SQL, no I/O of its own
-beyond the store and the executor."""
+"""The service layer: what the CLI, the REST handlers (through ``catalog.py``) and the
+scheduler call to register pipelines, create runs and execute them. No SQL and no HTTP here;
+no I/O of its own beyond the store and the executor."""
 
 from __future__ import annotations
 
@@ -201,6 +202,8 @@ class Orchestrator:
         *,
         observer: Callable[[LogLine], None] | None = None,
     ) -> RunRecord:
+        """Execute a run to its end in this process, without heartbeats (the CLI and the
+        schedulers use ``RunHost.start_run``, which heartbeats and honours cancel requests)."""
         coordinator = RunCoordinator(self.store, executor, loaded, run, observer=observer)
         return await coordinator.execute()
 
