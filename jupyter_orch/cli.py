@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import gc
 import json
+import logging
 import math
 import os
 import signal
@@ -162,6 +163,30 @@ def cmd_rerun(args: argparse.Namespace) -> int:
     return _execute(args, prepare)
 
 
+class _OneLine(logging.Formatter):
+    """Log records without their traceback: a terminal user is told what happened (the run
+    log says it too); the traceback is for a server's log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The masking filter may already have put the (masked) traceback into the message
+        lines = super().format(record).splitlines()
+        return lines[0] if lines else ""
+
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
+def _warnings_in_one_line() -> None:
+    """Warnings and errors of ours (a store refusing writes, an internal error) on stderr,
+    one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("jupyter-orch %(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("jupyter_orch")
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
 def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, RunRecord]]) -> int:
     """Start the workers first (they boot and warm kernels while we validate), then run."""
     from .executors.local import LocalExecutor
@@ -170,6 +195,7 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
 
     workers, idle_ttl = resolve_executor_settings()
     started: dict[str, Any] = {}
+    _warnings_in_one_line()
 
     def show(line: Any) -> None:
         err.print(f"[dim]{line.ts.astimezone():%H:%M:%S}[/] {escape(line.message)}")
