@@ -53,6 +53,7 @@ class Server:
         self.port = free_port()
         self.token = TOKEN
         self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = root.parent / f"server-{self.port}.log"
 
     @property
     def url(self) -> str:
@@ -76,10 +77,6 @@ class Server:
             *self.args,
         ]
 
-    @property
-    def log_path(self) -> Path:
-        return self.root.parent / f"server-{self.port}.log"
-
     def start(self, *, wait: bool = True) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -97,6 +94,8 @@ class Server:
         try:
             self.request("GET", "/orch/pipelines")
             return True
+        except urllib.error.HTTPError as error:  # 404: it answers, without our extension
+            return error.code != 503
         except (urllib.error.URLError, ConnectionError):
             return False
 
