@@ -261,7 +261,11 @@ class RunCoordinator:
         for task in tasks:
             task.cancel()
         for result in await asyncio.gather(*tasks, return_exceptions=True):
-            if isinstance(result, StepFault) and outcome is not RunStatus.FAILED:
+            if not isinstance(result, StepFault):
+                continue
+            if outcome is RunStatus.FAILED:  # the run already says why; the step failed too
+                self.faulted[result.step] = result.cause
+            else:
                 outcome, error = RunStatus.FAILED, self._fault(result)
         if self.spec.kernel_reuse:
             try:
@@ -315,6 +319,17 @@ class RunCoordinator:
         else:
             attempt_error = self.fault or error_record("InternalError", error or "")
         delay, said, log_failures = 0.5, False, 0
+
+        def tell(exc: Exception) -> None:
+            nonlocal said
+            if not said:  # shown at once by the CLI; stored with the log once writes work
+                self.log.info(
+                    f"The store refused to record the end of run {self.run.id} "
+                    f"({describe_exception(exc)}); it will be recorded {outcome.value} "
+                    "once the store accepts writes again: retrying"
+                )
+                said = True
+
         while True:
             try:
                 await self.log.flush()
@@ -324,6 +339,7 @@ class RunCoordinator:
                 log.warning("run %s: writing its log failed: %s", self.run.id, exc)
                 log_failures += 1
                 if log_failures < SETTLE_LOG_TRIES:
+                    tell(exc)
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, SETTLE_MAX_DELAY)
                     continue
@@ -340,13 +356,7 @@ class RunCoordinator:
                 self.run = await self._db(self.store.get_run, self.run.id)
                 return
             except Exception as exc:
-                if not said:
-                    self.log.info(
-                        f"The store refused to record the end of run {self.run.id} "
-                        f"({describe_exception(exc)}); it will be recorded {outcome.value} "
-                        "once the store accepts writes again: retrying"
-                    )
-                    said = True
+                tell(exc)
                 log.warning("run %s: recording its end failed: %s", self.run.id, exc)
             await asyncio.sleep(delay)
             delay = min(delay * 2, SETTLE_MAX_DELAY)

@@ -191,7 +191,7 @@ def test_a_run_log_blip_loses_no_line_and_fails_nothing(
     assert store.get_run(run.id).status is RunStatus.SUCCEEDED
     messages = [line.message for line in store.get_logs(run.id)]
     assert messages[0] == "Pipeline started"
-    assert messages[-1] == "Pipeline completed successfully"
+    assert "Pipeline completed successfully" in messages
 
 
 def test_the_runs_end_is_recorded_once_the_store_accepts_writes_again(
