@@ -10,9 +10,10 @@ import random
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -24,6 +25,20 @@ from .conftest import run_pipeline, write_notebook, write_pipeline
 from .test_executor_processes import COORDINATOR
 from .test_kernels import task, wait_until
 from .test_reliability import wait_for
+
+
+def with_executor(scenario: Callable[[LocalExecutor], Awaitable[None]], **options: Any) -> None:
+    """Run ``scenario`` with a one-worker executor, closed afterwards whatever happens."""
+
+    async def go() -> None:
+        executor = LocalExecutor(max_workers=1, **options)
+        try:
+            await scenario(executor)
+        finally:
+            await executor.close()
+
+    asyncio.run(go())
+
 
 pytestmark = pytest.mark.slow
 
@@ -78,21 +93,17 @@ def test_what_a_step_started_is_gone_when_it_ends(
     if reuse:
         step = replace(step, reuse_key="run-1")
 
-    async def scenario() -> None:
-        executor = LocalExecutor(max_workers=1)
-        try:
-            execution = await executor.submit(step, lambda s, t: None)
-            result = await asyncio.wait_for(execution.wait(), 120)
-            assert result.status == "succeeded", result.error
-            if reuse:  # the run's kernel lives on for its next step, and so do its processes
-                # (a daemon started with `& disown` may exec its sleep just after the cell ends)
-                assert await wait_until(lambda: bool(sleeping(seconds)), 10)
-                await executor.release("run-1")
-            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
-        finally:
-            await executor.close()
+    async def scenario(executor: LocalExecutor) -> None:
+        execution = await executor.submit(step, lambda s, t: None)
+        result = await asyncio.wait_for(execution.wait(), 120)
+        assert result.status == "succeeded", result.error
+        if reuse:  # the run's kernel lives on for its next step, and so do its processes
+            # (a daemon started with `& disown` may exec its sleep just after the cell ends)
+            assert await wait_until(lambda: bool(sleeping(seconds)), 10)
+            await executor.release("run-1")
+        assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    asyncio.run(scenario())
+    with_executor(scenario)
 
 
 @pytest.mark.parametrize("how", list(ESCAPES))
@@ -101,18 +112,14 @@ def test_what_a_step_started_is_gone_when_it_is_cancelled(
 ) -> None:
     step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
 
-    async def scenario() -> None:
-        executor = LocalExecutor(max_workers=1)
-        try:
-            execution = await executor.submit(step, lambda s, t: None)
-            assert await wait_until(lambda: bool(sleeping(seconds)), 60)
-            result = await asyncio.wait_for(execution.stop("cancelled"), 60)
-            assert result.status == "failed"
-            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
-        finally:
-            await executor.close()
+    async def scenario(executor: LocalExecutor) -> None:
+        execution = await executor.submit(step, lambda s, t: None)
+        assert await wait_until(lambda: bool(sleeping(seconds)), 60)
+        result = await asyncio.wait_for(execution.stop("cancelled"), 60)
+        assert result.status == "failed"
+        assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    asyncio.run(scenario())
+    with_executor(scenario)
 
 
 @pytest.mark.parametrize("how", list(ESCAPES))
@@ -138,20 +145,16 @@ def test_what_a_step_started_is_gone_when_its_worker_is_killed(
     """RELIABILITY case 3: kill -9 of the worker takes its kernels and all below them."""
     step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
 
-    async def scenario() -> None:
-        executor = LocalExecutor(max_workers=1)
-        try:
-            execution = await executor.submit(step, lambda s, t: None)
-            worker = (await asyncio.wait_for(execution.started(), 60))["worker"]
-            assert await wait_until(lambda: bool(sleeping(seconds)), 60)
-            psutil.Process(worker).kill()
-            result = await asyncio.wait_for(execution.wait(), 30)
-            assert result.error is not None and result.error["ename"] == "WorkerDied"
-            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
-        finally:
-            await executor.close()
+    async def scenario(executor: LocalExecutor) -> None:
+        execution = await executor.submit(step, lambda s, t: None)
+        worker = (await asyncio.wait_for(execution.started(), 60))["worker"]
+        assert await wait_until(lambda: bool(sleeping(seconds)), 60)
+        psutil.Process(worker).kill()
+        result = await asyncio.wait_for(execution.wait(), 30)
+        assert result.error is not None and result.error["ename"] == "WorkerDied"
+        assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    asyncio.run(scenario())
+    with_executor(scenario)
 
 
 @pytest.mark.parametrize("how", list(ESCAPES))
@@ -204,20 +207,16 @@ def test_what_a_step_started_on_an_unforked_kernel_is_gone_when_it_ends(
         kernel_name=unforked_kernel,
     )
 
-    async def scenario() -> None:
-        executor = LocalExecutor(max_workers=1, warm_kernels=())
-        try:
-            execution = await executor.submit(step, lambda s, t: None)
-            worker = execution.processes()["worker"]
-            result = await asyncio.wait_for(execution.wait(), 120)
-            assert result.status == "succeeded", result.error
-            printed = Path(step.output_notebook).read_text()
-            assert f"{worker}" in printed  # the kernel's parent: the worker, no template
-            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
-        finally:
-            await executor.close()
+    async def scenario(executor: LocalExecutor) -> None:
+        execution = await executor.submit(step, lambda s, t: None)
+        worker = execution.processes()["worker"]
+        result = await asyncio.wait_for(execution.wait(), 120)
+        assert result.status == "succeeded", result.error
+        printed = Path(step.output_notebook).read_text()
+        assert f"{worker}" in printed  # the kernel's parent: the worker, no template
+        assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    asyncio.run(scenario())
+    with_executor(scenario, warm_kernels=())
 
 
 @pytest.mark.parametrize("how", list(ESCAPES))
@@ -227,16 +226,12 @@ def test_what_a_step_started_is_gone_when_its_recorded_processes_are_killed(
     """After a coordinator crash, another process kills what the attempt recorded."""
     step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
 
-    async def scenario() -> None:
-        executor = LocalExecutor(max_workers=1)
-        try:
-            execution = await executor.submit(step, lambda s, t: None)
-            recorded = await asyncio.wait_for(execution.started(), 60)
-            assert await wait_until(lambda: bool(sleeping(seconds)), 60)
-            assert kill_recorded_processes(recorded, socket.gethostname())
-            assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
-            await asyncio.wait_for(execution.wait(), 30)
-        finally:
-            await executor.close()
+    async def scenario(executor: LocalExecutor) -> None:
+        execution = await executor.submit(step, lambda s, t: None)
+        recorded = await asyncio.wait_for(execution.started(), 60)
+        assert await wait_until(lambda: bool(sleeping(seconds)), 60)
+        assert kill_recorded_processes(recorded, socket.gethostname())
+        assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
+        await asyncio.wait_for(execution.wait(), 30)
 
-    asyncio.run(scenario())
+    with_executor(scenario)

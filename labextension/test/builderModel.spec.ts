@@ -220,8 +220,13 @@ describe('YAML round trip', () => {
       ['days', '7'],
       ['recipients', '["sales-team@example.com","finance@example.com"]']
     ]);
-    expect(form.schedule.cron).toBe('');
-    expect(yamlToForm(EXAMPLE, EXAMPLE_PATH, 'Asia/Tokyo')?.schedule).toEqual({
+    expect(form.schedule).toEqual({
+      cron: '0 9 * * *',
+      timezone: 'Europe/Berlin'
+    });
+    expect(
+      yamlToForm('name: p\nsteps: []\n', 'p.yaml', 'Asia/Tokyo')?.schedule
+    ).toEqual({
       cron: '',
       timezone: 'Asia/Tokyo'
     });
