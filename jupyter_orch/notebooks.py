@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +15,8 @@ from .files import FileProblem, NamedPaths, read_text
 def installed_kernels() -> frozenset[str]:
     from jupyter_client.kernelspec import KernelSpecManager
 
-    return frozenset(KernelSpecManager().find_kernel_specs())
+    # find_kernel_specs lowers the names, as the lookup of a spec does
+    return frozenset(name.lower() for name in KernelSpecManager().find_kernel_specs())
 
 
 def _check_structure(data: dict[str, Any], name: str) -> None:
@@ -107,13 +109,30 @@ def check_notebook(
             f"notebook {name} has no kernelspec in its metadata; set `kernel:` on the step "
             "(or in defaults), or open the notebook in JupyterLab and pick a kernel"
         )
-    kernels = installed_kernels()
-    if kernel not in kernels:
+    resolved = resolve_kernel(kernel)
+    if resolved is None:
         raise ValueError(
             f"kernel {kernel!r} for notebook {name} is not installed "
-            f"(installed: {', '.join(sorted(kernels)) or 'none'})"
+            f"(installed: {', '.join(sorted(installed_kernels())) or 'none'})"
         )
-    return kernel
+    return resolved
+
+
+def resolve_kernel(name: str) -> str | None:
+    """The kernel jupyter_client starts for ``name`` (as papermill runs it), or None.
+
+    As ``KernelManager`` and ``KernelSpecManager`` resolve it: ``python`` means the native
+    Python kernel (``python3``), spec names match whatever their case, and the native kernel is
+    ipykernel's own even where no spec is installed for it.
+    """
+    from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+
+    wanted = (NATIVE_KERNEL_NAME if name == "python" else name).lower()
+    if wanted in installed_kernels():
+        return wanted
+    if wanted == NATIVE_KERNEL_NAME and importlib.util.find_spec("ipykernel") is not None:
+        return wanted
+    return None
 
 
 def check_named_notebook(

@@ -477,6 +477,10 @@ class RunCoordinator:
                 )
                 await self._record(name, attempt, outcome, None)
                 return outcome
+            # Which kernel runs it: the notebook's may be an alias (`python` is python3)
+            self.log.info(
+                f"Step {self.number[name]}: {name} on kernel {task.kernel_name}", step=name
+            )
             execution = await self.executor.submit(task, partial(self.log.output, name))
             await recorded
             # Where the attempt runs, so a reaper can kill it if this process dies.
