@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         loaded = load_pipeline(args.file)
         orch = _orchestrator(args)
         version = orch.register(loaded, replace=args.replace)
-        run = orch.create_run(loaded, version.version, parameters=dict(args.param))
+        run = orch.create_run(loaded, version.version, parameters=run_parameters(args))
         return orch, loaded, run
 
     return _execute(args, prepare)
@@ -475,6 +475,8 @@ def _orchestrator(args: argparse.Namespace) -> Any:
 
 
 def add_param_option(parser: argparse.ArgumentParser) -> None:
+    """Parameters as papermill takes them: ``-f`` files, then ``-p`` values, then ``-r`` raw
+    strings, later ones winning."""
     parser.add_argument(
         "-p",
         "--param",
@@ -484,6 +486,53 @@ def add_param_option(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="parameter value, read as YAML (7 is a number; quote for text)",
     )
+    parser.add_argument(
+        "-f",
+        "--parameters-file",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a YAML file of parameters (name: value), as papermill's -f",
+    )
+    parser.add_argument(
+        "-r",
+        "--param-raw",
+        action="append",
+        nargs=2,
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a parameter whose value is taken as text, as papermill's -r",
+    )
+
+
+def run_parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The parameters a command was given: ``-f`` files in order, then ``-p``, then ``-r``."""
+    values: dict[str, Any] = {}
+    for path in args.parameters_file:
+        values.update(_parameters_file(path))
+    values.update(dict(args.param))
+    values.update({name: value for name, value in args.param_raw})
+    return values
+
+
+def _parameters_file(path: str) -> dict[str, Any]:
+    from ruamel.yaml.error import YAMLError
+
+    from .files import FileProblem, read_text
+    from .loader import plain
+    from .yaml_load import load_yaml
+
+    try:
+        data = load_yaml(read_text(Path(path)), "safe")
+    except FileProblem as exc:
+        raise UserError(f"-f {path}: the parameters file {exc.reason}") from None
+    except YAMLError as exc:
+        raise UserError(f"-f {path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise UserError(f"-f {path}: give a YAML mapping of name: value")
+    return {str(name): value for name, value in plain(data).items()}
 
 
 def build_parser() -> argparse.ArgumentParser:

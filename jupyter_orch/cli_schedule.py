@@ -27,6 +27,7 @@ from .cli import (
     count,
     err,
     out,
+    run_parameters,
     seconds_between,
 )
 from .masking import mask_json, mask_text
@@ -176,7 +177,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     orch = _orchestrator(args)
-    run = orch.trigger(args.name, parameters=dict(args.param))
+    run = orch.trigger(args.name, parameters=run_parameters(args))
     if args.json:
         print(json.dumps(mask_json(run.to_dict()), indent=2))
     else:

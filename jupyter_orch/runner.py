@@ -565,6 +565,8 @@ class RunCoordinator:
             },
             reuse_key=self.run.id if self.spec.kernel_reuse else None,
             hidden_env=self.hidden_env,
+            report_mode=policy.report_mode,
+            start_timeout=policy.start_timeout,
         )
 
     async def _record(

@@ -131,6 +131,10 @@ class StepPolicy(_Model):
     retry_on_timeout: bool | None = None
     timeout: Duration | None = Field(None, gt=0)
     kernel: str | None = None
+    #: papermill's --report-mode: the output notebook's input cells are hidden.
+    report_mode: bool | None = None
+    #: papermill's --start-timeout: how long the step's kernel may take to start.
+    start_timeout: Duration | None = Field(None, gt=0)
 
 
 POLICY_KEYS = tuple(StepPolicy.model_fields)
@@ -147,6 +151,8 @@ class EffectivePolicy:
     retry_on_timeout: bool = True
     timeout: float | None = None
     kernel: str | None = None
+    report_mode: bool = False
+    start_timeout: float = 60.0
 
     def delay_before(self, attempt: int) -> float:
         """Seconds to wait before attempt number ``attempt`` (2 is the first retry)."""

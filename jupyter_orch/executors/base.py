@@ -46,6 +46,10 @@ class NotebookTask:
     env: dict[str, str] = field(default_factory=dict)
     #: Tasks with the same key share one kernel (``kernel_reuse``); None: a fresh kernel.
     reuse_key: str | None = None
+    #: Input cells hidden in the output notebook (papermill's report mode).
+    report_mode: bool = False
+    #: Seconds the step's kernel may take to start (a warm one is ready already).
+    start_timeout: float = 60.0
     #: Environment variables the step must not see (secrets of the server: webhook secret
     #: variables...); removed from its kernel before its code runs. ``JUPYTER_ORCH_*`` ones
     #: are removed too, but for those in ``env``.

@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from queue import Empty
 from subprocess import DEVNULL
@@ -31,6 +31,12 @@ from .worker import sigkill_tree
 
 #: How long a kernel may take to start and answer.
 STARTUP_TIMEOUT_S = 60.0
+
+
+class KernelStartTimeout(TimeoutError):
+    """A step's kernel did not start within its ``start_timeout``."""
+
+
 #: After a step, the pool's refill starts this much later (see ``give_back``).
 REFILL_DELAY_S = 0.05
 
@@ -191,7 +197,9 @@ def _spec_manager() -> ForkingKernelSpecManager:
     return _SPECS
 
 
-async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKernel:
+async def launch(
+    kernel_name: str, managers: set[AsyncKernelManager], ready_within: float = STARTUP_TIMEOUT_S
+) -> WarmKernel:
     km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=_spec_manager())
     managers.add(km)
     # ipykernel's own stderr is start-up chatter; cell output reaches the log via papermill.
@@ -202,7 +210,7 @@ async def launch(kernel_name: str, managers: set[AsyncKernelManager]) -> WarmKer
     if kernel.pid:
         OWNED.add(kernel.pid, km.connection_file)
     try:
-        await kc.wait_for_ready(timeout=STARTUP_TIMEOUT_S)
+        await kc.wait_for_ready(timeout=ready_within)
         # A kernel's first execution pays one-off set-up (~15 ms): pay it here, ahead of need.
         await kernel.run("pass", silent=False)
         kernel.language_info = await kernel.info()
@@ -340,14 +348,37 @@ class KernelCache:
         The run's shared one, else the warm one, else a new one; a kernel that turns out to
         have died in the pool is replaced once.
         """
-        kernel = self._take(task.kernel_name, task.reuse_key)
+        kernel = self._take(task.kernel_name, task.reuse_key, task.start_timeout)
         if not kernel.alive():  # died in the pool (or with the last step, when shared)
             self._dispose(kernel)
-            kernel = self.loop.run_until_complete(launch(task.kernel_name, self._managers))
+            kernel = self._started(
+                launch(task.kernel_name, self._managers, task.start_timeout),
+                task.kernel_name,
+                task.start_timeout,
+            )
         kernel.prepare(task)
         return kernel
 
-    def _take(self, kernel_name: str, reuse_key: str | None) -> WarmKernel:
+    def _started(
+        self, starting: Awaitable[WarmKernel], kernel_name: str, start_timeout: float
+    ) -> WarmKernel:
+        """The kernel once ready; ``KernelStartTimeout`` past the step's ``start_timeout``.
+        A launch still under way then joins the warm pool: a later step may use it, and
+        closing the pool stops it, so no kernel is left behind."""
+        launching = asyncio.ensure_future(starting, loop=self.loop)
+
+        async def ready() -> WarmKernel:
+            return await asyncio.wait_for(asyncio.shield(launching), start_timeout)
+
+        try:
+            return self.loop.run_until_complete(ready())
+        except asyncio.TimeoutError:
+            self._warming.setdefault(kernel_name, []).append(launching)
+            raise KernelStartTimeout(
+                f"kernel {kernel_name!r} did not start within {start_timeout:g} s (start_timeout)"
+            ) from None
+
+    def _take(self, kernel_name: str, reuse_key: str | None, start_timeout: float) -> WarmKernel:
         if reuse_key is not None:
             shared = self._reused.pop(reuse_key, None)
             if shared is not None and shared.kernel_name == kernel_name and shared.alive():
@@ -360,13 +391,19 @@ class KernelCache:
         task = next((t for t in tasks if t.done()), tasks[0] if tasks else None)
         if task is not None:
             tasks.remove(task)
-            with contextlib.suppress(Exception):
-                kernel = self.loop.run_until_complete(task) if not task.done() else task.result()
+            try:
+                kernel = self._started(task, kernel_name, start_timeout)
+            except KernelStartTimeout:
+                raise
+            except Exception:  # a warm launch that failed: launch anew below
+                kernel = None
             if kernel is not None and not kernel.alive():  # died while waiting in the pool
                 self._dispose(kernel)
                 kernel = None
         if kernel is None:
-            kernel = self.loop.run_until_complete(launch(kernel_name, self._managers))
+            kernel = self._started(
+                launch(kernel_name, self._managers, start_timeout), kernel_name, start_timeout
+            )
         if self.depth == 1:
             self.prepare(kernel_name)  # the replacement boots while this step runs
         return kernel

@@ -353,6 +353,7 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
             stdout_file=_CappedStream(conn, task.key, "stdout", budget),
             stderr_file=_CappedStream(conn, task.key, "stderr", budget),
             output_cap_bytes=task.output_cap_bytes,
+            report_mode=task.report_mode,
         )
     except Exception as exc:
         error = _error_from(exc)
