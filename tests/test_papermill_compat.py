@@ -116,19 +116,9 @@ CASES: dict[str, Case] = {
 }
 
 #: Genuine mismatches, each failing today for its reason (strict: a fix shows as XPASS).
-MARKS: dict[str, pytest.MarkDecorator] = {
-    "kernel_python": pytest.mark.xfail(
-        strict=True, reason="fixed on main by the kernel alias resolution"
-    ),
-    "language_info_disagrees_run_parameters": pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "run parameters (-p) are filtered by papermill.inspect_notebook, which picks its "
-            "translator by language_info ('R': no introspection, so nothing is declared): the "
-            "step gets no parameters while papermill injects them"
-        ),
-    ),
-}
+#: None left: `python` resolves to the native kernel, and run parameters are read in the
+#: language of the kernel that runs the notebook, whatever its language_info says.
+MARKS: dict[str, pytest.MarkDecorator] = {}
 
 
 def write_case(folder: Path, case: Case) -> Path:

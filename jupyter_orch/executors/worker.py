@@ -309,14 +309,26 @@ def literal_path(path: str) -> str:
 
 def _parameters(task: NotebookTask) -> dict[str, Any]:
     """Pipeline parameters the notebook's parameters cell declares, then the step's own."""
-    import papermill
-
-    declared = (
-        papermill.inspect_notebook(literal_path(task.notebook)) if task.pipeline_parameters else {}
-    )
+    declared = _declared(task) if task.pipeline_parameters else set()
     merged = {k: v for k, v in task.pipeline_parameters.items() if k in declared}
     merged.update(task.step_parameters)
     return merged
+
+
+def _declared(task: NotebookTask) -> set[str]:
+    """The names the parameters cell declares, read in the language of the kernel that runs
+    it: papermill's ``inspect_notebook`` goes by ``language_info``, which a notebook may get
+    wrong (saved once under R, run on Python), and then finds nothing."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    from papermill.inspection import _infer_parameters
+    from papermill.iorw import load_notebook_node
+
+    nb = load_notebook_node(task.notebook)  # reads the path as it is (no formatting)
+    try:
+        language = KernelSpecManager().get_kernel_spec(task.kernel_name).language
+    except NoSuchKernel:
+        language = None
+    return {p.name for p in _infer_parameters(nb, task.kernel_name, language or None)}
 
 
 def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResult:
