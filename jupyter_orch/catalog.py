@@ -14,6 +14,7 @@ from ruamel.yaml.error import YAMLError
 
 from .errors import ConflictError, ParameterError, SpecError, UserError
 from .files import FileProblem, read_text
+from .input_limits import MAX_YAML_FILE_BYTES
 from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
 from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
@@ -45,7 +46,7 @@ def problems_json(exc: SpecError, root: Path) -> list[dict[str, Any]]:
 def _name_in_file(path: Path) -> str | None:
     """The ``name:`` a pipeline file gives, read without validating anything else."""
     try:
-        data = load_yaml(read_text(path), "safe")
+        data = load_yaml(read_text(path, MAX_YAML_FILE_BYTES), "safe")
     except (FileProblem, YAMLError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
@@ -208,7 +209,7 @@ class Catalog:
     def _current_text(self, path: Path, registered: str) -> str:
         """The file's text now, or the registered text when the file is gone."""
         try:
-            return read_text(path)
+            return read_text(path, MAX_YAML_FILE_BYTES)
         except FileProblem as exc:
             if exc.missing:
                 return registered

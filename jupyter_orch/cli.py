@@ -519,11 +519,12 @@ def _parameters_file(path: str) -> dict[str, Any]:
     from ruamel.yaml.error import YAMLError
 
     from .files import FileProblem, read_text
+    from .input_limits import MAX_YAML_FILE_BYTES
     from .loader import plain
     from .yaml_load import load_yaml
 
     try:
-        data = load_yaml(read_text(Path(path)), "safe")
+        data = load_yaml(read_text(Path(path), MAX_YAML_FILE_BYTES), "safe")
     except FileProblem as exc:
         raise UserError(f"-f {path}: the parameters file {exc.reason}") from None
     except YAMLError as exc:

@@ -105,8 +105,9 @@ def _os_problem(exc: OSError) -> FileProblem:
     return FileProblem(f"cannot be read ({exc.strerror or type(exc).__name__})")
 
 
-def read_bytes(path: Path) -> bytes:
-    """The content of a regular file; raises ``FileProblem`` for anything else."""
+def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
+    """The content of a regular file (of at most ``max_bytes``, judged from its size before
+    reading any of it); raises ``FileProblem`` for anything else."""
     try:
         _refuse_unless_regular(os.stat(path).st_mode)
         fd = os.open(path, _OPEN_FLAGS)
@@ -115,15 +116,25 @@ def read_bytes(path: Path) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         try:
             # Swapped for a FIFO between the stat and the open: refused, never read
-            _refuse_unless_regular(os.fstat(fd).st_mode)
-            return handle.read()
+            status = os.fstat(fd)
+            _refuse_unless_regular(status.st_mode)
+            if max_bytes is not None and status.st_size > max_bytes:
+                raise FileProblem(f"is larger than {_size(max_bytes)}")
+            return handle.read() if max_bytes is None else handle.read(max_bytes + 1)
         except OSError as exc:
             raise _os_problem(exc) from None
 
 
-def read_text(path: Path) -> str:
-    """The UTF-8 text of a regular file; raises ``FileProblem`` for anything else."""
-    data = read_bytes(path)
+def _size(count: int) -> str:
+    return f"{count / 2**20:g} MiB" if count >= 2**20 else f"{count} bytes"
+
+
+def read_text(path: Path, max_bytes: int | None = None) -> str:
+    """The UTF-8 text of a regular file (of at most ``max_bytes``); raises ``FileProblem`` for
+    anything else."""
+    data = read_bytes(path, max_bytes)
+    if max_bytes is not None and len(data) > max_bytes:  # it grew after the size was read
+        raise FileProblem(f"is larger than {_size(max_bytes)}")
     try:
         # As ``Path.read_text`` reads it: universal newlines
         return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()

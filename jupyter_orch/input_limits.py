@@ -29,6 +29,9 @@ MAX_TEMPLATE_DEPTH = 100
 # --- YAML (pipeline files, `validate`, CLI parameters) ---------------------------------------
 #: Characters of one YAML document.
 MAX_YAML_CHARS = 1 * MIB
+#: Bytes of a YAML file read at all (4 per character at most in UTF-8): a bigger file is
+#: refused from its size, before any of it is read into memory.
+MAX_YAML_FILE_BYTES = 4 * MAX_YAML_CHARS
 #: Nesting of collections, counted through aliases.
 MAX_YAML_DEPTH = 100
 #: Nodes (scalars and collections) once every alias is expanded.

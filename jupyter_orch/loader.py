@@ -27,6 +27,7 @@ from .expressions import (
     template_strings,
 )
 from .files import FileProblem, NamedPaths, read_text
+from .input_limits import MAX_YAML_FILE_BYTES
 from .notebooks import check_named_notebook
 from .spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
 from .yaml_load import load_yaml
@@ -69,7 +70,7 @@ def load_pipeline(
     """
     file = Path(path).absolute()
     try:
-        source = read_text(file)
+        source = read_text(file, MAX_YAML_FILE_BYTES)
     except FileProblem as exc:
         message = "file not found" if exc.missing else f"the pipeline file {exc.reason}"
         raise SpecError([Problem("", message, file=str(file))], str(file)) from None

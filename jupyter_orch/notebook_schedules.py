@@ -17,6 +17,7 @@ from .catalog import Catalog
 from .durations import parse_duration
 from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
 from .files import FileProblem, read_text
+from .input_limits import MAX_YAML_FILE_BYTES
 from .inspection import ParametersCell, inspect_parameters
 from .masking import mask_json
 from .notebook_pipeline import NotebookPipeline, pipeline_file_for, pipeline_name_for
@@ -224,7 +225,7 @@ class NotebookScheduling:
             return None
         relative = relative_to_root(self.root, str(target))
         try:
-            text = read_text(target)
+            text = read_text(target, MAX_YAML_FILE_BYTES)
         except FileProblem:  # a FIFO there is refused, never waited on
             text = ""
         if not pipeline.owns(text):

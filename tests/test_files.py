@@ -214,9 +214,9 @@ def test_saving_over_a_pipeline_file_never_opens_what_it_names_outside(
     read: list[Path] = []
     real_read = files.read_bytes
 
-    def spy(path: Path) -> bytes:
+    def spy(path: Path, max_bytes: int | None = None) -> bytes:
         read.append(Path(path).resolve())
-        return real_read(path)
+        return real_read(path, max_bytes)
 
     monkeypatch.setattr(files, "read_bytes", spy)
     old = pipeline("../../outside/secret.ipynb").replace(
@@ -227,3 +227,31 @@ def test_saving_over_a_pipeline_file_never_opens_what_it_names_outside(
     detail = catalog.register({"yaml": pipeline("nb.ipynb"), "path": "project/p.yaml"})
     assert detail["name"] == "p"
     assert read and all(p.is_relative_to(layout.resolve()) for p in read), read
+
+
+def test_a_pipeline_file_past_its_bound_is_refused_from_its_size_without_reading_it(
+    tmp_path: Path,
+) -> None:
+    """A 1 GB (sparse) file as a pipeline or a parameters file: refused at once, naming it,
+    never read into memory (the YAML bound alone would read it whole first)."""
+    from jupyter_orch.input_limits import MAX_YAML_FILE_BYTES
+
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(2**30)
+    with pytest.raises(FileProblem, match=r"is larger than 4 MiB"):
+        read_text(huge, MAX_YAML_FILE_BYTES)
+    with pytest.raises(SpecError) as caught:
+        load_pipeline(huge)
+    assert caught.value.problems[0].message == "the pipeline file is larger than 4 MiB"
+    write_notebook(tmp_path / "a.ipynb", "x = 0", "x")
+    (tmp_path / "p.yaml").write_text(
+        "name: p\nparameters: {x: 0}\nsteps: [{name: a, notebook: a.ipynb}]\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "jupyter_orch.cli", "run", "p.yaml", "-f", "huge.yaml",
+         "--db", f"sqlite:///{tmp_path / 'db.sqlite'}"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "-f huge.yaml: the parameters file is larger than 4 MiB" in result.stderr

@@ -406,7 +406,7 @@ async def test_notebooks_a_pipeline_names_outside_the_root_are_refused_alike(
 
     read: list[Path] = []
     real_read = files.read_bytes
-    monkeypatch.setattr(files, "read_bytes", lambda p: read.append(p) or real_read(p))
+    monkeypatch.setattr(files, "read_bytes", lambda p, *rest: read.append(p) or real_read(p, *rest))
     expected = [{"field": "steps[0].notebook", "message": f"notebook {named!r} {OUTSIDE_ROOT}"}]
     (project / "escape.yaml").write_text(one_step(named))
     by_text = {"yaml": one_step(named), "path": "project/saved.yaml"}
