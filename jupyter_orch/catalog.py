@@ -12,18 +12,19 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
+from jupyter_orch.inputs.files import FileProblem, read_text
+from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+from jupyter_orch.inputs.paths import relative_to_root, resolve_in_root
+from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
+from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline, load_pipeline_text
+
 from .errors import ConflictError, ParameterError, SpecError, UserError
-from .files import FileProblem, read_text
-from .input_limits import MAX_YAML_FILE_BYTES
-from .loader import LoadedPipeline, load_pipeline, load_pipeline_text
 from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
-from .server.paths import relative_to_root, resolve_in_root
 from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
 from .store.repository import utcnow
 from .store.requests import RequestKey, RequestKind
-from .yaml_load import bounded_yaml, load_yaml
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200

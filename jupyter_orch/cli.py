@@ -64,12 +64,12 @@ def parse_param(text: str) -> tuple[str, Any]:
     """``name=value`` with the value read as a YAML scalar (``7`` is an int; quote for text)."""
     from ruamel.yaml.error import YAMLError
 
-    from .yaml_load import load_yaml
+    from jupyter_orch.inputs.yaml_load import load_yaml
 
     name, sep, raw = text.partition("=")
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"expected name=value, got {text!r}")
-    from .loader import plain
+    from jupyter_orch.pipelines.loader import plain
 
     try:
         value = load_yaml(raw, "safe") if raw.strip() else ""
@@ -116,7 +116,7 @@ def seconds_between(low: float, high: float) -> Callable[[str], float]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .loader import load_pipeline
+    from jupyter_orch.pipelines.loader import load_pipeline
 
     try:
         loaded = load_pipeline(args.file, thorough=True)
@@ -143,7 +143,7 @@ def _print_problems(exc: SpecError) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     def prepare() -> tuple[Any, Any, RunRecord]:
-        from .loader import load_pipeline
+        from jupyter_orch.pipelines.loader import load_pipeline
 
         loaded = load_pipeline(args.file)
         orch = _orchestrator(args)
@@ -189,8 +189,9 @@ def _warnings_in_one_line() -> None:
 
 def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, RunRecord]]) -> int:
     """Start the workers first (they boot and warm kernels while we validate), then run."""
+    from jupyter_orch.scheduling.scheduler import RunHost
+
     from .executors.local import LocalExecutor
-    from .scheduler import RunHost
     from .settings import resolve_executor_settings
 
     workers, idle_ttl = resolve_executor_settings()
@@ -257,7 +258,8 @@ async def _admitted(host: Any, run: RunRecord) -> tuple[RunRecord, bool]:
     runs): ``(run, True)`` once this process claimed it. ``(run, False)`` when it ended while
     it waited (cancelled), or when a scheduler sharing the store claimed it first: it runs
     there, and must not run here too."""
-    from .reaper import reap
+    from jupyter_orch.scheduling.reaper import reap
+
     from .settings import resolve_max_concurrent_runs
     from .store.repository import utcnow
 
@@ -518,10 +520,10 @@ def run_parameters(args: argparse.Namespace) -> dict[str, Any]:
 def _parameters_file(path: str) -> dict[str, Any]:
     from ruamel.yaml.error import YAMLError
 
-    from .files import FileProblem, read_text
-    from .input_limits import MAX_YAML_FILE_BYTES
-    from .loader import plain
-    from .yaml_load import load_yaml
+    from jupyter_orch.inputs.files import FileProblem, read_text
+    from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+    from jupyter_orch.inputs.yaml_load import load_yaml
+    from jupyter_orch.pipelines.loader import plain
 
     try:
         data = load_yaml(read_text(Path(path), MAX_YAML_FILE_BYTES), "safe")
@@ -551,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="jupyter orch", description="Notebook pipelines: run, validate, inspect."
     )
-    from . import __version__
+    from jupyter_orch import __version__
 
     parser.add_argument("--version", action="version", version=f"jupyter-orch {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

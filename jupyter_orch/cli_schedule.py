@@ -38,7 +38,8 @@ ALIVE_WITHIN_S = 30.0
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from .loader import load_pipeline
+    from jupyter_orch.pipelines.loader import load_pipeline
+
     from .settings import resolve_default_timezone
 
     loaded = [load_pipeline(path, thorough=True) for path in args.files]  # all valid, or none
@@ -212,8 +213,9 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
+    from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig
+
     from .executors.local import LocalExecutor
-    from .scheduler import Scheduler, SchedulerConfig
     from .settings import (
         resolve_default_timezone,
         resolve_executor_settings,
@@ -243,7 +245,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
             await executor.prestart(1)
             await scheduler.start()
             await stop.wait()
-            logging.getLogger("jupyter_orch.scheduler").info("stopping (signal received)")
+            logging.getLogger("jupyter_orch.scheduling.scheduler").info(
+                "stopping (signal received)"
+            )
         finally:
             await scheduler.stop()
             await executor.close()

@@ -20,9 +20,10 @@ from jinja2.exceptions import TemplateSyntaxError, UndefinedError
 from jinja2.parser import Parser
 from jinja2.sandbox import SecurityError
 
+from jupyter_orch.inputs.template_bounds import BoundedSandbox, refused_construct
+from jupyter_orch.inputs.template_budget import LimitExceeded, budget, charge
+
 from .errors import TemplateError
-from .template_bounds import BoundedSandbox, refused_construct
-from .template_budget import LimitExceeded, budget, charge
 
 ROOT_NAMES = ("params", "steps", "run")
 STEP_FIELDS = ("outputs", "status")

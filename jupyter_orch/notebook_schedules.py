@@ -13,19 +13,24 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from jupyter_orch.inputs.files import FileProblem, read_text
+from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+from jupyter_orch.inputs.parameters import parameter_problems
+from jupyter_orch.inputs.paths import relative_to_root, resolve_in_root
+from jupyter_orch.pipelines.inspection import ParametersCell, inspect_parameters
+from jupyter_orch.pipelines.notebook_pipeline import (
+    NotebookPipeline,
+    pipeline_file_for,
+    pipeline_name_for,
+)
+from jupyter_orch.pipelines.notebooks import read_notebook_json
+from jupyter_orch.scheduling.schedules import CronSchedule
+
 from .catalog import Catalog
 from .durations import parse_duration
 from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
-from .files import FileProblem, read_text
-from .input_limits import MAX_YAML_FILE_BYTES
-from .inspection import ParametersCell, inspect_parameters
 from .masking import mask_json
-from .notebook_pipeline import NotebookPipeline, pipeline_file_for, pipeline_name_for
-from .notebooks import read_notebook_json
-from .parameters import parameter_problems
 from .records import iso
-from .schedules import CronSchedule
-from .server.paths import relative_to_root, resolve_in_root
 from .spec import ScheduleSpec, check_pipeline_name
 from .store.repository import utcnow
 

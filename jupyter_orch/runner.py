@@ -20,14 +20,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import dag
+from jupyter_orch import dag
+from jupyter_orch.pipelines.loader import LoadedPipeline
+from jupyter_orch.pipelines.notebooks import check_named_notebook
+
 from .durations import format_duration
 from .errors import TemplateError
 from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
-from .loader import LoadedPipeline
 from .masking import mask_json, mask_text, masked_logger
-from .notebooks import check_named_notebook
 from .records import (
     FAILED_STEP_STATUSES,
     FINISHED_STEP_STATUSES,

@@ -10,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from jupyter_orch.inputs.parameters import parameter_problems
+from jupyter_orch.pipelines.loader import LoadedPipeline
+
 from .errors import NotFoundError, ParameterError
 from .executors.base import Executor
-from .loader import LoadedPipeline
 from .masking import mask_json
-from .parameters import parameter_problems
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec

@@ -103,7 +103,7 @@ def _seconds(text: str) -> float:
 
 
 def _zone(text: str) -> str:
-    from .schedules import CronSchedule
+    from jupyter_orch.scheduling.schedules import CronSchedule
 
     return CronSchedule.check_timezone(text)  # its ValueError says what to give
 

@@ -22,11 +22,13 @@ from pydantic import (
     field_validator,
 )
 
-from . import dag
+from jupyter_orch import dag
+from jupyter_orch.inputs.files import check_file_pattern
+from jupyter_orch.inputs.parameters import check_finite, size_problem
+from jupyter_orch.scheduling.schedules import CronSchedule
+
+from .connections import check_connection
 from .durations import parse_duration
-from .parameters import check_finite, size_problem
-from .schedules import CronSchedule
-from .triggers import check_connection, check_file_pattern
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from jupyter_orch.executors.local import LocalExecutor
-from jupyter_orch.loader import load_pipeline
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunRecord
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jupyter_orch.errors import UserError
-from jupyter_orch.input_limits import MAX_JSON_DEPTH
-from jupyter_orch.json_body import parse_json_body, parse_json_object
-from jupyter_orch.parameters import NON_FINITE
+from jupyter_orch.inputs.json_body import parse_json_body, parse_json_object
+from jupyter_orch.inputs.limits import MAX_JSON_DEPTH
+from jupyter_orch.inputs.parameters import NON_FINITE
+from jupyter_orch.scheduling.webhooks import parse_parameters
 from jupyter_orch.server.openapi import document
-from jupyter_orch.webhooks import parse_parameters
 
 from .test_server import (  # noqa: F401  (fixtures, found by name)
     call,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jupyter_orch.parameters import NON_FINITE
+from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_pipeline

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from jupyter_orch.leader import Leader
-from jupyter_orch.loader import load_pipeline
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunStatus, StepStatus, Trigger
+from jupyter_orch.scheduling.leader import Leader
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 

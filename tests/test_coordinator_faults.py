@@ -18,7 +18,7 @@ import pytest
 
 from jupyter_orch.errors import SpecError
 from jupyter_orch.executors.base import Execution, Executor, LogSink, NotebookTask, TaskResult
-from jupyter_orch.loader import load_pipeline
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import AttemptStatus, RunRecord, RunStatus, StepStatus
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from jupyter_orch.errors import SpecError
-from jupyter_orch.files import FileProblem, NamedPaths, PathError, read_text
-from jupyter_orch.loader import load_pipeline, load_pipeline_text
+from jupyter_orch.inputs.files import FileProblem, NamedPaths, PathError, read_text
+from jupyter_orch.pipelines.loader import load_pipeline, load_pipeline_text
 
 from .conftest import write_notebook
 
@@ -208,8 +208,8 @@ def test_saving_over_a_pipeline_file_never_opens_what_it_names_outside(
 ) -> None:
     """The file being replaced is read for its name only through the root's rules (a spy on
     every read records the paths)."""
-    from jupyter_orch import files
     from jupyter_orch.catalog import Catalog
+    from jupyter_orch.inputs import files
 
     read: list[Path] = []
     real_read = files.read_bytes
@@ -234,7 +234,7 @@ def test_a_pipeline_file_past_its_bound_is_refused_from_its_size_without_reading
 ) -> None:
     """A 1 GB (sparse) file as a pipeline or a parameters file: refused at once, naming it,
     never read into memory (the YAML bound alone would read it whole first)."""
-    from jupyter_orch.input_limits import MAX_YAML_FILE_BYTES
+    from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 
     huge = tmp_path / "huge.yaml"
     with huge.open("wb") as handle:

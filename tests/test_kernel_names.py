@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_orch.errors import SpecError
-from jupyter_orch.loader import load_pipeline
-from jupyter_orch.notebooks import resolve_kernel
+from jupyter_orch.pipelines.loader import load_pipeline
+from jupyter_orch.pipelines.notebooks import resolve_kernel
 from jupyter_orch.records import RunStatus
 from jupyter_orch.service import Orchestrator
 

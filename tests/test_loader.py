@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_orch.errors import SpecError
-from jupyter_orch.loader import load_pipeline, validate_pipeline_file
+from jupyter_orch.pipelines.loader import load_pipeline, validate_pipeline_file
 
 from .conftest import write_notebook, write_pipeline
 

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_orch.leader import Leader
-from jupyter_orch.loader import load_pipeline
 from jupyter_orch.masking import (
     MaskingFilter,
     is_secret_key,
@@ -19,7 +17,9 @@ from jupyter_orch.masking import (
     mask_url,
     masked_logger,
 )
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.runlog import RunLog
+from jupyter_orch.scheduling.leader import Leader
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import LogLine, utcnow
 
@@ -175,7 +175,7 @@ def test_the_sql_triggers_log_lines_never_show_the_password(
     orch.apply(load_pipeline(write_pipeline(tmp_path, text)))
     leader = Leader(orch.store, tmp_path / "runs")
     try:
-        with caplog.at_level(logging.INFO, logger="jupyter_orch.scheduler"):
+        with caplog.at_level(logging.INFO, logger="jupyter_orch.scheduling.scheduler"):
             assert leader.tick(utcnow()) == []
     finally:
         leader.close()

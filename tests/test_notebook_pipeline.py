@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 
-from jupyter_orch.inspection import inspect_parameters, literal_value
-from jupyter_orch.notebook_pipeline import NotebookPipeline, pipeline_name_for, step_name_for
+from jupyter_orch.pipelines.inspection import inspect_parameters, literal_value
+from jupyter_orch.pipelines.notebook_pipeline import (
+    NotebookPipeline,
+    pipeline_name_for,
+    step_name_for,
+)
 from jupyter_orch.spec import PIPELINE_NAME, check_identifier
 
 

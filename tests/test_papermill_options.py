@@ -14,7 +14,7 @@ import nbformat
 import psutil
 import pytest
 
-from jupyter_orch.notebooks import installed_kernels
+from jupyter_orch.pipelines.notebooks import installed_kernels
 from jupyter_orch.records import RunStatus
 from jupyter_orch.service import Orchestrator
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from jupyter_orch.errors import ParameterError, SpecError
-from jupyter_orch.loader import load_pipeline_text
-from jupyter_orch.parameters import MAX_PARAMETERS_BYTES, NON_FINITE, parameter_problems
+from jupyter_orch.inputs.parameters import MAX_PARAMETERS_BYTES, NON_FINITE, parameter_problems
+from jupyter_orch.pipelines.loader import load_pipeline_text
 from jupyter_orch.server import handlers, notebooks, openapi, webhooks
 from jupyter_orch.service import Orchestrator, describe_pipeline
 from jupyter_orch.spec import MAX_NAME, RESERVED_PIPELINE_NAMES

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_orch.loader import load_pipeline
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 

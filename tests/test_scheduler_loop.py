@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from jupyter_orch.executors.local import LocalExecutor
-from jupyter_orch.loader import load_pipeline
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.runner import RunCoordinator
-from jupyter_orch.scheduler import Scheduler, SchedulerConfig
+from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import utcnow
 
@@ -168,7 +168,7 @@ def test_a_cli_run_claimed_first_by_a_scheduler_runs_once_there_and_the_cli_foll
     """`jupyter orch run` queues its run, then claims it; a scheduler on the same store may
     claim it in between. The CLI must then follow it, never execute it a second time."""
     from jupyter_orch.cli import _admitted, _follow
-    from jupyter_orch.scheduler import RunHost
+    from jupyter_orch.scheduling.scheduler import RunHost
 
     write_notebook(tmp_path / "a.ipynb", None, "print('ran')")
     path = write_pipeline(tmp_path, "name: once\nsteps: [{name: a, notebook: a.ipynb}]\n")

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jupyter_orch.schedules import PRESETS, CronSchedule
+from jupyter_orch.scheduling.schedules import PRESETS, CronSchedule
 
 UTC = timezone.utc
 MINUTE = timedelta(minutes=1)

@@ -402,7 +402,7 @@ async def test_notebooks_a_pipeline_names_outside_the_root_are_refused_alike(
 ) -> None:
     """Cases 20 and 28: refused at validation and registration, by the file or its text, with
     words that say nothing about what exists outside, and nothing there opened."""
-    from jupyter_orch import files
+    from jupyter_orch.inputs import files
 
     read: list[Path] = []
     real_read = files.read_bytes
@@ -475,7 +475,7 @@ async def test_the_server_confines_pipelines_registered_by_the_cli_too(
 ) -> None:
     """The server's scheduler runs every pipeline of the store; its root applies to them all
     (the CLI, whose files are its user's own, registers and runs them unconfined)."""
-    from jupyter_orch.loader import load_pipeline
+    from jupyter_orch.pipelines.loader import load_pipeline
     from jupyter_orch.service import Orchestrator
 
     (outside / "cli.yaml").write_text(one_step("secret.ipynb", "from-cli"))

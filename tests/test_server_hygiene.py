@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from jupyter_orch.catalog import Catalog
-from jupyter_orch.parameters import NON_FINITE
+from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_orch.schedules import CronSchedule
+from jupyter_orch.scheduling.schedules import CronSchedule
 
 from . import test_server
 from .conftest import write_notebook

@@ -74,7 +74,7 @@ def test_no_step_sees_the_webhook_secret_of_any_registered_pipeline(
 ) -> None:
     """The run coordinator hides every registered pipeline's webhook secret variable from its
     steps, not only its own pipeline's."""
-    from jupyter_orch.loader import load_pipeline
+    from jupyter_orch.pipelines.loader import load_pipeline
     from jupyter_orch.service import Orchestrator
     from jupyter_orch.store.repository import Store
 

@@ -187,7 +187,7 @@ def test_a_rerun_from_failed_is_never_seen_without_its_reused_steps(
 ) -> None:
     """A scheduler may claim a queued run the moment it is committed: a rerun from the failed
     step must already hold its reused steps as succeeded then, or they would run again."""
-    from jupyter_orch.loader import load_pipeline
+    from jupyter_orch.pipelines.loader import load_pipeline
     from jupyter_orch.service import Orchestrator
 
     from .conftest import write_notebook, write_pipeline

@@ -16,8 +16,8 @@ import pytest
 
 from jupyter_orch.errors import SpecError, TemplateError
 from jupyter_orch.expressions import build_context, evaluate_condition, render_value
-from jupyter_orch.input_limits import MAX_TEMPLATE_SECONDS, MAX_TEMPLATE_VALUE
-from jupyter_orch.loader import load_pipeline_text
+from jupyter_orch.inputs.limits import MAX_TEMPLATE_SECONDS, MAX_TEMPLATE_VALUE
+from jupyter_orch.pipelines.loader import load_pipeline_text
 from jupyter_orch.records import RunStatus, StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline

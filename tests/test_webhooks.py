@@ -18,13 +18,13 @@ import pytest
 import sqlalchemy as sa
 
 from jupyter_orch.errors import ConflictError, NotFoundError, SignatureError, UserError
-from jupyter_orch.loader import load_pipeline, load_pipeline_text
+from jupyter_orch.pipelines.loader import load_pipeline, load_pipeline_text
 from jupyter_orch.records import RunStatus, Trigger
+from jupyter_orch.scheduling.webhooks import MAX_BODY, WebhookReceiver, parse_secrets, verify
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.spec import OnSpec
 from jupyter_orch.store.repository import Store
 from jupyter_orch.store.requests import RequestKey, RequestKind
-from jupyter_orch.webhooks import MAX_BODY, WebhookReceiver, parse_secrets, verify
 
 from .conftest import write_notebook, write_pipeline
 from .test_server import PIPELINE, call, poll_run, project, started  # noqa: F401

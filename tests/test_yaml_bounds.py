@@ -21,9 +21,9 @@ from ruamel.yaml import YAML
 
 from jupyter_orch.cli import main, parse_param
 from jupyter_orch.errors import SpecError
-from jupyter_orch.input_limits import MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
-from jupyter_orch.loader import load_pipeline_text
-from jupyter_orch.yaml_load import load_yaml
+from jupyter_orch.inputs.limits import MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
+from jupyter_orch.inputs.yaml_load import load_yaml
+from jupyter_orch.pipelines.loader import load_pipeline_text
 
 from .conftest import write_notebook
 

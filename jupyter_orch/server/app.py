@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Bool, Float, Int, Unicode, default
 
-from .. import settings
+from jupyter_orch import settings
+from jupyter_orch.server import handlers, notebooks, openapi, webhooks
+
 from ..errors import UserError
 from ..masking import mask_url
-from . import handlers, notebooks, openapi, webhooks
 from .availability import Availability
 from .store_opening import delays, open_with_retries
 
@@ -228,7 +229,7 @@ class OrchApp(ExtensionApp):
         self.scheduler = self._new_scheduler()
 
     def _new_scheduler(self) -> Any:
-        from ..scheduler import Scheduler, SchedulerConfig
+        from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig
 
         config = SchedulerConfig(
             max_concurrent_runs=self.max_concurrent_runs, default_timezone=self.default_timezone

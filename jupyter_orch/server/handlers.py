@@ -17,6 +17,9 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from pydantic import ValidationError
 
+from jupyter_orch.inputs.json_body import parse_json_object
+from jupyter_orch.inputs.paths import relative_to_root
+
 from ..catalog import Catalog, problems_json
 from ..errors import (
     ConflictError,
@@ -26,10 +29,8 @@ from ..errors import (
     UnavailableError,
     UserError,
 )
-from ..json_body import parse_json_object
 from ..masking import mask_json, mask_text
 from .availability import Availability
-from .paths import relative_to_root
 
 T = TypeVar("T")
 

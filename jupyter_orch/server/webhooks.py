@@ -9,8 +9,9 @@ from typing import Any
 import tornado.web
 from jupyter_server.auth.decorator import allow_unauthenticated
 
+from jupyter_orch.scheduling.webhooks import MAX_BODY, SIGNATURE_HEADER, WebhookReceiver
+
 from ..errors import SignatureError
-from ..webhooks import MAX_BODY, SIGNATURE_HEADER, WebhookReceiver
 from .handlers import NAME, OrchHandler
 
 

@@ -11,15 +11,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from jupyter_orch.connections import check_connection, redact_url, resolve_connection
 from jupyter_orch.errors import OrchError
-from jupyter_orch.triggers import (
+from jupyter_orch.inputs.files import check_file_pattern
+from jupyter_orch.scheduling.events import (
     FileChange,
     SqlWatcher,
     TriggerError,
-    check_connection,
-    check_file_pattern,
-    redact_url,
-    resolve_connection,
     scan_files,
     sql_changed,
 )

@@ -18,8 +18,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from .spec import MAX_NAME, RESERVED_PIPELINE_NAMES
-from .yaml_load import bounded_yaml, load_yaml
+from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
+from jupyter_orch.spec import MAX_NAME, RESERVED_PIPELINE_NAMES
 
 #: The file beside ``report.ipynb`` is ``report.pipeline.yaml``.
 SUFFIX = ".pipeline.yaml"

@@ -17,7 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from ruamel.yaml.scanner import RoundTripScanner, Scanner
 
-from .input_limits import MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
+from jupyter_orch.inputs.limits import MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 
 class YAMLLimitError(MarkedYAMLError):

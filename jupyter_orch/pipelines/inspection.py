@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .notebooks import kernel_name_of
+from jupyter_orch.pipelines.notebooks import kernel_name_of
 
 PARAMETERS_TAG = "parameters"
 

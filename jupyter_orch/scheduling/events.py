@@ -11,29 +11,28 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import math
-import os
 import re
 import stat
 import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
+from jupyter_orch.connections import INVALID_URL, parse_url, resolve_connection
 from jupyter_orch.errors import OrchError
+from jupyter_orch.inputs.files import check_file_pattern
 from jupyter_orch.masking import MASK, is_secret_key, mask_text, mask_url
 
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Must find exactly the names `sqlalchemy.text` would take for bind parameters (TextClause).
 _BIND_PARAM = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])", re.UNICODE)
-_INVALID_URL = "<invalid connection URL>"
 
 
 class TriggerError(OrchError):
@@ -49,31 +48,6 @@ class FileChange:
 
     path: str  # relative to the base folder, POSIX separators
     kind: str  # "created" or "modified"
-
-
-def check_file_pattern(pattern: str) -> str:
-    """Validate a file trigger's glob and return it unchanged.
-
-    Raises ``ValueError`` when the pattern is empty, absolute or climbs out of the pipeline's folder
-    with a ``..`` component; the message names the pattern.
-    """
-    if not isinstance(pattern, str) or not pattern.strip():
-        raise ValueError(f"file pattern {pattern!r} is empty; write a glob such as data/*.csv")
-    windows = PureWindowsPath(pattern)
-    if PurePosixPath(pattern).is_absolute() or windows.drive or windows.root:
-        raise ValueError(
-            f"file pattern {pattern!r} is absolute; write it relative to the pipeline file's folder"
-        )
-    parts = re.split(r"[\\/]", pattern)
-    if ".." in parts:
-        raise ValueError(
-            f"file pattern {pattern!r} contains '..'; it must stay inside the pipeline file's folder"
-        )
-    if any("**" in part and part != "**" for part in parts):
-        raise ValueError(
-            f"file pattern {pattern!r}: '**' must be a whole path component, as in data/**/*.csv"
-        )
-    return pattern
 
 
 def scan_files(
@@ -156,66 +130,6 @@ def _visible(relpath: PurePosixPath, pattern: str) -> bool:
     )
 
 
-# --- SQL connections -------------------------------------------------------------------------
-
-
-def resolve_connection(connection: str, environ: Mapping[str, str] | None = None) -> str:
-    """The SQLAlchemy URL a trigger's ``connection`` stands for.
-
-    ``${NAME}`` is replaced by the environment variable ``NAME`` (from ``environ``, default
-    ``os.environ``); ``ValueError`` naming the variable if it is unset or empty. Anything else is
-    the URL itself.
-    """
-    match = _ENV_REF.fullmatch(connection.strip())
-    if match is None:
-        return connection
-    name = match.group(1)
-    value = (os.environ if environ is None else environ).get(name, "")
-    if not value.strip():
-        raise ValueError(
-            f"environment variable {name} is not set; it must hold the connection URL, "
-            "e.g. postgresql+psycopg://user@host/db"
-        )
-    return value.strip()
-
-
-def redact_url(url: str) -> str:
-    """``url`` with its password (and password-like query values) hidden, for messages and logs."""
-    return _INVALID_URL if _parse_url(url) is None else mask_url(url)
-
-
-def check_connection(connection: str) -> str:
-    """Validate a trigger's ``connection`` when the pipeline is loaded and return it unchanged.
-
-    Accepts ``${NAME}`` (``NAME`` a letter or underscore followed by letters, digits or
-    underscores) or a URL SQLAlchemy can parse. The ``ValueError`` never repeats the text, since it
-    may hold a password.
-    """
-    if not isinstance(connection, str) or not connection.strip():
-        raise ValueError("connection is empty; write a SQLAlchemy URL or ${ENV_VAR}")
-    text = connection.strip()
-    if _ENV_REF.fullmatch(text):
-        return connection
-    if "${" in text:
-        raise ValueError(
-            "connection: write the whole value as ${NAME}, NAME a letter or underscore followed by "
-            "letters, digits or underscores; a variable inside a URL is not expanded"
-        )
-    if _parse_url(text) is None:
-        raise ValueError(
-            "connection is not a SQLAlchemy URL (e.g. postgresql+psycopg://user@host:5432/db or "
-            "sqlite:///path/to/file.db) nor ${ENV_VAR}"
-        )
-    return connection
-
-
-def _parse_url(url: str) -> URL | None:
-    try:
-        return sa.make_url(url)
-    except Exception:  # ArgumentError, or ValueError for a port that is not a number
-        return None
-
-
 # --- SQL polling ---------------------------------------------------------------------------------
 
 
@@ -243,9 +157,9 @@ class SqlWatcher:
             url = resolve_connection(connection)
         except ValueError as exc:
             raise TriggerError(f"SQL trigger: {exc}") from None
-        parsed = _parse_url(url)
+        parsed = parse_url(url)
         if parsed is None:  # the parse error repeats the whole URL, password included
-            raise TriggerError(f"SQL trigger: {_INVALID_URL}") from None
+            raise TriggerError(f"SQL trigger: {INVALID_URL}") from None
         where = mask_url(url)
         try:
             engine = self._engine(url)

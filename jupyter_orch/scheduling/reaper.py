@@ -20,14 +20,14 @@ from datetime import datetime, timedelta
 
 import psutil
 
-from .executors.local import kill_recorded_processes
-from .masking import masked_logger
-from .records import RunStatus, StepStatus
-from .spec import PipelineSpec
-from .store.coordination import RunningRun
-from .store.repository import Store
+from jupyter_orch.executors.local import kill_recorded_processes
+from jupyter_orch.masking import masked_logger
+from jupyter_orch.records import RunStatus, StepStatus
+from jupyter_orch.spec import PipelineSpec
+from jupyter_orch.store.coordination import RunningRun
+from jupyter_orch.store.repository import Store
 
-log = masked_logger("jupyter_orch.scheduler")
+log = masked_logger("jupyter_orch.scheduling.scheduler")
 
 
 def orphan_reason(run: RunningRun, now: datetime, stale_after: float) -> str | None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from .errors import UserError
+from jupyter_orch.errors import UserError
 
 
 class PathError(UserError, ValueError):
@@ -140,3 +141,28 @@ def read_text(path: Path, max_bytes: int | None = None) -> str:
         return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8").read()
     except UnicodeDecodeError:
         raise FileProblem("is not UTF-8 text") from None
+
+
+def check_file_pattern(pattern: str) -> str:
+    """Validate a file trigger's glob and return it unchanged.
+
+    Raises ``ValueError`` when the pattern is empty, absolute or climbs out of the pipeline's folder
+    with a ``..`` component; the message names the pattern.
+    """
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError(f"file pattern {pattern!r} is empty; write a glob such as data/*.csv")
+    windows = PureWindowsPath(pattern)
+    if PurePosixPath(pattern).is_absolute() or windows.drive or windows.root:
+        raise ValueError(
+            f"file pattern {pattern!r} is absolute; write it relative to the pipeline file's folder"
+        )
+    parts = re.split(r"[\\/]", pattern)
+    if ".." in parts:
+        raise ValueError(
+            f"file pattern {pattern!r} contains '..'; it must stay inside the pipeline file's folder"
+        )
+    if any("**" in part and part != "**" for part in parts):
+        raise ValueError(
+            f"file pattern {pattern!r}: '**' must be a whole path component, as in data/**/*.csv"
+        )
+    return pattern

@@ -18,18 +18,18 @@ from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
-from .executors.base import Executor
-from .leader import Leader
-from .loader import LoadedPipeline
-from .masking import masked_logger
-from .reaper import reap
-from .records import RunRecord
-from .runner import RunCoordinator
-from .service import Orchestrator, loaded_from_version
-from .store.coordination import Instance
-from .store.repository import LogLine, utcnow
+from jupyter_orch.executors.base import Executor
+from jupyter_orch.masking import masked_logger
+from jupyter_orch.pipelines.loader import LoadedPipeline
+from jupyter_orch.records import RunRecord
+from jupyter_orch.runner import RunCoordinator
+from jupyter_orch.scheduling.leader import Leader
+from jupyter_orch.scheduling.reaper import reap
+from jupyter_orch.service import Orchestrator, loaded_from_version
+from jupyter_orch.store.coordination import Instance
+from jupyter_orch.store.repository import LogLine, utcnow
 
-log = masked_logger("jupyter_orch.scheduler")
+log = masked_logger("jupyter_orch.scheduling.scheduler")
 T = TypeVar("T")
 
 LEADER_LEASE = "scheduler-leader"

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..files import PathError
+from jupyter_orch.inputs.files import PathError
 
 __all__ = ["PathError", "relative_to_root", "resolve_in_root"]
 

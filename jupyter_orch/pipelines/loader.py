@@ -17,20 +17,20 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from . import dag
-from .errors import Problem, SpecError, TemplateError
-from .expressions import (
+from jupyter_orch import dag
+from jupyter_orch.errors import Problem, SpecError, TemplateError
+from jupyter_orch.expressions import (
     RUN_FIELDS,
     STEP_FIELDS,
     Reference,
     parse_references,
     template_strings,
 )
-from .files import FileProblem, NamedPaths, read_text
-from .input_limits import MAX_YAML_FILE_BYTES
-from .notebooks import check_named_notebook
-from .spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
-from .yaml_load import load_yaml
+from jupyter_orch.inputs.files import FileProblem, NamedPaths, read_text
+from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+from jupyter_orch.inputs.yaml_load import load_yaml
+from jupyter_orch.pipelines.notebooks import check_named_notebook
+from jupyter_orch.spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
 
 
 @dataclass(frozen=True)

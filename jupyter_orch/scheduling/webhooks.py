@@ -25,13 +25,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConflictError, NotFoundError, SignatureError, UserError
-from .json_body import parse_json_object
-from .masking import masked_logger
-from .records import Trigger
-from .service import Orchestrator
-from .spec import PipelineSpec
-from .store.requests import KeyedRun, RequestKey, RequestKind
+from jupyter_orch.errors import ConflictError, NotFoundError, SignatureError, UserError
+from jupyter_orch.inputs.json_body import parse_json_object
+from jupyter_orch.masking import masked_logger
+from jupyter_orch.records import Trigger
+from jupyter_orch.service import Orchestrator
+from jupyter_orch.spec import PipelineSpec
+from jupyter_orch.store.requests import KeyedRun, RequestKey, RequestKind
 
 log = masked_logger(__name__)
 

@@ -26,8 +26,8 @@ from jinja2.utils import htmlsafe_json_dumps
 from jinja2.visitor import NodeTransformer
 from markupsafe import Markup
 
-from .input_limits import MAX_TEMPLATE_VALUE
-from .template_budget import (
+from jupyter_orch.inputs.limits import MAX_TEMPLATE_VALUE
+from jupyter_orch.inputs.template_budget import (
     LimitExceeded,
     bounded_range,
     charge,

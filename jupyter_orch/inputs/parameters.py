@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from .outputs import MAX_OUTPUT_BYTES
+from jupyter_orch.outputs import MAX_OUTPUT_BYTES
 
 #: The JSON of one run's parameters, all together (the same cap as a step's outputs).
 MAX_PARAMETERS_BYTES = MAX_OUTPUT_BYTES

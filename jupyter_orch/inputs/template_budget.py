@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2.utils import Namespace
 
-from .input_limits import (
+from jupyter_orch.inputs.limits import (
     MAX_TEMPLATE_ALLOCATED,
     MAX_TEMPLATE_DEPTH,
     MAX_TEMPLATE_INT_BITS,

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .files import FileProblem, NamedPaths, read_text
+from jupyter_orch.inputs.files import FileProblem, NamedPaths, read_text
 
 
 @lru_cache(maxsize=1)

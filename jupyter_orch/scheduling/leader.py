@@ -17,16 +17,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .errors import OrchError
-from .masking import masked_logger
-from .misfire import plan_slots
-from .records import Trigger
-from .spec import Overlap, PipelineSpec, SqlTrigger
-from .store.coordination import PipelineState
-from .store.repository import NewRun, OverlapSkipped, SlotTaken, Store
-from .triggers import SqlWatcher, scan_files, sql_changed
+from jupyter_orch.errors import OrchError
+from jupyter_orch.masking import masked_logger
+from jupyter_orch.records import Trigger
+from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
+from jupyter_orch.scheduling.misfire import plan_slots
+from jupyter_orch.spec import Overlap, PipelineSpec, SqlTrigger
+from jupyter_orch.store.coordination import PipelineState
+from jupyter_orch.store.repository import NewRun, OverlapSkipped, SlotTaken, Store
 
-log = masked_logger("jupyter_orch.scheduler")
+log = masked_logger("jupyter_orch.scheduling.scheduler")
 
 
 def new_run(

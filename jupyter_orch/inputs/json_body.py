@@ -11,9 +11,9 @@ import json
 import math
 from typing import Any
 
-from .errors import UserError
-from .input_limits import MAX_JSON_DEPTH, MAX_JSON_INT, MIN_JSON_INT
-from .parameters import NON_FINITE
+from jupyter_orch.errors import UserError
+from jupyter_orch.inputs.limits import MAX_JSON_DEPTH, MAX_JSON_INT, MIN_JSON_INT
+from jupyter_orch.inputs.parameters import NON_FINITE
 
 
 class _Refused:

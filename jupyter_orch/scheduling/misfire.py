@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .durations import format_duration
-from .schedules import CronSchedule
-from .spec import Misfire, ScheduleSpec
+from jupyter_orch.durations import format_duration
+from jupyter_orch.scheduling.schedules import CronSchedule
+from jupyter_orch.spec import Misfire, ScheduleSpec
 
 #: A slot this late (seconds) is still on time: the scheduler polls every second or so, and a
 #: new leader takes over within the lease's lifetime.
