@@ -25,16 +25,16 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { Token } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import { OrchClient } from './api';
-import type { PipelineBuilderWidget } from './builder';
-import { createClient } from './connection';
-import { formatDuration, statusLabel } from './format';
-import { orchestrationIcon, scheduleIcon } from './icons';
-import { OrchModel } from './model';
-import { showError } from './notify';
-import { OrchPanel } from './panel';
-import type { RunDetailWidget } from './runDetail';
-import { CommandIDs, IRun } from './tokens';
+import { OrchClient } from './api/api';
+import type { PipelineBuilderWidget } from './builder/builder';
+import { createClient } from './api/connection';
+import { formatDuration, statusLabel } from './common/format';
+import { orchestrationIcon, scheduleIcon } from './common/icons';
+import { OrchModel } from './panel/model';
+import { showError } from './common/notify';
+import { OrchPanel } from './panel/panel';
+import type { RunDetailWidget } from './run/runDetail';
+import { CommandIDs, IRun } from './api/tokens';
 
 /** What the core plugin gives the others. */
 export interface IOrchestration {
@@ -179,7 +179,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
           return;
         }
         // The run view (and dagre) load when a run is first opened
-        const { RunDetailWidget } = await import('./runDetail');
+        const { RunDetailWidget } = await import('./run/runDetail');
         const content = new RunDetailWidget({
           client,
           runId: id,
@@ -203,7 +203,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
         shell.activateById(open.id);
         return;
       }
-      const { PipelineBuilderWidget } = await import('./builder');
+      const { PipelineBuilderWidget } = await import('./builder/builder');
       const content = new PipelineBuilderWidget({
         client,
         pipeline: name,
@@ -279,7 +279,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
           return;
         }
         try {
-          const { runPipelineDialog } = await import('./dialogs');
+          const { runPipelineDialog } = await import('./dialogs/dialogs');
           const run = await runPipelineDialog(client, name, parameters =>
             model.trigger(name, parameters)
           );
@@ -420,7 +420,7 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
           await current.context.save();
         }
         try {
-          const { scheduleNotebookDialog } = await import('./dialogs');
+          const { scheduleNotebookDialog } = await import('./dialogs/dialogs');
           const result = await scheduleNotebookDialog(orch.client, path);
           if (!result) {
             return;

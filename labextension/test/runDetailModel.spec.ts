@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { OrchError, ServerExtensionMissingError } from '../src/api';
-import { RunClient, RunDetailModel } from '../src/runDetailModel';
+import { OrchError, ServerExtensionMissingError } from '../src/api/api';
+import { RunClient, RunDetailModel } from '../src/run/runDetailModel';
 import type {
   ICancelOutcome,
   ILogLine,
   IPipeline,
   IRun,
   RunStatus
-} from '../src/tokens';
+} from '../src/api/tokens';
 
 function makeRun(status: RunStatus, changes: Partial<IRun> = {}): IRun {
   return {

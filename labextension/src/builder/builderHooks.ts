@@ -5,7 +5,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { OrchClient, OrchError } from './api';
+import { OrchClient, OrchError } from '../api/api';
 import { emptyForm, IBuilderForm } from './builderModel';
 import {
   checkForm,
@@ -15,9 +15,9 @@ import {
   problemsFromMessage
 } from './builderProblems';
 import { formToYaml, yamlToForm } from './builderYaml';
-import { errorMessage, showError } from './notify';
-import { browserTimeZone } from './scheduleEditor';
-import type { IPipeline } from './tokens';
+import { errorMessage, showError } from '../common/notify';
+import { browserTimeZone } from '../common/scheduleEditor';
+import type { IPipeline } from '../api/tokens';
 
 export type Validity =
   'unchecked' | 'checking' | 'valid' | 'invalid' | 'unknown';

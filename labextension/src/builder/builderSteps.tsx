@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 
-import { OrchClient, OrchError } from './api';
+import { OrchClient, OrchError } from '../api/api';
 import { FieldProblems, ParamRows, TextField } from './builderFields';
 import {
   IBuilderForm,
@@ -14,8 +14,8 @@ import {
   valueText
 } from './builderModel';
 import { FieldIds, StepPart } from './builderProblems';
-import { errorMessage } from './notify';
-import type { INotebookParameters } from './tokens';
+import { errorMessage } from '../common/notify';
+import type { INotebookParameters } from '../api/tokens';
 
 /** The notebook's parameters cell, fetched a moment after its path stops changing. */
 export function useNotebookParameters(

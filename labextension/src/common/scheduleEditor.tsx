@@ -5,9 +5,9 @@
  */
 import * as React from 'react';
 
-import { OrchClient } from './api';
+import { OrchClient } from '../api/api';
 import { errorMessage } from './notify';
-import type { ISchedulePreview } from './tokens';
+import type { ISchedulePreview } from '../api/tokens';
 
 export interface ISchedulePreset {
   label: string;

@@ -14,7 +14,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { StatusBadge } from './components';
+import { StatusBadge } from '../common/components';
 import {
   elapsedSeconds,
   formatDuration,
@@ -23,9 +23,9 @@ import {
   shortId,
   statusLabel,
   triggerLabel
-} from './format';
+} from '../common/format';
 import { OrchModel } from './model';
-import { IPipelineSummary, IRun, RUN_STATUSES } from './tokens';
+import { IPipelineSummary, IRun, RUN_STATUSES } from '../api/tokens';
 
 export interface IPanelActions {
   newPipeline: () => void;

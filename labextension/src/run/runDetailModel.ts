@@ -6,10 +6,10 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { OrchClient, OrchError, ServerExtensionMissingError } from './api';
-import { LatestRequest } from './latest';
+import { OrchClient, OrchError, ServerExtensionMissingError } from '../api/api';
+import { LatestRequest } from '../common/latest';
 import { isFinished } from './runView';
-import type { ICancelOutcome, ILogLine, IPipeline, IRun } from './tokens';
+import type { ICancelOutcome, ILogLine, IPipeline, IRun } from '../api/tokens';
 
 /** What the header is doing on the user's behalf. */
 export type RunAction = 'cancel' | 'rerun' | 'rerun-failed';

@@ -4,8 +4,8 @@
  */
 import * as React from 'react';
 
-import { StatusBadge } from './components';
-import { formatDuration, localTime, triggerLabel } from './format';
+import { StatusBadge } from '../common/components';
+import { formatDuration, localTime, triggerLabel } from '../common/format';
 import { RunDetailModel } from './runDetailModel';
 import { RunLink, ValueList } from './runSteps';
 import {
@@ -18,7 +18,7 @@ import {
   runSeconds,
   timeWithRelative
 } from './runView';
-import type { IRun } from './tokens';
+import type { IRun } from '../api/tokens';
 
 /** What the view's buttons do (the widget turns failures into notifications). */
 export interface IRunHandlers {
