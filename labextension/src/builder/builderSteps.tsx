@@ -14,6 +14,7 @@ import {
   valueText
 } from './builderModel';
 import { FieldIds, StepPart } from './builderProblems';
+import { useDebouncedRequest } from '../common/hooks';
 import { errorMessage } from '../common/notify';
 import type { INotebookParameters } from '../api/tokens';
 
@@ -26,32 +27,27 @@ export function useNotebookParameters(
     null
   );
   const [problem, setProblem] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    setDeclared(null);
-    setProblem(null);
-    if (!path || !path.toLowerCase().endsWith('.ipynb')) {
-      return;
-    }
-    let current = true;
-    const timer = window.setTimeout(() => {
-      client
-        .notebookParameters(path)
-        .then(result => current && setDeclared(result))
-        .catch(error => {
+  useDebouncedRequest(
+    () => {
+      setDeclared(null);
+      setProblem(null);
+      if (!path || !path.toLowerCase().endsWith('.ipynb')) {
+        return null;
+      }
+      return {
+        request: () => client.notebookParameters(path),
+        onResult: setDeclared,
+        onError: error => {
           // A missing notebook is already reported on its field by the server's validation.
-          if (
-            current &&
-            !(error instanceof OrchError && error.status === 404)
-          ) {
+          if (!(error instanceof OrchError && error.status === 404)) {
             setProblem(errorMessage(error));
           }
-        });
-    }, 500);
-    return () => {
-      current = false;
-      window.clearTimeout(timer);
-    };
-  }, [client, path]);
+        }
+      };
+    },
+    [client, path],
+    500
+  );
   return { declared, problem };
 }
 
