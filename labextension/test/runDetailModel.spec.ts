@@ -79,8 +79,12 @@ class FakeClient implements RunClient {
   }
 }
 
-/** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
+/**
+ * Lets the first fetch run, which the model's poll starts on a zero-delay timer, then pending
+ * promise callbacks (fake timers do not advance microtasks by themselves).
+ */
 async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
   for (let i = 0; i < 10; i++) {
     await Promise.resolve();
   }
