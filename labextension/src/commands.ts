@@ -17,6 +17,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import type { IRun } from './api/tokens';
@@ -47,6 +48,13 @@ function finishedMessage(run: IRun): string {
   const took =
     run.duration_s !== null ? ` in ${formatDuration(run.duration_s)}` : '';
   return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
+}
+
+/** A command's `describedBy`: its arguments (all optional), as JSON schema properties. */
+function describeArgs(properties: ReadonlyJSONObject = {}): {
+  args: ReadonlyJSONObject;
+} {
+  return { args: { type: 'object', properties } };
 }
 
 /** A notification for each watched run when it finishes, with a link to it. */
@@ -110,6 +118,19 @@ export async function showInMainArea<T extends Widget>(
   return widget;
 }
 
+/** Activates the main-area tab of `tracker` whose view `isIt` picks; false when none is open. */
+function activateOpen<T extends Widget>(
+  shell: JupyterFrontEnd.IShell,
+  tracker: WidgetTracker<MainAreaWidget<T>>,
+  isIt: (content: T) => boolean
+): boolean {
+  const open = tracker.find(w => isIt(w.content));
+  if (open) {
+    shell.activateById(open.id);
+  }
+  return !!open;
+}
+
 /** The main-area views the core plugin opens, tracked for the layout restorer. */
 export interface IViewTrackers {
   runs: WidgetTracker<MainAreaWidget<RunDetailWidget>>;
@@ -130,7 +151,7 @@ export function addCoreCommands(
   const { runs, builders } = trackers;
 
   commands.addCommand(CommandIDs.openPanel, {
-    describedBy: { args: { type: 'object', properties: {} } },
+    describedBy: describeArgs(),
     label: 'Show Orchestration',
     caption: 'Pipelines and runs',
     icon: orchestrationIcon,
@@ -138,27 +159,22 @@ export function addCoreCommands(
   });
 
   commands.addCommand(CommandIDs.refresh, {
-    describedBy: { args: { type: 'object', properties: {} } },
+    describedBy: describeArgs(),
     label: 'Refresh Pipelines and Runs',
     execute: () => model.refresh()
   });
 
   commands.addCommand(CommandIDs.openRun, {
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: { id: { type: 'string', description: 'the run id' } }
-      }
-    },
+    describedBy: describeArgs({
+      id: { type: 'string', description: 'the run id' }
+    }),
     label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run…'),
     execute: async args => {
       const id = String(args.id ?? '');
       if (!id) {
         return;
       }
-      const open = runs.find(w => w.content.runId === id);
-      if (open) {
-        shell.activateById(open.id);
+      if (activateOpen(shell, runs, content => content.runId === id)) {
         return;
       }
       // The run view (and dagre) load when a run is first opened
@@ -181,9 +197,9 @@ export function addCoreCommands(
   });
 
   const openBuilder = async (name?: string) => {
-    const open = builders.find(w => w.content.pipelineName === name);
-    if (open) {
-      shell.activateById(open.id);
+    if (
+      activateOpen(shell, builders, content => content.pipelineName === name)
+    ) {
       return;
     }
     const { PipelineBuilderWidget } = await import('./builder/builder');
@@ -221,7 +237,7 @@ export function addCoreCommands(
   };
 
   commands.addCommand(CommandIDs.newPipeline, {
-    describedBy: { args: { type: 'object', properties: {} } },
+    describedBy: describeArgs(),
     label: 'New Pipeline',
     caption: 'Build a pipeline of notebooks',
     icon: orchestrationIcon,
@@ -229,31 +245,21 @@ export function addCoreCommands(
   });
 
   commands.addCommand(CommandIDs.editPipeline, {
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: {
-          name: {
-            type: 'string',
-            description: 'the pipeline; none: a new one'
-          }
-        }
+    describedBy: describeArgs({
+      name: {
+        type: 'string',
+        description: 'the pipeline; none: a new one'
       }
-    },
+    }),
     label: args =>
       args.name ? `Edit Pipeline ${String(args.name)}` : 'Edit Pipeline',
     execute: args => openBuilder(args.name ? String(args.name) : undefined)
   });
 
   commands.addCommand(CommandIDs.runPipeline, {
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: {
-          name: { type: 'string', description: 'the pipeline to run' }
-        }
-      }
-    },
+    describedBy: describeArgs({
+      name: { type: 'string', description: 'the pipeline to run' }
+    }),
     label: args =>
       args.name ? `Run Pipeline ${String(args.name)}…` : 'Run Pipeline…',
     execute: async args => {
@@ -278,12 +284,9 @@ export function addCoreCommands(
   commands.addCommand(CommandIDs.removePipeline, {
     label: args =>
       args.name ? `Remove Pipeline ${String(args.name)}…` : 'Remove Pipeline…',
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: { name: { type: 'string', description: 'the pipeline' } }
-      }
-    },
+    describedBy: describeArgs({
+      name: { type: 'string', description: 'the pipeline' }
+    }),
     execute: async args => {
       const name = String(args.name ?? '');
       if (!name) {
@@ -340,21 +343,16 @@ export function addNotebookCommands(
     (notebooks.currentWidget?.context.path ?? null);
 
   app.commands.addCommand(CommandIDs.scheduleNotebook, {
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: {
-          path: {
-            type: 'string',
-            description: 'the notebook; default: the selected or current one'
-          },
-          toolbar: {
-            type: 'boolean',
-            description: 'shown in a toolbar (icon only)'
-          }
-        }
+    describedBy: describeArgs({
+      path: {
+        type: 'string',
+        description: 'the notebook; default: the selected or current one'
+      },
+      toolbar: {
+        type: 'boolean',
+        description: 'shown in a toolbar (icon only)'
       }
-    },
+    }),
     // In the toolbar the icon alone, with the label as its tooltip
     label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
     caption: 'Schedule this notebook...',
@@ -463,17 +461,12 @@ export function addEditorCommands(
   };
 
   app.commands.addCommand(CommandIDs.openInOrchestration, {
-    describedBy: {
-      args: {
-        type: 'object',
-        properties: {
-          path: {
-            type: 'string',
-            description: 'the YAML file; default: the selected or edited one'
-          }
-        }
+    describedBy: describeArgs({
+      path: {
+        type: 'string',
+        description: 'the YAML file; default: the selected or edited one'
       }
-    },
+    }),
     label: 'Open in Orchestration',
     caption:
       'Register this pipeline file and show it in the Orchestration panel',
