@@ -10,7 +10,7 @@ import { DagView } from '../dag/dagView';
 import { shortId, statusLabel } from '../common/format';
 import { showError } from '../common/notify';
 import { RunDetailModel } from './runDetailModel';
-import { IRunHandlers, RunHeader } from './runHeader';
+import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
 import { RunLog, StepCard } from './runSteps';
 import { dagInput } from './runView';
 import type { IRun } from '../api/tokens';
@@ -166,12 +166,7 @@ function RunView(props: {
   );
 }
 
-function StepsSection(props: {
-  model: RunDetailModel;
-  run: IRun;
-  now: Date;
-  handlers: IRunHandlers;
-}): JSX.Element {
+function StepsSection(props: IRunPartProps): JSX.Element {
   const { model, run, now, handlers } = props;
   // Lay the graph out again only when a step's status or needs change (the key), not on
   // every fetch or tick.

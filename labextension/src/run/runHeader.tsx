@@ -30,12 +30,15 @@ export interface IRunHandlers {
   retry: () => void;
 }
 
-export function RunHeader(props: {
+/** What the parts of the run detail view (its header, its steps) are given. */
+export interface IRunPartProps {
   model: RunDetailModel;
   run: IRun;
   now: Date;
   handlers: IRunHandlers;
-}): JSX.Element {
+}
+
+export function RunHeader(props: IRunPartProps): JSX.Element {
   const { model, run, now, handlers } = props;
   const latestVersion = model.pipeline?.version;
   return (
