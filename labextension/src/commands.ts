@@ -97,7 +97,7 @@ export function panelActions(
 }
 
 /** Shows a view in a main-area tab that follows its title, tracked for the restorer. */
-export async function showInMainArea<T extends Widget>(
+async function showInMainArea<T extends Widget>(
   shell: JupyterFrontEnd.IShell,
   content: T,
   tracker: WidgetTracker<MainAreaWidget<T>>
