@@ -2,8 +2,8 @@
  * A fake of the jupyter-orch REST API for unit tests: routes answered from canned data, every
  * request recorded. Named as a fake: the real server is exercised by tests/ui and tests/.
  */
-import { Transport } from '../src/api';
-import type { IRun, RunStatus } from '../src/tokens';
+import { Transport } from '../src/api/api';
+import type { IRun, RunStatus } from '../src/api/tokens';
 
 export interface IRecordedRequest {
   method: string;

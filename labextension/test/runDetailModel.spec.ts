@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { OrchError, ServerExtensionMissingError } from '../src/api';
-import { RunClient, RunDetailModel } from '../src/runDetailModel';
+import { OrchError, ServerExtensionMissingError } from '../src/api/api';
+import { RunClient, RunDetailModel } from '../src/run/runDetailModel';
 import type {
   ICancelOutcome,
   ILogLine,
   IPipeline,
   IRun,
   RunStatus
-} from '../src/tokens';
+} from '../src/api/tokens';
 
 function makeRun(status: RunStatus, changes: Partial<IRun> = {}): IRun {
   return {
@@ -79,8 +79,12 @@ class FakeClient implements RunClient {
   }
 }
 
-/** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
+/**
+ * Lets the first fetch run, which the model's poll starts on a zero-delay timer, then pending
+ * promise callbacks (fake timers do not advance microtasks by themselves).
+ */
 async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
   for (let i = 0; i < 10; i++) {
     await Promise.resolve();
   }

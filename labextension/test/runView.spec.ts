@@ -20,8 +20,8 @@ import {
   stripAnsi,
   tracebackText,
   valueEntries
-} from '../src/runView';
-import type { IAttempt, IRun, IStepRun, RunStatus } from '../src/tokens';
+} from '../src/run/runView';
+import type { IAttempt, IRun, IStepRun, RunStatus } from '../src/api/tokens';
 
 function attempt(number: number, changes: Partial<IAttempt> = {}): IAttempt {
   return {

@@ -6,7 +6,7 @@
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { OrchClient } from './api';
+import { OrchClient } from '../api/api';
 import { FieldProblems, ParamRows, TextField } from './builderFields';
 import {
   savedForm,
@@ -37,8 +37,8 @@ import {
 } from './builderProblems';
 import { StepCard } from './builderSteps';
 import { formToYaml } from './builderYaml';
-import { ScheduleEditor } from './scheduleEditor';
-import type { IPipeline } from './tokens';
+import { ScheduleEditor } from '../common/scheduleEditor';
+import type { IPipeline } from '../api/tokens';
 
 export interface IBuilderOptions {
   client: OrchClient;

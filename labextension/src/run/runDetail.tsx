@@ -5,15 +5,15 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { OrchClient } from './api';
-import { DagView } from './dagView';
-import { shortId, statusLabel } from './format';
-import { showError } from './notify';
+import { OrchClient } from '../api/api';
+import { DagView } from '../dag/dagView';
+import { shortId, statusLabel } from '../common/format';
+import { showError } from '../common/notify';
 import { RunDetailModel } from './runDetailModel';
-import { IRunHandlers, RunHeader } from './runHeader';
+import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
 import { RunLog, StepCard } from './runSteps';
 import { dagInput } from './runView';
-import type { IRun } from './tokens';
+import type { IRun } from '../api/tokens';
 
 export interface IRunDetailOptions {
   client: OrchClient;
@@ -166,12 +166,7 @@ function RunView(props: {
   );
 }
 
-function StepsSection(props: {
-  model: RunDetailModel;
-  run: IRun;
-  now: Date;
-  handlers: IRunHandlers;
-}): JSX.Element {
+function StepsSection(props: IRunPartProps): JSX.Element {
   const { model, run, now, handlers } = props;
   // Lay the graph out again only when a step's status or needs change (the key), not on
   // every fetch or tick.

@@ -7,27 +7,27 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { OrchClient, OrchError } from './api';
-import { durationText } from './format';
-import { errorMessage } from './notify';
+import { OrchClient, OrchError } from '../api/api';
+import { durationText } from '../common/format';
+import { errorMessage } from '../common/notify';
 import {
   collectValues,
   fieldsFromDefaults,
   IParamField,
   kindOfNotebookParameter,
   toText
-} from './params';
+} from '../common/params';
 import {
   browserTimeZone,
   IScheduleValue,
   ScheduleEditor
-} from './scheduleEditor';
+} from '../common/scheduleEditor';
 import type {
   INotebookParameters,
   INotebookPipeline,
   IRun,
   JSONObject
-} from './tokens';
+} from '../api/tokens';
 
 /** Parameter inputs, one per field, each labelled by its name. */
 function ParamInputs(props: {

@@ -4,8 +4,13 @@
  */
 import * as React from 'react';
 
-import { StatusBadge } from './components';
-import { formatDuration, localTime, relativeTime, shortId } from './format';
+import { StatusBadge } from '../common/components';
+import {
+  formatDuration,
+  localTime,
+  relativeTime,
+  shortId
+} from '../common/format';
 import {
   attemptSeconds,
   attemptsLatestFirst,
@@ -24,7 +29,7 @@ import type {
   ILogLine,
   IStepRun,
   JSONObject
-} from './tokens';
+} from '../api/tokens';
 
 /** How long a value may get in a key = value list before it is cut (full text in its tooltip). */
 const VALUE_MAX = 160;

@@ -1,7 +1,7 @@
 /**
  * How statuses, times and durations read in the panel. Pure functions: unit-tested.
  */
-import type { RunStatus, StepStatus, Trigger } from './tokens';
+import type { RunStatus, StepStatus, Trigger } from '../api/tokens';
 
 /** "Succeeded", "Timed out", "Upstream failed": the status word as the UI shows it. */
 export function statusLabel(status: RunStatus | StepStatus | string): string {

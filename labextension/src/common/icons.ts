@@ -1,7 +1,7 @@
 import { LabIcon } from '@jupyterlab/ui-components';
 
-import orchestrationSvg from '../style/icons/orchestration.svg';
-import scheduleSvg from '../style/icons/schedule.svg';
+import orchestrationSvg from '../../style/icons/orchestration.svg';
+import scheduleSvg from '../../style/icons/schedule.svg';
 
 /** The sidebar tab's icon: three steps joined as a DAG. */
 export const orchestrationIcon = new LabIcon({

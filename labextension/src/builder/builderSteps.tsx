@@ -4,7 +4,7 @@
  */
 import * as React from 'react';
 
-import { OrchClient, OrchError } from './api';
+import { OrchClient, OrchError } from '../api/api';
 import { FieldProblems, ParamRows, TextField } from './builderFields';
 import {
   IBuilderForm,
@@ -14,8 +14,9 @@ import {
   valueText
 } from './builderModel';
 import { FieldIds, StepPart } from './builderProblems';
-import { errorMessage } from './notify';
-import type { INotebookParameters } from './tokens';
+import { useDebouncedRequest } from '../common/hooks';
+import { errorMessage } from '../common/notify';
+import type { INotebookParameters } from '../api/tokens';
 
 /** The notebook's parameters cell, fetched a moment after its path stops changing. */
 export function useNotebookParameters(
@@ -26,32 +27,27 @@ export function useNotebookParameters(
     null
   );
   const [problem, setProblem] = React.useState<string | null>(null);
-  React.useEffect(() => {
-    setDeclared(null);
-    setProblem(null);
-    if (!path || !path.toLowerCase().endsWith('.ipynb')) {
-      return;
-    }
-    let current = true;
-    const timer = window.setTimeout(() => {
-      client
-        .notebookParameters(path)
-        .then(result => current && setDeclared(result))
-        .catch(error => {
+  useDebouncedRequest(
+    () => {
+      setDeclared(null);
+      setProblem(null);
+      if (!path || !path.toLowerCase().endsWith('.ipynb')) {
+        return null;
+      }
+      return {
+        request: () => client.notebookParameters(path),
+        onResult: setDeclared,
+        onError: error => {
           // A missing notebook is already reported on its field by the server's validation.
-          if (
-            current &&
-            !(error instanceof OrchError && error.status === 404)
-          ) {
+          if (!(error instanceof OrchError && error.status === 404)) {
             setProblem(errorMessage(error));
           }
-        });
-    }, 500);
-    return () => {
-      current = false;
-      window.clearTimeout(timer);
-    };
-  }, [client, path]);
+        }
+      };
+    },
+    [client, path],
+    500
+  );
   return { declared, problem };
 }
 

@@ -4,7 +4,7 @@
 import * as React from 'react';
 
 import { IDagInput, layoutDag } from './dag';
-import { statusKind, statusLabel } from './format';
+import { statusKind, statusLabel } from '../common/format';
 
 export interface IDagViewProps extends IDagInput {
   /** Called with a step name when its box is clicked. */

@@ -4,12 +4,13 @@
  * actions the header offers (cancel, rerun).
  * No DOM and no JupyterLab import: the widget renders it, unit tests drive it with a fake client.
  */
+import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { OrchClient, OrchError, ServerExtensionMissingError } from './api';
-import { LatestRequest } from './latest';
+import { OrchClient, OrchError, ServerExtensionMissingError } from '../api/api';
+import { LatestRequest } from '../common/latest';
 import { isFinished } from './runView';
-import type { ICancelOutcome, ILogLine, IPipeline, IRun } from './tokens';
+import type { ICancelOutcome, ILogLine, IPipeline, IRun } from '../api/tokens';
 
 /** What the header is doing on the user's behalf. */
 export type RunAction = 'cancel' | 'rerun' | 'rerun-failed';
@@ -27,8 +28,19 @@ export class RunDetailModel {
   constructor(
     private readonly client: RunClient,
     readonly runId: string,
-    private readonly interval = 2000
-  ) {}
+    interval = 2000
+  ) {
+    // As the setTimeout loop it replaces: the next fetch is `interval` after the last one
+    // answered (refresh() never rejects, so the poll never backs off), and it goes on while
+    // the browser tab is hidden.
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._tick(),
+      frequency: { interval, backoff: false },
+      name: `jupyter-orch:run-${runId}`,
+      standby: 'never'
+    });
+  }
 
   /** Emitted whenever anything shown changes. */
   get changed(): ISignal<this, void> {
@@ -100,13 +112,16 @@ export class RunDetailModel {
     }
   }
 
-  /** Fetches now, then every `interval` ms while the run is not finished. */
+  /**
+   * Fetches at once (on the poll's zero-delay first tick), then `interval` ms after each
+   * answer while the run is not finished.
+   */
   start(): void {
     if (this._started || this._isDisposed) {
       return;
     }
     this._started = true;
-    void this._loop();
+    void this._poll.start();
   }
 
   /**
@@ -169,18 +184,15 @@ export class RunDetailModel {
       return;
     }
     this._isDisposed = true;
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+    this._poll.dispose();
     Signal.clearData(this);
   }
 
-  private async _loop(): Promise<void> {
-    this._timer = null;
+  /** One fetch of the poll; the poll stops once there is nothing more to watch. */
+  private async _tick(): Promise<void> {
     await this.refresh();
-    if (this.watching) {
-      this._timer = setTimeout(() => void this._loop(), this.interval);
+    if (!this.watching) {
+      this._poll.dispose();
     }
   }
 
@@ -222,7 +234,7 @@ export class RunDetailModel {
   private _selected: string | null = null;
   private _started = false;
   private _isDisposed = false;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _poll: Poll;
   /** A slow, older answer never replaces a newer one. */
   private _fetches = new LatestRequest();
 }

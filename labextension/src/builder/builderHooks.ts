@@ -5,7 +5,7 @@
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { OrchClient, OrchError } from './api';
+import { OrchClient, OrchError } from '../api/api';
 import { emptyForm, IBuilderForm } from './builderModel';
 import {
   checkForm,
@@ -15,9 +15,10 @@ import {
   problemsFromMessage
 } from './builderProblems';
 import { formToYaml, yamlToForm } from './builderYaml';
-import { errorMessage, showError } from './notify';
-import { browserTimeZone } from './scheduleEditor';
-import type { IPipeline } from './tokens';
+import { useDebouncedRequest } from '../common/hooks';
+import { errorMessage, showError } from '../common/notify';
+import { browserTimeZone } from '../common/scheduleEditor';
+import type { IPipeline } from '../api/tokens';
 
 export type Validity =
   'unchecked' | 'checking' | 'valid' | 'invalid' | 'unknown';
@@ -97,25 +98,19 @@ export function useServerValidation(
 } {
   const [problems, setProblems] = React.useState<IProblems>(NO_PROBLEMS);
   const [validity, setValidity] = React.useState<Validity>('unchecked');
-  React.useEffect(() => {
-    if (!enabled || !form) {
-      return;
-    }
-    let current = true;
-    setValidity('checking');
-    const timer = window.setTimeout(() => {
-      client
-        .validate({ path: form.path.trim(), yaml })
-        .then(result => {
-          if (current) {
-            setProblems(mapProblems(form, result.problems));
-            setValidity(result.valid ? 'valid' : 'invalid');
-          }
-        })
-        .catch(error => {
-          if (!current) {
-            return;
-          }
+  useDebouncedRequest(
+    () => {
+      if (!enabled || !form) {
+        return null;
+      }
+      setValidity('checking');
+      return {
+        request: () => client.validate({ path: form.path.trim(), yaml }),
+        onResult: result => {
+          setProblems(mapProblems(form, result.problems));
+          setValidity(result.valid ? 'valid' : 'invalid');
+        },
+        onError: error => {
           if (error instanceof OrchError && error.status === 400) {
             setProblems(
               error.details.length
@@ -135,13 +130,12 @@ export function useServerValidation(
             });
             setValidity('unknown');
           }
-        });
-    }, 400);
-    return () => {
-      current = false;
-      window.clearTimeout(timer);
-    };
-  }, [client, yaml, form?.path, enabled]);
+        }
+      };
+    },
+    [client, yaml, form?.path, enabled],
+    400
+  );
   return { problems, setProblems, validity };
 }
 

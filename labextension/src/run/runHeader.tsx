@@ -4,8 +4,8 @@
  */
 import * as React from 'react';
 
-import { StatusBadge } from './components';
-import { formatDuration, localTime, triggerLabel } from './format';
+import { StatusBadge } from '../common/components';
+import { formatDuration, localTime, triggerLabel } from '../common/format';
 import { RunDetailModel } from './runDetailModel';
 import { RunLink, ValueList } from './runSteps';
 import {
@@ -18,7 +18,7 @@ import {
   runSeconds,
   timeWithRelative
 } from './runView';
-import type { IRun } from './tokens';
+import type { IRun } from '../api/tokens';
 
 /** What the view's buttons do (the widget turns failures into notifications). */
 export interface IRunHandlers {
@@ -30,12 +30,15 @@ export interface IRunHandlers {
   retry: () => void;
 }
 
-export function RunHeader(props: {
+/** What the parts of the run detail view (its header, its steps) are given. */
+export interface IRunPartProps {
   model: RunDetailModel;
   run: IRun;
   now: Date;
   handlers: IRunHandlers;
-}): JSX.Element {
+}
+
+export function RunHeader(props: IRunPartProps): JSX.Element {
   const { model, run, now, handlers } = props;
   const latestVersion = model.pipeline?.version;
   return (

@@ -2,7 +2,7 @@
  * What the run detail shows, decided without a DOM: which buttons apply, which step failed
  * first, how attempts, errors, values and log lines read. Pure functions: unit-tested.
  */
-import { elapsedSeconds, localTime, relativeTime } from './format';
+import { elapsedSeconds, localTime, relativeTime } from '../common/format';
 import {
   FINISHED_RUN_STATUSES,
   IAttempt,
@@ -12,7 +12,7 @@ import {
   IStepRun,
   JSONObject,
   JSONValue
-} from './tokens';
+} from '../api/tokens';
 
 /** Step statuses that make a step the reason its run failed. */
 const FAILED_STEP_STATUSES: ReadonlySet<string> = new Set([

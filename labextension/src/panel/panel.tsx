@@ -14,7 +14,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { StatusBadge } from './components';
+import { StatusBadge } from '../common/components';
 import {
   elapsedSeconds,
   formatDuration,
@@ -23,9 +23,9 @@ import {
   shortId,
   statusLabel,
   triggerLabel
-} from './format';
+} from '../common/format';
 import { OrchModel } from './model';
-import { IPipelineSummary, IRun, RUN_STATUSES } from './tokens';
+import { IPipelineSummary, IRun, RUN_STATUSES } from '../api/tokens';
 
 export interface IPanelActions {
   newPipeline: () => void;
@@ -275,39 +275,49 @@ function RunFilters(props: { model: OrchModel }): JSX.Element {
   }
   return (
     <div className="jp-OrchPanel-filters">
-      <label>
-        <span>Pipeline</span>
-        <select
-          className="jp-mod-styled"
-          aria-label="Pipeline"
-          value={model.filters.pipeline}
-          onChange={e => void model.setFilters({ pipeline: e.target.value })}
-        >
-          <option value="">All</option>
-          {names.map(name => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        <span>Status</span>
-        <select
-          className="jp-mod-styled"
-          aria-label="Status"
-          value={model.filters.status}
-          onChange={e => void model.setFilters({ status: e.target.value })}
-        >
-          <option value="">All</option>
-          {RUN_STATUSES.map(status => (
-            <option key={status} value={status}>
-              {statusLabel(status)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <FilterSelect
+        label="Pipeline"
+        value={model.filters.pipeline}
+        options={names}
+        onChange={pipeline => void model.setFilters({ pipeline })}
+      />
+      <FilterSelect
+        label="Status"
+        value={model.filters.status}
+        options={RUN_STATUSES}
+        optionLabel={statusLabel}
+        onChange={status => void model.setFilters({ status })}
+      />
     </div>
+  );
+}
+
+/** One of the run filters: a labelled select whose first choice, "All", is no filter. */
+function FilterSelect(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  optionLabel?: (value: string) => string;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  const { label, optionLabel } = props;
+  return (
+    <label>
+      <span>{label}</span>
+      <select
+        className="jp-mod-styled"
+        aria-label={label}
+        value={props.value}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        <option value="">All</option>
+        {props.options.map(option => (
+          <option key={option} value={option}>
+            {optionLabel ? optionLabel(option) : option}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

@@ -5,9 +5,9 @@
 import * as React from 'react';
 
 import type { Validity } from './builderHooks';
-import { DagView } from './dagView';
-import type { IDagNode } from './dag';
-import type { IErrorDetail } from './tokens';
+import { DagView } from '../dag/dagView';
+import type { IDagNode } from '../dag/dag';
+import type { IErrorDetail } from '../api/tokens';
 
 const VALIDITY_TEXT: Record<Validity, string> = {
   unchecked: '',

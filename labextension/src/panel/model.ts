@@ -11,14 +11,14 @@ import {
   OrchError,
   ServerExtensionMissingError,
   ServerUnavailableError
-} from './api';
-import { LatestRequest } from './latest';
+} from '../api/api';
+import { LatestRequest } from '../common/latest';
 import {
   FINISHED_RUN_STATUSES,
   IPipelineSummary,
   IRun,
   JSONObject
-} from './tokens';
+} from '../api/tokens';
 
 /** Runs the panel asks for at a time. */
 export const PAGE_SIZE = 25;

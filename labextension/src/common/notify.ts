@@ -3,7 +3,7 @@
  */
 import { Notification, showErrorMessage } from '@jupyterlab/apputils';
 
-import { errorMessage, errorSummary } from './errorText';
+import { errorMessage, errorSummary } from '../api/errorText';
 
 export { errorMessage, errorSummary };
 

@@ -2,7 +2,7 @@
  * Typed parameter inputs: a run parameter's kind comes from its default (or the notebook's
  * parameters cell), and what the user types is read back as that kind, or refused with why.
  */
-import type { INotebookParameter, JSONValue } from './tokens';
+import type { INotebookParameter, JSONValue } from '../api/tokens';
 
 export type ParamKind = 'int' | 'float' | 'bool' | 'str' | 'json';
 

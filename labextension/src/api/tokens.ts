@@ -252,16 +252,3 @@ export interface ISchedulePreview {
   next: string[];
   next_local: string[];
 }
-
-/** Ids of the commands this extension adds (palette, menus, toolbars). */
-export namespace CommandIDs {
-  export const openPanel = 'jupyter-orch:open-panel';
-  export const refresh = 'jupyter-orch:refresh';
-  export const newPipeline = 'jupyter-orch:new-pipeline';
-  export const editPipeline = 'jupyter-orch:edit-pipeline';
-  export const runPipeline = 'jupyter-orch:run-pipeline';
-  export const removePipeline = 'jupyter-orch:remove-pipeline';
-  export const openRun = 'jupyter-orch:open-run';
-  export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
-  export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
-}

@@ -2,8 +2,8 @@
  * Parameter values in the pipeline builder as the text a user types: `7` is an int, `"7"` a
  * string, `[1, 2]` a list. Pure.
  */
-import { parseValue } from './params';
-import type { JSONValue } from './tokens';
+import { parseValue } from '../common/params';
+import type { JSONValue } from '../api/tokens';
 
 /**
  * Reads a typed value: `7` an int, `0.5` a float, `true` a bool, `"x"` or `x` a string,

@@ -5,9 +5,10 @@
  */
 import * as React from 'react';
 
-import { OrchClient } from './api';
+import { OrchClient } from '../api/api';
+import { useDebouncedRequest } from './hooks';
 import { errorMessage } from './notify';
-import type { ISchedulePreview } from './tokens';
+import type { ISchedulePreview } from '../api/tokens';
 
 export interface ISchedulePreset {
   label: string;
@@ -64,35 +65,29 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
         ? CUSTOM
         : preset.cron;
 
-  React.useEffect(() => {
-    const cron = value.cron.trim();
-    if (!cron) {
-      setPreview(null);
-      setProblem(null);
-      return;
-    }
-    let current = true;
-    const timer = window.setTimeout(() => {
-      client
-        .previewSchedule(cron, value.timezone || 'UTC', 3)
-        .then(result => {
-          if (current) {
-            setPreview(result);
-            setProblem(null);
-          }
-        })
-        .catch(error => {
-          if (current) {
-            setPreview(null);
-            setProblem(errorMessage(error));
-          }
-        });
-    }, 300);
-    return () => {
-      current = false;
-      window.clearTimeout(timer);
-    };
-  }, [value.cron, value.timezone]);
+  useDebouncedRequest(
+    () => {
+      const cron = value.cron.trim();
+      if (!cron) {
+        setPreview(null);
+        setProblem(null);
+        return null;
+      }
+      return {
+        request: () => client.previewSchedule(cron, value.timezone || 'UTC', 3),
+        onResult: result => {
+          setPreview(result);
+          setProblem(null);
+        },
+        onError: error => {
+          setPreview(null);
+          setProblem(errorMessage(error));
+        }
+      };
+    },
+    [value.cron, value.timezone],
+    300
+  );
 
   const shown = props.error ?? problem;
   return (

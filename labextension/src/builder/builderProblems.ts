@@ -10,7 +10,7 @@ import {
   pipelineNameProblem,
   STEP_KEYS
 } from './builderModel';
-import type { IErrorDetail } from './tokens';
+import type { IErrorDetail } from '../api/tokens';
 
 export type StepPart =
   'name' | 'notebook' | 'needs' | 'if' | 'retries' | 'timeout' | 'parameters';

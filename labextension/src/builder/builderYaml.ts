@@ -27,7 +27,7 @@ import {
   valueOf,
   valueText
 } from './builderModel';
-import type { JSONValue } from './tokens';
+import type { JSONValue } from '../api/tokens';
 
 const TO_STRING = { flowCollectionPadding: false } as const;
 
