@@ -18,7 +18,8 @@ import psutil
 import pytest
 
 from jupyter_orch.executors.base import NotebookTask
-from jupyter_orch.executors.local import WORKER_MODULE, LocalExecutor, kill_recorded_processes
+from jupyter_orch.executors.local import LocalExecutor
+from jupyter_orch.executors.processes import WORKER_MODULE, kill_recorded_processes
 
 from .test_kernels import task, wait_until
 from .test_reliability import gone, read_pids, wait_for

@@ -18,7 +18,8 @@ from typing import Any
 import psutil
 import pytest
 
-from jupyter_orch.executors.local import LocalExecutor, kill_recorded_processes
+from jupyter_orch.executors.local import LocalExecutor
+from jupyter_orch.executors.processes import kill_recorded_processes
 from jupyter_orch.records import StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline

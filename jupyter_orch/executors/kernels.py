@@ -27,7 +27,7 @@ from jupyter_core.utils import ensure_event_loop
 
 from .base import ENV_PREFIX, NotebookTask
 from .forking import ForkingKernelSpecManager, ForkProvisioner
-from .worker import sigkill_tree
+from .processes import sigkill_tree
 
 #: How long a kernel may take to start and answer.
 STARTUP_TIMEOUT_S = 60.0

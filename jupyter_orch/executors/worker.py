@@ -27,10 +27,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 from .base import NotebookTask, TaskResult
 from .kernel_template import set_child_subreaper
+from .processes import sigkill_tree
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ENGINE_NAME = "jupyter-orch"
@@ -411,32 +410,6 @@ def _own_group(pid: int | None) -> int | None:
         return pid if pid and os.getpgid(pid) == pid else None
     except ProcessLookupError:
         return None
-
-
-def sigkill_tree(pid: int, *, include_root: bool = True) -> list[int]:
-    """SIGKILL a process, its descendants, and the process group each of them leads.
-
-    The tree is read before anything is killed: a killed parent's children would be
-    re-parented out of it. The groups catch what a kernel's cell started and detached.
-    Returns the pids signalled; processes already gone are skipped.
-    """
-    try:
-        root = psutil.Process(pid)
-        tree = root.children(recursive=True)
-    except psutil.Error:
-        return []
-    if include_root:
-        tree.insert(0, root)
-    own_group = os.getpgrp()
-    signalled = []
-    for proc in tree:
-        with contextlib.suppress(psutil.Error, OSError):
-            leads_group = os.getpgid(proc.pid) == proc.pid != own_group
-            proc.kill()  # psutil checks the pid was not reused since the tree was read
-            signalled.append(proc.pid)
-            if leads_group:
-                os.killpg(proc.pid, signal.SIGKILL)
-    return signalled
 
 
 def _reap_children() -> None:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 import psutil
 
-from jupyter_orch.executors.local import kill_recorded_processes
+from jupyter_orch.executors.processes import kill_recorded_processes
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.spec import PipelineSpec
