@@ -92,7 +92,8 @@ def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int
     # Ctrl-C in a terminal reaches the whole process group: the coordinator decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     skip_slow_optional_imports()
-    from .kernels import OWNED, KernelCache
+    from .kernels import KernelCache
+    from .warm_kernel import OWNED
 
     watch_parent(parent, OWNED.kill_all)
 
