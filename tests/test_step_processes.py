@@ -23,9 +23,7 @@ from jupyter_orch.executors.processes import kill_recorded_processes
 from jupyter_orch.records import StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
-from .test_executor_processes import COORDINATOR
-from .test_kernels import task, wait_until
-from .test_reliability import wait_for
+from .helpers import COORDINATOR, task, wait_for, wait_until
 
 
 def with_executor(scenario: Callable[[LocalExecutor], Awaitable[None]], **options: Any) -> None:
