@@ -20,7 +20,8 @@ from jupyter_core.utils import ensure_event_loop
 
 from .base import NotebookTask
 from .forking import ForkProvisioner
-from .warm_kernel import WarmKernel, kill_group, launch
+from .processes import kill_process_group
+from .warm_kernel import WarmKernel, launch
 
 
 class KernelStartTimeout(TimeoutError):
@@ -196,7 +197,7 @@ class KernelCache:
         for km in self._managers:
             pid = getattr(km.provisioner, "pid", None) if km.provisioner is not None else None
             if pid:
-                kill_group(pid)
+                kill_process_group(pid)
         for task in [*self._tasks(), *self._disposals]:
             task.cancel()
         with contextlib.suppress(BaseException):

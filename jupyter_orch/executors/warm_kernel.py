@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from jupyter_client.manager import AsyncKernelManager
 from .base import NotebookTask
 from .forking import ForkingKernelSpecManager
 from .kernel_code import CAP_CODE, SUBREAPER_CODE, scrub_code
-from .processes import sigkill_tree
+from .processes import kill_process_group, sigkill_tree
 
 #: How long a kernel may take to start and answer.
 STARTUP_TIMEOUT_S = 60.0
@@ -30,11 +29,6 @@ STARTUP_TIMEOUT_S = 60.0
 
 class KernelDied(RuntimeError):
     """A kernel from the pool was dead when a step wanted it."""
-
-
-def kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 class KernelGroups:
@@ -67,7 +61,7 @@ class KernelGroups:
             self._closed = True
             files, self._files = self._files, {}
         for pid, connection_file in files.items():
-            kill_group(pid)
+            kill_process_group(pid)
             with contextlib.suppress(OSError):
                 os.remove(connection_file)
         return list(files)
@@ -159,7 +153,7 @@ class WarmKernel:
         pid = self.pid
         if pid:
             sigkill_tree(pid)
-            kill_group(pid)
+            kill_process_group(pid)
 
     async def kill(self, managers: set[AsyncKernelManager] | None = None) -> None:
         """Kill, then let the manager reap the process and remove its connection file."""
