@@ -1,6 +1,7 @@
 /**
- * The commands of jupyter-orch's three plugins, and how the views they open are shown: the
- * plugin definitions in index.ts create the shared state and call these.
+ * The core plugin's commands (the panel, runs, the builder, pipeline actions), and how the
+ * views they open are shown: the plugin definition in index.ts creates the shared state and
+ * calls these.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import {
@@ -11,50 +12,26 @@ import {
   showDialog,
   WidgetTracker
 } from '@jupyterlab/apputils';
-import { PathExt } from '@jupyterlab/coreutils';
-import type { Contents } from '@jupyterlab/services';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
-import { IEditorTracker } from '@jupyterlab/fileeditor';
-import { INotebookTracker } from '@jupyterlab/notebook';
-import type { ReadonlyJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
-import type { IRun } from './api/tokens';
-import type { PipelineBuilderWidget } from './builder/builder';
-import { formatDuration, statusLabel } from './common/format';
-import { orchestrationIcon, scheduleIcon } from './common/icons';
-import { showError } from './common/notify';
-import type { IOrchestration } from './orchestration';
-import type { OrchModel } from './panel/model';
-import type { IPanelActions } from './panel/panel';
-import type { RunDetailWidget } from './run/runDetail';
-
-/** Ids of the commands this extension adds (palette, menus, toolbars). */
-export namespace CommandIDs {
-  export const openPanel = 'jupyter-orch:open-panel';
-  export const refresh = 'jupyter-orch:refresh';
-  export const newPipeline = 'jupyter-orch:new-pipeline';
-  export const editPipeline = 'jupyter-orch:edit-pipeline';
-  export const runPipeline = 'jupyter-orch:run-pipeline';
-  export const removePipeline = 'jupyter-orch:remove-pipeline';
-  export const openRun = 'jupyter-orch:open-run';
-  export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
-  export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
-}
+import type { IRun } from '../api/tokens';
+import type { PipelineBuilderWidget } from '../builder/builder';
+import { formatDuration, statusLabel } from '../common/format';
+import { orchestrationIcon } from '../common/icons';
+import { showError } from '../common/notify';
+import type { IOrchestration } from '../orchestration';
+import type { OrchModel } from '../panel/model';
+import type { IPanelActions } from '../panel/panel';
+import type { RunDetailWidget } from '../run/runDetail';
+import { CommandIDs, describeArgs } from './commandIds';
 
 /** A run's outcome, as the notification says it. */
 function finishedMessage(run: IRun): string {
   const took =
     run.duration_s !== null ? ` in ${formatDuration(run.duration_s)}` : '';
   return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
-}
-
-/** A command's `describedBy`: its arguments (all optional), as JSON schema properties. */
-function describeArgs(properties: ReadonlyJSONObject = {}): {
-  args: ReadonlyJSONObject;
-} {
-  return { args: { type: 'object', properties } };
 }
 
 /** A notification for each watched run when it finishes, with a link to it. */
@@ -178,7 +155,7 @@ export function addCoreCommands(
         return;
       }
       // The run view (and dagre) load when a run is first opened
-      const { RunDetailWidget } = await import('./run/runDetail');
+      const { RunDetailWidget } = await import('../run/runDetail');
       const content = new RunDetailWidget({
         client,
         runId: id,
@@ -202,7 +179,7 @@ export function addCoreCommands(
     ) {
       return;
     }
-    const { PipelineBuilderWidget } = await import('./builder/builder');
+    const { PipelineBuilderWidget } = await import('../builder/builder');
     const content = new PipelineBuilderWidget({
       client,
       pipeline: name,
@@ -268,7 +245,7 @@ export function addCoreCommands(
         return;
       }
       try {
-        const { runPipelineDialog } = await import('./dialogs/dialogs');
+        const { runPipelineDialog } = await import('../dialogs/dialogs');
         const run = await runPipelineDialog(client, name, parameters =>
           model.trigger(name, parameters)
         );
@@ -325,181 +302,5 @@ export function addCoreCommands(
     ]) {
       palette.addItem({ command, category });
     }
-  }
-}
-
-/** "Schedule this notebook...": a one-step pipeline from the notebook's toolbar. */
-export function addNotebookCommands(
-  app: JupyterFrontEnd,
-  orch: IOrchestration,
-  notebooks: INotebookTracker,
-  palette: ICommandPalette | null,
-  fileBrowser: IDefaultFileBrowser | null
-): void {
-  /** The notebook the command is about: a file browser item, else the current notebook. */
-  const target = (args: { path?: unknown }): string | null =>
-    (typeof args.path === 'string' && args.path) ||
-    contextMenuFile(app, fileBrowser, item => item.type === 'notebook') ||
-    (notebooks.currentWidget?.context.path ?? null);
-
-  app.commands.addCommand(CommandIDs.scheduleNotebook, {
-    describedBy: describeArgs({
-      path: {
-        type: 'string',
-        description: 'the notebook; default: the selected or current one'
-      },
-      toolbar: {
-        type: 'boolean',
-        description: 'shown in a toolbar (icon only)'
-      }
-    }),
-    // In the toolbar the icon alone, with the label as its tooltip
-    label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
-    caption: 'Schedule this notebook...',
-    icon: scheduleIcon,
-    execute: async args => {
-      const path = target(args);
-      if (!path) {
-        Notification.warning('Open a notebook first, then schedule it.');
-        return;
-      }
-      const current = notebooks.currentWidget;
-      if (
-        current &&
-        current.context.path === path &&
-        current.context.model.dirty
-      ) {
-        // The schedule runs the file on disk: save what the user sees first.
-        await current.context.save();
-      }
-      try {
-        const { scheduleNotebookDialog } = await import('./dialogs/dialogs');
-        const result = await scheduleNotebookDialog(orch.client, path);
-        if (!result) {
-          return;
-        }
-        const { pipeline, run } = result;
-        const words = pipeline.schedule?.description ?? 'no schedule';
-        if (run) {
-          orch.watch(run);
-          Notification.success(
-            `${pipeline.name} is running now, then ${words}`,
-            {
-              autoClose: 8000,
-              actions: [
-                {
-                  label: 'Open run',
-                  callback: () => void orch.openRun(run.id)
-                }
-              ]
-            }
-          );
-        } else {
-          Notification.success(`Scheduled ${pipeline.name}: ${words}`, {
-            autoClose: 8000,
-            actions: [
-              {
-                label: 'Show in Orchestration',
-                callback: () => orch.showPanel()
-              }
-            ]
-          });
-        }
-        await orch.model.refresh();
-        orch.showPanel();
-      } catch (error) {
-        showError(error, `Could not schedule ${PathExt.basename(path)}`);
-      }
-    }
-  });
-
-  if (palette) {
-    palette.addItem({
-      command: CommandIDs.scheduleNotebook,
-      category: 'Orchestration'
-    });
-  }
-}
-
-/** The file browser item a context-menu command was invoked on, if it was and it fits. */
-function contextMenuFile(
-  app: JupyterFrontEnd,
-  fileBrowser: IDefaultFileBrowser | null,
-  accept: (item: Contents.IModel) => boolean
-): string | null {
-  const node = app.contextMenuHitTest(n =>
-    n.classList.contains('jp-DirListing-item')
-  );
-  if (!node || !fileBrowser) {
-    return null;
-  }
-  const item = fileBrowser.selectedItems().next();
-  return !item.done && accept(item.value) ? item.value.path : null;
-}
-
-/** A file the editor shows is a pipeline file when it is YAML. */
-function isYaml(path: string): boolean {
-  return /\.ya?ml$/i.test(path);
-}
-
-/** "Open in Orchestration": registers the pipeline YAML open in the editor. */
-export function addEditorCommands(
-  app: JupyterFrontEnd,
-  orch: IOrchestration,
-  editors: IEditorTracker,
-  palette: ICommandPalette | null,
-  fileBrowser: IDefaultFileBrowser | null
-): void {
-  /** The YAML file: a file browser item, else the one the editor shows. */
-  const target = (args: { path?: unknown }): string | null => {
-    if (typeof args.path === 'string' && args.path) {
-      return args.path;
-    }
-    const picked = contextMenuFile(app, fileBrowser, item => isYaml(item.path));
-    const current = editors.currentWidget?.context.path;
-    return picked ?? (current && isYaml(current) ? current : null);
-  };
-
-  app.commands.addCommand(CommandIDs.openInOrchestration, {
-    describedBy: describeArgs({
-      path: {
-        type: 'string',
-        description: 'the YAML file; default: the selected or edited one'
-      }
-    }),
-    label: 'Open in Orchestration',
-    caption:
-      'Register this pipeline file and show it in the Orchestration panel',
-    icon: orchestrationIcon,
-    isEnabled: args => target(args) !== null,
-    execute: async args => {
-      const path = target(args);
-      if (!path) {
-        Notification.warning('Open a pipeline .yaml file in the editor first.');
-        return;
-      }
-      // Register what the user sees: an open editor's unsaved text is saved first
-      const open = editors.find(w => w.context.path === path);
-      if (open?.context.model.dirty) {
-        await open.context.save();
-      }
-      try {
-        const pipeline = await orch.client.register({ path });
-        Notification.success(
-          `Registered ${pipeline.name} (version ${pipeline.version}) from ${path}`,
-          { autoClose: 6000 }
-        );
-        await orch.model.refresh();
-        orch.showPanel();
-      } catch (error) {
-        showError(error, `Could not register ${path}`);
-      }
-    }
-  });
-  if (palette) {
-    palette.addItem({
-      command: CommandIDs.openInOrchestration,
-      category: 'Orchestration'
-    });
   }
 }
