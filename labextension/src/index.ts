@@ -2,7 +2,7 @@
  * jupyter-orch's JupyterLab plugins: the Orchestration sidebar and what opens from it (core),
  * "Schedule this notebook..." (notebook), and "Open in Orchestration" for pipeline YAML
  * (editor). Toolbar buttons and menu items are declared in schema/*.json; the commands are
- * in commands.ts.
+ * in commands/ (commands.ts gathers them).
  */
 import {
   ILayoutRestorer,

@@ -9,27 +9,11 @@ import type {
   IRun,
   RunStatus
 } from '../src/api/tokens';
+import { makeRun } from './fixtures';
 
-function makeRun(status: RunStatus, changes: Partial<IRun> = {}): IRun {
-  return {
-    id: 'run-1',
-    pipeline: 'daily',
-    version: 2,
-    status,
-    trigger: 'manual',
-    parameters: {},
-    created_at: '2026-01-02T09:00:00Z',
-    started_at: '2026-01-02T09:00:01Z',
-    ended_at: null,
-    duration_s: null,
-    error: null,
-    rerun_of: null,
-    scheduled_for: null,
-    event: null,
-    run_dir: null,
-    steps: [],
-    ...changes
-  };
+/** A run of version 2 of "daily" in `status`, with `changes`. */
+function runIn(status: RunStatus, changes: Partial<IRun> = {}): IRun {
+  return makeRun({ version: 2, status, ...changes });
 }
 
 function logLine(id: number, message = `line ${id}`): ILogLine {
@@ -56,7 +40,7 @@ class FakeClient implements RunClient {
     }
     const status =
       this.statuses[Math.min(this.runCalls - 1, this.statuses.length - 1)];
-    return makeRun(status, { id });
+    return runIn(status, { id });
   }
 
   async logs(_id: string, after?: number): Promise<ILogLine[]> {
@@ -66,12 +50,12 @@ class FakeClient implements RunClient {
   }
 
   async cancel(id: string): Promise<ICancelOutcome> {
-    return { outcome: 'requested', run: makeRun('running', { id }) };
+    return { outcome: 'requested', run: runIn('running', { id }) };
   }
 
   async rerun(id: string, fromFailed: boolean): Promise<IRun> {
     this.rerunCalls.push([id, fromFailed]);
-    return makeRun('queued', { id: 'run-2', rerun_of: id });
+    return runIn('queued', { id: 'run-2', rerun_of: id });
   }
 
   async getPipeline(name: string): Promise<IPipeline> {

@@ -35,13 +35,44 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   'cancelled'
 ];
 
+/*
+ * The status groups: each defined once, here, and imported where a status is asked "is it
+ * one of these?". The names mirror the server's (jupyter_orch/records.py, and
+ * ACTIVE_RUN_STATUSES in jupyter_orch/store/repository.py); the UNSUCCESSFUL_/RERUNNABLE_/
+ * FAILED_ATTEMPT_ groups are the UI's own.
+ */
+
 /** Statuses after which a run never changes again. */
-export const FINISHED_RUN_STATUSES: ReadonlySet<string> = new Set([
+export const FINISHED_RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
   'succeeded',
   'failed',
   'timed_out',
   'cancelled'
 ]);
+
+/** Statuses of a run that has not finished yet: it can still be cancelled. */
+export const ACTIVE_RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
+  'queued',
+  'running'
+]);
+
+/** Run statuses after which a rerun from the failed step makes sense. */
+export const UNSUCCESSFUL_RUN_STATUSES: ReadonlySet<string> =
+  new Set<RunStatus>(['failed', 'timed_out', 'cancelled']);
+
+/** Step statuses that make a step the reason its run failed. */
+export const FAILED_STEP_STATUSES: ReadonlySet<string> = new Set<StepStatus>([
+  'failed',
+  'timed_out'
+]);
+
+/** Step statuses a "rerun from failed step" runs again (everything that did not succeed). */
+export const RERUNNABLE_STEP_STATUSES: ReadonlySet<string> =
+  new Set<StepStatus>(['failed', 'timed_out', 'upstream_failed', 'cancelled']);
+
+/** Attempt statuses of an attempt that went wrong (not cancelled). */
+export const FAILED_ATTEMPT_STATUSES: ReadonlySet<string> =
+  new Set<AttemptStatus>(['failed', 'timed_out']);
 
 export type JSONValue =
   string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };

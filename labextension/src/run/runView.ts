@@ -4,6 +4,9 @@
  */
 import { elapsedSeconds, localTime, relativeTime } from '../common/format';
 import {
+  ACTIVE_RUN_STATUSES,
+  FAILED_ATTEMPT_STATUSES,
+  FAILED_STEP_STATUSES,
   FINISHED_RUN_STATUSES,
   IAttempt,
   IAttemptError,
@@ -11,29 +14,10 @@ import {
   IRun,
   IStepRun,
   JSONObject,
-  JSONValue
+  JSONValue,
+  RERUNNABLE_STEP_STATUSES,
+  UNSUCCESSFUL_RUN_STATUSES
 } from '../api/tokens';
-
-/** Step statuses that make a step the reason its run failed. */
-const FAILED_STEP_STATUSES: ReadonlySet<string> = new Set([
-  'failed',
-  'timed_out'
-]);
-
-/** Step statuses a "rerun from failed step" runs again (everything that did not succeed). */
-const RERUNNABLE_STEP_STATUSES: ReadonlySet<string> = new Set([
-  'failed',
-  'timed_out',
-  'upstream_failed',
-  'cancelled'
-]);
-
-/** Run statuses after which a rerun from the failed step makes sense. */
-const UNSUCCESSFUL_RUN_STATUSES: ReadonlySet<string> = new Set([
-  'failed',
-  'timed_out',
-  'cancelled'
-]);
 
 // ESC [ ... final byte (colours, cursor moves), ESC ] ... BEL/ST (titles, links), lone ESC x.
 const ANSI =
@@ -58,7 +42,7 @@ export interface IRunActions {
 
 export function runActions(run: Pick<IRun, 'status' | 'steps'>): IRunActions {
   return {
-    cancel: run.status === 'queued' || run.status === 'running',
+    cancel: ACTIVE_RUN_STATUSES.has(run.status),
     rerun: true,
     rerunFromFailed:
       UNSUCCESSFUL_RUN_STATUSES.has(run.status) &&
@@ -95,7 +79,7 @@ export function firstFailedStep(run: Pick<IRun, 'steps'>): IStepRun | null {
   return (
     run.steps.find(s => {
       const status = latestAttempt(s)?.status;
-      return status === 'failed' || status === 'timed_out';
+      return status !== undefined && FAILED_ATTEMPT_STATUSES.has(status);
     }) ?? null
   );
 }
