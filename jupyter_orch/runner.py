@@ -30,9 +30,7 @@ from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import build_context, evaluate_condition, render_value
 from .masking import mask_json, mask_text, masked_logger
 from .records import (
-    FAILED_STEP_STATUSES,
     FINISHED_STEP_STATUSES,
-    SUCCESSFUL_STEP_STATUSES,
     AttemptRecord,
     AttemptStatus,
     RunRecord,
@@ -42,8 +40,9 @@ from .records import (
     error_record,
     internal_error,
 )
+from .run_policy import describe_error, ready_steps, run_verdict
 from .runlog import RunLog, record_counts
-from .spec import EffectivePolicy, RunIf, StepSpec
+from .spec import EffectivePolicy, StepSpec
 from .store.repository import LogLine, Store, utcnow
 
 T = TypeVar("T")
@@ -53,24 +52,6 @@ log = masked_logger("jupyter_orch.runner")
 SETTLE_MAX_DELAY = 30.0
 #: Tries to write a run's last log lines before its end is recorded without them.
 SETTLE_LOG_TRIES = 5
-
-_FAILED_OR_UPSTREAM = FAILED_STEP_STATUSES | {StepStatus.UPSTREAM_FAILED}
-
-
-def decide(run_if: RunIf, needs: list[StepStatus]) -> StepStatus | None:
-    """The final status of a step that must not run, or None when it runs."""
-    failed = any(s in _FAILED_OR_UPSTREAM for s in needs)
-    if run_if is RunIf.ALL_DONE:
-        return None
-    if run_if is RunIf.ANY_FAILED:
-        return None if failed else StepStatus.SKIPPED
-    if failed:
-        return StepStatus.UPSTREAM_FAILED
-    if StepStatus.CANCELLED in needs:
-        return StepStatus.CANCELLED
-    if run_if is RunIf.ALL_SUCCEEDED and StepStatus.SKIPPED in needs:
-        return StepStatus.SKIPPED
-    return None
 
 
 class StepFault(Exception):
@@ -89,15 +70,6 @@ class _Outcome:
     outputs: dict[str, Any]
     error: dict[str, Any] | None
     retryable: bool
-
-
-def describe_error(error: dict[str, Any] | None) -> str:
-    if not error:
-        return ""
-    text = f"{error.get('ename')}: {error.get('evalue')}"
-    if error.get("cell_index") is not None:
-        text += f" (cell {error['cell_index']})"
-    return text
 
 
 class RunCoordinator:
@@ -182,7 +154,7 @@ class RunCoordinator:
             self.hidden_env = await self._db(self.store.secret_variables)
             self.log.info("Pipeline resumed" if resumed else "Pipeline started")
             while True:
-                launch, settled = self._ready()
+                launch, settled = ready_steps(self.spec, self.order, self.state)
                 for name, status, reason in settled:
                     await self._finish_step(name, status, f"{status.value} ({reason})")
                 for name in launch:
@@ -216,30 +188,6 @@ class RunCoordinator:
         if cancelled:
             raise asyncio.CancelledError
         return self.run
-
-    def _ready(self) -> tuple[list[str], list[tuple[str, StepStatus, str]]]:
-        """Steps that can start, and steps that will never run (settling one may free others)."""
-        launch: list[str] = []
-        settled: list[tuple[str, StepStatus, str]] = []
-        changed = True
-        while changed:
-            changed = False
-            for name in self.order:
-                if self.state[name] is not StepStatus.PENDING:
-                    continue
-                step = self.spec.step(name)
-                needs = [self.state[n] for n in step.needs]
-                if not all(s in FINISHED_STEP_STATUSES for s in needs):
-                    continue
-                verdict = decide(step.run_if, needs)
-                if verdict is None:
-                    launch.append(name)
-                    self.state[name] = StepStatus.RUNNING
-                else:
-                    self.state[name] = verdict
-                    settled.append((name, verdict, f"run_if {step.run_if.value}"))
-                    changed = True
-        return launch, settled
 
     def _fault(self, exc: Exception) -> str:
         """Note an internal error; the run's error text."""
@@ -277,39 +225,11 @@ class RunCoordinator:
             if self.state[name] not in FINISHED_STEP_STATUSES:
                 faulted = name in self.faulted
                 self.state[name] = StepStatus.FAILED if faulted else StepStatus.CANCELLED
-        outcome, error = self._verdict(outcome, error)
+        outcome, error, line = run_verdict(self.order, self.state, outcome, error)
+        self.log.info(line)
         flusher.cancel()
         await self._settle(outcome, error)
         self._db_thread.shutdown(wait=False)
-
-    def _verdict(
-        self, outcome: RunStatus | None, error: str | None
-    ) -> tuple[RunStatus, str | None]:
-        """The run's final status from its steps (unless already decided), and its log line.
-
-        `succeeded` only when every step succeeded or was skipped.
-        """
-        failed = [n for n in self.order if self.state[n] in FAILED_STEP_STATUSES]
-        if outcome is None:
-            unsettled = [n for n in self.order if self.state[n] not in SUCCESSFUL_STEP_STATUSES]
-            if failed:
-                outcome = RunStatus.FAILED
-            elif unsettled:
-                outcome = RunStatus.FAILED
-                error = f"internal error: steps {', '.join(unsettled)} never finished"
-            else:
-                outcome = RunStatus.SUCCEEDED
-        if outcome is RunStatus.FAILED and (error or not failed):
-            self.log.info(f"Pipeline failed: {error}")
-        elif outcome is RunStatus.FAILED:
-            error = f"step {failed[0]} {self.state[failed[0]].value}"
-            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-            self.log.info(f"Pipeline failed at step {failed[0]}{more}")
-        elif outcome is RunStatus.SUCCEEDED:
-            self.log.info("Pipeline completed successfully")
-        else:
-            self.log.info(f"Pipeline {outcome.value}: {error}")
-        return outcome, error
 
     async def _settle(self, outcome: RunStatus, error: str | None) -> None:
         """Record the run's end: its status, every step's final status, every attempt
