@@ -12,9 +12,8 @@ import contextlib
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -22,12 +21,11 @@ from typing import Any, TypeVar
 
 from jupyter_orch import dag
 from jupyter_orch.pipelines.loader import LoadedPipeline
-from jupyter_orch.pipelines.notebooks import check_named_notebook
 
 from .durations import format_duration
 from .errors import TemplateError
-from .executors.base import Execution, Executor, NotebookTask, TaskResult
-from .expressions import build_context, evaluate_condition, render_value
+from .executors.base import Execution, Executor, TaskResult
+from .expressions import build_context, evaluate_condition
 from .masking import mask_json, mask_text, masked_logger
 from .records import (
     FINISHED_STEP_STATUSES,
@@ -43,6 +41,8 @@ from .records import (
 from .run_policy import describe_error, ready_steps, run_verdict
 from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, StepSpec
+from .steps.base import AttemptContext, Outcome, StepKind, StepRefused
+from .steps.registry import kind_of, step_kinds
 from .store.repository import LogLine, Store, utcnow
 
 T = TypeVar("T")
@@ -64,14 +64,6 @@ class StepFault(Exception):
         self.cause = cause
 
 
-@dataclass
-class _Outcome:
-    status: AttemptStatus
-    outputs: dict[str, Any]
-    error: dict[str, Any] | None
-    retryable: bool
-
-
 class RunCoordinator:
     """Executes one run of one pipeline version and records everything that happens."""
 
@@ -84,12 +76,15 @@ class RunCoordinator:
         *,
         observer: Callable[[LogLine], None] | None = None,
         max_parallel_steps: int | None = None,
+        kinds: Mapping[str, StepKind] | None = None,
     ) -> None:
         self.store = store
         self.executor = executor
         self.loaded = loaded
         self.spec = loaded.spec
         self.run = run
+        #: How each kind of step becomes a task (today: notebooks).
+        self.kinds = step_kinds() if kinds is None else kinds
         self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="orch-store")
         self.log = RunLog(partial(self._db, store.add_logs, run.id), observer)
         # A resumed run (its previous coordinator died): a step caught running was failed by
@@ -320,7 +315,7 @@ class RunCoordinator:
             except TemplateError as exc:
                 self.attempts[name] += 1
                 attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, utcnow())
-                outcome = _Outcome(
+                outcome = Outcome(
                     attempt.status, {}, error_record("TemplateError", str(exc)), False
                 )
                 await self._record(name, attempt, outcome, None)
@@ -368,10 +363,9 @@ class RunCoordinator:
         await self._db(self.store.update_step, self.run.id, name, status=status)
         self.log.info(f"Step {self.number[name]}: {name} {message}", step=name)
 
-    async def _attempt(self, step: StepSpec, policy: EffectivePolicy, number: int) -> _Outcome:
+    async def _attempt(self, step: StepSpec, policy: EffectivePolicy, number: int) -> Outcome:
         name = step.name
-        suffix = "" if number == 1 else f".attempt-{number}"
-        output_path = self.run_dir / f"{name}{suffix}.ipynb"
+        kind = self.kinds[kind_of(step)]
         attempt = AttemptRecord(number=number, status=AttemptStatus.RUNNING, started_at=utcnow())
         self.state[name] = StepStatus.RUNNING
         # Recorded while the task is built and sent (the store thread keeps writes in order).
@@ -388,14 +382,10 @@ class RunCoordinator:
         timed_out = False
         try:
             try:
-                task = await self._task(step, policy, output_path)
-            except (TemplateError, ValueError) as exc:
+                task = await kind.task(step, policy, self._attempt_context(number))
+            except StepRefused as exc:
                 await recorded
-                # A mistake in the pipeline or notebook: retrying would fail the same way.
-                kind = "TemplateError" if isinstance(exc, TemplateError) else "InvalidNotebook"
-                outcome = _Outcome(
-                    AttemptStatus.FAILED, {}, error_record(kind, str(exc)), retryable=False
-                )
+                outcome = Outcome(AttemptStatus.FAILED, {}, exc.error, retryable=False)
                 await self._record(name, attempt, outcome, None)
                 return outcome
             # Which kernel runs it: the notebook's may be an alias (`python` is python3)
@@ -422,7 +412,7 @@ class RunCoordinator:
                 with contextlib.suppress(Exception):
                     await execution.stop("internal error")
             raise
-        outcome = self._outcome(result, timed_out, policy)
+        outcome = kind.outcome(result, timed_out, policy)
         await self._record(name, attempt, outcome, result)
         return outcome
 
@@ -437,7 +427,7 @@ class RunCoordinator:
         else:
             status, final = AttemptStatus.CANCELLED, StepStatus.CANCELLED
             error = error_record("Cancelled", "the run was cancelled while this step ran")
-        outcome = _Outcome(status, result.outputs if result else {}, error, retryable=False)
+        outcome = Outcome(status, result.outputs if result else {}, error, retryable=False)
         self.state[name] = final
         await self._record(name, attempt, outcome, result)
         await self._db(self.store.update_step, self.run.id, name, status=final)
@@ -454,53 +444,22 @@ class RunCoordinator:
                 {"host": socket.gethostname(), "recorded_at": int(time.time()), **processes},
             )
 
-    def _outcome(self, result: TaskResult, timed_out: bool, policy: EffectivePolicy) -> _Outcome:
-        if timed_out:
-            error = error_record(
-                "TimeoutError", f"step exceeded its timeout of {format_duration(policy.timeout)}"
-            )
-            return _Outcome(AttemptStatus.TIMED_OUT, result.outputs, error, policy.retry_on_timeout)
-        if result.status == "succeeded":
-            return _Outcome(AttemptStatus.SUCCEEDED, result.outputs, None, retryable=False)
-        return _Outcome(AttemptStatus.FAILED, result.outputs, result.error, retryable=True)
-
-    async def _task(self, step: StepSpec, policy: EffectivePolicy, output: Path) -> NotebookTask:
-        parameters = render_value(dict(step.parameters), self._context())
-        # Checked again as the step starts: inside the root still (a symlink changed since
-        # registration fails here, its target never read), a regular file, a valid notebook
-        notebook, kernel = await asyncio.to_thread(
-            check_named_notebook, self.loaded.named_paths, step.notebook, policy.kernel
-        )
-        return NotebookTask(
-            key=f"{self.run.id}/{step.name}/{output.name}",
-            notebook=str(notebook),
-            output_notebook=str(output),
-            cwd=str(notebook.parent),
-            kernel_name=kernel,
-            pipeline_parameters=dict(self.run.parameters),
-            step_parameters=parameters,
-            env={
-                "JUPYTER_ORCH_RUN_ID": self.run.id,
-                "JUPYTER_ORCH_RUN_DIR": str(self.artifacts_dir),
-                "JUPYTER_ORCH_STEP": step.name,
-            },
+    def _attempt_context(self, number: int) -> AttemptContext:
+        return AttemptContext(
+            run_id=self.run.id,
+            run_dir=self.run_dir,
+            artifacts_dir=self.artifacts_dir,
+            run_parameters=self.run.parameters,
+            expressions=self._context(),
+            named_paths=self.loaded.named_paths,
             reuse_key=self.run.id if self.spec.kernel_reuse else None,
             hidden_env=self.hidden_env,
-            report_mode=policy.report_mode,
-            start_timeout=policy.start_timeout,
+            number=number,
         )
 
     async def _record(
-        self, name: str, attempt: AttemptRecord, outcome: _Outcome, result: TaskResult | None
+        self, name: str, attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None
     ) -> None:
         self.log.end_output(name)
-        done = AttemptRecord(
-            number=attempt.number,
-            status=outcome.status,
-            started_at=attempt.started_at,
-            ended_at=utcnow(),
-            outputs=outcome.outputs,
-            error=mask_json(outcome.error),  # tracebacks may quote a URL with its password
-            output_notebook=result.output_notebook if result else None,
-        )
+        done = StepKind.record(attempt, outcome, result, utcnow())
         await self._db(self.store.save_attempt, self.run.id, name, done)
