@@ -11,10 +11,9 @@ import asyncio
 import contextlib
 import os
 import socket
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,6 +63,25 @@ class StepFault(Exception):
         self.cause = cause
 
 
+async def within(
+    awaitable: Awaitable[T], seconds: float | None, sleep: Callable[[float], Awaitable[None]]
+) -> T | None:
+    """What ``awaitable`` returns, or None if ``sleep(seconds)`` ends first (as
+    ``asyncio.wait_for``, with the coordinator's own sleep)."""
+    if seconds is None:
+        return await awaitable
+    waiting = asyncio.ensure_future(awaitable)
+    timer = asyncio.ensure_future(sleep(seconds))
+    try:
+        await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
+        return waiting.result() if waiting.done() else None
+    finally:
+        timer.cancel()
+        if not waiting.done():  # timed out, or the caller was cancelled
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+
+
 class RunCoordinator:
     """Executes one run of one pipeline version and records everything that happens."""
 
@@ -77,6 +95,8 @@ class RunCoordinator:
         observer: Callable[[LogLine], None] | None = None,
         max_parallel_steps: int | None = None,
         kinds: Mapping[str, StepKind] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.executor = executor
@@ -85,8 +105,12 @@ class RunCoordinator:
         self.run = run
         #: How each kind of step becomes a task (today: notebooks).
         self.kinds = step_kinds() if kinds is None else kinds
+        #: What the coordinator reads the time from and waits with (backoff, resume, step
+        #: timeouts, max_duration, settle retries): a test's fake clock makes them instant.
+        self.clock = clock
+        self.sleep = sleep
         self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="orch-store")
-        self.log = RunLog(partial(self._db, store.add_logs, run.id), observer)
+        self.log = RunLog(partial(self._db, store.add_logs, run.id), observer, clock)
         # A resumed run (its previous coordinator died): a step caught running was failed by
         # the reaper; a retrying one waits for its stored next attempt time.
         self.state: dict[str, StepStatus] = {
@@ -128,14 +152,14 @@ class RunCoordinator:
         """Run to the end; on cancellation, stop every step, record it, then re-raise."""
         self.begun = True
         resumed = self.run.started_at is not None
-        self.started_at = self.run.started_at or utcnow()
+        self.started_at = self.run.started_at or self.clock()
         flusher = asyncio.create_task(self.log.flush_every(0.5))
         tasks: dict[asyncio.Task[None], str] = {}
         outcome: RunStatus | None = None
         error: str | None = None
         cancelled = False
         max_duration = self.spec.limits.max_duration
-        deadline = time.monotonic() + max_duration if max_duration else None
+        deadline = asyncio.ensure_future(self.sleep(max_duration)) if max_duration else None
         # Everything that awaits is inside the try: a cancel that comes while the run is still
         # starting is recorded like any other
         try:
@@ -156,10 +180,11 @@ class RunCoordinator:
                     tasks[asyncio.create_task(self._drive_step(name), name=name)] = name
                 if not tasks:
                     break
-                timeout = max(deadline - time.monotonic(), 0) if deadline else None
+                timers = {deadline} if deadline else set()
                 done, _ = await asyncio.wait(
-                    tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    tasks.keys() | timers, return_when=asyncio.FIRST_COMPLETED
                 )
+                done -= timers
                 if not done:
                     outcome = RunStatus.TIMED_OUT
                     error = f"the run exceeded its max_duration of {format_duration(max_duration)}"
@@ -179,6 +204,8 @@ class RunCoordinator:
             # steps it could not finish had been cancelled on purpose
             outcome, error = RunStatus.FAILED, self._fault(exc)
         finally:
+            if deadline is not None:
+                deadline.cancel()
             await self._wind_down(tasks, flusher, outcome, error)
         if cancelled:
             raise asyncio.CancelledError
@@ -256,7 +283,7 @@ class RunCoordinator:
                 log_failures += 1
                 if log_failures < SETTLE_LOG_TRIES:
                     tell(exc)
-                    await asyncio.sleep(delay)
+                    await self.sleep(delay)
                     delay = min(delay * 2, SETTLE_MAX_DELAY)
                     continue
             try:
@@ -265,7 +292,7 @@ class RunCoordinator:
                     self.run.id,
                     outcome,
                     mask_text(error) if error else error,  # a fault's message may quote a URL
-                    utcnow(),
+                    self.clock(),
                     steps=dict(self.state),
                     attempt_error=mask_json(attempt_error),
                 )
@@ -274,7 +301,7 @@ class RunCoordinator:
             except Exception as exc:
                 tell(exc)
                 log.warning("run %s: recording its end failed: %s", self.run.id, exc)
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
             delay = min(delay * 2, SETTLE_MAX_DELAY)
 
     def _context(self) -> dict[str, Any]:
@@ -314,7 +341,7 @@ class RunCoordinator:
                     return
             except TemplateError as exc:
                 self.attempts[name] += 1
-                attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, utcnow())
+                attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, self.clock())
                 outcome = Outcome(
                     attempt.status, {}, error_record("TemplateError", str(exc)), False
                 )
@@ -323,7 +350,7 @@ class RunCoordinator:
                 return
         resume_at = self.resume_at.pop(name, None)
         if resume_at is not None:
-            await asyncio.sleep(max((resume_at - utcnow()).total_seconds(), 0))
+            await self.sleep(max((resume_at - self.clock()).total_seconds(), 0))
         while True:
             self.attempts[name] += 1
             number = self.attempts[name]
@@ -344,7 +371,7 @@ class RunCoordinator:
                     self.run.id,
                     name,
                     status=StepStatus.RETRYING,
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    next_attempt_at=self.clock() + timedelta(seconds=delay),
                 )
                 self.log.info(
                     f"Step {self.number[name]}: {name} {outcome.status.value}: "
@@ -352,7 +379,7 @@ class RunCoordinator:
                     f"(attempt {number + 1} of {policy.retries + 1})",
                     step=name,
                 )
-                await asyncio.sleep(delay)
+                await self.sleep(delay)
                 continue
             final = StepStatus(outcome.status.value)
             await self._finish_step(name, final, f"{final.value}: {describe_error(outcome.error)}")
@@ -366,7 +393,9 @@ class RunCoordinator:
     async def _attempt(self, step: StepSpec, policy: EffectivePolicy, number: int) -> Outcome:
         name = step.name
         kind = self.kinds[kind_of(step)]
-        attempt = AttemptRecord(number=number, status=AttemptStatus.RUNNING, started_at=utcnow())
+        attempt = AttemptRecord(
+            number=number, status=AttemptStatus.RUNNING, started_at=self.clock()
+        )
         self.state[name] = StepStatus.RUNNING
         # Recorded while the task is built and sent (the store thread keeps writes in order).
         recorded = asyncio.ensure_future(
@@ -397,10 +426,10 @@ class RunCoordinator:
             # Where the attempt runs, so a reaper can kill it if this process dies.
             tracked = asyncio.ensure_future(self._track(execution, name, number))
             try:
-                result = await asyncio.wait_for(execution.wait(), policy.timeout)
-            except asyncio.TimeoutError:
-                timed_out = True
-                result = await execution.stop("timeout")
+                result = await within(execution.wait(), policy.timeout, self.sleep)
+                if result is None:
+                    timed_out = True
+                    result = await execution.stop("timeout")
             finally:
                 tracked.cancel()
         except asyncio.CancelledError:
@@ -441,7 +470,11 @@ class RunCoordinator:
                 self.run.id,
                 name,
                 number,
-                {"host": socket.gethostname(), "recorded_at": int(time.time()), **processes},
+                {
+                    "host": socket.gethostname(),
+                    "recorded_at": int(self.clock().timestamp()),
+                    **processes,
+                },
             )
 
     def _attempt_context(self, number: int) -> AttemptContext:
@@ -461,5 +494,5 @@ class RunCoordinator:
         self, name: str, attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None
     ) -> None:
         self.log.end_output(name)
-        done = StepKind.record(attempt, outcome, result, utcnow())
+        done = StepKind.record(attempt, outcome, result, self.clock())
         await self._db(self.store.save_attempt, self.run.id, name, done)
