@@ -1,20 +1,58 @@
 """What the run coordinator decides without I/O: which steps start and which never will
-(``run_if``), the run's final status from its steps, and how a step's error reads in the log."""
+(``run_if``), what their templates see, the run's final status from its steps, how a step's
+error reads in the log; and how a wait is bounded with the coordinator's own sleep."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
 
+from .expressions import build_context
 from .records import (
     FAILED_STEP_STATUSES,
     FINISHED_STEP_STATUSES,
     SUCCESSFUL_STEP_STATUSES,
+    RunRecord,
     RunStatus,
     StepStatus,
+    describe_exception,
 )
 from .spec import PipelineSpec, RunIf
 
+T = TypeVar("T")
 _FAILED_OR_UPSTREAM = FAILED_STEP_STATUSES | {StepStatus.UPSTREAM_FAILED}
+
+
+class StepFault(Exception):
+    """A fault of ours while driving one step (not the notebook failing): the step fails with
+    it and the run ends `failed`."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"step {step}: {describe_exception(cause)}")
+        self.step = step
+        self.cause = cause
+
+
+async def within(
+    awaitable: Awaitable[T], seconds: float | None, sleep: Callable[[float], Awaitable[None]]
+) -> T | None:
+    """What ``awaitable`` returns, or None if ``sleep(seconds)`` ends first (as
+    ``asyncio.wait_for``, with the coordinator's own sleep)."""
+    if seconds is None:
+        return await awaitable
+    waiting = asyncio.ensure_future(awaitable)
+    timer = asyncio.ensure_future(sleep(seconds))
+    try:
+        await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
+        return waiting.result() if waiting.done() else None
+    finally:
+        timer.cancel()
+        if not waiting.done():  # timed out, or the caller was cancelled
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
 
 
 def decide(run_if: RunIf, needs: list[StepStatus]) -> StepStatus | None:
@@ -101,3 +139,24 @@ def run_verdict(
     else:
         line = f"Pipeline {outcome.value}: {error}"
     return outcome, error, line
+
+
+def template_context(
+    run: RunRecord,
+    artifacts_dir: Path,
+    started_at: datetime,
+    state: dict[str, StepStatus],
+    outputs: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """What ``if:`` and ``parameters`` templates see: the run, its parameters, finished steps."""
+    finished = {
+        n: (s.value, outputs.get(n, {})) for n, s in state.items() if s in FINISHED_STEP_STATUSES
+    }
+    facts = {
+        "id": run.id,
+        "dir": str(artifacts_dir),
+        "started_at": started_at.isoformat(),
+        "scheduled_for": run.scheduled_for.isoformat() if run.scheduled_for else None,
+        "event": run.event,
+    }
+    return build_context(run.parameters, finished, facts)

@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from jupyter_orch import dag
 from jupyter_orch.pipelines.loader import LoadedPipeline
@@ -24,8 +22,8 @@ from jupyter_orch.pipelines.loader import LoadedPipeline
 from .durations import format_duration
 from .errors import TemplateError
 from .executors.base import Execution, Executor, TaskResult
-from .expressions import build_context, evaluate_condition
-from .masking import mask_json, mask_text, masked_logger
+from .expressions import evaluate_condition
+from .masking import masked_logger
 from .records import (
     FINISHED_STEP_STATUSES,
     AttemptRecord,
@@ -37,49 +35,22 @@ from .records import (
     error_record,
     internal_error,
 )
-from .run_policy import describe_error, ready_steps, run_verdict
+from .run_policy import (
+    StepFault,
+    describe_error,
+    ready_steps,
+    run_verdict,
+    template_context,
+    within,
+)
+from .run_writer import RunWriter
 from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, StepSpec
 from .steps.base import AttemptContext, Outcome, StepKind, StepRefused
 from .steps.registry import kind_of, step_kinds
 from .store.repository import LogLine, Store, utcnow
 
-T = TypeVar("T")
 log = masked_logger("jupyter_orch.runner")
-
-#: Longest wait between two tries to record a run's end while the store refuses writes.
-SETTLE_MAX_DELAY = 30.0
-#: Tries to write a run's last log lines before its end is recorded without them.
-SETTLE_LOG_TRIES = 5
-
-
-class StepFault(Exception):
-    """A fault of ours while driving one step (not the notebook failing): the step fails with
-    it and the run ends `failed`."""
-
-    def __init__(self, step: str, cause: BaseException) -> None:
-        super().__init__(f"step {step}: {describe_exception(cause)}")
-        self.step = step
-        self.cause = cause
-
-
-async def within(
-    awaitable: Awaitable[T], seconds: float | None, sleep: Callable[[float], Awaitable[None]]
-) -> T | None:
-    """What ``awaitable`` returns, or None if ``sleep(seconds)`` ends first (as
-    ``asyncio.wait_for``, with the coordinator's own sleep)."""
-    if seconds is None:
-        return await awaitable
-    waiting = asyncio.ensure_future(awaitable)
-    timer = asyncio.ensure_future(sleep(seconds))
-    try:
-        await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
-        return waiting.result() if waiting.done() else None
-    finally:
-        timer.cancel()
-        if not waiting.done():  # timed out, or the caller was cancelled
-            waiting.cancel()
-            await asyncio.gather(waiting, return_exceptions=True)
 
 
 class RunCoordinator:
@@ -109,7 +80,8 @@ class RunCoordinator:
         #: timeouts, max_duration, settle retries): a test's fake clock makes them instant.
         self.clock = clock
         self.sleep = sleep
-        self._db_thread = ThreadPoolExecutor(1, thread_name_prefix="orch-store")
+        self.writer = RunWriter(store, run.id, clock, sleep)
+        self._db = self.writer.call
         self.log = RunLog(partial(self._db, store.add_logs, run.id), observer, clock)
         # A resumed run (its previous coordinator died): a step caught running was failed by
         # the reaper; a retrying one waits for its stored next attempt time.
@@ -141,10 +113,6 @@ class RunCoordinator:
         self._slots = asyncio.Semaphore(limit)
         self.run_dir = Path(run.run_dir)
         self.artifacts_dir = self.run_dir / "artifacts"
-
-    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._db_thread, partial(fn, *args, **kwargs))
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -251,7 +219,7 @@ class RunCoordinator:
         self.log.info(line)
         flusher.cancel()
         await self._settle(outcome, error)
-        self._db_thread.shutdown(wait=False)
+        self.writer.close()
 
     async def _settle(self, outcome: RunStatus, error: str | None) -> None:
         """Record the run's end: its status, every step's final status, every attempt
@@ -261,63 +229,14 @@ class RunCoordinator:
             attempt_error = error_record("Cancelled", "the run was cancelled while this step ran")
         else:
             attempt_error = self.fault or error_record("InternalError", error or "")
-        delay, said, log_failures = 0.5, False, 0
+        self.run = await self.writer.settle(
+            self.log, outcome, error, dict(self.state), attempt_error
+        )
 
-        def tell(exc: Exception) -> None:
-            nonlocal said
-            if not said:  # shown at once by the CLI; stored with the log once writes work
-                self.log.info(
-                    f"The store refused to record the end of run {self.run.id} "
-                    f"({describe_exception(exc)}); it will be recorded {outcome.value} "
-                    "once the store accepts writes again: retrying"
-                )
-                said = True
-
-        while True:
-            try:
-                await self.log.flush()
-            except Exception as exc:
-                # Its lines stay pending for the next try; a log the store never takes (a
-                # line it cannot hold) must not keep the run from ending
-                log.warning("run %s: writing its log failed: %s", self.run.id, exc)
-                log_failures += 1
-                if log_failures < SETTLE_LOG_TRIES:
-                    tell(exc)
-                    await self.sleep(delay)
-                    delay = min(delay * 2, SETTLE_MAX_DELAY)
-                    continue
-            try:
-                await self._db(
-                    self.store.settle_run,
-                    self.run.id,
-                    outcome,
-                    mask_text(error) if error else error,  # a fault's message may quote a URL
-                    self.clock(),
-                    steps=dict(self.state),
-                    attempt_error=mask_json(attempt_error),
-                )
-                self.run = await self._db(self.store.get_run, self.run.id)
-                return
-            except Exception as exc:
-                tell(exc)
-                log.warning("run %s: recording its end failed: %s", self.run.id, exc)
-            await self.sleep(delay)
-            delay = min(delay * 2, SETTLE_MAX_DELAY)
-
-    def _context(self) -> dict[str, Any]:
-        finished = {
-            n: (s.value, self.outputs.get(n, {}))
-            for n, s in self.state.items()
-            if s in FINISHED_STEP_STATUSES
-        }
-        run = {
-            "id": self.run.id,
-            "dir": str(self.artifacts_dir),
-            "started_at": self.started_at.isoformat(),
-            "scheduled_for": self.run.scheduled_for.isoformat() if self.run.scheduled_for else None,
-            "event": self.run.event,
-        }
-        return build_context(self.run.parameters, finished, run)
+    def _templates(self) -> dict[str, Any]:
+        return template_context(
+            self.run, self.artifacts_dir, self.started_at, self.state, self.outputs
+        )
 
     # --- one step ------------------------------------------------------------------------------
 
@@ -334,7 +253,10 @@ class RunCoordinator:
         policy = self.spec.policy(step)
         if step.if_:
             try:
-                if not evaluate_condition(step.if_, self._context()):
+                if not evaluate_condition(
+                    step.if_,
+                    self._templates(),
+                ):
                     await self._finish_step(
                         name, StepStatus.SKIPPED, f"skipped (if: {step.if_} is false)"
                     )
@@ -424,7 +346,7 @@ class RunCoordinator:
             execution = await self.executor.submit(task, partial(self.log.output, name))
             await recorded
             # Where the attempt runs, so a reaper can kill it if this process dies.
-            tracked = asyncio.ensure_future(self._track(execution, name, number))
+            tracked = asyncio.ensure_future(self.writer.track(execution, name, number))
             try:
                 result = await within(execution.wait(), policy.timeout, self.sleep)
                 if result is None:
@@ -462,28 +384,13 @@ class RunCoordinator:
         await self._db(self.store.update_step, self.run.id, name, status=final)
         self.log.info(f"Step {self.number[name]}: {name} {final.value}", step=name)
 
-    async def _track(self, execution: Execution, name: str, number: int) -> None:
-        processes = await execution.started()
-        if processes:
-            await self._db(
-                self.store.set_attempt_processes,
-                self.run.id,
-                name,
-                number,
-                {
-                    "host": socket.gethostname(),
-                    "recorded_at": int(self.clock().timestamp()),
-                    **processes,
-                },
-            )
-
     def _attempt_context(self, number: int) -> AttemptContext:
         return AttemptContext(
             run_id=self.run.id,
             run_dir=self.run_dir,
             artifacts_dir=self.artifacts_dir,
             run_parameters=self.run.parameters,
-            expressions=self._context(),
+            expressions=self._templates(),
             named_paths=self.loaded.named_paths,
             reuse_key=self.run.id if self.spec.kernel_reuse else None,
             hidden_env=self.hidden_env,
