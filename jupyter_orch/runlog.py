@@ -54,12 +54,18 @@ class RunLog:
             self._pending.append(LogLine(self._clock(), step, key[1], text))
 
     async def flush(self) -> None:
-        """Write the pending lines; if the store refuses them, they stay pending."""
+        """Write the pending lines; if the store refuses them, they stay pending.
+
+        A flush cancelled while it writes (the flusher, as the run ends) still writes the
+        lines it took: a cancelled write would drop them if it had not started yet.
+        """
         lines, self._pending = self._pending, []
         if not lines:
             return
         try:
-            await self._write(lines)
+            await asyncio.shield(self._write(lines))
+        except asyncio.CancelledError:
+            raise
         except BaseException:
             self._pending[:0] = lines
             raise
