@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor as ThreadExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -257,12 +257,3 @@ def copied_store(folder: Path) -> Store:
     path = folder / "orch.sqlite"
     shutil.copy(_migrated[0], path)
     return Store.open(f"sqlite:///{path}")
-
-
-async def cancelled_when(event: asyncio.Event, task: asyncio.Future[Any]) -> None:
-    """Cancel ``task`` once ``event`` is set."""
-    await event.wait()
-    task.cancel()
-
-
-Sleep = Callable[[float], Awaitable[None]]
