@@ -11,8 +11,10 @@ from typing import Any
 import psutil
 
 from jupyter_orch.executors.base import NotebookTask
+from jupyter_orch.records import AttemptStatus, RunStatus, StepStatus
+from jupyter_orch.store.repository import Store
 
-from .conftest import write_notebook
+from .conftest import write_notebook, write_pipeline
 
 # executors and processes
 
@@ -74,3 +76,37 @@ async def main(notebook, output, cwd):
 
 asyncio.run(main(*sys.argv[1:]))
 """
+
+
+# the run coordinator's faults
+
+
+def faults_pipeline(tmp_path: Path) -> Path:
+    """Three steps in a line, each a one-cell notebook."""
+    write_notebook(tmp_path / "a.ipynb", None, "x = 1")
+    return write_pipeline(
+        tmp_path,
+        """
+        name: faults
+        steps:
+          - {name: first, notebook: a.ipynb}
+          - {name: second, notebook: a.ipynb, needs: [first]}
+          - {name: third, notebook: a.ipynb, needs: [second]}
+        """,
+    )
+
+
+def assert_truthful_failure(store: Store, run_id: str, words: str) -> None:
+    """The run ended `failed` saying why, nothing left unfinished, no success line."""
+    run = store.get_run(run_id)
+    assert run.status is RunStatus.FAILED
+    assert run.error and "internal error" in run.error and words in run.error
+    assert run.ended_at is not None
+    for step in run.steps:
+        assert step.status not in (StepStatus.PENDING, StepStatus.RUNNING, StepStatus.RETRYING)
+        for attempt in step.attempts:
+            assert attempt.status is not AttemptStatus.RUNNING
+            assert attempt.ended_at is not None
+    messages = [line.message for line in store.get_logs(run_id)]
+    assert "Pipeline completed successfully" not in messages
+    assert any(m.startswith("Pipeline failed: internal error") for m in messages)
