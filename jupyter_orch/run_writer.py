@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from .executors.base import Execution
 from .masking import mask_json, mask_text, masked_logger
-from .records import RunRecord, RunStatus, StepStatus, describe_exception
+from .records import RunRecord, RunStatus, StepStatus, describe_exception, error_record
 from .runlog import RunLog
 from .store.repository import Store
 
@@ -71,11 +71,18 @@ class RunWriter:
         outcome: RunStatus,
         error: str | None,
         steps: dict[str, StepStatus],
-        attempt_error: dict[str, Any] | None,
+        fault: dict[str, Any] | None,
     ) -> RunRecord:
         """Record the run's end: its status, every step's final status, every attempt
         finished, in one transaction. While the store refuses (a full disk, a database
-        restarting), try again with backoff: the run must not stay `running`."""
+        restarting), try again with backoff: the run must not stay `running`.
+
+        An attempt still running ends with ``fault`` (the internal error that ended the run),
+        or says the run was cancelled, or carries the run's error."""
+        if outcome is RunStatus.CANCELLED:
+            attempt_error = error_record("Cancelled", "the run was cancelled while this step ran")
+        else:
+            attempt_error = fault or error_record("InternalError", error or "")
         delay, said, log_failures = 0.5, False, 0
 
         def tell(exc: Exception) -> None:

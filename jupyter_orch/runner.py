@@ -218,20 +218,8 @@ class RunCoordinator:
         outcome, error, line = run_verdict(self.order, self.state, outcome, error)
         self.log.info(line)
         flusher.cancel()
-        await self._settle(outcome, error)
+        self.run = await self.writer.settle(self.log, outcome, error, dict(self.state), self.fault)
         self.writer.close()
-
-    async def _settle(self, outcome: RunStatus, error: str | None) -> None:
-        """Record the run's end: its status, every step's final status, every attempt
-        finished, in one transaction. While the store refuses (a full disk, a database
-        restarting), try again with backoff: the run must not stay `running`."""
-        if outcome is RunStatus.CANCELLED:
-            attempt_error = error_record("Cancelled", "the run was cancelled while this step ran")
-        else:
-            attempt_error = self.fault or error_record("InternalError", error or "")
-        self.run = await self.writer.settle(
-            self.log, outcome, error, dict(self.state), attempt_error
-        )
 
     def _templates(self) -> dict[str, Any]:
         return template_context(
