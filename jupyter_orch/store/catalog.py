@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError, NotFoundError
-from ..records import RunStatus
+from ..records import ACTIVE_RUN_STATUSES
 from .coordination import pipeline_id_of
 from .tables import PipelineRow, PipelineVersionRow, RunRow
 
@@ -50,7 +50,7 @@ class CatalogMixin:
                 .select_from(RunRow)
                 .where(
                     RunRow.pipeline_id == row.id,
-                    RunRow.status.in_([RunStatus.QUEUED.value, RunStatus.RUNNING.value]),
+                    RunRow.status.in_([status.value for status in ACTIVE_RUN_STATUSES]),
                 )
             )
             if active:

@@ -23,7 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import NotFoundError
-from ..records import AttemptStatus, RunStatus, StepStatus, error_record
+from ..records import (
+    UNFINISHED_STEP_STATUSES,
+    AttemptStatus,
+    RunStatus,
+    StepStatus,
+    error_record,
+)
 from .tables import (
     InstanceRow,
     LeaseRow,
@@ -37,11 +43,7 @@ from .tables import (
 )
 
 ADMISSION_LOCK = "admission"
-UNFINISHED_STEPS = (
-    StepStatus.PENDING.value,
-    StepStatus.RUNNING.value,
-    StepStatus.RETRYING.value,
-)
+_UNFINISHED_STEPS = [status.value for status in UNFINISHED_STEP_STATUSES]
 
 
 @dataclass(frozen=True)
@@ -626,7 +628,7 @@ class CoordinationMixin:
         )
         session.execute(
             update(StepRunRow)
-            .where(StepRunRow.run_id == row.id, StepRunRow.status.in_(UNFINISHED_STEPS))
+            .where(StepRunRow.run_id == row.id, StepRunRow.status.in_(_UNFINISHED_STEPS))
             .values(status=StepStatus.CANCELLED.value)
         )
         row.status = status.value

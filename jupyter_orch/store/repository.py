@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError, NotFoundError
 from ..records import (
+    ACTIVE_RUN_STATUSES,
     AttemptRecord,
     AttemptStatus,
     RunRecord,
@@ -39,6 +40,7 @@ from .tables import (
     StepRunRow,
 )
 
+_ACTIVE = [status.value for status in ACTIVE_RUN_STATUSES]
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -101,9 +103,6 @@ class SlotTaken(ConflictError):
 
 class OverlapSkipped(ConflictError):
     """The pipeline is at its concurrent-run limit and its overlap policy is ``skip``."""
-
-
-ACTIVE_RUN_STATUSES = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
 
 
 @dataclass(frozen=True)
@@ -308,7 +307,7 @@ class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
             active = session.scalar(
                 select(func.count())
                 .select_from(RunRow)
-                .where(RunRow.pipeline_id == row.id, RunRow.status.in_(ACTIVE_RUN_STATUSES))
+                .where(RunRow.pipeline_id == row.id, RunRow.status.in_(_ACTIVE))
             )
             if (active or 0) >= overlap_limit:
                 raise OverlapSkipped(
