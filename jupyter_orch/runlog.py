@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .masking import mask_text, masked_logger
-from .store.repository import LogLine, utcnow
+from .store.types import LogLine, utcnow
 
 log = masked_logger("jupyter_orch.runner")
 Writer = Callable[[list[LogLine]], Awaitable[None]]

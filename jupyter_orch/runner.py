@@ -44,7 +44,8 @@ from .records import (
 )
 from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, RunIf, StepSpec
-from .store.repository import LogLine, Store, utcnow
+from .store.repository import Store
+from .store.types import LogLine, utcnow
 
 T = TypeVar("T")
 log = masked_logger("jupyter_orch.runner")

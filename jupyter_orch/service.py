@@ -19,9 +19,16 @@ from .masking import mask_json
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
-from .store.coordination import PipelineState
-from .store.repository import LogLine, NewRun, PipelineVersion, Store, utcnow
-from .store.requests import KeyedRun, RequestKey
+from .store.repository import Store
+from .store.types import (
+    KeyedRun,
+    LogLine,
+    NewRun,
+    PipelineState,
+    PipelineVersion,
+    RequestKey,
+    utcnow,
+)
 
 
 def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:

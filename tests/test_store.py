@@ -9,7 +9,8 @@ from sqlalchemy import event, inspect, text
 
 from jupyter_orch.errors import ConflictError, NotFoundError
 from jupyter_orch.records import AttemptRecord, AttemptStatus, RunStatus, StepStatus, Trigger
-from jupyter_orch.store.repository import LogLine, Store, new_run_id
+from jupyter_orch.store.repository import Store
+from jupyter_orch.store.types import LogLine, new_run_id
 
 
 def test_schema_is_created_by_migrating(store: Store) -> None:

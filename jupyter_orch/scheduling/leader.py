@@ -23,8 +23,8 @@ from jupyter_orch.records import Trigger
 from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
 from jupyter_orch.scheduling.misfire import plan_slots
 from jupyter_orch.spec import Overlap, PipelineSpec, SqlTrigger
-from jupyter_orch.store.coordination import PipelineState
-from jupyter_orch.store.repository import NewRun, OverlapSkipped, SlotTaken, Store
+from jupyter_orch.store.repository import Store
+from jupyter_orch.store.types import NewRun, OverlapSkipped, PipelineState, SlotTaken
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
 

@@ -24,8 +24,8 @@ from jupyter_orch.executors.local import kill_recorded_processes
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.spec import PipelineSpec
-from jupyter_orch.store.coordination import RunningRun
 from jupyter_orch.store.repository import Store
+from jupyter_orch.store.types import RunningRun
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
 

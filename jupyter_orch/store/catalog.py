@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,14 +9,9 @@ from ..errors import ConflictError, NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
 from .coordination import pipeline_id_of
 from .tables import PipelineRow, PipelineVersionRow, RunRow
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    version: int
-    path: str
-    content_hash: str
-    created_at: datetime
+from .types import (
+    VersionInfo,
+)
 
 
 class CatalogMixin:

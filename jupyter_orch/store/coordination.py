@@ -14,7 +14,6 @@ import secrets
 import socket
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,74 +40,16 @@ from .tables import (
     StepRunRow,
     TriggerStateRow,
 )
+from .types import (
+    FinishedRun,
+    Instance,
+    PipelineState,
+    RunningRun,
+    Tick,
+)
 
 ADMISSION_LOCK = "admission"
 _UNFINISHED_STEPS = [status.value for status in UNFINISHED_STEP_STATUSES]
-
-
-@dataclass(frozen=True)
-class Instance:
-    """A process that executes runs: ``scheduler``, ``server`` or ``cli``."""
-
-    id: str
-    kind: str
-    host: str
-    pid: int
-    started_at: datetime
-    heartbeat_at: datetime
-    stopped_at: datetime | None = None
-
-    def alive(self, now: datetime, stale_after: float) -> bool:
-        """Still beating, as far as the store can tell."""
-        return self.stopped_at is None and (now - self.heartbeat_at).total_seconds() <= stale_after
-
-
-@dataclass(frozen=True)
-class PipelineState:
-    """A pipeline as listings and the scheduler see it."""
-
-    name: str
-    path: str
-    version: int
-    definition: dict[str, Any]
-    active: bool
-    paused: bool
-    next_fire_at: datetime | None
-    schedule_key: str | None
-    last_status: str | None = None
-    last_run_at: datetime | None = None
-    missed_ticks: int = 0
-
-
-@dataclass(frozen=True)
-class Tick:
-    pipeline: str
-    slot: datetime
-    status: str  # fired | missed
-    run_id: str | None
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class RunningRun:
-    """A `running` run, with the instance executing it and its running attempts' processes."""
-
-    run_id: str
-    pipeline: str
-    version: int
-    claimed_by: str | None
-    instance: Instance | None
-    heartbeat_at: datetime | None
-    cancel_requested: bool
-    processes: tuple[dict[str, Any], ...]
-
-
-@dataclass(frozen=True)
-class FinishedRun:
-    run_id: str
-    pipeline: str
-    status: str
-    ended_at: datetime
 
 
 def _instance(row: InstanceRow) -> Instance:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
-import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
@@ -39,76 +36,18 @@ from .tables import (
     StepAttemptRow,
     StepRunRow,
 )
+from .types import (
+    LogLine,
+    NewRun,
+    OverlapSkipped,
+    PipelineVersion,
+    Registration,
+    SlotTaken,
+    new_run_id,
+    utcnow,
+)
 
 _ACTIVE = [status.value for status in ACTIVE_RUN_STATUSES]
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-def new_run_id() -> str:
-    """A ULID: 48 bits of milliseconds then 80 random bits, so ids sort by creation time."""
-    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
-    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class PipelineVersion:
-    pipeline: str
-    version: int
-    path: str
-    source: str
-    definition: dict[str, Any]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class LogLine:
-    ts: datetime
-    step: str | None
-    stream: str
-    message: str
-    #: Its place in the run's log (increasing); None until stored.
-    id: int | None = None
-
-
-@dataclass(frozen=True)
-class NewRun:
-    """What a trigger asks for: a run of one version with its parameters."""
-
-    pipeline: str
-    version: int
-    trigger: Trigger
-    parameters: dict[str, Any]
-    steps: tuple[tuple[str, Sequence[str]], ...]
-    runs_dir: str
-    rerun_of: str | None = None
-    run_id: str | None = None
-    scheduled_for: datetime | None = None
-    event: dict[str, Any] | None = None
-    #: Set by ``queue_keyed_run`` for a request with an ``Idempotency-Key`` (store/requests.py).
-    idempotency_key: str | None = None
-    request_hash: str | None = None
-    #: Steps a rerun from the failed step keeps: (step, the run it comes from, its attempt).
-    #: Stored succeeded with the run, in its transaction, so no scheduler sees the run
-    #: without them and runs them again.
-    reused: tuple[tuple[str, str, AttemptRecord], ...] = ()
-
-
-class SlotTaken(ConflictError):
-    """The schedule slot was fired already (by this or another scheduler)."""
-
-
-class OverlapSkipped(ConflictError):
-    """The pipeline is at its concurrent-run limit and its overlap policy is ``skip``."""
-
-
-@dataclass(frozen=True)
-class Registration:
-    version: PipelineVersion
-    created: bool  # False when the content matched the latest version
 
 
 class Store(CoordinationMixin, CatalogMixin, RequestsMixin):
