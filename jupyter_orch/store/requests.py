@@ -12,36 +12,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, NotFoundError
 from ..records import RunRecord
+from .run_rows import insert_run
+from .runs import RunsMixin
 from .tables import PipelineRow, RunRow, WebhookDeliveryRow
-from .types import (
-    KeyedRun,
-    NewRun,
-    RequestKey,
-    RequestKind,
-)
+from .types import KeyedRun, NewRun, RequestKey, RequestKind
 
 
-class RequestsMixin:
+class RequestsMixin(RunsMixin):
     """Mixed into ``Store``."""
-
-    _sessions: sessionmaker[Session]
-    _reads: sessionmaker[Session]
-
-    if TYPE_CHECKING:  # provided by Store
-
-        def get_run(self, run_id: str) -> RunRecord: ...
-
-        def _insert_run(
-            self, session: Session, new: NewRun, *, overlap_limit: int | None
-        ) -> str: ...
 
     def keyed_run(self, pipeline: str, key: RequestKey) -> RunRecord | None:
         """The run a request under ``key`` created, or None if none did yet.
@@ -72,7 +57,7 @@ class RequestsMixin:
                     raise NotFoundError(f"no pipeline named {new.pipeline!r}")
                 seen = _seen(session, pipeline_id, key)
                 if seen is None:
-                    run_id = self._insert_run(session, new, overlap_limit=overlap_limit)
+                    run_id = insert_run(session, new, overlap_limit=overlap_limit)
                     if key.kind is RequestKind.DELIVERY:
                         session.add(
                             WebhookDeliveryRow(
