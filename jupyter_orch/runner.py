@@ -44,7 +44,7 @@ from .records import (
 )
 from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, RunIf, StepSpec
-from .store.repository import Store
+from .store.base import RunRecords
 from .store.types import LogLine, utcnow
 
 T = TypeVar("T")
@@ -106,7 +106,7 @@ class RunCoordinator:
 
     def __init__(
         self,
-        store: Store,
+        store: RunRecords,
         executor: Executor,
         loaded: LoadedPipeline,
         run: RunRecord,

@@ -19,7 +19,7 @@ from .masking import mask_json
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
-from .store.repository import Store
+from .store.base import StoreProtocol
 from .store.types import (
     KeyedRun,
     LogLine,
@@ -64,7 +64,7 @@ class Orchestrator:
     whose files are its user's own.
     """
 
-    def __init__(self, store: Store, runs_dir: Path, root: Path | None = None) -> None:
+    def __init__(self, store: StoreProtocol, runs_dir: Path, root: Path | None = None) -> None:
         self.store = store
         self.runs_dir = runs_dir
         self.root = root

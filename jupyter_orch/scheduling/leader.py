@@ -23,7 +23,7 @@ from jupyter_orch.records import Trigger
 from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
 from jupyter_orch.scheduling.misfire import plan_slots
 from jupyter_orch.spec import Overlap, PipelineSpec, SqlTrigger
-from jupyter_orch.store.repository import Store
+from jupyter_orch.store.base import LeaderStore
 from jupyter_orch.store.types import NewRun, OverlapSkipped, PipelineState, SlotTaken
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
@@ -53,7 +53,7 @@ def overlap_limit(spec: PipelineSpec) -> int | None:
 class Leader:
     """Fires schedules and events for every applied, unpaused pipeline."""
 
-    store: Store
+    store: LeaderStore
     runs_dir: Path
     default_timezone: str = "UTC"
     #: Seconds between scans of watched files (SQL triggers have their own ``every``).

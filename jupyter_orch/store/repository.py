@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from .base import StoreProtocol
 from .catalog import CatalogMixin
 from .engine import READ_ONLY, make_engine, migrate
 from .instances import InstancesMixin
@@ -36,3 +37,8 @@ class Store(InstancesMixin, ScheduleStateMixin, RequestsMixin, CatalogMixin, Run
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _conforms(store: Store) -> StoreProtocol:
+    """Where mypy checks that ``Store`` satisfies every protocol of ``store/base.py``."""
+    return store
