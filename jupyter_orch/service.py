@@ -234,8 +234,8 @@ def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime
             "misfire": spec.schedule.misfire.value,
             "description": cron.describe(),
         }
-        fresh = state.schedule_key == cron.key and state.next_fire_at is not None
-        next_run = state.next_fire_at if fresh else cron.next_after(now)
+        fresh = state.schedule_key == cron.key and state.next_run_at is not None
+        next_run = state.next_run_at if fresh else cron.next_after(now)
     on = spec.on.model_dump(mode="json", exclude_defaults=True)
     return mask_json(
         {

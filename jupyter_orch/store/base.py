@@ -170,8 +170,8 @@ class ScheduleState(Protocol):
         self, *, active_only: bool = False, history: bool = True, name: str | None = None
     ) -> list[PipelineState]: ...
 
-    def set_next_fire(
-        self, name: str, next_fire_at: datetime | None, schedule_key: str | None
+    def set_next_run(
+        self, name: str, next_run_at: datetime | None, schedule_key: str | None
     ) -> None: ...
 
     def record_missed(self, name: str, missed: Sequence[tuple[datetime, str]]) -> int: ...

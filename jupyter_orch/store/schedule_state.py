@@ -32,7 +32,7 @@ class ScheduleStateMixin(StoreSessions):
         if paused is not None:
             values["paused"] = paused
             if not paused:
-                values.update(next_fire_at=None, schedule_key=None)
+                values.update(next_run_at=None, schedule_key=None)
         with self._sessions.begin() as session:
             done = session.execute(
                 update(PipelineRow).where(PipelineRow.name == name).values(**values)
@@ -93,7 +93,7 @@ class ScheduleStateMixin(StoreSessions):
                     definition=v.definition,
                     active=bool(p.active),
                     paused=bool(p.paused),
-                    next_fire_at=p.next_fire_at,
+                    next_run_at=p.next_run_at,
                     schedule_key=p.schedule_key,
                     last_status=last.get(p.id, (None, None))[0],
                     last_run_at=last.get(p.id, (None, None))[1],
@@ -102,14 +102,14 @@ class ScheduleStateMixin(StoreSessions):
                 for p, v in rows
             ]
 
-    def set_next_fire(
-        self, name: str, next_fire_at: datetime | None, schedule_key: str | None
+    def set_next_run(
+        self, name: str, next_run_at: datetime | None, schedule_key: str | None
     ) -> None:
         with self._sessions.begin() as session:
             session.execute(
                 update(PipelineRow)
                 .where(PipelineRow.name == name)
-                .values(next_fire_at=next_fire_at, schedule_key=schedule_key)
+                .values(next_run_at=next_run_at, schedule_key=schedule_key)
             )
 
     def record_missed(self, name: str, missed: Sequence[tuple[datetime, str]]) -> int:

@@ -114,7 +114,7 @@ class PipelineState:
     definition: dict[str, Any]
     active: bool
     paused: bool
-    next_fire_at: datetime | None
+    next_run_at: datetime | None
     schedule_key: str | None
     last_status: str | None = None
     last_run_at: datetime | None = None
