@@ -31,7 +31,7 @@ from .cli import (
     seconds_between,
 )
 from .masking import mask_json, mask_text
-from .store.repository import utcnow
+from .store.types import utcnow
 
 #: A scheduler that has not beaten for this long does not count as running.
 ALIVE_WITHIN_S = 30.0

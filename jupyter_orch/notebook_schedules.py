@@ -32,7 +32,7 @@ from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
 from .masking import mask_json
 from .records import iso
 from .spec import ScheduleSpec, check_pipeline_name
-from .store.repository import utcnow
+from .store.types import utcnow
 
 MAX_PREVIEW = 50
 PREVIEW_YEARS = (1900, 9000)

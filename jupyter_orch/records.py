@@ -53,6 +53,8 @@ class Trigger(str, Enum):
 FINISHED_RUN_STATUSES = frozenset(
     {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.CANCELLED}
 )
+#: Runs that count against concurrency limits and keep their pipeline from being deleted.
+ACTIVE_RUN_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
 FINISHED_STEP_STATUSES = frozenset(
     {
         StepStatus.SUCCEEDED,
@@ -63,6 +65,8 @@ FINISHED_STEP_STATUSES = frozenset(
         StepStatus.CANCELLED,
     }
 )
+#: Steps a run ended outside its coordinator (a cancel, an orphan) leaves `cancelled`.
+UNFINISHED_STEP_STATUSES = frozenset({StepStatus.PENDING, StepStatus.RUNNING, StepStatus.RETRYING})
 #: Step outcomes that make a run `failed` and dependants `upstream_failed`.
 FAILED_STEP_STATUSES = frozenset({StepStatus.FAILED, StepStatus.TIMED_OUT})
 #: The only step outcomes a `succeeded` run may hold: a step cancelled or never settled in a

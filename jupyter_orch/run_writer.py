@@ -15,7 +15,7 @@ from .executors.base import Execution
 from .masking import mask_json, mask_text, masked_logger
 from .records import RunRecord, RunStatus, StepStatus, describe_exception, error_record
 from .runlog import RunLog
-from .store.repository import Store
+from .store.base import RunRecords
 
 T = TypeVar("T")
 log = masked_logger("jupyter_orch.runner")
@@ -31,7 +31,7 @@ class RunWriter:
 
     def __init__(
         self,
-        store: Store,
+        store: RunRecords,
         run_id: str,
         clock: Callable[[], datetime],
         sleep: Callable[[float], Awaitable[None]],

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from .masking import mask_text, masked_logger
-from .store.repository import LogLine, utcnow
+from .store.types import LogLine, utcnow
 
 log = masked_logger("jupyter_orch.runner")
 Writer = Callable[[list[LogLine]], Awaitable[None]]

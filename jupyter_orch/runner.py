@@ -48,7 +48,8 @@ from .runlog import RunLog, record_counts
 from .spec import EffectivePolicy, StepSpec
 from .steps.base import AttemptContext, Outcome, StepKind, StepRefused
 from .steps.registry import kind_of, step_kinds
-from .store.repository import LogLine, Store, utcnow
+from .store.base import RunRecords
+from .store.types import LogLine, utcnow
 
 log = masked_logger("jupyter_orch.runner")
 
@@ -58,7 +59,7 @@ class RunCoordinator:
 
     def __init__(
         self,
-        store: Store,
+        store: RunRecords,
         executor: Executor,
         loaded: LoadedPipeline,
         run: RunRecord,

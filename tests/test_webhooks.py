@@ -23,7 +23,7 @@ from jupyter_orch.scheduling.webhooks import MAX_BODY, WebhookReceiver, parse_se
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.spec import OnSpec
 from jupyter_orch.store.repository import Store
-from jupyter_orch.store.requests import RequestKey, RequestKind
+from jupyter_orch.store.types import RequestKey, RequestKind
 
 from .conftest import write_notebook, write_pipeline
 from .orch_server import HOOKED, PIPELINE, SECRET_ENV, call, deliver, poll_run, signature

@@ -56,7 +56,7 @@ class PipelineRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=false())
     paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: The next slot of the schedule, and the schedule it was computed from (cron|zone).
-    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     schedule_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
