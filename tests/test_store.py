@@ -273,7 +273,8 @@ def _migrations_on(connection: Any) -> Any:
 
 
 def test_migrating_from_0003_keeps_the_next_run_of_each_pipeline(store_url: str) -> None:
-    """0004 renames pipelines.next_fire_at to next_run_at in place: the value stays, and so do
+    """0004 renames pipelines.next_fire_at to next_run_at in place and trigger_states to
+    event_states: the values stay, and so do
     the pipeline's versions, runs and steps (a rebuilt table would cascade them away)."""
     from alembic import command
 
@@ -311,6 +312,13 @@ def test_migrating_from_0003_keeps_the_next_run_of_each_pipeline(store_url: str)
                 " values ('R1', 'a', 0, '[]', 'succeeded')"
             )
         )
+        conn.execute(
+            text(
+                "insert into trigger_states (pipeline_id, key, state, updated_at)"
+                """ values (1, 'file:data/*.csv', '{"seen": 1}', :t)"""
+            ),
+            t,
+        )
     engine.dispose()
     store = Store.open(store_url)
     try:
@@ -318,9 +326,11 @@ def test_migrating_from_0003_keeps_the_next_run_of_each_pipeline(store_url: str)
         assert state.next_run_at == datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc)
         assert state.schedule_key == "k" and state.active
         assert [s.name for s in store.get_run("R1").steps] == ["a"]
+        assert store.event_states("p") == {"file:data/*.csv": {"seen": 1}}
         with store.engine.begin() as conn:
             command.downgrade(_migrations_on(conn), "0003")
             assert conn.execute(text("select next_fire_at from pipelines")).scalar() is not None
             assert conn.execute(text("select count(*) from step_runs")).scalar() == 1
+            assert conn.execute(text("select count(*) from trigger_states")).scalar() == 1
     finally:
         store.close()

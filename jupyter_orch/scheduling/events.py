@@ -1,6 +1,6 @@
 """Event sources: new or changed files, and a SQL value that changes (a "database change").
 
-The scheduler keeps each trigger's state as JSON in the store and calls these functions on every
+The scheduler keeps each event source's state as JSON in the store and calls these functions on every
 check. Each function takes the previous state and returns what fired plus the next state, so a
 change fires exactly once and the first observation after a trigger is activated only sets the
 baseline. File scanning and SQL polling block; the scheduler calls them from a thread.

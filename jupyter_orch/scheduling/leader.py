@@ -124,7 +124,7 @@ class Leader:
         on = spec.on
         if not on.polled:  # nothing to watch; a webhook is pushed to the server
             return []
-        states = self.store.trigger_states(spec.name)
+        states = self.store.event_states(spec.name)
         queued: list[str] = []
         for status, watched in (
             ("succeeded", on.pipeline_succeeded),
@@ -156,7 +156,7 @@ class Leader:
         requests = [new_run(state, spec, self.runs_dir, Trigger.EVENT, event=e) for e in events]
         created, skipped = self.store.create_event_runs(
             requests,
-            trigger_key=(spec.name, key),
+            event_key=(spec.name, key),
             state=new_state,
             overlap_limit=overlap_limit(spec),
         )

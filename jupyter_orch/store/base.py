@@ -178,13 +178,13 @@ class ScheduleState(Protocol):
 
     def ticks(self, name: str, *, limit: int = 50) -> list[Tick]: ...
 
-    def trigger_states(self, name: str) -> dict[str, dict[str, Any]]: ...
+    def event_states(self, name: str) -> dict[str, dict[str, Any]]: ...
 
     def create_event_runs(
         self,
         runs: Sequence[NewRun],
         *,
-        trigger_key: tuple[str, str],
+        event_key: tuple[str, str],
         state: dict[str, Any],
         overlap_limit: int | None = None,
     ) -> tuple[list[str], list[str]]: ...

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..errors import NotFoundError
 from .run_rows import insert_run
 from .sessions import StoreSessions, latest_definitions, pipeline_id_of
-from .tables import PipelineRow, PipelineVersionRow, RunRow, ScheduleTickRow, TriggerStateRow
+from .tables import EventStateRow, PipelineRow, PipelineVersionRow, RunRow, ScheduleTickRow
 from .types import FinishedRun, NewRun, OverlapSkipped, PipelineState, Tick, utcnow
 
 
@@ -153,11 +153,11 @@ class ScheduleStateMixin(StoreSessions):
 
     # --- event triggers -------------------------------------------------------------------------
 
-    def trigger_states(self, name: str) -> dict[str, dict[str, Any]]:
+    def event_states(self, name: str) -> dict[str, dict[str, Any]]:
         with self._reads() as session:
             pipeline_id = pipeline_id_of(session, name)
             rows = session.scalars(
-                select(TriggerStateRow).where(TriggerStateRow.pipeline_id == pipeline_id)
+                select(EventStateRow).where(EventStateRow.pipeline_id == pipeline_id)
             ).all()
             return {row.key: dict(row.state) for row in rows}
 
@@ -165,7 +165,7 @@ class ScheduleStateMixin(StoreSessions):
         self,
         runs: Sequence[NewRun],
         *,
-        trigger_key: tuple[str, str],
+        event_key: tuple[str, str],
         state: dict[str, Any],
         overlap_limit: int | None = None,
     ) -> tuple[list[str], list[str]]:
@@ -181,8 +181,8 @@ class ScheduleStateMixin(StoreSessions):
                         created.append(insert_run(session, new, overlap_limit=overlap_limit))
                 except OverlapSkipped as exc:
                     skipped.append(str(exc))
-            pipeline, key = trigger_key
-            _put_trigger_state(session, pipeline, key, state, now)
+            pipeline, key = event_key
+            _put_event_state(session, pipeline, key, state, now)
         return created, skipped
 
     def finished_runs(
@@ -231,17 +231,17 @@ def _last_runs(session: Session) -> dict[int, tuple[str, datetime]]:
     return {pid: (status, created) for pid, status, created in rows}
 
 
-def _put_trigger_state(
+def _put_event_state(
     session: Session, name: str, key: str, state: dict[str, Any], now: datetime
 ) -> None:
     pipeline_id = pipeline_id_of(session, name)
     row = session.scalar(
-        select(TriggerStateRow).where(
-            TriggerStateRow.pipeline_id == pipeline_id, TriggerStateRow.key == key
+        select(EventStateRow).where(
+            EventStateRow.pipeline_id == pipeline_id, EventStateRow.key == key
         )
     )
     if row is None:
-        session.add(TriggerStateRow(pipeline_id=pipeline_id, key=key, state=state, updated_at=now))
+        session.add(EventStateRow(pipeline_id=pipeline_id, key=key, state=state, updated_at=now))
     else:
         row.state = state
         row.updated_at = now

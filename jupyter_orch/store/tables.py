@@ -194,10 +194,10 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class TriggerStateRow(Base):
-    """What an event trigger saw last (file signatures, a query's value, a watermark)."""
+class EventStateRow(Base):
+    """What an event source saw last (file signatures, a query's value, a watermark)."""
 
-    __tablename__ = "trigger_states"
+    __tablename__ = "event_states"
     __table_args__ = (UniqueConstraint("pipeline_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
