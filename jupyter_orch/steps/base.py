@@ -60,6 +60,20 @@ class AttemptContext:
     number: int
 
 
+@dataclass(frozen=True)
+class PreparedStep:
+    """One attempt of a step, its parameters rendered and its source checked: what a kind
+    needs to build the executor's task."""
+
+    step: StepSpec
+    policy: EffectivePolicy
+    attempt: AttemptContext
+    source: Path
+    kernel: str
+    parameters: dict[str, Any]
+    output: Path
+
+
 class StepKind(ABC):
     """Turns a step into the executor's task for one attempt, and its result into a record."""
 
@@ -79,7 +93,9 @@ class StepKind(ABC):
         except (TemplateError, ValueError) as exc:
             kind = "TemplateError" if isinstance(exc, TemplateError) else self.invalid_source
             raise StepRefused(error_record(kind, str(exc))) from exc
-        return self.build_task(step, policy, attempt, source, kernel, parameters, output)
+        return self.build_task(
+            PreparedStep(step, policy, attempt, source, kernel, parameters, output)
+        )
 
     @staticmethod
     def output_notebook(run_dir: Path, step: str, number: int) -> Path:
@@ -120,14 +136,5 @@ class StepKind(ABC):
         """The file the step runs and the kernel that runs it; ``ValueError`` if unusable."""
 
     @abstractmethod
-    def build_task(
-        self,
-        step: StepSpec,
-        policy: EffectivePolicy,
-        attempt: AttemptContext,
-        source: Path,
-        kernel: str,
-        parameters: dict[str, Any],
-        output: Path,
-    ) -> NotebookTask:
+    def build_task(self, prepared: PreparedStep) -> NotebookTask:
         """The executor's task for one attempt."""

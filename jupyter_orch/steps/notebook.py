@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 from jupyter_orch.executors.base import NotebookTask
 from jupyter_orch.inputs.files import NamedPaths
 from jupyter_orch.pipelines.notebooks import check_named_notebook
 from jupyter_orch.spec import EffectivePolicy, StepSpec
 
-from .base import AttemptContext, StepKind
+from .base import PreparedStep, StepKind
 
 
 class NotebookStep(StepKind):
@@ -27,24 +26,17 @@ class NotebookStep(StepKind):
         # registration fails here, its target never read), a regular file, a valid notebook
         return await asyncio.to_thread(check_named_notebook, paths, step.notebook, policy.kernel)
 
-    def build_task(
-        self,
-        step: StepSpec,
-        policy: EffectivePolicy,
-        attempt: AttemptContext,
-        source: Path,
-        kernel: str,
-        parameters: dict[str, Any],
-        output: Path,
-    ) -> NotebookTask:
+    def build_task(self, prepared: PreparedStep) -> NotebookTask:
+        step, policy, attempt = prepared.step, prepared.policy, prepared.attempt
+        source, output = prepared.source, prepared.output
         return NotebookTask(
             key=f"{attempt.run_id}/{step.name}/{output.name}",
             notebook=str(source),
             output_notebook=str(output),
             cwd=str(source.parent),
-            kernel_name=kernel,
+            kernel_name=prepared.kernel,
             pipeline_parameters=dict(attempt.run_parameters),
-            step_parameters=parameters,
+            step_parameters=prepared.parameters,
             env={
                 "JUPYTER_ORCH_RUN_ID": attempt.run_id,
                 "JUPYTER_ORCH_RUN_DIR": str(attempt.artifacts_dir),
