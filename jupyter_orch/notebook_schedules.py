@@ -77,7 +77,7 @@ class NotebookScheduling:
         count: str | int = 5,
         after: str | None = None,
     ) -> dict[str, Any]:
-        """The cron in words and its next ``count`` fire times after ``after`` (default: now)."""
+        """The cron in words and its next ``count`` run times after ``after`` (default: now)."""
         zone = timezone or self.catalog.default_timezone
         problems: list[Problem] = []
         if not cron:

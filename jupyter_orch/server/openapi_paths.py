@@ -218,7 +218,7 @@ NOTEBOOK_PATHS: dict[str, Any] = {
         "get": operation(
             "previewSchedule",
             "schedules",
-            "A cron in words and its next fire times, from the scheduler's own code",
+            "A cron in words and its next run times, from the scheduler's own code",
             {"200": answer("the preview", "SchedulePreview"), **errors(400, 403)},
             parameters=[
                 query("cron", {"type": "string"}, "a cron text, e.g. `0 9 * * 1-5`", required=True),
@@ -226,12 +226,12 @@ NOTEBOOK_PATHS: dict[str, Any] = {
                 query(
                     "count",
                     {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
-                    "how many fire times",
+                    "how many run times",
                 ),
                 query(
                     "after",
                     {"type": "string", "format": "date-time"},
-                    "fire times after this instant (default: now)",
+                    "run times after this instant (default: now)",
                 ),
             ],
         ),

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
 from ..records import (
@@ -31,6 +32,8 @@ from .tables import (
     StepRunRow,
 )
 from .types import LogLine, NewRun, SlotTaken, utcnow
+
+R = TypeVar("R", StepRunRow, StepAttemptRow)
 
 
 class RunsMixin(StoreSessions):
@@ -218,20 +221,8 @@ class RunsMixin(StoreSessions):
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
                 .where(RunRow.id.in_(run_ids))
             ).all()
-            steps: dict[str, list[StepRunRow]] = defaultdict(list)
-            for step in session.scalars(
-                select(StepRunRow)
-                .where(StepRunRow.run_id.in_(run_ids))
-                .order_by(StepRunRow.position)
-            ):
-                steps[step.run_id].append(step)
-            attempts: dict[str, list[StepAttemptRow]] = defaultdict(list)
-            for attempt in session.scalars(
-                select(StepAttemptRow)
-                .where(StepAttemptRow.run_id.in_(run_ids))
-                .order_by(StepAttemptRow.number)
-            ):
-                attempts[attempt.run_id].append(attempt)
+            steps = _by_run(session, StepRunRow, run_ids, StepRunRow.position)
+            attempts = _by_run(session, StepAttemptRow, run_ids, StepAttemptRow.number)
             by_id = {
                 run.id: run_record(run, pipeline, steps[run.id], attempts[run.id])
                 for run, pipeline in found
@@ -285,3 +276,13 @@ class RunsMixin(StoreSessions):
                 .order_by(LogLineRow.id)
             ).all()
             return [LogLine(r.ts, r.step, r.stream, r.message, r.id) for r in rows]
+
+
+def _by_run(
+    session: Session, row: type[R], run_ids: Sequence[str], order: Any
+) -> dict[str, list[R]]:
+    """The rows of ``row`` (step runs or attempts) of these runs, grouped by run, in ``order``."""
+    grouped: dict[str, list[R]] = defaultdict(list)
+    for found in session.scalars(select(row).where(row.run_id.in_(run_ids)).order_by(order)):
+        grouped[found.run_id].append(found)
+    return grouped

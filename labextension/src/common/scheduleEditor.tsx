@@ -1,6 +1,6 @@
 /**
  * A schedule input: presets or a cron text, a time zone (the browser's by default), and the
- * server's reading of it in words with the next fire times. Used by the pipeline builder and
+ * server's reading of it in words with the next run times. Used by the pipeline builder and
  * the "Schedule this notebook" dialog.
  */
 import * as React from 'react';
