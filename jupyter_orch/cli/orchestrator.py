@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
 
 
 def open_orchestrator(args: argparse.Namespace) -> Any:
+    from ..config import CliConfig, check_all, runs_path
     from ..service import Orchestrator
-    from ..settings import check_all, resolve_db_url, resolve_runs_dir
     from ..store.repository import Store
 
     check_all()  # an invalid setting stops the command before it changes anything
-    url = resolve_db_url(args.db)
+    config = CliConfig(db_url=args.db, runs_dir=args.runs_dir)
+    url = config.db_url
     try:
         store = Store.open(url)
     except Exception as exc:  # a wrong URL, port or database, a missing driver: say which
@@ -24,4 +26,4 @@ def open_orchestrator(args: argparse.Namespace) -> Any:
             f"cannot open the store {failure_reason(exc, url)} "
             "(set --db, JUPYTER_ORCH_DB_URL or c.OrchApp.db_url)"
         ) from None
-    return Orchestrator(store, resolve_runs_dir(args.runs_dir))
+    return Orchestrator(store, runs_path(config.runs_dir, Path.cwd()))

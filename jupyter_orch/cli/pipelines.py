@@ -82,10 +82,10 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
     """Start the workers first (they boot and warm kernels while we validate), then run."""
     from jupyter_orch.scheduling.scheduler import RunHost
 
-    from ..executors.local import LocalExecutor
-    from ..settings import resolve_executor_settings
+    from ..config import CliConfig
 
-    workers, idle_ttl = resolve_executor_settings()
+    # prestart(), warm() and max_workers are the local executor's, not yet the interface's
+    executor: Any = CliConfig().new_executor()
     started: dict[str, Any] = {}
     warnings_in_one_line()
 
@@ -97,7 +97,6 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
         main_task = asyncio.current_task()
         assert main_task is not None
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-        executor = LocalExecutor(max_workers=workers, idle_ttl=idle_ttl)
         host: RunHost | None = None
         try:
             await executor.prestart(1)  # boots while we validate
@@ -151,10 +150,10 @@ async def _admitted(host: Any, run: RunRecord) -> tuple[RunRecord, bool]:
     there, and must not run here too."""
     from jupyter_orch.scheduling.reaper import reap
 
-    from ..settings import resolve_max_concurrent_runs
+    from ..config import CliConfig
     from ..store.repository import utcnow
 
-    limit = resolve_max_concurrent_runs()
+    limit = CliConfig().max_concurrent_runs
     said = reaped = False
     while not await host.call(
         host.store.claim_run, run.id, host.id, global_limit=limit, now=utcnow()

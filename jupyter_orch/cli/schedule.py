@@ -26,12 +26,12 @@ ALIVE_WITHIN_S = 30.0
 def cmd_apply(args: argparse.Namespace) -> int:
     from jupyter_orch.pipelines.loader import load_pipeline
 
-    from ..settings import resolve_default_timezone
+    from ..config import CliConfig
 
     loaded = [load_pipeline(path, thorough=True) for path in args.files]  # all valid, or none
     orch = open_orchestrator(args)
     _check_names(orch, loaded, replace=args.replace)  # all registrable, or none
-    zone = resolve_default_timezone()
+    zone = CliConfig().default_timezone
     for pipeline in loaded:
         version = orch.apply(pipeline, replace=args.replace)
         spec = pipeline.spec
@@ -76,10 +76,10 @@ def _check_names(orch: Any, loaded: list[Any], *, replace: bool) -> None:
 
 
 def _listing(orch: Any) -> list[dict[str, Any]]:
+    from ..config import CliConfig
     from ..service import describe_pipeline
-    from ..settings import resolve_default_timezone
 
-    zone = resolve_default_timezone()
+    zone = CliConfig().default_timezone
     now = utcnow()
     return [describe_pipeline(state, zone, now) for state in orch.store.pipeline_states()]
 

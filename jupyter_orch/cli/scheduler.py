@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from .orchestrator import open_orchestrator
 from .output import EXIT_OK
@@ -14,23 +15,20 @@ from .output import EXIT_OK
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig
 
-    from ..executors.local import LocalExecutor
-    from ..settings import (
-        resolve_default_timezone,
-        resolve_executor_settings,
-        resolve_max_concurrent_runs,
-    )
+    from ..config import CliConfig
 
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
     )
     orch = open_orchestrator(args)
-    workers, idle_ttl = resolve_executor_settings()
+    settings = CliConfig(max_concurrent_runs=args.max_concurrent_runs)
+    # prestart() is the local executor's, not yet the interface's
+    executor: Any = settings.new_executor()
     config = SchedulerConfig(
         poll_interval=args.poll_interval,
-        max_concurrent_runs=resolve_max_concurrent_runs(args.max_concurrent_runs),
-        default_timezone=resolve_default_timezone(),
+        max_concurrent_runs=settings.max_concurrent_runs,
+        default_timezone=settings.default_timezone,
     )
 
     async def main() -> None:
@@ -38,7 +36,6 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        executor = LocalExecutor(max_workers=workers, idle_ttl=idle_ttl)
         scheduler = Scheduler(orch, executor, config)
         try:
             await executor.prestart(1)
