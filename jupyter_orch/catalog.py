@@ -23,8 +23,7 @@ from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
 from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
-from .store.repository import utcnow
-from .store.requests import RequestKey, RequestKind
+from .store.types import RequestKey, RequestKind, utcnow
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200

@@ -32,7 +32,7 @@ from .errors import ConflictError, NotFoundError, Problem, SpecError, UserError
 from .masking import mask_json
 from .records import iso
 from .spec import ScheduleSpec, check_pipeline_name
-from .store.repository import utcnow
+from .store.types import utcnow
 
 MAX_PREVIEW = 50
 PREVIEW_YEARS = (1900, 9000)
@@ -77,7 +77,7 @@ class NotebookScheduling:
         count: str | int = 5,
         after: str | None = None,
     ) -> dict[str, Any]:
-        """The cron in words and its next ``count`` fire times after ``after`` (default: now)."""
+        """The cron in words and its next ``count`` run times after ``after`` (default: now)."""
         zone = timezone or self.catalog.default_timezone
         problems: list[Problem] = []
         if not cron:

@@ -50,32 +50,18 @@ class Trigger(str, Enum):
     RERUN = "rerun"
 
 
-FINISHED_RUN_STATUSES = frozenset(
-    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.CANCELLED}
-)
-FINISHED_STEP_STATUSES = frozenset(
-    {
-        StepStatus.SUCCEEDED,
-        StepStatus.FAILED,
-        StepStatus.TIMED_OUT,
-        StepStatus.SKIPPED,
-        StepStatus.UPSTREAM_FAILED,
-        StepStatus.CANCELLED,
-    }
-)
+#: Runs that count against concurrency limits and keep their pipeline from being deleted.
+ACTIVE_RUN_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
+FINISHED_RUN_STATUSES = frozenset(RunStatus) - ACTIVE_RUN_STATUSES
+#: Steps a run ended outside its coordinator (a cancel, an orphan) leaves `cancelled`.
+UNFINISHED_STEP_STATUSES = frozenset({StepStatus.PENDING, StepStatus.RUNNING, StepStatus.RETRYING})
+FINISHED_STEP_STATUSES = frozenset(StepStatus) - UNFINISHED_STEP_STATUSES
 #: Step outcomes that make a run `failed` and dependants `upstream_failed`.
 FAILED_STEP_STATUSES = frozenset({StepStatus.FAILED, StepStatus.TIMED_OUT})
 #: The only step outcomes a `succeeded` run may hold: a step cancelled or never settled in a
 #: run that was not cancelled means something went wrong, so the run cannot read succeeded.
 SUCCESSFUL_STEP_STATUSES = frozenset({StepStatus.SUCCEEDED, StepStatus.SKIPPED})
-FINISHED_ATTEMPT_STATUSES = frozenset(
-    {
-        AttemptStatus.SUCCEEDED,
-        AttemptStatus.FAILED,
-        AttemptStatus.TIMED_OUT,
-        AttemptStatus.CANCELLED,
-    }
-)
+FINISHED_ATTEMPT_STATUSES = frozenset(AttemptStatus) - {AttemptStatus.RUNNING}
 
 
 def error_record(ename: str, evalue: str) -> dict[str, Any]:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from .masking import mask_text, masked_logger
-from .store.repository import LogLine, utcnow
+from .store.types import LogLine, utcnow
 
 log = masked_logger("jupyter_orch.runner")
 Writer = Callable[[list[LogLine]], Awaitable[None]]
@@ -19,14 +20,20 @@ Writer = Callable[[list[LogLine]], Awaitable[None]]
 class RunLog:
     """Collects lines for one run; the coordinator flushes them to the store."""
 
-    def __init__(self, write: Writer, observer: Callable[[LogLine], None] | None = None) -> None:
+    def __init__(
+        self,
+        write: Writer,
+        observer: Callable[[LogLine], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._write = write
+        self._clock = clock
         self._observer = observer
         self._pending: list[LogLine] = []
         self._partial: dict[tuple[str | None, str], str] = {}
 
     def info(self, message: str, step: str | None = None) -> None:
-        line = LogLine(utcnow(), step, "orch", mask_text(message))
+        line = LogLine(self._clock(), step, "orch", mask_text(message))
         self._pending.append(line)
         if self._observer is not None:
             self._observer(line)
@@ -36,7 +43,7 @@ class RunLog:
         key = (step, stream)
         buffered = self._partial.pop(key, "") + text
         *lines, rest = buffered.split("\n")
-        now = utcnow()
+        now = self._clock()
         self._pending.extend(LogLine(now, step, stream, mask_text(ln)) for ln in lines)
         if rest:
             self._partial[key] = rest
@@ -44,15 +51,21 @@ class RunLog:
     def end_output(self, step: str) -> None:
         for key in [k for k in self._partial if k[0] == step]:
             text = mask_text(self._partial.pop(key))
-            self._pending.append(LogLine(utcnow(), step, key[1], text))
+            self._pending.append(LogLine(self._clock(), step, key[1], text))
 
     async def flush(self) -> None:
-        """Write the pending lines; if the store refuses them, they stay pending."""
+        """Write the pending lines; if the store refuses them, they stay pending.
+
+        A flush cancelled while it writes (the flusher, as the run ends) still writes the
+        lines it took: a cancelled write would drop them if it had not started yet.
+        """
         lines, self._pending = self._pending, []
         if not lines:
             return
         try:
-            await self._write(lines)
+            await asyncio.shield(self._write(lines))
+        except asyncio.CancelledError:
+            raise
         except BaseException:
             self._pending[:0] = lines
             raise

@@ -19,9 +19,16 @@ from .masking import mask_json
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
-from .store.coordination import PipelineState
-from .store.repository import LogLine, NewRun, PipelineVersion, Store, utcnow
-from .store.requests import KeyedRun, RequestKey
+from .store.base import StoreProtocol
+from .store.types import (
+    KeyedRun,
+    LogLine,
+    NewRun,
+    PipelineState,
+    PipelineVersion,
+    RequestKey,
+    utcnow,
+)
 
 
 def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,7 +64,7 @@ class Orchestrator:
     whose files are its user's own.
     """
 
-    def __init__(self, store: Store, runs_dir: Path, root: Path | None = None) -> None:
+    def __init__(self, store: StoreProtocol, runs_dir: Path, root: Path | None = None) -> None:
         self.store = store
         self.runs_dir = runs_dir
         self.root = root
@@ -227,8 +234,8 @@ def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime
             "misfire": spec.schedule.misfire.value,
             "description": cron.describe(),
         }
-        fresh = state.schedule_key == cron.key and state.next_fire_at is not None
-        next_run = state.next_fire_at if fresh else cron.next_after(now)
+        fresh = state.schedule_key == cron.key and state.next_run_at is not None
+        next_run = state.next_run_at if fresh else cron.next_after(now)
     on = spec.on.model_dump(mode="json", exclude_defaults=True)
     return mask_json(
         {

@@ -18,8 +18,28 @@ from jupyter_orch.records import RunRecord
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-# jp_fetch and friends for the server extension's tests (tests/test_server*.py).
-pytest_plugins = ("pytest_jupyter.jupyter_server",)
+# jp_fetch and friends for the server extension's tests, and our server's fixtures on top.
+pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.orch_server")
+
+
+@pytest.fixture
+def scheduler_enabled() -> bool:
+    return True
+
+
+@pytest.fixture
+def jp_server_config(tmp_path: Path, scheduler_enabled: bool) -> dict[str, Any]:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"jupyter_orch": True},
+            "allow_unauthenticated_access": False,
+        },
+        "OrchApp": {
+            "db_url": f"sqlite:///{tmp_path / 'orch.sqlite'}",
+            "max_workers": 1,
+            "scheduler_enabled": scheduler_enabled,
+        },
+    }
 
 
 def write_notebook(

@@ -24,14 +24,7 @@ from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.scheduling.webhooks import parse_parameters
 from jupyter_orch.server.openapi import document
 
-from .test_server import (  # noqa: F401  (fixtures, found by name)
-    call,
-    jp_server_config,
-    project,
-    started,
-)
-from .test_webhooks import HOOKED, SECRET_ENV, deliver
-from .test_yaml_bounds import ALIAS_BOMB, DEEP
+from .orch_server import ALIAS_BOMB, DEEP, HOOKED, SECRET_ENV, call, deliver
 
 
 def nested(depth: int) -> str:
@@ -106,7 +99,7 @@ def post_routes(*, reading_a_body: bool = False) -> list[tuple[str, str]]:
 @pytest.mark.slow
 async def test_every_route_with_a_body_answers_400_naming_body(
     jp_fetch: Any,
-    project: Path,  # noqa: F811 (the fixture imported above)
+    project: Path,
 ) -> None:
     code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
     assert code == 201
@@ -124,7 +117,7 @@ async def test_every_route_with_a_body_answers_400_naming_body(
 @pytest.mark.slow
 async def test_a_signed_webhook_with_a_body_past_a_bound_is_400(
     jp_fetch: Any,
-    project: Path,  # noqa: F811 (the fixture imported above)
+    project: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(SECRET_ENV, "s3cret")
@@ -139,7 +132,7 @@ async def test_a_signed_webhook_with_a_body_past_a_bound_is_400(
 @pytest.mark.slow
 async def test_validate_answers_yaml_past_a_bound_as_a_problem(
     jp_fetch: Any,
-    project: Path,  # noqa: F811 (the fixture imported above)
+    project: Path,
 ) -> None:
     for text, message in ((ALIAS_BOMB, "aliases expand"), (DEEP, "nested too deep")):
         begun = time.monotonic()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import write_notebook, write_pipeline
-from .test_reliability import gone, read_pids, wait_for
+from .helpers import gone, read_pids, wait_for
 
 
 def command(tmp_path: Path, *args: str) -> list[str]:

@@ -75,7 +75,7 @@ def test_misfire_policies_after_five_hours_down(
     name = applied(orch, tmp_path, hourly(misfire=policy))
     leader = Leader(orch.store, orch.runs_dir)
     leader.tick(T0)  # first sight: the next slot is 09:00, nothing fires
-    assert orch.store.pipeline_states()[0].next_fire_at == T0.replace(hour=9, minute=0)
+    assert orch.store.pipeline_states()[0].next_run_at == T0.replace(hour=9, minute=0)
     leader.tick(T0 + timedelta(hours=5))  # 09:00 .. 13:00 passed while we were down
     fired = schedule_runs(orch.store, name)
     assert len(fired) == runs
@@ -86,7 +86,7 @@ def test_misfire_policies_after_five_hours_down(
     ticks = orch.store.ticks(name)
     assert Counter(t.status for t in ticks) == Counter({"fired": runs, "missed": missed})
     assert orch.store.pipeline_states()[0].missed_ticks == missed
-    assert orch.store.pipeline_states()[0].next_fire_at == T0.replace(hour=14, minute=0)
+    assert orch.store.pipeline_states()[0].next_run_at == T0.replace(hour=14, minute=0)
     leader.tick(T0 + timedelta(hours=5, minutes=1))  # nothing more
     assert len(schedule_runs(orch.store, name)) == runs
 

@@ -2,102 +2,36 @@
 attempt finished, and never "Pipeline completed successfully" (RELIABILITY case 26).
 
 The matrix injects a fault at each stage with a fake executor (named as such: the notebook side
-is not under test here) and a store that raises once at a chosen call; the real-kernel tests
-below reproduce the faults users met.
+is not under test here) and a store that raises once at a chosen call, on a fake clock; the
+real-kernel tests in test_coordinator_faults_kernels.py reproduce the faults users met.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from jupyter_orch.errors import SpecError
-from jupyter_orch.executors.base import Execution, Executor, LogSink, NotebookTask, TaskResult
+from jupyter_orch.executors.base import Executor
 from jupyter_orch.pipelines.loader import load_pipeline
-from jupyter_orch.records import AttemptStatus, RunRecord, RunStatus, StepStatus
+from jupyter_orch.records import RunRecord, RunStatus, StepStatus
+from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import execute, write_notebook, write_pipeline
+from .conftest import write_notebook, write_pipeline
+from .fakes import FakeClock, FakeExecutor, FakeFaultyStore, copied_store, run_with_clock
+from .helpers import assert_truthful_failure, faults_pipeline
 
 
-class FakeExecution(Execution):
-    """Finishes at once with the notebook's outputs: ``{"ok": 1}``."""
-
-    def __init__(self, task: NotebookTask, fault: Callable[[str], None]) -> None:
-        self.task = task
-        self.fault = fault
-        self.stopped: str | None = None
-
-    async def wait(self) -> TaskResult:
-        self.fault("wait")
-        await asyncio.sleep(0)
-        return TaskResult("succeeded", {"ok": 1}, None, self.task.output_notebook)
-
-    async def stop(self, reason: str) -> TaskResult:
-        self.stopped = reason
-        return TaskResult("failed", {}, None, self.task.output_notebook)
-
-
-class FakeExecutor(Executor):
-    def __init__(self, fault: Callable[[str], None]) -> None:
-        self.fault = fault
-        self.executions: list[FakeExecution] = []
-
-    async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution:
-        self.fault("submit")
-        on_log("stdout", "hello\n")
-        execution = FakeExecution(task, self.fault)
-        self.executions.append(execution)
-        return execution
-
-    async def release(self, reuse_key: str) -> None:
-        pass
-
-    async def close(self) -> None:
-        pass
-
-
-class FaultyStore:
-    """A fake around a real store: the ``nth`` call of ``method`` raises ``error`` (once)."""
-
-    def __init__(self, store: Store, method: str, nth: int, error: BaseException) -> None:
-        self._store = store
-        self._method = method
-        self._nth = nth
-        self._error = error
-        self._calls = itertools.count(1)
-
-    def __getattr__(self, name: str) -> Any:
-        target = getattr(self._store, name)
-        if name != self._method:
-            return target
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if next(self._calls) == self._nth:
-                raise self._error
-            return target(*args, **kwargs)
-
-        return call
-
-
-def _pipeline(tmp_path: Path) -> Path:
-    write_notebook(tmp_path / "a.ipynb", None, "x = 1")
-    return write_pipeline(
-        tmp_path,
-        """
-        name: faults
-        steps:
-          - {name: first, notebook: a.ipynb}
-          - {name: second, notebook: a.ipynb, needs: [first]}
-          - {name: third, notebook: a.ipynb, needs: [second]}
-        """,
-    )
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = copied_store(tmp_path)
+    yield store
+    store.close()
 
 
 def _run(
@@ -106,30 +40,17 @@ def _run(
     store: Any,
     executor: Executor,
 ) -> RunRecord:
+    """The run to its end on ``store`` (a real one or a faulty fake), with a fake clock."""
     loaded = load_pipeline(path)
     version = orch.register(loaded)
     run = orch.create_run(loaded, version.version)
-    faulty = Orchestrator(store, orch.runs_dir)
-    return asyncio.run(faulty.execute(loaded, run, executor))
+    clock = FakeClock()
 
+    async def main() -> RunRecord:
+        coordinator = RunCoordinator(store, executor, loaded, run, clock=clock, sleep=clock.sleep)
+        return await coordinator.execute()
 
-def _assert_truthful_failure(store: Store, run_id: str, words: str) -> None:
-    run = store.get_run(run_id)
-    assert run.status is RunStatus.FAILED
-    assert run.error and "internal error" in run.error and words in run.error
-    assert run.ended_at is not None
-    for step in run.steps:
-        assert step.status not in (StepStatus.PENDING, StepStatus.RUNNING, StepStatus.RETRYING)
-        for attempt in step.attempts:
-            assert attempt.status is not AttemptStatus.RUNNING
-            assert attempt.ended_at is not None
-    messages = [line.message for line in store.get_logs(run_id)]
-    assert "Pipeline completed successfully" not in messages
-    assert any(m.startswith("Pipeline failed: internal error") for m in messages)
-
-
-def _never(_stage: str) -> None:
-    pass
+    return run_with_clock(main, clock)
 
 
 def _raise_at(stage: str, error: BaseException) -> Callable[[str], None]:
@@ -154,25 +75,25 @@ STORE_FAULTS = [
 def test_a_store_fault_at_any_stage_fails_the_run_truthfully(
     tmp_path: Path, orch: Orchestrator, store: Store, method: str, nth: int, error: BaseException
 ) -> None:
-    path = _pipeline(tmp_path)
-    faulty = FaultyStore(store, method, nth, error)
+    path = faults_pipeline(tmp_path)
+    faulty = FakeFaultyStore(store, method, nth, error)
     if method == "get_run":
         # get_run is only called to read the record at the very end: retried, not a failure
-        run = _run(orch, path, faulty, FakeExecutor(_never))
+        run = _run(orch, path, faulty, FakeExecutor())
         assert run.status is RunStatus.SUCCEEDED
         return
-    run = _run(orch, path, faulty, FakeExecutor(_never))
-    _assert_truthful_failure(store, run.id, type(error).__name__)
+    run = _run(orch, path, faulty, FakeExecutor())
+    assert_truthful_failure(store, run.id, type(error).__name__)
 
 
 @pytest.mark.parametrize("stage", ["submit", "wait"])
 def test_an_executor_fault_fails_the_step_and_the_run(
     tmp_path: Path, orch: Orchestrator, store: Store, stage: str
 ) -> None:
-    path = _pipeline(tmp_path)
-    executor = FakeExecutor(_raise_at(stage, MemoryError()))
+    path = faults_pipeline(tmp_path)
+    executor = FakeExecutor(fault=_raise_at(stage, MemoryError()))
     run = _run(orch, path, store, executor)
-    _assert_truthful_failure(store, run.id, "MemoryError")
+    assert_truthful_failure(store, run.id, "MemoryError")
     record = store.get_run(run.id)
     first = next(s for s in record.steps if s.name == "first")
     assert first.status is StepStatus.FAILED
@@ -185,9 +106,9 @@ def test_an_executor_fault_fails_the_step_and_the_run(
 def test_a_run_log_blip_loses_no_line_and_fails_nothing(
     tmp_path: Path, orch: Orchestrator, store: Store
 ) -> None:
-    path = _pipeline(tmp_path)
-    faulty = FaultyStore(store, "add_logs", 1, OSError(28, "No space left on device"))
-    run = _run(orch, path, faulty, FakeExecutor(_never))
+    path = faults_pipeline(tmp_path)
+    faulty = FakeFaultyStore(store, "add_logs", 1, OSError(28, "No space left on device"))
+    run = _run(orch, path, faulty, FakeExecutor())
     assert store.get_run(run.id).status is RunStatus.SUCCEEDED
     messages = [line.message for line in store.get_logs(run.id)]
     assert messages[0] == "Pipeline started"
@@ -197,28 +118,13 @@ def test_a_run_log_blip_loses_no_line_and_fails_nothing(
 def test_the_runs_end_is_recorded_once_the_store_accepts_writes_again(
     tmp_path: Path, orch: Orchestrator, store: Store
 ) -> None:
-    path = _pipeline(tmp_path)
-    faulty = FaultyStore(store, "settle_run", 1, OSError(28, "No space left on device"))
-    run = _run(orch, path, faulty, FakeExecutor(_never))
+    path = faults_pipeline(tmp_path)
+    faulty = FakeFaultyStore(store, "settle_run", 1, OSError(28, "No space left on device"))
+    run = _run(orch, path, faulty, FakeExecutor())
     record = store.get_run(run.id)
     assert record.status is RunStatus.SUCCEEDED
     messages = [line.message for line in store.get_logs(run.id)]
     assert any("The store refused to record the end" in m for m in messages)
-
-
-# --- the faults users met, with real kernels ---------------------------------------------------
-
-
-@pytest.mark.slow
-def test_runs_dir_under_a_file_fails_the_run(tmp_path: Path, store: Store) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the runs folder should be")
-    orch = Orchestrator(store, blocker / "runs")
-    path = _pipeline(tmp_path)
-    loaded = load_pipeline(path)
-    run = orch.create_run(loaded, orch.register(loaded).version)
-    final = execute(orch, loaded, run)
-    _assert_truthful_failure(store, final.id, "NotADirectoryError")
 
 
 @pytest.mark.parametrize("delay", ["99999999999d", ".inf", ".nan", "400d"])
@@ -238,23 +144,3 @@ def test_a_duration_past_a_year_is_refused_before_it_can_overflow(
         load_pipeline(path)
     fields = {p.path for p in caught.value.problems}
     assert fields == {"steps[0].retry_delay", "steps[0].retry_max_delay"}
-
-
-@pytest.mark.slow
-def test_a_fault_while_a_real_kernel_runs_fails_the_run_and_leaves_no_attempt_running(
-    tmp_path: Path, orch: Orchestrator, store: Store
-) -> None:
-    """The record of a finished attempt cannot be written: the run still ends failed, with
-    every attempt finished, and the next steps never start."""
-    path = _pipeline(tmp_path)
-    loaded = load_pipeline(path)
-    run = orch.create_run(loaded, orch.register(loaded).version)
-    faulty = Orchestrator(FaultyStore(store, "save_attempt", 2, MemoryError()), orch.runs_dir)  # type: ignore[arg-type]
-    final = execute(faulty, loaded, run)
-    _assert_truthful_failure(store, final.id, "MemoryError")
-    statuses = {s.name: s.status for s in store.get_run(final.id).steps}
-    assert statuses == {
-        "first": StepStatus.FAILED,
-        "second": StepStatus.CANCELLED,
-        "third": StepStatus.CANCELLED,
-    }

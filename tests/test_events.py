@@ -15,9 +15,9 @@ from jupyter_orch.connections import check_connection, redact_url, resolve_conne
 from jupyter_orch.errors import OrchError
 from jupyter_orch.inputs.files import check_file_pattern
 from jupyter_orch.scheduling.events import (
+    EventError,
     FileChange,
     SqlWatcher,
-    TriggerError,
     scan_files,
     sql_changed,
 )
@@ -283,14 +283,14 @@ def test_unset_environment_variable_is_named(
         resolve_connection("${ORCH_TEST_UNSET_DB}")
     with pytest.raises(ValueError, match="EMPTY is not set"):
         resolve_connection("${EMPTY}", environ={"EMPTY": ""})
-    with pytest.raises(TriggerError, match="ORCH_TEST_UNSET_DB is not set"):
+    with pytest.raises(EventError, match="ORCH_TEST_UNSET_DB is not set"):
         watcher.poll("${ORCH_TEST_UNSET_DB}", QUERY)
 
 
 def test_bad_query_raises_trigger_error_with_the_url(
     sqlite_db: tuple[str, sqlite3.Connection], watcher: SqlWatcher
 ) -> None:
-    with pytest.raises(TriggerError) as info:
+    with pytest.raises(EventError) as info:
         watcher.poll(sqlite_db[0], "select max(updated_at) from missing_table")
     message = str(info.value)
     assert isinstance(info.value, OrchError)
@@ -315,7 +315,7 @@ def full_text(error: BaseException) -> str:
     ],
 )
 def test_password_never_appears_in_errors(watcher: SqlWatcher, url: str) -> None:
-    with pytest.raises(TriggerError) as info:
+    with pytest.raises(EventError) as info:
         watcher.poll(url, "select 1")
     assert "s3cr3t-pw" not in full_text(info.value)
     assert redact_url(url) in str(info.value)
@@ -389,6 +389,6 @@ def test_postgres_values_are_json(postgres_url: str, watcher: SqlWatcher) -> Non
     assert watcher.poll(postgres_url, "select date '2024-05-01'") == "2024-05-01"
     assert watcher.poll(postgres_url, "select '{1,2}'::int[]") == [1, 2]
     assert watcher.poll(postgres_url, "select 'a:b'::text || ':c'") == "a:b:c"
-    with pytest.raises(TriggerError, match=r"orch_test_\w+: .*does_not_exist"):
+    with pytest.raises(EventError, match=r"orch_test_\w+: .*does_not_exist"):
         watcher.poll(postgres_url, "select * from does_not_exist")
     watcher.close()

@@ -16,7 +16,7 @@ import pytest
 from jupyter_orch.executors.base import LOG_CAP_BYTES, OUTPUT_CAP_BYTES, NotebookTask, TaskResult
 from jupyter_orch.executors.local import LocalExecutor
 
-from .test_kernels import task
+from .helpers import task
 
 pytestmark = pytest.mark.slow
 

@@ -18,10 +18,10 @@ import psutil
 import pytest
 
 from jupyter_orch.executors.base import NotebookTask
-from jupyter_orch.executors.local import WORKER_MODULE, LocalExecutor, kill_recorded_processes
+from jupyter_orch.executors.local import LocalExecutor
+from jupyter_orch.executors.processes import WORKER_MODULE, kill_recorded_processes
 
-from .test_kernels import task, wait_until
-from .test_reliability import gone, read_pids, wait_for
+from .helpers import COORDINATOR, gone, read_pids, task, wait_for, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -37,22 +37,6 @@ with open({pid_file!r} + '.tmp', 'w') as f:
     json.dump(pids, f)
 os.rename({pid_file!r} + '.tmp', {pid_file!r})
 time.sleep(300)
-"""
-
-COORDINATOR = """
-import asyncio, sys
-from jupyter_orch.executors.base import NotebookTask
-from jupyter_orch.executors.local import LocalExecutor
-
-async def main(notebook, output, cwd):
-    executor = LocalExecutor(max_workers=1)
-    task = NotebookTask(
-        key="long", notebook=notebook, output_notebook=output, cwd=cwd, kernel_name="python3"
-    )
-    execution = await executor.submit(task, lambda stream, text: None)
-    await execution.wait()
-
-asyncio.run(main(*sys.argv[1:]))
 """
 
 

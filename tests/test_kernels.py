@@ -11,12 +11,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-from jupyter_orch.executors.base import NotebookTask
 from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.records import RunStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
-from .test_reliability import gone
+from .helpers import gone, task, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -87,26 +86,6 @@ def test_kernel_reuse_shares_one_kernel_reset_between_steps(orch, tmp_path: Path
     ]  # ...modules are not
     assert all(o["cwd"] == str(tmp_path / "nb") for o in outputs)
     assert gone(outputs[0]["pid"])  # released when the run ended
-
-
-def task(tmp_path: Path, name: str, code: str) -> NotebookTask:
-    notebook = write_notebook(tmp_path / f"{name}.ipynb", None, code)
-    return NotebookTask(
-        key=name,
-        notebook=str(notebook),
-        output_notebook=str(tmp_path / "out" / f"{name}.ipynb"),
-        cwd=str(tmp_path),
-        kernel_name="python3",
-    )
-
-
-async def wait_until(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.1)
-    return bool(predicate())
 
 
 def test_pool_refills_replaces_dead_kernels_and_expires(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.runlog import RunLog
 from jupyter_orch.scheduling.leader import Leader
 from jupyter_orch.service import Orchestrator
-from jupyter_orch.store.repository import LogLine, utcnow
+from jupyter_orch.store.types import LogLine, utcnow
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
 

@@ -25,13 +25,7 @@ from tornado.routing import PathMatches
 
 from jupyter_orch.server.openapi import document
 
-from .test_server import (  # noqa: F401  (fixtures, found by name)
-    call,
-    jp_server_config,
-    poll_run,
-    project,
-    started,
-)
+from .orch_server import call, poll_run
 
 METHODS = ("get", "post", "put", "patch", "delete")
 #: One groups level deep is enough for our route regexes.

@@ -15,7 +15,8 @@ from jupyter_orch.pipelines.loader import load_pipeline_text
 from jupyter_orch.server import handlers, notebooks, openapi, webhooks
 from jupyter_orch.service import Orchestrator, describe_pipeline
 from jupyter_orch.spec import MAX_NAME, RESERVED_PIPELINE_NAMES
-from jupyter_orch.store.repository import Store, utcnow
+from jupyter_orch.store.repository import Store
+from jupyter_orch.store.types import utcnow
 
 from .conftest import write_notebook
 

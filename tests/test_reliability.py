@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from jupyter_orch.records import AttemptStatus, RunRecord, RunStatus, StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
+from .helpers import gone, read_pids, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,22 +30,6 @@ pids = {'kernel': os.getpid(), 'worker': worker, 'children': [child.pid] + [p.pi
 with open(pid_file, 'w') as f:
     json.dump(pids, f)
 """
-
-
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-
-
-def wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 class Background:
@@ -63,11 +47,6 @@ class Background:
         self.thread.join(timeout)
         assert self.result is not None, "the run did not finish"
         return self.result
-
-
-def read_pids(pid_file: Path, timeout: float = 60) -> dict[str, Any]:
-    assert wait_for(lambda: pid_file.exists() and pid_file.stat().st_size > 0, timeout)
-    return json.loads(pid_file.read_text())
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from jupyter_orch.records import StepStatus as S
-from jupyter_orch.runner import decide
+from jupyter_orch.run_policy import decide
 from jupyter_orch.spec import RunIf
 
 

@@ -22,7 +22,7 @@ from jupyter_orch.records import RunRecord, RunStatus, StepStatus, Trigger
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_pipeline
-from .test_reliability import gone, wait_for
+from .helpers import gone, wait_for
 
 pytestmark = pytest.mark.slow
 

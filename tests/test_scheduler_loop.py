@@ -14,7 +14,7 @@ from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig
 from jupyter_orch.service import Orchestrator
-from jupyter_orch.store.repository import utcnow
+from jupyter_orch.store.types import utcnow
 
 from .conftest import write_notebook, write_pipeline
 

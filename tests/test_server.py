@@ -10,81 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tornado.httpclient import HTTPResponse
 
 from .conftest import write_notebook
+from .orch_server import PIPELINE, ROUTES, call, poll_run
 
 pytestmark = pytest.mark.slow
-
-PIPELINE = """\
-name: hello
-parameters: {who: world}
-steps:
-  - name: greet
-    notebook: greet.ipynb
-  - name: shout
-    notebook: greet.ipynb
-    needs: [greet]
-    parameters: {who: "{{ steps.greet.outputs.greeting }}"}
-"""
-
-
-@pytest.fixture
-def jp_server_config(tmp_path: Path) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_orch": True},
-            "allow_unauthenticated_access": False,
-        },
-        "OrchApp": {"db_url": f"sqlite:///{tmp_path / 'orch.sqlite'}", "max_workers": 1},
-    }
-
-
-@pytest.fixture
-def started(jp_serverapp: Any, jp_asyncio_loop: Any) -> Any:
-    """The server as `jupyter server` runs it: extensions started (the scheduler with them);
-    pytest-jupyter's clean-up stops them."""
-    jp_asyncio_loop.run_until_complete(jp_serverapp.extension_manager.start_all_extensions())
-    return jp_serverapp
-
-
-@pytest.fixture
-def project(jp_root_dir: Path, started: Any) -> Path:
-    folder = jp_root_dir / "project"
-    write_notebook(
-        folder / "greet.ipynb",
-        "who = 'nobody'",
-        "import jupyter_orch\ngreeting = f'hello {who}'\nprint(greeting)\n"
-        "jupyter_orch.record('greeting', greeting)",
-    )
-    (folder / "pipeline.yaml").write_text(PIPELINE)
-    return folder
-
-
-async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **kw: Any) -> Any:
-    response: HTTPResponse = await jp_fetch(
-        "orch",
-        *path,
-        method=method,
-        body=json.dumps(body)
-        if body is not None
-        else (None if method in ("GET", "DELETE") else "{}"),
-        raise_error=False,
-        **kw,
-    )
-    data = json.loads(response.body) if response.body else None
-    return response.code, data
-
-
-async def poll_run(jp_fetch: Any, run_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        code, run = await call(jp_fetch, "GET", "runs", run_id)
-        assert code == 200
-        if run["status"] in {"succeeded", "failed", "cancelled", "timed_out"}:
-            return dict(run)
-        assert asyncio.get_running_loop().time() < deadline, run
-        await asyncio.sleep(0.2)
 
 
 async def test_register_trigger_poll_and_open_the_output_notebook(
@@ -253,24 +183,6 @@ async def test_cancel_and_rerun_from_failed(jp_fetch: Any, project: Path) -> Non
     assert repaired["steps"][0]["reused_from"] == run["id"]
     code, answer = await call(jp_fetch, "POST", "runs", run["id"], "cancel")
     assert code == 200 and answer["outcome"] == "finished"
-
-
-ROUTES = [
-    ("GET", ("pipelines",)),
-    ("POST", ("pipelines",)),
-    ("POST", ("pipelines", "validate")),
-    ("GET", ("pipelines", "hello")),
-    ("PATCH", ("pipelines", "hello")),
-    ("DELETE", ("pipelines", "hello")),
-    ("GET", ("pipelines", "hello", "versions")),
-    ("GET", ("pipelines", "hello", "versions", "1")),
-    ("POST", ("pipelines", "hello", "runs")),
-    ("GET", ("runs",)),
-    ("GET", ("runs", "01ABC")),
-    ("GET", ("runs", "01ABC", "logs")),
-    ("POST", ("runs", "01ABC", "cancel")),
-    ("POST", ("runs", "01ABC", "rerun")),
-]
 
 
 async def test_every_route_needs_credentials(jp_fetch: Any, project: Path) -> None:

@@ -15,8 +15,7 @@ from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook
-from .test_server import call, project, started  # noqa: F401
-from .test_webhooks import deliver, hooked, jp_server_config  # noqa: F401
+from .orch_server import call, deliver
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,7 @@ async def raw(jp_fetch: Any, *path: str, method: str = "GET", body: str | None =
 
 async def test_pipeline_answers_mask_passwords(
     jp_fetch: Any,
-    project: Path,  # noqa: F811
+    project: Path,
     tmp_path: Path,
 ) -> None:
     code, detail = await call(
@@ -89,7 +88,7 @@ async def test_pipeline_answers_mask_passwords(
 
 async def test_run_bodies_with_nan_infinity_or_oversized_parameters_are_400(
     jp_fetch: Any,
-    project: Path,  # noqa: F811
+    project: Path,
 ) -> None:
     code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
     assert code == 201
@@ -115,7 +114,7 @@ async def test_run_bodies_with_nan_infinity_or_oversized_parameters_are_400(
 
 async def test_webhook_deliveries_with_nan_or_oversized_parameters_are_400(
     jp_fetch: Any,
-    hooked: str,  # noqa: F811
+    hooked: str,
 ) -> None:
     for value, delivery in (("NaN", "d-nan"), ("1e999", "d-inf")):
         body = f'{{"parameters": {{"who": {value}}}}}'.encode()
@@ -131,7 +130,7 @@ async def test_webhook_deliveries_with_nan_or_oversized_parameters_are_400(
 
 async def test_a_pipeline_named_validate_is_refused_with_400(
     jp_fetch: Any,
-    project: Path,  # noqa: F811
+    project: Path,
 ) -> None:
     write_notebook(project / "nb.ipynb", None, "x = 1")
     text = "name: validate\nsteps: [{name: a, notebook: nb.ipynb}]\n"
@@ -150,7 +149,7 @@ async def test_a_pipeline_named_validate_is_refused_with_400(
 
 async def test_validate_answers_mask_passwords_in_problems(
     jp_fetch: Any,
-    project: Path,  # noqa: F811
+    project: Path,
 ) -> None:
     text = SECRET_PIPELINE + "limits: {overlap: 'mysql://me:hunter2@db/x'}\n"
     code, answer = await call(
@@ -167,7 +166,7 @@ async def test_validate_answers_mask_passwords_in_problems(
 
 async def test_a_fault_is_logged_once_with_passwords_masked(
     jp_fetch: Any,
-    project: Path,  # noqa: F811
+    project: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -21,9 +21,9 @@ import pytest
 import sqlalchemy as sa
 
 from .conftest import PG_SERVER, write_notebook
-from .test_reliability import gone, wait_for
+from .helpers import gone, wait_for
+from .orch_server import ROUTES
 from .test_scheduler import long_step, no_orch_processes_left, read_json
-from .test_server import ROUTES
 
 pytestmark = pytest.mark.slow
 

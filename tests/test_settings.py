@@ -18,10 +18,7 @@ import pytest
 from jupyter_orch import config as settings
 from jupyter_orch.server.app import OrchApp
 
-from . import test_server
-from .test_server import call
-
-started = test_server.started
+from .orch_server import call
 
 pytestmark = pytest.mark.slow
 

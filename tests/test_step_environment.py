@@ -11,7 +11,7 @@ import pytest
 from jupyter_orch.executors.base import NotebookTask, TaskResult, step_environment
 from jupyter_orch.executors.local import LocalExecutor
 
-from .test_kernels import task
+from .helpers import task
 
 pytestmark = pytest.mark.slow
 

@@ -18,13 +18,12 @@ from typing import Any
 import psutil
 import pytest
 
-from jupyter_orch.executors.local import LocalExecutor, kill_recorded_processes
+from jupyter_orch.executors.local import LocalExecutor
+from jupyter_orch.executors.processes import kill_recorded_processes
 from jupyter_orch.records import StepStatus
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
-from .test_executor_processes import COORDINATOR
-from .test_kernels import task, wait_until
-from .test_reliability import wait_for
+from .helpers import COORDINATOR, task, wait_for, wait_until
 
 
 def with_executor(scenario: Callable[[LocalExecutor], Awaitable[None]], **options: Any) -> None:

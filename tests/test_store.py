@@ -9,7 +9,8 @@ from sqlalchemy import event, inspect, text
 
 from jupyter_orch.errors import ConflictError, NotFoundError
 from jupyter_orch.records import AttemptRecord, AttemptStatus, RunStatus, StepStatus, Trigger
-from jupyter_orch.store.repository import LogLine, Store, new_run_id
+from jupyter_orch.store.repository import Store
+from jupyter_orch.store.types import LogLine, new_run_id
 
 
 def test_schema_is_created_by_migrating(store: Store) -> None:
@@ -257,4 +258,79 @@ def test_reads_never_wait_for_a_writer_holding_the_sqlite_lock(tmp_path: Path) -
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+        store.close()
+
+
+def _migrations_on(connection: Any) -> Any:
+    from alembic.config import Config
+
+    from jupyter_orch.store.engine import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def test_migrating_from_0003_keeps_the_next_run_of_each_pipeline(store_url: str) -> None:
+    """0004 renames pipelines.next_fire_at to next_run_at in place and trigger_states to
+    event_states: the values stay, and so do
+    the pipeline's versions, runs and steps (a rebuilt table would cascade them away)."""
+    from alembic import command
+
+    from jupyter_orch.store.engine import make_engine
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        command.upgrade(_migrations_on(conn), "0003")
+        t = {"t": "2026-01-01 00:00:00"}
+        conn.execute(
+            text(
+                "insert into pipelines (id, name, path, latest_version, created_at, updated_at,"
+                " active, next_fire_at, schedule_key)"
+                " values (1, 'p', '/p.yaml', 1, :t, :t, true, '2026-01-02 09:00:00', 'k')"
+            ),
+            t,
+        )
+        conn.execute(
+            text(
+                "insert into pipeline_versions (pipeline_id, version, content_hash, path, source,"
+                " definition, created_at) values (1, 1, 'h', '/p.yaml', 'x', '{}', :t)"
+            ),
+            t,
+        )
+        conn.execute(
+            text(
+                "insert into runs (id, pipeline_id, version, status, trigger, parameters,"
+                " run_dir, created_at) values ('R1', 1, 1, 'succeeded', 'api', '{}', '/r', :t)"
+            ),
+            t,
+        )
+        conn.execute(
+            text(
+                "insert into step_runs (run_id, name, position, needs, status)"
+                " values ('R1', 'a', 0, '[]', 'succeeded')"
+            )
+        )
+        conn.execute(
+            text(
+                "insert into trigger_states (pipeline_id, key, state, updated_at)"
+                """ values (1, 'file:data/*.csv', '{"seen": 1}', :t)"""
+            ),
+            t,
+        )
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        state = store.pipeline_state("p")
+        assert state.next_run_at == datetime(2026, 1, 2, 9, 0, tzinfo=timezone.utc)
+        assert state.schedule_key == "k" and state.active
+        assert [s.name for s in store.get_run("R1").steps] == ["a"]
+        assert store.event_states("p") == {"file:data/*.csv": {"seen": 1}}
+        with store.engine.begin() as conn:
+            command.downgrade(_migrations_on(conn), "0003")
+            assert conn.execute(text("select next_fire_at from pipelines")).scalar() is not None
+            assert conn.execute(text("select count(*) from step_runs")).scalar() == 1
+            assert conn.execute(text("select count(*) from trigger_states")).scalar() == 1
+    finally:
         store.close()

@@ -5,7 +5,6 @@ clock, and through a real Jupyter Server (pytest-jupyter) with the scheduler and
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import threading
 import time
@@ -24,24 +23,12 @@ from jupyter_orch.scheduling.webhooks import MAX_BODY, WebhookReceiver, parse_se
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.spec import OnSpec
 from jupyter_orch.store.repository import Store
-from jupyter_orch.store.requests import RequestKey, RequestKind
+from jupyter_orch.store.types import RequestKey, RequestKind
 
 from .conftest import write_notebook, write_pipeline
-from .test_server import PIPELINE, call, poll_run, project, started  # noqa: F401
+from .orch_server import HOOKED, PIPELINE, SECRET_ENV, call, deliver, poll_run, signature
 
-SECRET_ENV = "ORCH_TEST_HOOK_SECRET"
-HOOKED = PIPELINE.replace(
-    "name: hello", f"name: hooked\non: {{webhook: {{secret_env: {SECRET_ENV}}}}}"
-)
 NOW = 1_800_000_000
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """The contract, written out here rather than imported: sha256=HMAC(secret, ts + "." + body)."""
-    return (
-        "sha256="
-        + hmac.new(secret.encode(), timestamp.encode() + b"." + body, "sha256").hexdigest()
-    )
 
 
 def in_threads(count: int, fn: Callable[[], Any]) -> list[Any]:
@@ -306,74 +293,6 @@ def test_migrating_from_0002_keeps_runs_and_their_steps(store_url: str) -> None:
 # --- through the server -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def scheduler_enabled() -> bool:
-    return True
-
-
-@pytest.fixture
-def jp_server_config(tmp_path: Path, scheduler_enabled: bool) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"jupyter_orch": True},
-            "allow_unauthenticated_access": False,
-        },
-        "OrchApp": {
-            "db_url": f"sqlite:///{tmp_path / 'orch.sqlite'}",
-            "max_workers": 1,
-            "scheduler_enabled": scheduler_enabled,
-        },
-    }
-
-
-@pytest.fixture
-def hooked(
-    jp_fetch: Any,
-    project: Path,  # noqa: F811 (the fixture imported above)
-    monkeypatch: pytest.MonkeyPatch,
-    jp_asyncio_loop: Any,
-) -> str:
-    """The pipeline ``hooked`` registered, its webhook secret ``s3cret`` in the environment."""
-    monkeypatch.setenv(SECRET_ENV, "s3cret")
-    (project / "hooked.yaml").write_text(HOOKED)
-    code, answer = jp_asyncio_loop.run_until_complete(
-        call(jp_fetch, "POST", "pipelines", body={"path": "project/hooked.yaml"})
-    )
-    assert code == 201, answer
-    assert answer["on"] == {"webhook": {"secret_env": SECRET_ENV}}
-    return "hooked"
-
-
-async def deliver(
-    jp_fetch: Any,
-    name: str,
-    body: bytes,
-    *,
-    secret: str = "s3cret",
-    delivery: str = "d-1",
-    timestamp: int | None = None,
-    drop: str | None = None,
-    token: bool = False,
-) -> tuple[int, Any]:
-    """POST a delivery signed with ``secret``; no Jupyter token unless ``token``; ``drop``
-    leaves one header out."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Orch-Timestamp": ts,
-        "X-Orch-Delivery": delivery,
-        "X-Orch-Signature": signature(secret, ts, body),
-    }
-    if drop:
-        del headers[drop]
-    if not token:
-        headers["Authorization"] = ""
-    response = await jp_fetch(
-        "orch", "hooks", name, method="POST", body=body, headers=headers, raise_error=False
-    )
-    return response.code, json.loads(response.body) if response.body else None
-
-
 async def run_ids(jp_fetch: Any, name: str) -> list[str]:
     code, page = await call(jp_fetch, "GET", "runs", params={"pipeline": name})
     assert code == 200
@@ -540,7 +459,7 @@ async def test_only_the_webhook_route_is_open_and_it_wants_a_signature(
 @pytest.mark.parametrize("scheduler_enabled", [False])
 async def test_twenty_concurrent_requests_with_one_idempotency_key_make_one_run(
     jp_fetch: Any,
-    project: Path,  # noqa: F811 (the fixture)
+    project: Path,
 ) -> None:
     await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
     body = {"parameters": {"who": "once"}}

@@ -27,27 +27,8 @@ from jupyter_orch.inputs.yaml_load import load_yaml
 from jupyter_orch.pipelines.loader import load_pipeline_text
 
 from .conftest import write_notebook
+from .orch_server import ALIAS_BOMB, DEEP
 
-#: The 322-byte document that took 45 s and 1.25 GB in `validate`: 9**9 strings once expanded.
-ALIAS_BOMB = """\
-name: p
-a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-steps: [{name: s, notebook: n.ipynb}]
-"""
-DEEP = (
-    "name: p\nsteps: [{name: s, notebook: n.ipynb, parameters: {x: "
-    + "[" * 600
-    + "]" * 600
-    + "}}]\n"
-)
 #: Nested through aliases only: each level is shallow, the expansion is not.
 DEEP_BY_ALIASES = (
     "name: p\nl0: &l0 [1]\n"

@@ -151,7 +151,7 @@ async def _admitted(host: Any, run: RunRecord) -> tuple[RunRecord, bool]:
     from jupyter_orch.scheduling.reaper import reap
 
     from ..config import CliConfig
-    from ..store.repository import utcnow
+    from ..store.types import utcnow
 
     limit = CliConfig().max_concurrent_runs
     said = reaped = False
@@ -180,7 +180,7 @@ async def _follow(host: Any, run: RunRecord, show: Callable[[Any], None]) -> Run
     """Print the log of a run another scheduler executes until it ends; Ctrl-C cancels it
     there, as it would here."""
     from ..records import FINISHED_RUN_STATUSES
-    from ..store.repository import utcnow
+    from ..store.types import utcnow
 
     err.print(
         f"run {run.id} was claimed by a scheduler sharing this store (a Jupyter server or "

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..masking import mask_json, mask_text
-from ..store.repository import utcnow
+from ..store.types import utcnow
 from .args import run_parameters
 from .orchestrator import open_orchestrator
 from .output import EXIT_OK, err, out, styled

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -30,96 +29,12 @@ import psutil
 
 from ..records import error_record
 from .base import Execution, Executor, LogSink, NotebookTask, TaskResult, step_environment
-from .worker import sigkill_tree
-
-#: The module a worker process runs; its command line names it.
-WORKER_MODULE = "jupyter_orch.executors.worker"
+from .processes import WORKER_MODULE, kill_kernel_tree, kill_tree
 
 #: After an interrupt, how long a kernel gets to stop by itself before it is killed.
 INTERRUPT_GRACE_S = 1.0
-#: After SIGTERM, how long before SIGKILL.
-TERM_GRACE_S = 1.0
 #: How long a worker gets to report after its kernel was killed, before it is killed too.
 REPORT_GRACE_S = 10.0
-
-
-def kill_process_group(pid: int | None, sig: int = signal.SIGKILL) -> None:
-    """Signal the process group led by ``pid`` (a kernel runs in a session of its own)."""
-    if not pid:
-        return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
-
-
-def kill_kernel_tree(pid: int) -> None:
-    """SIGKILL a kernel, all below it (its step's processes, in any session: the kernel is a
-    subreaper) and its process group."""
-    sigkill_tree(pid)
-    kill_process_group(pid)
-
-
-def kill_tree(pid: int | None, *, grace: float = TERM_GRACE_S) -> None:
-    """SIGTERM then SIGKILL a process, its descendants and its process group."""
-    if not pid:
-        return
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        procs = []
-    kill_process_group(pid, signal.SIGTERM)
-    for proc in procs:
-        with contextlib.suppress(psutil.Error):
-            proc.terminate()
-    _, alive = psutil.wait_procs(procs, timeout=grace)
-    for proc in alive:
-        with contextlib.suppress(psutil.Error):
-            proc.kill()
-    kill_process_group(pid, signal.SIGKILL)
-
-
-def kill_recorded_processes(processes: Mapping[str, int], host: str) -> list[int]:
-    """SIGKILL what ``Execution.processes()`` recorded, from a process other than the one
-    that ran the step (after it crashed).
-
-    Only on the host that recorded them. The kernel's process group goes first, then the
-    worker with everything below it, but only if that pid still runs a jupyter_orch
-    worker: after a crash a pid may have been reused. Returns the pids signalled (a group
-    by its id); processes already gone are skipped, never an error.
-    """
-    if host != socket.gethostname():
-        return []
-    signalled = []
-    group = processes.get("kernel_group")
-    if group and group > 1 and group != os.getpgrp() and not _newer(group, processes):
-        try:
-            os.killpg(group, signal.SIGKILL)
-            signalled.append(group)
-        except (ProcessLookupError, PermissionError):
-            pass
-    worker = processes.get("worker")
-    if worker and _is_worker(worker):
-        signalled += [pid for pid in sigkill_tree(worker) if pid not in signalled]
-    return signalled
-
-
-def _newer(pid: int, processes: Mapping[str, int]) -> bool:
-    """Whether ``pid`` now belongs to a process started after the attempt was recorded
-    (``recorded_at``, epoch seconds): its number was reused, so its group is not ours."""
-    recorded = processes.get("recorded_at")
-    if not recorded:
-        return False
-    try:
-        return psutil.Process(pid).create_time() > recorded + 1
-    except psutil.Error:
-        return False
-
-
-def _is_worker(pid: int) -> bool:
-    try:
-        return WORKER_MODULE in " ".join(psutil.Process(pid).cmdline())
-    except psutil.Error:
-        return False
 
 
 class _Worker:

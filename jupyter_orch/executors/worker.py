@@ -1,12 +1,7 @@
 """The worker process: executes notebook tasks with papermill, one at a time, on warm kernels.
 
-Runs in a long-lived child process of the executor. Messages to the parent, over a
-multiprocessing connection: ``("kernel", key, pid, group)`` once the step has its kernel
-(``group`` is the pid again when the kernel leads its own process group, else None),
-``("log", key, stream, text)`` for output, ``("result", key, TaskResult)`` at the end,
-``("warm", pids)`` when its kernel pool changed. From the parent: a ``NotebookTask``,
-``("release", reuse_key)``, ``("depth", n, kernel names)`` (keep n fresh kernels of each
-ready), or ``None`` to stop.
+Runs in a long-lived child process of the executor; the messages it exchanges with its
+parent are listed in ``protocol``. One task's run is in ``task_run``.
 
 A watchdog thread takes the worker down, with every kernel it started, as soon as its
 parent is gone: a coordinator killed with SIGKILL cannot stop its workers itself.
@@ -16,32 +11,25 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
-import psutil
-
-from .base import NotebookTask, TaskResult
+from .base import TaskResult
 from .kernel_template import set_child_subreaper
+from .papermill_engine import register_engine
+from .processes import sigkill_tree
+from .protocol import ParentConnection, ParentGone
+from .task_run import error_from, run_task
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-ENGINE_NAME = "jupyter-orch"
 #: How often a worker checks that its parent, the coordinator, is still there (seconds).
 PARENT_POLL_S = 0.5
 #: Once it is gone, for how long at most the worker kills what is still below it.
 TEARDOWN_S = 5.0
-
-
-def strip_ansi(text: str) -> str:
-    return _ANSI.sub("", text)
 
 
 def skip_slow_optional_imports() -> None:
@@ -51,392 +39,6 @@ def skip_slow_optional_imports() -> None:
     uses; a ``None`` entry in ``sys.modules`` makes that optional import fail fast.
     """
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
-class ParentGone(Exception):
-    """The coordinator's end of the connection is closed: there is no one to report to."""
-
-
-class ParentConnection:
-    """The connection to the coordinator, whose failures are told apart from the task's.
-
-    A task's own ``OSError`` (its output folder under a file, a full disk) is the step's
-    error to report; only a failure to reach the parent ends the worker.
-    """
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    def send(self, message: Any) -> None:
-        try:
-            self._conn.send(message)
-        except OSError as exc:
-            raise ParentGone(str(exc)) from exc
-
-    def recv(self) -> Any:
-        return self._conn.recv()
-
-    def fileno(self) -> int:
-        return self._conn.fileno()
-
-
-class _CappedStream:
-    """A file-like object papermill writes cell output to; forwards it to the parent."""
-
-    def __init__(self, conn: ParentConnection, key: str, name: str, budget: list[int]) -> None:
-        self._conn = conn
-        self._key = key
-        self._name = name
-        self._budget = budget  # shared by stdout and stderr: [bytes left, bytes dropped]
-
-    def write(self, text: str) -> int:
-        size = len(text.encode("utf-8", "replace"))
-        if self._budget[0] <= 0:
-            self._budget[1] += size
-            return len(text)
-        if size > self._budget[0]:
-            cut = text.encode("utf-8", "replace")[: self._budget[0]].decode("utf-8", "ignore")
-            self._budget[1] += size - len(cut.encode())
-            text, size = cut, self._budget[0]
-        self._budget[0] -= size
-        self._conn.send(("log", self._key, self._name, text))
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-
-class StreamCap:
-    """What one attempt's printed output may leave in its output notebook, applied as it
-    streams: the notebook (and the worker holding it) never grows past the cap.
-
-    Past the cap a cell's stream text is dropped, and the cell shows a marker counting
-    the bytes not kept (a display output, so no stream coalescing moves it).
-    """
-
-    def __init__(self, cap_bytes: int) -> None:
-        self.cap_bytes = cap_bytes
-        self.left = cap_bytes
-        self._marker: dict[str, Any] | None = None
-        self._dropped = 0  # bytes not kept since the current marker was added
-
-    def admit(self, text: str) -> tuple[str, int]:
-        """The part of ``text`` to keep, and how many bytes of it are not kept."""
-        if self.left <= 0:
-            return "", len(text.encode("utf-8", "replace"))
-        data = text.encode("utf-8", "replace")
-        if len(data) <= self.left:
-            self.left -= len(data)
-            return text, 0
-        kept = data[: self.left].decode("utf-8", "ignore")
-        self.left = 0
-        return kept, len(data) - len(kept.encode())
-
-    def mark(self, outs: list[Any], dropped: int) -> None:
-        """Count ``dropped`` bytes on the cell's marker, added after its last kept output."""
-        import nbformat
-
-        if self._marker is None or not any(out is self._marker for out in outs):
-            self._marker = nbformat.v4.new_output("display_data", {"text/plain": ""})
-            self._dropped = 0
-            outs.append(self._marker)
-        self._dropped += dropped
-        self._marker["data"]["text/plain"] = (
-            f"[output truncated: {self._dropped} more bytes of printed output not kept; "
-            f"the notebook of an attempt keeps {self.cap_bytes} bytes of it]"
-        )
-
-
-#: Between cell saves of the output notebook, at least this long (papermill saves before and
-#: after every cell, ~4 ms each). The first and the final save always happen, and a kernel
-#: that dies still ends in a final save, so only a worker crash can lose under a second.
-MIN_SAVE_INTERVAL_S = 1.0
-
-
-def _register_engine() -> None:
-    """A papermill engine that executes on a kernel we hand it, already connected."""
-    import nbformat
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
-    from papermill.log import logger
-
-    class ThrottledSaves(NotebookExecutionManager):
-        _force = True
-
-        def save(self, **kwargs: Any) -> None:
-            elapsed = (self.now() - self.last_save_time).total_seconds()
-            if self._force or elapsed >= MIN_SAVE_INTERVAL_S:
-                self._force = False
-                super().save(**kwargs)
-
-        def notebook_complete(self, **kwargs: Any) -> None:
-            self._force = True
-            super().notebook_complete(**kwargs)
-
-    class WarmKernelClient(PapermillNotebookClient):
-        """papermill's client, minus the closing kernel_info round trip: the warm kernel
-        already told us its language_info; and with its stream output capped."""
-
-        language_info: dict[str, Any] | None = None
-        stream_cap: StreamCap | None = None
-
-        def output(
-            self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
-        ) -> Any:
-            if self.stream_cap is None or msg["msg_type"] != "stream":
-                return super().output(outs, msg, display_id, cell_index)
-            text = msg["content"].get("text", "")
-            kept, dropped = self.stream_cap.admit(text)
-            if kept:
-                msg["content"]["text"] = kept
-                out = super().output(outs, msg, display_id, cell_index)
-            else:
-                out = None
-            if dropped:
-                self.stream_cap.mark(outs, dropped)
-                # papermill logs what this returns: the whole text (the log has its own cap)
-                out = nbformat.v4.new_output("stream", name=msg["content"]["name"], text=text)
-            return out
-
-        def execute(self, **kwargs: Any) -> Any:
-            if self.language_info is None:
-                return super().execute(**kwargs)
-            self.reset_execution_trackers()
-            with self.setup_kernel(**kwargs):
-                self.papermill_execute_cells()
-                self.nb.metadata["language_info"] = self.language_info
-                self.set_widgets_metadata()
-            return self.nb
-
-    class WarmKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_notebook(
-            cls,
-            nb: Any,
-            kernel_name: str,
-            output_path: str | None = None,
-            progress_bar: bool = True,
-            log_output: bool = False,
-            autosave_cell_every: int = 30,
-            **kwargs: Any,
-        ) -> Any:
-            # papermill's Engine.execute_notebook, with the throttled manager
-            nb_man = ThrottledSaves(
-                nb,
-                output_path=output_path,
-                progress_bar=progress_bar,
-                log_output=log_output,
-                autosave_cell_every=autosave_cell_every,
-            )
-            nb_man.notebook_start()
-            try:
-                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
-            finally:
-                nb_man.cleanup_pbar()
-                nb_man.notebook_complete()
-            return nb_man.nb
-
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            log_output: bool = False,
-            stdout_file: Any = None,
-            stderr_file: Any = None,
-            start_timeout: int = 60,
-            execution_timeout: float | None = None,
-            km: Any = None,
-            kc: Any = None,
-            language_info: dict[str, Any] | None = None,
-            output_cap_bytes: int | None = None,
-            **kwargs: Any,
-        ) -> Any:
-            kwargs.pop("input_path", None)
-            client = WarmKernelClient(
-                nb_man,
-                km=km,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-                **kwargs,
-            )
-            client.kc = kc  # connected and ready: nbclient skips its own start-up wait
-            client.language_info = language_info
-            if output_cap_bytes is not None:
-                client.stream_cap = StreamCap(output_cap_bytes)
-            return client.execute()
-
-    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
-
-
-def _error_from(exc: BaseException) -> dict[str, Any]:
-    from nbclient.exceptions import DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
-    if isinstance(exc, PapermillExecutionError):
-        return {
-            "ename": exc.ename,
-            "evalue": exc.evalue,
-            "traceback": [strip_ansi(line) for line in exc.traceback],
-            "cell_index": exc.cell_index,
-            "exec_count": exc.exec_count,
-        }
-    if isinstance(exc, DeadKernelError):
-        return {
-            "ename": "DeadKernelError",
-            "evalue": "kernel died while executing the notebook",
-            "traceback": [],
-            "cell_index": None,
-        }
-    return {
-        "ename": type(exc).__name__,
-        "evalue": str(exc),
-        "traceback": traceback.format_exception(exc),
-        "cell_index": None,
-    }
-
-
-def literal_path(path: str) -> str:
-    """``path`` as papermill must be given it: papermill formats paths with the parameters
-    (``str.format``), so a ``{`` in a folder or file name would fail or, worse, be replaced."""
-    return path.replace("{", "{{").replace("}", "}}")
-
-
-def _parameters(task: NotebookTask) -> dict[str, Any]:
-    """Pipeline parameters the notebook's parameters cell declares, then the step's own."""
-    declared = _declared(task) if task.pipeline_parameters else set()
-    merged = {k: v for k, v in task.pipeline_parameters.items() if k in declared}
-    merged.update(task.step_parameters)
-    return merged
-
-
-def _declared(task: NotebookTask) -> set[str]:
-    """The names the parameters cell declares, read in the language of the kernel that runs
-    it: papermill's ``inspect_notebook`` goes by ``language_info``, which a notebook may get
-    wrong (saved once under R, run on Python), and then finds nothing."""
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-    from papermill.inspection import _infer_parameters
-    from papermill.iorw import load_notebook_node
-
-    nb = load_notebook_node(task.notebook)  # reads the path as it is (no formatting)
-    try:
-        language = KernelSpecManager().get_kernel_spec(task.kernel_name).language
-    except NoSuchKernel:
-        language = None
-    return {p.name for p in _infer_parameters(nb, task.kernel_name, language or None)}
-
-
-def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResult:
-    """Execute one task and send its result; raises ``ParentGone`` only.
-
-    Every other error, an ``OSError`` of the task's own files included, is the step's and
-    becomes its result.
-    """
-    import nbformat
-    import papermill
-
-    from ..outputs import outputs_from_notebook
-
-    budget = [task.log_cap_bytes, 0]
-    error: dict[str, Any] | None = None
-    kernel = None
-    executed: Any = None
-    try:
-        Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
-        parameters = _parameters(task)
-        hide_from_later_kernels(task.hidden_env)
-        kernel = cache.take(task)
-        conn.send(("kernel", task.key, kernel.pid, _own_group(kernel.pid)))
-        executed = papermill.execute_notebook(
-            literal_path(task.notebook),
-            literal_path(task.output_notebook),
-            parameters=parameters,
-            engine_name=ENGINE_NAME,
-            kernel_name=task.kernel_name,
-            km=kernel.km,
-            kc=kernel.kc,
-            language_info=kernel.language_info,
-            progress_bar=False,
-            stdout_file=_CappedStream(conn, task.key, "stdout", budget),
-            stderr_file=_CappedStream(conn, task.key, "stderr", budget),
-            output_cap_bytes=task.output_cap_bytes,
-            report_mode=task.report_mode,
-        )
-    except Exception as exc:
-        error = _error_from(exc)
-    if budget[1]:
-        conn.send(
-            (
-                "log",
-                task.key,
-                "stderr",
-                f"\n[output truncated: {budget[1]} more bytes not logged]\n",
-            )
-        )
-    written = Path(task.output_notebook).exists()
-    outputs: dict[str, Any] = {}
-    with contextlib.suppress(Exception):
-        if executed is None and written:  # papermill raised: read what it saved
-            executed = nbformat.read(task.output_notebook, as_version=4)
-        if executed is not None:
-            outputs = outputs_from_notebook(executed)
-    result = TaskResult(
-        status="failed" if error else "succeeded",
-        outputs=outputs,
-        error=error,
-        output_notebook=task.output_notebook if written else None,
-    )
-    conn.send(("result", task.key, result))
-    # After the result: shutting the kernel down is not on the step's clock.
-    if kernel is not None:
-        cache.give_back(kernel, task.reuse_key)
-    return result
-
-
-def hide_from_later_kernels(names: frozenset[str]) -> None:
-    """Remove ``names`` from this worker's environment: kernels it launches from now on
-    never hold them (the kernel in use gets them removed before the step's code runs)."""
-    for name in names:
-        os.environ.pop(name, None)
-
-
-def _own_group(pid: int | None) -> int | None:
-    """``pid`` if it leads its own process group (kernels start a session of their own)."""
-    try:
-        return pid if pid and os.getpgid(pid) == pid else None
-    except ProcessLookupError:
-        return None
-
-
-def sigkill_tree(pid: int, *, include_root: bool = True) -> list[int]:
-    """SIGKILL a process, its descendants, and the process group each of them leads.
-
-    The tree is read before anything is killed: a killed parent's children would be
-    re-parented out of it. The groups catch what a kernel's cell started and detached.
-    Returns the pids signalled; processes already gone are skipped.
-    """
-    try:
-        root = psutil.Process(pid)
-        tree = root.children(recursive=True)
-    except psutil.Error:
-        return []
-    if include_root:
-        tree.insert(0, root)
-    own_group = os.getpgrp()
-    signalled = []
-    for proc in tree:
-        with contextlib.suppress(psutil.Error, OSError):
-            leads_group = os.getpgid(proc.pid) == proc.pid != own_group
-            proc.kill()  # psutil checks the pid was not reused since the tree was read
-            signalled.append(proc.pid)
-            if leads_group:
-                os.killpg(proc.pid, signal.SIGKILL)
-    return signalled
 
 
 def _reap_children() -> None:
@@ -490,7 +92,8 @@ def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int
     # Ctrl-C in a terminal reaches the whole process group: the coordinator decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     skip_slow_optional_imports()
-    from .kernels import OWNED, KernelCache
+    from .kernels import KernelCache
+    from .warm_kernel import OWNED
 
     watch_parent(parent, OWNED.kill_all)
 
@@ -505,7 +108,7 @@ def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int
         cache.prepare(name)
     import papermill  # noqa: F401  (while the kernels boot, not on the first step's clock)
 
-    _register_engine()
+    register_engine()
     try:
         _serve(parent_conn, cache)
     finally:
@@ -538,7 +141,7 @@ def _serve(conn: ParentConnection, cache: Any) -> None:
         except BaseException as exc:  # the task's own error (a full disk...): report it
             with contextlib.suppress(ParentGone):
                 conn.send(
-                    ("result", message.key, TaskResult(status="failed", error=_error_from(exc)))
+                    ("result", message.key, TaskResult(status="failed", error=error_from(exc)))
                 )
 
 

@@ -1,6 +1,6 @@
-"""Event triggers: new or changed files, and a SQL value that changes (a "database change").
+"""Event sources: new or changed files, and a SQL value that changes (a "database change").
 
-The scheduler keeps each trigger's state as JSON in the store and calls these functions on every
+The scheduler keeps each event source's state as JSON in the store and calls these functions on every
 check. Each function takes the previous state and returns what fired plus the next state, so a
 change fires exactly once and the first observation after a trigger is activated only sets the
 baseline. File scanning and SQL polling block; the scheduler calls them from a thread.
@@ -35,8 +35,8 @@ from jupyter_orch.masking import MASK, is_secret_key, mask_text, mask_url
 _BIND_PARAM = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])", re.UNICODE)
 
 
-class TriggerError(OrchError):
-    """A trigger could not be checked (unreachable database, failing query, unset variable)."""
+class EventError(OrchError):
+    """An event source could not be checked (unreachable database, failing query, unset variable)."""
 
 
 # --- files -----------------------------------------------------------------------------------
@@ -150,16 +150,16 @@ class SqlWatcher:
 
         ``connection`` is a URL or ``${NAME}``. The query runs in a transaction that is rolled
         back, never committed. Datetimes become ISO 8601 strings (aware ones in UTC), ``Decimal``
-        and UUIDs strings, bytes hex. Raises ``TriggerError`` naming the redacted URL and the
+        and UUIDs strings, bytes hex. Raises ``EventError`` naming the redacted URL and the
         database's message; the password never appears.
         """
         try:
             url = resolve_connection(connection)
         except ValueError as exc:
-            raise TriggerError(f"SQL trigger: {exc}") from None
+            raise EventError(f"SQL trigger: {exc}") from None
         parsed = parse_url(url)
         if parsed is None:  # the parse error repeats the whole URL, password included
-            raise TriggerError(f"SQL trigger: {INVALID_URL}") from None
+            raise EventError(f"SQL trigger: {INVALID_URL}") from None
         where = mask_url(url)
         try:
             engine = self._engine(url)
@@ -168,7 +168,7 @@ class SqlWatcher:
                 conn.rollback()  # on an error, leaving the block rolls back as well
         except Exception as exc:
             message = _first_line(exc, secrets=_secrets_of(parsed))
-            raise TriggerError(f"SQL trigger on {where}: {message}") from None
+            raise EventError(f"SQL trigger on {where}: {message}") from None
         return None if row is None else _json_value(row[0])
 
     def close(self) -> None:

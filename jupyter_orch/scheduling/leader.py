@@ -23,8 +23,8 @@ from jupyter_orch.records import Trigger
 from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
 from jupyter_orch.scheduling.misfire import plan_slots
 from jupyter_orch.spec import Overlap, PipelineSpec, SqlTrigger
-from jupyter_orch.store.coordination import PipelineState
-from jupyter_orch.store.repository import NewRun, OverlapSkipped, SlotTaken, Store
+from jupyter_orch.store.base import LeaderStore
+from jupyter_orch.store.types import NewRun, OverlapSkipped, PipelineState, SlotTaken
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
 
@@ -53,7 +53,7 @@ def overlap_limit(spec: PipelineSpec) -> int | None:
 class Leader:
     """Fires schedules and events for every applied, unpaused pipeline."""
 
-    store: Store
+    store: LeaderStore
     runs_dir: Path
     default_timezone: str = "UTC"
     #: Seconds between scans of watched files (SQL triggers have their own ``every``).
@@ -84,11 +84,11 @@ class Leader:
 
     def fire_schedule(self, state: PipelineState, spec: PipelineSpec, now: datetime) -> list[str]:
         if spec.schedule is None:
-            if state.next_fire_at is not None:
-                self.store.set_next_fire(spec.name, None, None)
+            if state.next_run_at is not None:
+                self.store.set_next_run(spec.name, None, None)
             return []
         cron = spec.schedule.cron_schedule(self.default_timezone)
-        stored = state.next_fire_at if state.schedule_key == cron.key else None
+        stored = state.next_run_at if state.schedule_key == cron.key else None
         plan = plan_slots(cron, spec.schedule, stored, now)
         missed = list(plan.missed)
         queued: list[str] = []
@@ -114,8 +114,8 @@ class Leader:
         if self.store.record_missed(spec.name, missed):
             for slot, reason in missed:
                 log.info("missed %s slot %s: %s", spec.name, slot.isoformat(), reason)
-        if plan.next_fire_at != state.next_fire_at or state.schedule_key != cron.key:
-            self.store.set_next_fire(spec.name, plan.next_fire_at, cron.key)
+        if plan.next_run_at != state.next_run_at or state.schedule_key != cron.key:
+            self.store.set_next_run(spec.name, plan.next_run_at, cron.key)
         return queued
 
     # --- events -----------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ class Leader:
         on = spec.on
         if not on.polled:  # nothing to watch; a webhook is pushed to the server
             return []
-        states = self.store.trigger_states(spec.name)
+        states = self.store.event_states(spec.name)
         queued: list[str] = []
         for status, watched in (
             ("succeeded", on.pipeline_succeeded),
@@ -156,7 +156,7 @@ class Leader:
         requests = [new_run(state, spec, self.runs_dir, Trigger.EVENT, event=e) for e in events]
         created, skipped = self.store.create_event_runs(
             requests,
-            trigger_key=(spec.name, key),
+            event_key=(spec.name, key),
             state=new_state,
             overlap_limit=overlap_limit(spec),
         )

@@ -32,23 +32,23 @@ SCAN_LIMIT = 1000
 class Plan:
     run: list[datetime] = field(default_factory=list)
     missed: list[tuple[datetime, str]] = field(default_factory=list)
-    next_fire_at: datetime | None = None
+    next_run_at: datetime | None = None
 
 
 def plan_slots(
     cron: CronSchedule,
     schedule: ScheduleSpec,
-    next_fire_at: datetime | None,
+    next_run_at: datetime | None,
     now: datetime,
     *,
     on_time: float = ON_TIME_S,
 ) -> Plan:
     """Slots to run and slots missed, given the stored next slot; and the new next slot."""
-    if next_fire_at is None:
-        return Plan(next_fire_at=cron.next_after(now))
-    if next_fire_at > now:
-        return Plan(next_fire_at=next_fire_at)
-    due = [next_fire_at, *cron.slots_between(next_fire_at, now, SCAN_LIMIT - 1)]
+    if next_run_at is None:
+        return Plan(next_run_at=cron.next_after(now))
+    if next_run_at > now:
+        return Plan(next_run_at=next_run_at)
+    due = [next_run_at, *cron.slots_between(next_run_at, now, SCAN_LIMIT - 1)]
     upcoming = cron.next_after(now)
     missed: list[tuple[datetime, str]] = []
     if schedule.misfire_grace is not None:
@@ -73,4 +73,4 @@ def plan_slots(
         ]
         run = catch_up + run
     missed.sort()
-    return Plan(run=run, missed=missed, next_fire_at=upcoming)
+    return Plan(run=run, missed=missed, next_run_at=upcoming)

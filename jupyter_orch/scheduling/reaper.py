@@ -20,12 +20,12 @@ from datetime import datetime, timedelta
 
 import psutil
 
-from jupyter_orch.executors.local import kill_recorded_processes
+from jupyter_orch.executors.processes import kill_recorded_processes
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.spec import PipelineSpec
-from jupyter_orch.store.coordination import RunningRun
-from jupyter_orch.store.repository import Store
+from jupyter_orch.store.base import ReaperStore
+from jupyter_orch.store.types import RunningRun
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
 
@@ -66,7 +66,9 @@ def _same_process_alive(pid: int, started_at: datetime) -> bool:
 FORGET_AFTER = timedelta(days=1)
 
 
-def reap(store: Store, now: datetime, *, stale_after: float, me: str | None = None) -> list[str]:
+def reap(
+    store: ReaperStore, now: datetime, *, stale_after: float, me: str | None = None
+) -> list[str]:
     """Recover every orphaned run; returns their ids."""
     store.prune_instances(now - FORGET_AFTER)
     reaped: list[str] = []
@@ -85,7 +87,7 @@ def reap(store: Store, now: datetime, *, stale_after: float, me: str | None = No
     return reaped
 
 
-def _recover(store: Store, run: RunningRun, reason: str, now: datetime) -> bool:
+def _recover(store: ReaperStore, run: RunningRun, reason: str, now: datetime) -> bool:
     if run.cancel_requested:
         log.info("run %s of %s: %s; cancelled as requested", run.run_id, run.pipeline, reason)
         return store.end_orphan(run.run_id, run.claimed_by, RunStatus.CANCELLED, reason, now)

@@ -26,8 +26,7 @@ from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduling.leader import Leader
 from jupyter_orch.scheduling.reaper import reap
 from jupyter_orch.service import Orchestrator, loaded_from_version
-from jupyter_orch.store.coordination import Instance
-from jupyter_orch.store.repository import LogLine, utcnow
+from jupyter_orch.store.types import Instance, LogLine, utcnow
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
 T = TypeVar("T")

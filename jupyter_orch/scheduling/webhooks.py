@@ -31,7 +31,7 @@ from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import Trigger
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.spec import PipelineSpec
-from jupyter_orch.store.requests import KeyedRun, RequestKey, RequestKind
+from jupyter_orch.store.types import KeyedRun, RequestKey, RequestKind
 
 log = masked_logger(__name__)
 

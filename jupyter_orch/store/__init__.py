@@ -1,1 +1,3 @@
-"""The store: SQLAlchemy tables, alembic migrations and the repository (our only SQL)."""
+"""The store: its interface (base.py: protocols; types.py: what crosses it) and the SQLAlchemy
+implementation (repository.py's Store, split by concern; tables; alembic migrations), our only
+SQL."""

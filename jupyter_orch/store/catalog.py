@@ -1,32 +1,90 @@
-"""Queries the REST API needs beyond running: version history, removal, paged run listings."""
+"""Pipelines and their versions (registration, history, removal) and paged run listings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import hashlib
+from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConflictError, NotFoundError
-from ..records import RunStatus
-from .coordination import pipeline_id_of
+from ..records import ACTIVE_RUN_STATUSES
+from .sessions import StoreSessions, pipeline_id_of
 from .tables import PipelineRow, PipelineVersionRow, RunRow
+from .types import PipelineVersion, Registration, VersionInfo, utcnow
 
 
-@dataclass(frozen=True)
-class VersionInfo:
-    version: int
-    path: str
-    content_hash: str
-    created_at: datetime
-
-
-class CatalogMixin:
+class CatalogMixin(StoreSessions):
     """Mixed into ``Store``."""
 
-    _sessions: sessionmaker[Session]
-    _reads: sessionmaker[Session]
+    def register(
+        self,
+        name: str,
+        path: str,
+        source: str,
+        definition: dict[str, Any],
+        *,
+        replace: bool = False,
+    ) -> Registration:
+        """Record a pipeline file; a changed file makes a new version, the same one does not."""
+        digest = hashlib.sha256(source.encode()).hexdigest()
+        now = utcnow()
+        with self._sessions.begin() as session:
+            row = session.scalar(select(PipelineRow).where(PipelineRow.name == name))
+            if row is None:
+                row = PipelineRow(
+                    name=name, path=path, latest_version=0, created_at=now, updated_at=now
+                )
+                session.add(row)
+                session.flush()
+            elif row.path != path and not replace:
+                raise ConflictError(
+                    f"a pipeline named {name!r} is already registered from {row.path}; rename "
+                    f"this one, or pass --replace to make {path} its file from now on"
+                )
+            latest = session.scalar(
+                select(PipelineVersionRow).where(
+                    PipelineVersionRow.pipeline_id == row.id,
+                    PipelineVersionRow.version == row.latest_version,
+                )
+            )
+            if latest is not None and latest.content_hash == digest and latest.path == path:
+                return Registration(_version(name, latest), created=False)
+            row.latest_version += 1
+            row.path = path
+            row.updated_at = now
+            version = PipelineVersionRow(
+                pipeline_id=row.id,
+                version=row.latest_version,
+                content_hash=digest,
+                path=path,
+                source=source,
+                definition=definition,
+                created_at=now,
+            )
+            session.add(version)
+            return Registration(_version(name, version), created=True)
+
+    def get_version(self, name: str, version: int | None = None) -> PipelineVersion:
+        with self._reads() as session:
+            row = session.scalar(select(PipelineRow).where(PipelineRow.name == name))
+            if row is None:
+                raise NotFoundError(f"no pipeline named {name!r}")
+            number = version if version is not None else row.latest_version
+            # A number no column can hold names no version (and would overflow the driver)
+            found = (
+                None
+                if not 0 < number < 2**31
+                else session.scalar(
+                    select(PipelineVersionRow).where(
+                        PipelineVersionRow.pipeline_id == row.id,
+                        PipelineVersionRow.version == number,
+                    )
+                )
+            )
+            if found is None:
+                raise NotFoundError(f"pipeline {name!r} has no version {number}")
+            return _version(name, found)
 
     def list_versions(self, name: str) -> list[VersionInfo]:
         """Every version of a pipeline, newest first."""
@@ -50,7 +108,7 @@ class CatalogMixin:
                 .select_from(RunRow)
                 .where(
                     RunRow.pipeline_id == row.id,
-                    RunRow.status.in_([RunStatus.QUEUED.value, RunStatus.RUNNING.value]),
+                    RunRow.status.in_([status.value for status in ACTIVE_RUN_STATUSES]),
                 )
             )
             if active:
@@ -83,3 +141,7 @@ class CatalogMixin:
             if before:
                 query = query.where(RunRow.id < before)
             return list(session.scalars(query))
+
+
+def _version(name: str, row: PipelineVersionRow) -> PipelineVersion:
+    return PipelineVersion(name, row.version, row.path, row.source, row.definition, row.created_at)

@@ -10,84 +10,23 @@ winner's run.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timezone
-from enum import Enum
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from ..errors import ConflictError, NotFoundError, UserError
+from ..errors import ConflictError, NotFoundError
 from ..records import RunRecord
+from .run_rows import insert_run
+from .runs import RunsMixin
 from .tables import PipelineRow, RunRow, WebhookDeliveryRow
-
-if TYPE_CHECKING:
-    from .repository import NewRun
-
-#: Visible ASCII, as UUIDs, ULIDs and the delivery ids of common senders are.
-REQUEST_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+from .types import KeyedRun, NewRun, RequestKey, RequestKind
 
 
-class RequestKind(str, Enum):
-    IDEMPOTENCY = "Idempotency-Key"
-    DELIVERY = "X-Orch-Delivery"
-
-
-def request_hash(request: Any) -> str:
-    """sha256 of the request's canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class RequestKey:
-    """What makes a request unique within its pipeline, and the hash of what it asks for."""
-
-    kind: RequestKind
-    value: str
-    request_hash: str
-    #: sha256 of a delivery's signature: the same signed request resent under another
-    #: delivery id is a replay too (the signature does not cover the id).
-    signed_hash: str | None = None
-
-    def __post_init__(self) -> None:
-        if not REQUEST_KEY.match(self.value):
-            raise UserError(
-                f"{self.kind.value}: give 1 to 200 visible ASCII characters (a UUID, say)"
-            )
-
-    @classmethod
-    def of(
-        cls, kind: RequestKind, value: str, request: Any, *, signed_hash: str | None = None
-    ) -> RequestKey:
-        return cls(kind, value, request_hash(request), signed_hash)
-
-
-@dataclass(frozen=True)
-class KeyedRun:
-    run: RunRecord
-    #: False when the key was seen before: ``run`` is the one its first request created.
-    created: bool
-
-
-class RequestsMixin:
+class RequestsMixin(RunsMixin):
     """Mixed into ``Store``."""
-
-    _sessions: sessionmaker[Session]
-    _reads: sessionmaker[Session]
-
-    if TYPE_CHECKING:  # provided by Store
-
-        def get_run(self, run_id: str) -> RunRecord: ...
-
-        def _insert_run(
-            self, session: Session, new: NewRun, *, overlap_limit: int | None
-        ) -> str: ...
 
     def keyed_run(self, pipeline: str, key: RequestKey) -> RunRecord | None:
         """The run a request under ``key`` created, or None if none did yet.
@@ -118,7 +57,7 @@ class RequestsMixin:
                     raise NotFoundError(f"no pipeline named {new.pipeline!r}")
                 seen = _seen(session, pipeline_id, key)
                 if seen is None:
-                    run_id = self._insert_run(session, new, overlap_limit=overlap_limit)
+                    run_id = insert_run(session, new, overlap_limit=overlap_limit)
                     if key.kind is RequestKind.DELIVERY:
                         session.add(
                             WebhookDeliveryRow(

@@ -56,7 +56,7 @@ class PipelineRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, server_default=false())
     paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: The next slot of the schedule, and the schedule it was computed from (cron|zone).
-    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     schedule_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
 
@@ -194,10 +194,10 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
-class TriggerStateRow(Base):
-    """What an event trigger saw last (file signatures, a query's value, a watermark)."""
+class EventStateRow(Base):
+    """What an event source saw last (file signatures, a query's value, a watermark)."""
 
-    __tablename__ = "trigger_states"
+    __tablename__ = "event_states"
     __table_args__ = (UniqueConstraint("pipeline_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

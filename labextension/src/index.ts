@@ -1,7 +1,8 @@
 /**
  * jupyter-orch's JupyterLab plugins: the Orchestration sidebar and what opens from it (core),
  * "Schedule this notebook..." (notebook), and "Open in Orchestration" for pipeline YAML
- * (editor). Toolbar buttons and menu items are declared in schema/*.json.
+ * (editor). Toolbar buttons and menu items are declared in schema/*.json; the commands are
+ * in commands/ (commands.ts gathers them).
  */
 import {
   ILayoutRestorer,
@@ -9,78 +10,33 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
-  Dialog,
   ICommandPalette,
   MainAreaWidget,
-  Notification,
-  showDialog,
   WidgetTracker
 } from '@jupyterlab/apputils';
-import { PathExt } from '@jupyterlab/coreutils';
-import type { Contents } from '@jupyterlab/services';
 import { IDocumentManager } from '@jupyterlab/docmanager';
-import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
-import { Token } from '@lumino/coreutils';
-import { Widget } from '@lumino/widgets';
 
-import { OrchClient } from './api';
-import type { PipelineBuilderWidget } from './builder';
-import { createClient } from './connection';
-import { formatDuration, statusLabel } from './format';
-import { orchestrationIcon, scheduleIcon } from './icons';
-import { OrchModel } from './model';
-import { showError } from './notify';
-import { OrchPanel } from './panel';
-import type { RunDetailWidget } from './runDetail';
-import { CommandIDs, IRun } from './tokens';
+import { createClient } from './api/connection';
+import type { IRun } from './api/tokens';
+import type { PipelineBuilderWidget } from './builder/builder';
+import {
+  addCoreCommands,
+  addEditorCommands,
+  addNotebookCommands,
+  CommandIDs,
+  notifyFinishedRuns,
+  panelActions
+} from './commands';
+import { orchestrationIcon } from './common/icons';
+import { IOrchestration } from './orchestration';
+import { OrchModel } from './panel/model';
+import { OrchPanel } from './panel/panel';
+import type { RunDetailWidget } from './run/runDetail';
 
-/** What the core plugin gives the others. */
-export interface IOrchestration {
-  client: OrchClient;
-  model: OrchModel;
-  /** Shows the sidebar panel. */
-  showPanel(): void;
-  /** Opens a run's detail in the main area. */
-  openRun(id: string): Promise<void>;
-  /** Watches a run started from this browser; a notification says when it finishes. */
-  watch(run: IRun): void;
-}
-
-export const IOrchestration = new Token<IOrchestration>(
-  'jupyter-orch:IOrchestration',
-  'The Orchestration panel, its API client and model.'
-);
-
-/** A run's outcome, as the notification says it. */
-function finishedMessage(run: IRun): string {
-  const took =
-    run.duration_s !== null ? ` in ${formatDuration(run.duration_s)}` : '';
-  return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
-}
-
-/** Shows a view in a main-area tab that follows its title, tracked for the restorer. */
-async function showInMainArea<T extends Widget>(
-  shell: JupyterFrontEnd.IShell,
-  content: T,
-  tracker: WidgetTracker<MainAreaWidget<T>>
-): Promise<MainAreaWidget<T>> {
-  const widget = new MainAreaWidget({ content });
-  // The tab's widget keeps the id; its content gets another (ids are unique in a page)
-  widget.id = content.id;
-  content.id = `${widget.id}-content`;
-  widget.title.label = content.title.label;
-  widget.title.icon = orchestrationIcon;
-  widget.title.closable = true;
-  content.title.changed.connect(() => {
-    widget.title.label = content.title.label;
-  });
-  await tracker.add(widget);
-  shell.add(widget, 'main');
-  shell.activateById(widget.id);
-  return widget;
-}
+export { IOrchestration } from './orchestration';
 
 const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
   id: 'jupyter-orch:plugin',
@@ -113,22 +69,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       await commands.execute(CommandIDs.openRun, { id });
     };
 
-    const panel = new OrchPanel(model, {
-      newPipeline: () => void commands.execute(CommandIDs.newPipeline),
-      editPipeline: name =>
-        void commands.execute(CommandIDs.editPipeline, { name }),
-      runPipeline: name =>
-        void commands.execute(CommandIDs.runPipeline, { name }),
-      removePipeline: name =>
-        void commands.execute(CommandIDs.removePipeline, { name }),
-      openRun: id => void openRun(id),
-      setPaused: (name, paused) =>
-        void model
-          .setPaused(name, paused)
-          .catch(error =>
-            showError(error, `Could not ${paused ? 'pause' : 'resume'} ${name}`)
-          )
-    });
+    const panel = new OrchPanel(model, panelActions(commands, model, openRun));
     panel.title.icon = orchestrationIcon;
     panel.title.caption = 'Orchestration';
     shell.add(panel, 'left', { rank: 600 });
@@ -137,214 +78,17 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       restorer.add(panel, 'jp-orch-panel');
     }
 
-    model.runFinished.connect((_, run) => {
-      const notify =
-        run.status === 'succeeded' ? Notification.success : Notification.error;
-      notify(finishedMessage(run), {
-        autoClose: run.status === 'succeeded' ? 8000 : false,
-        actions: [{ label: 'Open run', callback: () => void openRun(run.id) }]
-      });
-    });
+    notifyFinishedRuns(model, openRun);
 
-    commands.addCommand(CommandIDs.openPanel, {
-      describedBy: { args: { type: 'object', properties: {} } },
-      label: 'Show Orchestration',
-      caption: 'Pipelines and runs',
-      icon: orchestrationIcon,
-      execute: () => showPanel()
-    });
-
-    commands.addCommand(CommandIDs.refresh, {
-      describedBy: { args: { type: 'object', properties: {} } },
-      label: 'Refresh Pipelines and Runs',
-      execute: () => model.refresh()
-    });
-
-    commands.addCommand(CommandIDs.openRun, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: { id: { type: 'string', description: 'the run id' } }
-        }
-      },
-      label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run…'),
-      execute: async args => {
-        const id = String(args.id ?? '');
-        if (!id) {
-          return;
-        }
-        const open = runs.find(w => w.content.runId === id);
-        if (open) {
-          shell.activateById(open.id);
-          return;
-        }
-        // The run view (and dagre) load when a run is first opened
-        const { RunDetailWidget } = await import('./runDetail');
-        const content = new RunDetailWidget({
-          client,
-          runId: id,
-          openNotebook: path => void docManager.openOrReveal(path),
-          onRunStarted: run => {
-            watch(run);
-            void model.refresh();
-            void openRun(run.id);
-          },
-          editPipeline: name =>
-            void commands.execute(CommandIDs.editPipeline, { name }),
-          openRun: other => void openRun(other)
-        });
-        await showInMainArea(shell, content, runs);
-      }
-    });
-
-    const openBuilder = async (name?: string) => {
-      const open = builders.find(w => w.content.pipelineName === name);
-      if (open) {
-        shell.activateById(open.id);
-        return;
-      }
-      const { PipelineBuilderWidget } = await import('./builder');
-      const content = new PipelineBuilderWidget({
-        client,
-        pipeline: name,
-        cwd: fileBrowser?.model.path ?? '',
-        pickNotebook: async () => {
-          const result = await FileDialog.getOpenFiles({
-            manager: docManager,
-            title: 'Pick a notebook for this step',
-            filter: item =>
-              item.type === 'notebook' || item.type === 'directory' ? {} : null
-          });
-          const picked = result.button.accept ? result.value : null;
-          const notebook = picked?.find(item => item.type === 'notebook');
-          return notebook ? notebook.path : null;
-        },
-        onSaved: () => {
-          // Restored after a reload as the pipeline it now is
-          void builders.save(widget);
-          void model.refresh();
-        },
-        openFile: path => void docManager.openOrReveal(path, 'Editor'),
-        readFile: async path => {
-          const file = await app.serviceManager.contents.get(path, {
-            type: 'file',
-            format: 'text',
-            content: true
-          });
-          return String(file.content);
-        }
-      });
-      const widget = await showInMainArea(shell, content, builders);
-    };
-
-    commands.addCommand(CommandIDs.newPipeline, {
-      describedBy: { args: { type: 'object', properties: {} } },
-      label: 'New Pipeline',
-      caption: 'Build a pipeline of notebooks',
-      icon: orchestrationIcon,
-      execute: () => openBuilder()
-    });
-
-    commands.addCommand(CommandIDs.editPipeline, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            name: {
-              type: 'string',
-              description: 'the pipeline; none: a new one'
-            }
-          }
-        }
-      },
-      label: args =>
-        args.name ? `Edit Pipeline ${String(args.name)}` : 'Edit Pipeline',
-      execute: args => openBuilder(args.name ? String(args.name) : undefined)
-    });
-
-    commands.addCommand(CommandIDs.runPipeline, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', description: 'the pipeline to run' }
-          }
-        }
-      },
-      label: args =>
-        args.name ? `Run Pipeline ${String(args.name)}…` : 'Run Pipeline…',
-      execute: async args => {
-        const name = String(args.name ?? '');
-        if (!name) {
-          return;
-        }
-        try {
-          const { runPipelineDialog } = await import('./dialogs');
-          const run = await runPipelineDialog(client, name, parameters =>
-            model.trigger(name, parameters)
-          );
-          if (run) {
-            await openRun(run.id);
-          }
-        } catch (error) {
-          showError(error, `Could not run ${name}`);
-        }
-      }
-    });
-
-    commands.addCommand(CommandIDs.removePipeline, {
-      label: args =>
-        args.name
-          ? `Remove Pipeline ${String(args.name)}…`
-          : 'Remove Pipeline…',
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: { name: { type: 'string', description: 'the pipeline' } }
-        }
-      },
-      execute: async args => {
-        const name = String(args.name ?? '');
-        if (!name) {
-          return;
-        }
-        const answer = await showDialog({
-          title: `Remove ${name}?`,
-          body:
-            `Orchestration forgets ${name}: its schedule and triggers stop, and its run ` +
-            'history is deleted. Its YAML file and the output notebooks stay on disk; ' +
-            '“Open in Orchestration” on the file registers it again.',
-          buttons: [
-            Dialog.cancelButton(),
-            Dialog.warnButton({ label: 'Remove' })
-          ]
-        });
-        if (!answer.button.accept) {
-          return;
-        }
-        try {
-          await client.deletePipeline(name);
-          builders.find(w => w.content.pipelineName === name)?.dispose();
-          Notification.success(`Removed ${name} from Orchestration`, {
-            autoClose: 5000
-          });
-        } catch (error) {
-          showError(error, `Could not remove ${name}`);
-        }
-        await model.refresh();
-      }
-    });
-
-    if (palette) {
-      const category = 'Orchestration';
-      for (const command of [
-        CommandIDs.openPanel,
-        CommandIDs.newPipeline,
-        CommandIDs.refresh
-      ]) {
-        palette.addItem({ command, category });
-      }
-    }
+    const orch = { client, model, showPanel, openRun, watch };
+    addCoreCommands(
+      app,
+      orch,
+      { runs, builders },
+      docManager,
+      palette,
+      fileBrowser
+    );
 
     if (restorer) {
       void restorer.restore(runs, {
@@ -360,7 +104,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       });
     }
 
-    return { client, model, showPanel, openRun, watch };
+    return orch;
   }
 };
 
@@ -377,118 +121,8 @@ const notebookPlugin: JupyterFrontEndPlugin<void> = {
     notebooks: INotebookTracker,
     palette: ICommandPalette | null,
     fileBrowser: IDefaultFileBrowser | null
-  ): void => {
-    /** The notebook the command is about: a file browser item, else the current notebook. */
-    const target = (args: { path?: unknown }): string | null =>
-      (typeof args.path === 'string' && args.path) ||
-      contextMenuFile(app, fileBrowser, item => item.type === 'notebook') ||
-      (notebooks.currentWidget?.context.path ?? null);
-
-    app.commands.addCommand(CommandIDs.scheduleNotebook, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            path: {
-              type: 'string',
-              description: 'the notebook; default: the selected or current one'
-            },
-            toolbar: {
-              type: 'boolean',
-              description: 'shown in a toolbar (icon only)'
-            }
-          }
-        }
-      },
-      // In the toolbar the icon alone, with the label as its tooltip
-      label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
-      caption: 'Schedule this notebook...',
-      icon: scheduleIcon,
-      execute: async args => {
-        const path = target(args);
-        if (!path) {
-          Notification.warning('Open a notebook first, then schedule it.');
-          return;
-        }
-        const current = notebooks.currentWidget;
-        if (
-          current &&
-          current.context.path === path &&
-          current.context.model.dirty
-        ) {
-          // The schedule runs the file on disk: save what the user sees first.
-          await current.context.save();
-        }
-        try {
-          const { scheduleNotebookDialog } = await import('./dialogs');
-          const result = await scheduleNotebookDialog(orch.client, path);
-          if (!result) {
-            return;
-          }
-          const { pipeline, run } = result;
-          const words = pipeline.schedule?.description ?? 'no schedule';
-          if (run) {
-            orch.watch(run);
-            Notification.success(
-              `${pipeline.name} is running now, then ${words}`,
-              {
-                autoClose: 8000,
-                actions: [
-                  {
-                    label: 'Open run',
-                    callback: () => void orch.openRun(run.id)
-                  }
-                ]
-              }
-            );
-          } else {
-            Notification.success(`Scheduled ${pipeline.name}: ${words}`, {
-              autoClose: 8000,
-              actions: [
-                {
-                  label: 'Show in Orchestration',
-                  callback: () => orch.showPanel()
-                }
-              ]
-            });
-          }
-          await orch.model.refresh();
-          orch.showPanel();
-        } catch (error) {
-          showError(error, `Could not schedule ${PathExt.basename(path)}`);
-        }
-      }
-    });
-
-    if (palette) {
-      palette.addItem({
-        command: CommandIDs.scheduleNotebook,
-        category: 'Orchestration'
-      });
-    }
-  }
+  ): void => addNotebookCommands(app, orch, notebooks, palette, fileBrowser)
 };
-
-/** The file browser item a context-menu command was invoked on, if it was and it fits. */
-function contextMenuFile(
-  app: JupyterFrontEnd,
-  fileBrowser: IDefaultFileBrowser | null,
-  accept: (item: Contents.IModel) => boolean
-): string | null {
-  const node = app.contextMenuHitTest(n =>
-    n.classList.contains('jp-DirListing-item')
-  );
-  if (!node || !fileBrowser) {
-    return null;
-  }
-  const item = fileBrowser.selectedItems().next();
-  return !item.done && accept(item.value) ? item.value.path : null;
-}
-
-/** A file the editor shows is a pipeline file when it is YAML. */
-function isYaml(path: string): boolean {
-  return /\.ya?ml$/i.test(path);
-}
 
 const editorPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-orch:editor',
@@ -503,69 +137,7 @@ const editorPlugin: JupyterFrontEndPlugin<void> = {
     editors: IEditorTracker,
     palette: ICommandPalette | null,
     fileBrowser: IDefaultFileBrowser | null
-  ): void => {
-    /** The YAML file: a file browser item, else the one the editor shows. */
-    const target = (args: { path?: unknown }): string | null => {
-      if (typeof args.path === 'string' && args.path) {
-        return args.path;
-      }
-      const picked = contextMenuFile(app, fileBrowser, item =>
-        isYaml(item.path)
-      );
-      const current = editors.currentWidget?.context.path;
-      return picked ?? (current && isYaml(current) ? current : null);
-    };
-
-    app.commands.addCommand(CommandIDs.openInOrchestration, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            path: {
-              type: 'string',
-              description: 'the YAML file; default: the selected or edited one'
-            }
-          }
-        }
-      },
-      label: 'Open in Orchestration',
-      caption:
-        'Register this pipeline file and show it in the Orchestration panel',
-      icon: orchestrationIcon,
-      isEnabled: args => target(args) !== null,
-      execute: async args => {
-        const path = target(args);
-        if (!path) {
-          Notification.warning(
-            'Open a pipeline .yaml file in the editor first.'
-          );
-          return;
-        }
-        // Register what the user sees: an open editor's unsaved text is saved first
-        const open = editors.find(w => w.context.path === path);
-        if (open?.context.model.dirty) {
-          await open.context.save();
-        }
-        try {
-          const pipeline = await orch.client.register({ path });
-          Notification.success(
-            `Registered ${pipeline.name} (version ${pipeline.version}) from ${path}`,
-            { autoClose: 6000 }
-          );
-          await orch.model.refresh();
-          orch.showPanel();
-        } catch (error) {
-          showError(error, `Could not register ${path}`);
-        }
-      }
-    });
-    if (palette) {
-      palette.addItem({
-        command: CommandIDs.openInOrchestration,
-        category: 'Orchestration'
-      });
-    }
-  }
+  ): void => addEditorCommands(app, orch, editors, palette, fileBrowser)
 };
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [

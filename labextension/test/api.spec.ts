@@ -7,7 +7,7 @@ import {
   OrchError,
   ServerExtensionMissingError,
   ServerUnavailableError
-} from '../src/api';
+} from '../src/api/api';
 import { FakeServer, fakeRun } from './fakeServer';
 
 describe('OrchClient', () => {
@@ -148,7 +148,7 @@ describe('OrchClient', () => {
 
 describe('error text', () => {
   it('puts the first field problem in one line, all of it in the whole text', async () => {
-    const { errorSummary, errorMessage } = await import('../src/errorText');
+    const { errorSummary, errorMessage } = await import('../src/api/errorText');
     const error = new OrchError(
       'p.yaml is not a valid pipeline: 2 problems',
       400,

@@ -23,7 +23,7 @@ import {
   setPath,
   typeWord,
   valueText
-} from '../src/builderModel';
+} from '../src/builder/builderModel';
 import {
   checkForm,
   FieldIds,
@@ -31,8 +31,12 @@ import {
   mapProblems,
   mergeProblems,
   problemsFromMessage
-} from '../src/builderProblems';
-import { formToYaml, keepLineSpacing, yamlToForm } from '../src/builderYaml';
+} from '../src/builder/builderProblems';
+import {
+  formToYaml,
+  keepLineSpacing,
+  yamlToForm
+} from '../src/builder/builderYaml';
 // The shipped example pipeline, as text (Vite's ?raw import).
 import EXAMPLE from '../../example_notebooks/daily_report/pipeline.yaml?raw';
 

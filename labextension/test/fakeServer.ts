@@ -2,8 +2,9 @@
  * A fake of the jupyter-orch REST API for unit tests: routes answered from canned data, every
  * request recorded. Named as a fake: the real server is exercised by tests/ui and tests/.
  */
-import { Transport } from '../src/api';
-import type { IRun, RunStatus } from '../src/tokens';
+import { Transport } from '../src/api/api';
+import type { IRun, RunStatus } from '../src/api/tokens';
+import { makeRun } from './fixtures';
 
 export interface IRecordedRequest {
   method: string;
@@ -60,22 +61,12 @@ export function fakeRun(
   status: RunStatus,
   pipeline = 'daily'
 ): IRun {
-  return {
+  return makeRun({
     id,
     pipeline,
     version: 1,
     status,
-    trigger: 'manual',
-    parameters: {},
     created_at: '2026-11-26T09:00:00+00:00',
-    started_at: '2026-11-26T09:00:01+00:00',
-    ended_at: null,
-    duration_s: null,
-    error: null,
-    rerun_of: null,
-    scheduled_for: null,
-    event: null,
-    run_dir: null,
-    steps: []
-  };
+    started_at: '2026-11-26T09:00:01+00:00'
+  });
 }

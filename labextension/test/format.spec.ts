@@ -7,7 +7,7 @@ import {
   statusKind,
   statusLabel,
   triggerLabel
-} from '../src/format';
+} from '../src/common/format';
 
 describe('statusLabel', () => {
   it('capitalises and spaces stored status words', () => {
@@ -68,7 +68,7 @@ describe('elapsedSeconds and relativeTime', () => {
 
 describe('durationText', () => {
   it('writes seconds as the pipeline file reads them', async () => {
-    const { durationText } = await import('../src/format');
+    const { durationText } = await import('../src/common/format');
     expect(durationText(1800)).toBe('30m');
     expect(durationText(5400)).toBe('1h30m');
     expect(durationText(45)).toBe('45s');

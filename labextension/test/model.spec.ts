@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { OrchClient } from '../src/api';
-import { ACTIVE_INTERVAL, IDLE_INTERVAL, OrchModel } from '../src/model';
-import type { IRun } from '../src/tokens';
+import { OrchClient } from '../src/api/api';
+import { ACTIVE_INTERVAL, IDLE_INTERVAL, OrchModel } from '../src/panel/model';
+import type { IRun } from '../src/api/tokens';
 import { FakeServer, fakeRun } from './fakeServer';
 
 function pipeline(name: string) {

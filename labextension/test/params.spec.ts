@@ -6,7 +6,7 @@ import {
   kindOf,
   kindOfNotebookParameter,
   parseValue
-} from '../src/params';
+} from '../src/common/params';
 
 describe('parameter kinds', () => {
   it('comes from the default value', () => {

@@ -1,35 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { OrchError, ServerExtensionMissingError } from '../src/api';
-import { RunClient, RunDetailModel } from '../src/runDetailModel';
+import { OrchError, ServerExtensionMissingError } from '../src/api/api';
+import { RunClient, RunDetailModel } from '../src/run/runDetailModel';
 import type {
   ICancelOutcome,
   ILogLine,
   IPipeline,
   IRun,
   RunStatus
-} from '../src/tokens';
+} from '../src/api/tokens';
+import { makeRun } from './fixtures';
 
-function makeRun(status: RunStatus, changes: Partial<IRun> = {}): IRun {
-  return {
-    id: 'run-1',
-    pipeline: 'daily',
-    version: 2,
-    status,
-    trigger: 'manual',
-    parameters: {},
-    created_at: '2026-01-02T09:00:00Z',
-    started_at: '2026-01-02T09:00:01Z',
-    ended_at: null,
-    duration_s: null,
-    error: null,
-    rerun_of: null,
-    scheduled_for: null,
-    event: null,
-    run_dir: null,
-    steps: [],
-    ...changes
-  };
+/** A run of version 2 of "daily" in `status`, with `changes`. */
+function runIn(status: RunStatus, changes: Partial<IRun> = {}): IRun {
+  return makeRun({ version: 2, status, ...changes });
 }
 
 function logLine(id: number, message = `line ${id}`): ILogLine {
@@ -56,7 +40,7 @@ class FakeClient implements RunClient {
     }
     const status =
       this.statuses[Math.min(this.runCalls - 1, this.statuses.length - 1)];
-    return makeRun(status, { id });
+    return runIn(status, { id });
   }
 
   async logs(_id: string, after?: number): Promise<ILogLine[]> {
@@ -66,12 +50,12 @@ class FakeClient implements RunClient {
   }
 
   async cancel(id: string): Promise<ICancelOutcome> {
-    return { outcome: 'requested', run: makeRun('running', { id }) };
+    return { outcome: 'requested', run: runIn('running', { id }) };
   }
 
   async rerun(id: string, fromFailed: boolean): Promise<IRun> {
     this.rerunCalls.push([id, fromFailed]);
-    return makeRun('queued', { id: 'run-2', rerun_of: id });
+    return runIn('queued', { id: 'run-2', rerun_of: id });
   }
 
   async getPipeline(name: string): Promise<IPipeline> {
@@ -79,8 +63,12 @@ class FakeClient implements RunClient {
   }
 }
 
-/** Lets pending promise callbacks run (fake timers do not advance microtasks by themselves). */
+/**
+ * Lets the first fetch run, which the model's poll starts on a zero-delay timer, then pending
+ * promise callbacks (fake timers do not advance microtasks by themselves).
+ */
 async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
   for (let i = 0; i < 10; i++) {
     await Promise.resolve();
   }

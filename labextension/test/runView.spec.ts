@@ -20,8 +20,9 @@ import {
   stripAnsi,
   tracebackText,
   valueEntries
-} from '../src/runView';
-import type { IAttempt, IRun, IStepRun, RunStatus } from '../src/tokens';
+} from '../src/run/runView';
+import type { IAttempt, IRun, IStepRun, RunStatus } from '../src/api/tokens';
+import { makeRun } from './fixtures';
 
 function attempt(number: number, changes: Partial<IAttempt> = {}): IAttempt {
   return {
@@ -46,11 +47,8 @@ function step(
   return { name, status, attempts, needs };
 }
 
-function run(
-  status: RunStatus,
-  steps: IStepRun[]
-): Pick<IRun, 'status' | 'steps'> {
-  return { status, steps };
+function run(status: RunStatus, steps: IStepRun[]): IRun {
+  return makeRun({ status, steps });
 }
 
 describe('stripAnsi', () => {

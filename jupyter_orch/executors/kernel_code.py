@@ -1,0 +1,73 @@
+"""Code of ours a warm kernel runs before each step (see ``WarmKernel.prepare``): what keeps
+the step's processes below the kernel, scrubs its environment and caps what it prints."""
+
+from __future__ import annotations
+
+from .base import ENV_PREFIX, NotebookTask
+
+#: Kernel code making the kernel a child subreaper (Linux): what its step starts stays below
+#: it even when double-forked, to be killed with it. Forked kernels are one from the start;
+#: this covers kernels launched the usual way too.
+SUBREAPER_CODE = (
+    "import ctypes as _orch_c, sys as _orch_s\n"
+    "if _orch_s.platform.startswith('linux'):\n"
+    "    try:\n"
+    "        _orch_c.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+    "    except (OSError, AttributeError):\n"
+    "        pass\n"
+    "del _orch_c, _orch_s"
+)
+
+
+def scrub_code(task: NotebookTask) -> str:
+    """Kernel code removing what the step must not see from its environment (so from every
+    process it starts): the hidden names, and our own variables but those the task sets."""
+    return (
+        "for _orch_k in [k for k in _orch_os.environ if k in "
+        f"{sorted(task.hidden_env)!r} or (k.startswith({ENV_PREFIX!r}) "
+        f"and k not in {sorted(task.env)!r})]:\n"
+        "    del _orch_os.environ[_orch_k]"
+    )
+
+
+#: Kernel code capping what the step prints at the source: a flood never builds up in the
+#: kernel (IPython keeps a cell's printed output in its history) nor crosses to the worker.
+#: The cap is the notebook's (``NotebookTask.output_cap_bytes``, counted here in characters);
+#: the worker cuts any kernel's output again at exactly that many bytes. IPython puts its
+#: own ``write`` on the streams for each cell and takes it off after, so ours goes on top of
+#: it at each cell's start (``pre_execute``); output of the kernel's subprocesses, which
+#: ipykernel writes through the same streams, counts too.
+CAP_CODE = """
+def _orch_cap(limit):
+    import sys
+    shell = get_ipython()
+    if getattr(shell, '_orch_cap', None) is not None:  # a reused kernel: a new attempt
+        shell.events.unregister('pre_execute', shell._orch_cap)
+    state = [limit, False]  # characters left, whether the marker was written
+    def wrap(write):
+        while hasattr(write, '_orch_inner'):  # ours, left by an earlier cell: not twice
+            write = write._orch_inner
+        def capped_write(text, *args, **kwargs):
+            if not isinstance(text, str) or len(text) <= state[0]:
+                if isinstance(text, str):
+                    state[0] -= len(text)
+                return write(text, *args, **kwargs)
+            write(text[: state[0]])
+            state[0] = 0
+            if not state[1]:
+                state[1] = True
+                write("\\n[output truncated: this step printed more than {cap} characters; "
+                      "the rest is not kept]\\n")
+            return len(text)
+        capped_write._orch_inner = write
+        return capped_write
+    def install():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.write = wrap(stream.write)
+            except (AttributeError, TypeError):
+                pass
+    shell.events.register('pre_execute', install)
+    shell._orch_cap = install
+_orch_cap({cap}); del _orch_cap
+"""

@@ -1,0 +1,136 @@
+"""The papermill engine the worker executes with: on a warm kernel it hands over, already
+connected, with throttled saves and the notebook's stream output capped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .output_caps import StreamCap
+
+ENGINE_NAME = "jupyter-orch"
+
+#: Between cell saves of the output notebook, at least this long (papermill saves before and
+#: after every cell, ~4 ms each). The first and the final save always happen, and a kernel
+#: that dies still ends in a final save, so only a worker crash can lose under a second.
+MIN_SAVE_INTERVAL_S = 1.0
+
+
+def register_engine() -> None:
+    """A papermill engine that executes on a kernel we hand it, already connected."""
+    import nbformat
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+    from papermill.log import logger
+
+    class ThrottledSaves(NotebookExecutionManager):
+        _force = True
+
+        def save(self, **kwargs: Any) -> None:
+            elapsed = (self.now() - self.last_save_time).total_seconds()
+            if self._force or elapsed >= MIN_SAVE_INTERVAL_S:
+                self._force = False
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self._force = True
+            super().notebook_complete(**kwargs)
+
+    class WarmKernelClient(PapermillNotebookClient):
+        """papermill's client, minus the closing kernel_info round trip: the warm kernel
+        already told us its language_info; and with its stream output capped."""
+
+        language_info: dict[str, Any] | None = None
+        stream_cap: StreamCap | None = None
+
+        def output(
+            self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
+        ) -> Any:
+            if self.stream_cap is None or msg["msg_type"] != "stream":
+                return super().output(outs, msg, display_id, cell_index)
+            text = msg["content"].get("text", "")
+            kept, dropped = self.stream_cap.admit(text)
+            if kept:
+                msg["content"]["text"] = kept
+                out = super().output(outs, msg, display_id, cell_index)
+            else:
+                out = None
+            if dropped:
+                self.stream_cap.mark(outs, dropped)
+                # papermill logs what this returns: the whole text (the log has its own cap)
+                out = nbformat.v4.new_output("stream", name=msg["content"]["name"], text=text)
+            return out
+
+        def execute(self, **kwargs: Any) -> Any:
+            if self.language_info is None:
+                return super().execute(**kwargs)
+            self.reset_execution_trackers()
+            with self.setup_kernel(**kwargs):
+                self.papermill_execute_cells()
+                self.nb.metadata["language_info"] = self.language_info
+                self.set_widgets_metadata()
+            return self.nb
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(
+            cls,
+            nb: Any,
+            kernel_name: str,
+            output_path: str | None = None,
+            progress_bar: bool = True,
+            log_output: bool = False,
+            autosave_cell_every: int = 30,
+            **kwargs: Any,
+        ) -> Any:
+            # papermill's Engine.execute_notebook, with the throttled manager
+            nb_man = ThrottledSaves(
+                nb,
+                output_path=output_path,
+                progress_bar=progress_bar,
+                log_output=log_output,
+                autosave_cell_every=autosave_cell_every,
+            )
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: float | None = None,
+            km: Any = None,
+            kc: Any = None,
+            language_info: dict[str, Any] | None = None,
+            output_cap_bytes: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            kwargs.pop("input_path", None)
+            client = WarmKernelClient(
+                nb_man,
+                km=km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            client.kc = kc  # connected and ready: nbclient skips its own start-up wait
+            client.language_info = language_info
+            if output_cap_bytes is not None:
+                client.stream_cap = StreamCap(output_cap_bytes)
+            return client.execute()
+
+    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

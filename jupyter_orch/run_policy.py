@@ -1,0 +1,162 @@
+"""What the run coordinator decides without I/O: which steps start and which never will
+(``run_if``), what their templates see, the run's final status from its steps, how a step's
+error reads in the log; and how a wait is bounded with the coordinator's own sleep."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .expressions import build_context
+from .records import (
+    FAILED_STEP_STATUSES,
+    FINISHED_STEP_STATUSES,
+    SUCCESSFUL_STEP_STATUSES,
+    RunRecord,
+    RunStatus,
+    StepStatus,
+    describe_exception,
+)
+from .spec import PipelineSpec, RunIf
+
+T = TypeVar("T")
+_FAILED_OR_UPSTREAM = FAILED_STEP_STATUSES | {StepStatus.UPSTREAM_FAILED}
+
+
+class StepFault(Exception):
+    """A fault of ours while driving one step (not the notebook failing): the step fails with
+    it and the run ends `failed`."""
+
+    def __init__(self, step: str, cause: BaseException) -> None:
+        super().__init__(f"step {step}: {describe_exception(cause)}")
+        self.step = step
+        self.cause = cause
+
+
+async def within(
+    awaitable: Awaitable[T], seconds: float | None, sleep: Callable[[float], Awaitable[None]]
+) -> T | None:
+    """What ``awaitable`` returns, or None if ``sleep(seconds)`` ends first (as
+    ``asyncio.wait_for``, with the coordinator's own sleep)."""
+    if seconds is None:
+        return await awaitable
+    waiting = asyncio.ensure_future(awaitable)
+    timer = asyncio.ensure_future(sleep(seconds))
+    try:
+        await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
+        return waiting.result() if waiting.done() else None
+    finally:
+        timer.cancel()
+        if not waiting.done():  # timed out, or the caller was cancelled
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+
+
+def decide(run_if: RunIf, needs: list[StepStatus]) -> StepStatus | None:
+    """The final status of a step that must not run, or None when it runs."""
+    failed = any(s in _FAILED_OR_UPSTREAM for s in needs)
+    if run_if is RunIf.ALL_DONE:
+        return None
+    if run_if is RunIf.ANY_FAILED:
+        return None if failed else StepStatus.SKIPPED
+    if failed:
+        return StepStatus.UPSTREAM_FAILED
+    if StepStatus.CANCELLED in needs:
+        return StepStatus.CANCELLED
+    if run_if is RunIf.ALL_SUCCEEDED and StepStatus.SKIPPED in needs:
+        return StepStatus.SKIPPED
+    return None
+
+
+def describe_error(error: dict[str, Any] | None) -> str:
+    if not error:
+        return ""
+    text = f"{error.get('ename')}: {error.get('evalue')}"
+    if error.get("cell_index") is not None:
+        text += f" (cell {error['cell_index']})"
+    return text
+
+
+def ready_steps(
+    spec: PipelineSpec, order: list[str], state: dict[str, StepStatus]
+) -> tuple[list[str], list[tuple[str, StepStatus, str]]]:
+    """Steps that can start, and steps that will never run (settling one may free others).
+
+    Marks them in ``state``: `running`, or the status they settle with.
+    """
+    launch: list[str] = []
+    settled: list[tuple[str, StepStatus, str]] = []
+    changed = True
+    while changed:
+        changed = False
+        for name in order:
+            if state[name] is not StepStatus.PENDING:
+                continue
+            step = spec.step(name)
+            needs = [state[n] for n in step.needs]
+            if not all(s in FINISHED_STEP_STATUSES for s in needs):
+                continue
+            verdict = decide(step.run_if, needs)
+            if verdict is None:
+                launch.append(name)
+                state[name] = StepStatus.RUNNING
+            else:
+                state[name] = verdict
+                settled.append((name, verdict, f"run_if {step.run_if.value}"))
+                changed = True
+    return launch, settled
+
+
+def run_verdict(
+    order: list[str], state: dict[str, StepStatus], outcome: RunStatus | None, error: str | None
+) -> tuple[RunStatus, str | None, str]:
+    """The run's final status from its steps (unless already decided), its error, and its
+    log line.
+
+    `succeeded` only when every step succeeded or was skipped.
+    """
+    failed = [n for n in order if state[n] in FAILED_STEP_STATUSES]
+    if outcome is None:
+        unsettled = [n for n in order if state[n] not in SUCCESSFUL_STEP_STATUSES]
+        if failed:
+            outcome = RunStatus.FAILED
+        elif unsettled:
+            outcome = RunStatus.FAILED
+            error = f"internal error: steps {', '.join(unsettled)} never finished"
+        else:
+            outcome = RunStatus.SUCCEEDED
+    if outcome is RunStatus.FAILED and (error or not failed):
+        line = f"Pipeline failed: {error}"
+    elif outcome is RunStatus.FAILED:
+        error = f"step {failed[0]} {state[failed[0]].value}"
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        line = f"Pipeline failed at step {failed[0]}{more}"
+    elif outcome is RunStatus.SUCCEEDED:
+        line = "Pipeline completed successfully"
+    else:
+        line = f"Pipeline {outcome.value}: {error}"
+    return outcome, error, line
+
+
+def template_context(
+    run: RunRecord,
+    artifacts_dir: Path,
+    started_at: datetime,
+    state: dict[str, StepStatus],
+    outputs: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """What ``if:`` and ``parameters`` templates see: the run, its parameters, finished steps."""
+    finished = {
+        n: (s.value, outputs.get(n, {})) for n, s in state.items() if s in FINISHED_STEP_STATUSES
+    }
+    facts = {
+        "id": run.id,
+        "dir": str(artifacts_dir),
+        "started_at": started_at.isoformat(),
+        "scheduled_for": run.scheduled_for.isoformat() if run.scheduled_for else None,
+        "event": run.event,
+    }
+    return build_context(run.parameters, finished, facts)

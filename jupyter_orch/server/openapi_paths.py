@@ -1,0 +1,352 @@
+"""The paths of the OpenAPI document: every route, its operation, parameters and answers.
+
+Written as data; ``openapi.py`` assembles the document and serves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .openapi_schemas import ref
+
+JSON = "application/json"
+
+ERROR_TEXT = {
+    400: "a mistake in the request; `details` names each field and what to fix",
+    401: "no valid signature: a missing or wrong `X-Orch-Signature`, or a timestamp outside "
+    "the 5-minute window",
+    403: "no valid token (a cookie session also needs the XSRF token to change anything), or "
+    "the authorizer denies the `orch` resource",
+    404: "no such pipeline, version, run or notebook (for a webhook: no webhook by that name)",
+    409: "conflicts with what is stored: another file holds the name or the path, the "
+    "pipeline's overlap limit, a paused pipeline (webhooks), or an `Idempotency-Key` or "
+    "delivery id reused with another body",
+    413: "the body is larger than 1 MB",
+    503: "the orchestration store is not open (yet): `error` says why, and whether the server "
+    "is retrying (it is, unless the store URL itself is wrong)",
+}
+
+
+def answer(description: str, schema: str | None = None) -> dict[str, Any]:
+    if schema is None:
+        return {"description": description}
+    return {"description": description, "content": {JSON: {"schema": ref(schema)}}}
+
+
+def errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(code): {"description": ERROR_TEXT[code], "content": {JSON: {"schema": ref("Error")}}}
+        for code in codes
+    }
+
+
+def body(schema: str, *, required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {JSON: {"schema": ref(schema)}}}
+
+
+def parameter(
+    where: str, name: str, schema: dict[str, Any], description: str, *, required: bool
+) -> Any:
+    return {
+        "name": name,
+        "in": where,
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def path_parameter(name: str, pattern: str, description: str) -> dict[str, Any]:
+    return parameter(
+        "path", name, {"type": "string", "pattern": f"^{pattern}$"}, description, required=True
+    )
+
+
+def query(name: str, schema: dict[str, Any], description: str, *, required: bool = False) -> Any:
+    return parameter("query", name, schema, description, required=required)
+
+
+def header(name: str, schema: dict[str, Any], description: str, *, required: bool = True) -> Any:
+    return parameter("header", name, schema, description, required=required)
+
+
+#: An Idempotency-Key or a delivery id: 1 to 200 visible ASCII characters (a UUID, say).
+REQUEST_KEY = {"type": "string", "pattern": "^[!-~]{1,200}$"}
+
+# The patterns are the route regexes of handlers.py (the tests compare them).
+PIPELINE = path_parameter("name", "[a-z0-9][a-z0-9_-]*", "the pipeline's name")
+RUN = path_parameter("run_id", "[0-9A-Za-z]{1,32}", "the run's id")
+VERSION = path_parameter("number", "[0-9]+", "the version number (1 is the first)")
+
+
+def operation(
+    op_id: str, tag: str, summary: str, responses: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    # Every route needs the store, but this document's own
+    unavailable = errors(503) if op_id != "openapi" else {}
+    return {
+        "operationId": op_id,
+        "tags": [tag],
+        "summary": summary,
+        "responses": {**responses, **unavailable},
+        **extra,
+    }
+
+
+PIPELINE_PATHS: dict[str, Any] = {
+    "/orch/pipelines": {
+        "get": operation(
+            "listPipelines",
+            "pipelines",
+            "Pipelines with schedule (cron, zone, words), next run, paused, last run status",
+            {"200": answer("every registered pipeline", "PipelineList"), **errors(403)},
+        ),
+        "post": operation(
+            "registerPipeline",
+            "pipelines",
+            "Register (and activate) a pipeline from a file under the root dir or YAML text",
+            {
+                "201": answer("the registered pipeline", "Pipeline"),
+                **errors(400, 403, 409),
+            },
+            requestBody=body("RegisterRequest"),
+        ),
+    },
+    "/orch/pipelines/validate": {
+        "post": operation(
+            "validatePipeline",
+            "pipelines",
+            "Every problem of a pipeline file or YAML text; registers nothing",
+            {"200": answer("the problems found (none: valid)", "Validation"), **errors(400, 403)},
+            requestBody=body("RegisterRequest"),
+        ),
+    },
+    "/orch/pipelines/{name}": {
+        "parameters": [PIPELINE],
+        "get": operation(
+            "getPipeline",
+            "pipelines",
+            "One pipeline with its steps, needs and schedule",
+            {"200": answer("the pipeline", "Pipeline"), **errors(403, 404)},
+        ),
+        "patch": operation(
+            "changePipeline",
+            "pipelines",
+            "Pause or resume it, or change its schedule (a new version of its file)",
+            {"200": answer("the pipeline as changed", "Pipeline"), **errors(400, 403, 404, 409)},
+            requestBody=body("PipelinePatch"),
+        ),
+        "delete": operation(
+            "deletePipeline",
+            "pipelines",
+            "Forget the pipeline and its history (its file stays); refused while it has "
+            "queued or running runs",
+            {"204": answer("deleted"), **errors(403, 404, 409)},
+        ),
+    },
+    "/orch/pipelines/{name}/versions": {
+        "parameters": [PIPELINE],
+        "get": operation(
+            "listVersions",
+            "pipelines",
+            "Version history, newest first",
+            {"200": answer("the versions", "VersionList"), **errors(403, 404)},
+        ),
+    },
+    "/orch/pipelines/{name}/versions/{number}": {
+        "parameters": [PIPELINE, VERSION],
+        "get": operation(
+            "getVersion",
+            "pipelines",
+            "One version's full definition and file text",
+            {"200": answer("the version", "VersionDetail"), **errors(403, 404)},
+        ),
+    },
+    "/orch/pipelines/{name}/runs": {
+        "parameters": [PIPELINE],
+        "post": operation(
+            "triggerRun",
+            "runs",
+            "Queue a run of the newest version; the scheduler starts it",
+            {
+                "202": answer(
+                    "the queued run; with an Idempotency-Key sent before with the same body: "
+                    "the run that request made",
+                    "Run",
+                ),
+                **errors(400, 403, 404, 409),
+            },
+            parameters=[
+                header(
+                    "Idempotency-Key",
+                    REQUEST_KEY,
+                    "the same key and body return the same run; with another body: 409",
+                    required=False,
+                )
+            ],
+            requestBody=body("TriggerRequest", required=False),
+        ),
+    },
+}
+
+NOTEBOOK_PATHS: dict[str, Any] = {
+    "/orch/notebooks/schedule": {
+        "post": operation(
+            "scheduleNotebook",
+            "notebooks",
+            "Write `<notebook stem>.pipeline.yaml` beside the notebook (never over a "
+            "different file) and register it",
+            {
+                "201": answer("the registered pipeline", "NotebookPipeline"),
+                **errors(400, 403, 404, 409),
+            },
+            requestBody=body("ScheduleNotebookRequest"),
+        ),
+    },
+    "/orch/notebooks/parameters": {
+        "get": operation(
+            "notebookParameters",
+            "notebooks",
+            "The notebook's parameters cell: names, defaults, inferred types",
+            {"200": answer("the parameters", "NotebookParameters"), **errors(400, 403, 404)},
+            parameters=[
+                query("path", {"type": "string"}, "relative to the root dir", required=True)
+            ],
+        ),
+    },
+    "/orch/schedules/preview": {
+        "get": operation(
+            "previewSchedule",
+            "schedules",
+            "A cron in words and its next run times, from the scheduler's own code",
+            {"200": answer("the preview", "SchedulePreview"), **errors(400, 403)},
+            parameters=[
+                query("cron", {"type": "string"}, "a cron text, e.g. `0 9 * * 1-5`", required=True),
+                query("timezone", {"type": "string"}, "an IANA zone (default: the server's)"),
+                query(
+                    "count",
+                    {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+                    "how many run times",
+                ),
+                query(
+                    "after",
+                    {"type": "string", "format": "date-time"},
+                    "run times after this instant (default: now)",
+                ),
+            ],
+        ),
+    },
+}
+
+RUN_PATHS: dict[str, Any] = {
+    "/orch/runs": {
+        "get": operation(
+            "listRuns",
+            "runs",
+            "Runs, newest first, a page at a time",
+            {"200": answer("a page of runs", "RunPage"), **errors(400, 403)},
+            parameters=[
+                query("pipeline", {"type": "string"}, "only this pipeline's runs"),
+                query("status", {"type": "string"}, "only runs with this status"),
+                query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+                    "page size",
+                ),
+                query("cursor", {"type": "string"}, "`next_cursor` of the previous page"),
+            ],
+        ),
+    },
+    "/orch/runs/{run_id}": {
+        "parameters": [RUN],
+        "get": operation(
+            "getRun",
+            "runs",
+            "The run record: steps, attempts, outputs, errors, output notebooks",
+            {"200": answer("the run", "Run"), **errors(403, 404)},
+        ),
+    },
+    "/orch/runs/{run_id}/logs": {
+        "parameters": [RUN],
+        "get": operation(
+            "getRunLogs",
+            "runs",
+            "The run log: orchestration lines and each step's output",
+            {"200": answer("the log lines, oldest first", "LogLines"), **errors(400, 403, 404)},
+            parameters=[
+                query(
+                    "after",
+                    {"type": "integer", "minimum": 0, "default": 0},
+                    "only the lines after the line with this id (0: all)",
+                ),
+            ],
+        ),
+    },
+    "/orch/runs/{run_id}/cancel": {
+        "parameters": [RUN],
+        "post": operation(
+            "cancelRun",
+            "runs",
+            "Drop a queued run or stop a running one; harmless on a finished one",
+            {"200": answer("what happened, and the run", "CancelOutcome"), **errors(403, 404)},
+        ),
+    },
+    "/orch/runs/{run_id}/rerun": {
+        "parameters": [RUN],
+        "post": operation(
+            "rerunRun",
+            "runs",
+            "A new run of the same version and parameters, with the notebooks as they are now",
+            {"202": answer("the queued run", "Run"), **errors(400, 403, 404, 409)},
+            requestBody=body("RerunRequest", required=False),
+        ),
+    },
+}
+
+SIGNATURE_HEADERS = [
+    header(
+        "X-Orch-Timestamp",
+        {"type": "string", "pattern": "^[0-9]{1,12}$"},
+        "when the caller signed, in Unix seconds (at most 5 minutes from the server's clock)",
+    ),
+    header("X-Orch-Delivery", REQUEST_KEY, "unique per delivery; a repeat is a replay"),
+    header(
+        "X-Orch-Signature",
+        {"type": "string"},
+        '`sha256=` and the hex HMAC-SHA256 of `timestamp + "." + raw body`, keyed with the '
+        "secret from the environment variable the pipeline names (`on.webhook.secret_env`)",
+    ),
+]
+
+OTHER_PATHS: dict[str, Any] = {
+    "/orch/hooks/{name}": {
+        "parameters": [PIPELINE],
+        "post": operation(
+            "webhook",
+            "webhooks",
+            "Trigger a run from another system, authenticated by its signature (no token)",
+            {
+                "202": answer("the queued run", "Run"),
+                "200": answer("a replayed delivery: the run it made the first time", "Run"),
+                **errors(400, 401, 404, 409, 413),
+            },
+            security=[],
+            parameters=SIGNATURE_HEADERS,
+            requestBody=body("WebhookRequest", required=False),
+        ),
+    },
+    "/orch/openapi.json": {
+        "get": operation(
+            "openapi",
+            "meta",
+            "This document",
+            {
+                "200": {
+                    "description": "the OpenAPI document",
+                    "content": {JSON: {"schema": {"type": "object"}}},
+                },
+                **errors(403),
+            },
+        ),
+    },
+}

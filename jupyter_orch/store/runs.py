@@ -1,0 +1,288 @@
+"""Runs, their steps, attempts and logs: created, recorded by their coordinator, settled,
+read back as records (never rows)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import NotFoundError
+from ..records import (
+    AttemptRecord,
+    AttemptStatus,
+    RunRecord,
+    RunStatus,
+    StepStatus,
+    Trigger,
+)
+from .run_rows import fill_attempt, insert_run, run_record
+from .sessions import StoreSessions
+from .tables import (
+    LogLineRow,
+    PipelineRow,
+    RunRow,
+    ScheduleTickRow,
+    StepAttemptRow,
+    StepRunRow,
+)
+from .types import LogLine, NewRun, SlotTaken, utcnow
+
+R = TypeVar("R", StepRunRow, StepAttemptRow)
+
+
+class RunsMixin(StoreSessions):
+    """Mixed into ``Store``: runs and what they hold."""
+
+    def create_run(
+        self,
+        *,
+        pipeline: str,
+        version: int,
+        trigger: Trigger,
+        parameters: dict[str, Any],
+        steps: Sequence[tuple[str, Sequence[str]]],
+        runs_dir: str,
+        rerun_of: str | None = None,
+        run_id: str | None = None,
+        scheduled_for: datetime | None = None,
+        event: dict[str, Any] | None = None,
+        overlap_limit: int | None = None,
+        tick_slot: datetime | None = None,
+        reused: Sequence[tuple[str, str, AttemptRecord]] = (),
+    ) -> RunRecord:
+        new = NewRun(
+            pipeline,
+            version,
+            trigger,
+            parameters,
+            tuple(steps),
+            runs_dir,
+            rerun_of=rerun_of,
+            run_id=run_id,
+            scheduled_for=scheduled_for,
+            event=event,
+            reused=tuple(reused),
+        )
+        return self.queue_run(new, overlap_limit=overlap_limit, tick_slot=tick_slot)
+
+    def queue_run(
+        self,
+        new: NewRun,
+        *,
+        overlap_limit: int | None = None,
+        tick_slot: datetime | None = None,
+    ) -> RunRecord:
+        """Store a `queued` run with its steps.
+
+        ``overlap_limit``: refuse (``OverlapSkipped``) when the pipeline already has that many
+        queued or running runs. ``tick_slot``: record the schedule slot as fired by this run
+        in the same transaction (``SlotTaken`` when another scheduler fired it first).
+        """
+        try:
+            with self._sessions.begin() as session:
+                run_id = insert_run(session, new, overlap_limit=overlap_limit)
+                if tick_slot is not None:
+                    session.add(
+                        ScheduleTickRow(
+                            pipeline_id=session.scalar(
+                                select(RunRow.pipeline_id).where(RunRow.id == run_id)
+                            ),
+                            slot=tick_slot,
+                            status="fired",
+                            run_id=run_id,
+                            created_at=utcnow(),
+                        )
+                    )
+                    session.flush()
+        except IntegrityError as exc:
+            if tick_slot is None:
+                raise
+            raise SlotTaken(f"{new.pipeline}: slot {tick_slot.isoformat()} already fired") from exc
+        return self.get_run(run_id)
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        with self._sessions.begin() as session:
+            session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
+
+    def update_step(self, run_id: str, name: str, **fields: Any) -> None:
+        values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        with self._sessions.begin() as session:
+            session.execute(
+                update(StepRunRow)
+                .where(StepRunRow.run_id == run_id, StepRunRow.name == name)
+                .values(**values)
+            )
+
+    def save_attempt(
+        self,
+        run_id: str,
+        step: str,
+        attempt: AttemptRecord,
+        *,
+        step_status: StepStatus | None = None,
+    ) -> None:
+        """Insert or update the attempt ``attempt.number`` of ``step`` (and the step's status)."""
+        with self._sessions.begin() as session:
+            step_row = session.scalar(
+                select(StepRunRow).where(StepRunRow.run_id == run_id, StepRunRow.name == step)
+            )
+            if step_row is None:
+                raise NotFoundError(f"run {run_id} has no step {step!r}")
+            step_id = step_row.id
+            if step_status is not None:
+                step_row.status = step_status.value
+            row = session.scalar(
+                select(StepAttemptRow).where(
+                    StepAttemptRow.step_run_id == step_id, StepAttemptRow.number == attempt.number
+                )
+            )
+            if row is None:
+                row = StepAttemptRow(step_run_id=step_id, run_id=run_id, number=attempt.number)
+                session.add(row)
+            fill_attempt(row, attempt)
+
+    def set_attempt_processes(
+        self, run_id: str, step: str, number: int, processes: dict[str, Any]
+    ) -> None:
+        with self._sessions.begin() as session:
+            step_id = select(StepRunRow.id).where(
+                StepRunRow.run_id == run_id, StepRunRow.name == step
+            )
+            session.execute(
+                update(StepAttemptRow)
+                .where(StepAttemptRow.step_run_id.in_(step_id), StepAttemptRow.number == number)
+                .values(processes=processes)
+            )
+
+    def settle_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        error: str | None,
+        now: datetime,
+        *,
+        steps: Mapping[str, StepStatus],
+        attempt_error: dict[str, Any],
+    ) -> None:
+        """The coordinator's last write, one transaction: every step's final status, every
+        attempt still running ended with ``attempt_error`` (none are left after a normal end;
+        a fault or a cancel may leave some), and the run's status."""
+        attempt_status = (
+            AttemptStatus.CANCELLED if status is RunStatus.CANCELLED else AttemptStatus.FAILED
+        )
+        with self._sessions.begin() as session:
+            row = session.get(RunRow, run_id, with_for_update=True)
+            if row is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            session.execute(
+                update(StepAttemptRow)
+                .where(
+                    StepAttemptRow.run_id == run_id,
+                    StepAttemptRow.status == AttemptStatus.RUNNING.value,
+                )
+                .values(status=attempt_status.value, ended_at=now, error=attempt_error)
+            )
+            by_status: dict[StepStatus, list[str]] = {}
+            for name, step_status in steps.items():
+                by_status.setdefault(step_status, []).append(name)
+            for step_status, names in by_status.items():
+                session.execute(
+                    update(StepRunRow)
+                    .where(StepRunRow.run_id == run_id, StepRunRow.name.in_(names))
+                    .values(status=step_status.value)
+                )
+            row.status = status.value
+            row.error = error
+            row.ended_at = now
+            if row.started_at is None:
+                row.started_at = now
+
+    def get_run(self, run_id: str) -> RunRecord:
+        runs = self.get_runs([run_id])
+        if not runs:
+            raise NotFoundError(f"no run with id {run_id!r}")
+        return runs[0]
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs with these ids, in that order (unknown ids left out): three queries for a
+        whole page of runs, not three per run."""
+        if not run_ids:
+            return []
+        with self._reads() as session:
+            found = session.execute(
+                select(RunRow, PipelineRow.name)
+                .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .where(RunRow.id.in_(run_ids))
+            ).all()
+            steps = _by_run(session, StepRunRow, run_ids, StepRunRow.position)
+            attempts = _by_run(session, StepAttemptRow, run_ids, StepAttemptRow.number)
+            by_id = {
+                run.id: run_record(run, pipeline, steps[run.id], attempts[run.id])
+                for run, pipeline in found
+            }
+        return [by_id[run_id] for run_id in run_ids if run_id in by_id]
+
+    def list_runs(
+        self,
+        *,
+        pipeline: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[RunRecord]:
+        """Runs newest first, with their steps."""
+        with self._reads() as session:
+            query = (
+                select(RunRow.id)
+                .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .order_by(RunRow.created_at.desc(), RunRow.id.desc())
+                .limit(limit)
+            )
+            if pipeline:
+                query = query.where(PipelineRow.name == pipeline)
+            if status:
+                query = query.where(RunRow.status == status)
+            ids = session.scalars(query).all()
+        return self.get_runs(ids)
+
+    def delete_run(self, run_id: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(delete(RunRow).where(RunRow.id == run_id))
+
+    # --- logs ---------------------------------------------------------------------------------
+
+    def add_logs(self, run_id: str, lines: Iterable[LogLine]) -> None:
+        rows = [
+            LogLineRow(run_id=run_id, ts=ln.ts, step=ln.step, stream=ln.stream, message=ln.message)
+            for ln in lines
+        ]
+        if not rows:
+            return
+        with self._sessions.begin() as session:
+            session.add_all(rows)
+
+    def get_logs(self, run_id: str, *, after_id: int = 0) -> list[LogLine]:
+        self.get_run(run_id)  # raises NotFoundError for an unknown run
+        with self._reads() as session:
+            rows = session.scalars(
+                select(LogLineRow)
+                .where(LogLineRow.run_id == run_id, LogLineRow.id > after_id)
+                .order_by(LogLineRow.id)
+            ).all()
+            return [LogLine(r.ts, r.step, r.stream, r.message, r.id) for r in rows]
+
+
+def _by_run(
+    session: Session, row: type[R], run_ids: Sequence[str], order: Any
+) -> dict[str, list[R]]:
+    """The rows of ``row`` (step runs or attempts) of these runs, grouped by run, in ``order``."""
+    grouped: dict[str, list[R]] = defaultdict(list)
+    for found in session.scalars(select(row).where(row.run_id.in_(run_ids)).order_by(order)):
+        grouped[found.run_id].append(found)
+    return grouped

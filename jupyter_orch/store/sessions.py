@@ -1,0 +1,41 @@
+"""What every part of the SQLAlchemy store shares: its two session factories, and lookups
+that several parts make inside their own transactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import NotFoundError
+from .tables import PipelineRow, PipelineVersionRow
+
+
+class StoreSessions:
+    """The base of the store's parts (``Store`` opens the sessions)."""
+
+    _sessions: sessionmaker[Session]
+    _reads: sessionmaker[Session]
+
+
+def pipeline_id_of(session: Session, name: str) -> int:
+    """The row id of pipeline ``name``; NotFoundError when there is none."""
+    pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))
+    if pipeline_id is None:
+        raise NotFoundError(f"no pipeline named {name!r}")
+    return pipeline_id
+
+
+def latest_definitions(session: Session) -> list[tuple[int, dict[str, Any]]]:
+    """(pipeline id, definition of its newest version) for every pipeline."""
+    rows = session.execute(
+        select(PipelineRow.id, PipelineVersionRow.definition).join(
+            PipelineVersionRow,
+            and_(
+                PipelineVersionRow.pipeline_id == PipelineRow.id,
+                PipelineVersionRow.version == PipelineRow.latest_version,
+            ),
+        )
+    ).all()
+    return [(pid, definition) for pid, definition in rows]

@@ -1,0 +1,285 @@
+/**
+ * The words and JSON shapes of jupyter-orch's REST API (`/orch/...`), as the server's
+ * OpenAPI document (`GET /orch/openapi.json`) describes them. Nothing here does I/O.
+ */
+
+/** What a run is doing or how it ended (stored strings: never rename). */
+export type RunStatus =
+  'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+/** A step's state within one run. */
+export type StepStatus =
+  | 'pending'
+  | 'running'
+  | 'retrying'
+  | 'succeeded'
+  | 'failed'
+  | 'timed_out'
+  | 'skipped'
+  | 'upstream_failed'
+  | 'cancelled';
+
+export type AttemptStatus =
+  'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+/** What started a run. */
+export type Trigger =
+  'schedule' | 'manual' | 'api' | 'webhook' | 'event' | 'rerun';
+
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled'
+];
+
+/*
+ * The status groups: each defined once, here, and imported where a status is asked "is it
+ * one of these?". The names mirror the server's (jupyter_orch/records.py, and
+ * ACTIVE_RUN_STATUSES in jupyter_orch/store/repository.py); the UNSUCCESSFUL_/RERUNNABLE_/
+ * FAILED_ATTEMPT_ groups are the UI's own.
+ */
+
+/** Statuses after which a run never changes again. */
+export const FINISHED_RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled'
+]);
+
+/** Statuses of a run that has not finished yet: it can still be cancelled. */
+export const ACTIVE_RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
+  'queued',
+  'running'
+]);
+
+/** Run statuses after which a rerun from the failed step makes sense. */
+export const UNSUCCESSFUL_RUN_STATUSES: ReadonlySet<string> =
+  new Set<RunStatus>(['failed', 'timed_out', 'cancelled']);
+
+/** Step statuses that make a step the reason its run failed. */
+export const FAILED_STEP_STATUSES: ReadonlySet<string> = new Set<StepStatus>([
+  'failed',
+  'timed_out'
+]);
+
+/** Step statuses a "rerun from failed step" runs again (everything that did not succeed). */
+export const RERUNNABLE_STEP_STATUSES: ReadonlySet<string> =
+  new Set<StepStatus>(['failed', 'timed_out', 'upstream_failed', 'cancelled']);
+
+/** Attempt statuses of an attempt that went wrong (not cancelled). */
+export const FAILED_ATTEMPT_STATUSES: ReadonlySet<string> =
+  new Set<AttemptStatus>(['failed', 'timed_out']);
+
+export type JSONValue =
+  string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
+
+export type JSONObject = { [key: string]: JSONValue };
+
+export interface IErrorDetail {
+  field: string;
+  message: string;
+  line?: number | null;
+  file?: string | null;
+}
+
+export interface ISchedule {
+  cron: string;
+  timezone: string;
+  misfire: 'skip' | 'coalesce' | 'all';
+  /** The schedule in words, e.g. "every day at 09:00 (Europe/Berlin)". */
+  description: string;
+}
+
+export interface IPipelineSummary {
+  name: string;
+  path: string | null;
+  version: number;
+  description: string;
+  active: boolean;
+  paused: boolean;
+  schedule: ISchedule | null;
+  on: JSONObject;
+  next_run_at: string | null;
+  last_status: RunStatus | null;
+  last_run_at: string | null;
+  missed_ticks: number;
+}
+
+export interface IStepDefinition {
+  name: string;
+  notebook: string;
+  parameters?: JSONObject;
+  needs: string[];
+  if?: string;
+  run_if?: string;
+  retries?: number;
+  timeout?: number | string;
+  [key: string]: JSONValue | undefined;
+}
+
+export interface IPipeline extends IPipelineSummary {
+  /** Run parameters by name, with their defaults. */
+  parameters: JSONObject;
+  steps: IStepDefinition[];
+  limits: JSONObject;
+}
+
+export interface IValidation {
+  valid: boolean;
+  problems: IErrorDetail[];
+  name?: string;
+}
+
+export interface IVersion {
+  version: number;
+  path: string | null;
+  content_hash: string;
+  created_at: string | null;
+}
+
+export interface IVersionDetail {
+  pipeline: string;
+  version: number;
+  path: string | null;
+  created_at: string | null;
+  /** The pipeline file's text as registered. */
+  source: string;
+  definition: JSONObject;
+}
+
+export interface IAttemptError {
+  ename: string;
+  evalue: string;
+  traceback?: string[];
+  cell_index?: number | null;
+}
+
+export interface IAttempt {
+  number: number;
+  status: AttemptStatus;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_s: number | null;
+  outputs: JSONObject;
+  error: IAttemptError | null;
+  /** Relative to the server's root dir: open it with the document manager. */
+  output_notebook: string | null;
+}
+
+export interface IStepRun {
+  name: string;
+  needs: string[];
+  status: StepStatus;
+  attempts: IAttempt[];
+  reused_from?: string;
+  next_attempt_at?: string;
+}
+
+export interface IRun {
+  id: string;
+  pipeline: string;
+  version: number;
+  status: RunStatus;
+  trigger: Trigger;
+  parameters: JSONObject;
+  created_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_s: number | null;
+  error: string | null;
+  rerun_of: string | null;
+  scheduled_for: string | null;
+  event: JSONObject | null;
+  run_dir: string | null;
+  steps: IStepRun[];
+}
+
+export interface IRunPage {
+  runs: IRun[];
+  next_cursor: string | null;
+}
+
+export interface ILogLine {
+  /** Increasing within a run: ask for the lines `after` the last one shown. */
+  id: number;
+  ts: string | null;
+  step: string | null;
+  stream: string;
+  message: string;
+}
+
+export interface ICancelOutcome {
+  outcome: 'dropped' | 'requested' | 'finished';
+  run: IRun;
+}
+
+export interface INotebookParameter {
+  name: string;
+  default: JSONValue;
+  default_source: string;
+  inferred_type:
+    'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'None' | null;
+  help: string;
+}
+
+export interface INotebookParameters {
+  path: string | null;
+  kernel: string | null;
+  language: string | null;
+  has_parameters_cell: boolean;
+  parameters: INotebookParameter[];
+  problem: string | null;
+  /** The pipeline "Schedule this notebook" made for it, if any. */
+  scheduled?: INotebookSchedule | null;
+}
+
+/** How a notebook is scheduled now: what the schedule dialog starts from. */
+export interface INotebookSchedule {
+  name: string;
+  path: string | null;
+  schedule: ISchedule | null;
+  paused: boolean;
+  parameters: JSONObject;
+  retries: number | null;
+  /** Seconds. */
+  timeout: number | string | null;
+}
+
+/** A cron text (`@daily`, `0 9 * * 1-5`) or the full schedule mapping. */
+export type ScheduleInput =
+  | string
+  | {
+      cron: string;
+      timezone?: string;
+      misfire?: 'skip' | 'coalesce' | 'all';
+      max_catchup?: number;
+      misfire_grace?: number | string;
+    };
+
+export interface IScheduleNotebookRequest {
+  path: string;
+  schedule: ScheduleInput;
+  parameters?: JSONObject;
+  retries?: number;
+  timeout?: number | string;
+  name?: string;
+  run_now?: boolean;
+}
+
+export interface INotebookPipeline extends IPipeline {
+  created: boolean;
+  notebook: string | null;
+  run?: IRun;
+}
+
+export interface ISchedulePreview {
+  cron: string;
+  timezone: string;
+  description: string;
+  next: string[];
+  next_local: string[];
+}

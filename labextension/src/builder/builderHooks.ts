@@ -1,0 +1,197 @@
+/**
+ * The pipeline builder's state and its talks with the server: loading a registered pipeline,
+ * validating the YAML the form would save (debounced), and saving it.
+ */
+import { Notification } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { OrchClient, OrchError } from '../api/api';
+import { emptyForm, IBuilderForm } from './builderModel';
+import {
+  checkForm,
+  IProblems,
+  mapProblems,
+  NO_PROBLEMS,
+  problemsFromMessage
+} from './builderProblems';
+import { formToYaml, yamlToForm } from './builderYaml';
+import { useDebouncedRequest } from '../common/hooks';
+import { errorMessage, showError } from '../common/notify';
+import { browserTimeZone } from '../common/scheduleEditor';
+import type { IPipeline } from '../api/tokens';
+
+export type Validity =
+  'unchecked' | 'checking' | 'valid' | 'invalid' | 'unknown';
+
+/** The form of a new pipeline, or of a registered one once loaded. */
+export function useLoadedForm(
+  client: OrchClient,
+  pipeline: string | undefined,
+  cwd: string,
+  readFile?: (path: string) => Promise<string>
+): {
+  form: IBuilderForm | null;
+  setForm: React.Dispatch<React.SetStateAction<IBuilderForm | null>>;
+  source: string | null;
+  setSource: (source: string | null) => void;
+  loadError: string | null;
+} {
+  const [form, setForm] = React.useState<IBuilderForm | null>(() =>
+    pipeline ? null : emptyForm(cwd, browserTimeZone())
+  );
+  const [source, setSource] = React.useState<string | null>(null);
+  const [loadError, setLoadError] = React.useState<string | null>(null);
+  React.useEffect(() => {
+    if (!pipeline) {
+      return;
+    }
+    let current = true;
+    const load = async () => {
+      const detail = await client.getPipeline(pipeline);
+      const version = await client.version(pipeline, detail.version);
+      const path = detail.path ?? version.path;
+      if (!path) {
+        throw new Error(
+          `The file of ${pipeline} is outside the server's root folder; edit it there.`
+        );
+      }
+      // The file as it is now (hand edits since it was registered), when it still holds
+      // this pipeline; else the text that was registered.
+      let text = version.source;
+      let loaded = null;
+      if (readFile) {
+        const onDisk = await readFile(path).catch(() => null);
+        const fromDisk =
+          onDisk !== null ? yamlToForm(onDisk, path, browserTimeZone()) : null;
+        if (onDisk !== null && fromDisk && fromDisk.name === pipeline) {
+          text = onDisk;
+          loaded = fromDisk;
+        }
+      }
+      loaded = loaded ?? yamlToForm(text, path, browserTimeZone());
+      if (!loaded) {
+        throw new Error(`${path} is not a YAML mapping; open it as text.`);
+      }
+      if (current) {
+        setSource(text);
+        setForm(loaded);
+      }
+    };
+    load().catch(error => current && setLoadError(errorMessage(error)));
+    return () => {
+      current = false;
+    };
+  }, [client, pipeline, readFile]);
+  return { form, setForm, source, setSource, loadError };
+}
+
+/** The server's problems with the YAML, checked ~400 ms after the form last changed. */
+export function useServerValidation(
+  client: OrchClient,
+  form: IBuilderForm | null,
+  yaml: string,
+  enabled: boolean
+): {
+  problems: IProblems;
+  setProblems: (problems: IProblems) => void;
+  validity: Validity;
+} {
+  const [problems, setProblems] = React.useState<IProblems>(NO_PROBLEMS);
+  const [validity, setValidity] = React.useState<Validity>('unchecked');
+  useDebouncedRequest(
+    () => {
+      if (!enabled || !form) {
+        return null;
+      }
+      setValidity('checking');
+      return {
+        request: () => client.validate({ path: form.path.trim(), yaml }),
+        onResult: result => {
+          setProblems(mapProblems(form, result.problems));
+          setValidity(result.valid ? 'valid' : 'invalid');
+        },
+        onError: error => {
+          if (error instanceof OrchError && error.status === 400) {
+            setProblems(
+              error.details.length
+                ? mapProblems(form, error.details)
+                : problemsFromMessage(form, error.message)
+            );
+            setValidity('invalid');
+          } else {
+            setProblems({
+              fields: {},
+              general: [
+                {
+                  field: '',
+                  message: `Could not check: ${errorMessage(error)}`
+                }
+              ]
+            });
+            setValidity('unknown');
+          }
+        }
+      };
+    },
+    [client, yaml, form?.path, enabled],
+    400
+  );
+  return { problems, setProblems, validity };
+}
+
+export interface ISaveOutcome {
+  pipeline: IPipeline | null;
+  problems: IProblems;
+  message: string | null;
+}
+
+/** Registers the YAML at the form's path; what the server said either way. */
+export async function savePipeline(
+  client: OrchClient,
+  form: IBuilderForm,
+  source: string | null
+): Promise<ISaveOutcome> {
+  if (Object.keys(checkForm(form)).length) {
+    return {
+      pipeline: null,
+      problems: NO_PROBLEMS,
+      message: 'Fix the problems marked below, then save again.'
+    };
+  }
+  const yaml = formToYaml(form, source);
+  try {
+    const pipeline = await client.register({ path: form.path.trim(), yaml });
+    Notification.success(
+      `Saved pipeline ${pipeline.name} (version ${pipeline.version}) to ${pipeline.path ?? form.path}`,
+      { autoClose: 5000 }
+    );
+    return { pipeline, problems: NO_PROBLEMS, message: null };
+  } catch (error) {
+    showError(error, 'Could not save the pipeline');
+    const problems =
+      error instanceof OrchError
+        ? error.details.length
+          ? mapProblems(form, error.details)
+          : problemsFromMessage(form, error.message)
+        : NO_PROBLEMS;
+    const inline = Object.keys(problems.fields).length > 0;
+    const message =
+      error instanceof OrchError && inline
+        ? `Not saved: ${error.message}. See the fields marked below.`
+        : errorMessage(error);
+    return { pipeline: null, problems, message };
+  }
+}
+
+/** The form as saved: every step now comes from the file at its position. */
+export function savedForm(form: IBuilderForm): IBuilderForm {
+  return {
+    ...form,
+    pathEdited: true,
+    steps: form.steps.map((step, index) => ({
+      ...step,
+      sourceIndex: index,
+      nameEdited: true
+    }))
+  };
+}

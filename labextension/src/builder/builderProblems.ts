@@ -1,0 +1,245 @@
+/**
+ * Problems in the builder: the form's own checks, and the server's problems (field paths such
+ * as `steps[1].needs[0]` or `parameters.days`) mapped to the form fields they name. Pure.
+ */
+import {
+  IBuilderForm,
+  identifierProblem,
+  inferValue,
+  IParamRow,
+  pipelineNameProblem,
+  STEP_KEYS
+} from './builderModel';
+import type { IErrorDetail } from '../api/tokens';
+
+export type StepPart =
+  'name' | 'notebook' | 'needs' | 'if' | 'retries' | 'timeout' | 'parameters';
+
+/** Ids of the form's fields, which problems attach to. */
+export namespace FieldIds {
+  export const name = 'name';
+  export const description = 'description';
+  export const path = 'path';
+  export const parameters = 'parameters';
+  export const schedule = 'schedule';
+  export const steps = 'steps';
+  /** A run parameter row. */
+  export const param = (row: string): string => `param:${row}`;
+  /** A step as a whole (keys the form does not show), or one of its fields. */
+  export const step = (key: string, part?: StepPart): string =>
+    part ? `step:${key}:${part}` : `step:${key}`;
+  /** A step's parameter row. */
+  export const stepParam = (key: string, row: string): string =>
+    `step:${key}:param:${row}`;
+}
+
+export interface IProblems {
+  /** Messages by field id. */
+  fields: Record<string, string[]>;
+  /** Problems that name no field of the form (shown at the top). */
+  general: IErrorDetail[];
+}
+
+export const NO_PROBLEMS: IProblems = { fields: {}, general: [] };
+
+function add(
+  fields: Record<string, string[]>,
+  id: string,
+  message: string
+): void {
+  const list = fields[id] ?? (fields[id] = []);
+  if (!list.includes(message)) {
+    list.push(message);
+  }
+}
+
+function rowProblems(
+  rows: IParamRow[],
+  id: (row: string) => string,
+  fields: Record<string, string[]>
+): void {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const name = row.name.trim();
+    if (!name && !row.text.trim()) {
+      continue; // an empty row is ignored
+    }
+    const problem = identifierProblem(name);
+    if (problem) {
+      add(fields, id(row.key), `Parameter name: ${problem}`);
+    } else if (seen.has(name)) {
+      add(fields, id(row.key), `${name} is given twice`);
+    }
+    seen.add(name);
+    const value = inferValue(row.text);
+    if (!value.ok) {
+      add(fields, id(row.key), `Value: ${value.error}`);
+    }
+  }
+}
+
+/** What the form can tell without the server. */
+export function checkForm(form: IBuilderForm): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  const nameProblem = pipelineNameProblem(form.name);
+  if (nameProblem) {
+    add(fields, FieldIds.name, nameProblem);
+  }
+  if (!form.path.trim()) {
+    add(
+      fields,
+      FieldIds.path,
+      "Give the file's path, relative to the root folder"
+    );
+  } else if (!/\.ya?ml$/.test(form.path.trim())) {
+    add(fields, FieldIds.path, 'Give a file name ending in .yaml');
+  }
+  rowProblems(form.parameters, FieldIds.param, fields);
+  if (!form.steps.length) {
+    add(fields, FieldIds.steps, 'Add at least one step');
+  }
+  const names = new Set<string>();
+  for (const step of form.steps) {
+    const name = step.name.trim();
+    const problem = identifierProblem(name);
+    if (problem) {
+      add(fields, FieldIds.step(step.key, 'name'), `Step name: ${problem}`);
+    } else if (names.has(name)) {
+      add(
+        fields,
+        FieldIds.step(step.key, 'name'),
+        `Another step is named ${name}`
+      );
+    }
+    names.add(name);
+    if (!step.notebook.trim()) {
+      add(fields, FieldIds.step(step.key, 'notebook'), 'Choose a notebook');
+    }
+    const retries = step.retries.trim();
+    if (retries && !(/^\d+$/.test(retries) && Number(retries) <= 100)) {
+      add(
+        fields,
+        FieldIds.step(step.key, 'retries'),
+        'Give a whole number from 0 to 100'
+      );
+    }
+    rowProblems(
+      step.parameters,
+      row => FieldIds.stepParam(step.key, row),
+      fields
+    );
+  }
+  return fields;
+}
+
+const STEP_PATH = /^steps\[(\d+)\](?:\.([A-Za-z_]+)(?:\[\d+\])?(?:\.(.+))?)?$/;
+const STEP_PARTS: ReadonlySet<string> = new Set(STEP_KEYS);
+
+function rowId(
+  rows: IParamRow[],
+  name: string | undefined
+): string | undefined {
+  return name === undefined
+    ? undefined
+    : rows.find(r => r.name.trim() === name)?.key;
+}
+
+/**
+ * The form field a server field path names, or null for none. `form` must be the form the
+ * validated YAML came from (step indices are its order).
+ */
+export function fieldFor(form: IBuilderForm, field: string): string | null {
+  if (field === 'name' || field === 'description' || field === 'path') {
+    return field;
+  }
+  if (field === 'parameters') {
+    return FieldIds.parameters;
+  }
+  if (field.startsWith('parameters.')) {
+    const row = rowId(form.parameters, field.slice('parameters.'.length));
+    return row ? FieldIds.param(row) : FieldIds.parameters;
+  }
+  if (field === 'schedule' || field.startsWith('schedule.')) {
+    return FieldIds.schedule;
+  }
+  if (field === 'steps') {
+    return FieldIds.steps;
+  }
+  const match = STEP_PATH.exec(field);
+  if (!match) {
+    return null;
+  }
+  const step = form.steps[Number(match[1])];
+  if (!step) {
+    return FieldIds.steps;
+  }
+  const part = match[2];
+  if (part === 'parameters' && match[3] !== undefined) {
+    const row = rowId(step.parameters, match[3]);
+    return row
+      ? FieldIds.stepParam(step.key, row)
+      : FieldIds.step(step.key, 'parameters');
+  }
+  if (part !== undefined && STEP_PARTS.has(part) && match[3] === undefined) {
+    return FieldIds.step(step.key, part as StepPart);
+  }
+  return FieldIds.step(step.key);
+}
+
+/** A step-level problem about a key the form does not show says which key. */
+function messageFor(field: string, message: string, id: string): string {
+  const bare = /^step:[^:]+$/.test(id);
+  const key = STEP_PATH.exec(field)?.[2];
+  return bare && key ? `${key}: ${message}` : message;
+}
+
+/** The server's problems by form field; the rest as general problems. */
+export function mapProblems(
+  form: IBuilderForm,
+  details: IErrorDetail[]
+): IProblems {
+  const fields: Record<string, string[]> = {};
+  const general: IErrorDetail[] = [];
+  for (const detail of details) {
+    const id = fieldFor(form, detail.field);
+    if (id === null) {
+      general.push(detail);
+    } else {
+      add(fields, id, messageFor(detail.field, detail.message, id));
+    }
+  }
+  return { fields, general };
+}
+
+/**
+ * A server error message without details that starts with a field (`path: ... exists`), as
+ * that field's problem; the message as a general problem otherwise.
+ */
+export function problemsFromMessage(
+  form: IBuilderForm,
+  message: string
+): IProblems {
+  const match = /^([A-Za-z_][\w.[\]-]*): (.+)$/s.exec(message);
+  if (match) {
+    const mapped = mapProblems(form, [{ field: match[1], message: match[2] }]);
+    if (!mapped.general.length) {
+      return mapped;
+    }
+  }
+  return { fields: {}, general: [{ field: '', message }] };
+}
+
+/**
+ * The messages for each field: the form's own where it has some (they say the same as the
+ * server's, in the form's words), the server's elsewhere.
+ */
+export function mergeProblems(
+  own: Record<string, string[]>,
+  server: IProblems
+): IProblems {
+  const fields: Record<string, string[]> = { ...server.fields };
+  for (const [id, list] of Object.entries(own)) {
+    fields[id] = list.slice();
+  }
+  return { fields, general: server.general };
+}

@@ -1,0 +1,25 @@
+/**
+ * The ids of jupyter-orch's commands, and how a command describes its arguments: shared by
+ * the core commands and the file commands.
+ */
+import type { ReadonlyJSONObject } from '@lumino/coreutils';
+
+/** Ids of the commands this extension adds (palette, menus, toolbars). */
+export namespace CommandIDs {
+  export const openPanel = 'jupyter-orch:open-panel';
+  export const refresh = 'jupyter-orch:refresh';
+  export const newPipeline = 'jupyter-orch:new-pipeline';
+  export const editPipeline = 'jupyter-orch:edit-pipeline';
+  export const runPipeline = 'jupyter-orch:run-pipeline';
+  export const removePipeline = 'jupyter-orch:remove-pipeline';
+  export const openRun = 'jupyter-orch:open-run';
+  export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
+  export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
+}
+
+/** A command's `describedBy`: its arguments (all optional), as JSON schema properties. */
+export function describeArgs(properties: ReadonlyJSONObject = {}): {
+  args: ReadonlyJSONObject;
+} {
+  return { args: { type: 'object', properties } };
+}

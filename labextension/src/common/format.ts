@@ -1,0 +1,158 @@
+/**
+ * How statuses, times and durations read in the panel. Pure functions: unit-tested.
+ */
+import type { RunStatus, StepStatus, Trigger } from '../api/tokens';
+
+/** "Succeeded", "Timed out", "Upstream failed": the status word as the UI shows it. */
+export function statusLabel(status: RunStatus | StepStatus | string): string {
+  const words = status.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** The colour family of a status badge (a CSS modifier: `jp-OrchBadge-<kind>`). */
+export function statusKind(
+  status: RunStatus | StepStatus | string | null
+): 'ok' | 'bad' | 'busy' | 'idle' | 'off' {
+  switch (status) {
+    case 'succeeded':
+      return 'ok';
+    case 'failed':
+    case 'timed_out':
+    case 'upstream_failed':
+      return 'bad';
+    case 'running':
+    case 'retrying':
+      return 'busy';
+    case 'queued':
+    case 'pending':
+      return 'idle';
+    default:
+      return 'off';
+  }
+}
+
+const TRIGGER_LABELS: Record<Trigger, string> = {
+  schedule: 'Schedule',
+  manual: 'Manual',
+  api: 'API',
+  webhook: 'Webhook',
+  event: 'Event',
+  rerun: 'Rerun'
+};
+
+export function triggerLabel(trigger: Trigger | string): string {
+  return TRIGGER_LABELS[trigger as Trigger] ?? statusLabel(trigger);
+}
+
+/** 0.4 s, 12 s, 3 min 05 s, 2 h 10 min. */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !isFinite(seconds)) {
+    return '';
+  }
+  if (seconds < 10) {
+    return `${Math.max(seconds, 0).toFixed(1)} s`;
+  }
+  if (seconds < 60) {
+    return `${Math.round(seconds)} s`;
+  }
+  const total = Math.round(seconds);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  if (hours > 0) {
+    return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+  }
+  return `${minutes} min ${String(secs).padStart(2, '0')} s`;
+}
+
+/** The seconds between an ISO start and an end (or now, for what still runs). */
+export function elapsedSeconds(
+  start: string | null,
+  end: string | null,
+  now: Date = new Date()
+): number | null {
+  if (!start) {
+    return null;
+  }
+  const from = Date.parse(start);
+  const to = end ? Date.parse(end) : now.getTime();
+  if (isNaN(from) || isNaN(to)) {
+    return null;
+  }
+  return Math.max(0, (to - from) / 1000);
+}
+
+/** "just now", "5 min ago", "in 3 h", "2 days ago". */
+export function relativeTime(
+  iso: string | null | undefined,
+  now: Date = new Date()
+): string {
+  if (!iso) {
+    return '';
+  }
+  const then = Date.parse(iso);
+  if (isNaN(then)) {
+    return '';
+  }
+  const delta = (then - now.getTime()) / 1000;
+  const abs = Math.abs(delta);
+  if (abs < 45) {
+    return delta >= 0 ? 'in a moment' : 'just now';
+  }
+  let text: string;
+  if (abs < 3600) {
+    text = `${Math.round(abs / 60)} min`;
+  } else if (abs < 86400) {
+    text = `${Math.round(abs / 3600)} h`;
+  } else {
+    const days = Math.round(abs / 86400);
+    text = `${days} day${days === 1 ? '' : 's'}`;
+  }
+  return delta >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A local date and time for tooltips and the run detail, e.g. "2026-11-26 09:00:05". */
+export function localTime(iso: string | null | undefined): string {
+  if (!iso) {
+    return '';
+  }
+  const date = new Date(iso);
+  if (isNaN(date.getTime())) {
+    return '';
+  }
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+  );
+}
+
+/** The last part of a run id: enough to tell runs apart in a list. */
+export function shortId(id: string): string {
+  return id.length > 8 ? id.slice(-8) : id;
+}
+
+/** Seconds as a duration the pipeline file reads: 1800 -> "30m", 5400 -> "1h30m", 45 -> "45s". */
+export function durationText(
+  value: number | string | null | undefined
+): string {
+  if (value === null || value === undefined || value === '') {
+    return '';
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  let rest = Math.round(value);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1]
+  ] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.join('') || '0s';
+}

@@ -1,0 +1,348 @@
+/**
+ * Dialogs: run a pipeline with typed parameters, and "Schedule this notebook...". Each keeps
+ * its form when the server refuses it and shows why beside the field.
+ */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { OrchClient, OrchError } from '../api/api';
+import { durationText } from '../common/format';
+import { errorMessage } from '../common/notify';
+import {
+  collectValues,
+  fieldsFromDefaults,
+  IParamField,
+  kindOfNotebookParameter,
+  toText
+} from '../common/params';
+import {
+  browserTimeZone,
+  IScheduleValue,
+  ScheduleEditor
+} from '../common/scheduleEditor';
+import type {
+  INotebookParameters,
+  INotebookPipeline,
+  IRun,
+  JSONObject
+} from '../api/tokens';
+import { ParamInputs } from './paramInputs';
+
+// --- Run a pipeline -----------------------------------------------------------------------
+
+class RunBody extends ReactWidget implements Dialog.IBodyWidget<IParamField[]> {
+  constructor(
+    private _fields: IParamField[],
+    private readonly _errors: Record<string, string>,
+    private readonly _problem: string | null
+  ) {
+    super();
+    this.addClass('jp-OrchDialog');
+  }
+
+  getValue(): IParamField[] {
+    return this._fields;
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <div>
+        {this._fields.length === 0 ? (
+          <p>This pipeline takes no parameters.</p>
+        ) : (
+          <p className="jp-OrchDialog-hint">
+            Parameters start at the pipeline’s defaults.
+          </p>
+        )}
+        <ParamInputs
+          idPrefix="jp-orch-run"
+          fields={this._fields}
+          errors={this._errors}
+          onChange={fields => {
+            this._fields = fields;
+            this.update();
+          }}
+        />
+        {this._problem && (
+          <div className="jp-OrchField-error" role="alert">
+            {this._problem}
+          </div>
+        )}
+      </div>
+    );
+  }
+}
+
+/**
+ * Asks for a run's parameters (typed, prefilled with the defaults) and starts the run with
+ * `start`; the run, or null when the user cancelled.
+ */
+export async function runPipelineDialog(
+  client: OrchClient,
+  name: string,
+  start: (parameters: JSONObject) => Promise<IRun>
+): Promise<IRun | null> {
+  const pipeline = await client.getPipeline(name);
+  let fields = fieldsFromDefaults(pipeline.parameters);
+  let errors: Record<string, string> = {};
+  let problem: string | null = null;
+  for (;;) {
+    const result = await showDialog({
+      title: `Run ${name}`,
+      body: new RunBody(fields, errors, problem),
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Run' })],
+      focusNodeSelector: 'input, select'
+    });
+    if (!result.button.accept || result.value === null) {
+      return null;
+    }
+    fields = result.value;
+    const collected = collectValues(fields);
+    if (!collected.ok) {
+      errors = collected.errors;
+      problem = null;
+      continue;
+    }
+    try {
+      return await start(collected.values);
+    } catch (error) {
+      errors = fieldErrors(error, 'parameters.');
+      problem = errorMessage(error);
+      if (!(error instanceof OrchError) || error.status >= 500) {
+        throw error;
+      }
+    }
+  }
+}
+
+/** Messages the server gave for fields under `prefix` ("parameters.days" -> days). */
+function fieldErrors(error: unknown, prefix: string): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (error instanceof OrchError) {
+    for (const detail of error.details) {
+      if (detail.field.startsWith(prefix)) {
+        errors[detail.field.slice(prefix.length)] = detail.message;
+      }
+    }
+  }
+  return errors;
+}
+
+// --- Schedule this notebook ---------------------------------------------------------------
+
+interface IScheduleForm {
+  schedule: IScheduleValue;
+  fields: IParamField[];
+  retries: string;
+  timeout: string;
+}
+
+class ScheduleBody
+  extends ReactWidget
+  implements Dialog.IBodyWidget<IScheduleForm>
+{
+  constructor(
+    private readonly _client: OrchClient,
+    private readonly _notebook: INotebookParameters,
+    private _form: IScheduleForm,
+    private readonly _errors: Record<string, string>,
+    private readonly _problem: string | null
+  ) {
+    super();
+    this.addClass('jp-OrchDialog');
+    this.addClass('jp-OrchScheduleDialog');
+  }
+
+  getValue(): IScheduleForm {
+    return this._form;
+  }
+
+  private _set(form: Partial<IScheduleForm>): void {
+    this._form = { ...this._form, ...form };
+    this.update();
+  }
+
+  protected render(): JSX.Element {
+    const form = this._form;
+    const nb = this._notebook;
+    const current = nb.scheduled;
+    return (
+      <div>
+        {current && (
+          <p className="jp-OrchDialog-hint">
+            Scheduled as <strong>{current.name}</strong>
+            {current.paused ? ' (paused)' : ''}
+            {current.path ? ` in ${current.path}` : ''}. Saving changes it.
+          </p>
+        )}
+        <ScheduleEditor
+          client={this._client}
+          idPrefix="jp-orch-schedule"
+          value={form.schedule}
+          error={this._errors['schedule']}
+          onChange={schedule => this._set({ schedule })}
+        />
+        <h3 className="jp-OrchDialog-subtitle">Parameters</h3>
+        {nb.problem && <div className="jp-OrchField-error">{nb.problem}</div>}
+        {!nb.problem && form.fields.length === 0 && (
+          <p className="jp-OrchDialog-hint">
+            {nb.has_parameters_cell
+              ? 'The parameters cell declares no parameters.'
+              : 'This notebook has no cell tagged “parameters”; tag one to pass values to scheduled runs.'}
+          </p>
+        )}
+        <ParamInputs
+          idPrefix="jp-orch-schedule"
+          fields={form.fields}
+          errors={this._errors}
+          onChange={fields => this._set({ fields })}
+        />
+        <div className="jp-OrchDialog-policy">
+          <label htmlFor="jp-orch-schedule-retries">Retries</label>
+          <input
+            id="jp-orch-schedule-retries"
+            className="jp-mod-styled"
+            type="number"
+            min={0}
+            max={100}
+            value={form.retries}
+            onChange={e => this._set({ retries: e.target.value })}
+          />
+          <label htmlFor="jp-orch-schedule-timeout">Timeout</label>
+          <input
+            id="jp-orch-schedule-timeout"
+            className="jp-mod-styled"
+            value={form.timeout}
+            placeholder="e.g. 30m (none: no limit)"
+            spellCheck={false}
+            onChange={e => this._set({ timeout: e.target.value })}
+          />
+        </div>
+        {(this._errors['retries'] || this._errors['timeout']) && (
+          <div className="jp-OrchField-error" role="alert">
+            {[this._errors['retries'], this._errors['timeout']]
+              .filter(Boolean)
+              .join('\n')}
+          </div>
+        )}
+        {this._problem && (
+          <div className="jp-OrchField-error" role="alert">
+            {this._problem}
+          </div>
+        )}
+      </div>
+    );
+  }
+}
+
+export interface IScheduledNotebook {
+  pipeline: INotebookPipeline;
+  /** The run "Run now" started. */
+  run: IRun | null;
+}
+
+/**
+ * "Schedule this notebook...": the schedule, the parameters its parameters cell declares
+ * (with their defaults), retries and timeout. Save writes and registers the one-step
+ * pipeline; "Run now" does that and starts a run. Null when the user cancelled.
+ */
+export async function scheduleNotebookDialog(
+  client: OrchClient,
+  path: string
+): Promise<IScheduledNotebook | null> {
+  const notebook = await client.notebookParameters(path);
+  // Scheduled before: start from how it is scheduled now
+  const current = notebook.scheduled ?? null;
+  let form: IScheduleForm = {
+    schedule: current?.schedule
+      ? { cron: current.schedule.cron, timezone: current.schedule.timezone }
+      : { cron: '0 9 * * *', timezone: browserTimeZone() },
+    fields: notebook.parameters.map(param => {
+      const kind = kindOfNotebookParameter(param);
+      const value =
+        current && param.name in current.parameters
+          ? current.parameters[param.name]
+          : param.default;
+      return {
+        name: param.name,
+        kind,
+        text: toText(value, kind),
+        placeholder: param.default_source,
+        help: param.help
+      };
+    }),
+    retries: String(current?.retries ?? 0),
+    timeout: durationText(current?.timeout)
+  };
+  let errors: Record<string, string> = {};
+  let problem: string | null = null;
+  for (;;) {
+    const result = await showDialog({
+      title: `Schedule ${PathExt.basename(path)}`,
+      body: new ScheduleBody(client, notebook, form, errors, problem),
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.createButton({
+          label: 'Run now',
+          className: 'jp-OrchDialog-runNow'
+        }),
+        Dialog.okButton({ label: 'Save' })
+      ],
+      focusNodeSelector: 'select'
+    });
+    if (result.value === null || result.button.label === 'Cancel') {
+      return null;
+    }
+    if (!result.button.accept && result.button.label !== 'Run now') {
+      return null;
+    }
+    form = result.value;
+    const collected = collectValues(form.fields);
+    errors = collected.ok ? {} : collected.errors;
+    problem = null;
+    const retries = Number(form.retries || '0');
+    if (!Number.isInteger(retries) || retries < 0) {
+      errors['retries'] = 'retries: give a whole number, 0 or more';
+    }
+    if (!collected.ok || Object.keys(errors).length) {
+      continue;
+    }
+    try {
+      const pipeline = await client.scheduleNotebook({
+        path,
+        schedule: {
+          cron: form.schedule.cron,
+          timezone: form.schedule.timezone
+        },
+        parameters: collected.values,
+        retries,
+        ...(form.timeout.trim() ? { timeout: form.timeout.trim() } : {}),
+        run_now: result.button.label === 'Run now'
+      });
+      return { pipeline, run: pipeline.run ?? null };
+    } catch (error) {
+      if (!(error instanceof OrchError) || error.status >= 500) {
+        throw error;
+      }
+      errors = {
+        ...fieldErrors(error, 'parameters.'),
+        ...topLevelErrors(error)
+      };
+      problem = errorMessage(error);
+    }
+  }
+}
+
+/** Messages for `schedule...`, `retries`, `timeout`, keyed by the top-level field. */
+function topLevelErrors(error: OrchError): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const detail of error.details) {
+    const top = detail.field.split(/[.[]/)[0];
+    if (top === 'schedule' || top === 'retries' || top === 'timeout') {
+      errors[top] = detail.message;
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,316 @@
+/**
+ * What the Orchestration panel shows: pipelines, a page of runs with filters, and the runs
+ * this browser started (watched until they finish, for a notification). It polls the server,
+ * fast while runs are active. Widgets only render it.
+ */
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  OrchClient,
+  OrchError,
+  ServerExtensionMissingError,
+  ServerUnavailableError
+} from '../api/api';
+import { LatestRequest } from '../common/latest';
+import {
+  FINISHED_RUN_STATUSES,
+  IPipelineSummary,
+  IRun,
+  JSONObject
+} from '../api/tokens';
+
+/** Runs the panel asks for at a time. */
+export const PAGE_SIZE = 25;
+/** Poll intervals (ms): while runs are active, and when all is quiet. */
+export const ACTIVE_INTERVAL = 2000;
+export const IDLE_INTERVAL = 10000;
+
+export interface IRunFilters {
+  pipeline: string;
+  status: string;
+}
+
+export class OrchModel {
+  constructor(readonly client: OrchClient) {
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this.refresh(),
+      frequency: { interval: IDLE_INTERVAL, backoff: true, max: 60000 },
+      name: 'jupyter-orch:runs',
+      standby: 'when-hidden'
+    });
+  }
+
+  /** Emitted whenever what the panel shows changed. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /** Emitted once for each watched run when it finishes. */
+  get runFinished(): ISignal<this, IRun> {
+    return this._runFinished;
+  }
+
+  get pipelines(): readonly IPipelineSummary[] {
+    return this._pipelines;
+  }
+
+  get runs(): readonly IRun[] {
+    return this._runs;
+  }
+
+  get hasMore(): boolean {
+    return this._nextCursor !== null;
+  }
+
+  get filters(): IRunFilters {
+    return this._filters;
+  }
+
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  /** Why the last refresh failed (the server's message), or null. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** The server answers without the jupyter-orch server extension. */
+  get serverExtensionMissing(): boolean {
+    return this._missing;
+  }
+
+  /**
+   * The server's reason while it cannot serve orchestration (its store is unreachable; it
+   * retries by itself), or null. Polling goes on, and the panel recovers when it answers.
+   */
+  get unavailable(): string | null {
+    return this._unavailable;
+  }
+
+  /** Whether a pipeline's toggle or run button is waiting for the server. */
+  isBusy(name: string): boolean {
+    return this._busy.has(name);
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Starts polling (the panel calls it when first shown). */
+  start(): void {
+    if (!this._started) {
+      this._started = true;
+      void this._poll.start();
+    }
+  }
+
+  /**
+   * Re-reads pipelines and the first page of runs (keeping as many rows as are shown).
+   * Only the answer to the newest refresh is shown: an older one (say, for the filter the
+   * user just left, answering late) is dropped.
+   */
+  async refresh(): Promise<void> {
+    if (this._disposed) {
+      return;
+    }
+    const latest = this._refreshes.begin();
+    const isCurrent = () => latest() && !this._disposed;
+    this._loading = true;
+    this._emit();
+    try {
+      const limit = Math.max(PAGE_SIZE, this._runs.length);
+      const [pipelines, page] = await Promise.all([
+        this.client.listPipelines(),
+        this.client.listRuns({ ...this._query(), limit })
+      ]);
+      if (!isCurrent()) {
+        return;
+      }
+      this._pipelines = pipelines;
+      this._runs = page.runs;
+      this._nextCursor = page.next_cursor;
+      this._setProblem(null);
+      await this._checkWatched();
+    } catch (error) {
+      if (!isCurrent()) {
+        return;
+      }
+      this._setProblem(error);
+      if (!(error instanceof OrchError)) {
+        throw error;
+      }
+    } finally {
+      if (isCurrent()) {
+        this._loading = false;
+        this._adjustPolling();
+        this._emit();
+      }
+    }
+  }
+
+  /** Appends the next page of older runs. */
+  async loadMore(): Promise<void> {
+    if (this._nextCursor === null) {
+      return;
+    }
+    const filters = this._filters;
+    const page = await this.client.listRuns({
+      ...this._query(),
+      limit: PAGE_SIZE,
+      cursor: this._nextCursor
+    });
+    if (filters !== this._filters || this._disposed) {
+      return; // a page of the previous filter's runs
+    }
+    const known = new Set(this._runs.map(r => r.id));
+    this._runs = [...this._runs, ...page.runs.filter(r => !known.has(r.id))];
+    this._nextCursor = page.next_cursor;
+    this._emit();
+  }
+
+  async setFilters(filters: Partial<IRunFilters>): Promise<void> {
+    this._filters = { ...this._filters, ...filters };
+    this._runs = [];
+    this._nextCursor = null;
+    await this.refresh();
+  }
+
+  /** Starts a run from this browser, and watches it for the finish notification. */
+  async trigger(name: string, parameters: JSONObject): Promise<IRun> {
+    return this._whileBusy(name, async () => {
+      const run = await this.client.trigger(name, parameters, 'manual');
+      this.watch(run);
+      await this.refresh();
+      return run;
+    });
+  }
+
+  async setPaused(name: string, paused: boolean): Promise<void> {
+    await this._whileBusy(name, async () => {
+      await this.client.setPaused(name, paused);
+      await this.refresh();
+    });
+  }
+
+  /** Watches a run started here (a trigger, a rerun, "Run now") until it finishes. */
+  watch(run: IRun): void {
+    if (!FINISHED_RUN_STATUSES.has(run.status)) {
+      this._watched.add(run.id);
+      this._adjustPolling();
+    }
+  }
+
+  /** Ids of the runs being watched. */
+  get watched(): ReadonlySet<string> {
+    return this._watched;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  /** Records why the last refresh failed (null: it did not). */
+  private _setProblem(error: unknown): void {
+    this._missing = error instanceof ServerExtensionMissingError;
+    this._unavailable =
+      error instanceof ServerUnavailableError ? error.message : null;
+    this._error =
+      error === null
+        ? null
+        : error instanceof Error
+          ? error.message
+          : String(error);
+  }
+
+  private _query(): { pipeline?: string; status?: string } {
+    return {
+      pipeline: this._filters.pipeline || undefined,
+      status: this._filters.status || undefined
+    };
+  }
+
+  /** Emits runFinished for watched runs that have ended (looked up when not in the page). */
+  private async _checkWatched(): Promise<void> {
+    for (const id of [...this._watched]) {
+      let run = this._runs.find(r => r.id === id);
+      if (!run) {
+        try {
+          run = await this.client.getRun(id);
+        } catch (error) {
+          if (error instanceof OrchError && error.status === 404) {
+            this._watched.delete(id);
+          }
+          continue;
+        }
+      }
+      if (FINISHED_RUN_STATUSES.has(run.status)) {
+        this._watched.delete(id);
+        this._runFinished.emit(run);
+      }
+    }
+  }
+
+  /** Poll fast while runs are active, and while the server retries its store. */
+  private get _active(): boolean {
+    return (
+      this._unavailable !== null ||
+      this._watched.size > 0 ||
+      this._runs.some(r => !FINISHED_RUN_STATUSES.has(r.status))
+    );
+  }
+
+  private _adjustPolling(): void {
+    if (this._disposed) {
+      return;
+    }
+    const interval = this._active ? ACTIVE_INTERVAL : IDLE_INTERVAL;
+    if (this._poll.frequency.interval !== interval) {
+      this._poll.frequency = { ...this._poll.frequency, interval };
+    }
+  }
+
+  private async _whileBusy<T>(
+    name: string,
+    work: () => Promise<T>
+  ): Promise<T> {
+    this._busy.add(name);
+    this._emit();
+    try {
+      return await work();
+    } finally {
+      this._busy.delete(name);
+      this._emit();
+    }
+  }
+
+  private _emit(): void {
+    if (!this._disposed) {
+      this._stateChanged.emit();
+    }
+  }
+
+  private _pipelines: IPipelineSummary[] = [];
+  private _runs: IRun[] = [];
+  private _nextCursor: string | null = null;
+  private _filters: IRunFilters = { pipeline: '', status: '' };
+  private _loading = false;
+  private _error: string | null = null;
+  private _missing = false;
+  private _unavailable: string | null = null;
+  private _busy = new Set<string>();
+  private _watched = new Set<string>();
+  private _started = false;
+  private _disposed = false;
+  private _refreshes = new LatestRequest();
+  private _poll: Poll;
+  private _stateChanged = new Signal<this, void>(this);
+  private _runFinished = new Signal<this, IRun>(this);
+}

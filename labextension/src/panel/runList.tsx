@@ -1,0 +1,153 @@
+/**
+ * The Runs section of the Orchestration sidebar: its filters (pipeline, status) and the runs,
+ * newest first, with more on demand.
+ */
+import * as React from 'react';
+
+import { StatusBadge } from '../common/components';
+import {
+  elapsedSeconds,
+  formatDuration,
+  localTime,
+  relativeTime,
+  shortId,
+  statusLabel,
+  triggerLabel
+} from '../common/format';
+import { OrchModel } from './model';
+import type { IPanelActions } from './panel';
+import { IRun, RUN_STATUSES } from '../api/tokens';
+
+export function RunFilters(props: { model: OrchModel }): JSX.Element {
+  const { model } = props;
+  const names = model.pipelines.map(p => p.name);
+  if (model.filters.pipeline && !names.includes(model.filters.pipeline)) {
+    names.push(model.filters.pipeline);
+  }
+  return (
+    <div className="jp-OrchPanel-filters">
+      <FilterSelect
+        label="Pipeline"
+        value={model.filters.pipeline}
+        options={names}
+        onChange={pipeline => void model.setFilters({ pipeline })}
+      />
+      <FilterSelect
+        label="Status"
+        value={model.filters.status}
+        options={RUN_STATUSES}
+        optionLabel={statusLabel}
+        onChange={status => void model.setFilters({ status })}
+      />
+    </div>
+  );
+}
+
+/** One of the run filters: a labelled select whose first choice, "All", is no filter. */
+function FilterSelect(props: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  optionLabel?: (value: string) => string;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  const { label, optionLabel } = props;
+  return (
+    <label>
+      <span>{label}</span>
+      <select
+        className="jp-mod-styled"
+        aria-label={label}
+        value={props.value}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        <option value="">All</option>
+        {props.options.map(option => (
+          <option key={option} value={option}>
+            {optionLabel ? optionLabel(option) : option}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function RunList(props: {
+  model: OrchModel;
+  actions: IPanelActions;
+}): JSX.Element {
+  const { model, actions } = props;
+  const [loadingMore, setLoadingMore] = React.useState(false);
+  if (model.runs.length === 0) {
+    if (model.unavailable) {
+      return <></>;
+    }
+    return (
+      <p className="jp-OrchPanel-empty">
+        {model.filters.pipeline || model.filters.status
+          ? 'No runs match these filters.'
+          : 'No runs yet.'}
+      </p>
+    );
+  }
+  return (
+    <>
+      <ul className="jp-OrchPanel-list" aria-label="Runs, newest first">
+        {model.runs.map(run => (
+          <RunRow
+            key={run.id}
+            run={run}
+            onOpen={() => actions.openRun(run.id)}
+          />
+        ))}
+      </ul>
+      {model.hasMore && (
+        <button
+          className="jp-mod-styled jp-OrchPanel-more"
+          disabled={loadingMore}
+          onClick={() => {
+            setLoadingMore(true);
+            model.loadMore().finally(() => setLoadingMore(false));
+          }}
+        >
+          More
+        </button>
+      )}
+    </>
+  );
+}
+
+function RunRow(props: { run: IRun; onOpen: () => void }): JSX.Element {
+  const { run } = props;
+  const started = run.started_at ?? run.created_at;
+  const duration =
+    run.duration_s ?? elapsedSeconds(run.started_at, run.ended_at);
+  return (
+    <li
+      className="jp-OrchRun"
+      data-run-id={run.id}
+      data-status={run.status}
+      role="button"
+      tabIndex={0}
+      title={`Run ${run.id}: open its detail`}
+      onClick={props.onOpen}
+      onKeyDown={e => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          props.onOpen();
+        }
+      }}
+    >
+      <div className="jp-OrchRun-main">
+        <StatusBadge status={run.status} />
+        <span className="jp-OrchRun-pipeline">{run.pipeline}</span>
+        <span className="jp-OrchRun-id">{shortId(run.id)}</span>
+      </div>
+      <div className="jp-OrchRun-meta">
+        <span>{triggerLabel(run.trigger)}</span>
+        <span title={localTime(started)}>{relativeTime(started)}</span>
+        <span>{formatDuration(duration)}</span>
+      </div>
+    </li>
+  );
+}

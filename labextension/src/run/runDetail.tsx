@@ -1,0 +1,207 @@
+/**
+ * A run's detail in the main area: what ran, how it went, why it failed and what to do next.
+ * The widget owns a `RunDetailModel` (fetches until the run is finished) and renders it.
+ */
+import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { OrchClient } from '../api/api';
+import { DagView } from '../dag/dagView';
+import { shortId, statusLabel } from '../common/format';
+import { showError } from '../common/notify';
+import { RunDetailModel } from './runDetailModel';
+import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
+import { RunLog, StepCard } from './runSteps';
+import { dagInput } from './runView';
+import type { IRun } from '../api/tokens';
+
+export interface IRunDetailOptions {
+  client: OrchClient;
+  runId: string;
+  /** Opens a notebook (relative to the root dir) through the document manager. */
+  openNotebook: (path: string) => void;
+  /** A rerun was created here: the plugin watches it and opens its detail. */
+  onRunStarted: (run: IRun) => void;
+  /** Opens the pipeline in the builder. */
+  editPipeline: (name: string) => void;
+  /** Opens another run's detail (the run this one reruns, the run a step was reused from). */
+  openRun?: (id: string) => void;
+}
+
+export class RunDetailWidget extends ReactWidget {
+  constructor(readonly options: IRunDetailOptions) {
+    super();
+    this.id = `jp-orch-run-${options.runId}`;
+    this.title.label = `Run ${shortId(options.runId)}`;
+    this.title.caption = `Run ${options.runId}`;
+    this.title.closable = true;
+    this.addClass('jp-OrchRunDetail');
+    this.model = new RunDetailModel(options.client, options.runId);
+    this.model.changed.connect(this._updateTitle, this);
+    this._handlers = {
+      cancel: () => void this._cancel(),
+      rerun: fromFailed => void this._rerun(fromFailed),
+      editPipeline: name => options.editPipeline(name),
+      openNotebook: path => options.openNotebook(path),
+      openRun: options.openRun,
+      retry: () => void this.model.refresh()
+    };
+    this.model.start();
+  }
+
+  /** The run's state, fetched every 2 s until it is finished. */
+  readonly model: RunDetailModel;
+
+  get runId(): string {
+    return this.options.runId;
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.model.dispose();
+    super.dispose();
+  }
+
+  protected render(): JSX.Element {
+    return (
+      <UseSignal signal={this.model.changed}>
+        {() => <RunView model={this.model} handlers={this._handlers} />}
+      </UseSignal>
+    );
+  }
+
+  private _updateTitle(): void {
+    const run = this.model.run;
+    if (run) {
+      this.title.label = `${run.pipeline} · ${shortId(run.id)}`;
+      this.title.caption = `Run ${run.id} of ${run.pipeline}: ${statusLabel(run.status)}`;
+    }
+  }
+
+  private async _cancel(): Promise<void> {
+    try {
+      await this.model.cancel();
+    } catch (error) {
+      showError(error, 'Could not cancel the run');
+    }
+  }
+
+  private async _rerun(fromFailed: boolean): Promise<void> {
+    try {
+      const run = await this.model.rerun(fromFailed);
+      this.options.onRunStarted(run);
+    } catch (error) {
+      showError(
+        error,
+        fromFailed
+          ? 'Could not rerun from the failed step'
+          : 'Could not rerun the run'
+      );
+    }
+  }
+
+  private _handlers: IRunHandlers;
+}
+
+/** The current time, ticking every second while `live` (durations count on). */
+function useNow(live: boolean): Date {
+  const [now, setNow] = React.useState(() => new Date());
+  React.useEffect(() => {
+    if (!live) {
+      return;
+    }
+    const timer = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(timer);
+  }, [live]);
+  return live ? now : new Date();
+}
+
+function RunView(props: {
+  model: RunDetailModel;
+  handlers: IRunHandlers;
+}): JSX.Element {
+  const { model, handlers } = props;
+  const now = useNow(model.watching);
+  const run = model.run;
+  if (model.notFound) {
+    return (
+      <div className="jp-OrchRunDetail-message" role="status">
+        <h2>Run {model.runId} not found</h2>
+        <p>It may have been deleted, or the link points to another server.</p>
+      </div>
+    );
+  }
+  if (!run) {
+    return model.loadError ? (
+      <div className="jp-OrchRunDetail-message" role="alert">
+        <h2>Could not load run {model.runId}</h2>
+        <p className="jp-OrchField-error">{model.loadError}</p>
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-accept"
+          onClick={handlers.retry}
+        >
+          Try again
+        </button>
+      </div>
+    ) : (
+      <div className="jp-OrchRunDetail-message" role="status" aria-busy="true">
+        Loading run {model.runId}…
+      </div>
+    );
+  }
+  return (
+    <div className="jp-OrchRunDetail-content">
+      <RunHeader model={model} run={run} now={now} handlers={handlers} />
+      {model.loadError && (
+        <p className="jp-OrchField-error">
+          Could not refresh the run: {model.loadError}
+        </p>
+      )}
+      <StepsSection model={model} run={run} now={now} handlers={handlers} />
+      <RunLog lines={model.logs} live={model.watching} />
+    </div>
+  );
+}
+
+function StepsSection(props: IRunPartProps): JSX.Element {
+  const { model, run, now, handlers } = props;
+  // Lay the graph out again only when a step's status or needs change (the key), not on
+  // every fetch or tick.
+  const key = JSON.stringify(run.steps.map(s => [s.name, s.status, s.needs]));
+  const dag = React.useMemo(() => dagInput(run), [key]);
+  const select = (step: string) => model.select(step);
+  return (
+    <section className="jp-OrchRunDetail-section">
+      <h3 className="jp-OrchRunDetail-sectionTitle">
+        Steps{' '}
+        <span className="jp-OrchRunDetail-muted">({run.steps.length})</span>
+      </h3>
+      <div className="jp-OrchRunDetail-dag">
+        <DagView
+          nodes={dag.nodes}
+          needs={dag.needs}
+          selected={model.selected}
+          onSelect={select}
+          label={`Steps of ${run.pipeline} and their status`}
+        />
+      </div>
+      <div className="jp-OrchRunDetail-steps">
+        {run.steps.map(step => (
+          <StepCard
+            key={step.name}
+            runId={run.id}
+            step={step}
+            selected={model.selected === step.name}
+            now={now}
+            onSelect={select}
+            openNotebook={handlers.openNotebook}
+            openRun={handlers.openRun}
+          />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,276 @@
+/**
+ * The state of one run's detail view: the run, its log and its pipeline, fetched again every
+ * few seconds until the run is finished (the log only past the last line it has); and the
+ * actions the header offers (cancel, rerun).
+ * No DOM and no JupyterLab import: the widget renders it, unit tests drive it with a fake client.
+ */
+import { Poll } from '@lumino/polling';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { OrchClient, OrchError, ServerExtensionMissingError } from '../api/api';
+import { LatestRequest } from '../common/latest';
+import { isFinished } from './runView';
+import type { ICancelOutcome, ILogLine, IPipeline, IRun } from '../api/tokens';
+
+/** What the header is doing on the user's behalf. */
+export type RunAction = 'cancel' | 'rerun' | 'rerun-failed';
+
+/** The part of the REST client this model uses. */
+export type RunClient = Pick<
+  OrchClient,
+  'getRun' | 'logs' | 'cancel' | 'rerun' | 'getPipeline'
+>;
+
+export class RunDetailModel {
+  /**
+   * @param interval milliseconds between fetches while the run is not finished.
+   */
+  constructor(
+    private readonly client: RunClient,
+    readonly runId: string,
+    interval = 2000
+  ) {
+    // As the setTimeout loop it replaces: the next fetch is `interval` after the last one
+    // answered (refresh() never rejects, so the poll never backs off), and it goes on while
+    // the browser tab is hidden.
+    this._poll = new Poll({
+      auto: false,
+      factory: () => this._tick(),
+      frequency: { interval, backoff: false },
+      name: `jupyter-orch:run-${runId}`,
+      standby: 'never'
+    });
+  }
+
+  /** Emitted whenever anything shown changes. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /** The run as last fetched; null until the first answer. */
+  get run(): IRun | null {
+    return this._run;
+  }
+
+  get logs(): readonly ILogLine[] {
+    return this._logs;
+  }
+
+  /** The pipeline's current definition (for its newest version number), if it still exists. */
+  get pipeline(): IPipeline | null {
+    return this._pipeline;
+  }
+
+  /** True until the first fetch has answered (either way). */
+  get loading(): boolean {
+    return this._loading;
+  }
+
+  /** The server says there is no such run. */
+  get notFound(): boolean {
+    return this._notFound;
+  }
+
+  /** Why the last fetch failed (network, server), or null. */
+  get loadError(): string | null {
+    return this._loadError;
+  }
+
+  get busy(): RunAction | null {
+    return this._busy;
+  }
+
+  /** Cancel was asked of a running run, which stops at its next chance. */
+  get cancelRequested(): boolean {
+    return (
+      this._cancelRequested && !!this._run && !isFinished(this._run.status)
+    );
+  }
+
+  /** The step highlighted in the DAG and the step list. */
+  get selected(): string | null {
+    return this._selected;
+  }
+
+  /** Whether fetches continue: the run is known and not finished. */
+  get watching(): boolean {
+    return (
+      !this._isDisposed &&
+      !this._notFound &&
+      !(this._run && isFinished(this._run.status))
+    );
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  select(step: string | null): void {
+    if (step !== this._selected) {
+      this._selected = step;
+      this._changed.emit();
+    }
+  }
+
+  /**
+   * Fetches at once (on the poll's zero-delay first tick), then `interval` ms after each
+   * answer while the run is not finished.
+   */
+  start(): void {
+    if (this._started || this._isDisposed) {
+      return;
+    }
+    this._started = true;
+    void this._poll.start();
+  }
+
+  /**
+   * Fetches the run, then the log lines after the last one shown. Never throws: failures
+   * land in `loadError`.
+   */
+  async refresh(): Promise<void> {
+    const latest = this._fetches.begin();
+    // The log is read after the run: the runner writes a run's last lines before it marks
+    // the run ended, so once the run reads ended, this fetch has brought every line.
+    const run = await settled(this.client.getRun(this.runId));
+    const logs = await settled(
+      this.client.logs(this.runId, lastId(this._logs))
+    );
+    if (this._isDisposed || !latest()) {
+      return;
+    }
+    this._loading = false;
+    if (run.status === 'fulfilled') {
+      this._run = run.value;
+      this._loadError = null;
+      this._notFound = false;
+    } else if (isNotFound(run.reason)) {
+      this._notFound = true;
+    } else {
+      this._loadError = messageOf(run.reason);
+    }
+    if (logs.status === 'fulfilled') {
+      this._logs = appendLines(this._logs, logs.value);
+    }
+    if (this._run && !this._pipelineAsked) {
+      this._pipelineAsked = true;
+      void this._fetchPipeline(this._run.pipeline);
+    }
+    this._changed.emit();
+  }
+
+  /** Asks the server to cancel the run; the run as it answered is shown at once. */
+  async cancel(): Promise<ICancelOutcome> {
+    const outcome = await this._act('cancel', () =>
+      this.client.cancel(this.runId)
+    );
+    this._cancelRequested = outcome.outcome === 'requested';
+    this._fetches.supersede();
+    this._run = outcome.run;
+    this._changed.emit();
+    void this.refresh();
+    return outcome;
+  }
+
+  /** Starts a new run of the same version and parameters (only the unfinished steps). */
+  rerun(fromFailed: boolean): Promise<IRun> {
+    return this._act(fromFailed ? 'rerun-failed' : 'rerun', () =>
+      this.client.rerun(this.runId, fromFailed)
+    );
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._poll.dispose();
+    Signal.clearData(this);
+  }
+
+  /** One fetch of the poll; the poll stops once there is nothing more to watch. */
+  private async _tick(): Promise<void> {
+    await this.refresh();
+    if (!this.watching) {
+      this._poll.dispose();
+    }
+  }
+
+  private async _act<T>(action: RunAction, call: () => Promise<T>): Promise<T> {
+    this._busy = action;
+    this._changed.emit();
+    try {
+      return await call();
+    } finally {
+      this._busy = null;
+      if (!this._isDisposed) {
+        this._changed.emit();
+      }
+    }
+  }
+
+  private async _fetchPipeline(name: string): Promise<void> {
+    try {
+      const pipeline = await this.client.getPipeline(name);
+      if (!this._isDisposed) {
+        this._pipeline = pipeline;
+        this._changed.emit();
+      }
+    } catch {
+      // Deleted since, or unreachable: the run's own version number still shows.
+    }
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _run: IRun | null = null;
+  private _logs: readonly ILogLine[] = [];
+  private _pipeline: IPipeline | null = null;
+  private _pipelineAsked = false;
+  private _loading = true;
+  private _notFound = false;
+  private _loadError: string | null = null;
+  private _busy: RunAction | null = null;
+  private _cancelRequested = false;
+  private _selected: string | null = null;
+  private _started = false;
+  private _isDisposed = false;
+  private _poll: Poll;
+  /** A slow, older answer never replaces a newer one. */
+  private _fetches = new LatestRequest();
+}
+
+/** The id of the last line held (0: none, which asks the server for every line). */
+function lastId(lines: readonly ILogLine[]): number {
+  return lines.length ? lines[lines.length - 1].id : 0;
+}
+
+/** `known` followed by the fetched lines it lacks (two fetches may bring the same lines). */
+function appendLines(
+  known: readonly ILogLine[],
+  fetched: readonly ILogLine[]
+): readonly ILogLine[] {
+  const last = lastId(known);
+  const fresh = fetched.filter(line => line.id > last);
+  return fresh.length ? [...known, ...fresh] : known;
+}
+
+/** A promise's outcome, never a rejection. */
+async function settled<T>(
+  promise: Promise<T>
+): Promise<PromiseSettledResult<T>> {
+  const [outcome] = await Promise.allSettled([promise]);
+  return outcome;
+}
+
+/** The server's "no such run" (not a missing server extension, which is a 404 too). */
+function isNotFound(error: unknown): boolean {
+  return (
+    error instanceof OrchError &&
+    error.status === 404 &&
+    !(error instanceof ServerExtensionMissingError)
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

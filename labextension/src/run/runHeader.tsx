@@ -1,0 +1,229 @@
+/**
+ * The run detail's header: pipeline, status, the actions, why the run failed, and the facts
+ * (trigger, times, parameters).
+ */
+import * as React from 'react';
+
+import { StatusBadge } from '../common/components';
+import { formatDuration, localTime, triggerLabel } from '../common/format';
+import { RunDetailModel } from './runDetailModel';
+import { RunLink, ValueList } from './runSteps';
+import {
+  errorCell,
+  errorTitle,
+  failedNotebook,
+  firstFailedStep,
+  latestAttempt,
+  runActions,
+  runSeconds,
+  timeWithRelative
+} from './runView';
+import type { IRun } from '../api/tokens';
+
+/** What the view's buttons do (the widget turns failures into notifications). */
+export interface IRunHandlers {
+  cancel: () => void;
+  rerun: (fromFailed: boolean) => void;
+  editPipeline: (name: string) => void;
+  openNotebook: (path: string) => void;
+  openRun?: (id: string) => void;
+  retry: () => void;
+}
+
+/** What the parts of the run detail view (its header, its steps) are given. */
+export interface IRunPartProps {
+  model: RunDetailModel;
+  run: IRun;
+  now: Date;
+  handlers: IRunHandlers;
+}
+
+export function RunHeader(props: IRunPartProps): JSX.Element {
+  const { model, run, now, handlers } = props;
+  const latestVersion = model.pipeline?.version;
+  return (
+    <div className="jp-OrchRunDetail-header">
+      <div className="jp-OrchRunDetail-titleRow">
+        <h2 className="jp-OrchRunDetail-title">{run.pipeline}</h2>
+        <StatusBadge status={run.status} />
+        {model.cancelRequested && (
+          <span className="jp-OrchRunDetail-muted">Stopping…</span>
+        )}
+        <RunButtons model={model} run={run} handlers={handlers} />
+      </div>
+      <div className="jp-OrchRunDetail-subtitle">
+        Run <code title={run.id}>{run.id}</code> · version {run.version}
+        {latestVersion !== undefined && latestVersion !== run.version && (
+          <span className="jp-OrchRunDetail-muted">
+            {' '}
+            (the pipeline is now at version {latestVersion})
+          </span>
+        )}
+      </div>
+      <FailureCallout run={run} handlers={handlers} />
+      <RunFacts run={run} now={now} handlers={handlers} />
+    </div>
+  );
+}
+
+function RunButtons(props: {
+  model: RunDetailModel;
+  run: IRun;
+  handlers: IRunHandlers;
+}): JSX.Element {
+  const { model, run, handlers } = props;
+  const actions = runActions(run);
+  const busy = model.busy;
+  return (
+    <div className="jp-OrchRunDetail-actions">
+      {actions.cancel && (
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-warn"
+          disabled={busy !== null || model.cancelRequested}
+          onClick={handlers.cancel}
+        >
+          {busy === 'cancel' ? 'Cancelling…' : 'Cancel'}
+        </button>
+      )}
+      {actions.rerunFromFailed && (
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-accept"
+          disabled={busy !== null}
+          title="A new run that keeps the steps that succeeded and runs the others"
+          onClick={() => handlers.rerun(true)}
+        >
+          Rerun from failed step
+        </button>
+      )}
+      {actions.rerun && (
+        <button
+          type="button"
+          className={
+            actions.rerunFromFailed
+              ? 'jp-mod-styled jp-OrchRunDetail-button'
+              : 'jp-mod-styled jp-mod-accept'
+          }
+          disabled={busy !== null}
+          title="A new run of the same version with the same parameters"
+          onClick={() => handlers.rerun(false)}
+        >
+          Rerun
+        </button>
+      )}
+      <button
+        type="button"
+        className="jp-mod-styled jp-OrchRunDetail-button"
+        onClick={() => handlers.editPipeline(run.pipeline)}
+      >
+        Edit pipeline
+      </button>
+    </div>
+  );
+}
+
+/** Why the run failed, the failing step's error, and its notebook one click away. */
+function FailureCallout(props: {
+  run: IRun;
+  handlers: IRunHandlers;
+}): JSX.Element | null {
+  const { run, handlers } = props;
+  const step = firstFailedStep(run);
+  const error = step ? latestAttempt(step)?.error : null;
+  const notebook = failedNotebook(run);
+  if (!run.error && !step) {
+    return null;
+  }
+  const kind = run.status === 'cancelled' ? 'off' : 'bad';
+  return (
+    <div
+      className={`jp-OrchRunDetail-failure jp-OrchRunDetail-failure-${kind}`}
+    >
+      <div className="jp-OrchRunDetail-failureText">
+        {run.error && (
+          <div className="jp-OrchRunDetail-runError">{run.error}</div>
+        )}
+        {step && error && (
+          <div className="jp-OrchRunDetail-stepError">
+            <strong>{step.name}</strong>: {errorTitle(error)}
+            {errorCell(error) && ` (${errorCell(error)})`}
+          </div>
+        )}
+      </div>
+      {notebook && (
+        <button
+          type="button"
+          className="jp-mod-styled jp-OrchRunDetail-button"
+          title={notebook.path}
+          onClick={() => handlers.openNotebook(notebook.path)}
+        >
+          Open failed step's output notebook
+        </button>
+      )}
+    </div>
+  );
+}
+
+function Fact(props: {
+  label: string;
+  children: React.ReactNode;
+  wide?: boolean;
+}): JSX.Element {
+  return (
+    <div className={`jp-OrchRunDetail-fact${props.wide ? ' jp-mod-wide' : ''}`}>
+      <dt>{props.label}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
+function RunFacts(props: {
+  run: IRun;
+  now: Date;
+  handlers: IRunHandlers;
+}): JSX.Element {
+  const { run, now, handlers } = props;
+  const seconds = runSeconds(run, now);
+  return (
+    <dl className="jp-OrchRunDetail-facts">
+      <Fact label="Trigger">
+        {triggerLabel(run.trigger)}
+        {run.scheduled_for && (
+          <span className="jp-OrchRunDetail-muted">
+            {' '}
+            for {localTime(run.scheduled_for)}
+          </span>
+        )}
+      </Fact>
+      <Fact label="Started">
+        {run.started_at ? (
+          timeWithRelative(run.started_at, now)
+        ) : (
+          <span className="jp-OrchRunDetail-muted">
+            Not yet (queued {timeWithRelative(run.created_at, now)})
+          </span>
+        )}
+      </Fact>
+      {run.ended_at && (
+        <Fact label="Ended">{timeWithRelative(run.ended_at, now)}</Fact>
+      )}
+      <Fact label="Duration">
+        {seconds === null ? '—' : formatDuration(seconds)}
+      </Fact>
+      {run.rerun_of && (
+        <Fact label="Rerun of">
+          <RunLink id={run.rerun_of} openRun={handlers.openRun} />
+        </Fact>
+      )}
+      {run.event && (
+        <Fact label="Event" wide>
+          <ValueList values={run.event} label="Event" />
+        </Fact>
+      )}
+      <Fact label="Parameters" wide>
+        <ValueList values={run.parameters} label="Parameters" empty="none" />
+      </Fact>
+    </dl>
+  );
+}

@@ -1,0 +1,307 @@
+/**
+ * The parts of the run detail below the header: one card per step with its attempts (latest
+ * first), their errors and outputs; key = value lists; the run log.
+ */
+import * as React from 'react';
+
+import { StatusBadge } from '../common/components';
+import {
+  formatDuration,
+  localTime,
+  relativeTime,
+  shortId
+} from '../common/format';
+import {
+  attemptSeconds,
+  attemptsLatestFirst,
+  clip,
+  errorCell,
+  errorTitle,
+  logParts,
+  stepCardId,
+  stepNote,
+  tracebackText,
+  valueEntries
+} from './runView';
+import type {
+  IAttempt,
+  IAttemptError,
+  ILogLine,
+  IStepRun,
+  JSONObject
+} from '../api/tokens';
+
+/** How long a value may get in a key = value list before it is cut (full text in its tooltip). */
+const VALUE_MAX = 160;
+
+/** `key = value` chips; `empty` when there are none. */
+export function ValueList(props: {
+  values: JSONObject | null | undefined;
+  label: string;
+  empty?: string;
+}): JSX.Element | null {
+  const entries = valueEntries(props.values);
+  if (entries.length === 0) {
+    return props.empty ? (
+      <span className="jp-OrchRunDetail-muted">{props.empty}</span>
+    ) : null;
+  }
+  return (
+    <ul className="jp-OrchRunDetail-values" aria-label={props.label}>
+      {entries.map(([key, value]) => (
+        <li key={key} title={value.length > VALUE_MAX ? value : undefined}>
+          <span className="jp-OrchRunDetail-valueKey">{key}</span>
+          {' = '}
+          <span className="jp-OrchRunDetail-valueText">
+            {clip(value, VALUE_MAX)}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** A link-looking button that opens another run. */
+export function RunLink(props: {
+  id: string;
+  openRun?: (id: string) => void;
+}): JSX.Element {
+  const { id, openRun } = props;
+  if (!openRun) {
+    return (
+      <code className="jp-OrchRunDetail-runId" title={id}>
+        {shortId(id)}
+      </code>
+    );
+  }
+  return (
+    <button
+      type="button"
+      className="jp-OrchRunDetail-link"
+      title={`Open run ${id}`}
+      onClick={event => {
+        event.stopPropagation();
+        openRun(id);
+      }}
+    >
+      {shortId(id)}
+    </button>
+  );
+}
+
+function AttemptErrorView(props: { error: IAttemptError }): JSX.Element {
+  const { error } = props;
+  const cell = errorCell(error);
+  const traceback = tracebackText(error);
+  return (
+    <div className="jp-OrchRunDetail-error">
+      <div className="jp-OrchRunDetail-errorTitle">
+        <span className="jp-OrchRunDetail-errorText">{errorTitle(error)}</span>
+        {cell && <span className="jp-OrchRunDetail-errorCell">{cell}</span>}
+      </div>
+      {traceback && (
+        <details className="jp-OrchRunDetail-traceback">
+          <summary>Traceback</summary>
+          <pre>{traceback}</pre>
+        </details>
+      )}
+    </div>
+  );
+}
+
+function AttemptView(props: {
+  attempt: IAttempt;
+  latest: boolean;
+  now: Date;
+  openNotebook: (path: string) => void;
+}): JSX.Element {
+  const { attempt, now } = props;
+  const seconds = attemptSeconds(attempt, now);
+  const notebook = attempt.output_notebook;
+  return (
+    <div
+      className="jp-OrchRunDetail-attempt"
+      data-attempt={attempt.number}
+      data-status={attempt.status}
+    >
+      <div className="jp-OrchRunDetail-attemptHeader">
+        <span className="jp-OrchRunDetail-attemptName">
+          Attempt {attempt.number}
+        </span>
+        {props.latest && <span className="jp-OrchRunDetail-tag">latest</span>}
+        <StatusBadge status={attempt.status} />
+        {seconds !== null && (
+          <span className="jp-OrchRunDetail-muted">
+            {formatDuration(seconds)}
+          </span>
+        )}
+        {attempt.started_at && (
+          <span
+            className="jp-OrchRunDetail-muted"
+            title={relativeTime(attempt.started_at, now)}
+          >
+            started {localTime(attempt.started_at)}
+          </span>
+        )}
+        {notebook && (
+          <button
+            type="button"
+            className="jp-OrchRunDetail-button jp-OrchRunDetail-notebookButton"
+            title={notebook}
+            onClick={event => {
+              event.stopPropagation();
+              props.openNotebook(notebook);
+            }}
+          >
+            Open output notebook
+          </button>
+        )}
+      </div>
+      {attempt.error && <AttemptErrorView error={attempt.error} />}
+      <ValueList values={attempt.outputs} label="Outputs" />
+    </div>
+  );
+}
+
+export interface IStepCardProps {
+  runId: string;
+  step: IStepRun;
+  selected: boolean;
+  now: Date;
+  onSelect: (step: string) => void;
+  openNotebook: (path: string) => void;
+  openRun?: (id: string) => void;
+}
+
+/** One step: its status, why it did not run, and its attempts, the latest first. */
+export function StepCard(props: IStepCardProps): JSX.Element {
+  const { step, now } = props;
+  const node = React.useRef<HTMLElement>(null);
+  React.useEffect(() => {
+    if (props.selected) {
+      node.current?.scrollIntoView?.({ block: 'nearest', behavior: 'smooth' });
+    }
+  }, [props.selected]);
+  const [latest, ...earlier] = attemptsLatestFirst(step);
+  const note = stepNote(step);
+  const attempt = (a: IAttempt, isLatest: boolean) => (
+    <AttemptView
+      key={a.number}
+      attempt={a}
+      latest={isLatest}
+      now={now}
+      openNotebook={props.openNotebook}
+    />
+  );
+  return (
+    <section
+      ref={node}
+      id={stepCardId(props.runId, step.name)}
+      className={`jp-OrchRunDetail-step${props.selected ? ' jp-mod-selected' : ''}`}
+      data-step={step.name}
+      data-status={step.status}
+      aria-label={`Step ${step.name}`}
+      onClick={() => props.onSelect(step.name)}
+    >
+      <div className="jp-OrchRunDetail-stepHeader">
+        <h3 className="jp-OrchRunDetail-stepName">{step.name}</h3>
+        <StatusBadge status={step.status} />
+        {step.reused_from && (
+          <span className="jp-OrchRunDetail-muted">
+            reused from run{' '}
+            <RunLink id={step.reused_from} openRun={props.openRun} />
+          </span>
+        )}
+        {step.next_attempt_at && (
+          <span className="jp-OrchRunDetail-retry">
+            next attempt at {localTime(step.next_attempt_at).slice(11)} (
+            {relativeTime(step.next_attempt_at, now)})
+          </span>
+        )}
+        {step.needs.length > 0 && (
+          <span className="jp-OrchRunDetail-needs">
+            needs {step.needs.join(', ')}
+          </span>
+        )}
+      </div>
+      {note && <p className="jp-OrchRunDetail-note">{note}</p>}
+      {latest && attempt(latest, earlier.length > 0)}
+      {earlier.length > 0 && (
+        <details className="jp-OrchRunDetail-earlier">
+          <summary>Earlier attempts ({earlier.length})</summary>
+          {earlier.map(a => attempt(a, false))}
+        </details>
+      )}
+    </section>
+  );
+}
+
+/** The run log, newest at the bottom; follows new lines while scrolled to the end. */
+export function RunLog(props: {
+  lines: readonly ILogLine[];
+  live: boolean;
+}): JSX.Element {
+  const [open, setOpen] = React.useState(true);
+  const body = React.useRef<HTMLDivElement>(null);
+  const follow = React.useRef(true);
+  const count = props.lines.length;
+  React.useLayoutEffect(() => {
+    const el = body.current;
+    if (el && follow.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [count, open]);
+  return (
+    <details
+      className="jp-OrchRunDetail-section jp-OrchRunDetail-log"
+      open={open}
+      onToggle={event => setOpen(event.currentTarget.open)}
+    >
+      <summary className="jp-OrchRunDetail-sectionTitle">
+        Log{' '}
+        <span className="jp-OrchRunDetail-muted">
+          ({count} line{count === 1 ? '' : 's'})
+        </span>
+      </summary>
+      {count === 0 ? (
+        <p className="jp-OrchRunDetail-note">
+          {props.live ? 'No log lines yet.' : 'This run logged nothing.'}
+        </p>
+      ) : (
+        <div
+          ref={body}
+          className="jp-OrchRunDetail-logLines"
+          role="log"
+          aria-label="Run log"
+          tabIndex={0}
+          onScroll={event => {
+            const el = event.currentTarget;
+            follow.current =
+              el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
+          }}
+        >
+          {props.lines.map((line, index) => (
+            <LogLineView key={index} line={line} />
+          ))}
+        </div>
+      )}
+    </details>
+  );
+}
+
+function LogLineView(props: { line: ILogLine }): JSX.Element {
+  const parts = logParts(props.line);
+  return (
+    <div
+      className={`jp-OrchRunDetail-logLine${parts.isError ? ' jp-mod-error' : ''}`}
+    >
+      <span className="jp-OrchRunDetail-logTime">{parts.time}</span>{' '}
+      {parts.step && (
+        <>
+          <span className="jp-OrchRunDetail-logStep">[{parts.step}]</span>{' '}
+        </>
+      )}
+      <span className="jp-OrchRunDetail-logMessage">{parts.message}</span>
+    </div>
+  );
+}
