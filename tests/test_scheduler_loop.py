@@ -167,7 +167,7 @@ def test_a_cli_run_claimed_first_by_a_scheduler_runs_once_there_and_the_cli_foll
 ) -> None:
     """`jupyter orch run` queues its run, then claims it; a scheduler on the same store may
     claim it in between. The CLI must then follow it, never execute it a second time."""
-    from jupyter_orch.cli import _admitted, _follow
+    from jupyter_orch.cli.pipelines import _admitted, _follow
     from jupyter_orch.scheduling.scheduler import RunHost
 
     write_notebook(tmp_path / "a.ipynb", None, "print('ran')")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from jupyter_orch import settings
+from jupyter_orch import config as settings
 from jupyter_orch.server.app import OrchApp
 
 from .orch_server import call

@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from jupyter_orch.cli import main, parse_param
+from jupyter_orch.cli import main
+from jupyter_orch.cli.args import parse_param
 from jupyter_orch.errors import SpecError
 from jupyter_orch.inputs.limits import MAX_YAML_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
 from jupyter_orch.inputs.yaml_load import load_yaml

@@ -1,6 +1,6 @@
 """``OrchApp``: the Jupyter Server extension. Configuration through traitlets
-(``c.OrchApp.db_url``, ...), the section the CLI reads too; a trait no configuration sets takes
-its variable (``JUPYTER_ORCH_*``), as the CLI does (``jupyter_orch.settings``).
+(``c.OrchApp.db_url``, ...), the section the CLI reads too: its traits are ``OrchConfig``'s, where
+a trait no configuration sets takes its variable (``JUPYTER_ORCH_*``), as in the CLI.
 
 The routes are always served. The store opens once the event loop runs, in a thread, retried
 with backoff while it cannot (every route answers 503 with the reason meanwhile); the scheduler
@@ -12,110 +12,31 @@ import asyncio
 import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
-from traitlets import Bool, Float, Int, Unicode, default
+from traitlets import default
 
-from jupyter_orch import settings
 from jupyter_orch.server import handlers, notebooks, openapi, webhooks
 
+from ..config import OrchConfig, runs_path
 from ..errors import UserError
 from ..masking import mask_url
 from .availability import Availability
 from .store_opening import delays, open_with_retries
 
-T = TypeVar("T")
-
-
-def _env_or_default(setting: settings.Setting[T]) -> T:
-    try:
-        return setting.env_or_default()
-    except settings.SettingError:
-        return setting.default()
-
-
 #: Threads for the routes that read files (validate, register, schedule a notebook, ...).
 FILE_THREADS = 4
 
 
-class OrchApp(ExtensionApp):
+class OrchApp(ExtensionApp, OrchConfig):
     name = "jupyter_orch"
     description = "Notebook pipelines: schedules, runs and their output notebooks"
-
-    db_url = Unicode(
-        config=True,
-        help="SQLAlchemy URL of the store (default: JUPYTER_ORCH_DB_URL, then "
-        "sqlite:///<jupyter data dir>/orch/orch.sqlite)",
-    )
-    runs_dir = Unicode(
-        config=True,
-        help="Folder for output notebooks and artifacts, relative to the server's root dir "
-        "(or absolute, inside it, so that the UI can open them) (default: "
-        "JUPYTER_ORCH_RUNS_DIR, then orch-runs)",
-    )
-    scheduler_enabled = Bool(
-        True,
-        config=True,
-        help="Run the scheduler in this server (fire schedules and events, execute queued runs)",
-    )
-    max_concurrent_runs = Int(
-        config=True,
-        help="Runs executing at once across every process sharing the store (default: "
-        "JUPYTER_ORCH_MAX_CONCURRENT_RUNS, then 8)",
-    )
-    default_timezone = Unicode(
-        config=True,
-        help="Time zone of schedules that name none, an IANA name (default: "
-        "JUPYTER_ORCH_TIMEZONE, then UTC)",
-    )
-    max_workers = Int(
-        config=True,
-        help="Worker processes executing notebook steps, 0 for the CPU count (default: "
-        "JUPYTER_ORCH_WORKERS, then 0)",
-    )
-    kernel_idle_ttl = Float(
-        config=True,
-        help="Seconds before an idle warm kernel is shut down (default: "
-        "JUPYTER_ORCH_KERNEL_IDLE_TTL, then 600)",
-    )
-    store_retry_max_delay = Float(
-        30.0,
-        config=True,
-        help="Longest wait, in seconds, between attempts to open a store that cannot be opened",
-    )
 
     @default("config_file_name")
     def _default_config_file_name(self) -> str:
         # ExtensionApp's default would be jupyter_jupyter_orch_config; the CLI reads this one
         return "jupyter_orch_config"
-
-    # The defaults are the CLI's own: the variable, else the default (jupyter_orch.settings).
-    # An invalid variable is reported by check_settings(), not here: traitlets and Jupyter
-    # Server read traits at times of their choosing, where an error would unload the extension.
-    @default("db_url")
-    def _default_db_url(self) -> str:
-        return _env_or_default(settings.DB_URL)
-
-    @default("runs_dir")
-    def _default_runs_dir(self) -> str:
-        return _env_or_default(settings.RUNS_DIR)
-
-    @default("max_concurrent_runs")
-    def _default_max_concurrent_runs(self) -> int:
-        return _env_or_default(settings.MAX_CONCURRENT_RUNS)
-
-    @default("default_timezone")
-    def _default_default_timezone(self) -> str:
-        return _env_or_default(settings.DEFAULT_TIMEZONE)
-
-    @default("max_workers")
-    def _default_max_workers(self) -> int:
-        return _env_or_default(settings.MAX_WORKERS)
-
-    @default("kernel_idle_ttl")
-    def _default_kernel_idle_ttl(self) -> float:
-        return _env_or_default(settings.KERNEL_IDLE_TTL)
 
     # Until initialize_settings() and the store opens: stop_extension() works from any state.
     store: Any = None
@@ -153,18 +74,7 @@ class OrchApp(ExtensionApp):
             self.log.error("%s", reason)
             self.misconfigured = True
             return
-        self.runs_path = settings.runs_path(self.runs_dir, self.root)
-
-    def check_settings(self) -> None:
-        """Read every shared setting once; an invalid one raises ``SettingError`` naming the
-        variable (read by the trait's default) or ``c.OrchApp.<trait>``."""
-        configured = self.config.get(settings.CONFIG_SECTION, {})
-        for setting in settings.SETTINGS:
-            if setting.trait in configured:
-                value = getattr(self, setting.trait)
-                setting.read(value, f"c.{settings.CONFIG_SECTION}.{setting.trait}")
-            else:
-                setting.env_or_default()
+        self.runs_path = runs_path(self.runs_dir, self.root)
 
     def initialize_handlers(self) -> None:
         for module in (handlers, notebooks, webhooks, openapi):
@@ -221,11 +131,7 @@ class OrchApp(ExtensionApp):
         if not self.scheduler_enabled:
             self.log.info("jupyter-orch: scheduler disabled (c.OrchApp.scheduler_enabled)")
             return
-        from ..executors.local import LocalExecutor
-
-        self.executor = LocalExecutor(
-            max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl
-        )
+        self.executor = self.new_executor()
         self.scheduler = self._new_scheduler()
 
     def _new_scheduler(self) -> Any:

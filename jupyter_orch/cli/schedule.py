@@ -1,13 +1,10 @@
-"""``jupyter orch`` commands of the scheduler: apply, pipelines, ticks, pause, resume, trigger,
-cancel, and ``scheduler`` itself (headless)."""
+"""``jupyter orch`` commands of the scheduler: apply, pipelines, ticks, pause, resume and
+trigger."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import logging
-import signal
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,22 +13,11 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import (
-    EXIT_OK,
-    EXIT_USAGE,
-    MAX_LISTING,
-    POLL_RANGE,
-    _orchestrator,
-    _styled,
-    add_param_option,
-    count,
-    err,
-    out,
-    run_parameters,
-    seconds_between,
-)
-from .masking import mask_json, mask_text
-from .store.types import utcnow
+from ..masking import mask_json, mask_text
+from ..store.types import utcnow
+from .args import run_parameters
+from .orchestrator import open_orchestrator
+from .output import EXIT_OK, err, out, styled
 
 #: A scheduler that has not beaten for this long does not count as running.
 ALIVE_WITHIN_S = 30.0
@@ -40,12 +26,12 @@ ALIVE_WITHIN_S = 30.0
 def cmd_apply(args: argparse.Namespace) -> int:
     from jupyter_orch.pipelines.loader import load_pipeline
 
-    from .settings import resolve_default_timezone
+    from ..config import CliConfig
 
     loaded = [load_pipeline(path, thorough=True) for path in args.files]  # all valid, or none
-    orch = _orchestrator(args)
+    orch = open_orchestrator(args)
     _check_names(orch, loaded, replace=args.replace)  # all registrable, or none
-    zone = resolve_default_timezone()
+    zone = CliConfig().default_timezone
     for pipeline in loaded:
         version = orch.apply(pipeline, replace=args.replace)
         spec = pipeline.spec
@@ -65,7 +51,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 def _check_names(orch: Any, loaded: list[Any], *, replace: bool) -> None:
     """Refuse before registering anything when a name is claimed twice in the command, or
     by another file that still exists (what ``Orchestrator.register`` would refuse midway)."""
-    from .errors import ConflictError, NotFoundError
+    from ..errors import ConflictError, NotFoundError
 
     seen: dict[str, Path] = {}
     for pipeline in loaded:
@@ -90,10 +76,10 @@ def _check_names(orch: Any, loaded: list[Any], *, replace: bool) -> None:
 
 
 def _listing(orch: Any) -> list[dict[str, Any]]:
-    from .service import describe_pipeline
-    from .settings import resolve_default_timezone
+    from ..config import CliConfig
+    from ..service import describe_pipeline
 
-    zone = resolve_default_timezone()
+    zone = CliConfig().default_timezone
     now = utcnow()
     return [describe_pipeline(state, zone, now) for state in orch.store.pipeline_states()]
 
@@ -106,7 +92,7 @@ def _local(value: str | None, zone: str | None) -> str:
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
-    rows = _listing(_orchestrator(args))
+    rows = _listing(open_orchestrator(args))
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -120,7 +106,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
             parts.append("on " + ", ".join(row["on"]))
         words = "; ".join(parts) or "-"
         state = "paused" if row["paused"] else "active" if row["active"] else "not applied"
-        last = _styled(row["last_status"]) if row["last_status"] else "-"
+        last = styled(row["last_status"]) if row["last_status"] else "-"
         table.add_row(
             escape(row["name"]),
             escape(words),
@@ -134,7 +120,7 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
 
 
 def cmd_ticks(args: argparse.Namespace) -> int:
-    ticks = _orchestrator(args).store.ticks(args.name, limit=args.limit)
+    ticks = open_orchestrator(args).store.ticks(args.name, limit=args.limit)
     if args.json:
         data = [
             {
@@ -164,7 +150,7 @@ def cmd_ticks(args: argparse.Namespace) -> int:
 
 def cmd_pause(args: argparse.Namespace) -> int:
     paused = args.command == "pause"
-    orch = _orchestrator(args)
+    orch = open_orchestrator(args)
     orch.pause(args.name, paused)
     note = "" if paused else " (slots that passed while paused are not caught up)"
     out.print(f"{'paused' if paused else 'resumed'} {escape(args.name)}{note}")
@@ -177,7 +163,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:
-    orch = _orchestrator(args)
+    orch = open_orchestrator(args)
     run = orch.trigger(args.name, parameters=run_parameters(args))
     if args.json:
         print(json.dumps(mask_json(run.to_dict()), indent=2))
@@ -197,113 +183,3 @@ def _warn_without_scheduler(orch: Any) -> None:
             "[yellow]warning:[/] no scheduler is running on this store, so nothing will fire or "
             "start; run `jupyter orch scheduler` (or start Jupyter Server with jupyter-orch)"
         )
-
-
-def cmd_cancel(args: argparse.Namespace) -> int:
-    orch = _orchestrator(args)
-    outcome = orch.cancel(args.run_id)
-    if outcome == "dropped":
-        out.print(f"cancelled run {args.run_id} (it had not started)")
-    elif outcome == "requested":
-        out.print(f"cancelling run {args.run_id}: its steps are being stopped")
-    else:
-        status = orch.store.get_run(args.run_id).status.value
-        out.print(f"run {args.run_id} had already finished: {_styled(status)}")
-    return EXIT_OK
-
-
-def cmd_scheduler(args: argparse.Namespace) -> int:
-    from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig
-
-    from .executors.local import LocalExecutor
-    from .settings import (
-        resolve_default_timezone,
-        resolve_executor_settings,
-        resolve_max_concurrent_runs,
-    )
-
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(message)s",
-    )
-    orch = _orchestrator(args)
-    workers, idle_ttl = resolve_executor_settings()
-    config = SchedulerConfig(
-        poll_interval=args.poll_interval,
-        max_concurrent_runs=resolve_max_concurrent_runs(args.max_concurrent_runs),
-        default_timezone=resolve_default_timezone(),
-    )
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        executor = LocalExecutor(max_workers=workers, idle_ttl=idle_ttl)
-        scheduler = Scheduler(orch, executor, config)
-        try:
-            await executor.prestart(1)
-            await scheduler.start()
-            await stop.wait()
-            logging.getLogger("jupyter_orch.scheduling.scheduler").info(
-                "stopping (signal received)"
-            )
-        finally:
-            await scheduler.stop()
-            await executor.close()
-
-    asyncio.run(main())
-    return EXIT_OK
-
-
-def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser(
-        "apply", parents=[common], help="register pipeline files and activate their schedules"
-    )
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument(
-        "--replace", action="store_true", help="take over names registered from other files"
-    )
-    p.set_defaults(func=cmd_apply)
-
-    p = sub.add_parser("pipelines", parents=[common], help="list pipelines and their schedules")
-    p.set_defaults(func=cmd_pipelines)
-
-    p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
-    p.add_argument("name")
-    p.add_argument("--limit", type=count(MAX_LISTING), default=50)
-    p.set_defaults(func=cmd_ticks)
-
-    for name, text in (("pause", "stop firing"), ("resume", "fire again, from now on")):
-        p = sub.add_parser(name, parents=[common], help=f"{text} (schedule and triggers)")
-        p.add_argument("name")
-        p.set_defaults(func=cmd_pause)
-
-    p = sub.add_parser("trigger", parents=[common], help="queue a run now (a scheduler starts it)")
-    p.add_argument("name")
-    add_param_option(p)
-    p.set_defaults(func=cmd_trigger)
-
-    p = sub.add_parser("cancel", parents=[common], help="stop a running run or drop a queued one")
-    p.add_argument("run_id")
-    p.set_defaults(func=cmd_cancel)
-
-    p = sub.add_parser(
-        "scheduler", parents=[common], help="run the scheduler (fires schedules, executes runs)"
-    )
-    p.add_argument(
-        "--max-concurrent-runs",
-        type=count(10_000),
-        help="runs at once across all schedulers on this store (default 8)",
-    )
-    p.add_argument(
-        "--poll-interval",
-        type=seconds_between(*POLL_RANGE),
-        default=1.0,
-        help="seconds between rounds",
-    )
-    p.add_argument("-v", "--verbose", action="store_true")
-    p.set_defaults(func=cmd_scheduler)
-
-
-__all__ = ["EXIT_USAGE", "add_commands"]

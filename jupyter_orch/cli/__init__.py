@@ -1,0 +1,150 @@
+"""``jupyter orch``: run, validate and inspect pipelines from a terminal.
+
+Exit codes: 0 success, 1 a run failed, 2 invalid input, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from rich.markup import escape
+
+from ..errors import NotFoundError, SpecError, UserError
+from ..masking import mask_text
+from ..records import RunStatus
+from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
+from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
+from .pipelines import cmd_rerun, cmd_run, cmd_validate
+from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show
+from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
+from .scheduler import cmd_scheduler
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        help="store URL (default: c.OrchApp.db_url in the Jupyter config, JUPYTER_ORCH_DB_URL, "
+        "then the Jupyter data dir)",
+    )
+    common.add_argument(
+        "--runs-dir", help="folder for output notebooks and artifacts (default: ./orch-runs)"
+    )
+    common.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+    parser = argparse.ArgumentParser(
+        prog="jupyter orch", description="Notebook pipelines: run, validate, inspect."
+    )
+    from jupyter_orch import __version__
+
+    parser.add_argument("--version", action="version", version=f"jupyter-orch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", parents=[common], help="validate, register and run a pipeline file")
+    p.add_argument("file")
+    add_param_option(p)
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="take over a pipeline name registered from another file",
+    )
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", parents=[common], help="report every problem in a pipeline file")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("runs", parents=[common], help="list runs, newest first")
+    p.add_argument("--pipeline")
+    p.add_argument("--status", choices=[s.value for s in RunStatus])
+    p.add_argument("--limit", type=count(MAX_LISTING), default=20)
+    p.set_defaults(func=cmd_runs)
+
+    p = sub.add_parser("show", parents=[common], help="one run: steps, attempts, outputs, errors")
+    p.add_argument("run_id")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("logs", parents=[common], help="the run log")
+    p.add_argument("run_id")
+    p.set_defaults(func=cmd_logs)
+
+    p = sub.add_parser("rerun", parents=[common], help="run again the same version and parameters")
+    p.add_argument("run_id")
+    p.add_argument(
+        "--from-failed", action="store_true", help="reuse steps that succeeded; run only the rest"
+    )
+    p.set_defaults(func=cmd_rerun)
+
+    add_schedule_commands(sub, common)
+    return parser
+
+
+def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "apply", parents=[common], help="register pipeline files and activate their schedules"
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument(
+        "--replace", action="store_true", help="take over names registered from other files"
+    )
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("pipelines", parents=[common], help="list pipelines and their schedules")
+    p.set_defaults(func=cmd_pipelines)
+
+    p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
+    p.add_argument("name")
+    p.add_argument("--limit", type=count(MAX_LISTING), default=50)
+    p.set_defaults(func=cmd_ticks)
+
+    for name, text in (("pause", "stop firing"), ("resume", "fire again, from now on")):
+        p = sub.add_parser(name, parents=[common], help=f"{text} (schedule and triggers)")
+        p.add_argument("name")
+        p.set_defaults(func=cmd_pause)
+
+    p = sub.add_parser("trigger", parents=[common], help="queue a run now (a scheduler starts it)")
+    p.add_argument("name")
+    add_param_option(p)
+    p.set_defaults(func=cmd_trigger)
+
+    p = sub.add_parser("cancel", parents=[common], help="stop a running run or drop a queued one")
+    p.add_argument("run_id")
+    p.set_defaults(func=cmd_cancel)
+
+    p = sub.add_parser(
+        "scheduler", parents=[common], help="run the scheduler (fires schedules, executes runs)"
+    )
+    p.add_argument(
+        "--max-concurrent-runs",
+        type=count(10_000),
+        help="runs at once across all schedulers on this store (default 8)",
+    )
+    p.add_argument(
+        "--poll-interval",
+        type=seconds_between(*POLL_RANGE),
+        default=1.0,
+        help="seconds between rounds",
+    )
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(func=cmd_scheduler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ..executors.worker import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SpecError as exc:
+        print_problems(exc)
+        return EXIT_USAGE
+    except (UserError, NotFoundError) as exc:
+        err.print(f"[red]error:[/] {escape(mask_text(str(exc)))}")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED

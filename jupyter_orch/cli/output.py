@@ -1,0 +1,89 @@
+"""What ``jupyter orch`` prints and how it exits: the consoles, status colours, problem and error
+lines, the one-line warning handler, and the exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import SpecError
+from ..masking import mask_json, mask_text
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+
+STATUS_STYLE = {
+    "succeeded": "green",
+    "failed": "red",
+    "timed_out": "red",
+    "upstream_failed": "yellow",
+    "cancelled": "magenta",
+    "skipped": "dim",
+    "running": "cyan",
+    "retrying": "yellow",
+    "queued": "dim",
+    "pending": "dim",
+}
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def styled(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def display_path(path: str | None) -> str:
+    if not path:
+        return "-"
+    try:
+        return os.path.relpath(path) if Path(path).is_relative_to(Path.cwd()) else path
+    except ValueError:
+        return path
+
+
+def print_problems(exc: SpecError) -> None:
+    count = len(exc.problems)
+    err.print(f"[red]{escape(exc.file or 'pipeline')}: {count} problem{'s' * (count != 1)}[/]")
+    for problem in exc.problems:
+        err.print(f"  {escape(mask_text(str(problem)))}")
+
+
+def print_error(console: Console, name: str, attempt: Any) -> None:
+    error = mask_json(attempt.error or {})
+    cell = error.get("cell_index")
+    where = f" in cell {cell}" if cell is not None else ""
+    console.print(
+        f"[red]{escape(name)}[/]{where}: {escape(str(error.get('ename')))}: {escape(str(error.get('evalue')))}"
+    )
+    if attempt.output_notebook:
+        console.print(f"  see {escape(display_path(attempt.output_notebook))}")
+
+
+class _OneLine(logging.Formatter):
+    """Log records without their traceback: a terminal user is told what happened (the run
+    log says it too); the traceback is for a server's log."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        # The masking filter may already have put the (masked) traceback into the message
+        lines = super().format(record).splitlines()
+        return lines[0] if lines else ""
+
+    def formatException(self, ei: Any) -> str:
+        return ""
+
+
+def warnings_in_one_line() -> None:
+    """Warnings and errors of ours (a store refusing writes, an internal error) on stderr,
+    one line each."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("jupyter-orch %(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger("jupyter_orch")
+    logger.addHandler(handler)
+    logger.propagate = False

@@ -1,0 +1,390 @@
+"""``OrchConfig``: every setting of jupyter-orch, one traitlets ``Configurable`` read the same
+way by the server (``OrchApp`` is one) and the CLI (``CliConfig``).
+
+Precedence, the same for the server and the CLI:
+
+1. an explicit value: a CLI option (``--db``, ``--runs-dir``, ``--max-concurrent-runs``); on
+   the server, configuration given on its command line (``--OrchApp.db_url=...``) is this;
+2. Jupyter configuration ``c.OrchApp.<trait>`` in the Jupyter config path (``.py`` or
+   ``.json``): ``jupyter_server_config`` > ``jupyter_config`` > ``jupyter_orch_config``, as
+   the server merges them; the CLI reads the same files;
+3. the environment variable;
+4. the default.
+
+Configuration comes before the environment because that is how a traitlets application reads
+the environment (Jupyter Server's ``JUPYTER_PORT`` and ``JUPYTER_TOKEN`` too): in a ``@default``
+method, consulted only when no configuration sets the trait. The server cannot tell a value on
+its command line from one in a config file, so the other order would let the environment
+override ``--OrchApp.x=...``; the CLI follows the server's rule so that both always agree.
+
+The settings are the traits of ``OrchConfig`` (``c.OrchApp.<trait>``); those tagged ``env``
+have a variable, and their help says it and the default. ``executor_class`` names the executor
+of notebook steps: ``local`` or a class path (``dask`` is refused until it is built).
+
+An empty variable counts as unset. An invalid value raises ``SettingError`` naming where it was
+given (the variable, ``c.OrchApp.x`` or the option): the CLI exits 2, the server answers 503.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from traitlets import Bool, Float, Int, TraitError, TraitType, Type, Unicode, default
+from traitlets.config import Configurable
+
+from .errors import UserError
+from .executors.base import Executor
+
+CONFIG_SECTION = "OrchApp"
+#: The files holding ``c.OrchApp``, lowest priority first, as the server merges them: the
+#: extension's own file, then the server's files (jupyter_config, jupyter_server_config), whose
+#: config ``ExtensionApp`` applies over its own.
+CONFIG_FILES = ("jupyter_orch_config", "jupyter_config", "jupyter_server_config")
+
+T = TypeVar("T")
+
+
+class SettingError(UserError):
+    """A setting has an invalid value; the message names where it was given."""
+
+
+@lru_cache(maxsize=1)
+def jupyter_config() -> dict[str, Any]:
+    """The ``OrchApp`` section of the user's Jupyter configuration files."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config.application import Application
+
+    reader = Application()
+    for name in CONFIG_FILES:
+        reader.load_config_file(name, path=jupyter_config_path())
+    section = reader.config.get(CONFIG_SECTION)
+    return dict(section) if section else {}
+
+
+# --- values -------------------------------------------------------------------------------------
+
+
+def _text(text: str) -> str:
+    if not text:
+        raise ValueError("give a value")
+    return text
+
+
+def _whole(minimum: int, meaning: str = "") -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise ValueError(f"{text!r} is not a whole number of at least {minimum}{meaning}")
+        return number
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"{text!r} is not a number of seconds (0 or more)")
+    return seconds
+
+
+def _zone(text: str) -> str:
+    from jupyter_orch.scheduling.schedules import CronSchedule
+
+    return CronSchedule.check_timezone(text)  # its ValueError says what to give
+
+
+def default_db_url() -> str:
+    from jupyter_core.paths import jupyter_data_dir
+
+    return f"sqlite:///{Path(jupyter_data_dir()) / 'orch' / 'orch.sqlite'}"
+
+
+# --- the configuration object -------------------------------------------------------------------
+
+#: Executors by name (``c.OrchApp.executor_class = "local"``); a class path names any other.
+EXECUTORS = {"local": "jupyter_orch.executors.local.LocalExecutor"}
+#: Executors of later versions: their names are refused until they are built.
+LATER_EXECUTORS = ("dask",)
+EXECUTOR_SETTING = f"c.{CONFIG_SECTION}.executor_class"
+
+
+class ExecutorType(Type):
+    """``Type(klass=Executor)`` that takes an executor's name too. The name of an executor of a
+    later version is kept as given, for ``check_executor`` to refuse: the server then answers
+    503 saying why, as for any invalid setting, rather than failing to load."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        if isinstance(value, str) and value in LATER_EXECUTORS:
+            return value
+        given = value
+        if isinstance(value, str):
+            value = EXECUTORS.get(value, value)
+        try:
+            return super().validate(obj, value)
+        except TraitError:
+            raise TraitError(
+                f"{EXECUTOR_SETTING}: {given!r} is not an executor; give 'local' (the default) "
+                "or the path of a subclass of jupyter_orch.executors.base.Executor"
+            ) from None
+
+
+def check_executor(value: type[Executor] | str) -> type[Executor]:
+    """The executor class of ``executor_class``; ``SettingError`` for a later executor's name."""
+    if isinstance(value, str):
+        raise SettingError(
+            f"{EXECUTOR_SETTING}: the {value!r} executor is not built yet, it arrives in a later "
+            "version; give 'local' (the default) or a class path"
+        )
+    return value
+
+
+class OrchConfig(Configurable):
+    """Every setting of jupyter-orch. ``OrchApp``, the server extension, is one (users write
+    ``c.OrchApp.<trait>``); the CLI reads the same traits through ``CliConfig``.
+
+    A trait tagged ``env`` is a shared setting: its variable, how a text value is read
+    (``parse``), and the CLI option giving it explicitly (``option``), if any.
+    """
+
+    # The shared settings, in the order they are checked (the first invalid one is reported)
+    db_url = Unicode(
+        config=True,
+        help="SQLAlchemy URL of the store (default: JUPYTER_ORCH_DB_URL, then "
+        "sqlite:///<jupyter data dir>/orch/orch.sqlite)",
+    ).tag(env="JUPYTER_ORCH_DB_URL", parse=_text, option="--db", computed_default=default_db_url)
+    runs_dir = Unicode(
+        "orch-runs",
+        config=True,
+        help="Folder for output notebooks and artifacts, relative to the server's root dir "
+        "(or absolute, inside it, so that the UI can open them) (default: "
+        "JUPYTER_ORCH_RUNS_DIR, then orch-runs)",
+    ).tag(env="JUPYTER_ORCH_RUNS_DIR", parse=_text, option="--runs-dir")
+    max_workers = Int(
+        0,
+        config=True,
+        help="Worker processes executing notebook steps, 0 for the CPU count (default: "
+        "JUPYTER_ORCH_WORKERS, then 0)",
+    ).tag(env="JUPYTER_ORCH_WORKERS", parse=_whole(0, " (0: one per CPU)"))
+    kernel_idle_ttl = Float(
+        600.0,
+        config=True,
+        help="Seconds before an idle warm kernel is shut down (default: "
+        "JUPYTER_ORCH_KERNEL_IDLE_TTL, then 600)",
+    ).tag(env="JUPYTER_ORCH_KERNEL_IDLE_TTL", parse=_seconds)
+    max_concurrent_runs = Int(
+        8,
+        config=True,
+        help="Runs executing at once across every process sharing the store (default: "
+        "JUPYTER_ORCH_MAX_CONCURRENT_RUNS, then 8)",
+    ).tag(env="JUPYTER_ORCH_MAX_CONCURRENT_RUNS", parse=_whole(1), option="--max-concurrent-runs")
+    default_timezone = Unicode(
+        "UTC",
+        config=True,
+        help="Time zone of schedules that name none, an IANA name (default: "
+        "JUPYTER_ORCH_TIMEZONE, then UTC)",
+    ).tag(env="JUPYTER_ORCH_TIMEZONE", parse=_zone)
+
+    # The server's own settings
+    scheduler_enabled = Bool(
+        True,
+        config=True,
+        help="Run the scheduler in this server (fire schedules and events, execute queued runs)",
+    )
+    store_retry_max_delay = Float(
+        30.0,
+        config=True,
+        help="Longest wait, in seconds, between attempts to open a store that cannot be opened",
+    )
+    executor_class = ExecutorType(
+        klass=Executor,
+        config=True,
+        help="The executor of notebook steps: 'local' (worker processes on this machine), or "
+        "the path of a subclass of jupyter_orch.executors.base.Executor taking max_workers "
+        "and idle_ttl (default: local)",
+    )
+
+    # A shared setting no configuration gives takes its variable, else its default.
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return self._unset("db_url")
+
+    @default("runs_dir")
+    def _default_runs_dir(self) -> str:
+        return self._unset("runs_dir")
+
+    @default("max_workers")
+    def _default_max_workers(self) -> int:
+        return self._unset("max_workers")
+
+    @default("kernel_idle_ttl")
+    def _default_kernel_idle_ttl(self) -> float:
+        return self._unset("kernel_idle_ttl")
+
+    @default("max_concurrent_runs")
+    def _default_max_concurrent_runs(self) -> int:
+        return self._unset("max_concurrent_runs")
+
+    @default("default_timezone")
+    def _default_default_timezone(self) -> str:
+        return self._unset("default_timezone")
+
+    @default("executor_class")
+    def _default_executor_class(self) -> type[Executor] | str:
+        from .executors.local import LocalExecutor  # imported when an executor is wanted
+
+        return LocalExecutor
+
+    def _unset(self, trait: str) -> Any:
+        """The value of a shared setting no configuration gives: its variable, else its
+        default. An invalid variable is reported by check_settings(), not here: traitlets and
+        Jupyter Server read traits at times of their choosing, where an error would unload the
+        extension."""
+        setting = SETTING_OF[trait]
+        try:
+            return setting.env_or_default()
+        except SettingError:
+            return setting.default()
+
+    def check_settings(self) -> None:
+        """Read every shared setting once; an invalid one raises ``SettingError`` naming the
+        variable (read by the trait's default) or ``c.OrchApp.<trait>``; then the executor."""
+        configured = self.config.get(CONFIG_SECTION, {})
+        for setting in SETTINGS:
+            if setting.trait in configured:
+                value = getattr(self, setting.trait)
+                setting.read(value, f"c.{CONFIG_SECTION}.{setting.trait}")
+            else:
+                setting.env_or_default()
+        check_executor(self.executor_class)
+
+    def new_executor(self) -> Executor:
+        """The executor of ``executor_class``, with ``max_workers`` and ``kernel_idle_ttl``."""
+        # Executor does not fix its constructor: these are the local executor's arguments
+        executor_class: Any = check_executor(self.executor_class)
+        return executor_class(max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl)
+
+
+class CliConfig(OrchConfig):
+    """The settings as ``jupyter orch`` reads them: an option given to the command (``options``,
+    by trait; None or empty when not given) > ``c.OrchApp.<trait>`` in the Jupyter config files
+    > the variable > the default, each read when first used. An invalid value raises
+    ``SettingError`` naming where it was given."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__()
+        self.options = options
+
+    def _unset(self, trait: str) -> Any:
+        return SETTING_OF[trait].resolve(self.options.get(trait))
+
+    @default("executor_class")
+    def _default_executor_class(self) -> type[Executor] | str:
+        configured = jupyter_config().get("executor_class")
+        if configured is None:
+            return super()._default_executor_class()
+        try:
+            return OrchConfig.executor_class.validate(self, configured)
+        except TraitError as exc:
+            raise SettingError(str(exc)) from None
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting(Generic[T]):
+    """One shared setting, read from a trait of ``OrchConfig`` tagged ``env``: its variable,
+    how a value is read, its default."""
+
+    trait: str
+    env: str
+    parse: Callable[[str], T]  # raises ValueError saying what to give
+    default: Callable[[], T]
+    #: The CLI option giving it explicitly, if any.
+    option: str | None = None
+
+    def read(self, value: object, source: str) -> T:
+        try:
+            return self.parse(str(value).strip())
+        except ValueError as exc:
+            raise SettingError(f"{source}: {exc}") from None
+
+    def env_or_default(self) -> T:
+        """The value when no configuration gives one: the server's trait default."""
+        text = os.environ.get(self.env, "")
+        return self.read(text, self.env) if text else self.default()
+
+    def resolve(self, explicit: object = None) -> T:
+        """The CLI's value: ``explicit`` > ``c.OrchApp.<trait>`` > the variable > default."""
+        if explicit is not None and explicit != "":
+            return self.read(explicit, self.option or self.trait)
+        configured = jupyter_config().get(self.trait)
+        if configured is not None:
+            return self.read(configured, f"c.{CONFIG_SECTION}.{self.trait}")
+        return self.env_or_default()
+
+
+def _setting(name: str, trait: TraitType[Any, Any]) -> Setting[Any]:
+    tags = trait.metadata
+    default = tags.get("computed_default") or (lambda: trait.default_value)
+    return Setting(name, tags["env"], tags["parse"], default, tags.get("option"))
+
+
+#: The shared settings, from the traits tagged ``env``, in their order.
+SETTINGS: tuple[Setting[Any], ...] = tuple(
+    _setting(name, trait)
+    for name, trait in vars(OrchConfig).items()
+    if isinstance(trait, TraitType) and "env" in trait.metadata
+)
+SETTING_OF = {setting.trait: setting for setting in SETTINGS}
+
+
+def check_all() -> None:
+    """Read every setting once, so that an invalid one stops a command before it does anything."""
+    for setting in SETTINGS:
+        setting.resolve()
+
+
+def runs_path(value: str, base: str | Path) -> Path:
+    """The runs folder ``value`` (``~`` expanded) relative to ``base``, absolute."""
+    return (Path(base) / Path(value).expanduser()).resolve()
+
+
+# --- one setting as the CLI reads it ------------------------------------------------------------
+
+
+def resolve_db_url(explicit: str | None = None) -> str:
+    return CliConfig(db_url=explicit).db_url
+
+
+def resolve_runs_dir(explicit: str | None = None, *, root_dir: str | None = None) -> Path:
+    """Absolute runs folder; relative to ``root_dir`` (the CLI: the current directory)."""
+    return runs_path(CliConfig(runs_dir=explicit).runs_dir, root_dir or Path.cwd())
+
+
+def resolve_executor_settings() -> tuple[int | None, float]:
+    """(worker processes, None for the CPU count; idle seconds before a warm kernel stops)."""
+    config = CliConfig()
+    return config.max_workers or None, config.kernel_idle_ttl
+
+
+def resolve_max_concurrent_runs(explicit: int | None = None) -> int:
+    """Runs executing at once across every process sharing the store."""
+    return CliConfig(max_concurrent_runs=explicit).max_concurrent_runs
+
+
+def resolve_default_timezone(explicit: str | None = None) -> str:
+    """The zone of schedules that name none."""
+    return CliConfig(default_timezone=explicit).default_timezone
