@@ -4,18 +4,18 @@ way by the server (``OrchApp`` is one) and the CLI (``CliConfig``).
 Precedence, the same for the server and the CLI:
 
 1. an explicit value: a CLI option (``--db``, ``--runs-dir``, ``--max-concurrent-runs``); on
-   the server, configuration given on its command line (``--OrchApp.db_url=...``) is this;
-2. Jupyter configuration ``c.OrchApp.<trait>`` in the Jupyter config path (``.py`` or
+   the server, configuration given on its command line (``--OrchApp.db_url=...``);
+2. the environment variable (``JUPYTER_ORCH_*``);
+3. Jupyter configuration ``c.OrchApp.<trait>`` in the Jupyter config path (``.py`` or
    ``.json``): ``jupyter_server_config`` > ``jupyter_config`` > ``jupyter_orch_config``, as
    the server merges them; the CLI reads the same files;
-3. the environment variable;
 4. the default.
 
-Configuration comes before the environment because that is how a traitlets application reads
-the environment (Jupyter Server's ``JUPYTER_PORT`` and ``JUPYTER_TOKEN`` too): in a ``@default``
-method, consulted only when no configuration sets the trait. The server cannot tell a value on
-its command line from one in a config file, so the other order would let the environment
-override ``--OrchApp.x=...``; the CLI follows the server's rule so that both always agree.
+A variable beats a config file, so that one deployment's environment (a container, a CI job)
+can point a shared configuration elsewhere. Traitlets alone would not do it: a ``@default``
+method is consulted only when no configuration sets the trait, so the server applies the
+variables after its configuration has loaded (``apply_environment``), except to a trait its
+command line gives.
 
 The settings are the traits of ``OrchConfig`` (``c.OrchApp.<trait>``); those tagged ``env``
 have a variable, and their help says it and the default. ``executor_class`` names the executor
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -257,12 +257,16 @@ class OrchConfig(Configurable):
         except SettingError:
             return setting.default()
 
-    def check_settings(self) -> None:
-        """Read every shared setting once; an invalid one raises ``SettingError`` naming the
-        variable (read by the trait's default) or ``c.OrchApp.<trait>``; then the executor."""
+    def apply_environment(self, command_line: Mapping[str, Any]) -> None:
+        """After configuration loads: a variable overrides ``c.OrchApp.<trait>`` from a config
+        file, never a trait ``command_line`` (the server's own command line) gives. Then read
+        every shared setting once; an invalid one raises ``SettingError`` naming the variable
+        or ``c.OrchApp.<trait>``; then the executor."""
         configured = self.config.get(CONFIG_SECTION, {})
         for setting in SETTINGS:
-            if setting.trait in configured:
+            if setting.trait not in command_line and setting.env_value() is not None:
+                setattr(self, setting.trait, setting.env_value())
+            elif setting.trait in configured:
                 value = getattr(self, setting.trait)
                 setting.read(value, f"c.{CONFIG_SECTION}.{setting.trait}")
             else:
@@ -278,8 +282,8 @@ class OrchConfig(Configurable):
 
 class CliConfig(OrchConfig):
     """The settings as ``jupyter orch`` reads them: an option given to the command (``options``,
-    by trait; None or empty when not given) > ``c.OrchApp.<trait>`` in the Jupyter config files
-    > the variable > the default, each read when first used. An invalid value raises
+    by trait; None or empty when not given) > the variable > ``c.OrchApp.<trait>`` in the
+    Jupyter config files > the default, each read when first used. An invalid value raises
     ``SettingError`` naming where it was given."""
 
     def __init__(self, **options: Any) -> None:
@@ -321,19 +325,27 @@ class Setting(Generic[T]):
         except ValueError as exc:
             raise SettingError(f"{source}: {exc}") from None
 
+    def env_value(self) -> T | None:
+        """The variable's value, None when it is unset or empty."""
+        text = os.environ.get(self.env, "")
+        return self.read(text, self.env) if text else None
+
     def env_or_default(self) -> T:
         """The value when no configuration gives one: the server's trait default."""
-        text = os.environ.get(self.env, "")
-        return self.read(text, self.env) if text else self.default()
+        value = self.env_value()
+        return self.default() if value is None else value
 
     def resolve(self, explicit: object = None) -> T:
-        """The CLI's value: ``explicit`` > ``c.OrchApp.<trait>`` > the variable > default."""
+        """The CLI's value: ``explicit`` > the variable > ``c.OrchApp.<trait>`` > default."""
         if explicit is not None and explicit != "":
             return self.read(explicit, self.option or self.trait)
+        value = self.env_value()
+        if value is not None:
+            return value
         configured = jupyter_config().get(self.trait)
         if configured is not None:
             return self.read(configured, f"c.{CONFIG_SECTION}.{self.trait}")
-        return self.env_or_default()
+        return self.default()
 
 
 def _setting(name: str, trait: TraitType[Any, Any]) -> Setting[Any]:

@@ -1,6 +1,7 @@
 """Every shared setting is read the same way by the server (``OrchApp`` in a real Jupyter
-Server, pytest-jupyter) and by the CLI: the same value from the same variable, configuration
-before the environment on both sides, and one clear error for a bad value on both sides."""
+Server, pytest-jupyter) and by the CLI: the same value from the same variable, the environment
+before configuration files and a command line before both, on both sides, and one clear error
+for a bad value on both sides."""
 
 from __future__ import annotations
 
@@ -188,13 +189,54 @@ def test_the_server_and_the_cli_read_each_variable_alike(
     [(row, {row.env: row.value}, {row.trait: row.configured}) for row in ROWS],
     ids=IDS,
 )
-def test_configuration_comes_before_the_environment_on_both_sides(
+def test_the_environment_comes_before_configuration_files_on_both_sides(
+    row: Row, started: Any, jp_root_dir: Path, tmp_path: Path
+) -> None:
+    server, cli = observed(row, started, jp_root_dir)
+    expected = row.expect(given(row, row.value, tmp_path), jp_root_dir)
+    assert server == expected
+    assert cli == expected
+
+
+@pytest.mark.parametrize(
+    ("row", "environment", "configured"),
+    [(row, {}, {row.trait: row.configured}) for row in ROWS],
+    ids=IDS,
+)
+def test_configuration_files_give_what_no_variable_gives_on_both_sides(
     row: Row, started: Any, jp_root_dir: Path, tmp_path: Path
 ) -> None:
     server, cli = observed(row, started, jp_root_dir)
     expected = row.expect(given(row, row.configured, tmp_path), jp_root_dir)
     assert server == expected
     assert cli == expected
+
+
+@pytest.fixture
+def jp_argv(request: pytest.FixtureRequest) -> list[str]:
+    """The server's command line (pytest-jupyter passes it to ServerApp.initialize)."""
+    return list(getattr(request, "param", []))
+
+
+@pytest.mark.parametrize(
+    ("environment", "configured", "jp_argv"),
+    [
+        (
+            {"JUPYTER_ORCH_MAX_CONCURRENT_RUNS": "3"},
+            {"max_concurrent_runs": 5},
+            ["--OrchApp.max_concurrent_runs=6"],
+        )
+    ],
+    indirect=["jp_argv"],
+)
+def test_the_servers_command_line_comes_before_the_environment(
+    started: Any, jp_root_dir: Path
+) -> None:
+    app = extension(started)
+    assert app.store is not None, app.availability.reason
+    assert app.scheduler.config.max_concurrent_runs == 6
+    assert settings.resolve_max_concurrent_runs(6) == 6  # the CLI's own option, likewise
+    assert settings.resolve_max_concurrent_runs() == 3  # without it, the variable
 
 
 BAD = [
@@ -208,9 +250,14 @@ BAD = [
         "JUPYTER_ORCH_TIMEZONE: unknown time zone 'Mars/Base'",
     ),
     (
-        {"JUPYTER_ORCH_TIMEZONE": "UTC"},
+        {},
         {"default_timezone": "Mars/Base"},
         "c.OrchApp.default_timezone: unknown time zone 'Mars/Base'",
+    ),
+    (
+        {"JUPYTER_ORCH_TIMEZONE": "Mars/Base"},
+        {"default_timezone": "UTC"},
+        "JUPYTER_ORCH_TIMEZONE: unknown time zone 'Mars/Base'",
     ),
 ]
 

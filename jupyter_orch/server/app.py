@@ -19,7 +19,7 @@ from traitlets import default
 
 from jupyter_orch.server import handlers, notebooks, openapi, webhooks
 
-from ..config import OrchConfig, runs_path
+from ..config import CONFIG_SECTION, OrchConfig, runs_path
 from ..errors import UserError
 from ..masking import mask_url
 from .availability import Availability
@@ -67,7 +67,7 @@ class OrchApp(ExtensionApp, OrchConfig):
             }
         )
         try:
-            self.check_settings()
+            self.apply_environment(self._command_line())
         except UserError as exc:
             reason = f"jupyter-orch is misconfigured: {exc}; fix it and restart the server"
             self.availability.unavailable(reason)
@@ -75,6 +75,15 @@ class OrchApp(ExtensionApp, OrchConfig):
             self.misconfigured = True
             return
         self.runs_path = runs_path(self.runs_dir, self.root)
+
+    def _command_line(self) -> dict[str, Any]:
+        """``OrchApp`` settings given on the server's command line (``--OrchApp.x=...``)."""
+        given: dict[str, Any] = {}
+        for app in (self.serverapp, self):
+            cli = getattr(app, "cli_config", None)
+            if cli is not None and CONFIG_SECTION in cli:
+                given.update(cli[CONFIG_SECTION])
+        return given
 
     def initialize_handlers(self) -> None:
         for module in (handlers, notebooks, webhooks, openapi):
