@@ -7,7 +7,7 @@ Exit codes: 0 success, 1 a run failed, 2 invalid input, 130 interrupted (Ctrl-C)
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.markup import escape
@@ -23,11 +23,26 @@ from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigge
 from .scheduler import cmd_scheduler
 
 
+def command(
+    sub: Any,
+    common: argparse.ArgumentParser,
+    name: str,
+    text: str,
+    func: Callable[..., int],
+    *positionals: str,
+) -> None:
+    """A command whose arguments are the common options and ``positionals``."""
+    p = sub.add_parser(name, parents=[common], help=text)
+    for positional in positionals:
+        p.add_argument(positional)
+    p.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
-        help="store URL (default: c.OrchApp.db_url in the Jupyter config, JUPYTER_ORCH_DB_URL, "
+        help="store URL (default: JUPYTER_ORCH_DB_URL, c.OrchApp.db_url in the Jupyter config, "
         "then the Jupyter data dir)",
     )
     common.add_argument(
@@ -53,9 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", parents=[common], help="report every problem in a pipeline file")
-    p.add_argument("file")
-    p.set_defaults(func=cmd_validate)
+    command(
+        sub, common, "validate", "report every problem in a pipeline file", cmd_validate, "file"
+    )
 
     p = sub.add_parser("runs", parents=[common], help="list runs, newest first")
     p.add_argument("--pipeline")
@@ -63,13 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=count(MAX_LISTING), default=20)
     p.set_defaults(func=cmd_runs)
 
-    p = sub.add_parser("show", parents=[common], help="one run: steps, attempts, outputs, errors")
-    p.add_argument("run_id")
-    p.set_defaults(func=cmd_show)
-
-    p = sub.add_parser("logs", parents=[common], help="the run log")
-    p.add_argument("run_id")
-    p.set_defaults(func=cmd_logs)
+    command(sub, common, "show", "one run: steps, attempts, outputs, errors", cmd_show, "run_id")
+    command(sub, common, "logs", "the run log", cmd_logs, "run_id")
 
     p = sub.add_parser("rerun", parents=[common], help="run again the same version and parameters")
     p.add_argument("run_id")
@@ -101,18 +111,14 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_ticks)
 
     for name, text in (("pause", "stop firing"), ("resume", "fire again, from now on")):
-        p = sub.add_parser(name, parents=[common], help=f"{text} (schedule and triggers)")
-        p.add_argument("name")
-        p.set_defaults(func=cmd_pause)
+        command(sub, common, name, f"{text} (schedule and triggers)", cmd_pause, "name")
 
     p = sub.add_parser("trigger", parents=[common], help="queue a run now (a scheduler starts it)")
     p.add_argument("name")
     add_param_option(p)
     p.set_defaults(func=cmd_trigger)
 
-    p = sub.add_parser("cancel", parents=[common], help="stop a running run or drop a queued one")
-    p.add_argument("run_id")
-    p.set_defaults(func=cmd_cancel)
+    command(sub, common, "cancel", "stop a running run or drop a queued one", cmd_cancel, "run_id")
 
     p = sub.add_parser(
         "scheduler", parents=[common], help="run the scheduler (fires schedules, executes runs)"
