@@ -7,7 +7,6 @@ Records are read back from a real SQLite store; no kernel starts and no real sec
 from __future__ import annotations
 
 import asyncio
-import textwrap
 from collections.abc import Callable
 from datetime import timedelta
 from itertools import pairwise
@@ -21,7 +20,7 @@ from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import write_notebook
+from .conftest import write_notebook, write_steps
 from .fakes import FAILS, HANGS, FakeClock, FakeExecutor, Script, copied_store, run_with_clock
 
 S = StepStatus
@@ -43,9 +42,7 @@ def new_run(
     tmp_path: Path, store: Store, steps: str, head: str = ""
 ) -> tuple[LoadedPipeline, RunRecord]:
     write_notebook(tmp_path / "nb.ipynb", "n = 0", "print(n)")
-    text = f"name: coordinated\n{textwrap.dedent(head)}steps:\n{textwrap.indent(textwrap.dedent(steps), '  ')}"
-    (tmp_path / "pipeline.yaml").write_text(text)
-    loaded = load_pipeline(tmp_path / "pipeline.yaml")
+    loaded = load_pipeline(write_steps(tmp_path, "coordinated", steps, head))
     orch = Orchestrator(store, tmp_path / "runs")
     run = orch.create_run(loaded, orch.register(loaded).version)
     return loaded, run
