@@ -22,7 +22,7 @@ from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import write_notebook, write_pipeline
+from .conftest import write_notebook, write_steps
 from .fakes import FakeClock, FakeExecutor, FakeFaultyStore, copied_store, run_with_clock
 from .helpers import assert_truthful_failure, faults_pipeline
 
@@ -136,13 +136,10 @@ def test_a_duration_past_a_year_is_refused_before_it_can_overflow(
     tmp_path: Path, delay: str
 ) -> None:
     write_notebook(tmp_path / "boom.ipynb", None, "raise ValueError('boom')")
-    path = write_pipeline(
+    path = write_steps(
         tmp_path,
-        f"""
-        name: overflow
-        steps:
-          - {{name: boom, notebook: boom.ipynb, retries: 1, retry_delay: {delay}, retry_max_delay: {delay}}}
-        """,
+        "overflow",
+        f"- {{name: boom, notebook: boom.ipynb, retries: 1, retry_delay: {delay}, retry_max_delay: {delay}}}",
     )
     with pytest.raises(SpecError) as caught:
         load_pipeline(path)
