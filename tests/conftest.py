@@ -148,6 +148,15 @@ def write_pipeline(folder: Path, text: str, name: str = "pipeline.yaml") -> Path
     return path
 
 
+def write_steps(folder: Path, name: str, steps: str, head: str = "") -> Path:
+    """pipeline.yaml of the pipeline ``name``: ``head`` (YAML: limits, schedule, ...), then
+    ``steps`` (a YAML list, indented as the caller likes)."""
+    head = textwrap.dedent(head).strip("\n")
+    steps = textwrap.indent(textwrap.dedent(steps).strip("\n"), "  ")
+    lines = [f"name: {name}", *([head] if head else []), "steps:", steps]
+    return write_pipeline(folder, "\n".join(lines) + "\n")
+
+
 def execute(orch: Orchestrator, loaded: Any, run: RunRecord, workers: int = 2) -> RunRecord:
     async def go() -> RunRecord:
         executor = LocalExecutor(max_workers=workers)

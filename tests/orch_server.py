@@ -145,6 +145,12 @@ async def call(jp_fetch: Any, method: str, *path: str, body: Any = None, **kw: A
     return response.code, data
 
 
+async def register_project(jp_fetch: Any) -> None:
+    """The ``project`` fixture's pipeline.yaml, registered as a client does: 201."""
+    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
+    assert code == 201
+
+
 async def poll_run(jp_fetch: Any, run_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

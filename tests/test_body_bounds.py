@@ -24,7 +24,7 @@ from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.scheduling.webhooks import parse_parameters
 from jupyter_orch.server.openapi import document
 
-from .orch_server import ALIAS_BOMB, DEEP, HOOKED, SECRET_ENV, call, deliver
+from .orch_server import ALIAS_BOMB, DEEP, HOOKED, SECRET_ENV, call, deliver, register_project
 
 
 def nested(depth: int) -> str:
@@ -101,8 +101,7 @@ async def test_every_route_with_a_body_answers_400_naming_body(
     jp_fetch: Any,
     project: Path,
 ) -> None:
-    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
-    assert code == 201
+    await register_project(jp_fetch)
     for method, path in post_routes(reading_a_body=True):
         for body, message in REFUSED:
             response = await jp_fetch(
@@ -220,8 +219,7 @@ def _fuzz(base_url: str, token: str) -> list[str]:
 async def test_deep_and_huge_bodies_to_every_route_never_give_a_500(
     jp_fetch: Any, jp_serverapp: Any, jp_http_port: int, jp_base_url: str
 ) -> None:
-    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
-    assert code == 201
+    await register_project(jp_fetch)
     base_url = f"http://127.0.0.1:{jp_http_port}{jp_base_url.rstrip('/')}"
     token = jp_serverapp.identity_provider.token
     # In a thread: the server answers on this thread's event loop meanwhile.

@@ -7,7 +7,7 @@ Records are read back from a real SQLite store; no kernel starts and no real sec
 from __future__ import annotations
 
 import asyncio
-import textwrap
+from collections.abc import Callable
 from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -20,7 +20,7 @@ from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import write_notebook
+from .conftest import write_notebook, write_steps
 from .fakes import FAILS, HANGS, FakeClock, FakeExecutor, Script, copied_store, run_with_clock
 
 S = StepStatus
@@ -42,9 +42,7 @@ def new_run(
     tmp_path: Path, store: Store, steps: str, head: str = ""
 ) -> tuple[LoadedPipeline, RunRecord]:
     write_notebook(tmp_path / "nb.ipynb", "n = 0", "print(n)")
-    text = f"name: coordinated\n{textwrap.dedent(head)}steps:\n{textwrap.indent(textwrap.dedent(steps), '  ')}"
-    (tmp_path / "pipeline.yaml").write_text(text)
-    loaded = load_pipeline(tmp_path / "pipeline.yaml")
+    loaded = load_pipeline(write_steps(tmp_path, "coordinated", steps, head))
     orch = Orchestrator(store, tmp_path / "runs")
     run = orch.create_run(loaded, orch.register(loaded).version)
     return loaded, run
@@ -78,6 +76,33 @@ def execute(
     return run_with_clock(main, clock)
 
 
+Coordinate = Callable[..., tuple[RunRecord, FakeExecutor]]
+
+
+@pytest.fixture
+def coordinate(tmp_path: Path, store: Store, clock: FakeClock) -> Coordinate:
+    """``coordinate(steps, scripts, head=..., stop_when=..., stop_reason=...)``: the run of
+    these steps (YAML, under ``head``) played to its end on a ``FakeExecutor`` with ``scripts``
+    and the fake clock, as ``execute`` plays it; returns the finished run and the executor."""
+
+    def coordinate(
+        steps: str,
+        scripts: dict[str, list[Script]] | None = None,
+        *,
+        head: str = "",
+        stop_when: str | None = None,
+        stop_reason: str | None = None,
+    ) -> tuple[RunRecord, FakeExecutor]:
+        loaded, run = new_run(tmp_path, store, steps, head)
+        executor = FakeExecutor(scripts, clock=clock)
+        done = execute(
+            store, loaded, run, executor, clock, stop_when=stop_when, stop_reason=stop_reason
+        )
+        return done, executor
+
+    return coordinate
+
+
 def statuses(run: RunRecord) -> dict[str, StepStatus]:
     return {step.name: step.status for step in run.steps}
 
@@ -90,18 +115,15 @@ def messages(store: Store, run: RunRecord) -> list[str]:
 
 
 def test_retry_delays_grow_by_the_backoff_up_to_the_max(
-    tmp_path: Path, store: Store, clock: FakeClock
+    coordinate: Coordinate, store: Store, clock: FakeClock
 ) -> None:
-    loaded, run = new_run(
-        tmp_path,
-        store,
+    done, executor = coordinate(
         """
         - {name: a, notebook: nb.ipynb, retries: 4, retry_delay: 10s, retry_backoff: 3,
            retry_max_delay: 1m}
         """,
+        {"a": [FAILS, FAILS, FAILS, FAILS, Script()]},
     )
-    executor = FakeExecutor({"a": [FAILS, FAILS, FAILS, FAILS, Script()]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock)
 
     assert clock.sleeps == [10, 30, 60, 60]
     assert done.status is RunStatus.SUCCEEDED
@@ -123,18 +145,15 @@ def test_retry_delays_grow_by_the_backoff_up_to_the_max(
 
 
 def test_a_step_out_of_retries_fails_the_run_and_its_dependants(
-    tmp_path: Path, store: Store, clock: FakeClock
+    coordinate: Coordinate, store: Store, clock: FakeClock
 ) -> None:
-    loaded, run = new_run(
-        tmp_path,
-        store,
+    done, executor = coordinate(
         """
         - {name: a, notebook: nb.ipynb, retries: 1, retry_delay: 5s}
         - {name: b, notebook: nb.ipynb, needs: [a]}
         """,
+        {"a": [FAILS]},
     )
-    executor = FakeExecutor({"a": [FAILS]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock)
 
     assert clock.sleeps == [5]
     assert done.status is RunStatus.FAILED and done.error == "step a failed"
@@ -148,19 +167,16 @@ def test_a_step_out_of_retries_fails_the_run_and_its_dependants(
 
 @pytest.mark.parametrize("retry_on_timeout", [True, False])
 def test_a_timed_out_attempt_is_retried_only_with_retry_on_timeout(
-    tmp_path: Path, store: Store, clock: FakeClock, retry_on_timeout: bool
+    coordinate: Coordinate, clock: FakeClock, retry_on_timeout: bool
 ) -> None:
     flag = str(retry_on_timeout).lower()
-    loaded, run = new_run(
-        tmp_path,
-        store,
+    done, executor = coordinate(
         f"""
         - {{name: a, notebook: nb.ipynb, timeout: 5m, retries: 2, retry_delay: 1s,
            retry_on_timeout: {flag}}}
         """,
+        {"a": [HANGS, Script()]},
     )
-    executor = FakeExecutor({"a": [HANGS, Script()]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock)
 
     first = done.step("a").attempts[0]
     assert first.status is AttemptStatus.TIMED_OUT
@@ -180,20 +196,17 @@ def test_a_timed_out_attempt_is_retried_only_with_retry_on_timeout(
 
 
 def test_max_duration_times_the_run_out_and_cancels_what_runs(
-    tmp_path: Path, store: Store, clock: FakeClock
+    coordinate: Coordinate, store: Store
 ) -> None:
-    loaded, run = new_run(
-        tmp_path,
-        store,
+    done, executor = coordinate(
         """
         - {name: a, notebook: nb.ipynb}
         - {name: b, notebook: nb.ipynb, needs: [a], timeout: 1h}
         - {name: c, notebook: nb.ipynb, needs: [b]}
         """,
+        {"a": [Script(seconds=60)], "b": [HANGS]},
         head="limits: {max_duration: 90s}\n",
     )
-    executor = FakeExecutor({"a": [Script(seconds=60)], "b": [HANGS]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock)
 
     assert done.status is RunStatus.TIMED_OUT
     assert done.error == "the run exceeded its max_duration of 1m30s"
@@ -208,19 +221,16 @@ def test_max_duration_times_the_run_out_and_cancels_what_runs(
 
 
 def test_steps_within_their_timeout_and_the_run_within_max_duration_succeed(
-    tmp_path: Path, store: Store, clock: FakeClock
+    coordinate: Coordinate,
 ) -> None:
-    loaded, run = new_run(
-        tmp_path,
-        store,
+    done, _ = coordinate(
         """
         - {name: a, notebook: nb.ipynb, timeout: 61s}
         - {name: b, notebook: nb.ipynb, needs: [a], timeout: 61s}
         """,
+        {"a": [Script(seconds=60)], "b": [Script(seconds=60)]},
         head="limits: {max_duration: 121s}\n",
     )
-    executor = FakeExecutor({"a": [Script(seconds=60)], "b": [Script(seconds=60)]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock)
 
     assert done.status is RunStatus.SUCCEEDED
     assert (done.ended_at - done.started_at).total_seconds() == 120
@@ -229,12 +239,8 @@ def test_steps_within_their_timeout_and_the_run_within_max_duration_succeed(
 # --- if: and run_if ---------------------------------------------------------------------------
 
 
-def test_run_if_and_if_decide_which_steps_run(
-    tmp_path: Path, store: Store, clock: FakeClock
-) -> None:
-    loaded, run = new_run(
-        tmp_path,
-        store,
+def test_run_if_and_if_decide_which_steps_run(coordinate: Coordinate, store: Store) -> None:
+    done, executor = coordinate(
         """
         - {name: ok, notebook: nb.ipynb}
         - {name: bad, notebook: nb.ipynb}
@@ -249,9 +255,8 @@ def test_run_if_and_if_decide_which_steps_run(
         - {name: after_skip, notebook: nb.ipynb, needs: [big]}
         - {name: skip_ok, notebook: nb.ipynb, needs: [big], run_if: none_failed}
         """,
+        {"ok": [Script(outputs={"n": 3})], "bad": [FAILS]},
     )
-    executor = FakeExecutor({"ok": [Script(outputs={"n": 3})], "bad": [FAILS]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock)
 
     assert statuses(done) == {
         "ok": S.SUCCEEDED,
@@ -277,18 +282,15 @@ def test_run_if_and_if_decide_which_steps_run(
 
 
 def test_an_if_that_cannot_be_evaluated_fails_the_step_without_retrying(
-    tmp_path: Path, store: Store, clock: FakeClock
+    coordinate: Coordinate, clock: FakeClock
 ) -> None:
-    loaded, run = new_run(
-        tmp_path,
-        store,
+    # no scripts: a records no output n
+    done, executor = coordinate(
         """
         - {name: a, notebook: nb.ipynb}
         - {name: b, notebook: nb.ipynb, needs: [a], retries: 3, if: "steps.a.outputs.n > 0"}
         """,
     )
-    executor = FakeExecutor(clock=clock)  # a records no output n
-    done = execute(store, loaded, run, executor, clock)
 
     assert statuses(done) == {"a": S.SUCCEEDED, "b": S.FAILED}
     (attempt,) = done.step("b").attempts
@@ -306,11 +308,9 @@ STEPS = """
 
 
 def test_a_cancelled_run_ends_cancelled_with_the_running_step_stopped(
-    tmp_path: Path, store: Store, clock: FakeClock
+    coordinate: Coordinate,
 ) -> None:
-    loaded, run = new_run(tmp_path, store, STEPS)
-    executor = FakeExecutor({"b": [HANGS]}, clock=clock)
-    done = execute(store, loaded, run, executor, clock, stop_when="b")
+    done, executor = coordinate(STEPS, {"b": [HANGS]}, stop_when="b")
 
     assert done.status is RunStatus.CANCELLED and done.error == "the run was cancelled"
     assert statuses(done) == {"a": S.SUCCEEDED, "b": S.CANCELLED, "c": S.CANCELLED}
@@ -321,13 +321,9 @@ def test_a_cancelled_run_ends_cancelled_with_the_running_step_stopped(
     assert executor.steps() == ["a", "b"]  # no retry of a cancelled attempt
 
 
-def test_a_shutdown_fails_the_run_with_its_reason(
-    tmp_path: Path, store: Store, clock: FakeClock
-) -> None:
-    loaded, run = new_run(tmp_path, store, STEPS)
-    executor = FakeExecutor({"b": [HANGS]}, clock=clock)
+def test_a_shutdown_fails_the_run_with_its_reason(coordinate: Coordinate, store: Store) -> None:
     reason = "the server stopped while the run was executing"
-    done = execute(store, loaded, run, executor, clock, stop_when="b", stop_reason=reason)
+    done, executor = coordinate(STEPS, {"b": [HANGS]}, stop_when="b", stop_reason=reason)
 
     assert done.status is RunStatus.FAILED and done.error == reason
     assert statuses(done) == {"a": S.SUCCEEDED, "b": S.FAILED, "c": S.CANCELLED}

@@ -22,7 +22,7 @@ from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import write_notebook, write_pipeline
+from .conftest import write_notebook, write_steps
 from .fakes import FakeClock, FakeExecutor, FakeFaultyStore, copied_store, run_with_clock
 from .helpers import assert_truthful_failure, faults_pipeline
 
@@ -103,14 +103,22 @@ def test_an_executor_fault_fails_the_step_and_the_run(
         assert executor.executions[0].stopped == "internal error"
 
 
+def _run_past_a_full_disk(
+    tmp_path: Path, orch: Orchestrator, store: Store, method: str
+) -> tuple[RunRecord, list[str]]:
+    """The faults pipeline run while the store's ``method`` refuses its first call (disk
+    full); the run as stored, and its log lines."""
+    path = faults_pipeline(tmp_path)
+    faulty = FakeFaultyStore(store, method, 1, OSError(28, "No space left on device"))
+    run = _run(orch, path, faulty, FakeExecutor())
+    return store.get_run(run.id), [line.message for line in store.get_logs(run.id)]
+
+
 def test_a_run_log_blip_loses_no_line_and_fails_nothing(
     tmp_path: Path, orch: Orchestrator, store: Store
 ) -> None:
-    path = faults_pipeline(tmp_path)
-    faulty = FakeFaultyStore(store, "add_logs", 1, OSError(28, "No space left on device"))
-    run = _run(orch, path, faulty, FakeExecutor())
-    assert store.get_run(run.id).status is RunStatus.SUCCEEDED
-    messages = [line.message for line in store.get_logs(run.id)]
+    record, messages = _run_past_a_full_disk(tmp_path, orch, store, "add_logs")
+    assert record.status is RunStatus.SUCCEEDED
     assert messages[0] == "Pipeline started"
     assert "Pipeline completed successfully" in messages
 
@@ -118,12 +126,8 @@ def test_a_run_log_blip_loses_no_line_and_fails_nothing(
 def test_the_runs_end_is_recorded_once_the_store_accepts_writes_again(
     tmp_path: Path, orch: Orchestrator, store: Store
 ) -> None:
-    path = faults_pipeline(tmp_path)
-    faulty = FakeFaultyStore(store, "settle_run", 1, OSError(28, "No space left on device"))
-    run = _run(orch, path, faulty, FakeExecutor())
-    record = store.get_run(run.id)
+    record, messages = _run_past_a_full_disk(tmp_path, orch, store, "settle_run")
     assert record.status is RunStatus.SUCCEEDED
-    messages = [line.message for line in store.get_logs(run.id)]
     assert any("The store refused to record the end" in m for m in messages)
 
 
@@ -132,13 +136,10 @@ def test_a_duration_past_a_year_is_refused_before_it_can_overflow(
     tmp_path: Path, delay: str
 ) -> None:
     write_notebook(tmp_path / "boom.ipynb", None, "raise ValueError('boom')")
-    path = write_pipeline(
+    path = write_steps(
         tmp_path,
-        f"""
-        name: overflow
-        steps:
-          - {{name: boom, notebook: boom.ipynb, retries: 1, retry_delay: {delay}, retry_max_delay: {delay}}}
-        """,
+        "overflow",
+        f"- {{name: boom, notebook: boom.ipynb, retries: 1, retry_delay: {delay}, retry_max_delay: {delay}}}",
     )
     with pytest.raises(SpecError) as caught:
         load_pipeline(path)

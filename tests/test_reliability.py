@@ -14,7 +14,7 @@ import pytest
 
 from jupyter_orch.records import AttemptStatus, RunRecord, RunStatus, StepStatus
 
-from .conftest import run_pipeline, write_notebook, write_pipeline
+from .conftest import run_pipeline, write_notebook, write_pipeline, write_steps
 from .helpers import gone, read_pids, wait_for
 
 pytestmark = pytest.mark.slow
@@ -92,13 +92,10 @@ def test_timeout_kills_kernel_and_everything_it_started(orch, tmp_path: Path, bo
 
 def test_timed_out_attempt_is_retried(orch, tmp_path: Path) -> None:
     write_notebook(tmp_path / "slow.ipynb", "s = 0", "import time\ntime.sleep(s)")
-    path = write_pipeline(
+    path = write_steps(
         tmp_path,
-        """
-        name: slowretry
-        steps:
-          - {name: slow, notebook: slow.ipynb, timeout: 2s, retries: 1, retry_delay: 0s, parameters: {s: 60}}
-        """,
+        "slowretry",
+        "- {name: slow, notebook: slow.ipynb, timeout: 2s, retries: 1, retry_delay: 0s, parameters: {s: 60}}",
     )
     run = run_pipeline(orch, path)
     assert [a.status for a in run.step("slow").attempts] == [AttemptStatus.TIMED_OUT] * 2
@@ -111,13 +108,12 @@ def test_kernel_killed_mid_cell_fails_the_step_quickly(orch, tmp_path: Path) -> 
         tmp_path / "victim.ipynb", "pid_file = ''", SPAWN, "import time\ntime.sleep(300)"
     )
     write_notebook(tmp_path / "ok.ipynb", None, "x = 1")
-    path = write_pipeline(
+    path = write_steps(
         tmp_path,
+        "victim",
         f"""
-        name: victim
-        steps:
-          - {{name: victim, notebook: victim.ipynb, parameters: {{pid_file: "{pid_file}"}}}}
-          - {{name: downstream, notebook: ok.ipynb, needs: [victim]}}
+        - {{name: victim, notebook: victim.ipynb, parameters: {{pid_file: "{pid_file}"}}}}
+        - {{name: downstream, notebook: ok.ipynb, needs: [victim]}}
         """,
     )
     background = Background(orch, path)

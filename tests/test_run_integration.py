@@ -10,7 +10,7 @@ import pytest
 
 from jupyter_orch.records import AttemptStatus, RunStatus, StepStatus
 
-from .conftest import run_pipeline, write_notebook, write_pipeline
+from .conftest import run_pipeline, write_notebook, write_pipeline, write_steps
 
 pytestmark = pytest.mark.slow
 
@@ -133,14 +133,13 @@ def test_pipeline_parameters_reach_only_notebooks_that_declare_them(orch, tmp_pa
 
 def test_parallel_branches_overlap_in_time(orch, tmp_path: Path) -> None:
     write_notebook(tmp_path / "sleep.ipynb", "s = 0", "import time\ntime.sleep(s)")
-    path = write_pipeline(
+    path = write_steps(
         tmp_path,
+        "fan",
         """
-        name: fan
-        steps:
-          - {name: left, notebook: sleep.ipynb, parameters: {s: 3}}
-          - {name: right, notebook: sleep.ipynb, parameters: {s: 3}}
-          - {name: join, notebook: sleep.ipynb, needs: [left, right]}
+        - {name: left, notebook: sleep.ipynb, parameters: {s: 3}}
+        - {name: right, notebook: sleep.ipynb, parameters: {s: 3}}
+        - {name: join, notebook: sleep.ipynb, needs: [left, right]}
         """,
     )
     run = run_pipeline(orch, path, workers=2)

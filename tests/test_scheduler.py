@@ -21,7 +21,7 @@ import pytest
 from jupyter_orch.records import RunRecord, RunStatus, StepStatus, Trigger
 from jupyter_orch.store.repository import Store
 
-from .conftest import write_notebook, write_pipeline
+from .conftest import write_notebook, write_pipeline, write_steps
 from .helpers import gone, wait_for
 
 pytestmark = pytest.mark.slow
@@ -46,6 +46,15 @@ class Cluster:
         )
         assert done.returncode == 0, done.stderr
         return done
+
+    def apply(self, name: str, steps: str, head: str = "") -> None:
+        """Writes the pipeline ``name`` (as ``write_steps``) and applies it with the CLI."""
+        write_steps(self.folder, name, steps, head)
+        self.cli("apply", "pipeline.yaml")
+
+    def trigger(self, pipeline: str) -> str:
+        """The id of a run of ``pipeline`` queued with the CLI."""
+        return str(json.loads(self.cli("trigger", pipeline, "--json").stdout)["id"])
 
     def scheduler(self) -> subprocess.Popen[str]:
         log = open(self.folder / f"scheduler-{len(self.processes)}.log", "w")  # noqa: SIM115
@@ -146,16 +155,11 @@ def no_orch_processes_left(folder: Path) -> bool:
 def test_two_schedulers_fire_each_slot_exactly_once(cluster: Cluster) -> None:
     """Case 7 with real processes, on SQLite and on PostgreSQL."""
     write_notebook(cluster.folder / "nb.ipynb", None, "x = 1")
-    write_pipeline(
-        cluster.folder,
-        """
-        name: every-2s
-        schedule: {cron: "*/2 * * * * *", timezone: Australia/Lord_Howe, misfire: skip}
-        steps:
-          - {name: a, notebook: nb.ipynb}
-        """,
+    cluster.apply(
+        "every-2s",
+        "- {name: a, notebook: nb.ipynb}",
+        head='schedule: {cron: "*/2 * * * * *", timezone: Australia/Lord_Howe, misfire: skip}',
     )
-    cluster.cli("apply", "pipeline.yaml")
     first, second = cluster.scheduler(), cluster.scheduler()
     time.sleep(12)
     for process in (first, second):
@@ -188,17 +192,8 @@ def test_kill_9_mid_step_then_restart_orphans_the_attempt_and_retries(cluster: C
     left."""
     c = cluster
     pids_file, _ = long_step(c.folder)
-    write_pipeline(
-        c.folder,
-        """
-        name: crashy
-        steps:
-          - {name: long, notebook: long.ipynb, retries: 1, retry_delay: 1s}
-        """,
-    )
-    c.cli("apply", "pipeline.yaml")
-    run_id = c.cli("trigger", "crashy", "--json").stdout
-    run_id = json.loads(run_id)["id"]
+    c.apply("crashy", "- {name: long, notebook: long.ipynb, retries: 1, retry_delay: 1s}")
+    run_id = c.trigger("crashy")
     scheduler = c.scheduler()
     pids = read_json(pids_file)
     scheduler.kill()  # kill -9
@@ -223,18 +218,15 @@ def test_kill_9_without_retries_fails_the_run_after_restart(sqlite_cluster: Clus
     c = sqlite_cluster
     pids_file, _ = long_step(c.folder)
     write_notebook(c.folder / "alert.ipynb", None, "print('alert')")
-    write_pipeline(
-        c.folder,
+    c.apply(
+        "crashy",
         """
-        name: crashy
-        steps:
-          - {name: long, notebook: long.ipynb}
-          - {name: after, notebook: alert.ipynb, needs: [long]}
-          - {name: on_failure, notebook: alert.ipynb, needs: [long], run_if: any_failed}
+        - {name: long, notebook: long.ipynb}
+        - {name: after, notebook: alert.ipynb, needs: [long]}
+        - {name: on_failure, notebook: alert.ipynb, needs: [long], run_if: any_failed}
         """,
     )
-    c.cli("apply", "pipeline.yaml")
-    run_id = json.loads(c.cli("trigger", "crashy", "--json").stdout)["id"]
+    run_id = c.trigger("crashy")
     scheduler = c.scheduler()
     read_json(pids_file)
     scheduler.kill()
@@ -256,16 +248,8 @@ def test_sigterm_fails_the_running_run_with_a_clear_reason(sqlite_cluster: Clust
     """Case 4: shutdown within 30 s, the run failed ("server shutdown"), no kernel left."""
     c = sqlite_cluster
     pids_file, _ = long_step(c.folder, first_attempt_only=False)
-    write_pipeline(
-        c.folder,
-        """
-        name: long
-        steps:
-          - {name: long, notebook: long.ipynb, retries: 3}
-        """,
-    )
-    c.cli("apply", "pipeline.yaml")
-    run_id = json.loads(c.cli("trigger", "long", "--json").stdout)["id"]
+    c.apply("long", "- {name: long, notebook: long.ipynb, retries: 3}")
+    run_id = c.trigger("long")
     scheduler = c.scheduler()
     pids = read_json(pids_file)
     started = time.monotonic()
@@ -296,16 +280,8 @@ def test_restart_mid_backoff_neither_adds_nor_loses_an_attempt(sqlite_cluster: C
             raise RuntimeError("first attempt fails")
         """,
     )
-    write_pipeline(
-        c.folder,
-        """
-        name: flaky
-        steps:
-          - {name: flaky, notebook: flaky.ipynb, retries: 2, retry_delay: 8s}
-        """,
-    )
-    c.cli("apply", "pipeline.yaml")
-    run_id = json.loads(c.cli("trigger", "flaky", "--json").stdout)["id"]
+    c.apply("flaky", "- {name: flaky, notebook: flaky.ipynb, retries: 2, retry_delay: 8s}")
+    run_id = c.trigger("flaky")
     scheduler = c.scheduler()
     assert wait_for(lambda: c.run(run_id).step("flaky").status is StepStatus.RETRYING, 60)
     scheduler.kill()
@@ -332,18 +308,13 @@ def test_cancel_running_and_queued_runs(sqlite_cluster: Cluster) -> None:
     cancelling twice does no harm."""
     c = sqlite_cluster
     pids_file, _ = long_step(c.folder, first_attempt_only=False)
-    write_pipeline(
-        c.folder,
-        """
-        name: long
-        limits: {max_concurrent_runs: 1}
-        steps:
-          - {name: long, notebook: long.ipynb, retries: 2}
-        """,
+    c.apply(
+        "long",
+        "- {name: long, notebook: long.ipynb, retries: 2}",
+        head="limits: {max_concurrent_runs: 1}",
     )
-    c.cli("apply", "pipeline.yaml")
-    running = json.loads(c.cli("trigger", "long", "--json").stdout)["id"]
-    waiting = json.loads(c.cli("trigger", "long", "--json").stdout)["id"]
+    running = c.trigger("long")
+    waiting = c.trigger("long")
     scheduler = c.scheduler()
     pids = read_json(pids_file)
     assert c.run(waiting).status is RunStatus.QUEUED  # the limit holds it back

@@ -252,15 +252,42 @@ def test_new_york_spring_forward_skipped_time_fires_once_at_the_transition() -> 
     ]
 
 
-def test_new_york_spring_forward_gap_times_and_first_real_time_fire_once() -> None:
-    # 02:00, 02:15, 02:30, 02:45 (missing) and 03:00 (real) all land on 07:00 UTC.
-    schedule = CronSchedule.parse("*/15 2-3 * * *", "America/New_York")
-    assert schedule.slots_between(utc(2026, 3, 8, 5), utc(2026, 3, 8, 8), 100) == [
-        utc(2026, 3, 8, 7, 0),
-        utc(2026, 3, 8, 7, 15),
-        utc(2026, 3, 8, 7, 30),
-        utc(2026, 3, 8, 7, 45),
-    ]
+@pytest.mark.parametrize(
+    ("cron", "zone", "window", "expected"),
+    [
+        # 02:00, 02:15, 02:30, 02:45 (missing) and 03:00 (real) all land on 07:00 UTC.
+        (
+            "*/15 2-3 * * *",
+            "America/New_York",
+            (utc(2026, 3, 8, 5), utc(2026, 3, 8, 8), 100),
+            [utc(2026, 3, 8, 7, minute) for minute in (0, 15, 30, 45)],
+        ),
+        # 2026-10-04 02:00 (+10:30) becomes 02:30 (+11:00) at 15:30 UTC the day before:
+        # 02:00 and 02:15 (missing) and 02:30 (real) fire at 15:30, then 02:45.
+        (
+            "*/15 2 * * *",
+            "Australia/Lord_Howe",
+            (utc(2026, 10, 3, 12), utc(2026, 10, 3, 18), 10),
+            [utc(2026, 10, 3, 15, minute) for minute in (30, 45)],
+        ),
+        # 2026-04-05 02:00 (+11:00) becomes 01:30 (+10:30): 01:30-01:59 happen twice.
+        (
+            "*/15 1 * * *",
+            "Australia/Lord_Howe",
+            (utc(2026, 4, 4, 12), utc(2026, 4, 4, 18), 10),
+            [utc(2026, 4, 4, 14, minute) for minute in (0, 15, 30, 45)],
+        ),
+    ],
+    ids=[
+        "new-york-spring-forward-gap-times-and-first-real-time-fire-once",
+        "lord-howe-half-hour-spring-forward",
+        "lord-howe-half-hour-fall-back",
+    ],
+)
+def test_slots_between_across_a_transition(
+    cron: str, zone: str, window: tuple[datetime, datetime, int], expected: list[datetime]
+) -> None:
+    assert CronSchedule.parse(cron, zone).slots_between(*window) == expected
 
 
 def test_new_york_fall_back_repeated_time_fires_once_at_first_occurrence() -> None:
@@ -272,26 +299,6 @@ def test_new_york_fall_back_repeated_time_fires_once_at_first_occurrence() -> No
     assert schedule.next_after(utc(2026, 11, 1, 5, 30)) == utc(2026, 11, 2, 6, 30)
     # Asked from inside the repeated hour, the answer is still the next day's slot.
     assert schedule.next_after(utc(2026, 11, 1, 6, 10)) == utc(2026, 11, 2, 6, 30)
-
-
-def test_lord_howe_half_hour_spring_forward() -> None:
-    # 2026-10-04 02:00 (+10:30) becomes 02:30 (+11:00) at 15:30 UTC the day before.
-    schedule = CronSchedule.parse("*/15 2 * * *", "Australia/Lord_Howe")
-    assert schedule.slots_between(utc(2026, 10, 3, 12), utc(2026, 10, 3, 18), 10) == [
-        utc(2026, 10, 3, 15, 30),  # 02:00 and 02:15 (missing) and 02:30 (real)
-        utc(2026, 10, 3, 15, 45),
-    ]
-
-
-def test_lord_howe_half_hour_fall_back() -> None:
-    # 2026-04-05 02:00 (+11:00) becomes 01:30 (+10:30): 01:30-01:59 happen twice.
-    schedule = CronSchedule.parse("*/15 1 * * *", "Australia/Lord_Howe")
-    assert schedule.slots_between(utc(2026, 4, 4, 12), utc(2026, 4, 4, 18), 10) == [
-        utc(2026, 4, 4, 14, 0),
-        utc(2026, 4, 4, 14, 15),
-        utc(2026, 4, 4, 14, 30),
-        utc(2026, 4, 4, 14, 45),
-    ]
 
 
 def test_kolkata_has_a_half_hour_offset_and_no_dst() -> None:

@@ -15,7 +15,7 @@ from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook
-from .orch_server import call, deliver
+from .orch_server import call, deliver, register_project
 
 pytestmark = pytest.mark.slow
 
@@ -90,8 +90,7 @@ async def test_run_bodies_with_nan_infinity_or_oversized_parameters_are_400(
     jp_fetch: Any,
     project: Path,
 ) -> None:
-    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
-    assert code == 201
+    await register_project(jp_fetch)
     for index, value in enumerate(("NaN", "Infinity", "-Infinity", "1e999", "[1, NaN]")):
         body = f'{{"parameters": {{"who": {value}}}}}'
         for headers in ({}, {"Idempotency-Key": f"key-{index}"}):

@@ -18,6 +18,7 @@ from typing import Any
 import psutil
 import pytest
 
+from jupyter_orch.executors.base import Execution, NotebookTask
 from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.executors.processes import kill_recorded_processes
 from jupyter_orch.records import StepStatus
@@ -37,6 +38,17 @@ def with_executor(scenario: Callable[[LocalExecutor], Awaitable[None]], **option
             await executor.close()
 
     asyncio.run(go())
+
+
+def with_execution(
+    step: NotebookTask, scenario: Callable[[Execution], Awaitable[None]], **options: Any
+) -> None:
+    """Run ``scenario`` on ``step`` submitted to a one-worker executor (as ``with_executor``)."""
+
+    async def submitted(executor: LocalExecutor) -> None:
+        await scenario(await executor.submit(step, lambda s, t: None))
+
+    with_executor(submitted, **options)
 
 
 pytestmark = pytest.mark.slow
@@ -79,16 +91,22 @@ def seconds() -> Iterator[int]:
             proc.kill()
 
 
-def escape_cell(how: str, seconds: int) -> str:
-    return ESCAPES[how].format(seconds=seconds) + "\nprint('started', flush=True)"
+@pytest.fixture(params=list(ESCAPES))
+def escape(request: pytest.FixtureRequest, seconds: int) -> str:
+    """Each way of escaping, as a cell: it starts ``sleep SECONDS`` and prints ``started``."""
+    return ESCAPES[request.param].format(seconds=seconds) + "\nprint('started', flush=True)"
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
+def hanging(tmp_path: Path, escape: str) -> NotebookTask:
+    """A task whose cell escapes, then sleeps until it is stopped."""
+    return task(tmp_path, "escape", escape + "\nimport time\ntime.sleep(300)")
+
+
 @pytest.mark.parametrize("reuse", [False, True], ids=["fresh-kernel", "kernel-reuse"])
 def test_what_a_step_started_is_gone_when_it_ends(
-    tmp_path: Path, how: str, reuse: bool, seconds: int
+    tmp_path: Path, escape: str, reuse: bool, seconds: int
 ) -> None:
-    step = task(tmp_path, "escape", escape_cell(how, seconds))
+    step = task(tmp_path, "escape", escape)
     if reuse:
         step = replace(step, reuse_key="run-1")
 
@@ -105,29 +123,24 @@ def test_what_a_step_started_is_gone_when_it_ends(
     with_executor(scenario)
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
 def test_what_a_step_started_is_gone_when_it_is_cancelled(
-    tmp_path: Path, how: str, seconds: int
+    tmp_path: Path, escape: str, seconds: int
 ) -> None:
-    step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
+    step = hanging(tmp_path, escape)
 
-    async def scenario(executor: LocalExecutor) -> None:
-        execution = await executor.submit(step, lambda s, t: None)
+    async def scenario(execution: Execution) -> None:
         assert await wait_until(lambda: bool(sleeping(seconds)), 60)
         result = await asyncio.wait_for(execution.stop("cancelled"), 60)
         assert result.status == "failed"
         assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    with_executor(scenario)
+    with_execution(step, scenario)
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
 def test_what_a_step_started_is_gone_when_it_times_out(
-    orch, tmp_path: Path, how: str, seconds: int
+    orch, tmp_path: Path, escape: str, seconds: int
 ) -> None:
-    write_notebook(
-        tmp_path / "escape.ipynb", None, escape_cell(how, seconds), "import time\ntime.sleep(300)"
-    )
+    write_notebook(tmp_path / "escape.ipynb", None, escape, "import time\ntime.sleep(300)")
     path = write_pipeline(
         tmp_path, "name: escape\nsteps: [{name: escape, notebook: escape.ipynb, timeout: 8s}]\n"
     )
@@ -137,15 +150,13 @@ def test_what_a_step_started_is_gone_when_it_times_out(
     assert wait_for(lambda: not sleeping(seconds), 10), "a process survived the timeout"
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
 def test_what_a_step_started_is_gone_when_its_worker_is_killed(
-    tmp_path: Path, how: str, seconds: int
+    tmp_path: Path, escape: str, seconds: int
 ) -> None:
     """RELIABILITY case 3: kill -9 of the worker takes its kernels and all below them."""
-    step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
+    step = hanging(tmp_path, escape)
 
-    async def scenario(executor: LocalExecutor) -> None:
-        execution = await executor.submit(step, lambda s, t: None)
+    async def scenario(execution: Execution) -> None:
         worker = (await asyncio.wait_for(execution.started(), 60))["worker"]
         assert await wait_until(lambda: bool(sleeping(seconds)), 60)
         psutil.Process(worker).kill()
@@ -153,15 +164,14 @@ def test_what_a_step_started_is_gone_when_its_worker_is_killed(
         assert result.error is not None and result.error["ename"] == "WorkerDied"
         assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    with_executor(scenario)
+    with_execution(step, scenario)
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
 def test_what_a_step_started_is_gone_when_its_coordinator_is_killed(
-    tmp_path: Path, how: str, seconds: int
+    tmp_path: Path, escape: str, seconds: int
 ) -> None:
     """RELIABILITY case 1: kill -9 of the coordinator; its workers take all down."""
-    step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
+    step = hanging(tmp_path, escape)
     script = tmp_path / "coordinator.py"
     script.write_text(COORDINATOR)
     coordinator = subprocess.Popen(
@@ -197,17 +207,15 @@ def unforked_kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return "plain-python"
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
 def test_what_a_step_started_on_an_unforked_kernel_is_gone_when_it_ends(
-    tmp_path: Path, how: str, seconds: int, unforked_kernel: str
+    tmp_path: Path, escape: str, seconds: int, unforked_kernel: str
 ) -> None:
     step = replace(
-        task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport os\nprint(os.getppid())"),
+        task(tmp_path, "escape", escape + "\nimport os\nprint(os.getppid())"),
         kernel_name=unforked_kernel,
     )
 
-    async def scenario(executor: LocalExecutor) -> None:
-        execution = await executor.submit(step, lambda s, t: None)
+    async def scenario(execution: Execution) -> None:
         worker = execution.processes()["worker"]
         result = await asyncio.wait_for(execution.wait(), 120)
         assert result.status == "succeeded", result.error
@@ -215,22 +223,20 @@ def test_what_a_step_started_on_an_unforked_kernel_is_gone_when_it_ends(
         assert f"{worker}" in printed  # the kernel's parent: the worker, no template
         assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
 
-    with_executor(scenario, warm_kernels=())
+    with_execution(step, scenario, warm_kernels=())
 
 
-@pytest.mark.parametrize("how", list(ESCAPES))
 def test_what_a_step_started_is_gone_when_its_recorded_processes_are_killed(
-    tmp_path: Path, how: str, seconds: int
+    tmp_path: Path, escape: str, seconds: int
 ) -> None:
     """After a coordinator crash, another process kills what the attempt recorded."""
-    step = task(tmp_path, "escape", escape_cell(how, seconds) + "\nimport time\ntime.sleep(300)")
+    step = hanging(tmp_path, escape)
 
-    async def scenario(executor: LocalExecutor) -> None:
-        execution = await executor.submit(step, lambda s, t: None)
+    async def scenario(execution: Execution) -> None:
         recorded = await asyncio.wait_for(execution.started(), 60)
         assert await wait_until(lambda: bool(sleeping(seconds)), 60)
         assert kill_recorded_processes(recorded, socket.gethostname())
         assert await wait_until(lambda: not sleeping(seconds), 10), "a process survived"
         await asyncio.wait_for(execution.wait(), 30)
 
-    with_executor(scenario)
+    with_execution(step, scenario)

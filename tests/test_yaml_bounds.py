@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -266,8 +267,13 @@ PROPERTY = settings(
 )
 
 
-@PROPERTY
-@given(text=YAML_DOCUMENTS)
+def for_any_yaml_document(test: Callable[..., None]) -> Callable[..., None]:
+    """``test(text, ...)`` as a property of the documents YAML_DOCUMENTS draws, run as
+    PROPERTY says."""
+    return PROPERTY(given(text=YAML_DOCUMENTS)(test))
+
+
+@for_any_yaml_document
 def test_any_yaml_document_validates_or_is_a_spec_error_within_a_second(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -280,8 +286,7 @@ def test_any_yaml_document_validates_or_is_a_spec_error_within_a_second(
     assert time.monotonic() - started < EXAMPLE_SECONDS, text[:300]
 
 
-@PROPERTY
-@given(text=YAML_DOCUMENTS)
+@for_any_yaml_document
 def test_any_yaml_document_through_the_cli_exits_0_or_2_within_a_second(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
