@@ -35,11 +35,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from traitlets import Bool, Float, Int, TraitError, TraitType, Type, Unicode, default
+from traitlets import Bool, Float, Int, TraitError, TraitType, Unicode, default
 from traitlets.config import Configurable
 
-from .errors import UserError
+from .errors import SettingError
 from .executors.base import Executor
+from .executors.choice import ExecutorType, check_executor
 
 CONFIG_SECTION = "OrchApp"
 #: The files holding ``c.OrchApp``, lowest priority first, as the server merges them: the
@@ -48,10 +49,6 @@ CONFIG_SECTION = "OrchApp"
 CONFIG_FILES = ("jupyter_orch_config", "jupyter_config", "jupyter_server_config")
 
 T = TypeVar("T")
-
-
-class SettingError(UserError):
-    """A setting has an invalid value; the message names where it was given."""
 
 
 @lru_cache(maxsize=1)
@@ -112,42 +109,6 @@ def default_db_url() -> str:
 
 
 # --- the configuration object -------------------------------------------------------------------
-
-#: Executors by name (``c.OrchApp.executor_class = "local"``); a class path names any other.
-EXECUTORS = {"local": "jupyter_orch.executors.local.LocalExecutor"}
-#: Executors of later versions: their names are refused until they are built.
-LATER_EXECUTORS = ("dask",)
-EXECUTOR_SETTING = f"c.{CONFIG_SECTION}.executor_class"
-
-
-class ExecutorType(Type):
-    """``Type(klass=Executor)`` that takes an executor's name too. The name of an executor of a
-    later version is kept as given, for ``check_executor`` to refuse: the server then answers
-    503 saying why, as for any invalid setting, rather than failing to load."""
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        if isinstance(value, str) and value in LATER_EXECUTORS:
-            return value
-        given = value
-        if isinstance(value, str):
-            value = EXECUTORS.get(value, value)
-        try:
-            return super().validate(obj, value)
-        except TraitError:
-            raise TraitError(
-                f"{EXECUTOR_SETTING}: {given!r} is not an executor; give 'local' (the default) "
-                "or the path of a subclass of jupyter_orch.executors.base.Executor"
-            ) from None
-
-
-def check_executor(value: type[Executor] | str) -> type[Executor]:
-    """The executor class of ``executor_class``; ``SettingError`` for a later executor's name."""
-    if isinstance(value, str):
-        raise SettingError(
-            f"{EXECUTOR_SETTING}: the {value!r} executor is not built yet, it arrives in a later "
-            "version; give 'local' (the default) or a class path"
-        )
-    return value
 
 
 class OrchConfig(Configurable):

@@ -69,3 +69,7 @@ class UnavailableError(OrchError):
 
 class ExecutionError(OrchError):
     """A fault while executing a step that is not the notebook's own error."""
+
+
+class SettingError(UserError):
+    """A setting has an invalid value; the message names where it was given."""

@@ -14,14 +14,8 @@ from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from . import test_server
 from .conftest import write_notebook, write_pipeline
-
-call = test_server.call
-poll_run = test_server.poll_run
-jp_server_config = test_server.jp_server_config
-started = test_server.started
-project = test_server.project
+from .orch_server import call, poll_run
 
 pytestmark = pytest.mark.slow
 

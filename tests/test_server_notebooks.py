@@ -13,16 +13,11 @@ import pytest
 
 from jupyter_orch.scheduling.schedules import CronSchedule
 
-from . import test_server
 from .conftest import write_notebook
+from .orch_server import PIPELINE, call, poll_run
 
 pytestmark = pytest.mark.slow
 
-call = test_server.call
-poll_run = test_server.poll_run
-jp_server_config = test_server.jp_server_config
-started = test_server.started
-project = test_server.project
 
 TYPED = """\
 count = 3  # how many rows
@@ -303,7 +298,7 @@ async def test_another_file_at_that_path_is_never_overwritten(
 ) -> None:
     written = reports / "Daily Report (v2).pipeline.yaml"
     others = {
-        "another pipeline": test_server.PIPELINE.replace("greet.ipynb", "../greet.ipynb"),
+        "another pipeline": PIPELINE.replace("greet.ipynb", "../greet.ipynb"),
         "same name, another notebook": "name: daily-report-v2\nsteps:\n"
         "  - {name: greet, notebook: ../greet.ipynb}\n",
         "not YAML": "name: [daily",
@@ -321,7 +316,7 @@ async def test_another_file_at_that_path_is_never_overwritten(
 async def test_a_name_taken_by_another_file_is_409_before_writing(
     jp_fetch: Any, project: Path, reports: Path
 ) -> None:
-    taken = test_server.PIPELINE.replace("name: hello", "name: daily-report-v2")
+    taken = PIPELINE.replace("name: hello", "name: daily-report-v2")
     code, _ = await call(
         jp_fetch, "POST", "pipelines", body={"yaml": taken, "path": "project/taken.yaml"}
     )
