@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -110,3 +112,66 @@ def assert_truthful_failure(store: Store, run_id: str, words: str) -> None:
     messages = [line.message for line in store.get_logs(run_id)]
     assert "Pipeline completed successfully" not in messages
     assert any(m.startswith("Pipeline failed: internal error") for m in messages)
+
+
+# the CLI and scheduler processes
+
+
+def command(tmp_path: Path, *args: str) -> list[str]:
+    """``jupyter orch ARGS`` on this test's own store and runs folder."""
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    return [
+        sys.executable,
+        "-m",
+        "jupyter_orch.cli",
+        *args,
+        "--db",
+        db,
+        "--runs-dir",
+        str(tmp_path / "runs"),
+    ]
+
+
+def orch(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command(tmp_path, *args), capture_output=True, text=True, timeout=timeout, cwd=tmp_path
+    )
+
+
+def long_step(folder: Path, first_attempt_only: bool = True) -> tuple[Path, Path]:
+    """A notebook whose first attempt starts a child and sleeps; later attempts are quick."""
+    pids = folder / "pids.json"
+    marker = folder / "attempted"
+    guard = f"if not pathlib.Path({str(marker)!r}).exists():" if first_attempt_only else "if True:"
+    write_notebook(
+        folder / "long.ipynb",
+        None,
+        f"""
+        import json, os, pathlib, subprocess, time
+        {guard}
+            pathlib.Path({str(marker)!r}).write_text("1")
+            child = subprocess.Popen(["sleep", "300"])
+            pathlib.Path({str(pids)!r}).write_text(json.dumps({{"kernel": os.getpid(), "child": child.pid}}))
+            time.sleep(300)
+        """,
+    )
+    return pids, marker
+
+
+def read_json(path: Path, timeout: float = 60) -> dict[str, Any]:
+    assert wait_for(lambda: path.exists() and path.stat().st_size > 0, timeout), f"no {path}"
+    return dict(json.loads(path.read_text()))
+
+
+def no_orch_processes_left(folder: Path) -> bool:
+    """No kernel, worker or template launched for this test's folder is alive."""
+    mine = []
+    for proc in psutil.process_iter(["cmdline", "cwd"]):
+        try:
+            cmdline = " ".join(proc.info["cmdline"] or [])
+            ours = "ipykernel" in cmdline or "jupyter_orch" in cmdline
+            if ours and str(folder) in (proc.info["cwd"] or "") and proc.status() != "zombie":
+                mine.append(proc)
+        except psutil.Error:
+            continue
+    return not mine

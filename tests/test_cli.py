@@ -6,35 +6,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from .conftest import write_notebook, write_pipeline
-from .helpers import gone, read_pids, wait_for
-
-
-def command(tmp_path: Path, *args: str) -> list[str]:
-    """``jupyter orch ARGS`` on this test's own store and runs folder."""
-    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    return [
-        sys.executable,
-        "-m",
-        "jupyter_orch.cli",
-        *args,
-        "--db",
-        db,
-        "--runs-dir",
-        str(tmp_path / "runs"),
-    ]
-
-
-def orch(tmp_path: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        command(tmp_path, *args), capture_output=True, text=True, timeout=timeout, cwd=tmp_path
-    )
+from .helpers import command, gone, orch, read_pids, wait_for
 
 
 def test_validate_reports_problems_with_exit_2(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_pipeline
-from .test_cli import orch
+from .helpers import orch
 
 SECRET_PIPELINE = """\
 name: watched

@@ -24,7 +24,7 @@ import nbformat
 import pytest
 
 from .conftest import write_notebook, write_pipeline
-from .test_cli import command
+from .helpers import command
 
 pytestmark = pytest.mark.slow
 

@@ -13,16 +13,14 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import psutil
 import pytest
 
 from jupyter_orch.records import RunRecord, RunStatus, StepStatus, Trigger
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_pipeline, write_steps
-from .helpers import gone, wait_for
+from .helpers import gone, long_step, no_orch_processes_left, read_json, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -108,45 +106,6 @@ def sqlite_cluster(tmp_path: Path) -> Iterator[Cluster]:
     c = Cluster(tmp_path, f"sqlite:///{tmp_path / 'orch.sqlite'}")
     yield c
     c.close()
-
-
-def long_step(folder: Path, first_attempt_only: bool = True) -> tuple[Path, Path]:
-    """A notebook whose first attempt starts a child and sleeps; later attempts are quick."""
-    pids = folder / "pids.json"
-    marker = folder / "attempted"
-    guard = f"if not pathlib.Path({str(marker)!r}).exists():" if first_attempt_only else "if True:"
-    write_notebook(
-        folder / "long.ipynb",
-        None,
-        f"""
-        import json, os, pathlib, subprocess, time
-        {guard}
-            pathlib.Path({str(marker)!r}).write_text("1")
-            child = subprocess.Popen(["sleep", "300"])
-            pathlib.Path({str(pids)!r}).write_text(json.dumps({{"kernel": os.getpid(), "child": child.pid}}))
-            time.sleep(300)
-        """,
-    )
-    return pids, marker
-
-
-def read_json(path: Path, timeout: float = 60) -> dict[str, Any]:
-    assert wait_for(lambda: path.exists() and path.stat().st_size > 0, timeout), f"no {path}"
-    return dict(json.loads(path.read_text()))
-
-
-def no_orch_processes_left(folder: Path) -> bool:
-    """No kernel, worker or template launched for this test's folder is alive."""
-    mine = []
-    for proc in psutil.process_iter(["cmdline", "cwd"]):
-        try:
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            ours = "ipykernel" in cmdline or "jupyter_orch" in cmdline
-            if ours and str(folder) in (proc.info["cwd"] or "") and proc.status() != "zombie":
-                mine.append(proc)
-        except psutil.Error:
-            continue
-    return not mine
 
 
 # --- firing ---------------------------------------------------------------------------------

@@ -21,9 +21,8 @@ import pytest
 import sqlalchemy as sa
 
 from .conftest import PG_SERVER, write_notebook
-from .helpers import gone, wait_for
+from .helpers import gone, long_step, no_orch_processes_left, read_json, wait_for
 from .orch_server import ROUTES
-from .test_scheduler import long_step, no_orch_processes_left, read_json
 
 pytestmark = pytest.mark.slow
 
