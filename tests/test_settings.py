@@ -172,42 +172,35 @@ def given(row: Row, value: Any, tmp_path: Path) -> Any:
     return value.format(tmp=tmp_path) if isinstance(value, str) else value
 
 
-@pytest.mark.parametrize(
-    ("row", "environment"), [(row, {row.env: row.value}) for row in ROWS], ids=IDS
-)
-def test_the_server_and_the_cli_read_each_variable_alike(
-    row: Row, started: Any, jp_root_dir: Path, tmp_path: Path
-) -> None:
-    server, cli = observed(row, started, jp_root_dir)
-    expected = row.expect(given(row, row.value, tmp_path), jp_root_dir)
-    assert server == expected
-    assert cli == expected
+# Where a setting is given, and which of its values both sides must then use.
+SOURCES = {
+    "variable": (True, False, "value"),
+    "variable-over-config-file": (True, True, "value"),
+    "config-file": (False, True, "configured"),
+}
 
 
 @pytest.mark.parametrize(
-    ("row", "environment", "configured"),
-    [(row, {row.env: row.value}, {row.trait: row.configured}) for row in ROWS],
-    ids=IDS,
+    ("row", "environment", "configured", "wins"),
+    [
+        (
+            row,
+            {row.env: row.value} if by_env else {},
+            {row.trait: row.configured} if by_config else {},
+            wins,
+        )
+        for row in ROWS
+        for by_env, by_config, wins in SOURCES.values()
+    ],
+    ids=[f"{row.env}-{source}" for row in ROWS for source in SOURCES],
 )
-def test_the_environment_comes_before_configuration_files_on_both_sides(
-    row: Row, started: Any, jp_root_dir: Path, tmp_path: Path
+def test_the_server_and_the_cli_take_each_setting_from_the_same_place(
+    row: Row, wins: str, started: Any, jp_root_dir: Path, tmp_path: Path
 ) -> None:
+    """The variable alone, the variable over a config file (the environment comes first), and
+    a config file alone: the running server and the CLI use the same value."""
     server, cli = observed(row, started, jp_root_dir)
-    expected = row.expect(given(row, row.value, tmp_path), jp_root_dir)
-    assert server == expected
-    assert cli == expected
-
-
-@pytest.mark.parametrize(
-    ("row", "environment", "configured"),
-    [(row, {}, {row.trait: row.configured}) for row in ROWS],
-    ids=IDS,
-)
-def test_configuration_files_give_what_no_variable_gives_on_both_sides(
-    row: Row, started: Any, jp_root_dir: Path, tmp_path: Path
-) -> None:
-    server, cli = observed(row, started, jp_root_dir)
-    expected = row.expect(given(row, row.configured, tmp_path), jp_root_dir)
+    expected = row.expect(given(row, getattr(row, wins), tmp_path), jp_root_dir)
     assert server == expected
     assert cli == expected
 
