@@ -236,8 +236,7 @@ class OrchConfig(Configurable):
 
     def new_executor(self) -> Executor:
         """The executor of ``executor_class``, with ``max_workers`` and ``kernel_idle_ttl``."""
-        # Executor does not fix its constructor: these are the local executor's arguments
-        executor_class: Any = check_executor(self.executor_class)
+        executor_class = check_executor(self.executor_class)
         return executor_class(max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl)
 
 

@@ -85,7 +85,7 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
     from ..config import CliConfig
 
     # prestart(), warm() and max_workers are the local executor's, not yet the interface's
-    executor: Any = CliConfig().new_executor()
+    executor = CliConfig().new_executor()
     started: dict[str, Any] = {}
     warnings_in_one_line()
 

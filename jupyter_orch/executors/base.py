@@ -6,6 +6,7 @@ them (only the run coordinator writes records).
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -94,7 +95,26 @@ class Execution(ABC):
 
 
 class Executor(ABC):
-    """Runs tasks; ``submit`` returns at once with an ``Execution`` to await or stop."""
+    """Runs tasks; ``submit`` returns at once with an ``Execution`` to await or stop.
+
+    ``c.OrchApp.executor_class`` names a subclass; the server and the CLI make it with
+    ``max_workers`` (None: one per CPU) and ``idle_ttl`` (seconds a warm kernel may idle).
+    """
+
+    #: Tasks that run at once.
+    max_workers: int
+
+    def __init__(self, max_workers: int | None = None, *, idle_ttl: float = 600.0) -> None:
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self.idle_ttl = idle_ttl
+
+    async def prestart(self, count: int) -> None:
+        """Get up to ``count`` workers ready ahead of the first task; by default, nothing."""
+        return None
+
+    async def warm(self, workers: int, depth: int) -> None:
+        """Keep ``workers`` workers with ``depth`` fresh kernels each; by default, nothing."""
+        return None
 
     @abstractmethod
     async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution: ...

@@ -206,9 +206,8 @@ class LocalExecutor(Executor):
         warm_kernels: tuple[str, ...] = ("python3",),
         idle_ttl: float = DEFAULT_IDLE_TTL_S,
     ) -> None:
-        self.max_workers = max_workers or os.cpu_count() or 1
+        super().__init__(max_workers, idle_ttl=idle_ttl)
         self.warm_kernels = warm_kernels
-        self.idle_ttl = idle_ttl
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._starting = 0
