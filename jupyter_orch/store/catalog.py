@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from ..errors import ConflictError, NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
-from .sessions import StoreSessions, pipeline_id_of
+from .sessions import StoreSessions, newest_rows_of
 from .tables import PipelineRow, PipelineVersionRow, RunRow
 from .types import PipelineVersion, Registration, VersionInfo, utcnow
 
@@ -89,12 +89,7 @@ class CatalogMixin(StoreSessions):
     def list_versions(self, name: str) -> list[VersionInfo]:
         """Every version of a pipeline, newest first."""
         with self._reads() as session:
-            pipeline_id = pipeline_id_of(session, name)
-            rows = session.scalars(
-                select(PipelineVersionRow)
-                .where(PipelineVersionRow.pipeline_id == pipeline_id)
-                .order_by(PipelineVersionRow.version.desc())
-            ).all()
+            rows = newest_rows_of(session, PipelineVersionRow, name, PipelineVersionRow.version)
             return [VersionInfo(r.version, r.path, r.content_hash, r.created_at) for r in rows]
 
     def delete_pipeline(self, name: str) -> None:

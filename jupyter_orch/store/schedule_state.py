@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
 from .run_rows import insert_run
-from .sessions import StoreSessions, latest_definitions, pipeline_id_of
+from .sessions import StoreSessions, latest_definitions, newest_rows_of, pipeline_id_of
 from .tables import EventStateRow, PipelineRow, PipelineVersionRow, RunRow, ScheduleTickRow
 from .types import FinishedRun, NewRun, OverlapSkipped, PipelineState, Tick, utcnow
 
@@ -142,13 +142,7 @@ class ScheduleStateMixin(StoreSessions):
 
     def ticks(self, name: str, *, limit: int = 50) -> list[Tick]:
         with self._reads() as session:
-            pipeline_id = pipeline_id_of(session, name)
-            rows = session.scalars(
-                select(ScheduleTickRow)
-                .where(ScheduleTickRow.pipeline_id == pipeline_id)
-                .order_by(ScheduleTickRow.slot.desc())
-                .limit(limit)
-            ).all()
+            rows = newest_rows_of(session, ScheduleTickRow, name, ScheduleTickRow.slot, limit)
             return [Tick(name, r.slot, r.status, r.run_id, r.reason) for r in rows]
 
     # --- event triggers -------------------------------------------------------------------------

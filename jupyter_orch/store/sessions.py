@@ -3,13 +3,15 @@ that several parts make inside their own transactions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import NotFoundError
-from .tables import PipelineRow, PipelineVersionRow
+from .tables import PipelineRow, PipelineVersionRow, ScheduleTickRow
+
+PipelineChild = TypeVar("PipelineChild", PipelineVersionRow, ScheduleTickRow)
 
 
 class StoreSessions:
@@ -39,3 +41,13 @@ def latest_definitions(session: Session) -> list[tuple[int, dict[str, Any]]]:
         )
     ).all()
     return [(pid, definition) for pid, definition in rows]
+
+
+def newest_rows_of(
+    session: Session, row: type[PipelineChild], name: str, newest: Any, limit: int | None = None
+) -> list[PipelineChild]:
+    """The rows of ``row`` that belong to pipeline ``name``, ``newest`` first; NotFoundError
+    when there is no such pipeline."""
+    pipeline_id = pipeline_id_of(session, name)
+    query = select(row).where(row.pipeline_id == pipeline_id).order_by(newest.desc())
+    return list(session.scalars(query if limit is None else query.limit(limit)))
