@@ -86,24 +86,27 @@ def kill_recorded_processes(processes: Mapping[str, int], host: str) -> list[int
     """SIGKILL what ``Execution.processes()`` recorded, from a process other than the one
     that ran the step (after it crashed).
 
-    Only on the host that recorded them. The kernel's process group goes first, then the
-    worker with everything below it, but only if that pid still runs a jupyter_orch
-    worker: after a crash a pid may have been reused. Returns the pids signalled (a group
+    Only on the host that recorded them. The worker with everything below it goes first, but
+    only if that pid still runs a jupyter_orch worker (after a crash a pid may have been
+    reused), then the kernel's process group. Returns the pids signalled (a group
     by its id); processes already gone are skipped, never an error.
     """
     if host != socket.gethostname():
         return []
     signalled = []
+    # The worker's tree is read before its kernel dies: a process the kernel adopted (a
+    # double fork, a new session) would be re-parented out of the tree by the kernel's death.
+    worker = processes.get("worker")
+    if worker and _is_worker(worker):
+        signalled += sigkill_tree(worker)
     group = processes.get("kernel_group")
     if group and group > 1 and group != os.getpgrp() and not _newer(group, processes):
         try:
             os.killpg(group, signal.SIGKILL)
-            signalled.append(group)
+            if group not in signalled:
+                signalled.append(group)
         except (ProcessLookupError, PermissionError):
             pass
-    worker = processes.get("worker")
-    if worker and _is_worker(worker):
-        signalled += [pid for pid in sigkill_tree(worker) if pid not in signalled]
     return signalled
 
 
