@@ -225,13 +225,12 @@ class OrchConfig(Configurable):
         or ``c.OrchApp.<trait>``; then the executor."""
         configured = self.config.get(CONFIG_SECTION, {})
         for setting in SETTINGS:
-            if setting.trait not in command_line and setting.env_value() is not None:
-                setattr(self, setting.trait, setting.env_value())
+            variable = None if setting.trait in command_line else setting.env_value()
+            if variable is not None:
+                setattr(self, setting.trait, variable)
             elif setting.trait in configured:
                 value = getattr(self, setting.trait)
                 setting.read(value, f"c.{CONFIG_SECTION}.{setting.trait}")
-            else:
-                setting.env_or_default()
         check_executor(self.executor_class)
 
     def new_executor(self) -> Executor:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from .masking import mask_text, masked_logger
@@ -62,13 +63,20 @@ class RunLog:
         lines, self._pending = self._pending, []
         if not lines:
             return
+        write = asyncio.ensure_future(self._write(lines))
         try:
-            await asyncio.shield(self._write(lines))
+            await asyncio.shield(write)
         except asyncio.CancelledError:
+            # The write goes on; if the store then refuses it, its lines are pending again.
+            write.add_done_callback(partial(self._failed, lines))
             raise
         except BaseException:
             self._pending[:0] = lines
             raise
+
+    def _failed(self, lines: list[LogLine], write: asyncio.Future[None]) -> None:
+        if write.cancelled() or write.exception() is not None:
+            self._pending[:0] = lines
 
     async def flush_every(self, seconds: float) -> None:
         while True:
