@@ -1,9 +1,12 @@
 """jupyter-orch: notebooks as scheduled, monitored, reliable pipeline steps.
 
-Inside a notebook step, publish a small JSON value for later steps and conditions::
+Inside a notebook step, publish a small JSON value for later steps and conditions, and reach
+the connections and secrets the pipeline grants::
 
     import jupyter_orch
     jupyter_orch.record("records_count", 98)
+    engine = jupyter_orch.connection("warehouse")
+    token = jupyter_orch.secret("SLACK_TOKEN")
 
 This module stays cheap to import: kernels import it, so it pulls in nothing heavy.
 """
@@ -11,9 +14,10 @@ This module stays cheap to import: kernels import it, so it pulls in nothing hea
 from __future__ import annotations
 
 from ._version import __version__
+from .access import connection, connection_url, secret
 from .outputs import OUTPUT_MIMETYPE, record
 
-__all__ = ["OUTPUT_MIMETYPE", "__version__", "record"]
+__all__ = ["OUTPUT_MIMETYPE", "__version__", "connection", "connection_url", "record", "secret"]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

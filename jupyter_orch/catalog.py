@@ -62,6 +62,7 @@ class Catalog:
         self.store = orch.store
         self.root = root.resolve()
         self.default_timezone = default_timezone
+        self.connections = orch.connections
 
     # --- pipelines ------------------------------------------------------------------------------
 
@@ -71,10 +72,17 @@ class Catalog:
         path = resolve_in_root(self.root, body.get("path", ""))
         text = body.get("yaml")
         if text is None:
-            return load_pipeline(path, thorough=True, root=self.root), None
+            return load_pipeline(
+                path, thorough=True, root=self.root, connections=self.connections
+            ), None
         if not isinstance(text, str):
             raise UserError("yaml: give the pipeline file's text as a string")
-        return load_pipeline_text(text, path, thorough=True, root=self.root), text
+        return (
+            load_pipeline_text(
+                text, path, thorough=True, root=self.root, connections=self.connections
+            ),
+            text,
+        )
 
     def validate(self, body: Mapping[str, Any]) -> dict[str, Any]:
         try:
@@ -101,7 +109,9 @@ class Catalog:
         if target.exists():
             current: str | None
             try:
-                current = load_pipeline(target, root=self.root).spec.name
+                current = load_pipeline(
+                    target, root=self.root, connections=self.connections
+                ).spec.name
             except SpecError:
                 # A broken file (a bad hand edit) may still be fixed by saving its own pipeline
                 current = _name_in_file(target)
@@ -140,6 +150,7 @@ class Catalog:
         step = spec.step(name)
         data = step.model_dump(mode="json", by_alias=True, exclude_none=True)
         data["needs"] = list(step.needs)
+        data["kind"] = step.kind
         return data
 
     def versions(self, name: str) -> list[dict[str, Any]]:
@@ -192,7 +203,9 @@ class Catalog:
             data["schedule"] = schedule
         out = io.StringIO()
         yaml.dump(data, out)
-        loaded = load_pipeline_text(out.getvalue(), path, thorough=False, root=self.root)
+        loaded = load_pipeline_text(
+            out.getvalue(), path, thorough=False, root=self.root, connections=self.connections
+        )
         self._save(loaded, out.getvalue())
         self.orch.apply(loaded)
 

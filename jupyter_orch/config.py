@@ -35,9 +35,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from traitlets import Bool, Float, Int, TraitError, TraitType, Unicode, default
+from traitlets import Bool, Dict, Float, Int, TraitError, TraitType, Unicode, default
 from traitlets.config import Configurable
 
+from .connections import Connections
 from .errors import SettingError
 from .executors.base import Executor
 from .executors.choice import ExecutorType, check_executor
@@ -176,6 +177,15 @@ class OrchConfig(Configurable):
         "and idle_ttl (default: local)",
     )
 
+    connections = Dict(
+        key_trait=Unicode(),
+        value_trait=Unicode(),
+        config=True,
+        help="Named database connections for query and export steps, {name: SQLAlchemy URL}; "
+        "values may contain ${ENV_VAR}. The variable JUPYTER_ORCH_CONN_<NAME> defines a name "
+        "too, and wins over this",
+    )
+
     # A shared setting no configuration gives takes its variable, else its default.
     @default("db_url")
     def _default_db_url(self) -> str:
@@ -233,6 +243,10 @@ class OrchConfig(Configurable):
                 setting.read(value, f"c.{CONFIG_SECTION}.{setting.trait}")
         check_executor(self.executor_class)
 
+    def named_connections(self) -> Connections:
+        """The named connections: ``JUPYTER_ORCH_CONN_<NAME>`` over ``connections``."""
+        return Connections(dict(self.connections))
+
     def new_executor(self) -> Executor:
         """The executor of ``executor_class``, with ``max_workers`` and ``kernel_idle_ttl``."""
         executor_class = check_executor(self.executor_class)
@@ -251,6 +265,14 @@ class CliConfig(OrchConfig):
 
     def _unset(self, trait: str) -> Any:
         return SETTING_OF[trait].resolve(self.options.get(trait))
+
+    @default("connections")
+    def _default_connections(self) -> dict[str, str]:
+        configured = jupyter_config().get("connections") or {}
+        try:
+            return dict(OrchConfig.connections.validate(self, configured) or {})
+        except TraitError as exc:
+            raise SettingError(f"c.{CONFIG_SECTION}.connections: {exc}") from None
 
     @default("executor_class")
     def _default_executor_class(self) -> type[Executor] | str:

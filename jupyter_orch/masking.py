@@ -8,13 +8,16 @@ connect); what leaves the server goes through these functions:
 - ``mask_text``: any text (a YAML source, an error message), every URL in it masked;
 - ``mask_json``: a JSON value, every string in it masked.
 
-``${NAME}`` references are names, not secrets, and stay. Pure functions, no I/O.
+Each also hides given values (``values``: a run's secrets and connection passwords, see
+``masked_values``) wherever they appear. ``${NAME}`` references are names, not secrets, and
+stay. Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -88,8 +91,23 @@ def _mask_query(rest: str) -> str:
     return rest[: start + 1] + "&".join(pairs) + hash_ + fragment
 
 
-def mask_text(text: str) -> str:
-    """``text`` with every URL in it masked (``mask_url``); the rest unchanged."""
+#: Values shorter than this are not hidden: masking every "admin" or "1234" would garble
+#: ordinary text and tell which short words the secret is.
+MIN_MASKED_LENGTH = 6
+
+
+def masked_values(values: Iterable[str | None]) -> tuple[str, ...]:
+    """The values to hide, each once, longest first (one holding another is hidden whole)."""
+    kept = {value for value in values if value and len(value) >= MIN_MASKED_LENGTH}
+    return tuple(sorted(kept, key=lambda value: (-len(value), value)))
+
+
+def mask_text(text: str, values: Sequence[str] = ()) -> str:
+    """``text`` with every URL in it masked (``mask_url``) and every one of ``values``
+    (already through ``masked_values``) replaced by ``***``; the rest unchanged."""
+    for value in values:
+        if value in text:
+            text = text.replace(value, MASK)
     if "://" not in text:
         return text
     return _URL_IN_TEXT.sub(_mask_match, text)
@@ -103,15 +121,15 @@ def _mask_match(match: re.Match[str]) -> str:
     return mask_url(url)
 
 
-def mask_json(value: Any) -> Any:
+def mask_json(value: Any, values: Sequence[str] = ()) -> Any:
     """A JSON value (dicts, lists, scalars) with every string masked (``mask_text``); a copy
     where anything changed, the value itself where nothing could."""
     if isinstance(value, str):
-        return mask_text(value)
+        return mask_text(value, values)
     if isinstance(value, dict):
-        return {key: mask_json(item) for key, item in value.items()}
+        return {key: mask_json(item, values) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [mask_json(item) for item in value]
+        return [mask_json(item, values) for item in value]
     return value
 
 

@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
 
 from .masking import mask_text, masked_logger
 from .store.types import LogLine, utcnow
@@ -85,14 +84,3 @@ class RunLog:
                 await self.flush()
             except Exception as exc:  # a store blip: the next flush writes them
                 log.warning("writing the run log failed (retrying): %s", exc)
-
-
-def record_counts(outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
-    """``" (127 -> 98 records)"`` when steps record ``records_count``, else ``""``."""
-    count = outputs.get("records_count")
-    if not isinstance(count, int) or isinstance(count, bool):
-        return ""
-    before = [o["records_count"] for o in upstream if isinstance(o.get("records_count"), int)]
-    if before:
-        return f" ({sum(before)} -> {count} records)"
-    return f" ({count} records)"

@@ -19,9 +19,10 @@ from typing import Any
 from jupyter_orch import dag
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
+from .connections import Connections
 from .durations import format_duration
 from .errors import TemplateError
-from .executors.base import Execution, Executor, TaskResult
+from .executors.base import Execution, Executor, NotebookTask, TaskResult
 from .expressions import evaluate_condition
 from .masking import masked_logger
 from .records import (
@@ -44,8 +45,9 @@ from .run_policy import (
     within,
 )
 from .run_writer import RunWriter
-from .runlog import RunLog, record_counts
+from .runlog import RunLog
 from .spec import EffectivePolicy, StepSpec
+from .steps.access import StepAccess
 from .steps.base import AttemptContext, Outcome, StepKind, StepRefused
 from .steps.registry import kind_of, step_kinds
 from .store.base import RunRecords
@@ -67,6 +69,7 @@ class RunCoordinator:
         observer: Callable[[LogLine], None] | None = None,
         max_parallel_steps: int | None = None,
         kinds: Mapping[str, StepKind] | None = None,
+        connections: Connections | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -75,8 +78,10 @@ class RunCoordinator:
         self.loaded = loaded
         self.spec = loaded.spec
         self.run = run
-        #: How each kind of step becomes a task (today: notebooks).
+        #: How each kind of step becomes a task.
         self.kinds = step_kinds() if kinds is None else kinds
+        #: The run's connections and secrets (read from the environment as it starts).
+        self.access = StepAccess.of(self.spec, connections or Connections())
         #: What the coordinator reads the time from and waits with (backoff, resume, step
         #: timeouts, max_duration, settle retries): a test's fake clock makes them instant.
         self.clock = clock
@@ -103,8 +108,7 @@ class RunCoordinator:
         self.begun = False
         #: Steps whose driving raised an internal error, with it; and that error as a record.
         self.faulted: dict[str, BaseException] = {}
-        #: Variables no step may see (other pipelines' secrets), read as the run starts.
-        self.hidden_env: frozenset[str] = frozenset()
+        self.hidden_env: frozenset[str] = frozenset()  # every pipeline's secrets, at start
         self.fault: dict[str, Any] | None = None
         self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
         self.attempts = {s.name: len(s.attempts) for s in run.steps}
@@ -139,7 +143,8 @@ class RunCoordinator:
                 status=RunStatus.RUNNING,
                 started_at=self.started_at,
             )
-            self.hidden_env = await self._db(self.store.secret_variables)
+            hidden = await self._db(self.store.secret_variables)
+            self.hidden_env = hidden | self.access.hidden()
             self.log.info("Pipeline resumed" if resumed else "Pipeline started")
             while True:
                 launch, settled = ready_steps(self.spec, self.order, self.state)
@@ -270,7 +275,7 @@ class RunCoordinator:
             if outcome.status is AttemptStatus.SUCCEEDED:
                 self.outputs[name] = outcome.outputs
                 upstream = [self.outputs.get(n, {}) for n in step.needs]
-                counts = record_counts(outcome.outputs, upstream)
+                counts = self.kinds[kind_of(step)].summary(outcome.outputs, upstream)
                 await self._finish_step(name, StepStatus.SUCCEEDED, f"succeeded{counts}")
                 return
             retries_left = number <= policy.retries
@@ -328,10 +333,10 @@ class RunCoordinator:
                 outcome = Outcome(AttemptStatus.FAILED, {}, exc.error, retryable=False)
                 await self._record(name, attempt, outcome, None)
                 return outcome
-            # Which kernel runs it: the notebook's may be an alias (`python` is python3)
-            self.log.info(
-                f"Step {self.number[name]}: {name} on kernel {task.kernel_name}", step=name
-            )
+            if isinstance(task, NotebookTask):  # the notebook's may be an alias (python3)
+                self.log.info(
+                    f"Step {self.number[name]}: {name} on kernel {task.kernel_name}", step=name
+                )
             execution = await self.executor.submit(task, partial(self.log.output, name))
             await recorded
             # Where the attempt runs, so a reaper can kill it if this process dies.
@@ -384,11 +389,12 @@ class RunCoordinator:
             reuse_key=self.run.id if self.spec.kernel_reuse else None,
             hidden_env=self.hidden_env,
             number=number,
+            access=self.access,
         )
 
     async def _record(
         self, name: str, attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None
     ) -> None:
         self.log.end_output(name)
-        done = StepKind.record(attempt, outcome, result, self.clock())
+        done = StepKind.record(attempt, outcome, result, self.clock(), self.access.masked)
         await self._db(self.store.save_attempt, self.run.id, name, done)

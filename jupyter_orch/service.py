@@ -13,6 +13,7 @@ from typing import Any
 from jupyter_orch.inputs.parameters import parameter_problems
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
+from .connections import Connections
 from .errors import NotFoundError, ParameterError
 from .executors.base import Executor
 from .masking import mask_json
@@ -64,10 +65,19 @@ class Orchestrator:
     whose files are its user's own.
     """
 
-    def __init__(self, store: StoreProtocol, runs_dir: Path, root: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: StoreProtocol,
+        runs_dir: Path,
+        root: Path | None = None,
+        connections: Connections | None = None,
+    ) -> None:
         self.store = store
         self.runs_dir = runs_dir
         self.root = root
+        #: The named connections query and export steps use (``c.OrchApp.connections`` and
+        #: ``JUPYTER_ORCH_CONN_*``); by default, the variables alone.
+        self.connections = connections or Connections()
 
     def register(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
         """Record the file's content as the pipeline's newest version (if it changed).
@@ -212,7 +222,9 @@ class Orchestrator:
     ) -> RunRecord:
         """Execute a run to its end in this process, without heartbeats (the CLI and the
         schedulers use ``RunHost.start_run``, which heartbeats and honours cancel requests)."""
-        coordinator = RunCoordinator(self.store, executor, loaded, run, observer=observer)
+        coordinator = RunCoordinator(
+            self.store, executor, loaded, run, observer=observer, connections=self.connections
+        )
         return await coordinator.execute()
 
 

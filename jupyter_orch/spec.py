@@ -16,36 +16,43 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from jupyter_orch import dag
-from jupyter_orch.inputs.files import check_file_pattern
 from jupyter_orch.inputs.parameters import check_finite, size_problem
 from jupyter_orch.scheduling.schedules import CronSchedule
 
-from .connections import check_connection
+from .connections import CONNECTION_NAME
 from .durations import parse_duration
+from .spec_events import ENV_NAME, OnSpec, SqlTrigger, WebhookTrigger
+from .spec_kinds import (
+    KIND_KEYS,
+    STORED,
+    ExportSpec,
+    NameList,
+    SpecModel,
+    SqlSource,
+    check_python_ref,
+    connection_field,
+    stored,
+)
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Longest pipeline or step name: they name folders and files of every run (and a column).
 MAX_NAME = 100
 #: Words the REST routes use after ``/orch/pipelines/``: a pipeline so named could not be
 #: read or deleted there (``GET /orch/pipelines/validate`` is the validate route).
 RESERVED_PIPELINE_NAMES = frozenset({"validate"})
-#: Validation context for definitions read back from the store: rules added since they were
-#: registered (name lengths, reserved names, parameter values) must not make them unreadable.
-STORED = "stored"
+# ``STORED``: validation context for definitions read back from the store: rules added since
+# they were registered (name lengths, reserved names, parameter values, passwords in URLs) must
+# not make them unreadable.
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
-
-
-def _stored(info: ValidationInfo) -> bool:
-    return bool(info.context and info.context.get(STORED))
+_stored = stored
 
 
 def _finite_parameter(value: Any, info: ValidationInfo) -> Any:
@@ -69,11 +76,6 @@ Parameters = Annotated[
     dict[str, Annotated[Any, AfterValidator(_finite_parameter)]],
     AfterValidator(_small_parameters),
 ]
-
-
-def _as_list(value: Any) -> Any:
-    """One value or a list of them (``file: "a/*.csv"`` or ``file: [a/*.csv, b/*.csv]``)."""
-    return [value] if isinstance(value, (str, dict)) else value
 
 
 class RunIf(str, Enum):
@@ -119,8 +121,7 @@ def check_identifier(name: str, what: str) -> str:
     return name
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+_Model = SpecModel
 
 
 class StepPolicy(_Model):
@@ -163,18 +164,55 @@ class EffectivePolicy:
 
 
 class StepSpec(StepPolicy):
+    """One step: exactly one of ``notebook``, ``sql``, ``python``, ``export`` says what it runs
+    (its kind, see ``spec_kinds``); the policy keys work alike for every kind."""
+
     name: str
-    notebook: str
+    notebook: str | None = None
+    sql: SqlSource | None = None
+    #: The query's connection: a name, ``${ENV}`` or a URL without a password.
+    connection: str | None = None
+    python: str | None = None
+    export: ExportSpec | None = None
     parameters: Parameters = Field(default_factory=dict)
     needs: tuple[str, ...] = ()
     if_: str | None = Field(None, alias="if")
     run_if: RunIf = RunIf.ALL_SUCCEEDED
+
+    _connection = field_validator("connection")(connection_field)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str, info: ValidationInfo) -> str:
         check_identifier(value, "step name")
         return value if _stored(info) else check_length(value, "step name")
+
+    @field_validator("python")
+    @classmethod
+    def _python(cls, value: str | None) -> str | None:
+        return None if value is None else check_python_ref(value)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StepSpec:
+        given = [key for key in KIND_KEYS if getattr(self, key) is not None]
+        if len(given) != 1:
+            which = " and ".join(f"`{key}`" for key in given) if given else "none"
+            raise ValueError(
+                "a step runs exactly one of `notebook`, `sql`, `python`, `export` "
+                f"(this one has {which})"
+            )
+        if self.sql is not None and not self.connection:
+            raise ValueError("a `sql` step needs `connection` (a connection name or a URL)")
+        if self.sql is None and self.connection is not None:
+            raise ValueError("`connection` goes with `sql` (an export names it under `to:`)")
+        if self.kernel is not None and self.notebook is None:
+            raise ValueError("`kernel` goes with `notebook` steps only")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``notebook``, ``query``, ``function`` or ``export``."""
+        return next(KIND_KEYS[key] for key in KIND_KEYS if getattr(self, key) is not None)
 
 
 class Overlap(str, Enum):
@@ -227,61 +265,6 @@ def _as_schedule(value: Any) -> Any:
     return {"cron": value} if isinstance(value, str) else value
 
 
-class SqlTrigger(_Model):
-    """Fires when a query's value changes (a "database change" trigger)."""
-
-    connection: str
-    query: str = Field(min_length=1)
-    every: Duration = Field(60.0, ge=1)
-
-    @field_validator("connection")
-    @classmethod
-    def _connection(cls, value: str) -> str:
-        return check_connection(value)
-
-
-class WebhookTrigger(_Model):
-    """Runs pushed by a signed ``POST /orch/hooks/{name}``; the server reads the secret from
-    the environment variable ``secret_env`` at each request (never from the file)."""
-
-    secret_env: str
-
-    @field_validator("secret_env")
-    @classmethod
-    def _secret_env(cls, value: str) -> str:
-        # The message never repeats the value: it may be a secret pasted in by mistake.
-        if not ENV_NAME.match(value):
-            raise ValueError(
-                "give the name of an environment variable (letters, digits and _, not first a "
-                "digit) that holds the secret, not the secret itself"
-            )
-        return value
-
-
-class OnSpec(_Model):
-    """Event triggers; each fires one run per change."""
-
-    pipeline_succeeded: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
-    pipeline_failed: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
-    file: Annotated[tuple[str, ...], BeforeValidator(_as_list)] = ()
-    sql: Annotated[tuple[SqlTrigger, ...], BeforeValidator(_as_list)] = ()
-    webhook: WebhookTrigger | None = None
-
-    @field_validator("file")
-    @classmethod
-    def _file(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(check_file_pattern(pattern) for pattern in value)
-
-    @property
-    def polled(self) -> bool:
-        """Whether the leader has something to watch (a webhook is pushed, not polled)."""
-        return bool(self.pipeline_succeeded or self.pipeline_failed or self.file or self.sql)
-
-    @property
-    def empty(self) -> bool:
-        return not self.polled and self.webhook is None
-
-
 class PipelineSpec(_Model):
     name: str
     description: str = ""
@@ -292,6 +275,30 @@ class PipelineSpec(_Model):
     on: OnSpec = Field(default_factory=OnSpec)
     #: Steps of one run share a kernel (reset between steps) instead of a fresh one each.
     kernel_reuse: bool = False
+    #: Connections notebook steps may open (``jupyter_orch.connection``) besides those its
+    #: steps name; secrets (environment variables) its steps may read (``jupyter_orch.secret``).
+    connections: NameList = ()
+    secrets: NameList = ()
+
+    @field_validator("connections")
+    @classmethod
+    def _connections(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not CONNECTION_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a connection name (letters, digits and _)")
+        return value
+
+    @field_validator("secrets")
+    @classmethod
+    def _secrets(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:  # the message never repeats a value: it may be a pasted secret
+            if not ENV_NAME.match(name) or name.startswith("JUPYTER_ORCH_"):
+                raise ValueError(
+                    "list the names of environment variables (letters, digits and _, not first "
+                    "a digit, not JUPYTER_ORCH_*), not their values"
+                )
+        return value
+
     steps: tuple[StepSpec, ...] = Field(min_length=1)
 
     @field_validator("name")
@@ -346,6 +353,7 @@ MODEL_AT: dict[str, type[BaseModel]] = {
     "on.sql": SqlTrigger,
     "on.webhook": WebhookTrigger,
     "steps[]": StepSpec,
+    "steps[].export": ExportSpec,
 }
 
 

@@ -5,6 +5,7 @@ import os
 import secrets
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,35 +85,81 @@ def fifo() -> Iterator[Callable[[Path], Path]]:
 
 
 PG_SERVER = os.environ.get("JUPYTER_ORCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+MARIADB_SERVER = os.environ.get("JUPYTER_ORCH_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306")
+
+
+@dataclass(frozen=True)
+class DatabaseServer:
+    """A database server the tests make throwaway databases on."""
+
+    what: str  # for the skip reason
+    server: str
+    admin_database: str
+    require: str  # the variable that turns a skip into a failure (set by .ci/run)
+    quote: str
+    drop_options: str = ""
+
+    def database(self) -> Iterator[str]:
+        """A new database, dropped afterwards. Skips when no server answers, unless the
+        ``require`` variable is 1 (.ci/run starts the server) and makes that a failure."""
+        admin = sa.create_engine(
+            f"{self.server}/{self.admin_database}",
+            isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": 5},
+        )
+        name = f"orch_test_{secrets.token_hex(6)}"
+        quoted = f"{self.quote}{name}{self.quote}"
+        try:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f"create database {quoted}"))
+        except Exception as exc:
+            admin.dispose()
+            first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            reason = f"{self.what} at {self.server} unusable: {first_line}"
+            if os.environ.get(self.require) == "1":
+                pytest.fail(f"{self.require}=1 but {reason}")
+            pytest.skip(reason)
+        try:
+            yield f"{self.server}/{name}"
+        finally:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f"drop database if exists {quoted}{self.drop_options}"))
+            admin.dispose()
+
+
+POSTGRES = DatabaseServer(
+    "PostgreSQL (user postgres, trust auth)",
+    PG_SERVER,
+    "postgres",
+    "JUPYTER_ORCH_REQUIRE_POSTGRES",
+    '"',
+    " with (force)",
+)
+MARIADB = DatabaseServer(
+    "MariaDB (user root, no password)", MARIADB_SERVER, "", "JUPYTER_ORCH_REQUIRE_MARIADB", "`"
+)
 
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A throwaway database on the local PostgreSQL server, dropped afterwards.
+    """A throwaway database on the local PostgreSQL server."""
+    yield from POSTGRES.database()
 
-    Skips when no server answers, unless JUPYTER_ORCH_REQUIRE_POSTGRES=1 (set by .ci/run, which
-    starts the server) makes that a failure.
-    """
-    admin = sa.create_engine(
-        f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A throwaway database on the local MariaDB server."""
+    yield from MARIADB.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database for query and export steps: a SQLite file, PostgreSQL, MariaDB."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data.sqlite'}"
+    return str(
+        request.getfixturevalue({"postgresql": "postgres_url"}.get(request.param, "mariadb_url"))
     )
-    name = f"orch_test_{secrets.token_hex(6)}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'create database "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        reason = f"PostgreSQL at {PG_SERVER} (user postgres, trust auth) unusable: {first_line}"
-        if os.environ.get("JUPYTER_ORCH_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"JUPYTER_ORCH_REQUIRE_POSTGRES=1 but {reason}")
-        pytest.skip(reason)
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'drop database if exists "{name}" with (force)'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -171,7 +218,7 @@ def execute(orch: Orchestrator, loaded: Any, run: RunRecord, workers: int = 2) -
 def run_pipeline(
     orch: Orchestrator, path: Path, parameters: dict[str, Any] | None = None, workers: int = 2
 ) -> RunRecord:
-    loaded = load_pipeline(path)
+    loaded = load_pipeline(path, connections=orch.connections)
     version = orch.register(loaded)
     run = orch.create_run(loaded, version.version, parameters=parameters)
     return execute(orch, loaded, run, workers)

@@ -13,7 +13,11 @@ from typing import Any
 import psutil
 
 from jupyter_orch.executors.base import NotebookTask
+from jupyter_orch.inputs.yaml_load import load_yaml
+from jupyter_orch.pipelines.loader import LoadedPipeline, plain
 from jupyter_orch.records import AttemptStatus, RunStatus, StepStatus
+from jupyter_orch.service import Orchestrator
+from jupyter_orch.spec import PipelineSpec
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_pipeline
@@ -175,3 +179,23 @@ def no_orch_processes_left(folder: Path) -> bool:
         except psutil.Error:
             continue
     return not mine
+
+
+# definitions registered under older rules
+
+
+def load_unchecked(path: Path) -> LoadedPipeline:
+    """A pipeline file read as the store reads a definition registered before today's rules
+    (a URL with its password in a trigger was allowed then): no file checks, no new rules."""
+    source = path.read_text()
+    spec = PipelineSpec.from_stored(plain(load_yaml(source)))
+    return LoadedPipeline(spec=spec, path=path.absolute(), source=source)
+
+
+def register_unchecked(db_url: str, path: Path) -> None:
+    """Register ``path`` in the store at ``db_url`` as an older version would have."""
+    store = Store.open(db_url)
+    try:
+        Orchestrator(store, path.parent / "runs").register(load_unchecked(path))
+    finally:
+        store.close()

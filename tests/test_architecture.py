@@ -27,16 +27,18 @@ LAYERS: list[tuple[str, ...]] = [
         "outputs",
         "connections",
         "dag",
+        "spec_kinds",
+        "spec_events",
         "expressions",
         "spec",
         "inputs",
         "pipelines",
         "scheduling.schedules",
     ),
-    ("store", "executors", "steps"),
+    ("store", "executors", "steps", "calls"),
     ("runner", "runlog", "run_policy", "run_writer"),
     ("service", "catalog", "notebook_schedules", "scheduling", "config"),
-    ("server", "cli", "jupyter_orch"),
+    ("server", "cli", "access", "jupyter_orch"),
 ]
 
 

@@ -10,7 +10,7 @@ from jupyter_orch.inputs.parameters import NON_FINITE
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_pipeline
-from .helpers import orch
+from .helpers import orch, register_unchecked
 
 SECRET_PIPELINE = """\
 name: watched
@@ -32,9 +32,12 @@ def assert_masked(text: str) -> None:
 def test_pipelines_json_and_run_listings_mask_passwords(tmp_path: Path) -> None:
     write_notebook(tmp_path / "nb.ipynb", "url = ''", "x = 1")
     path = write_pipeline(tmp_path, SECRET_PIPELINE)
-    applied = orch(tmp_path, "apply", str(path))
-    assert applied.returncode == 0, applied.stderr
-    assert_masked(applied.stdout + applied.stderr)
+    refused = orch(tmp_path, "apply", str(path))
+    assert refused.returncode == 2, refused.stderr
+    assert "a URL with a password would be stored" in refused.stderr
+    assert_masked(refused.stdout + refused.stderr)
+    # A definition registered before that rule: still readable, masked wherever shown
+    register_unchecked(f"sqlite:///{tmp_path / 'db.sqlite'}", path)
 
     listed = orch(tmp_path, "pipelines", "--json")
     assert listed.returncode == 0, listed.stderr

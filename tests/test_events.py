@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from jupyter_orch.connections import check_connection, redact_url, resolve_connection
+from jupyter_orch.connections import (
+    Connections,
+    check_connection,
+    redact_url,
+    resolve_connection,
+)
 from jupyter_orch.errors import OrchError
 from jupyter_orch.inputs.files import check_file_pattern
 from jupyter_orch.scheduling.events import (
@@ -273,6 +278,13 @@ def test_connection_from_environment_variable(
     assert resolve_connection("${X}", environ={"X": "sqlite://"}) == "sqlite://"
     assert resolve_connection("sqlite:///a.db") == "sqlite:///a.db"
     assert watcher.poll("${ORCH_TEST_SOURCE_DB}", QUERY) == "2024-05-01T09:00:00"
+
+
+def test_a_trigger_may_name_a_connection(sqlite_db: tuple[str, sqlite3.Connection]) -> None:
+    with SqlWatcher(Connections({"source": sqlite_db[0]}, environ={})) as named:
+        assert named.poll("source", QUERY) == "2024-05-01T09:00:00"
+        with pytest.raises(EventError, match="connection 'elsewhere' is not defined"):
+            named.poll("elsewhere", QUERY)
 
 
 def test_unset_environment_variable_is_named(

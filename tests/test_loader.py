@@ -156,7 +156,10 @@ def test_spec_error_message_names_file_and_lines(folder: Path) -> None:
         ("[{name: a, notebook: nb.ipynb, needs: [zz]}]", "unknown step 'zz'"),
         ("[{name: 1a, notebook: nb.ipynb}]", "step name '1a' is not an identifier"),
         ("[{name: for, notebook: nb.ipynb}]", "step name 'for' is a Python keyword"),
-        ("[{name: a}]", "missing required key 'notebook'"),
+        (
+            "[{name: a}]",
+            "a step runs exactly one of `notebook`, `sql`, `python`, `export` (this one has none)",
+        ),
         ("[]", "a pipeline needs at least one step"),
         ("[{name: a, notebook: nb.ipynb, kernel: nosuchkernel}]", "kernel 'nosuchkernel'"),
         ("[{name: a, notebook: nb.ipynb, if: 'foo.bar'}]", "unknown name 'foo'"),

@@ -156,7 +156,7 @@ def test_bad_schedules_and_triggers_exit_2_naming_field_and_line_and_save_nothin
         (4, "schedule.misfire", "(did you mean 'coalesce'?)"),
         (5, "schedule.timzone", "unknown key 'timzone' (did you mean 'timezone'?)"),
         (7, "on.file", "file pattern '../x/*.csv' contains '..'; it must stay inside"),
-        (8, "on.sql[0].connection", "connection is not a SQLAlchemy URL"),
+        (8, "on.sql[0].connection", "connection is neither a connection name"),
         (9, "limits.overlap", "'sometimes' is not one of 'queue' or 'skip'"),
     ]
     for result in (validate_other, apply_other):

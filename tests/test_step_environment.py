@@ -69,11 +69,11 @@ def test_step_environment_drops_only_our_own_variables() -> None:
     assert step_environment(environ) == {"JUPYTER_ORCHESTRA": "y", "PATH": "/bin", "A": "b"}
 
 
-def test_no_step_sees_the_webhook_secret_of_any_registered_pipeline(
+def test_no_step_sees_the_secrets_of_any_registered_pipeline(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The run coordinator hides every registered pipeline's webhook secret variable from its
-    steps, not only its own pipeline's."""
+    """The run coordinator hides every registered pipeline's webhook secret variable and listed
+    secrets from its steps, not only its own pipeline's."""
     from jupyter_orch.pipelines.loader import load_pipeline
     from jupyter_orch.service import Orchestrator
     from jupyter_orch.store.repository import Store
@@ -81,11 +81,13 @@ def test_no_step_sees_the_webhook_secret_of_any_registered_pipeline(
     from .conftest import run_pipeline, write_notebook, write_pipeline
 
     monkeypatch.setenv("OTHER_HOOK_SECRET", "hook-secret")
+    monkeypatch.setenv("OTHER_LISTED_SECRET", "listed-secret")
     monkeypatch.setenv("INNOCENT_VARIABLE", "fine")
     write_notebook(tmp_path / "probe.ipynb", None, PROBE)
     hooked = write_pipeline(
         tmp_path,
         "name: hooked\non: {webhook: {secret_env: OTHER_HOOK_SECRET}}\n"
+        "secrets: [OTHER_LISTED_SECRET]\n"
         "steps: [{name: a, notebook: probe.ipynb}]\n",
         "hooked.yaml",
     )
@@ -100,5 +102,6 @@ def test_no_step_sees_the_webhook_secret_of_any_registered_pipeline(
     outputs = run.steps[0].attempts[-1].outputs
     assert run.status.value == "succeeded"
     for seen in (outputs["kernel"], outputs["child"]):
-        assert "OTHER_HOOK_SECRET" not in seen
+        assert "OTHER_HOOK_SECRET" not in seen and "OTHER_LISTED_SECRET" not in seen
+        assert not any(name.startswith("JUPYTER_ORCH_SECRET_") for name in seen)
         assert "INNOCENT_VARIABLE" in seen and "JUPYTER_ORCH_RUN_ID" in seen

@@ -16,6 +16,7 @@ from ..errors import NotFoundError, SpecError, UserError
 from ..masking import mask_text
 from ..records import RunStatus
 from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
+from .connections import cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
 from .pipelines import cmd_rerun, cmd_run, cmd_validate
 from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show
@@ -121,6 +122,15 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     command(sub, common, "cancel", "stop a running run or drop a queued one", cmd_cancel, "run_id")
 
     p = sub.add_parser(
+        "connections",
+        parents=[common],
+        help="the named database connections (never a password); `test NAME` connects",
+    )
+    p.add_argument("action", nargs="?", choices=["list", "test"], default="list")
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=cmd_connections)
+
+    p = sub.add_parser(
         "scheduler", parents=[common], help="run the scheduler (fires schedules, executes runs)"
     )
     p.add_argument(
@@ -139,7 +149,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..executors.worker import skip_slow_optional_imports
+    from ..executors.base import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     parser = build_parser()

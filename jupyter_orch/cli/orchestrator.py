@@ -26,4 +26,13 @@ def open_orchestrator(args: argparse.Namespace) -> Any:
             f"cannot open the store {failure_reason(exc, url)} "
             "(set --db, JUPYTER_ORCH_DB_URL or c.OrchApp.db_url)"
         ) from None
-    return Orchestrator(store, runs_path(config.runs_dir, Path.cwd()))
+    return Orchestrator(
+        store, runs_path(config.runs_dir, Path.cwd()), connections=config.named_connections()
+    )
+
+
+def cli_connections() -> Any:
+    """The named connections as the CLI reads them (variables over the Jupyter config)."""
+    from ..config import CliConfig
+
+    return CliConfig().named_connections()

@@ -20,7 +20,7 @@ from ..errors import SpecError
 from ..masking import mask_json, mask_text
 from ..records import RunRecord, RunStatus
 from .args import run_parameters
-from .orchestrator import open_orchestrator
+from .orchestrator import cli_connections, open_orchestrator
 from .output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -41,7 +41,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from jupyter_orch.pipelines.loader import load_pipeline
 
     try:
-        loaded = load_pipeline(args.file, thorough=True)
+        loaded = load_pipeline(args.file, thorough=True, connections=cli_connections())
     except SpecError as exc:
         if args.json:
             problems = [mask_json(p.__dict__) for p in exc.problems]
@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def prepare() -> tuple[Any, Any, RunRecord]:
         from jupyter_orch.pipelines.loader import load_pipeline
 
-        loaded = load_pipeline(args.file)
+        loaded = load_pipeline(args.file, connections=cli_connections())
         orch = open_orchestrator(args)
         version = orch.register(loaded, replace=args.replace)
         run = orch.create_run(loaded, version.version, parameters=run_parameters(args))

@@ -28,7 +28,10 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
     from ..config import CliConfig
 
-    loaded = [load_pipeline(path, thorough=True) for path in args.files]  # all valid, or none
+    connections = CliConfig().named_connections()
+    loaded = [  # all valid, or none
+        load_pipeline(path, thorough=True, connections=connections) for path in args.files
+    ]
     orch = open_orchestrator(args)
     _check_names(orch, loaded, replace=args.replace)  # all registrable, or none
     zone = CliConfig().default_timezone

@@ -7,6 +7,7 @@ them (only the run coordinator writes records).
 from __future__ import annotations
 
 import os
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,34 +28,67 @@ def step_environment(environ: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in environ.items() if not k.startswith(ENV_PREFIX)}
 
 
+def skip_slow_optional_imports() -> None:
+    """Keep jsonschema from compiling rfc3987_syntax's grammars (about a second per process).
+
+    jsonschema imports it only to check the "iri" formats, which notebook validation never
+    uses; a ``None`` entry in ``sys.modules`` makes that optional import fail fast.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 LogSink = Callable[[str, str], None]
 """Called with (stream, text) for output a step prints; stream is stdout or stderr."""
 
 
-@dataclass(frozen=True)
-class NotebookTask:
-    """Everything a worker needs to execute one attempt of one notebook step."""
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """What every task says: its key, where its output notebook goes, its folder and
+    environment, and the caps on what it prints."""
 
     key: str
-    notebook: str
     output_notebook: str
     cwd: str
-    kernel_name: str
-    pipeline_parameters: dict[str, Any] = field(default_factory=dict)
-    step_parameters: dict[str, Any] = field(default_factory=dict)
     log_cap_bytes: int = LOG_CAP_BYTES
     output_cap_bytes: int = OUTPUT_CAP_BYTES
     env: dict[str, str] = field(default_factory=dict)
     #: Tasks with the same key share one kernel (``kernel_reuse``); None: a fresh kernel.
     reuse_key: str | None = None
-    #: Input cells hidden in the output notebook (papermill's report mode).
-    report_mode: bool = False
-    #: Seconds the step's kernel may take to start (a warm one is ready already).
-    start_timeout: float = 60.0
     #: Environment variables the step must not see (secrets of the server: webhook secret
     #: variables...); removed from its kernel before its code runs. ``JUPYTER_ORCH_*`` ones
     #: are removed too, but for those in ``env``.
     hidden_env: frozenset[str] = frozenset()
+    #: Values replaced by ``***`` in everything the task leaves: its log lines, its output
+    #: notebook's outputs, its result (secrets and connection passwords the step was given).
+    masked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotebookTask(Task):
+    """Everything a worker needs to execute one attempt of one notebook step."""
+
+    notebook: str
+    kernel_name: str
+    pipeline_parameters: dict[str, Any] = field(default_factory=dict)
+    step_parameters: dict[str, Any] = field(default_factory=dict)
+    #: Input cells hidden in the output notebook (papermill's report mode).
+    report_mode: bool = False
+    #: Seconds the step's kernel may take to start (a warm one is ready already).
+    start_timeout: float = 60.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallTask(Task):
+    """One attempt of a query, function or export step: run in a process of its own
+    (``python -m jupyter_orch.calls.child``), which writes its output notebook without a
+    kernel."""
+
+    #: ``query``, ``function`` or ``export``.
+    kind: str
+    #: What the kind needs, as JSON (see ``jupyter_orch.calls``).
+    spec: dict[str, Any] = field(default_factory=dict)
+    #: The step's timeout in seconds, if any: a query's server-side limit follows it.
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -117,7 +151,7 @@ class Executor(ABC):
         return None
 
     @abstractmethod
-    async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution: ...
+    async def submit(self, task: Task, on_log: LogSink) -> Execution: ...
 
     @abstractmethod
     async def release(self, reuse_key: str) -> None:

@@ -28,8 +28,8 @@ from typing import Any
 import psutil
 
 from ..records import error_record
-from .base import Execution, Executor, LogSink, NotebookTask, TaskResult, step_environment
-from .processes import WORKER_MODULE, kill_kernel_tree, kill_tree
+from .base import Execution, Executor, LogSink, NotebookTask, Task, TaskResult, step_environment
+from .processes import WORKER_MODULE, exit_description, kill_kernel_tree, kill_tree
 
 #: After an interrupt, how long a kernel gets to stop by itself before it is killed.
 INTERRUPT_GRACE_S = 1.0
@@ -102,7 +102,7 @@ class _Worker:
 
 
 class _LocalExecution(Execution):
-    def __init__(self, task: NotebookTask, worker: _Worker, on_log: LogSink) -> None:
+    def __init__(self, task: Task, worker: _Worker, on_log: LogSink) -> None:
         self.task = task
         self.worker = worker
         self.on_log = on_log
@@ -169,18 +169,6 @@ class _LocalExecution(Execution):
         while time.monotonic() < deadline and not self.result.done() and psutil.pid_exists(pid):
             time.sleep(0.05)
         kill_tree(pid)
-
-
-def exit_description(code: int | None) -> str:
-    """How a process ended, from its ``Popen.returncode``: a signal by name, else the code."""
-    if code is None:
-        return "it closed its connection and did not exit"
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
 
 
 def _existing(path: str) -> str | None:
@@ -252,7 +240,7 @@ class LocalExecutor(Executor):
     def warm_kernel_pids(self) -> list[int]:
         return [pid for worker in self._all for pid in worker.warm_pids]
 
-    def _pick(self, task: NotebookTask) -> _Worker | None:
+    def _pick(self, task: Task) -> _Worker | None:
         """The idle worker that serves ``task`` fastest: its run's kernel, else a warm one."""
         self._idle = [w for w in self._idle if w.alive]
         if not self._idle:
@@ -265,7 +253,7 @@ class LocalExecutor(Executor):
         self._idle.remove(worker)
         return worker
 
-    async def submit(self, task: NotebookTask, on_log: LogSink) -> Execution:
+    async def submit(self, task: Task, on_log: LogSink) -> Execution:
         changed = self._bind()
         while True:
             if self._closed:
@@ -281,7 +269,7 @@ class LocalExecutor(Executor):
             await changed.wait()
         if task.reuse_key is not None:
             worker.reuse_keys.add(task.reuse_key)
-        if task.kernel_name in self.warm_kernels:
+        if isinstance(task, NotebookTask) and task.kernel_name in self.warm_kernels:
             worker.warm_pids = []  # it takes its warm kernel now; it says when another is up
         execution = _LocalExecution(task, worker, on_log)
         worker.current = execution

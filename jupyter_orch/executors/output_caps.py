@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..masking import mask_text
 from .protocol import ParentConnection
 
 
 class CappedStream:
     """A file-like object papermill writes cell output to; forwards it to the parent."""
 
-    def __init__(self, conn: ParentConnection, key: str, name: str, budget: list[int]) -> None:
+    def __init__(
+        self,
+        conn: ParentConnection,
+        key: str,
+        name: str,
+        budget: list[int],
+        masked: tuple[str, ...] = (),
+    ) -> None:
         self._conn = conn
         self._key = key
         self._name = name
         self._budget = budget  # shared by stdout and stderr: [bytes left, bytes dropped]
+        self._masked = masked  # the step's secrets, hidden before a line leaves the worker
 
     def write(self, text: str) -> int:
+        if self._masked:
+            text = mask_text(text, self._masked)
         size = len(text.encode("utf-8", "replace"))
         if self._budget[0] <= 0:
             self._budget[1] += size
@@ -31,6 +42,14 @@ class CappedStream:
 
     def flush(self) -> None:
         pass
+
+
+def log_dropped(conn: ParentConnection, key: str, budget: list[int]) -> None:
+    """Tell the run log how much of a task's output its cap dropped (``CappedStream``'s
+    ``budget``), if any."""
+    if budget[1]:
+        message = f"\n[output truncated: {budget[1]} more bytes not logged]\n"
+        conn.send(("log", key, "stderr", message))
 
 
 class StreamCap:

@@ -1,10 +1,12 @@
 """The papermill engine the worker executes with: on a warm kernel it hands over, already
-connected, with throttled saves and the notebook's stream output capped."""
+connected, with throttled saves, the notebook's stream output capped and the step's secrets
+masked in every output as it arrives (a partial notebook never holds one either)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..masking import mask_json
 from .output_caps import StreamCap
 
 ENGINE_NAME = "jupyter-orch"
@@ -41,10 +43,13 @@ def register_engine() -> None:
 
         language_info: dict[str, Any] | None = None
         stream_cap: StreamCap | None = None
+        masked: tuple[str, ...] = ()
 
         def output(
             self, outs: list[Any], msg: dict[str, Any], display_id: Any, cell_index: int
         ) -> Any:
+            if self.masked:
+                msg["content"] = mask_json(msg["content"], self.masked)
             if self.stream_cap is None or msg["msg_type"] != "stream":
                 return super().output(outs, msg, display_id, cell_index)
             text = msg["content"].get("text", "")
@@ -112,6 +117,7 @@ def register_engine() -> None:
             kc: Any = None,
             language_info: dict[str, Any] | None = None,
             output_cap_bytes: int | None = None,
+            masked: tuple[str, ...] = (),
             **kwargs: Any,
         ) -> Any:
             kwargs.pop("input_path", None)
@@ -129,6 +135,7 @@ def register_engine() -> None:
             )
             client.kc = kc  # connected and ready: nbclient skips its own start-up wait
             client.language_info = language_info
+            client.masked = masked
             if output_cap_bytes is not None:
                 client.stream_cap = StreamCap(output_cap_bytes)
             return client.execute()

@@ -127,3 +127,15 @@ def _is_worker(pid: int) -> bool:
         return WORKER_MODULE in " ".join(psutil.Process(pid).cmdline())
     except psutil.Error:
         return False
+
+
+def exit_description(code: int | None) -> str:
+    """How a process ended, from its ``Popen.returncode``: a signal by name, else the code."""
+    if code is None:
+        return "it closed its connection and did not exit"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import NotebookTask, TaskResult
-from .output_caps import CappedStream
+from .output_caps import CappedStream, log_dropped
 from .papermill_engine import ENGINE_NAME
 from .protocol import ParentConnection
 
@@ -87,6 +87,7 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
     import nbformat
     import papermill
 
+    from ..masking import mask_json
     from ..outputs import outputs_from_notebook
 
     budget = [task.log_cap_bytes, 0]
@@ -109,22 +110,15 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
             kc=kernel.kc,
             language_info=kernel.language_info,
             progress_bar=False,
-            stdout_file=CappedStream(conn, task.key, "stdout", budget),
-            stderr_file=CappedStream(conn, task.key, "stderr", budget),
+            stdout_file=CappedStream(conn, task.key, "stdout", budget, task.masked),
+            stderr_file=CappedStream(conn, task.key, "stderr", budget, task.masked),
             output_cap_bytes=task.output_cap_bytes,
+            masked=task.masked,
             report_mode=task.report_mode,
         )
     except Exception as exc:
         error = error_from(exc)
-    if budget[1]:
-        conn.send(
-            (
-                "log",
-                task.key,
-                "stderr",
-                f"\n[output truncated: {budget[1]} more bytes not logged]\n",
-            )
-        )
+    log_dropped(conn, task.key, budget)
     written = Path(task.output_notebook).exists()
     outputs: dict[str, Any] = {}
     with contextlib.suppress(Exception):
@@ -134,8 +128,8 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
             outputs = outputs_from_notebook(executed)
     result = TaskResult(
         status="failed" if error else "succeeded",
-        outputs=outputs,
-        error=error,
+        outputs=mask_json(outputs, task.masked),
+        error=mask_json(error, task.masked),
         output_notebook=task.output_notebook if written else None,
     )
     conn.send(("result", task.key, result))

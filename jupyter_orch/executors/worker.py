@@ -1,7 +1,9 @@
-"""The worker process: executes notebook tasks with papermill, one at a time, on warm kernels.
+"""The worker process: executes tasks one at a time: notebooks with papermill on warm kernels,
+query, function and export steps in a process of their own.
 
 Runs in a long-lived child process of the executor; the messages it exchanges with its
-parent are listed in ``protocol``. One task's run is in ``task_run``.
+parent are listed in ``protocol``. One notebook task's run is in ``task_run``, one call's in
+``call_run``.
 
 A watchdog thread takes the worker down, with every kernel it started, as soon as its
 parent is gone: a coordinator killed with SIGKILL cannot stop its workers itself.
@@ -19,7 +21,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .base import TaskResult
+from .base import CallTask, TaskResult, skip_slow_optional_imports
+from .call_run import run_call
 from .kernel_template import set_child_subreaper
 from .papermill_engine import register_engine
 from .processes import sigkill_tree
@@ -30,15 +33,6 @@ from .task_run import error_from, run_task
 PARENT_POLL_S = 0.5
 #: Once it is gone, for how long at most the worker kills what is still below it.
 TEARDOWN_S = 5.0
-
-
-def skip_slow_optional_imports() -> None:
-    """Keep jsonschema from compiling rfc3987_syntax's grammars (about a second per process).
-
-    jsonschema imports it only to check the "iri" formats, which notebook validation never
-    uses; a ``None`` entry in ``sys.modules`` makes that optional import fail fast.
-    """
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 def _reap_children() -> None:
@@ -135,7 +129,10 @@ def _serve(conn: ParentConnection, cache: Any) -> None:
                 cache.prepare(name)
             continue
         try:
-            run_task(message, conn, cache)
+            if isinstance(message, CallTask):
+                run_call(message, conn)
+            else:
+                run_task(message, conn, cache)
         except ParentGone:
             return
         except BaseException as exc:  # the task's own error (a full disk...): report it

@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from jupyter_orch import dag
+from jupyter_orch.connections import Connections
 from jupyter_orch.errors import Problem, SpecError, TemplateError
 from jupyter_orch.expressions import (
     RUN_FIELDS,
@@ -29,6 +30,7 @@ from jupyter_orch.expressions import (
 from jupyter_orch.inputs.files import FileProblem, NamedPaths, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 from jupyter_orch.inputs.yaml_load import load_yaml
+from jupyter_orch.pipelines.kind_checks import check_kinds
 from jupyter_orch.pipelines.notebooks import check_named_notebook
 from jupyter_orch.spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
 
@@ -61,12 +63,17 @@ class LoadedPipeline:
 
 
 def load_pipeline(
-    path: str | Path, *, thorough: bool = False, root: Path | None = None
+    path: str | Path,
+    *,
+    thorough: bool = False,
+    root: Path | None = None,
+    connections: Connections | None = None,
 ) -> LoadedPipeline:
     """Load and validate a pipeline file; raises ``SpecError`` listing every problem.
 
     ``thorough`` validates notebooks against the full nbformat schema too; with ``root``, every
-    path the pipeline names must resolve inside it.
+    path the pipeline names must resolve inside it; every connection name it uses must be
+    defined in ``connections`` (by default, the ``JUPYTER_ORCH_CONN_*`` variables).
     """
     file = Path(path).absolute()
     try:
@@ -74,15 +81,21 @@ def load_pipeline(
     except FileProblem as exc:
         message = "file not found" if exc.missing else f"the pipeline file {exc.reason}"
         raise SpecError([Problem("", message, file=str(file))], str(file)) from None
-    return load_pipeline_text(source, file, thorough=thorough, root=root)
+    return load_pipeline_text(source, file, thorough=thorough, root=root, connections=connections)
 
 
 def load_pipeline_text(
-    source: str, path: str | Path, *, thorough: bool = False, root: Path | None = None
+    source: str,
+    path: str | Path,
+    *,
+    thorough: bool = False,
+    root: Path | None = None,
+    connections: Connections | None = None,
 ) -> LoadedPipeline:
     """Validate YAML text as if it were the file at ``path`` (notebooks resolve from there)."""
     file = Path(path).absolute()
-    spec, problems = _validate(source, file, thorough, NamedPaths(file.parent, root))
+    paths = NamedPaths(file.parent, root)
+    spec, problems = _validate(source, file, thorough, paths, connections or Connections())
     if problems or spec is None:
         raise SpecError(problems, str(file))
     return LoadedPipeline(spec=spec, path=file, source=source, root=root)
@@ -168,7 +181,7 @@ class _Collector:
 
 
 def _validate(
-    source: str, file: Path, thorough: bool, paths: NamedPaths
+    source: str, file: Path, thorough: bool, paths: NamedPaths, connections: Connections
 ) -> tuple[PipelineSpec | None, list[Problem]]:
     try:
         root = load_yaml(source)
@@ -188,6 +201,8 @@ def _validate(
     except ValidationError as exc:
         _report_model_errors(exc, out)
     _check_semantics(data, paths, out, thorough)
+    for loc, message in check_kinds(data, list(_steps(data)), paths, connections):
+        out.add(loc, message)
     out.problems.sort(key=lambda p: (p.line or 0, p.path))
     return (spec if not out.problems else None), out.problems
 
@@ -319,6 +334,15 @@ def _check_templates(
     sources: list[tuple[tuple[Any, ...], str, bool]] = []
     if isinstance(step.get("if"), str):
         sources.append((("steps", index, "if"), step["if"], True))
+    export = _mapping(step.get("export"))
+    for loc, text in (
+        (("connection",), step.get("connection")),
+        (("export", "from"), export.get("from")),
+        (("export", "to", "file"), _mapping(export.get("to")).get("file")),
+        (("export", "to", "connection"), _mapping(export.get("to")).get("connection")),
+    ):
+        if isinstance(text, str) and ("{{" in text or "{%" in text):
+            sources.append((("steps", index, *loc), text, False))
     if isinstance(step.get("parameters"), Mapping):
         for sub, text in template_strings(dict(step["parameters"])):
             sources.append((("steps", index, "parameters", *sub.split(".", 1)[:1]), text, False))

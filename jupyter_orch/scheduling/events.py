@@ -26,7 +26,7 @@ from urllib.parse import quote, quote_plus
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine
 
-from jupyter_orch.connections import INVALID_URL, parse_url, resolve_connection
+from jupyter_orch.connections import INVALID_URL, Connections, parse_url
 from jupyter_orch.errors import OrchError
 from jupyter_orch.inputs.files import check_file_pattern
 from jupyter_orch.masking import MASK, is_secret_key, mask_text, mask_url
@@ -141,20 +141,22 @@ class SqlWatcher:
     several threads.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, connections: Connections | None = None) -> None:
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
+        #: The named connections a trigger's ``connection`` may name.
+        self.connections = connections or Connections()
 
     def poll(self, connection: str, query: str) -> Any:
         """The first column of the query's first row, JSON-normalised (``None`` when no rows).
 
-        ``connection`` is a URL or ``${NAME}``. The query runs in a transaction that is rolled
+        ``connection`` is a connection name, a URL or ``${NAME}``. The query runs in a transaction that is rolled
         back, never committed. Datetimes become ISO 8601 strings (aware ones in UTC), ``Decimal``
         and UUIDs strings, bytes hex. Raises ``EventError`` naming the redacted URL and the
         database's message; the password never appears.
         """
         try:
-            url = resolve_connection(connection)
+            url = self.connections.resolve(connection)
         except ValueError as exc:
             raise EventError(f"SQL trigger: {exc}") from None
         parsed = parse_url(url)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jupyter_orch.connections import Connections
 from jupyter_orch.errors import OrchError
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import Trigger
@@ -79,6 +80,10 @@ class Leader:
 
     def close(self) -> None:
         self._sql.close()
+
+    def use_connections(self, connections: Connections) -> None:
+        """The named connections SQL triggers may name (by default, the variables alone)."""
+        self._sql.connections = connections
 
     # --- schedules ------------------------------------------------------------------------------
 

@@ -125,7 +125,14 @@ class RunHost:
         return self.start_run(loaded_from_version(version, self.orch.root), run)
 
     def start_run(self, loaded: LoadedPipeline, run: RunRecord) -> asyncio.Task[RunRecord]:
-        coordinator = RunCoordinator(self.store, self.executor, loaded, run, observer=self.observer)
+        coordinator = RunCoordinator(
+            self.store,
+            self.executor,
+            loaded,
+            run,
+            observer=self.observer,
+            connections=self.orch.connections,
+        )
         task = asyncio.create_task(coordinator.execute(), name=f"run-{run.id}")
         self.active[run.id] = (task, coordinator)
         task.add_done_callback(partial(self._ended, run.id))
@@ -179,6 +186,7 @@ class Scheduler(RunHost):
             observer=observer,
         )
         self.leader = Leader(orch.store, orch.runs_dir, self.config.default_timezone)
+        self.leader.use_connections(orch.connections)
         self.is_leader = False
         self._loop: asyncio.Task[None] | None = None
         self._last_reap: datetime | None = None

@@ -131,7 +131,9 @@ class OrchApp(ExtensionApp, OrchConfig):
         self.store = store
         # Every run this server executes reads files inside its root only (REST can trigger
         # any pipeline of the store, and the lab opens what runs write)
-        self.orchestrator = Orchestrator(store, self.runs_path, root=self.root)
+        self.orchestrator = Orchestrator(
+            store, self.runs_path, root=self.root, connections=self.named_connections()
+        )
         self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
         self.availability.ready(self.catalog)
         self.log.info(

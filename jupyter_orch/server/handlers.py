@@ -21,6 +21,7 @@ from jupyter_orch.inputs.json_body import parse_json_object
 from jupyter_orch.inputs.paths import relative_to_root
 
 from ..catalog import Catalog, problems_json
+from ..connections import describe_connections
 from ..errors import (
     ConflictError,
     NotFoundError,
@@ -267,6 +268,14 @@ class RunRerunHandler(OrchHandler):
         self.reply(run, 202)
 
 
+class ConnectionsHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        found = await self.call(describe_connections, self.catalog.connections)
+        self.reply({"connections": found})
+
+
 NAME = r"(?P<name>[a-z0-9][a-z0-9_-]*)"
 RUN = r"(?P<run_id>[0-9A-Za-z]{1,32})"
 
@@ -282,4 +291,5 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/runs/{RUN}/logs", RunLogsHandler),
     (rf"/orch/runs/{RUN}/cancel", RunCancelHandler),
     (rf"/orch/runs/{RUN}/rerun", RunRerunHandler),
+    (r"/orch/connections", ConnectionsHandler),
 ]

@@ -16,6 +16,7 @@ from jupyter_server.auth.decorator import authorized
 
 from .._version import __version__
 from .handlers import OrchHandler
+from .openapi_other_schemas import OTHER_SCHEMAS
 from .openapi_paths import NOTEBOOK_PATHS, OTHER_PATHS, PIPELINE_PATHS, RUN_PATHS
 from .openapi_schemas import SCHEMAS
 
@@ -52,7 +53,10 @@ def document(base_url: str = "/") -> dict[str, Any]:
         "servers": [{"url": base_url.rstrip("/") or "/", "description": "this Jupyter Server"}],
         "tags": [{"name": name} for name in tags],
         "paths": {**PIPELINE_PATHS, **NOTEBOOK_PATHS, **RUN_PATHS, **OTHER_PATHS},
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"JupyterToken": security}},
+        "components": {
+            "schemas": {**SCHEMAS, **OTHER_SCHEMAS},
+            "securitySchemes": {"JupyterToken": security},
+        },
         "security": [{"JupyterToken": []}],
     }
     return copy.deepcopy(doc)

@@ -319,6 +319,14 @@ SIGNATURE_HEADERS = [
 ]
 
 OTHER_PATHS: dict[str, Any] = {
+    "/orch/connections": {
+        "get": operation(
+            "listConnections",
+            "connections",
+            "The named database connections: dialect, host and database, never a password",
+            {"200": answer("the connections", "ConnectionList"), **errors(403)},
+        ),
+    },
     "/orch/hooks/{name}": {
         "parameters": [PIPELINE],
         "post": operation(

@@ -2,27 +2,29 @@
 
 As papermill's ``Engine.execute_notebook`` wraps ``execute_managed_notebook``, the public
 methods here do what every kind does (render the step's parameters, name the attempt's output
-notebook, classify the executor's result, make the attempt's record) and call the abstract
-hooks for what a kind does its own way (find its source and kernel, build the task).
-Step kinds return tasks and records; only the run coordinator writes records.
+notebook, classify the executor's result, make the attempt's record, say what it did in the run
+log) and call the abstract hook for what a kind does its own way (check its source and build the
+executor's task). Step kinds return tasks and records; only the run coordinator writes records.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from jupyter_orch.durations import format_duration
 from jupyter_orch.errors import TemplateError
-from jupyter_orch.executors.base import NotebookTask, TaskResult
+from jupyter_orch.executors.base import Task, TaskResult
 from jupyter_orch.expressions import render_value
 from jupyter_orch.inputs.files import NamedPaths
 from jupyter_orch.masking import mask_json
 from jupyter_orch.records import AttemptRecord, AttemptStatus, error_record
 from jupyter_orch.spec import EffectivePolicy, StepSpec
+
+from .access import StepAccess
 
 
 @dataclass
@@ -58,20 +60,39 @@ class AttemptContext:
     reuse_key: str | None
     hidden_env: frozenset[str]
     number: int
+    #: The run's connections and secrets, and the values to mask.
+    access: StepAccess = field(default_factory=StepAccess)
 
 
 @dataclass(frozen=True)
 class PreparedStep:
-    """One attempt of a step, its parameters rendered and its source checked: what a kind
-    needs to build the executor's task."""
+    """One attempt of a step, its parameters rendered: what a kind needs to build the
+    executor's task."""
 
     step: StepSpec
     policy: EffectivePolicy
     attempt: AttemptContext
-    source: Path
-    kernel: str
     parameters: dict[str, Any]
     output: Path
+
+    def render(self, text: str) -> str:
+        """A template of the step (a path, a connection URL) rendered for this attempt."""
+        return str(render_value(text, self.attempt.expressions))
+
+    def resolve(self, named: str, what: str) -> Path:
+        """A path the step names, inside the pipeline's root; ``PathError`` otherwise."""
+        return self.attempt.named_paths.resolve(self.render(named), what)
+
+    def environment(self, **own: str) -> dict[str, str]:
+        """The task's variables: the run's, the step's connections and secrets, ``own``."""
+        attempt = self.attempt
+        return {
+            "JUPYTER_ORCH_RUN_ID": attempt.run_id,
+            "JUPYTER_ORCH_RUN_DIR": str(attempt.artifacts_dir),
+            "JUPYTER_ORCH_STEP": self.step.name,
+            **attempt.access.environment(),
+            **own,
+        }
 
 
 class StepKind(ABC):
@@ -82,20 +103,17 @@ class StepKind(ABC):
     #: The ``ename`` of an attempt whose source cannot be used.
     invalid_source: ClassVar[str]
 
-    async def task(
-        self, step: StepSpec, policy: EffectivePolicy, attempt: AttemptContext
-    ) -> NotebookTask:
+    async def task(self, step: StepSpec, policy: EffectivePolicy, attempt: AttemptContext) -> Task:
         """The task for this attempt; ``StepRefused`` when the step cannot be run as it is."""
         output = self.output_notebook(attempt.run_dir, step.name, attempt.number)
         try:
             parameters = render_value(dict(step.parameters), attempt.expressions)
-            source, kernel = await self.source(step, policy, attempt.named_paths)
+            return await self.build_task(PreparedStep(step, policy, attempt, parameters, output))
         except (TemplateError, ValueError) as exc:
             kind = "TemplateError" if isinstance(exc, TemplateError) else self.invalid_source
-            raise StepRefused(error_record(kind, str(exc))) from exc
-        return self.build_task(
-            PreparedStep(step, policy, attempt, source, kernel, parameters, output)
-        )
+            raise StepRefused(
+                mask_json(error_record(kind, str(exc)), attempt.access.masked)
+            ) from exc
 
     @staticmethod
     def output_notebook(run_dir: Path, step: str, number: int) -> Path:
@@ -116,25 +134,34 @@ class StepKind(ABC):
 
     @staticmethod
     def record(
-        attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None, ended_at: datetime
+        attempt: AttemptRecord,
+        outcome: Outcome,
+        result: TaskResult | None,
+        ended_at: datetime,
+        masked: tuple[str, ...] = (),
     ) -> AttemptRecord:
-        """The finished attempt's record, its error masked."""
+        """The finished attempt's record, its error and outputs masked."""
         return AttemptRecord(
             number=attempt.number,
             status=outcome.status,
             started_at=attempt.started_at,
             ended_at=ended_at,
-            outputs=outcome.outputs,
-            error=mask_json(outcome.error),  # tracebacks may quote a URL with its password
+            outputs=mask_json(outcome.outputs, masked),
+            error=mask_json(outcome.error, masked),  # a traceback may quote a URL's password
             output_notebook=result.output_notebook if result else None,
         )
 
-    @abstractmethod
-    async def source(
-        self, step: StepSpec, policy: EffectivePolicy, paths: NamedPaths
-    ) -> tuple[Path, str]:
-        """The file the step runs and the kernel that runs it; ``ValueError`` if unusable."""
+    def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
+        """What the run log adds to "Step 1: name succeeded": ``" (127 records)"``..."""
+        count = outputs.get("records_count")
+        if not isinstance(count, int) or isinstance(count, bool):
+            return ""
+        before = [o["records_count"] for o in upstream if isinstance(o.get("records_count"), int)]
+        if before:
+            return f" ({sum(before)} -> {count} records)"
+        return f" ({count} records)"
 
     @abstractmethod
-    def build_task(self, prepared: PreparedStep) -> NotebookTask:
-        """The executor's task for one attempt."""
+    async def build_task(self, prepared: PreparedStep) -> Task:
+        """The executor's task for one attempt; ``ValueError`` when the step's source cannot
+        be used (a missing file, one outside the root, an undefined connection)."""

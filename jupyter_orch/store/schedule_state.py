@@ -41,13 +41,14 @@ class ScheduleStateMixin(StoreSessions):
                 raise NotFoundError(f"no pipeline named {name!r}")
 
     def secret_variables(self) -> frozenset[str]:
-        """The environment variables registered pipelines keep secrets in (webhook secrets):
-        no step of any pipeline may see them."""
+        """The environment variables registered pipelines keep secrets in (webhook secrets,
+        ``secrets:``): no step sees them under their own name (a pipeline's own secrets reach
+        its steps as ``JUPYTER_ORCH_SECRET_<NAME>``)."""
         with self._reads() as session:
             return frozenset(
                 name
                 for _, definition in latest_definitions(session)
-                if isinstance(name := _webhook_secret(definition), str)
+                for name in _secret_names(definition)
             )
 
     def pipeline_state(self, name: str, *, history: bool = False) -> PipelineState:
@@ -241,7 +242,10 @@ def _put_event_state(
         row.updated_at = now
 
 
-def _webhook_secret(definition: dict[str, Any]) -> Any:
+def _secret_names(definition: dict[str, Any]) -> list[str]:
     on = definition.get("on") or {}
     webhook = on.get("webhook") if isinstance(on, dict) else None
-    return webhook.get("secret_env") if isinstance(webhook, dict) else None
+    names = [webhook.get("secret_env")] if isinstance(webhook, dict) else []
+    listed = definition.get("secrets")
+    names += listed if isinstance(listed, list) else []
+    return [name for name in names if isinstance(name, str)]

@@ -1,0 +1,52 @@
+"""``jupyter orch connections``: the named connections, and whether one can be reached."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.markup import escape
+from rich.table import Table
+
+from ..connections import describe_connections, try_connection
+from ..errors import UserError
+from .orchestrator import cli_connections
+from .output import EXIT_FAILED, EXIT_OK, err, out
+
+
+def cmd_connections(args: argparse.Namespace) -> int:
+    """List the names with dialect, host and database (never a password); ``test NAME``
+    connects and says what failed."""
+    connections = cli_connections()
+    if args.action == "test":
+        if not args.name:
+            raise UserError("connections test: give the connection's name")
+        try:
+            problem = try_connection(connections, args.name)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        if args.json:
+            out.print_json(data={"name": args.name, "ok": problem is None, "error": problem})
+        elif problem is None:
+            out.print(f"[green]ok[/]: connected to {escape(args.name)}")
+        else:
+            err.print(f"[red]failed[/]: {escape(args.name)}: {escape(problem)}")
+        return EXIT_OK if problem is None else EXIT_FAILED
+    described = describe_connections(connections)
+    if args.json:
+        out.print_json(data=described)
+        return EXIT_OK
+    if not described:
+        out.print("no connections defined; set JUPYTER_ORCH_CONN_<NAME> or c.OrchApp.connections")
+        return EXIT_OK
+    table = Table("name", "dialect", "host", "database", "defined by")
+    for entry in described:
+        where = entry.get("problem") or entry.get("host") or ""
+        table.add_row(
+            escape(entry["name"]),
+            escape(str(entry.get("dialect") or "")),
+            escape(str(where)),
+            escape(str(entry.get("database") or "")),
+            escape(entry["defined_by"]),
+        )
+    out.print(table)
+    return EXIT_OK

@@ -1,0 +1,168 @@
+"""JSON Schemas of the REST API's other bodies: scheduling a notebook, run and webhook
+requests, connections (``openapi_schemas.py`` has the errors, pipelines and runs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .openapi_schemas import (
+    ANY_OBJECT,
+    DURATION,
+    PIPELINE_NAME,
+    STRING,
+    TEXT,
+    nullable,
+    obj,
+    ref,
+)
+
+NOTEBOOKS = {
+    "NotebookParameter": obj(
+        {
+            "name": STRING,
+            "default": {"description": "the default as a JSON value when it is a literal"},
+            "default_source": {"type": "string", "description": "the default as written"},
+            "inferred_type": nullable(
+                "string", enum=["int", "float", "str", "bool", "list", "dict", "None", None]
+            ),
+            "help": STRING,
+        }
+    ),
+    "NotebookParameters": obj(
+        {
+            "path": TEXT,
+            "kernel": TEXT,
+            "language": TEXT,
+            "has_parameters_cell": {"type": "boolean"},
+            "parameters": {"type": "array", "items": ref("NotebookParameter")},
+            "problem": nullable("string", description="why the cell could not be read"),
+            "scheduled": {
+                "description": "the pipeline scheduling this notebook made, if any: what the "
+                "dialog starts from when it is scheduled again",
+                "oneOf": [
+                    obj(
+                        {
+                            "name": PIPELINE_NAME,
+                            "path": TEXT,
+                            "schedule": {"oneOf": [ref("Schedule"), {"type": "null"}]},
+                            "paused": {"type": "boolean"},
+                            "parameters": ANY_OBJECT,
+                            "retries": nullable("integer"),
+                            "timeout": {"type": ["number", "string", "null"]},
+                        }
+                    ),
+                    {"type": "null"},
+                ],
+            },
+        },
+        optional=("scheduled",),
+    ),
+    "NotebookPipeline": {
+        "description": "the registered pipeline, where it was written, and the run `run_now` made",
+        "allOf": [
+            ref("Pipeline"),
+            obj(
+                {
+                    "created": {"type": "boolean", "description": "false: the file was updated"},
+                    "notebook": TEXT,
+                    "run": ref("Run"),
+                },
+                optional=("run",),
+            ),
+        ],
+    },
+    "SchedulePreview": obj(
+        {
+            "cron": STRING,
+            "timezone": STRING,
+            "description": {"type": "string", "description": "the cron in words"},
+            "next": {"type": "array", "items": {"type": "string", "format": "date-time"}},
+            "next_local": {
+                "type": "array",
+                "items": {"type": "string", "format": "date-time"},
+                "description": "the same times in the schedule's zone",
+            },
+        }
+    ),
+}
+
+REQUESTS = {
+    "RegisterRequest": {
+        "type": "object",
+        "description": "a pipeline file under the root dir, or YAML text to save at `path`",
+        "properties": {
+            "path": {"type": "string", "description": "relative to the server's root dir"},
+            "yaml": {"type": "string", "description": "the file's text, saved at `path`"},
+            "replace": {"type": "boolean", "description": "take the name over from another file"},
+        },
+        "required": ["path"],
+    },
+    "PipelinePatch": {
+        "type": "object",
+        "properties": {
+            "paused": {"type": "boolean"},
+            "schedule": {
+                "description": "a new schedule (a new version of the file); null removes it",
+                "oneOf": [ref("ScheduleInput"), {"type": "null"}],
+            },
+        },
+        "minProperties": 1,
+        "additionalProperties": False,
+    },
+    "TriggerRequest": {
+        "type": "object",
+        "properties": {
+            "parameters": {"type": "object", "description": "run parameters by name"},
+            "trigger": {"enum": ["manual", "api"], "default": "api"},
+        },
+    },
+    "RerunRequest": {
+        "type": "object",
+        "properties": {
+            "from_failed": {
+                "type": "boolean",
+                "default": False,
+                "description": "reuse the steps that succeeded (a repair)",
+            }
+        },
+    },
+    "ScheduleNotebookRequest": {
+        "type": "object",
+        "properties": {
+            "path": {"type": "string", "description": "the notebook, relative to the root dir"},
+            "schedule": ref("ScheduleInput"),
+            "parameters": {"type": "object", "description": "names its parameters cell declares"},
+            "retries": {"type": "integer", "minimum": 0, "maximum": 100},
+            "timeout": DURATION,
+            "name": {"type": "string", "description": "default: from the notebook's file name"},
+            "run_now": {"type": "boolean", "default": False, "description": "also run it now"},
+        },
+        "required": ["path", "schedule"],
+        "additionalProperties": False,
+    },
+    "WebhookRequest": {
+        "type": "object",
+        "properties": {"parameters": {"type": "object", "description": "run parameters"}},
+    },
+}
+
+CONNECTIONS = {
+    "Connection": obj(
+        {
+            "name": STRING,
+            "defined_by": {
+                "type": "string",
+                "description": "JUPYTER_ORCH_CONN_<NAME> or c.OrchApp.connections",
+            },
+            "dialect": STRING,
+            "host": TEXT,
+            "port": nullable("integer"),
+            "database": TEXT,
+            "problem": {"type": "string", "description": "why the connection cannot be used"},
+        },
+        optional=("dialect", "host", "port", "database", "problem"),
+    ),
+    "ConnectionList": obj({"connections": {"type": "array", "items": ref("Connection")}}),
+}
+
+OTHER_SCHEMAS: dict[str, Any] = {**NOTEBOOKS, **REQUESTS, **CONNECTIONS}

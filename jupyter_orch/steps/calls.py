@@ -1,0 +1,144 @@
+"""Query, function and export steps: run in a process of their own (``jupyter_orch.calls``).
+
+Each builds a ``CallTask`` whose ``spec`` the child process reads. Every file a step names or
+writes, rendered templates included, resolves inside the pipeline's root as notebooks do; the
+connection is resolved here, so the child never sees a name it could not use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, ClassVar
+
+from jupyter_orch.executors.base import CallTask
+from jupyter_orch.inputs.files import read_text
+from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+from jupyter_orch.spec_kinds import python_target
+
+from .base import PreparedStep, StepKind
+
+
+class CallStep(StepKind):
+    """What the three kinds share: the task, its folder and environment."""
+
+    #: The ``kind`` the child process runs.
+    call: ClassVar[str]
+
+    def call_task(self, prepared: PreparedStep, spec: dict[str, Any], cwd: Path) -> CallTask:
+        attempt, step = prepared.attempt, prepared.step
+        return CallTask(
+            key=f"{attempt.run_id}/{step.name}/{prepared.output.name}",
+            kind=self.call,
+            spec={"step": step.name, **spec},
+            output_notebook=str(prepared.output),
+            cwd=str(cwd),
+            env=prepared.environment(),
+            reuse_key=None,
+            hidden_env=attempt.hidden_env,
+            masked=attempt.access.masked,
+            timeout=prepared.policy.timeout,
+        )
+
+    @staticmethod
+    def data_file(prepared: PreparedStep) -> str:
+        """Where a step's rows go: ``<run.dir>/<step>.parquet``."""
+        return str(prepared.attempt.artifacts_dir / f"{prepared.step.name}.parquet")
+
+    @staticmethod
+    def connection_url(prepared: PreparedStep, connection: str) -> str:
+        return prepared.attempt.access.connections.resolve(prepared.render(connection))
+
+
+class QueryStep(CallStep):
+    """``sql:`` text or ``{file: x.sql}``, on ``connection:``, parameters bound."""
+
+    name = "query"
+    call = "query"
+    invalid_source = "InvalidQuery"
+
+    async def build_task(self, prepared: PreparedStep) -> CallTask:
+        step = prepared.step
+        assert step.sql is not None and step.connection is not None
+        if isinstance(step.sql, str):
+            sql = step.sql
+        else:
+            path = prepared.resolve(step.sql.file, "sql file")
+            sql = await asyncio.to_thread(_read_sql, path)
+        spec = {
+            "sql": sql,
+            "url": self.connection_url(prepared, step.connection),
+            "parameters": prepared.parameters,
+            "output": self.data_file(prepared),
+        }
+        return self.call_task(prepared, spec, prepared.attempt.named_paths.base)
+
+
+def _read_sql(path: Path) -> str:
+    from jupyter_orch.inputs.files import FileProblem
+
+    try:
+        return read_text(path, MAX_YAML_FILE_BYTES)
+    except FileProblem as exc:
+        raise ValueError(f"sql file {path.name}: {exc.reason}") from None
+
+
+class FunctionStep(CallStep):
+    """``python: FILE.py:FUNCTION`` or ``package.module:function``, parameters as arguments."""
+
+    name = "function"
+    call = "function"
+    invalid_source = "InvalidFunction"
+
+    async def build_task(self, prepared: PreparedStep) -> CallTask:
+        assert prepared.step.python is not None
+        target, function = python_target(prepared.step.python)
+        folder = prepared.attempt.named_paths.base
+        if target.endswith(".py"):
+            path = prepared.resolve(target, "python file")
+            if not await asyncio.to_thread(path.is_file):
+                raise ValueError(f"python file {target!r} not found")
+            target = str(path)
+        spec = {
+            "target": target,
+            "function": function,
+            "parameters": prepared.parameters,
+            "folder": str(folder),
+            "output": self.data_file(prepared),
+        }
+        return self.call_task(prepared, spec, folder)
+
+
+class ExportStep(CallStep):
+    """``export: {from: file, to: {table, connection} | {file}}``."""
+
+    name = "export"
+    call = "export"
+    invalid_source = "InvalidExport"
+
+    async def build_task(self, prepared: PreparedStep) -> CallTask:
+        export = prepared.step.export
+        assert export is not None
+        target = export.to
+        to: dict[str, Any]
+        if target.table is not None:
+            assert target.connection is not None
+            to = {
+                "table": target.table,
+                "url": self.connection_url(prepared, target.connection),
+                "if_exists": target.if_exists.value,
+                "key": list(target.key),
+            }
+        else:
+            assert target.file is not None
+            to = {"file": str(prepared.resolve(target.file, "to.file"))}
+        spec = {"from": str(prepared.resolve(export.from_, "from")), "to": to}
+        return self.call_task(prepared, spec, prepared.attempt.named_paths.base)
+
+    def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
+        count = outputs.get("records_count")
+        if not isinstance(count, int):
+            return super().summary(outputs, upstream)
+        if "table" in outputs:
+            return f" ({count} {outputs.get('action', 'inserted')} into {outputs['table']})"
+        return f" ({count} records written to {Path(str(outputs.get('path'))).name})"
