@@ -181,3 +181,15 @@ def test_secrets_are_names_never_values(tmp_path: Path) -> None:
     )
     assert any("list the names of environment variables" in p for p in found), found
     assert not any("xoxb" in p for p in found)
+
+
+def test_colons_in_comments_and_literals_are_not_parameters(tmp_path: Path) -> None:
+    steps = """
+    - name: q
+      connection: warehouse
+      sql: |
+        -- new users since :since (a comment)
+        SELECT '10:30', x::int FROM t
+    """
+    loaded = load_pipeline(write_steps(tmp_path, "p", steps), connections=DEFINED)
+    assert loaded.spec.steps[0].kind == "query"

@@ -325,3 +325,40 @@ def test_a_million_row_query_streams_to_parquet_in_bounded_memory(
     assert measured["outputs"]["records_count"] == 1_000_000
     assert pq.ParquetFile(output).metadata.num_rows == 1_000_000
     assert growth_mb < 200
+
+
+def test_colons_in_literals_and_comments_are_not_parameters(
+    tmp_path: Path, store: Store, database_url: str
+) -> None:
+    run = run_query(
+        tmp_path,
+        store,
+        database_url,
+        "SELECT ':literal' AS a, '10:30' AS b, COUNT(*) AS n FROM users WHERE user_id > :n"
+        " -- not a parameter: :since",
+        "{n: 7}",
+    )
+    assert run.status.value == "succeeded", errors(run)
+    table = pq.read_table(step(run, "q").outputs["path"]).to_pylist()
+    assert table == [{"a": ":literal", "b": "10:30", "n": 3}]
+
+
+def test_an_empty_result_keeps_its_columns_and_exports_as_an_empty_table(
+    tmp_path: Path, store: Store, database_url: str
+) -> None:
+    seed_users(database_url, rows=3)
+    path = write_steps(
+        tmp_path,
+        "empty",
+        """
+        - {name: q, sql: "SELECT user_id, name FROM users WHERE user_id > :n", connection: warehouse, parameters: {n: 100}}
+        - name: load
+          needs: [q]
+          export: {from: "{{ steps.q.outputs.path }}", to: {table: none_yet, connection: warehouse}}
+        """,
+    )
+    run = run_pipeline(orchestrator(store, tmp_path, database_url), path)
+    assert run.status.value == "succeeded", errors(run)
+    assert pq.read_schema(step(run, "q").outputs["path"]).names == ["user_id", "name"]
+    assert step(run, "load").outputs["records_count"] == 0
+    assert rows(database_url, "select count(*) from none_yet") == [(0,)]

@@ -16,30 +16,24 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 from ..connections import redact_url
+from ..inputs.sql import bindable, returns_rows, split_statements
 from .report import PREVIEW_ROWS, Report
 from .tables import CHUNK_ROWS, BatchBuilder, FileWriter
 
 #: Seconds past the step's timeout at which the server ends a statement by itself.
 SERVER_LIMIT_MARGIN_S = 2.0
-#: Statements whose first word says they return rows (streamed with a server-side cursor).
-ROW_STATEMENTS = frozenset({"SELECT"})
-
-
-def statements(sql: str) -> list[str]:
-    import sqlparse
-
-    return [s for s in sqlparse.split(sql) if s.strip().rstrip(";").strip()]
 
 
 def bound(statement: str, parameters: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """The statement as a SQLAlchemy text clause, with the parameters it names."""
-    clause = sa.text(statement)
-    names = set(clause.compile().params)
+    text, names = bindable(statement)
+    clause = sa.text(text)
     given = {k: v for k, v in parameters.items() if k in names}
-    missing = names - set(given)
+    missing = set(names) - set(given)
     if missing:
         raise ValueError(
             f"the SQL uses :{', :'.join(sorted(missing))}; give them under the step's parameters"
@@ -78,15 +72,13 @@ def _execute(
     report: Report,
     timeout: float | None,
 ) -> dict[str, Any]:
-    import sqlparse
-
     outputs: dict[str, Any] = {}
     affected = 0
     with conn.begin():
         _server_limit(conn, timeout)
-        for text in statements(spec["sql"]):
+        for text in split_statements(spec["sql"]):
             clause, values = bound(text, parameters)
-            streams = sqlparse.parse(text)[0].get_type() in ROW_STATEMENTS
+            streams = returns_rows(text)
             options = {"stream_results": True, "max_row_buffer": CHUNK_ROWS} if streams else {}
             result = conn.execution_options(**options).execute(clause, values)
             if result.returns_rows:
@@ -109,7 +101,8 @@ def _stream(result: sa.CursorResult[Any], output: str, report: Report) -> dict[s
             if len(preview) < PREVIEW_ROWS:
                 preview.extend(tuple(r) for r in rows[: PREVIEW_ROWS - len(preview)])
             writer.write(builder.batch(rows))
-        writer.close(builder.schema)
+        # An empty result still names its columns (as text: no value tells their type)
+        writer.close(builder.schema or pa.schema([pa.field(c, pa.string()) for c in columns]))
     except BaseException:
         writer.abandon()
         raise

@@ -71,20 +71,31 @@ class BatchBuilder:
 
 
 def read_batches(path: str | Path) -> Iterator[pa.RecordBatch]:
-    """The file's records, a chunk at a time."""
+    """The file's records, a chunk at a time; a file without records gives one empty batch
+    (its columns still say what a table made from it holds)."""
     fmt = file_format(path)
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
-        yield from pq.ParquetFile(path).iter_batches(batch_size=CHUNK_ROWS)
+        file = pq.ParquetFile(path)
+        batches: Iterable[pa.RecordBatch] = file.iter_batches(batch_size=CHUNK_ROWS)
+        schema = file.schema_arrow
     elif fmt == "csv":
         import pyarrow.csv as pcsv
 
-        yield from pcsv.open_csv(path)
+        batches = reader = pcsv.open_csv(path)
+        schema = reader.schema
     else:
         import pyarrow.json as pjson
 
-        yield from pjson.open_json(path)
+        batches = reader = pjson.open_json(path)
+        schema = reader.schema
+    empty = True
+    for batch in batches:
+        empty = False
+        yield batch
+    if empty:
+        yield pa.RecordBatch.from_pylist([], schema=schema)
 
 
 class FileWriter:

@@ -14,6 +14,7 @@ from typing import Any
 from jupyter_orch.connections import CONNECTION_NAME, Connections
 from jupyter_orch.inputs.files import FileProblem, NamedPaths, PathError, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+from jupyter_orch.inputs.sql import parameter_names
 from jupyter_orch.spec_kinds import PYTHON_REF, has_template
 
 Problems = Iterator[tuple[tuple[Any, ...], str]]
@@ -84,13 +85,11 @@ def _sql_file(paths: NamedPaths, named: str, loc: tuple[Any, ...]) -> Problems:
 
 
 def _bound_names(sql: str, given: set[str], loc: tuple[Any, ...]) -> Problems:
-    import sqlalchemy as sa
-
     try:
-        names = set(sa.text(sql).compile().params)
-    except Exception:  # SQLAlchemy cannot read it; the database will say why
+        names = parameter_names(sql)
+    except Exception:  # sqlparse cannot read it; the database will say why
         return
-    missing = sorted(names - given)
+    missing = [name for name in names if name not in given]
     if missing:
         yield (loc, f"the SQL uses :{', :'.join(missing)}; give a value under `parameters`")
 

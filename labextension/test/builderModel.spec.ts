@@ -37,8 +37,9 @@ import {
   keepLineSpacing,
   yamlToForm
 } from '../src/builder/builderYaml';
-// The shipped example pipeline, as text (Vite's ?raw import).
-import EXAMPLE from '../../example_notebooks/daily_report/pipeline.yaml?raw';
+// The example pipeline as shipped before step kinds (five notebooks), frozen here as text
+// (Vite's ?raw import): these tests are about notebook steps, and the shipped example changes.
+import EXAMPLE from './fixtures/notebook_pipeline.yaml?raw';
 
 const EXAMPLE_PATH = 'daily_report/pipeline.yaml';
 

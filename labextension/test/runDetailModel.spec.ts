@@ -7,6 +7,8 @@ import type {
   ILogLine,
   IPipeline,
   IRun,
+  IStepDefinition,
+  IVersionDetail,
   RunStatus
 } from '../src/api/tokens';
 import { makeRun } from './fixtures';
@@ -58,8 +60,37 @@ class FakeClient implements RunClient {
     return runIn('queued', { id: 'run-2', rerun_of: id });
   }
 
+  /** The current version, and its steps as GET /orch/pipelines/{name} gives them. */
+  pipelineVersion = 3;
+  pipelineSteps: IStepDefinition[] = [];
+  versionCalls: [string, number][] = [];
+
   async getPipeline(name: string): Promise<IPipeline> {
-    return { name, version: 3 } as IPipeline;
+    return {
+      name,
+      version: this.pipelineVersion,
+      steps: this.pipelineSteps
+    } as IPipeline;
+  }
+
+  /** A stored definition: what the step runs says its kind (no `kind` key). */
+  async version(name: string, version: number): Promise<IVersionDetail> {
+    this.versionCalls.push([name, version]);
+    return {
+      pipeline: name,
+      version,
+      path: null,
+      created_at: null,
+      source: '',
+      definition: {
+        steps: [
+          { name: 'new_users', sql: 'SELECT 1', connection: 'warehouse' },
+          { name: 'per_day', python: 't.py:per_day' },
+          { name: 'load', export: { from: 'x.csv', to: { file: 'y.csv' } } },
+          { name: 'report', notebook: 'report.ipynb' }
+        ]
+      }
+    };
   }
 }
 
@@ -104,6 +135,36 @@ describe('RunDetailModel', () => {
     expect(client.runCalls).toBe(3);
     expect(client.logCalls).toBe(3);
     expect(changes).toBeGreaterThanOrEqual(3);
+    model.dispose();
+  });
+
+  it("knows each step's kind from the run's version", async () => {
+    const client = new FakeClient(['succeeded']);
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    // The run is of version 2, the pipeline at 3: the run's version is asked for.
+    expect(client.versionCalls).toEqual([['daily', 2]]);
+    expect(model.kinds).toEqual({
+      new_users: 'query',
+      per_day: 'function',
+      load: 'export',
+      report: 'notebook'
+    });
+    model.dispose();
+  });
+
+  it('takes the kinds from the pipeline when the run is of its version', async () => {
+    const client = new FakeClient(['succeeded']);
+    client.pipelineVersion = 2;
+    client.pipelineSteps = [
+      { name: 'q', kind: 'query', needs: [], sql: 'SELECT 1' }
+    ];
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    expect(client.versionCalls).toEqual([]);
+    expect(model.kinds).toEqual({ q: 'query' });
     model.dispose();
   });
 

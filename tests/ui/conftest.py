@@ -63,12 +63,18 @@ def unavailable(reason: str) -> None:
 
 class LabServer(Server):
     """tests/test_server_process.py's ``Server`` running ``jupyter lab`` (front end included),
-    with a random token, in its own session so that teardown can end the whole group."""
+    with a random token, in its own session so that teardown can end the whole group; ``env``
+    adds to its environment (e.g. a ``JUPYTER_ORCH_CONN_<NAME>`` connection)."""
 
-    def __init__(self, base: Path, extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        base: Path,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         root = base / "root"
         root.mkdir()
-        super().__init__(root, f"sqlite:///{base / 'orch.sqlite'}")
+        super().__init__(root, f"sqlite:///{base / 'orch.sqlite'}", env=env)
         self.base = base
         self.extra_args = extra_args
         self.token = secrets.token_hex(16)
@@ -82,6 +88,7 @@ class LabServer(Server):
             path.write_text(json.dumps(values))
         env = {
             **os.environ,
+            **self.env,
             "JUPYTER_CONFIG_DIR": str(self.base / "config"),  # no user config of this machine
             "JUPYTER_RUNTIME_DIR": str(self.base / "runtime"),
         }
@@ -144,11 +151,20 @@ def jp_server_cleanup() -> Iterator[None]:
     yield None
 
 
+def warehouse_path(server: LabServer) -> Path:
+    """The SQLite file of the connection named ``warehouse`` that the UI tests' server defines
+    (outside its root folder, as a real database would be)."""
+    return server.base / "warehouse.sqlite"
+
+
 @pytest.fixture(scope="package")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """One `jupyter lab` for tests/ui, stopped after its last test; each test uses pipelines and
-    folders of its own in it."""
-    server = LabServer(tmp_path_factory.mktemp("lab"))
+    folders of its own in it. It defines the connection ``warehouse`` (``warehouse_path``)."""
+    base = tmp_path_factory.mktemp("lab")
+    server = LabServer(
+        base, env={"JUPYTER_ORCH_CONN_WAREHOUSE": f"sqlite:///{base / 'warehouse.sqlite'}"}
+    )
     shutil.copytree(REPO / "example_notebooks" / "daily_report", server.root / "daily_report")
     shutil.copytree(FIXTURES, server.root, dirs_exist_ok=True)
     server.start()

@@ -8,10 +8,8 @@ them) are written here on every run.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
-import time
 import urllib.error
 from collections.abc import Iterator
 from typing import Any
@@ -19,115 +17,22 @@ from typing import Any
 import pytest
 
 from .conftest import Lab, LabServer, open_lab
-
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import expect
-except ImportError:  # the `browser` fixture skips (or fails, when the browser is required)
-    expect = PlaywrightTimeout = None
-Locator = Any  # playwright.sync_api.Locator
+from .lab_helpers import (
+    STDERR,
+    dag_step,
+    dialog,
+    expect,
+    main_area,
+    open_panel,
+    panel,
+    pipeline_row,
+    run_command,
+    run_from_panel,
+    status_badge,
+    wait_run,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
-
-#: Seconds a run of the example pipeline may take here (5 notebooks, pandas and matplotlib).
-RUN_SECONDS = 90
-FINISHED = {"succeeded", "failed", "timed_out", "cancelled"}
-STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
-
-
-# --- helpers --------------------------------------------------------------------------------
-
-
-def panel(lab: Lab) -> Locator:
-    return lab.page.locator("#jp-orch-panel")
-
-
-def open_panel(lab: Lab) -> Locator:
-    """The Orchestration panel in the left sidebar, opened by its tab if it is not shown."""
-    found = panel(lab)
-    for _ in range(3):
-        if found.is_visible():
-            break
-        # A click on the current tab collapses the sidebar: if a command was just showing the
-        # panel, this click may have hidden it again, and the next one shows it.
-        lab.orchestration_tab.click()
-        with contextlib.suppress(PlaywrightTimeout):
-            found.wait_for(state="visible", timeout=3_000)
-    expect(found).to_be_visible()
-    return found
-
-
-def pipeline_row(lab: Lab, name: str) -> Locator:
-    return panel(lab).locator(f'[data-pipeline="{name}"]')
-
-
-def main_area(lab: Lab) -> Locator:
-    return lab.page.locator("#jp-main-dock-panel")
-
-
-def dialog(lab: Lab) -> Locator:
-    return lab.page.locator(".jp-Dialog")
-
-
-def run_command(lab: Lab, label: str) -> None:
-    """Runs a command through the command palette, as a user would."""
-    page = lab.page
-    search = page.locator(".lm-CommandPalette-input")
-    page.keyboard.press("Control+Shift+C")
-    with contextlib.suppress(PlaywrightTimeout):
-        search.wait_for(state="visible", timeout=3_000)
-    if not search.is_visible():
-        # The shortcut can be lost right after a page load: the View menu has the palette too
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^View$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").click()
-    expect(search).to_be_visible()
-    search.fill(label)
-    item = page.locator(".lm-CommandPalette-item").filter(
-        has=page.locator(
-            ".lm-CommandPalette-itemLabel", has_text=re.compile(f"^{re.escape(label)}$")
-        )
-    )
-    item.first.click()
-
-
-def run_from_panel(lab: Lab, name: str, fields: dict[str, str | None]) -> tuple[str, Locator]:
-    """Run <name> from its row: the dialog shows one input per run parameter (``fields``; a
-    value is typed in, None keeps the default); returns the run's id and its detail, which
-    opens in the main area."""
-    pipeline_row(lab, name).get_by_role("button", name=f"Run {name}", exact=True).click()
-    box = dialog(lab)
-    expect(box.locator(".jp-Dialog-header")).to_contain_text(f"Run {name}")
-    for field, value in fields.items():
-        entry = box.get_by_label(field, exact=True)
-        expect(entry).to_be_visible()
-        if value is not None:
-            entry.fill(value)
-    box.get_by_role("button", name="Run", exact=True).click()
-    expect(box).to_have_count(0)
-    detail = main_area(lab).locator('[id^="jp-orch-run-"]:visible').first
-    expect(detail).to_be_visible()
-    run_id = (detail.get_attribute("id") or "").removeprefix("jp-orch-run-")
-    assert run_id, "the run detail's id names no run"
-    return run_id, detail
-
-
-def status_badge(detail: Locator) -> Locator:
-    """The run's status in the detail's header (the DAG's boxes carry data-status too)."""
-    return detail.locator(":not(g)[data-status]").first
-
-
-def dag_step(detail: Locator, step: str) -> Locator:
-    return detail.locator(f'svg[role="img"] g[data-step="{step}"]')
-
-
-def wait_run(server: LabServer, run_id: str, seconds: float = RUN_SECONDS) -> dict[str, Any]:
-    """The run once it has finished (through the REST API)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        run: dict[str, Any] = server.request("GET", f"/orch/runs/{run_id}")
-        if run["status"] in FINISHED or time.monotonic() > deadline:
-            return run
-        time.sleep(0.5)
 
 
 # --- tests ----------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 -- Demo warehouse for the data_quality example: three tables, a few planted problems.
 -- Planted: 2 customers without email, 1 order without customer_id (nulls);
 -- orders 1017 quantity 'two', 1033 amount 'n/a', 1048 order_date '03/02/2024' (types).
+-- The pipeline's setup_warehouse step runs this file as a query step, in one transaction.
+
+DROP TABLE IF EXISTS orders;
+DROP TABLE IF EXISTS products;
+DROP TABLE IF EXISTS customers;
 
 CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, name TEXT, email TEXT,
                         phone TEXT, country TEXT, signup_date DATE);

@@ -7,6 +7,7 @@
  */
 import type {
   ICancelOutcome,
+  IConnection,
   IErrorDetail,
   ILogLine,
   INotebookParameters,
@@ -253,6 +254,16 @@ export class OrchClient {
       method: 'POST',
       body: { from_failed: fromFailed }
     });
+  }
+
+  // --- connections -----------------------------------------------------------------------
+
+  /** The named connections a query or export step can use. */
+  async connections(): Promise<IConnection[]> {
+    const data = await this.request<{ connections: IConnection[] }>(
+      'connections'
+    );
+    return data.connections;
   }
 
   // --- notebooks and schedules -----------------------------------------------------------

@@ -109,9 +109,30 @@ export interface IPipelineSummary {
   missed_ticks: number;
 }
 
+/** What a step runs: a notebook, a SQL query, a Python function or an export of a file. */
+export type StepKind = 'notebook' | 'query' | 'function' | 'export';
+
+export const STEP_KINDS: readonly StepKind[] = [
+  'notebook',
+  'query',
+  'function',
+  'export'
+];
+
+/** A step as the pipeline file gives it, with its `kind` (GET /orch/pipelines/{name}). */
 export interface IStepDefinition {
   name: string;
-  notebook: string;
+  kind?: StepKind;
+  /** Present for notebook steps only. */
+  notebook?: string;
+  /** The SQL text, or `{file: path.sql}` (query steps). */
+  sql?: string | { file: string };
+  /** A connection name, `${ENV}` or a URL without a password (query steps). */
+  connection?: string;
+  /** `FILE.py:FUNCTION` or `package.module:function` (function steps). */
+  python?: string;
+  /** `{from, to: {table, connection, if_exists, key} | {file}}` (export steps). */
+  export?: JSONObject;
   parameters?: JSONObject;
   needs: string[];
   if?: string;
@@ -126,6 +147,19 @@ export interface IPipeline extends IPipelineSummary {
   parameters: JSONObject;
   steps: IStepDefinition[];
   limits: JSONObject;
+}
+
+/** A named database connection the server defines (GET /orch/connections); never a password. */
+export interface IConnection {
+  name: string;
+  /** `JUPYTER_ORCH_CONN_<NAME>` or `c.OrchApp.connections`. */
+  defined_by: string;
+  dialect?: string;
+  host?: string | null;
+  port?: number | null;
+  database?: string | null;
+  /** What is wrong with it, when it cannot be used. */
+  problem?: string;
 }
 
 export interface IValidation {

@@ -11,9 +11,11 @@ import { FieldProblems, ParamRows, TextField } from './builderFields';
 import {
   savedForm,
   savePipeline,
+  useConnections,
   useLoadedForm,
   useServerValidation
 } from './builderHooks';
+import { KIND_OPTIONS } from './builderKindFields';
 import { BuilderHeader, Preview, ProblemList } from './builderLayout';
 import {
   dagPreview,
@@ -27,7 +29,8 @@ import {
   removeStep,
   setName,
   setNotebook,
-  setPath
+  setPath,
+  setStepFields
 } from './builderModel';
 import {
   checkForm,
@@ -38,7 +41,7 @@ import {
 import { StepCard } from './builderSteps';
 import { formToYaml } from './builderYaml';
 import { ScheduleEditor } from '../common/scheduleEditor';
-import type { IPipeline } from '../api/tokens';
+import type { IPipeline, StepKind } from '../api/tokens';
 
 export interface IBuilderOptions {
   client: OrchClient;
@@ -119,6 +122,8 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   const [saving, setSaving] = React.useState(false);
   const [saveMessage, setSaveMessage] = React.useState<string | null>(null);
   const [selected, setSelected] = React.useState<string | null>(null);
+  const [newKind, setNewKind] = React.useState<StepKind>('notebook');
+  const connections = useConnections(client);
   const yaml = React.useMemo(
     () => (form ? formToYaml(form, source) : ''),
     [form, source]
@@ -164,14 +169,11 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   };
   const editStep = (key: string, change: Partial<IStepForm>) =>
     edit(
-      f => ({
-        ...f,
-        steps: f.steps.map(s => (s.key === key ? { ...s, ...change } : s))
-      }),
+      f => ({ ...f, steps: setStepFields(f, key, change) }),
       FieldIds.step(key)
     );
   const addStep = (notebook?: string) => {
-    const step = newStep(form, notebook);
+    const step = newStep(form, notebook, newKind);
     edit(
       f => ({ ...f, steps: [...f.steps, step] }),
       ...(notebook ? [FieldIds.step(step.key)] : [])
@@ -312,14 +314,9 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
                 index={index}
                 selected={selected === step.name}
                 notebookFromRoot={notebookFromRoot(form, step)}
+                connections={connections}
                 problems={problems}
                 onChange={change => editStep(step.key, change)}
-                onNotebook={notebook =>
-                  edit(
-                    f => ({ ...f, steps: setNotebook(f, step.key, notebook) }),
-                    FieldIds.step(step.key)
-                  )
-                }
                 onBrowse={() => void browse(step.key)}
                 onMove={delta =>
                   edit(f => ({
@@ -333,6 +330,19 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
               />
             ))}
             <div className="jp-OrchBuilder-addSteps">
+              <select
+                className="jp-mod-styled"
+                aria-label="Kind of the new step"
+                title="What the next step added runs"
+                value={newKind}
+                onChange={event => setNewKind(event.target.value as StepKind)}
+              >
+                {KIND_OPTIONS.map(option => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
               <button
                 type="button"
                 className="jp-mod-styled"

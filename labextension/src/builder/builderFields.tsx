@@ -1,6 +1,6 @@
 /**
- * Small pieces of the pipeline builder's form: a labelled field with its problems, and rows of
- * `name: value` parameters.
+ * Small pieces of the pipeline builder's form: a labelled field (text or a choice) with its
+ * problems, and rows of `name: value` parameters.
  */
 import * as React from 'react';
 
@@ -31,6 +31,10 @@ export interface ITextFieldProps {
   hint?: string;
   readOnly?: boolean;
   multiline?: boolean;
+  /** Lines of a multiline field (2 unless given). */
+  rows?: number;
+  /** Code (SQL): a monospace font, no wrapping. */
+  monospace?: boolean;
   type?: 'text' | 'number';
   className?: string;
   /** Extra controls after the input (e.g. a Browse button). */
@@ -61,8 +65,8 @@ export function TextField(props: ITextFieldProps): JSX.Element {
         {props.multiline ? (
           <textarea
             {...common}
-            className="jp-mod-styled"
-            rows={2}
+            className={`jp-mod-styled${props.monospace ? ' jp-OrchBuilder-code' : ''}`}
+            rows={props.rows ?? 2}
             onChange={event => props.onChange(event.target.value)}
           />
         ) : (
@@ -75,6 +79,55 @@ export function TextField(props: ITextFieldProps): JSX.Element {
           />
         )}
         {props.children}
+      </div>
+      {props.hint && (
+        <div id={hintId} className="jp-OrchBuilder-hint">
+          {props.hint}
+        </div>
+      )}
+      <FieldProblems id={problemId} messages={props.problems} />
+    </div>
+  );
+}
+
+export interface ISelectFieldProps<T extends string> {
+  id: string;
+  label: string;
+  value: T;
+  options: readonly { value: T; label: string }[];
+  onChange: (value: T) => void;
+  problems: string[];
+  hint?: string;
+}
+
+/** A labelled choice with a hint and the problems found in it. */
+export function SelectField<T extends string>(
+  props: ISelectFieldProps<T>
+): JSX.Element {
+  const problemId = `${props.id}-problems`;
+  const hintId = `${props.id}-hint`;
+  const describedBy =
+    [props.problems.length ? problemId : '', props.hint ? hintId : '']
+      .filter(Boolean)
+      .join(' ') || undefined;
+  return (
+    <div className="jp-OrchBuilder-field">
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="jp-OrchBuilder-inputRow">
+        <select
+          id={props.id}
+          className="jp-mod-styled"
+          value={props.value}
+          aria-invalid={props.problems.length > 0}
+          aria-describedby={describedBy}
+          onChange={event => props.onChange(event.target.value as T)}
+        >
+          {props.options.map(option => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
       </div>
       {props.hint && (
         <div id={hintId} className="jp-OrchBuilder-hint">

@@ -1,6 +1,7 @@
 /**
  * The pipeline builder's state and its talks with the server: loading a registered pipeline,
- * validating the YAML the form would save (debounced), and saving it.
+ * the connections query and export steps can use, validating the YAML the form would save
+ * (debounced), and saving it.
  */
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
@@ -18,7 +19,7 @@ import { formToYaml, yamlToForm } from './builderYaml';
 import { useDebouncedRequest } from '../common/hooks';
 import { errorMessage, showError } from '../common/notify';
 import { browserTimeZone } from '../common/scheduleEditor';
-import type { IPipeline } from '../api/tokens';
+import type { IConnection, IPipeline } from '../api/tokens';
 
 export type Validity =
   'unchecked' | 'checking' | 'valid' | 'invalid' | 'unknown';
@@ -83,6 +84,27 @@ export function useLoadedForm(
     };
   }, [client, pipeline, readFile]);
   return { form, setForm, source, setSource, loadError };
+}
+
+/** The connections the server defines (null until it answers), asked once per builder. */
+export function useConnections(client: OrchClient): {
+  connections: IConnection[] | null;
+  problem: string | null;
+} {
+  const [connections, setConnections] = React.useState<IConnection[] | null>(
+    null
+  );
+  const [problem, setProblem] = React.useState<string | null>(null);
+  useDebouncedRequest(
+    () => ({
+      request: () => client.connections(),
+      onResult: setConnections,
+      onError: error => setProblem(errorMessage(error))
+    }),
+    [client],
+    0
+  );
+  return { connections, problem };
 }
 
 /** The server's problems with the YAML, checked ~400 ms after the form last changed. */

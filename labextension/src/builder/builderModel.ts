@@ -3,10 +3,22 @@
  * notebook paths relative to the pipeline file, step edits that keep `needs` consistent.
  * No DOM and no JupyterLab imports (unit-tested with vitest).
  *
- * Parameter values as text live in `builderValues.ts` (re-exported here); reading and writing
- * YAML in `builderYaml.ts`; checks and the mapping of the server's field paths to form fields
- * in `builderProblems.ts`.
+ * Parameter values as text live in `builderValues.ts` (re-exported here); the fields of each
+ * step kind in `builderKinds.ts`; reading and writing YAML in `builderYaml.ts`; checks and the
+ * mapping of the server's field paths to form fields in `builderProblems.ts`.
  */
+import {
+  emptyKindFields,
+  IKindFields,
+  kindDetail,
+  movePaths,
+  nameSource
+} from './builderKinds';
+import { dirname, joinPath, relativePath } from './builderPaths';
+import type { StepKind } from '../api/tokens';
+
+export { dirname, joinPath, relativePath } from './builderPaths';
+
 export {
   inferValue,
   sameValue,
@@ -24,15 +36,14 @@ export interface IParamRow {
   text: string;
 }
 
-export interface IStepForm {
+/** A step: what it runs (`IKindFields`: its kind and the fields of each kind) and its policy. */
+export interface IStepForm extends IKindFields {
   key: string;
   /** Its index in the loaded file's `steps`, whose other keys (comments, kernel...) are kept. */
   sourceIndex: number | null;
   name: string;
-  /** Whether the user typed the name (otherwise it follows the notebook's file name). */
+  /** Whether the user typed the name (otherwise it follows the notebook, function...). */
   nameEdited: boolean;
-  /** As written in the file: relative to the pipeline file's folder. */
-  notebook: string;
   /** Keys of the steps it needs. */
   needs: string[];
   /** Names in the file's `needs` that are no step (kept until unticked). */
@@ -152,54 +163,12 @@ export function defaultPath(cwd: string, name: string): string {
   return dir ? `${dir}/${file}` : file;
 }
 
-/** The folder of a root-relative path (`''` for the root). */
-export function dirname(path: string): string {
-  const index = path.lastIndexOf('/');
-  return index < 0 ? '' : path.slice(0, index);
-}
-
-function normalSegments(path: string): string[] {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') {
-      continue;
-    }
-    if (part === '..' && out.length && out[out.length - 1] !== '..') {
-      out.pop();
-    } else {
-      out.push(part);
-    }
-  }
-  return out;
-}
-
-/** `dir` joined with a relative path, `.` and `..` resolved. */
-export function joinPath(dir: string, relative: string): string {
-  return normalSegments(`${dir}/${relative}`).join('/');
-}
-
-/** `target` (relative to the root) as seen from `fromDir` (also relative to the root). */
-export function relativePath(fromDir: string, target: string): string {
-  const from = normalSegments(fromDir);
-  const to = normalSegments(target);
-  let common = 0;
-  while (
-    common < from.length &&
-    common < to.length &&
-    from[common] === to[common]
-  ) {
-    common += 1;
-  }
-  const up = from.slice(common).map(() => '..');
-  return [...up, ...to.slice(common)].join('/');
-}
-
 /** A step's notebook relative to the root, for `notebookParameters` (null when empty). */
 export function notebookFromRoot(
   form: IBuilderForm,
   step: IStepForm
 ): string | null {
-  const notebook = step.notebook.trim();
+  const notebook = step.kind === 'notebook' ? step.notebook.trim() : '';
   return notebook ? joinPath(dirname(form.path), notebook) : null;
 }
 
@@ -222,10 +191,14 @@ export function newParamRow(name = '', text = ''): IParamRow {
   return { key: newKey('p'), name, text };
 }
 
-/** A new step; `notebookFromRootPath` (a file dialog's answer) is made relative to the file. */
+/**
+ * A new step of `kind`; `notebookFromRootPath` (a file dialog's answer) is made relative to
+ * the file.
+ */
 export function newStep(
   form: IBuilderForm,
-  notebookFromRootPath?: string
+  notebookFromRootPath?: string,
+  kind: StepKind = 'notebook'
 ): IStepForm {
   const notebook = notebookFromRootPath
     ? relativePath(dirname(form.path), notebookFromRootPath)
@@ -238,6 +211,7 @@ export function newStep(
       ? defaultStepName(notebook, taken)
       : defaultStepName(`step_${form.steps.length + 1}`, taken),
     nameEdited: false,
+    ...emptyKindFields(notebook ? 'notebook' : kind),
     notebook,
     needs: [],
     unknownNeeds: [],
@@ -259,22 +233,43 @@ export function setName(
     : { ...form, name, path: defaultPath(cwd, name) };
 }
 
-/** The form with the file moved; steps' notebook paths keep pointing at the same files. */
+/**
+ * The form with the file moved; steps' notebooks, .sql files and .py files keep pointing at
+ * the same files.
+ */
 export function setPath(form: IBuilderForm, path: string): IBuilderForm {
   const oldDir = dirname(form.path);
   const newDir = dirname(path);
+  const move = (relative: string) =>
+    relativePath(newDir, joinPath(oldDir, relative));
   const steps =
     oldDir === newDir
       ? form.steps
-      : form.steps.map(step =>
-          step.notebook.trim()
-            ? {
-                ...step,
-                notebook: relativePath(newDir, joinPath(oldDir, step.notebook))
-              }
-            : step
-        );
+      : form.steps.map(step => ({ ...step, ...movePaths(step, move) }));
   return { ...form, path, pathEdited: true, steps };
+}
+
+/**
+ * The steps with one changed; when the change gives it something else to be named after (a
+ * notebook, a function, a kind...), a name the user did not type follows.
+ */
+export function setStepFields(
+  form: IBuilderForm,
+  key: string,
+  change: Partial<IStepForm>
+): IStepForm[] {
+  return form.steps.map(step => {
+    if (step.key !== key) {
+      return step;
+    }
+    const next = { ...step, ...change };
+    const source = nameSource(next);
+    if (next.nameEdited || !source || source === nameSource(step)) {
+      return next;
+    }
+    const taken = form.steps.filter(s => s.key !== key).map(s => s.name);
+    return { ...next, name: defaultStepName(source, taken) };
+  });
 }
 
 /** The step with its notebook set; a name the user did not type follows the notebook. */
@@ -283,16 +278,7 @@ export function setNotebook(
   key: string,
   notebook: string
 ): IStepForm[] {
-  return form.steps.map(step => {
-    if (step.key !== key) {
-      return step;
-    }
-    if (step.nameEdited || !notebook.trim()) {
-      return { ...step, notebook };
-    }
-    const taken = form.steps.filter(s => s.key !== key).map(s => s.name);
-    return { ...step, notebook, name: defaultStepName(notebook, taken) };
-  });
+  return setStepFields(form, key, { notebook });
 }
 
 /** Steps without the one removed, and without it in anyone's needs. */
@@ -350,10 +336,10 @@ export function dependents(steps: IStepForm[], key: string): Set<string> {
 
 /** Nodes and edges for the DAG preview: one node per named step (first of duplicates). */
 export function dagPreview(form: IBuilderForm): {
-  nodes: { id: string; detail?: string }[];
+  nodes: { id: string; detail?: string; kind?: StepKind }[];
   needs: Record<string, string[]>;
 } {
-  const nodes: { id: string; detail?: string }[] = [];
+  const nodes: { id: string; detail?: string; kind?: StepKind }[] = [];
   const needs: Record<string, string[]> = {};
   const seen = new Set<string>();
   for (const step of form.steps) {
@@ -362,7 +348,7 @@ export function dagPreview(form: IBuilderForm): {
       continue;
     }
     seen.add(id);
-    nodes.push({ id, detail: step.notebook || 'no notebook yet' });
+    nodes.push({ id, detail: kindDetail(step), kind: step.kind });
     needs[id] = needNames(form.steps, step).filter(n => n.trim() !== '');
   }
   return { nodes, needs };
@@ -372,7 +358,11 @@ export function dagPreview(form: IBuilderForm): {
 export const STEP_KEYS: readonly string[] = [
   'name',
   'notebook',
+  'sql',
+  'connection',
+  'python',
   'needs',
+  'export',
   'if',
   'retries',
   'timeout',

@@ -7,13 +7,34 @@ import {
   identifierProblem,
   inferValue,
   IParamRow,
-  pipelineNameProblem,
-  STEP_KEYS
+  pipelineNameProblem
 } from './builderModel';
+import { kindProblems } from './builderKinds';
 import type { IErrorDetail } from '../api/tokens';
 
-export type StepPart =
-  'name' | 'notebook' | 'needs' | 'if' | 'retries' | 'timeout' | 'parameters';
+/** The parts of a step that show problems: the server's field path after `steps[i].`. */
+const STEP_PART_LIST = [
+  'name',
+  'notebook',
+  'sql',
+  'connection',
+  'python',
+  'export',
+  'export.from',
+  'export.to',
+  'export.to.table',
+  'export.to.connection',
+  'export.to.if_exists',
+  'export.to.key',
+  'export.to.file',
+  'needs',
+  'if',
+  'retries',
+  'timeout',
+  'parameters'
+] as const;
+
+export type StepPart = (typeof STEP_PART_LIST)[number];
 
 /** Ids of the form's fields, which problems attach to. */
 export namespace FieldIds {
@@ -112,8 +133,8 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
       );
     }
     names.add(name);
-    if (!step.notebook.trim()) {
-      add(fields, FieldIds.step(step.key, 'notebook'), 'Choose a notebook');
+    for (const [part, message] of kindProblems(step)) {
+      add(fields, FieldIds.step(step.key, part as StepPart), message);
     }
     const retries = step.retries.trim();
     if (retries && !(/^\d+$/.test(retries) && Number(retries) <= 100)) {
@@ -133,7 +154,19 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
 }
 
 const STEP_PATH = /^steps\[(\d+)\](?:\.([A-Za-z_]+)(?:\[\d+\])?(?:\.(.+))?)?$/;
-const STEP_PARTS: ReadonlySet<string> = new Set(STEP_KEYS);
+const STEP_PARTS: ReadonlySet<string> = new Set(STEP_PART_LIST);
+
+/**
+ * The step part a field path after `steps[i].` names (`needs[0]` -> needs, `sql.file` -> sql,
+ * `export.to.key[1]` -> export.to.key), or null for a key the form does not show.
+ */
+function stepPart(rest: string): StepPart | null {
+  const path = rest.replace(/\[\d+\]/g, '');
+  if (path === 'sql' || path.startsWith('sql.')) {
+    return 'sql';
+  }
+  return STEP_PARTS.has(path) ? (path as StepPart) : null;
+}
 
 function rowId(
   rows: IParamRow[],
@@ -180,10 +213,9 @@ export function fieldFor(form: IBuilderForm, field: string): string | null {
       ? FieldIds.stepParam(step.key, row)
       : FieldIds.step(step.key, 'parameters');
   }
-  if (part !== undefined && STEP_PARTS.has(part) && match[3] === undefined) {
-    return FieldIds.step(step.key, part as StepPart);
-  }
-  return FieldIds.step(step.key);
+  const named =
+    part === undefined ? null : stepPart(field.slice(field.indexOf(']') + 2));
+  return FieldIds.step(step.key, named ?? undefined);
 }
 
 /** A step-level problem about a key the form does not show says which key. */

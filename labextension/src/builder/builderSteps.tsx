@@ -1,11 +1,17 @@
 /**
- * One step of the pipeline builder: its name, notebook, needs, condition, retries, timeout and
- * parameters, with the notebook's own declared parameters offered as suggestions.
+ * One step of the pipeline builder: its name, its kind and what it runs (builderKindFields),
+ * needs, condition, retries, timeout and parameters, with a notebook's own declared parameters
+ * offered as suggestions.
  */
 import * as React from 'react';
 
 import { OrchClient, OrchError } from '../api/api';
 import { FieldProblems, ParamRows, TextField } from './builderFields';
+import {
+  IConnectionChoices,
+  KindFields,
+  KindSelect
+} from './builderKindFields';
 import {
   IBuilderForm,
   IStepForm,
@@ -57,11 +63,11 @@ export interface IStepCardProps {
   form: IBuilderForm;
   step: IStepForm;
   index: number;
-  /** The step's notebook relative to the root, for its parameters. */
+  /** The step's notebook relative to the root, for its parameters (null: not a notebook). */
   notebookFromRoot: string | null;
+  connections: IConnectionChoices;
   problems: (id: string) => string[];
   onChange: (change: Partial<IStepForm>) => void;
-  onNotebook: (notebook: string) => void;
   onBrowse: () => void;
   onMove: (delta: number) => void;
   onRemove: () => void;
@@ -247,25 +253,21 @@ export function StepCard(props: IStepCardProps): JSX.Element {
           problems={part('name')}
           onChange={name => onChange({ name, nameEdited: true })}
         />
-        <TextField
-          id={`${id}-notebook`}
-          label="Notebook"
-          value={step.notebook}
-          placeholder="e.g. clean.ipynb"
-          hint="Relative to the pipeline file's folder"
-          problems={part('notebook')}
-          onChange={props.onNotebook}
-        >
-          <button
-            type="button"
-            className="jp-mod-styled"
-            title="Choose the notebook in a file dialog"
-            onClick={props.onBrowse}
-          >
-            Browse…
-          </button>
-        </TextField>
+        <KindSelect
+          id={`${id}-kind`}
+          label="Kind"
+          value={step.kind}
+          onChange={kind => onChange({ kind })}
+        />
       </div>
+      <KindFields
+        id={id}
+        step={step}
+        connections={props.connections}
+        problems={part}
+        onChange={onChange}
+        onBrowse={props.onBrowse}
+      />
       <Needs
         id={`${id}-needs`}
         form={form}

@@ -15,6 +15,7 @@ import {
   YAMLSeq
 } from 'yaml';
 
+import { readKindFields, writeKindFields } from './builderKindYaml';
 import {
   IBuilderForm,
   IParamRow,
@@ -27,6 +28,7 @@ import {
   valueOf,
   valueText
 } from './builderModel';
+import { numberOrText, plain, setOrDelete, setValue } from './builderYamlNodes';
 import type { JSONValue } from '../api/tokens';
 
 const TO_STRING = { flowCollectionPadding: false } as const;
@@ -86,7 +88,7 @@ export function yamlToForm(
       sourceIndex: index,
       name: names[index],
       nameEdited: true,
-      notebook: text(step.notebook),
+      ...readKindFields(step),
       needs: needs
         .filter(n => names.includes(n))
         .map(n => keys[names.indexOf(n)]),
@@ -123,69 +125,6 @@ export function yamlToForm(
 }
 
 // --- writing ------------------------------------------------------------------------------
-
-/** Sets `key` in `map` to `value` unless it already holds an equal value; keeps its comment. */
-function setValue(
-  doc: Document,
-  map: YAMLMap,
-  key: string,
-  value: JSONValue,
-  order: readonly string[],
-  flow = false
-): void {
-  const current: unknown = map.get(key, true);
-  if (current !== undefined && sameValue(plain(current), value)) {
-    return;
-  }
-  const node = doc.createNode(value, { flow }) as Node;
-  if (isNode(current)) {
-    node.comment = current.comment;
-    node.commentBefore = current.commentBefore;
-    map.set(key, node);
-    return;
-  }
-  // A new key goes before the first existing key that comes after it in `order`.
-  const later = order.slice(order.indexOf(key) + 1);
-  const at = map.items.findIndex(
-    pair => isScalar(pair.key) && later.includes(String(pair.key.value))
-  );
-  const pair = doc.createPair(key, node);
-  if (at < 0 || order.indexOf(key) < 0) {
-    map.items.push(pair);
-  } else {
-    map.items.splice(at, 0, pair);
-  }
-}
-
-/** A node's (or a raw value's) plain JSON value. */
-function plain(value: unknown): unknown {
-  return isNode(value) ? value.toJSON() : value;
-}
-
-/** Sets `key` to `value`, or deletes it when `value` is undefined. */
-function setOrDelete(
-  doc: Document,
-  map: YAMLMap,
-  key: string,
-  value: JSONValue | undefined,
-  order: readonly string[],
-  flow = false
-): void {
-  if (value === undefined) {
-    map.delete(key);
-  } else {
-    setValue(doc, map, key, value, order, flow);
-  }
-}
-
-/** A number for number-like text (`3` -> 3), else the text; undefined when empty. */
-function numberOrText(input: string): JSONValue | undefined {
-  const trimmed = input.trim();
-  if (!trimmed) {
-    return undefined;
-  }
-  return /^[-+]?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
-}
 
 /** Writes parameter rows into `map[key]`, keeping the nodes (and comments) of unchanged ones. */
 function writeParams(
@@ -261,7 +200,7 @@ function writeStep(
   form: IBuilderForm
 ): void {
   setValue(doc, node, 'name', step.name.trim(), STEP_ORDER);
-  setValue(doc, node, 'notebook', step.notebook.trim(), STEP_ORDER);
+  writeKindFields(doc, node, step, STEP_ORDER);
   const needs = needNames(form.steps, step);
   setOrDelete(
     doc,

@@ -4,6 +4,8 @@
  */
 import dagre from '@dagrejs/dagre';
 
+import type { StepKind } from '../api/tokens';
+
 export interface IDagNode {
   /** The step name; unique. */
   id: string;
@@ -11,6 +13,8 @@ export interface IDagNode {
   detail?: string;
   /** A status (run detail) or none (builder preview). */
   status?: string;
+  /** What the step runs, shown as a small tag (none when not known). */
+  kind?: StepKind;
 }
 
 export interface IDagInput {

@@ -5,6 +5,7 @@ import * as React from 'react';
 
 import { IDagInput, layoutDag } from './dag';
 import { statusKind, statusLabel } from '../common/format';
+import { KIND_LABELS, KIND_TAGS } from '../common/stepKinds';
 
 export interface IDagViewProps extends IDagInput {
   /** Called with a step name when its box is clicked. */
@@ -62,25 +63,38 @@ export function DagView(props: IDagViewProps): JSX.Element {
           `jp-OrchDag-node-${kind}`,
           props.selected === node.id ? 'jp-mod-selected' : ''
         ].join(' ');
+        const what = node.kind ? ` (${KIND_LABELS[node.kind]})` : '';
         const title = node.missing
           ? `${node.id}: not a step of this pipeline`
           : node.status
-            ? `${node.id}: ${statusLabel(node.status)}`
-            : node.id;
+            ? `${node.id}${what}: ${statusLabel(node.status)}`
+            : `${node.id}${what}`;
         return (
           <g
             key={node.id}
             className={classes}
             data-step={node.id}
             data-status={node.status ?? ''}
+            data-kind={node.kind ?? ''}
             transform={`translate(${node.x},${node.y})`}
             onClick={() => props.onSelect?.(node.id)}
           >
             <title>{title}</title>
             <rect width={node.width} height={node.height} rx={6} ry={6} />
             <text x={10} y={18} className="jp-OrchDag-name">
-              {truncate(node.id, 20)}
+              {truncate(node.id, node.kind ? 13 : 20)}
             </text>
+            {node.kind && (
+              <text
+                x={node.width - 8}
+                y={16}
+                textAnchor="end"
+                className="jp-OrchDag-kind"
+                aria-hidden="true"
+              >
+                {KIND_TAGS[node.kind]}
+              </text>
+            )}
             <text x={10} y={34} className="jp-OrchDag-detail">
               {truncate(
                 node.missing

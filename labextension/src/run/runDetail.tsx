@@ -170,8 +170,9 @@ function StepsSection(props: IRunPartProps): JSX.Element {
   const { model, run, now, handlers } = props;
   // Lay the graph out again only when a step's status or needs change (the key), not on
   // every fetch or tick.
+  const kinds = model.kinds;
   const key = JSON.stringify(run.steps.map(s => [s.name, s.status, s.needs]));
-  const dag = React.useMemo(() => dagInput(run), [key]);
+  const dag = React.useMemo(() => dagInput(run, kinds), [key, kinds]);
   const select = (step: string) => model.select(step);
   return (
     <section className="jp-OrchRunDetail-section">
@@ -194,6 +195,7 @@ function StepsSection(props: IRunPartProps): JSX.Element {
             key={step.name}
             runId={run.id}
             step={step}
+            kind={kinds[step.name] ?? null}
             selected={model.selected === step.name}
             now={now}
             onSelect={select}

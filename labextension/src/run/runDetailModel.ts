@@ -1,7 +1,7 @@
 /**
- * The state of one run's detail view: the run, its log and its pipeline, fetched again every
- * few seconds until the run is finished (the log only past the last line it has); and the
- * actions the header offers (cancel, rerun).
+ * The state of one run's detail view: the run, its log and its pipeline (with the kind of each
+ * step of the run's version), fetched again every few seconds until the run is finished (the
+ * log only past the last line it has); and the actions the header offers (cancel, rerun).
  * No DOM and no JupyterLab import: the widget renders it, unit tests drive it with a fake client.
  */
 import { Poll } from '@lumino/polling';
@@ -9,8 +9,15 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { OrchClient, OrchError, ServerExtensionMissingError } from '../api/api';
 import { LatestRequest } from '../common/latest';
+import { kindsByStep } from '../common/stepKinds';
 import { isFinished } from './runView';
-import type { ICancelOutcome, ILogLine, IPipeline, IRun } from '../api/tokens';
+import type {
+  ICancelOutcome,
+  ILogLine,
+  IPipeline,
+  IRun,
+  StepKind
+} from '../api/tokens';
 
 /** What the header is doing on the user's behalf. */
 export type RunAction = 'cancel' | 'rerun' | 'rerun-failed';
@@ -18,7 +25,7 @@ export type RunAction = 'cancel' | 'rerun' | 'rerun-failed';
 /** The part of the REST client this model uses. */
 export type RunClient = Pick<
   OrchClient,
-  'getRun' | 'logs' | 'cancel' | 'rerun' | 'getPipeline'
+  'getRun' | 'logs' | 'cancel' | 'rerun' | 'getPipeline' | 'version'
 >;
 
 export class RunDetailModel {
@@ -59,6 +66,14 @@ export class RunDetailModel {
   /** The pipeline's current definition (for its newest version number), if it still exists. */
   get pipeline(): IPipeline | null {
     return this._pipeline;
+  }
+
+  /**
+   * The kind of each step as the run's version defines it; empty until known (and for a
+   * deleted pipeline). The run record itself does not say.
+   */
+  get kinds(): Readonly<Record<string, StepKind>> {
+    return this._kinds;
   }
 
   /** True until the first fetch has answered (either way). */
@@ -154,7 +169,7 @@ export class RunDetailModel {
     }
     if (this._run && !this._pipelineAsked) {
       this._pipelineAsked = true;
-      void this._fetchPipeline(this._run.pipeline);
+      void this._fetchPipeline(this._run.pipeline, this._run.version);
     }
     this._changed.emit();
   }
@@ -209,7 +224,7 @@ export class RunDetailModel {
     }
   }
 
-  private async _fetchPipeline(name: string): Promise<void> {
+  private async _fetchPipeline(name: string, version: number): Promise<void> {
     try {
       const pipeline = await this.client.getPipeline(name);
       if (!this._isDisposed) {
@@ -219,6 +234,19 @@ export class RunDetailModel {
     } catch {
       // Deleted since, or unreachable: the run's own version number still shows.
     }
+    try {
+      // The current definition gives the kinds when the run is of it; else the run's version.
+      const steps =
+        this._pipeline?.version === version
+          ? this._pipeline.steps
+          : (await this.client.version(name, version)).definition.steps;
+      if (!this._isDisposed) {
+        this._kinds = kindsByStep(steps);
+        this._changed.emit();
+      }
+    } catch {
+      // Without kinds, the steps show no kind label; exports are still summarised.
+    }
   }
 
   private _changed = new Signal<this, void>(this);
@@ -226,6 +254,7 @@ export class RunDetailModel {
   private _logs: readonly ILogLine[] = [];
   private _pipeline: IPipeline | null = null;
   private _pipelineAsked = false;
+  private _kinds: Record<string, StepKind> = {};
   private _loading = true;
   private _notFound = false;
   private _loadError: string | null = null;

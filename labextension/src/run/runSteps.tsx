@@ -1,10 +1,11 @@
 /**
- * The parts of the run detail below the header: one card per step with its attempts (latest
- * first), their errors and outputs; key = value lists; the run log.
+ * The parts of the run detail below the header: one card per step with its kind and its
+ * attempts (latest first), their summary, errors and outputs; key = value lists; the run log.
  */
 import * as React from 'react';
 
 import { StatusBadge } from '../common/components';
+import { KIND_LABELS } from '../common/stepKinds';
 import {
   formatDuration,
   localTime,
@@ -23,12 +24,14 @@ import {
   tracebackText,
   valueEntries
 } from './runView';
+import { stepSummary } from './stepSummary';
 import type {
   IAttempt,
   IAttemptError,
   ILogLine,
   IStepRun,
-  JSONObject
+  JSONObject,
+  StepKind
 } from '../api/tokens';
 
 /** How long a value may get in a key = value list before it is cut (full text in its tooltip). */
@@ -111,6 +114,7 @@ function AttemptErrorView(props: { error: IAttemptError }): JSX.Element {
 
 function AttemptView(props: {
   attempt: IAttempt;
+  kind: StepKind | null;
   latest: boolean;
   now: Date;
   openNotebook: (path: string) => void;
@@ -118,6 +122,7 @@ function AttemptView(props: {
   const { attempt, now } = props;
   const seconds = attemptSeconds(attempt, now);
   const notebook = attempt.output_notebook;
+  const summary = stepSummary(props.kind, attempt.outputs);
   return (
     <div
       className="jp-OrchRunDetail-attempt"
@@ -143,6 +148,11 @@ function AttemptView(props: {
             started {localTime(attempt.started_at)}
           </span>
         )}
+        {summary && (
+          <span className="jp-OrchRunDetail-summary" title={summary.title}>
+            {summary.text}
+          </span>
+        )}
         {notebook && (
           <button
             type="button"
@@ -166,6 +176,8 @@ function AttemptView(props: {
 export interface IStepCardProps {
   runId: string;
   step: IStepRun;
+  /** What the step runs, when known. */
+  kind: StepKind | null;
   selected: boolean;
   now: Date;
   onSelect: (step: string) => void;
@@ -188,6 +200,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
     <AttemptView
       key={a.number}
       attempt={a}
+      kind={props.kind}
       latest={isLatest}
       now={now}
       openNotebook={props.openNotebook}
@@ -205,6 +218,11 @@ export function StepCard(props: IStepCardProps): JSX.Element {
     >
       <div className="jp-OrchRunDetail-stepHeader">
         <h3 className="jp-OrchRunDetail-stepName">{step.name}</h3>
+        {props.kind && (
+          <span className="jp-OrchStepKind" data-kind={props.kind}>
+            {KIND_LABELS[props.kind]}
+          </span>
+        )}
         <StatusBadge status={step.status} />
         {step.reused_from && (
           <span className="jp-OrchRunDetail-muted">

@@ -16,6 +16,7 @@ import {
   JSONObject,
   JSONValue,
   RERUNNABLE_STEP_STATUSES,
+  StepKind,
   UNSUCCESSFUL_RUN_STATUSES
 } from '../api/tokens';
 
@@ -230,9 +231,12 @@ export function stepCardId(runId: string, step: string): string {
   return `jp-OrchRunDetail-step-${safe(runId)}-${safe(step)}`;
 }
 
-/** The DAG's input: one node per step with its status, and the steps' needs. */
-export function dagInput(run: Pick<IRun, 'steps'>): {
-  nodes: { id: string; status: string }[];
+/** The DAG's input: one node per step with its status (and kind, when known), and the needs. */
+export function dagInput(
+  run: Pick<IRun, 'steps'>,
+  kinds: Readonly<Record<string, StepKind>> = {}
+): {
+  nodes: { id: string; status: string; kind?: StepKind }[];
   needs: Record<string, string[]>;
 } {
   const needs: Record<string, string[]> = {};
@@ -240,7 +244,11 @@ export function dagInput(run: Pick<IRun, 'steps'>): {
     needs[step.name] = step.needs;
   }
   return {
-    nodes: run.steps.map(s => ({ id: s.name, status: s.status })),
+    nodes: run.steps.map(s =>
+      kinds[s.name]
+        ? { id: s.name, status: s.status, kind: kinds[s.name] }
+        : { id: s.name, status: s.status }
+    ),
     needs
   };
 }

@@ -1,0 +1,144 @@
+"""The data quality pipeline's function steps: `summarize`, `alert` and `on_failure`.
+
+The pipeline calls each function with the step's parameters as keyword arguments; the dict it
+returns becomes the step's outputs (``steps.summarize.outputs.anomalies`` decides whether
+`alert` runs). An exception fails the step. The checks themselves are SQL, in ``queries/``:
+each writes its rows to ``<run.dir>/<step>.parquet``, which is what these functions read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pyarrow.parquet as pq
+
+
+def _rows(path: str) -> list[dict]:
+    """The rows a query step wrote (none when the query found nothing)."""
+    return pq.read_table(path).to_pylist()
+
+
+def _finding(check, table, column, problem, count, examples) -> dict:
+    """A finding as the report lists it (with the first 5 examples: values or rowids)."""
+    return {
+        "check": check,
+        "table": table,
+        "column": column,
+        "problem": problem,
+        "count": count,
+        "examples": examples[:5],
+    }
+
+
+def summarize(
+    counts_path: str, nulls_path: str, types_path: str, min_rows: int, run_id: str, out_dir: str
+) -> dict:
+    """Merge the three checks' rows (the fan-in) into one report, as JSON for machines and
+    Markdown for people; publish `anomalies`."""
+    if isinstance(min_rows, bool) or not isinstance(min_rows, int):
+        raise TypeError(f"min_rows must be a whole number, not {min_rows!r}")
+
+    # Every finding in the same shape, whichever check made it.
+    table_counts = {row["table_name"]: row["row_count"] for row in _rows(counts_path)}
+    findings = [
+        _finding("count", table, None, f"fewer than {min_rows} rows", 1, [rows])
+        for table, rows in table_counts.items()
+        if rows < min_rows
+    ]
+    findings += [
+        _finding(
+            "nulls",
+            row["table_name"],
+            row["column_name"],
+            "null values",
+            row["null_count"],
+            json.loads(row["row_ids"]),
+        )
+        for row in _rows(nulls_path)
+    ]
+    findings += [
+        _finding(
+            "types",
+            row["table_name"],
+            row["column_name"],
+            f"not {row['declared_type']}",
+            row["error_count"],
+            json.loads(row["bad_values"]),
+        )
+        for row in _rows(types_path)
+    ]
+    anomalies = sum(item["count"] for item in findings)
+
+    lines = [
+        f"# Data quality report (run {run_id})",
+        "",
+        f"{anomalies} anomalies in {len(findings)} findings.",
+        "",
+        "| table | rows |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {table} | {rows} |" for table, rows in table_counts.items()]
+    lines += ["", "| check | table | column | problem | count | examples |", "|" + " --- |" * 6]
+    lines += [
+        f"| {item['check']} | {item['table']} | {item['column'] or ''} | {item['problem']} | "
+        f"{item['count']} | {', '.join(map(str, item['examples']))} |"
+        for item in findings
+    ]
+    print("\n".join(lines))
+
+    os.makedirs(out_dir, exist_ok=True)
+    report_path = os.path.abspath(os.path.join(out_dir, "quality_report.json"))
+    report = {"run_id": run_id, "anomalies": anomalies, "table_counts": table_counts}
+    with open(report_path, "w") as f:
+        json.dump({**report, "findings": findings}, f, indent=2)
+    markdown_path = os.path.abspath(os.path.join(out_dir, "quality_report.md"))
+    with open(markdown_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return {"anomalies": anomalies, "report_path": report_path, "markdown_path": markdown_path}
+
+
+def alert(report_path: str, run_id: str, out_dir: str) -> dict:
+    """Alert if anomalies were found (the pipeline runs this step only then).
+
+    A real deployment would page someone or post to Slack here; the example writes the alert
+    into an `alerts/` folder of the run.
+    """
+    with open(report_path) as f:
+        report = json.load(f)
+    lines = [f"DATA QUALITY ALERT: {report['anomalies']} anomalies (run {run_id})", ""]
+    for item in sorted(report["findings"], key=lambda item: -item["count"]):
+        where = item["table"] + (f".{item['column']}" if item["column"] else "")
+        examples = ", ".join(map(str, item["examples"][:3]))
+        lines.append(f"- {where}: {item['count']} x {item['problem']} (e.g. {examples})")
+    lines += ["", f"Full report: {report_path}"]
+    print("\n".join(lines))
+
+    alerts = os.path.join(out_dir, "alerts")
+    os.makedirs(alerts, exist_ok=True)
+    alert_path = os.path.abspath(os.path.join(alerts, f"data-quality-{run_id}.txt"))
+    with open(alert_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return {"alert_path": alert_path, "anomalies": report["anomalies"]}
+
+
+def on_failure(statuses: dict, run_id: str, out_dir: str) -> dict:
+    """The product page's "on final failure: send alert": an incident note naming the steps
+    that failed or timed out. `statuses` maps each step to its final status (the pipeline
+    passes ``"{{ steps.<step>.status }}"``)."""
+    failed = [step for step, status in statuses.items() if status in ("failed", "timed_out")]
+    lines = [
+        f"PIPELINE FAILURE: data-quality-checks run {run_id}",
+        f"Failed steps: {', '.join(failed) or 'none'}",
+        "",
+    ]
+    lines += [f"- {step}: {status}" for step, status in statuses.items()]
+    lines += ["", "Open the failed steps' output notebooks from the run history to see why."]
+    print("\n".join(lines))
+
+    alerts = os.path.join(out_dir, "alerts")
+    os.makedirs(alerts, exist_ok=True)
+    incident_path = os.path.abspath(os.path.join(alerts, f"pipeline-failure-{run_id}.txt"))
+    with open(incident_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return {"failed_steps": failed, "incident_path": incident_path}

@@ -1,0 +1,69 @@
+/**
+ * One line saying what an attempt of a query, function or export step did, read from its
+ * outputs: "127 records", "98 inserted into users_per_day", "98 records written to x.csv".
+ * Pure: unit-tested.
+ */
+import type { JSONObject, StepKind } from '../api/tokens';
+
+export interface IStepSummary {
+  text: string;
+  /** The full path or table, when the text shortens it. */
+  title?: string;
+}
+
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function records(n: number, word = 'record'): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function baseName(path: string): string {
+  return path.split('/').pop() || path;
+}
+
+function exportSummary(outputs: JSONObject, n: number): IStepSummary | null {
+  const { table, action, path } = outputs;
+  if (typeof table === 'string') {
+    const verb = action === 'upserted' ? 'upserted' : 'inserted';
+    return { text: `${n.toLocaleString('en-US')} ${verb} into ${table}` };
+  }
+  if (typeof path === 'string') {
+    return {
+      text: `${records(n)} written to ${baseName(path)}`,
+      title: path
+    };
+  }
+  return { text: records(n) };
+}
+
+/**
+ * The summary of an attempt's outputs for a step of `kind` (null: not known, which reads an
+ * export's outputs by their shape); null when there is nothing to say (a notebook, no count).
+ */
+export function stepSummary(
+  kind: StepKind | null,
+  outputs: JSONObject | null | undefined
+): IStepSummary | null {
+  const data = outputs ?? {};
+  const n = count(data.records_count);
+  if (n === null || kind === 'notebook') {
+    return null;
+  }
+  if (kind === 'export' || (kind === null && typeof data.action === 'string')) {
+    return exportSummary(data, n);
+  }
+  if (kind === null) {
+    return null;
+  }
+  // A query's statement that changed rows gives only the count; a result set its columns too.
+  if (
+    kind === 'query' &&
+    data.columns === undefined &&
+    data.path === undefined
+  ) {
+    return { text: `${records(n, 'row')} changed` };
+  }
+  return { text: records(n) };
+}

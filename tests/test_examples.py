@@ -1,0 +1,349 @@
+"""The shipped example pipelines (example_notebooks/) run end to end, as README's first command
+runs them: on the shipped data, with no setup, each step kind where the product page uses it.
+
+Each test copies one example into its own folder and runs ``jupyter orch run`` there as a
+process, then checks what the steps published and wrote. nbval runs the examples' notebooks on
+their own (pytest's testpaths include example_notebooks/).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from jupyter_orch.pipelines.loader import load_pipeline
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "example_notebooks"
+
+#: The kind of every step of every example.
+KINDS = {
+    "daily_report": {
+        "load_sales": "notebook",
+        "totals": "query",
+        "trends": "notebook",
+        "chart": "notebook",
+        "report": "function",
+    },
+    "data_quality": {
+        "setup_warehouse": "query",
+        "count_records": "query",
+        "check_nulls": "query",
+        "check_types": "query",
+        "summarize": "function",
+        "alert": "function",
+        "on_failure": "function",
+    },
+    "etl": {
+        "extract": "notebook",
+        "transform": "notebook",
+        "load": "export",
+        "update_report": "notebook",
+    },
+}
+
+
+def copy_example(tmp_path: Path, name: str) -> Path:
+    """The example's folder copied under ``tmp_path`` (without local leftovers); its pipeline."""
+    folder = tmp_path / name
+    shutil.copytree(
+        EXAMPLES / name,
+        folder,
+        ignore=shutil.ignore_patterns("_local", "__pycache__", ".ipynb_checkpoints"),
+    )
+    return folder / "pipeline.yaml"
+
+
+def run(tmp_path: Path, pipeline: Path, *params: str) -> tuple[int, dict[str, Any]]:
+    """``jupyter orch run PIPELINE [-p NAME=VALUE]... --json``: its exit code and the run."""
+    args = [arg for param in params for arg in ("-p", param)]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter_orch.cli",
+            "run",
+            str(pipeline),
+            *args,
+            "--json",
+            "--db",
+            f"sqlite:///{tmp_path / 'orch.sqlite'}",
+            "--runs-dir",
+            str(tmp_path / "runs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.stdout, done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {step["name"]: step for step in run["steps"]}
+
+
+def statuses(run: dict[str, Any]) -> dict[str, str]:
+    return {name: step["status"] for name, step in steps(run).items()}
+
+
+def outputs(run: dict[str, Any], step: str) -> dict[str, Any]:
+    """What the step's last attempt published."""
+    return dict(steps(run)[step]["attempts"][-1]["outputs"])
+
+
+def assert_output_notebooks(run: dict[str, Any]) -> None:
+    """Every step that ran left an output notebook, whatever its kind."""
+    for step in run["steps"]:
+        for attempt in step["attempts"]:
+            assert Path(attempt["output_notebook"]).is_file(), (step["name"], attempt)
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_example_is_valid_inside_a_server_root(name: str) -> None:
+    loaded = load_pipeline(EXAMPLES / name / "pipeline.yaml", thorough=True, root=EXAMPLES.parent)
+    assert {step.name: step.kind for step in loaded.spec.steps} == KINDS[name]
+
+
+# --- daily_report ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "first_day", "last_day"),
+    [
+        ((), "2024-03-25", "2024-03-31"),  # README command 1, as it is
+        (("report_date='2024-03-24'", "days=14"), "2024-03-11", "2024-03-24"),
+    ],
+)
+def test_daily_report_queries_the_totals_and_emails_them(
+    tmp_path: Path, params: tuple[str, ...], first_day: str, last_day: str
+) -> None:
+    pipeline = copy_example(tmp_path, "daily_report")
+    code, result = run(tmp_path, pipeline, *params)
+    assert (code, result["status"]) == (0, "succeeded"), result
+    assert set(statuses(result).values()) == {"succeeded"}
+    assert_output_notebooks(result)
+
+    # totals (a query step) streamed its rows to <run.dir>/totals.parquet
+    pd = pytest.importorskip("pandas")
+    sales = pd.read_csv(pipeline.parent / "data" / "sales.csv")
+    period = sales[sales["order_date"].between(first_day, last_day)]
+    totals_out = outputs(result, "totals")
+    assert totals_out["columns"] == ["region", "product", "units", "revenue"]
+    assert totals_out["records_count"] == 12  # 4 regions x 3 products
+    assert Path(totals_out["path"]).name == "totals.parquet"
+    totals = pd.read_parquet(totals_out["path"])
+    assert len(totals) == 12
+    assert int(totals["units"].sum()) == int(period["units"].sum())
+    revenue = float((period["units"] * period["unit_price"]).round(2).sum())
+    assert float(totals["revenue"].sum()) == pytest.approx(revenue, abs=0.1)
+
+    # report (a function step) wrote the email into the run's outbox/
+    report = outputs(result, "report")
+    assert report["recipients"] == ["sales-team@example.com", "finance@example.com"]
+    assert Path(report["email_path"]).name == f"daily-sales-report-{last_day}.eml"
+    assert Path(report["email_path"]).parent.name == "outbox"
+    with open(report["email_path"], "rb") as f:
+        message = email.message_from_binary_file(f, policy=email.policy.default)
+    assert message["Subject"] == report["subject"]
+    assert message["Subject"].startswith(f"Daily sales report {last_day}: revenue ")
+    assert message["To"] == "sales-team@example.com, finance@example.com"
+    text = message.get_body(("plain",)).get_content()
+    days = 14 if params else 7
+    assert f"Sales of the {days} days up to {last_day}:" in text
+    assert f"- units sold {int(period['units'].sum()):,}" in text
+    assert f"Run {result['id']} of jupyter-orch pipeline daily-sales-report." in text
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    assert attachments == ["daily_revenue.png"]
+    html = Path(report["html_path"]).read_text()
+    assert html.startswith("<html>") and "data:image/png;base64," in html
+
+
+# --- data_quality ------------------------------------------------------------------------------
+
+PLANTED = {
+    ("nulls", "customers", "email", 2, (7, 15)),
+    ("nulls", "orders", "customer_id", 1, (1009,)),
+    ("types", "orders", "quantity", 1, ("two",)),
+    ("types", "orders", "amount", 1, ("n/a",)),
+    ("types", "orders", "order_date", 1, ("03/02/2024",)),
+}
+
+
+def findings(report_path: str) -> set[tuple[Any, ...]]:
+    with open(report_path) as f:
+        report = json.load(f)
+    return {
+        (item["check"], item["table"], item["column"], item["count"], tuple(item["examples"]))
+        for item in report["findings"]
+    }
+
+
+def test_data_quality_checks_find_the_planted_problems_and_alert(tmp_path: Path) -> None:
+    pipeline = copy_example(tmp_path, "data_quality")
+    code, result = run(tmp_path, pipeline)
+    assert (code, result["status"]) == (0, "succeeded"), result
+    assert statuses(result) == {
+        **{step: "succeeded" for step in KINDS["data_quality"]},
+        "on_failure": "skipped",  # run_if: any_failed, and nothing failed
+    }
+    assert_output_notebooks(result)
+
+    # The query steps: rows changed by the setup script, rows found by each check
+    assert outputs(result, "setup_warehouse") == {"records_count": 88}
+    assert outputs(result, "count_records")["records_count"] == 3  # one row per table
+    assert outputs(result, "check_nulls")["records_count"] == 2  # columns with nulls
+    assert outputs(result, "check_types")["records_count"] == 3  # columns with bad values
+
+    summary = outputs(result, "summarize")
+    assert summary["anomalies"] == 6
+    assert findings(summary["report_path"]) == PLANTED
+    with open(summary["report_path"]) as f:
+        assert json.load(f)["table_counts"] == {"customers": 20, "orders": 60, "products": 8}
+    assert "6 anomalies in 5 findings." in Path(summary["markdown_path"]).read_text()
+
+    # alert ran (if: anomalies > 0) and wrote its note
+    alert = outputs(result, "alert")
+    assert alert["anomalies"] == 6
+    note = Path(alert["alert_path"]).read_text()
+    assert note.startswith(f"DATA QUALITY ALERT: 6 anomalies (run {result['id']})")
+    assert "- customers.email: 2 x null values (e.g. 7, 15)" in note
+    assert "- orders.quantity: 1 x not INTEGER (e.g. two)" in note
+
+
+def test_data_quality_parameters_reach_the_checks(tmp_path: Path) -> None:
+    pipeline = copy_example(tmp_path, "data_quality")
+    # products has 8 rows; no column may hold nulls now (an empty list for NOT IN)
+    code, result = run(tmp_path, pipeline, "min_rows=10", "nullable_columns=[]")
+    assert (code, result["status"]) == (0, "succeeded"), result
+    summary = outputs(result, "summarize")
+    phones_missing = (2, 4, 7, 14, 15, 16, 17, 19)
+    assert findings(summary["report_path"]) == PLANTED | {
+        ("count", "products", None, 1, (8,)),
+        ("nulls", "customers", "phone", 8, phones_missing[:5]),
+    }
+    assert summary["anomalies"] == 6 + 1 + 8
+    assert outputs(result, "alert")["anomalies"] == 15
+
+
+def test_data_quality_on_clean_data_skips_the_alert(tmp_path: Path) -> None:
+    """No finding: every check writes an empty result, anomalies is 0, `alert` is skipped."""
+    pipeline = copy_example(tmp_path, "data_quality")
+    with open(pipeline.parent / "data" / "warehouse.sql", "a") as f:
+        f.write(
+            "UPDATE customers SET email = lower(name) || '@example.com' WHERE email IS NULL;\n"
+            "UPDATE orders SET customer_id = 1 WHERE customer_id IS NULL;\n"
+            "UPDATE orders SET quantity = 2 WHERE order_id = 1017;\n"
+            "UPDATE orders SET amount = 14.5 WHERE order_id = 1033;\n"
+            "UPDATE orders SET order_date = '2024-02-03' WHERE order_id = 1048;\n"
+        )
+    code, result = run(tmp_path, pipeline)
+    assert (code, result["status"]) == (0, "succeeded"), result
+    assert statuses(result) == {
+        **{step: "succeeded" for step in KINDS["data_quality"]},
+        "alert": "skipped",  # if: anomalies > 0
+        "on_failure": "skipped",
+    }
+    assert outputs(result, "setup_warehouse") == {"records_count": 88 + 6}
+    assert outputs(result, "check_nulls")["records_count"] == 0
+    assert outputs(result, "check_types")["records_count"] == 0
+    summary = outputs(result, "summarize")
+    assert summary["anomalies"] == 0
+    assert findings(summary["report_path"]) == set()
+    assert not (Path(summary["report_path"]).parent / "alerts").exists()
+
+
+def test_data_quality_on_failure_writes_an_incident_note(tmp_path: Path) -> None:
+    pipeline = copy_example(tmp_path, "data_quality")
+    text = pipeline.read_text()
+    assert "retry_delay: 30s" in text
+    pipeline.write_text(text.replace("retry_delay: 30s", "retry_delay: 1s"))  # a quicker retry
+    # README's way to see on_failure run: a min_rows that is not a number
+    code, result = run(tmp_path, pipeline, "min_rows=lots")
+    assert code != 0
+    assert result["status"] == "failed"
+    assert statuses(result) == {
+        "setup_warehouse": "succeeded",
+        "count_records": "succeeded",
+        "check_nulls": "succeeded",
+        "check_types": "succeeded",
+        "summarize": "failed",
+        "alert": "upstream_failed",
+        "on_failure": "succeeded",
+    }
+    attempts = steps(result)["summarize"]["attempts"]
+    assert len(attempts) == 2  # retries: 1
+    assert attempts[-1]["error"]["ename"] == "TypeError"
+    assert attempts[-1]["error"]["evalue"] == "min_rows must be a whole number, not 'lots'"
+    assert_output_notebooks(result)
+
+    incident = outputs(result, "on_failure")
+    assert incident["failed_steps"] == ["summarize"]
+    note = Path(incident["incident_path"]).read_text()
+    assert note.startswith(f"PIPELINE FAILURE: data-quality-checks run {result['id']}")
+    assert "Failed steps: summarize" in note
+    assert "- alert: upstream_failed" in note
+
+
+# --- etl ---------------------------------------------------------------------------------------
+
+
+def test_etl_loads_the_clean_orders_with_an_export_step(tmp_path: Path) -> None:
+    pipeline = copy_example(tmp_path, "etl")
+    code, result = run(tmp_path, pipeline)
+    assert (code, result["status"]) == (0, "succeeded"), result
+    assert set(statuses(result).values()) == {"succeeded"}
+    assert_output_notebooks(result)
+
+    counts = {name: outputs(result, name)["records_count"] for name in KINDS["etl"]}
+    assert counts == {"extract": 127, "transform": 98, "load": 98, "update_report": 98}
+    assert outputs(result, "transform")["dropped"] == {
+        "duplicates": 12,
+        "test_orders": 9,
+        "missing_total": 8,
+    }
+    assert outputs(result, "load") == {"records_count": 98, "table": "orders", "action": "upserted"}
+
+    db = Path(outputs(result, "transform")["clean_path"]).parent / "shop.sqlite"
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT COUNT(DISTINCT order_id), COUNT(*) FROM orders").fetchone() == (
+            98,
+            98,
+        )
+        daily = con.execute("SELECT SUM(orders) FROM report_daily_revenue").fetchone()[0]
+        refunded = con.execute("SELECT COUNT(*) FROM orders WHERE status = 'refunded'").fetchone()
+    con.close()
+    assert daily == 98 - refunded[0]
+
+    report = outputs(result, "update_report")
+    text = Path(report["report_path"]).read_text()
+    assert text.startswith("# Shop orders report")
+    assert f"98 orders in the warehouse; revenue {report['revenue_eur']:,.2f} EUR" in text
+
+
+def test_etl_rerunning_a_night_into_the_same_database_updates_rows(tmp_path: Path) -> None:
+    """README: "upserts ... (rerunning a night is safe)". Pointed at one database (as at a
+    warehouse), two runs leave each order once."""
+    pipeline = copy_example(tmp_path, "etl")
+    warehouse = tmp_path / "warehouse.sqlite"
+    text = pipeline.read_text()
+    assert text.count("{{ run.dir }}/shop.sqlite") == 2  # load's connection, update_report's db
+    pipeline.write_text(text.replace("{{ run.dir }}/shop.sqlite", str(warehouse)))
+    for _ in range(2):
+        code, result = run(tmp_path, pipeline)
+        assert (code, result["status"]) == (0, "succeeded"), result
+        assert outputs(result, "load")["records_count"] == 98
+    with sqlite3.connect(warehouse) as con:
+        assert con.execute("SELECT COUNT(*) FROM orders").fetchone() == (98,)
+    con.close()
