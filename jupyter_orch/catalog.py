@@ -18,7 +18,7 @@ from jupyter_orch.inputs.paths import relative_to_root, resolve_in_root
 from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
 from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline, load_pipeline_text
 
-from .errors import ConflictError, ParameterError, SpecError, UserError
+from .errors import ConflictError, NotFoundError, ParameterError, SpecError, UserError
 from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
 from .service import Orchestrator, describe_pipeline
@@ -283,7 +283,19 @@ class Catalog:
         }
 
     def run(self, run_id: str) -> dict[str, Any]:
-        return self.run_json(self.store.get_run(run_id))
+        """The run, each step with its ``kind`` (from the version it ran; a pipeline deleted
+        since leaves it out)."""
+        run = self.store.get_run(run_id)
+        data = self.run_json(run)
+        try:
+            definition = self.store.get_version(run.pipeline, run.version).definition
+        except NotFoundError:
+            return data
+        kinds = {step.name: step.kind for step in PipelineSpec.from_stored(definition).steps}
+        for step in data["steps"]:
+            if step["name"] in kinds:
+                step["kind"] = kinds[step["name"]]
+        return data
 
     def logs(self, run_id: str, *, after: int = 0) -> list[dict[str, Any]]:
         """The run's log lines after the line with id ``after`` (0: all of them)."""

@@ -362,3 +362,21 @@ def test_an_empty_result_keeps_its_columns_and_exports_as_an_empty_table(
     assert pq.read_schema(step(run, "q").outputs["path"]).names == ["user_id", "name"]
     assert step(run, "load").outputs["records_count"] == 0
     assert rows(database_url, "select count(*) from none_yet") == [(0,)]
+
+
+def test_a_runs_detail_names_each_steps_kind(tmp_path: Path, store: Store) -> None:
+    from jupyter_orch.catalog import Catalog
+
+    (tmp_path / "functions.py").write_text("def f():\n    return {'ok': True}\n")
+    path = write_steps(
+        tmp_path,
+        "kinds",
+        """
+        - {name: q, sql: "SELECT 1 AS one", connection: "sqlite:///{{ run.dir }}/x.db"}
+        - {name: f, python: "functions.py:f"}
+        """,
+    )
+    orch = Orchestrator(store, tmp_path / "runs")
+    run = run_pipeline(orch, path)
+    detail = Catalog(orch, tmp_path).run(run.id)
+    assert {s["name"]: s["kind"] for s in detail["steps"]} == {"q": "query", "f": "function"}

@@ -112,13 +112,7 @@ def alert(report_path: str, run_id: str, out_dir: str) -> dict:
         examples = ", ".join(map(str, item["examples"][:3]))
         lines.append(f"- {where}: {item['count']} x {item['problem']} (e.g. {examples})")
     lines += ["", f"Full report: {report_path}"]
-    print("\n".join(lines))
-
-    alerts = os.path.join(out_dir, "alerts")
-    os.makedirs(alerts, exist_ok=True)
-    alert_path = os.path.abspath(os.path.join(alerts, f"data-quality-{run_id}.txt"))
-    with open(alert_path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    alert_path = write_note(out_dir, f"data-quality-{run_id}.txt", lines)
     return {"alert_path": alert_path, "anomalies": report["anomalies"]}
 
 
@@ -134,11 +128,18 @@ def on_failure(statuses: dict, run_id: str, out_dir: str) -> dict:
     ]
     lines += [f"- {step}: {status}" for step, status in statuses.items()]
     lines += ["", "Open the failed steps' output notebooks from the run history to see why."]
-    print("\n".join(lines))
+    incident_path = write_note(out_dir, f"pipeline-failure-{run_id}.txt", lines)
+    return {"failed_steps": failed, "incident_path": incident_path}
 
+
+def write_note(out_dir: str, name: str, lines: list[str]) -> str:
+    """Print a note (the run log shows it) and write it into the run's alerts/ folder (the
+    stand-in for sending it until notifications exist); its absolute path."""
+    text = "\n".join(lines)
+    print(text)
     alerts = os.path.join(out_dir, "alerts")
     os.makedirs(alerts, exist_ok=True)
-    incident_path = os.path.abspath(os.path.join(alerts, f"pipeline-failure-{run_id}.txt"))
-    with open(incident_path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    return {"failed_steps": failed, "incident_path": incident_path}
+    path = os.path.abspath(os.path.join(alerts, name))
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    return path

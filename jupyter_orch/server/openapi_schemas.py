@@ -210,8 +210,12 @@ RUNS = {
             "attempts": {"type": "array", "items": ref("Attempt")},
             "reused_from": {"type": "string", "description": "the run whose result it reused"},
             "next_attempt_at": {"type": "string", "format": "date-time"},
+            "kind": {
+                "enum": ["notebook", "query", "function", "export"],
+                "description": "what the step runs (in a single run's answer)",
+            },
         },
-        optional=("reused_from", "next_attempt_at"),
+        optional=("reused_from", "next_attempt_at", "kind"),
     ),
     "Run": obj(
         {
