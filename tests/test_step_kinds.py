@@ -17,11 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from jupyter_orch.connections import Connections
+from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunRecord, StepStatus
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import run_pipeline, write_steps
+from .conftest import execute, run_pipeline, write_steps
 from .helpers import gone, read_json, wait_for
 
 pytestmark = pytest.mark.slow
@@ -380,3 +381,27 @@ def test_a_runs_detail_names_each_steps_kind(tmp_path: Path, store: Store) -> No
     run = run_pipeline(orch, path)
     detail = Catalog(orch, tmp_path).run(run.id)
     assert {s["name"]: s["kind"] for s in detail["steps"]} == {"q": "query", "f": "function"}
+
+
+def test_paths_a_step_renders_must_stay_inside_the_root(tmp_path: Path, store: Store) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "data.csv").write_text("a\n1\n")
+    outside = tmp_path / "outside.csv"
+    path = write_steps(
+        root,
+        "escape",
+        """
+        - name: e
+          export: {from: data.csv, to: {file: "{{ params.target }}"}}
+        """,
+        head=f"parameters: {{target: {str(outside)!r}}}",
+    )
+    orch = Orchestrator(store, root / "runs", root=root)
+    loaded = load_pipeline(path, root=root)  # as the server loads what it runs
+    run = execute(orch, loaded, orch.create_run(loaded, orch.register(loaded).version))
+
+    error = step(run, "e").attempts[-1].error
+    assert (run.status.value, error["ename"]) == ("failed", "InvalidExport")
+    assert "outside the server's root folder" in error["evalue"]
+    assert not outside.exists()
