@@ -1,29 +1,11 @@
-/// <reference types="vite/client" />
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { describeConnection } from '../src/builder/builderKinds';
-import { IBuilderForm, IStepForm } from '../src/builder/builderModel';
+import { IBuilderForm } from '../src/builder/builderModel';
 import { checkForm, FieldIds, fieldFor } from '../src/builder/builderProblems';
-import { yamlToForm } from '../src/builder/builderYaml';
 import { kindOf, kindsByStep } from '../src/common/stepKinds';
-import KINDS from './fixtures/kinds_pipeline.yaml?raw';
-
-function load(): IBuilderForm {
-  const form = yamlToForm(KINDS, 'etl/users.pipeline.yaml');
-  if (!form) {
-    throw new Error('the fixture did not load');
-  }
-  return form;
-}
-
-function step(form: IBuilderForm, name: string): IStepForm {
-  const found = form.steps.find(s => s.name === name);
-  if (!found) {
-    throw new Error(`no step ${name}`);
-  }
-  return found;
-}
+import { KINDS, loadForm as load, stepNamed as step } from './builderForms';
 
 describe('step kind problems', () => {
   it('checks each kind before the server', () => {
@@ -64,31 +46,22 @@ describe('step kind problems', () => {
 
   it("maps the server's field paths of each kind to their fields", () => {
     const form = load();
-    const key = (name: string) => step(form, name).key;
-    expect(fieldFor(form, 'steps[0].sql')).toBe(
-      FieldIds.step(key('new_users'), 'sql')
-    );
-    expect(fieldFor(form, 'steps[1].sql.file')).toBe(
-      FieldIds.step(key('from_file'), 'sql')
-    );
-    expect(fieldFor(form, 'steps[1].connection')).toBe(
-      FieldIds.step(key('from_file'), 'connection')
-    );
-    expect(fieldFor(form, 'steps[2].python')).toBe(
-      FieldIds.step(key('per_day'), 'python')
-    );
-    expect(fieldFor(form, 'steps[3].export.to.if_exists')).toBe(
-      FieldIds.step(key('load'), 'export.to.if_exists')
-    );
-    expect(fieldFor(form, 'steps[3].export.to.key[1]')).toBe(
-      FieldIds.step(key('load'), 'export.to.key')
-    );
-    expect(fieldFor(form, 'steps[4].export.to')).toBe(
-      FieldIds.step(key('keep_csv'), 'export.to')
-    );
-    expect(fieldFor(form, 'steps[5].kernel')).toBe(
-      FieldIds.step(key('report'))
-    );
+    // The server's path, the step it is in, and the part of that step (none: the step).
+    const cases: [string, string, Parameters<typeof FieldIds.step>[1]?][] = [
+      ['steps[0].sql', 'new_users', 'sql'],
+      ['steps[1].sql.file', 'from_file', 'sql'],
+      ['steps[1].connection', 'from_file', 'connection'],
+      ['steps[2].python', 'per_day', 'python'],
+      ['steps[3].export.to.if_exists', 'load', 'export.to.if_exists'],
+      ['steps[3].export.to.key[1]', 'load', 'export.to.key'],
+      ['steps[4].export.to', 'keep_csv', 'export.to'],
+      ['steps[5].kernel', 'report']
+    ];
+    for (const [path, name, part] of cases) {
+      expect(fieldFor(form, path), path).toBe(
+        FieldIds.step(step(form, name).key, part)
+      );
+    }
   });
 });
 

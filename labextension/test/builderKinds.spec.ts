@@ -15,28 +15,10 @@ import {
   setStepFields
 } from '../src/builder/builderModel';
 import { checkForm } from '../src/builder/builderProblems';
-import { formToYaml, yamlToForm } from '../src/builder/builderYaml';
-import KINDS from './fixtures/kinds_pipeline.yaml?raw';
+import { formToYaml } from '../src/builder/builderYaml';
+import { KINDS, loadForm as load, stepNamed as step } from './builderForms';
 // The shipped example, which mixes notebooks with a query and a function step.
 import EXAMPLE from '../../example_notebooks/daily_report/pipeline.yaml?raw';
-
-const PATH = 'etl/users.pipeline.yaml';
-
-function load(source = KINDS, path = PATH): IBuilderForm {
-  const form = yamlToForm(source, path);
-  if (!form) {
-    throw new Error('the fixture did not load');
-  }
-  return form;
-}
-
-function step(form: IBuilderForm, name: string): IStepForm {
-  const found = form.steps.find(s => s.name === name);
-  if (!found) {
-    throw new Error(`no step ${name}`);
-  }
-  return found;
-}
 
 /** The form with one step changed as the builder changes it. */
 function edit(

@@ -37,27 +37,14 @@ import {
   keepLineSpacing,
   yamlToForm
 } from '../src/builder/builderYaml';
+import { loadForm, stepNamed } from './builderForms';
 // The example pipeline as shipped before step kinds (five notebooks), frozen here as text
 // (Vite's ?raw import): these tests are about notebook steps, and the shipped example changes.
 import EXAMPLE from './fixtures/notebook_pipeline.yaml?raw';
 
 const EXAMPLE_PATH = 'daily_report/pipeline.yaml';
 
-function loadExample(): IBuilderForm {
-  const form = yamlToForm(EXAMPLE, EXAMPLE_PATH);
-  if (!form) {
-    throw new Error('the example did not load');
-  }
-  return form;
-}
-
-function stepNamed(form: IBuilderForm, name: string) {
-  const step = form.steps.find(s => s.name === name);
-  if (!step) {
-    throw new Error(`no step ${name}`);
-  }
-  return step;
-}
+const loadExample = (): IBuilderForm => loadForm(EXAMPLE, EXAMPLE_PATH);
 
 describe('values as text', () => {
   it('reads typed values', () => {

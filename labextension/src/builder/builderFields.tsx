@@ -41,14 +41,48 @@ export interface ITextFieldProps {
   children?: React.ReactNode;
 }
 
+/** What frames a field's control: its id, label, hint and problems. */
+interface IFieldFrameProps {
+  id: string;
+  label: string;
+  problems: string[];
+  hint?: string;
+  className?: string;
+}
+
+/** The `aria-describedby` of a field's control: its problems and its hint, when shown. */
+function describedBy(props: IFieldFrameProps): string | undefined {
+  return (
+    [
+      props.problems.length ? `${props.id}-problems` : '',
+      props.hint ? `${props.id}-hint` : ''
+    ]
+      .filter(Boolean)
+      .join(' ') || undefined
+  );
+}
+
+/** A field: its label, its control in a row, its hint and its problems. */
+function framed(
+  props: IFieldFrameProps,
+  control: React.ReactNode
+): JSX.Element {
+  return (
+    <div className={`jp-OrchBuilder-field ${props.className ?? ''}`}>
+      <label htmlFor={props.id}>{props.label}</label>
+      <div className="jp-OrchBuilder-inputRow">{control}</div>
+      {props.hint && (
+        <div id={`${props.id}-hint`} className="jp-OrchBuilder-hint">
+          {props.hint}
+        </div>
+      )}
+      <FieldProblems id={`${props.id}-problems`} messages={props.problems} />
+    </div>
+  );
+}
+
 /** A labelled text input with a hint and the problems found in it. */
 export function TextField(props: ITextFieldProps): JSX.Element {
-  const problemId = `${props.id}-problems`;
-  const hintId = `${props.id}-hint`;
-  const describedBy =
-    [props.problems.length ? problemId : '', props.hint ? hintId : '']
-      .filter(Boolean)
-      .join(' ') || undefined;
   const common = {
     id: props.id,
     value: props.value,
@@ -56,37 +90,29 @@ export function TextField(props: ITextFieldProps): JSX.Element {
     readOnly: props.readOnly,
     spellCheck: false,
     'aria-invalid': props.problems.length > 0,
-    'aria-describedby': describedBy
+    'aria-describedby': describedBy(props)
   };
-  return (
-    <div className={`jp-OrchBuilder-field ${props.className ?? ''}`}>
-      <label htmlFor={props.id}>{props.label}</label>
-      <div className="jp-OrchBuilder-inputRow">
-        {props.multiline ? (
-          <textarea
-            {...common}
-            className={`jp-mod-styled${props.monospace ? ' jp-OrchBuilder-code' : ''}`}
-            rows={props.rows ?? 2}
-            onChange={event => props.onChange(event.target.value)}
-          />
-        ) : (
-          <input
-            {...common}
-            className="jp-mod-styled"
-            type={props.type ?? 'text'}
-            min={props.type === 'number' ? 0 : undefined}
-            onChange={event => props.onChange(event.target.value)}
-          />
-        )}
-        {props.children}
-      </div>
-      {props.hint && (
-        <div id={hintId} className="jp-OrchBuilder-hint">
-          {props.hint}
-        </div>
+  return framed(
+    props,
+    <>
+      {props.multiline ? (
+        <textarea
+          {...common}
+          className={`jp-mod-styled${props.monospace ? ' jp-OrchBuilder-code' : ''}`}
+          rows={props.rows ?? 2}
+          onChange={event => props.onChange(event.target.value)}
+        />
+      ) : (
+        <input
+          {...common}
+          className="jp-mod-styled"
+          type={props.type ?? 'text'}
+          min={props.type === 'number' ? 0 : undefined}
+          onChange={event => props.onChange(event.target.value)}
+        />
       )}
-      <FieldProblems id={problemId} messages={props.problems} />
-    </div>
+      {props.children}
+    </>
   );
 }
 
@@ -104,38 +130,22 @@ export interface ISelectFieldProps<T extends string> {
 export function SelectField<T extends string>(
   props: ISelectFieldProps<T>
 ): JSX.Element {
-  const problemId = `${props.id}-problems`;
-  const hintId = `${props.id}-hint`;
-  const describedBy =
-    [props.problems.length ? problemId : '', props.hint ? hintId : '']
-      .filter(Boolean)
-      .join(' ') || undefined;
-  return (
-    <div className="jp-OrchBuilder-field">
-      <label htmlFor={props.id}>{props.label}</label>
-      <div className="jp-OrchBuilder-inputRow">
-        <select
-          id={props.id}
-          className="jp-mod-styled"
-          value={props.value}
-          aria-invalid={props.problems.length > 0}
-          aria-describedby={describedBy}
-          onChange={event => props.onChange(event.target.value as T)}
-        >
-          {props.options.map(option => (
-            <option key={option.value} value={option.value}>
-              {option.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      {props.hint && (
-        <div id={hintId} className="jp-OrchBuilder-hint">
-          {props.hint}
-        </div>
-      )}
-      <FieldProblems id={problemId} messages={props.problems} />
-    </div>
+  return framed(
+    props,
+    <select
+      id={props.id}
+      className="jp-mod-styled"
+      value={props.value}
+      aria-invalid={props.problems.length > 0}
+      aria-describedby={describedBy(props)}
+      onChange={event => props.onChange(event.target.value as T)}
+    >
+      {props.options.map(option => (
+        <option key={option.value} value={option.value}>
+          {option.label}
+        </option>
+      ))}
+    </select>
   );
 }
 

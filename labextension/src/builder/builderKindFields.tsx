@@ -7,13 +7,7 @@
 import * as React from 'react';
 
 import { FieldProblems, SelectField, TextField } from './builderFields';
-import {
-  describeConnection,
-  IExportForm,
-  IF_EXISTS,
-  IfExists,
-  IQueryForm
-} from './builderKinds';
+import { describeConnection, IF_EXISTS, IfExists } from './builderKinds';
 import type { IStepForm } from './builderModel';
 import type { StepPart } from './builderProblems';
 import { KIND_LABELS } from '../common/stepKinds';
@@ -123,20 +117,67 @@ export interface IKindFieldsProps {
   onBrowse: () => void;
 }
 
+/** What a field of a kind's form is given by `bind`: its id, value, problems and change. */
+interface IBoundField<V> {
+  id: string;
+  value: V;
+  problems: string[];
+  onChange: (value: V) => void;
+}
+
+/**
+ * `bind(key, {part, id})`: the field of `form[key]`, its id the step's and then `id` (else the
+ * key), its problems those of `part` (none without).
+ */
+type Bind<F> = <K extends keyof F & string>(
+  key: K,
+  where?: { part?: StepPart; id?: string }
+) => IBoundField<F[K]>;
+
+/** Binds fields to `form`, whose changes (one field's value) go to `change`. */
+function fieldBinder<F>(
+  props: Pick<IKindFieldsProps, 'id' | 'problems'>,
+  form: F,
+  change: (part: Partial<F>) => void
+): Bind<F> {
+  return (key, where = {}) => ({
+    id: `${props.id}-${where.id ?? key}`,
+    value: form[key],
+    problems: where.part ? props.problems(where.part) : [],
+    onChange: value => {
+      const part: Partial<F> = {};
+      part[key] = value;
+      change(part);
+    }
+  });
+}
+
+/** Binds fields to the step's query or export form, which a change of a field replaces. */
+function subFormBinder<N extends 'query' | 'export'>(
+  props: IKindFieldsProps,
+  name: N
+): Bind<IStepForm[N]> {
+  const form = props.step[name];
+  return fieldBinder(props, form, part => {
+    const change: Partial<IStepForm> = {};
+    change[name] = { ...form, ...part };
+    props.onChange(change);
+  });
+}
+
+const IN_FOLDER = "Relative to the pipeline file's folder";
+
 /** The fields of the step's kind. */
 export function KindFields(props: IKindFieldsProps): JSX.Element {
-  const { id, step, problems, onChange } = props;
-  switch (step.kind) {
+  const bind = fieldBinder(props, props.step, props.onChange);
+  switch (props.step.kind) {
     case 'notebook':
       return (
         <TextField
-          id={`${id}-notebook`}
+          {...bind('notebook', { part: 'notebook' })}
           label="Notebook"
-          value={step.notebook}
           placeholder="e.g. clean.ipynb"
-          hint="Relative to the pipeline file's folder"
-          problems={problems('notebook')}
-          onChange={notebook => onChange({ notebook })}
+          hint={IN_FOLDER}
         >
           <button
             type="button"
@@ -153,13 +194,10 @@ export function KindFields(props: IKindFieldsProps): JSX.Element {
     case 'function':
       return (
         <TextField
-          id={`${id}-python`}
+          {...bind('python', { part: 'python' })}
           label="Function"
-          value={step.python}
           placeholder="e.g. transforms.py:per_day"
           hint="FILE.py:FUNCTION (the file relative to the pipeline file's folder) or package.module:function; the step's parameters are its arguments"
-          problems={problems('python')}
-          onChange={python => onChange({ python })}
         />
       );
     case 'export':
@@ -168,54 +206,39 @@ export function KindFields(props: IKindFieldsProps): JSX.Element {
 }
 
 function QueryFields(props: IKindFieldsProps): JSX.Element {
-  const { id, step, problems } = props;
-  const query = step.query;
-  const change = (part: Partial<IQueryForm>) =>
-    props.onChange({ query: { ...query, ...part } });
+  const bind = subFormBinder(props, 'query');
   return (
     <div className="jp-OrchBuilder-kindFields">
       <div className="jp-OrchBuilder-pair">
         <SelectField
-          id={`${id}-sqlSource`}
+          {...bind('source', { id: 'sqlSource' })}
           label="SQL from"
-          value={query.source}
           options={[
             { value: 'text', label: 'Written here' },
             { value: 'file', label: 'A .sql file' }
           ]}
-          problems={[]}
-          onChange={source => change({ source })}
         />
         <ConnectionPicker
-          id={`${id}-connection`}
-          value={query.connection}
+          {...bind('connection', { part: 'connection' })}
           choices={props.connections}
-          problems={problems('connection')}
-          onChange={connection => change({ connection })}
         />
       </div>
-      {query.source === 'text' ? (
+      {props.step.query.source === 'text' ? (
         <TextField
-          id={`${id}-sql`}
+          {...bind('text', { part: 'sql', id: 'sql' })}
           label="SQL"
           multiline
           monospace
           rows={5}
-          value={query.text}
           placeholder="SELECT user_id, created_at FROM users WHERE created_at > :since"
           hint="Give each :name a value under Parameters"
-          problems={problems('sql')}
-          onChange={text => change({ text })}
         />
       ) : (
         <TextField
-          id={`${id}-sqlFile`}
+          {...bind('file', { part: 'sql', id: 'sqlFile' })}
           label="SQL file"
-          value={query.file}
           placeholder="e.g. queries/new_users.sql"
-          hint="Relative to the pipeline file's folder"
-          problems={problems('sql')}
-          onChange={file => change({ file })}
+          hint={IN_FOLDER}
         />
       )}
     </div>
@@ -229,87 +252,67 @@ const IF_EXISTS_LABELS: Record<IfExists, string> = {
 };
 
 function ExportFields(props: IKindFieldsProps): JSX.Element {
-  const { id, step, problems } = props;
-  const form = step.export;
-  const change = (part: Partial<IExportForm>) =>
-    props.onChange({ export: { ...form, ...part } });
+  const form = props.step.export;
+  const bind = subFormBinder(props, 'export');
   return (
     <div className="jp-OrchBuilder-kindFields">
       <FieldProblems
-        id={`${id}-export-problems`}
-        messages={problems('export')}
+        id={`${props.id}-export-problems`}
+        messages={props.problems('export')}
       />
       <TextField
-        id={`${id}-from`}
+        {...bind('from', { part: 'export.from' })}
         label="From"
-        value={form.from}
         placeholder="{{ steps.per_day.outputs.path }}"
         hint="A .csv, .parquet or .jsonl file, usually a step's output"
-        problems={problems('export.from')}
-        onChange={from => change({ from })}
       />
       <SelectField
-        id={`${id}-target`}
+        {...bind('target', { part: 'export.to' })}
         label="Export to"
-        value={form.target}
         options={[
           { value: 'table', label: 'A database table' },
           { value: 'file', label: 'A file' }
         ]}
-        problems={problems('export.to')}
-        onChange={target => change({ target })}
       />
       {form.target === 'file' ? (
         <TextField
-          id={`${id}-toFile`}
+          {...bind('file', { part: 'export.to.file', id: 'toFile' })}
           label="Target file"
-          value={form.file}
           placeholder="{{ run.dir }}/users_per_day.csv"
           hint="Its extension (.csv, .parquet, .jsonl) says the format"
-          problems={problems('export.to.file')}
-          onChange={file => change({ file })}
         />
       ) : (
         <>
           <div className="jp-OrchBuilder-pair">
             <TextField
-              id={`${id}-table`}
+              {...bind('table', { part: 'export.to.table' })}
               label="Table"
-              value={form.table}
               placeholder="e.g. users_per_day"
-              problems={problems('export.to.table')}
-              onChange={table => change({ table })}
             />
             <ConnectionPicker
-              id={`${id}-toConnection`}
-              value={form.connection}
+              {...bind('connection', {
+                part: 'export.to.connection',
+                id: 'toConnection'
+              })}
               choices={props.connections}
-              problems={problems('export.to.connection')}
-              onChange={connection => change({ connection })}
             />
           </div>
           <div className="jp-OrchBuilder-pair">
             <SelectField<IfExists | ''>
-              id={`${id}-ifExists`}
+              {...bind('ifExists', { part: 'export.to.if_exists' })}
               label="If the table exists"
-              value={form.ifExists}
               options={[
                 { value: '', label: `${IF_EXISTS_LABELS.append} (default)` },
                 ...IF_EXISTS.filter(o => o !== 'append' || form.ifExists).map(
                   o => ({ value: o, label: IF_EXISTS_LABELS[o] })
                 )
               ]}
-              problems={problems('export.to.if_exists')}
-              onChange={ifExists => change({ ifExists })}
             />
             <TextField
-              id={`${id}-key`}
+              {...bind('key', { part: 'export.to.key' })}
               label="Key columns"
-              value={form.key}
               placeholder="optional, e.g. day, region"
               hint="Comma separated: rows with the same key are updated (upsert)"
-              problems={problems('export.to.key')}
-              onChange={key => change({ key })}
             />
           </div>
         </>

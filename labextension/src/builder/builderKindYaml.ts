@@ -14,7 +14,7 @@ import {
   IQueryForm,
   keyColumns
 } from './builderKinds';
-import { plain, setOrDelete, setValue } from './builderYamlNodes';
+import { plain, setNode, setOrDelete, setValue } from './builderYamlNodes';
 import { sameValue } from './builderValues';
 import { kindOf } from '../common/stepKinds';
 import type { JSONValue } from '../api/tokens';
@@ -94,8 +94,7 @@ function childMap(
     return current;
   }
   const child = doc.createNode({}, { flow }) as YAMLMap;
-  setValue(doc, map, key, null, order);
-  map.set(key, child);
+  setNode(doc, map, key, child, order);
   return child;
 }
 

@@ -28,7 +28,13 @@ import {
   valueOf,
   valueText
 } from './builderModel';
-import { numberOrText, plain, setOrDelete, setValue } from './builderYamlNodes';
+import {
+  numberOrText,
+  plain,
+  setNode,
+  setOrDelete,
+  setValue
+} from './builderYamlNodes';
 import type { JSONValue } from '../api/tokens';
 
 const TO_STRING = { flowCollectionPadding: false } as const;
@@ -161,8 +167,7 @@ function writeParams(
     return doc.createPair(name, node);
   });
   if (target !== existing) {
-    setValue(doc, map, key, null, order);
-    map.set(key, target);
+    setNode(doc, map, key, target, order);
   }
 }
 
@@ -189,8 +194,7 @@ function writeSchedule(doc: Document, root: YAMLMap, form: IBuilderForm): void {
   const map = new YAMLMap();
   map.set('cron', cron);
   map.set('timezone', timezone);
-  setValue(doc, root, 'schedule', null, TOP_ORDER);
-  root.set('schedule', map);
+  setNode(doc, root, 'schedule', map, TOP_ORDER);
 }
 
 function writeStep(
@@ -239,8 +243,7 @@ function writeSteps(
     return node;
   });
   if (seq !== current) {
-    setValue(doc, root, 'steps', null, TOP_ORDER);
-    root.set('steps', seq);
+    setNode(doc, root, 'steps', seq, TOP_ORDER);
   }
 }
 

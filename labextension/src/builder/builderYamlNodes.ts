@@ -25,10 +25,25 @@ export function setValue(
   if (isNode(current)) {
     node.comment = current.comment;
     node.commentBefore = current.commentBefore;
+  }
+  setNode(doc, map, key, node, order);
+}
+
+/**
+ * Sets `key` in `map` to `node`: in place of the value it has, or as a new key before the first
+ * existing key that comes after it in `order` (at the end when none does, or `key` is not in it).
+ */
+export function setNode(
+  doc: Document,
+  map: YAMLMap,
+  key: string,
+  node: Node,
+  order: readonly string[]
+): void {
+  if (map.has(key)) {
     map.set(key, node);
     return;
   }
-  // A new key goes before the first existing key that comes after it in `order`.
   const later = order.slice(order.indexOf(key) + 1);
   const at = map.items.findIndex(
     pair => isScalar(pair.key) && later.includes(String(pair.key.value))
