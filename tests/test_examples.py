@@ -110,6 +110,14 @@ def assert_output_notebooks(run: dict[str, Any]) -> None:
             assert Path(attempt["output_notebook"]).is_file(), (step["name"], attempt)
 
 
+def assert_note(path: str, first_line: str, *lines: str) -> None:
+    """A note a step wrote (an alert, an incident): its first line, and lines it holds."""
+    note = Path(path).read_text()
+    assert note.startswith(first_line), note
+    for line in lines:
+        assert line in note, (line, note)
+
+
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_every_example_is_valid_inside_a_server_root(name: str) -> None:
     loaded = load_pipeline(EXAMPLES / name / "pipeline.yaml", thorough=True, root=EXAMPLES.parent)
@@ -216,10 +224,12 @@ def test_data_quality_checks_find_the_planted_problems_and_alert(tmp_path: Path)
     # alert ran (if: anomalies > 0) and wrote its note
     alert = outputs(result, "alert")
     assert alert["anomalies"] == 6
-    note = Path(alert["alert_path"]).read_text()
-    assert note.startswith(f"DATA QUALITY ALERT: 6 anomalies (run {result['id']})")
-    assert "- customers.email: 2 x null values (e.g. 7, 15)" in note
-    assert "- orders.quantity: 1 x not INTEGER (e.g. two)" in note
+    assert_note(
+        alert["alert_path"],
+        f"DATA QUALITY ALERT: 6 anomalies (run {result['id']})",
+        "- customers.email: 2 x null values (e.g. 7, 15)",
+        "- orders.quantity: 1 x not INTEGER (e.g. two)",
+    )
 
 
 def test_data_quality_parameters_reach_the_checks(tmp_path: Path) -> None:
@@ -290,10 +300,12 @@ def test_data_quality_on_failure_writes_an_incident_note(tmp_path: Path) -> None
 
     incident = outputs(result, "on_failure")
     assert incident["failed_steps"] == ["summarize"]
-    note = Path(incident["incident_path"]).read_text()
-    assert note.startswith(f"PIPELINE FAILURE: data-quality-checks run {result['id']}")
-    assert "Failed steps: summarize" in note
-    assert "- alert: upstream_failed" in note
+    assert_note(
+        incident["incident_path"],
+        f"PIPELINE FAILURE: data-quality-checks run {result['id']}",
+        "Failed steps: summarize",
+        "- alert: upstream_failed",
+    )
 
 
 # --- etl ---------------------------------------------------------------------------------------
