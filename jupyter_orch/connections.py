@@ -44,10 +44,9 @@ def resolve_connection(connection: str, environ: Mapping[str, str] | None = None
     ``os.environ``); ``ValueError`` naming the variable if it is unset or empty. Anything else is
     the URL itself.
     """
-    match = _ENV_REF.fullmatch(connection.strip())
-    if match is None:
+    name = env_reference(connection)
+    if name is None:
         return connection
-    name = match.group(1)
     value = (os.environ if environ is None else environ).get(name, "")
     if not value.strip():
         raise ValueError(
@@ -55,6 +54,12 @@ def resolve_connection(connection: str, environ: Mapping[str, str] | None = None
             "e.g. postgresql+psycopg://user@host/db"
         )
     return value.strip()
+
+
+def env_reference(connection: str) -> str | None:
+    """``NAME`` when ``connection`` is ``${NAME}``, else None."""
+    match = _ENV_REF.fullmatch(connection.strip())
+    return match.group(1) if match else None
 
 
 def redact_url(url: str) -> str:

@@ -117,3 +117,21 @@ async def test_the_rest_api_lists_connections_without_a_password(
     assert {"name": "warehouse", "dialect": "postgresql", "database": "db"}.items() <= next(
         c for c in answer["connections"] if c["name"] == "warehouse"
     ).items()
+
+
+def test_a_connection_given_as_a_variable_is_hidden_and_its_password_masked() -> None:
+    from jupyter_orch.spec import PipelineSpec
+    from jupyter_orch.steps.access import StepAccess
+
+    spec = PipelineSpec.model_validate(
+        {
+            "name": "p",
+            "secrets": ["TOKEN"],
+            "steps": [{"name": "q", "sql": "select 1", "connection": "${SALES_URL}"}],
+        }
+    )
+    environ = {"SALES_URL": f"postgresql://u:{PASSWORD}@h/db", "TOKEN": "tok-123456"}
+    access = StepAccess.of(spec, Connections({}, environ={}), environ)
+    assert access.hidden() == frozenset({"SALES_URL", "TOKEN"})
+    assert set(access.masked) == {PASSWORD, "tok-123456"}
+    assert access.environment() == {"JUPYTER_ORCH_SECRET_TOKEN": "tok-123456"}

@@ -409,3 +409,26 @@ def test_paths_a_step_renders_must_stay_inside_the_root(tmp_path: Path, store: S
     assert (run.status.value, error["ename"]) == ("failed", "InvalidExport")
     assert "outside the server's root folder" in error["evalue"]
     assert not outside.exists()
+
+
+def test_a_function_flooding_both_streams_is_capped_and_still_reports(
+    tmp_path: Path, store: Store
+) -> None:
+    """Output on both streams at once and a 5 MB line without an end: the step still reports
+    its outputs and the log's cap holds. (The readers' shared lock and bounded reads are not
+    shown failing here: small messages did not interleave without them in three runs.)"""
+    (tmp_path / "loud.py").write_text(
+        "import sys\n"
+        "def loud():\n"
+        "    for i in range(3000):\n"
+        "        print('out', i, 'x' * 500)\n"
+        "        print('err', i, 'y' * 500, file=sys.stderr)\n"
+        "    sys.stdout.write('z' * 5_000_000)\n"
+        "    return {'done': True}\n"
+    )
+    path = write_steps(tmp_path, "loud", '- {name: loud, python: "loud.py:loud"}')
+    run = run_pipeline(Orchestrator(store, tmp_path / "runs"), path)
+
+    assert run.status.value == "succeeded", errors(run)
+    assert step(run, "loud").outputs == {"done": True}
+    assert "[output truncated:" in log_text(store, run)

@@ -20,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
+from ..calls.report import Report
 from ..masking import mask_json
 from ..records import error_record
 from .base import ENV_PREFIX, CallTask, TaskResult
@@ -28,6 +29,8 @@ from .processes import exit_description
 from .protocol import ParentConnection
 
 CHILD_MODULE = "jupyter_orch.calls.child"
+#: Most bytes of a step's output read as one piece (a line longer than this is cut).
+LINE_BYTES = 64 * 1024
 
 
 def child_environment(task: CallTask) -> dict[str, str]:
@@ -53,6 +56,13 @@ def run_call(task: CallTask, conn: ParentConnection) -> TaskResult:
     except (OSError, ValueError) as exc:
         result = TaskResult(status="failed", error=error_record(type(exc).__name__, str(exc)))
     log_dropped(conn, task.key, budget)
+    if not os.path.exists(task.output_notebook) and result.error is not None:
+        # The process died before it wrote its notebook (killed as it started): one that says
+        # so, so that every attempt can be inspected the same way
+        with contextlib.suppress(Exception):
+            report = Report(task.output_notebook, f"# `{task.spec.get('step', task.kind)}`")
+            report.error(result.error)
+            report.save()
     notebook = task.output_notebook if os.path.exists(task.output_notebook) else None
     result = TaskResult(
         status=result.status,
@@ -84,10 +94,11 @@ def _run_child(task: CallTask, conn: ParentConnection, budget: list[int], result
         start_new_session=True,
     )
     conn.send(("kernel", task.key, process.pid, process.pid))
+    lock = threading.Lock()
     readers = [
         threading.Thread(
             target=_forward,
-            args=(stream, CappedStream(conn, task.key, name, budget, task.masked)),
+            args=(stream, CappedStream(conn, task.key, name, budget, task.masked), lock),
             daemon=True,
         )
         for stream, name in ((process.stdout, "stdout"), (process.stderr, "stderr"))
@@ -104,13 +115,16 @@ def _run_child(task: CallTask, conn: ParentConnection, budget: list[int], result
     return code
 
 
-def _forward(stream: IO[bytes] | None, sink: CappedStream) -> None:
-    """Forward a child's output to the run log, line by line (so a secret is masked whole)."""
+def _forward(stream: IO[bytes] | None, sink: CappedStream, lock: threading.Lock) -> None:
+    """Forward a child's output to the run log, a line at a time (so that a secret is masked
+    whole), a line read at most ``LINE_BYTES`` at once (output without newlines is no way to
+    fill the worker's memory). ``lock``: the cap's count is shared with the other stream."""
     if stream is None:
         return
     with contextlib.suppress(Exception):  # the parent gone: the worker goes down anyway
-        for line in iter(stream.readline, b""):
-            sink.write(line.decode("utf-8", "replace"))
+        while line := stream.readline(LINE_BYTES):
+            with lock:
+                sink.write(line.decode("utf-8", "replace"))
 
 
 def _read_result(result_file: Path, code: int) -> TaskResult:

@@ -10,6 +10,7 @@ ready), or ``None`` to stop.
 
 from __future__ import annotations
 
+import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -22,15 +23,19 @@ class ParentConnection:
     """The connection to the coordinator, whose failures are told apart from the task's.
 
     A task's own ``OSError`` (its output folder under a file, a full disk) is the step's
-    error to report; only a failure to reach the parent ends the worker.
+    error to report; only a failure to reach the parent ends the worker. Safe to send from
+    several threads (a call task's output readers and the worker's own thread): a message is
+    written whole, never interleaved with another.
     """
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._sending = threading.Lock()
 
     def send(self, message: Any) -> None:
         try:
-            self._conn.send(message)
+            with self._sending:
+                self._conn.send(message)
         except OSError as exc:
             raise ParentGone(str(exc)) from exc
 

@@ -20,6 +20,7 @@ from jupyter_orch.connections import (
     CONNECTION_NAME,
     SECRET_PREFIX,
     Connections,
+    env_reference,
     parse_url,
 )
 from jupyter_orch.masking import masked_values
@@ -34,6 +35,8 @@ class StepAccess:
     #: The pipeline's secrets, by name, as the process's environment holds them.
     secrets: Mapping[str, str] = field(default_factory=dict)
     masked: tuple[str, ...] = ()
+    #: Variables the run's steps name as ``connection: ${NAME}`` (each holds a URL).
+    url_variables: frozenset[str] = frozenset()
 
     @classmethod
     def of(
@@ -43,19 +46,23 @@ class StepAccess:
         environ: Mapping[str, str] | None = None,
     ) -> StepAccess:
         environ = os.environ if environ is None else environ
-        named = [*spec.connections]
-        for step in spec.steps:
-            refs = [step.connection, step.export.to.connection if step.export else None]
-            named += [r.strip() for r in refs if r and CONNECTION_NAME.fullmatch(r.strip())]
+        refs = [
+            ref.strip()
+            for step in spec.steps
+            for ref in (step.connection, step.export.to.connection if step.export else None)
+            if ref
+        ]
+        named = [*spec.connections, *(r for r in refs if CONNECTION_NAME.fullmatch(r))]
         granted = tuple(dict.fromkeys(n for n in named if connections.is_defined(n)))
+        variables = frozenset(name for r in refs if (name := env_reference(r)))
         secrets = {name: environ[name] for name in spec.secrets if environ.get(name)}
-        passwords = []
+        urls = [environ.get(name, "") for name in variables]
         for name in connections.names():
             with contextlib.suppress(ValueError):
-                url = parse_url(connections.url(name))
-                passwords.append(url.password if url is not None else None)
+                urls.append(connections.url(name))
+        passwords = [parsed.password for url in urls if (parsed := parse_url(url)) is not None]
         masked = masked_values([*secrets.values(), *(str(p) for p in passwords if p)])
-        return cls(connections, granted, secrets, masked)
+        return cls(connections, granted, secrets, masked, variables)
 
     def environment(self) -> dict[str, str]:
         """The variables a step's process gets: its granted connections and secrets."""
@@ -67,4 +74,4 @@ class StepAccess:
 
     def hidden(self) -> frozenset[str]:
         """Variables no step sees under their own name (they come as ours, or not at all)."""
-        return frozenset(self.secrets) | self.connections.variables()
+        return frozenset(self.secrets) | self.connections.variables() | self.url_variables

@@ -8,11 +8,12 @@ connection is resolved here, so the child never sees a name it could not use.
 from __future__ import annotations
 
 import asyncio
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
 from jupyter_orch.executors.base import CallTask
-from jupyter_orch.inputs.files import read_text
+from jupyter_orch.inputs.files import FileProblem, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 from jupyter_orch.spec_kinds import python_target
 
@@ -20,19 +21,26 @@ from .base import PreparedStep, StepKind
 
 
 class CallStep(StepKind):
-    """What the three kinds share: the task, its folder and environment."""
+    """What the three kinds share: the task, its folder and environment. A kind says what its
+    process needs (``spec``), read off the event loop: it resolves paths and reads files."""
 
     #: The ``kind`` the child process runs.
     call: ClassVar[str]
 
-    def call_task(self, prepared: PreparedStep, spec: dict[str, Any], cwd: Path) -> CallTask:
+    @abstractmethod
+    def spec(self, prepared: PreparedStep) -> dict[str, Any]:
+        """What the child process needs, paths resolved inside the root; ``ValueError`` if the
+        step cannot run as it is."""
+
+    async def build_task(self, prepared: PreparedStep) -> CallTask:
+        spec = await asyncio.to_thread(self.spec, prepared)
         attempt, step = prepared.attempt, prepared.step
         return CallTask(
             key=f"{attempt.run_id}/{step.name}/{prepared.output.name}",
             kind=self.call,
             spec={"step": step.name, **spec},
             output_notebook=str(prepared.output),
-            cwd=str(cwd),
+            cwd=str(attempt.named_paths.base),
             env=prepared.environment(),
             reuse_key=None,
             hidden_env=attempt.hidden_env,
@@ -57,26 +65,22 @@ class QueryStep(CallStep):
     call = "query"
     invalid_source = "InvalidQuery"
 
-    async def build_task(self, prepared: PreparedStep) -> CallTask:
+    def spec(self, prepared: PreparedStep) -> dict[str, Any]:
         step = prepared.step
         assert step.sql is not None and step.connection is not None
         if isinstance(step.sql, str):
             sql = step.sql
         else:
-            path = prepared.resolve(step.sql.file, "sql file")
-            sql = await asyncio.to_thread(_read_sql, path)
-        spec = {
+            sql = _read_sql(prepared.resolve(step.sql.file, "sql file"))
+        return {
             "sql": sql,
             "url": self.connection_url(prepared, step.connection),
             "parameters": prepared.parameters,
             "output": self.data_file(prepared),
         }
-        return self.call_task(prepared, spec, prepared.attempt.named_paths.base)
 
 
 def _read_sql(path: Path) -> str:
-    from jupyter_orch.inputs.files import FileProblem
-
     try:
         return read_text(path, MAX_YAML_FILE_BYTES)
     except FileProblem as exc:
@@ -90,23 +94,21 @@ class FunctionStep(CallStep):
     call = "function"
     invalid_source = "InvalidFunction"
 
-    async def build_task(self, prepared: PreparedStep) -> CallTask:
+    def spec(self, prepared: PreparedStep) -> dict[str, Any]:
         assert prepared.step.python is not None
         target, function = python_target(prepared.step.python)
-        folder = prepared.attempt.named_paths.base
         if target.endswith(".py"):
             path = prepared.resolve(target, "python file")
-            if not await asyncio.to_thread(path.is_file):
+            if not path.is_file():
                 raise ValueError(f"python file {target!r} not found")
             target = str(path)
-        spec = {
+        return {
             "target": target,
             "function": function,
             "parameters": prepared.parameters,
-            "folder": str(folder),
+            "folder": str(prepared.attempt.named_paths.base),
             "output": self.data_file(prepared),
         }
-        return self.call_task(prepared, spec, folder)
 
 
 class ExportStep(CallStep):
@@ -116,7 +118,7 @@ class ExportStep(CallStep):
     call = "export"
     invalid_source = "InvalidExport"
 
-    async def build_task(self, prepared: PreparedStep) -> CallTask:
+    def spec(self, prepared: PreparedStep) -> dict[str, Any]:
         export = prepared.step.export
         assert export is not None
         target = export.to
@@ -132,8 +134,7 @@ class ExportStep(CallStep):
         else:
             assert target.file is not None
             to = {"file": str(prepared.resolve(target.file, "to.file"))}
-        spec = {"from": str(prepared.resolve(export.from_, "from")), "to": to}
-        return self.call_task(prepared, spec, prepared.attempt.named_paths.base)
+        return {"from": str(prepared.resolve(export.from_, "from")), "to": to}
 
     def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
         count = outputs.get("records_count")
