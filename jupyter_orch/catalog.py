@@ -287,6 +287,7 @@ class Catalog:
         since leaves it out)."""
         run = self.store.get_run(run_id)
         data = self.run_json(run)
+        data["notifications"] = [n.to_json() for n in self.store.notifications(run_ids=[run.id])]
         try:
             definition = self.store.get_version(run.pipeline, run.version).definition
         except NotFoundError:

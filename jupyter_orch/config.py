@@ -38,6 +38,7 @@ from typing import Any, Generic, TypeVar
 from traitlets import Bool, Dict, Float, Int, TraitError, TraitType, Unicode, default
 from traitlets.config import Configurable
 
+from .config_notify import NotifySettings
 from .connections import Connections
 from .errors import SettingError
 from .executors.base import Executor
@@ -112,7 +113,7 @@ def default_db_url() -> str:
 # --- the configuration object -------------------------------------------------------------------
 
 
-class OrchConfig(Configurable):
+class OrchConfig(NotifySettings, Configurable):
     """Every setting of jupyter-orch. ``OrchApp``, the server extension, is one (users write
     ``c.OrchApp.<trait>``); the CLI reads the same traits through ``CliConfig``.
 
@@ -245,7 +246,7 @@ class OrchConfig(Configurable):
 
     def named_connections(self) -> Connections:
         """The named connections: ``JUPYTER_ORCH_CONN_<NAME>`` over ``connections``."""
-        return Connections(dict(self.connections))
+        return Connections(dict(self.connections), notify_channels=dict(self.notify_channels))
 
     def new_executor(self) -> Executor:
         """The executor of ``executor_class``, with ``max_workers`` and ``kernel_idle_ttl``."""
@@ -265,6 +266,9 @@ class CliConfig(OrchConfig):
 
     def _unset(self, trait: str) -> Any:
         return SETTING_OF[trait].resolve(self.options.get(trait))
+
+    def configured(self, name: str) -> Any:
+        return jupyter_config().get(name)
 
     @default("connections")
     def _default_connections(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
+from jupyter_orch.channels import Channels
 from jupyter_orch.masking import mask_text, mask_url, masked_values
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -144,10 +145,17 @@ class Connections:
 
     configured: Mapping[str, str] = field(default_factory=dict)
     environ: Mapping[str, str] | None = None
+    #: ``c.OrchApp.notify_channels``: the notification channels travel with the connections
+    #: (both are named outside pipeline files, and every loader and run needs both).
+    notify_channels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def _env(self) -> Mapping[str, str]:
         return os.environ if self.environ is None else self.environ
+
+    @property
+    def channels(self) -> Channels:
+        return Channels(self.notify_channels, self.environ)
 
     def names(self) -> list[str]:
         """Every defined name, sorted (a variable's name in lower case)."""

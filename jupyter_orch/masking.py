@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -144,6 +144,24 @@ class MaskingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             # Formatters use exc_text when it is set, so the traceback is masked as well.
             record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+class ValuesMaskingFilter(logging.Filter):
+    """Masks given values (``values()``, read at each record) in a record's message: for the
+    loggers of libraries that log a URL's path (urllib3 at DEBUG), where a token may be."""
+
+    def __init__(self, values: Callable[[], Sequence[str]]) -> None:
+        super().__init__()
+        self.values = values
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        values = self.values()
+        if values:
+            message = record.getMessage()
+            masked = mask_text(message, values)
+            if masked != message:
+                record.msg, record.args = masked, None
         return True
 
 

@@ -7,7 +7,7 @@ import asyncio
 import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from .executors.base import Execution
 from .masking import mask_json, mask_text, masked_logger
 from .records import RunRecord, RunStatus, StepStatus, describe_exception, error_record
 from .runlog import RunLog
+from .spec_notify import NotifySpec
 from .store.base import RunRecords
 
 T = TypeVar("T")
@@ -61,6 +62,24 @@ class RunWriter:
                     **processes,
                 },
             )
+
+    def watch_long_running(
+        self, notify: NotifySpec, started_at: datetime
+    ) -> asyncio.Future[None] | None:
+        """``notify.on_long_running``: queued once when the run is still running ``after`` its
+        start (the store keeps it to once per run, a resumed run included)."""
+        if notify.on_long_running is None:
+            return None
+        due = started_at + timedelta(seconds=notify.on_long_running.after)
+
+        async def watch() -> None:
+            await self.sleep(max((due - self.clock()).total_seconds(), 0.0))
+            try:
+                await self.call(self.store.queue_long_running, self.run_id, self.clock())
+            except Exception as exc:  # an alert never fails the run
+                log.warning("run %s: queueing its long-running alert failed: %s", self.run_id, exc)
+
+        return asyncio.ensure_future(watch())
 
     def close(self) -> None:
         self._thread.shutdown(wait=False)

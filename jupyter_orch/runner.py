@@ -133,6 +133,7 @@ class RunCoordinator:
         cancelled = False
         max_duration = self.spec.limits.max_duration
         deadline = asyncio.ensure_future(self.sleep(max_duration)) if max_duration else None
+        watch: asyncio.Future[None] | None = None
         # Everything that awaits is inside the try: a cancel that comes while the run is still
         # starting is recorded like any other
         try:
@@ -145,6 +146,7 @@ class RunCoordinator:
             )
             hidden = await self._db(self.store.secret_variables)
             self.hidden_env = hidden | self.access.hidden()
+            watch = self.writer.watch_long_running(self.spec.notify, self.started_at)
             self.log.info("Pipeline resumed" if resumed else "Pipeline started")
             while True:
                 launch, settled = ready_steps(self.spec, self.order, self.state)
@@ -178,8 +180,8 @@ class RunCoordinator:
             # steps it could not finish had been cancelled on purpose
             outcome, error = RunStatus.FAILED, self._fault(exc)
         finally:
-            if deadline is not None:
-                deadline.cancel()
+            for timer in filter(None, (deadline, watch)):
+                timer.cancel()
             await self._wind_down(tasks, flusher, outcome, error)
         if cancelled:
             raise asyncio.CancelledError
@@ -247,10 +249,7 @@ class RunCoordinator:
         policy = self.spec.policy(step)
         if step.if_:
             try:
-                if not evaluate_condition(
-                    step.if_,
-                    self._templates(),
-                ):
+                if not evaluate_condition(step.if_, self._templates()):
                     await self._finish_step(
                         name, StepStatus.SKIPPED, f"skipped (if: {step.if_} is false)"
                     )

@@ -17,6 +17,7 @@ from .connections import Connections
 from .errors import NotFoundError, ParameterError
 from .executors.base import Executor
 from .masking import mask_json
+from .notify.delivery import DeliverySettings, Notifier
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
@@ -71,13 +72,30 @@ class Orchestrator:
         runs_dir: Path,
         root: Path | None = None,
         connections: Connections | None = None,
+        *,
+        public_url: str | None = None,
+        delivery: DeliverySettings | None = None,
     ) -> None:
         self.store = store
         self.runs_dir = runs_dir
         self.root = root
         #: The named connections query and export steps use (``c.OrchApp.connections`` and
-        #: ``JUPYTER_ORCH_CONN_*``); by default, the variables alone.
+        #: ``JUPYTER_ORCH_CONN_*``), and the notification channels; by default, the variables.
         self.connections = connections or Connections()
+        #: Where notifications link to a run (``c.OrchApp.public_url``), and how they retry.
+        self.public_url = public_url
+        self.delivery = delivery or DeliverySettings()
+
+    def notifier(self, instance_id: str | None = None) -> Notifier:
+        """Delivers this store's outbox through the configured channels."""
+        return Notifier(
+            self.store,
+            self.connections.channels,
+            self.runs_dir,
+            instance_id=instance_id,
+            public_url=self.public_url,
+            settings=self.delivery,
+        )
 
     def register(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
         """Record the file's content as the pipeline's newest version (if it changed).

@@ -40,6 +40,7 @@ from .spec_kinds import (
     connection_field,
     stored,
 )
+from .spec_notify import LongRunning, NotifySpec, StepNotify
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 #: Longest pipeline or step name: they name folders and files of every run (and a column).
@@ -178,6 +179,8 @@ class StepSpec(StepPolicy):
     needs: tuple[str, ...] = ()
     if_: str | None = Field(None, alias="if")
     run_if: RunIf = RunIf.ALL_SUCCEEDED
+    #: Channels told of this step's final outcome (after every retry).
+    notify: StepNotify | None = None
 
     _connection = field_validator("connection")(connection_field)
 
@@ -279,6 +282,8 @@ class PipelineSpec(_Model):
     #: steps name; secrets (environment variables) its steps may read (``jupyter_orch.secret``).
     connections: NameList = ()
     secrets: NameList = ()
+    #: Channels told when a run fails, succeeds, recovers, runs long or a slot is missed.
+    notify: NotifySpec = Field(default_factory=NotifySpec)
 
     @field_validator("connections")
     @classmethod
@@ -354,6 +359,9 @@ MODEL_AT: dict[str, type[BaseModel]] = {
     "on.webhook": WebhookTrigger,
     "steps[]": StepSpec,
     "steps[].export": ExportSpec,
+    "notify": NotifySpec,
+    "steps[].notify": StepNotify,
+    "notify.on_long_running": LongRunning,
 }
 
 

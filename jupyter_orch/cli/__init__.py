@@ -16,7 +16,7 @@ from ..errors import NotFoundError, SpecError, UserError
 from ..masking import mask_text
 from ..records import RunStatus
 from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
-from .connections import cmd_connections
+from .connections import cmd_channels, cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
 from .pipelines import cmd_rerun, cmd_run, cmd_validate
 from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show
@@ -129,6 +129,15 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("action", nargs="?", choices=["list", "test"], default="list")
     p.add_argument("name", nargs="?")
     p.set_defaults(func=cmd_connections)
+
+    p = sub.add_parser(
+        "channels",
+        parents=[common],
+        help="the notification channels and their kinds (never a URL); `test NAME` sends a test",
+    )
+    p.add_argument("action", nargs="?", choices=["list", "test"], default="list")
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=cmd_channels)
 
     p = sub.add_parser(
         "scheduler", parents=[common], help="run the scheduler (fires schedules, executes runs)"

@@ -1,8 +1,10 @@
-"""``jupyter orch connections``: the named connections, and whether one can be reached."""
+"""``jupyter orch connections`` and ``jupyter orch channels``: what pipelines name and
+configuration defines (database connections, notification channels), and whether one works."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
@@ -47,6 +49,51 @@ def cmd_connections(args: argparse.Namespace) -> int:
             escape(str(where)),
             escape(str(entry.get("database") or "")),
             escape(entry["defined_by"]),
+        )
+    out.print(table)
+    return EXIT_OK
+
+
+def cmd_channels(args: argparse.Namespace) -> int:
+    """List the notification channels with their kinds (never a URL); ``test NAME`` sends a
+    test message and prints what the channel answered."""
+    from ..config import CliConfig, runs_path
+    from ..notify.delivery import send_test_message
+    from ..notify.senders import SendError
+
+    config = CliConfig(runs_dir=args.runs_dir)
+    channels = config.named_connections().channels
+    if args.action == "test":
+        if not args.name:
+            raise UserError("channels test: give the channel's name")
+        outbox = runs_path(config.runs_dir, Path.cwd()) / "outbox"
+        try:
+            answer, problem = (
+                send_test_message(channels, args.name, outbox, config.delivery_settings()),
+                None,
+            )
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        except SendError as exc:
+            answer, problem = None, str(exc)
+        if args.json:
+            out.print_json(
+                data={"name": args.name, "ok": problem is None, "answer": answer, "error": problem}
+            )
+        elif problem is None:
+            out.print(f"[green]sent[/]: {escape(args.name)} answered {escape(str(answer))}")
+        else:
+            err.print(f"[red]failed[/]: {escape(args.name)}: {escape(problem)}")
+        return EXIT_OK if problem is None else EXIT_FAILED
+    described = channels.describe()
+    if args.json:
+        out.print_json(data=described)
+        return EXIT_OK
+    table = Table("name", "kind", "defined by")
+    for entry in described:
+        signed = " (signed)" if entry.get("signed") else ""
+        table.add_row(
+            escape(entry["name"]), escape(entry["kind"]) + signed, escape(entry["defined_by"])
         )
     out.print(table)
     return EXIT_OK

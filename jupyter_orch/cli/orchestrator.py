@@ -27,7 +27,11 @@ def open_orchestrator(args: argparse.Namespace) -> Any:
             "(set --db, JUPYTER_ORCH_DB_URL or c.OrchApp.db_url)"
         ) from None
     return Orchestrator(
-        store, runs_path(config.runs_dir, Path.cwd()), connections=config.named_connections()
+        store,
+        runs_path(config.runs_dir, Path.cwd()),
+        connections=config.named_connections(),
+        public_url=config.public_url or None,
+        delivery=config.delivery_settings(),
     )
 
 

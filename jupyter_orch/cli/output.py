@@ -28,6 +28,8 @@ STATUS_STYLE = {
     "retrying": "yellow",
     "queued": "dim",
     "pending": "dim",
+    "sent": "green",
+    "sending": "cyan",
 }
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -36,6 +38,16 @@ out = Console(highlight=False, soft_wrap=True)
 
 def styled(status: str) -> str:
     return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def notification_line(item: Any) -> str:
+    """One notification (``store.types.Notification``) as ``show`` and ``run`` print it."""
+    step = f" of step {item.step}" if item.step else ""
+    tries = f", {item.attempts} tr{'y' if item.attempts == 1 else 'ies'}" if item.attempts else ""
+    said = f"{item.event}{step} to {item.channel}: {styled(item.status)}{tries}"
+    if item.error:
+        said += f" ({escape(item.error)})"
+    return said
 
 
 def display_path(path: str | None) -> str:

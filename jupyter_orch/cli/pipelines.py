@@ -29,6 +29,7 @@ from .output import (
     EXIT_USAGE,
     display_path,
     err,
+    notification_line,
     out,
     print_error,
     print_problems,
@@ -120,12 +121,14 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
             )
             task = host.start_run(loaded, run)
             try:
-                return await task
+                final = await task
             except asyncio.CancelledError:
                 if run.id not in host.cancelled_on_request:
                     raise  # Ctrl-C or SIGTERM
                 # `jupyter orch cancel` from elsewhere: the run ended cancelled, we did not.
-                return await host.call(orch.store.get_run, run.id)
+                final = await host.call(orch.store.get_run, run.id)
+            await _deliver(orch, host, final)
+            return final
         finally:
             if host is not None:
                 await host.stop()
@@ -141,6 +144,24 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
         return EXIT_INTERRUPTED if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     _summary(final, args)
     return EXIT_OK if final.status is RunStatus.SUCCEEDED else EXIT_FAILED
+
+
+async def _deliver(orch: Any, host: Any, run: RunRecord) -> None:
+    """Send the run's notifications before exiting (at most notify_drain_timeout seconds);
+    say which are left for a scheduler or server to send."""
+    from ..config import CliConfig
+
+    if not await host.call(orch.store.notifications, run_ids=[run.id]):
+        return
+    notifier = orch.notifier(host.id)
+    left = await host.call(notifier.drain, [run.id], CliConfig().notify_drain_timeout)
+    for item in await host.call(orch.store.notifications, run_ids=[run.id]):
+        err.print("notification " + notification_line(item))
+    if left:
+        err.print(
+            f"{len(left)} notification(s) not sent yet: a scheduler or server sharing the "
+            "store sends them (jupyter orch scheduler)"
+        )
 
 
 async def _admitted(host: Any, run: RunRecord) -> tuple[RunRecord, bool]:

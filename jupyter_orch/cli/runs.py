@@ -11,7 +11,7 @@ from rich.table import Table
 from ..durations import format_duration
 from ..masking import mask_json, mask_text
 from .orchestrator import open_orchestrator
-from .output import EXIT_OK, display_path, out, print_error, styled
+from .output import EXIT_OK, display_path, notification_line, out, print_error, styled
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -43,8 +43,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    run = open_orchestrator(args).store.get_run(args.run_id)
+    store = open_orchestrator(args).store
+    run = store.get_run(args.run_id)
+    notifications = store.notifications(run_ids=[run.id])
     data = mask_json(run.to_dict())
+    data["notifications"] = [n.to_json() for n in notifications]
     if args.json:
         print(json.dumps(data, indent=2))
         return EXIT_OK
@@ -78,6 +81,10 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print_error(out, "    error", attempt)
                 for tb_line in (a["error"].get("traceback") or [])[-6:]:
                     out.print(f"      {escape(tb_line.rstrip())}")
+    if notifications:
+        out.print("\n[bold]notifications[/]")
+    for item in notifications:
+        out.print("  " + notification_line(item), markup=True)
     return EXIT_OK
 
 

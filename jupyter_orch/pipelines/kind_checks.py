@@ -16,6 +16,7 @@ from jupyter_orch.inputs.files import FileProblem, NamedPaths, PathError, read_t
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 from jupyter_orch.inputs.sql import parameter_names
 from jupyter_orch.spec_kinds import PYTHON_REF, has_template
+from jupyter_orch.spec_notify import RUN_EVENTS
 
 Problems = Iterator[tuple[tuple[Any, ...], str]]
 
@@ -37,8 +38,10 @@ def check_kinds(
         if isinstance(trigger, Mapping) and isinstance(trigger.get("connection"), str):
             where = ("on", "sql", index) if isinstance(sql, list) else ("on", "sql")
             yield from _connection(connections, trigger["connection"], (*where, "connection"))
+    yield from _channels(connections, data.get("notify"), ("notify",))
     for index, step in steps:
         loc: tuple[Any, ...] = ("steps", index)
+        yield from _channels(connections, step.get("notify"), (*loc, "notify"))
         parameters = step.get("parameters")
         given = set(parameters) if isinstance(parameters, Mapping) else set()
         if isinstance(step.get("connection"), str):
@@ -63,6 +66,30 @@ def _connection(connections: Connections, name: str, loc: tuple[Any, ...]) -> Pr
             f"connection {name.strip()!r} is not defined (defined: {defined}); set "
             f"JUPYTER_ORCH_CONN_{name.strip().upper()} or c.OrchApp.connections",
         )
+
+
+def _channels(connections: Connections, notify: Any, loc: tuple[Any, ...]) -> Problems:
+    """Every channel a ``notify:`` names must be defined where the pipeline is checked."""
+    if not isinstance(notify, Mapping):
+        return
+    channels = connections.channels
+    for key, value in notify.items():
+        if key not in RUN_EVENTS:  # reported as an unknown key
+            continue
+        where: tuple[Any, ...] = (*loc, key)
+        if isinstance(value, Mapping):  # on_long_running: {after, to}
+            value, where = value.get("to"), (*where, "to")
+        items = value if isinstance(value, list) else [value]
+        for index, item in enumerate(items):
+            name = item.get("channel") if isinstance(item, Mapping) else item
+            at = (*where, index) if isinstance(value, list) else where
+            if isinstance(name, str) and name and not channels.is_defined(name):
+                yield (
+                    at,
+                    f"notification channel {name!r} is not defined (defined: "
+                    f"{', '.join(channels.names())}); set JUPYTER_ORCH_NOTIFY_"
+                    f"{name.upper().replace('-', '_')} or c.OrchApp.notify_channels",
+                )
 
 
 def _inside(paths: NamedPaths, named: str, what: str, loc: tuple[Any, ...]) -> Problems:

@@ -81,6 +81,7 @@ class RunHost:
         #: Runs stopped because a user cancelled them (from another process).
         self.cancelled_on_request: set[str] = set()
         self._beating: asyncio.Task[None] | None = None
+        self._delivering: asyncio.Task[None] | None = None
 
     @property
     def id(self) -> str:
@@ -98,6 +99,8 @@ class RunHost:
             return
         self.instance = instance
         self._beating = asyncio.create_task(self._every(self.heartbeat_interval, self.beat))
+        # The outbox: any process that executes runs delivers notifications, off the loop
+        self._delivering = asyncio.create_task(self.orch.notifier(instance.id).serve())
 
     async def beat(self) -> None:
         for run_id in await self.call(self.store.beat, self.id, self.clock()):
@@ -146,8 +149,8 @@ class RunHost:
     async def stop(self, reason: str = SHUTDOWN_REASON, grace: float = 20.0) -> None:
         """Fail the runs still executing with ``reason`` and leave the store."""
         self.stopped = True
-        if self._beating is not None:
-            self._beating.cancel()
+        for loop in filter(None, (self._beating, self._delivering)):
+            loop.cancel()
         tasks = []
         for task, coordinator in list(self.active.values()):
             coordinator.stop_reason = reason

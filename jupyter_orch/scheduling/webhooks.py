@@ -30,19 +30,22 @@ from jupyter_orch.inputs.json_body import parse_json_object
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import Trigger
 from jupyter_orch.service import Orchestrator
+from jupyter_orch.signing import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    SIGNATURE_PREFIX,
+    TIMESTAMP_HEADER,
+    sign,
+)
 from jupyter_orch.spec import PipelineSpec
 from jupyter_orch.store.types import KeyedRun, RequestKey, RequestKind
 
 log = masked_logger(__name__)
 
-TIMESTAMP_HEADER = "X-Orch-Timestamp"
-DELIVERY_HEADER = "X-Orch-Delivery"
-SIGNATURE_HEADER = "X-Orch-Signature"
 #: Largest body accepted (bytes).
 MAX_BODY = 1024 * 1024
 #: How far a timestamp may be from the server's clock, either way (seconds).
 TOLERANCE = 300
-SIGNATURE_PREFIX = "sha256="
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 
 #: One answer for every bad or missing signature, so a caller learns nothing from it.
@@ -52,12 +55,6 @@ BAD_SIGNATURE = (
 )
 #: One answer for an unknown pipeline, one without a webhook and one whose secret is unset.
 NO_WEBHOOK = "no webhook here"
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The ``X-Orch-Signature`` value a sender computes."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return SIGNATURE_PREFIX + mac.hexdigest()
 
 
 def parse_secrets(value: str | None) -> list[str]:

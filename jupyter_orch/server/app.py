@@ -132,7 +132,12 @@ class OrchApp(ExtensionApp, OrchConfig):
         # Every run this server executes reads files inside its root only (REST can trigger
         # any pipeline of the store, and the lab opens what runs write)
         self.orchestrator = Orchestrator(
-            store, self.runs_path, root=self.root, connections=self.named_connections()
+            store,
+            self.runs_path,
+            root=self.root,
+            connections=self.named_connections(),
+            public_url=self.public_url or None,
+            delivery=self.delivery_settings(),
         )
         self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
         self.availability.ready(self.catalog)

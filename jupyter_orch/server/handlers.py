@@ -276,6 +276,16 @@ class ConnectionsHandler(OrchHandler):
         self.reply({"connections": found})
 
 
+class ChannelsHandler(OrchHandler):
+    """The notification channels' names and kinds (never a URL), for the builder."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        described = self.catalog.connections.channels.describe()
+        self.reply({"channels": [{"name": c["name"], "kind": c["kind"]} for c in described]})
+
+
 NAME = r"(?P<name>[a-z0-9][a-z0-9_-]*)"
 RUN = r"(?P<run_id>[0-9A-Za-z]{1,32})"
 
@@ -292,4 +302,5 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/runs/{RUN}/cancel", RunCancelHandler),
     (rf"/orch/runs/{RUN}/rerun", RunRerunHandler),
     (r"/orch/connections", ConnectionsHandler),
+    (r"/orch/channels", ChannelsHandler),
 ]

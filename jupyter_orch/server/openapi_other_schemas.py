@@ -11,6 +11,7 @@ from .openapi_schemas import (
     PIPELINE_NAME,
     STRING,
     TEXT,
+    TIME,
     nullable,
     obj,
     ref,
@@ -165,4 +166,26 @@ CONNECTIONS = {
     "ConnectionList": obj({"connections": {"type": "array", "items": ref("Connection")}}),
 }
 
-OTHER_SCHEMAS: dict[str, Any] = {**NOTEBOOKS, **REQUESTS, **CONNECTIONS}
+NOTIFICATIONS = {
+    "Notification": obj(
+        {
+            "id": {"type": "string", "description": "the delivery id (X-Orch-Delivery)"},
+            "event": {"enum": ["failure", "success", "recovery", "long_running", "missed"]},
+            "step": nullable("string", description="set for a step's own notify"),
+            "channel": STRING,
+            "to": {"type": "array", "items": STRING},
+            "status": {"enum": ["pending", "sending", "sent", "failed"]},
+            "attempts": {"type": "integer", "minimum": 0},
+            "error": TEXT,
+            "response": nullable("string", description="what the channel answered"),
+            "created_at": TIME,
+            "sent_at": TIME,
+            "slot": {"type": "string", "format": "date-time"},
+        },
+        optional=("slot",),
+    ),
+    "Channel": obj({"name": STRING, "kind": {"type": "string", "examples": ["email", "slack"]}}),
+    "ChannelList": obj({"channels": {"type": "array", "items": ref("Channel")}}),
+}
+
+OTHER_SCHEMAS: dict[str, Any] = {**NOTEBOOKS, **REQUESTS, **CONNECTIONS, **NOTIFICATIONS}

@@ -327,6 +327,14 @@ OTHER_PATHS: dict[str, Any] = {
             {"200": answer("the connections", "ConnectionList"), **errors(403)},
         ),
     },
+    "/orch/channels": {
+        "get": operation(
+            "listChannels",
+            "connections",
+            "The notification channels: names and kinds only, never a URL",
+            {"200": answer("the channels", "ChannelList"), **errors(403)},
+        ),
+    },
     "/orch/hooks/{name}": {
         "parameters": [PIPELINE],
         "post": operation(

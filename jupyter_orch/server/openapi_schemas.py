@@ -235,7 +235,13 @@ RUNS = {
             "event": nullable("object"),
             "run_dir": nullable("string", description="relative to the root dir"),
             "steps": {"type": "array", "items": ref("StepRun")},
-        }
+            "notifications": {
+                "type": "array",
+                "items": ref("Notification"),
+                "description": "the run's notifications (the run detail only)",
+            },
+        },
+        optional=("notifications",),
     ),
     "RunPage": obj(
         {

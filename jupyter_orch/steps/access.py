@@ -61,7 +61,9 @@ class StepAccess:
             with contextlib.suppress(ValueError):
                 urls.append(connections.url(name))
         passwords = [parsed.password for url in urls if (parsed := parse_url(url)) is not None]
-        masked = masked_values([*secrets.values(), *(str(p) for p in passwords if p)])
+        masked = masked_values(
+            [*secrets.values(), *(str(p) for p in passwords if p), *connections.channels.masked()]
+        )
         return cls(connections, granted, secrets, masked, variables)
 
     def environment(self) -> dict[str, str]:

@@ -5,6 +5,7 @@
 Who uses what:
 
 - the run coordinator (runner.py): ``RunRecords``
+- whoever delivers notifications (notify/delivery.py): ``Outbox``
 - the scheduler (scheduling/): ``Instances``, ``Leases``, ``Admission``, ``Recovery``
   (``ReaperStore`` for the reaper), ``ScheduleState`` and ``RunQueue`` (``LeaderStore`` for the
   leader), and the coordinator's ``RunRecords`` for the runs it executes
@@ -25,6 +26,7 @@ from .types import (
     KeyedRun,
     LogLine,
     NewRun,
+    Notification,
     PipelineState,
     PipelineVersion,
     Registration,
@@ -71,6 +73,8 @@ class RunRecords(Protocol):
     def add_logs(self, run_id: str, lines: Iterable[LogLine]) -> None: ...
 
     def secret_variables(self) -> frozenset[str]: ...
+
+    def queue_long_running(self, run_id: str, now: datetime) -> int: ...
 
 
 class RunQueries(Protocol):
@@ -250,6 +254,34 @@ class Recovery(Protocol):
     ) -> bool: ...
 
 
+class Outbox(Protocol):
+    """Notifications: queued by the status changes above, delivered by ``notify.delivery``."""
+
+    def due_notifications(
+        self, now: datetime, *, run_ids: Sequence[str] | None = None, limit: int = 20
+    ) -> list[str]: ...
+
+    def claim_notification(
+        self, notification_id: str, instance_id: str, now: datetime, lease: float
+    ) -> Notification | None: ...
+
+    def settle_notification(
+        self,
+        notification_id: str,
+        instance_id: str,
+        now: datetime,
+        *,
+        sent: bool,
+        error: str | None = None,
+        response: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None: ...
+
+    def notifications(
+        self, *, run_ids: Sequence[str] | None = None, pipeline: str | None = None
+    ) -> list[Notification]: ...
+
+
 class LeaderStore(ScheduleState, RunQueue, Protocol):
     """What the scheduler's leader needs: schedule state, and queueing the runs it fires."""
 
@@ -269,6 +301,7 @@ class StoreProtocol(
     Leases,
     Admission,
     Recovery,
+    Outbox,
     Protocol,
 ):
     """The whole store."""

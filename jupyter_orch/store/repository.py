@@ -11,12 +11,15 @@ from .base import StoreProtocol
 from .catalog import CatalogMixin
 from .engine import READ_ONLY, make_engine, migrate
 from .instances import InstancesMixin
+from .outbox import OutboxMixin
 from .requests import RequestsMixin
 from .runs import RunsMixin
 from .schedule_state import ScheduleStateMixin
 
 
-class Store(InstancesMixin, ScheduleStateMixin, RequestsMixin, CatalogMixin, RunsMixin):
+class Store(
+    InstancesMixin, ScheduleStateMixin, RequestsMixin, CatalogMixin, RunsMixin, OutboxMixin
+):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 
     def __init__(self, url: str, *, engine: Engine | None = None) -> None:

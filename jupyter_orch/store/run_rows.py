@@ -23,6 +23,7 @@ from ..records import (
     Trigger,
     error_record,
 )
+from .outbox import queue_run_end
 from .tables import PipelineRow, RunRow, StepAttemptRow, StepRunRow
 from .types import NewRun, OverlapSkipped, new_run_id, utcnow
 
@@ -126,6 +127,8 @@ def finish_run(
     row.ended_at = now
     if row.started_at is None:
         row.started_at = now
+    session.flush()
+    queue_run_end(session, row, now)
 
 
 def fill_attempt(row: StepAttemptRow, attempt: AttemptRecord) -> None:

@@ -21,6 +21,7 @@ from ..records import (
     StepStatus,
     Trigger,
 )
+from .outbox import queue_run_end, queue_step_end
 from .run_rows import fill_attempt, insert_run, run_record
 from .sessions import StoreSessions
 from .tables import (
@@ -112,6 +113,7 @@ class RunsMixin(StoreSessions):
             session.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
 
     def update_step(self, run_id: str, name: str, **fields: Any) -> None:
+        """Set fields of a step; a final ``status`` queues the step's own notifications."""
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
         with self._sessions.begin() as session:
             session.execute(
@@ -119,6 +121,8 @@ class RunsMixin(StoreSessions):
                 .where(StepRunRow.run_id == run_id, StepRunRow.name == name)
                 .values(**values)
             )
+            if "status" in values:
+                queue_step_end(session, run_id, name, values["status"], utcnow())
 
     def save_attempt(
         self,
@@ -203,6 +207,8 @@ class RunsMixin(StoreSessions):
             row.ended_at = now
             if row.started_at is None:
                 row.started_at = now
+            session.flush()
+            queue_run_end(session, row, now)
 
     def get_run(self, run_id: str) -> RunRecord:
         runs = self.get_runs([run_id])

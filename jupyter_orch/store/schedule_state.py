@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
+from .outbox import queue_missed
 from .run_rows import insert_run
 from .sessions import StoreSessions, latest_definitions, newest_rows_of, pipeline_id_of
 from .tables import EventStateRow, PipelineRow, PipelineVersionRow, RunRow, ScheduleTickRow
@@ -139,6 +140,7 @@ class ScheduleStateMixin(StoreSessions):
                 )
                 for slot, reason in fresh
             )
+            queue_missed(session, pipeline_id, fresh, now)
             return len(fresh)
 
     def ticks(self, name: str, *, limit: int = 50) -> list[Tick]:

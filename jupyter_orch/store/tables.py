@@ -226,3 +226,39 @@ class WebhookDeliveryRow(Base):
     #: a replay as well.
     signed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NotificationRow(Base):
+    """The outbox: one message to one channel, written in the transaction of the status change
+    that causes it, sent by whichever process claims it first (``key`` keeps it unique)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_due", "status", "next_attempt_at"),
+        Index("ix_notifications_run", "run_id"),
+    )
+
+    #: The delivery id: a resend after a crash carries the same one.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: run id (or ``slot:<iso>`` for a missed slot), step, event and channel.
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    run_id: Mapped[str | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="CASCADE"), nullable=True
+    )
+    step: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    event: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(100))
+    #: {"to": [...], "slot": ..., "reason": ...}: what the message needs beyond the run.
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The process sending it, and until when its claim holds (then another may resend).
+    claimed_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: What the channel answered (a status code, a message id), masked.
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -204,3 +204,40 @@ class KeyedRun:
     run: RunRecord
     #: False when the key was seen before: ``run`` is the one its first request created.
     created: bool
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One message to one channel (the outbox), with how its delivery went."""
+
+    id: str
+    pipeline: str
+    run_id: str | None
+    step: str | None
+    event: str
+    channel: str
+    #: ``to`` (recipients), and ``slot`` and ``reason`` of a missed slot.
+    detail: dict[str, Any]
+    status: str
+    attempts: int
+    error: str | None
+    response: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "event": self.event,
+            "step": self.step,
+            "channel": self.channel,
+            "to": list(self.detail.get("to") or []),
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.error,
+            "response": self.response,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            **({"slot": self.detail["slot"]} if self.detail.get("slot") else {}),
+        }

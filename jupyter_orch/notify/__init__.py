@@ -1,0 +1,1 @@
+"""Notifications: messages, the channels' senders, and delivery from the outbox."""
