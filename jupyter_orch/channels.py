@@ -35,6 +35,7 @@ KINDS = {
     "mailtos": "email",
     "slack": "slack",
     "msteams": "msteams",
+    "workflows": "msteams",
     "discord": "discord",
     "json": "json",
     "jsons": "json",

@@ -28,17 +28,15 @@ from jupyter_orch.scheduling.schedules import CronSchedule
 
 from .connections import CONNECTION_NAME
 from .durations import parse_duration
+from .spec_base import STORED, SpecModel, stored
 from .spec_events import ENV_NAME, OnSpec, SqlTrigger, WebhookTrigger
 from .spec_kinds import (
     KIND_KEYS,
-    STORED,
     ExportSpec,
     NameList,
-    SpecModel,
     SqlSource,
     check_python_ref,
     connection_field,
-    stored,
 )
 from .spec_notify import LongRunning, NotifySpec, StepNotify
 

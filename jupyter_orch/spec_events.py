@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, Field, field_validator
 from jupyter_orch.inputs.files import check_file_pattern
 
 from .durations import parse_duration
-from .spec_kinds import SpecModel as _Model
+from .spec_base import SpecModel as _Model
 from .spec_kinds import connection_field
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

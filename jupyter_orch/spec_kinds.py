@@ -12,9 +12,7 @@ from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -22,6 +20,8 @@ from pydantic import (
 )
 
 from .connections import check_connection_ref
+from .spec_base import SpecModel, stored
+from .spec_notify import Targets
 
 #: The kinds, by the key that names what a step runs.
 KIND_KEYS = {"notebook": "notebook", "sql": "query", "python": "function", "export": "export"}
@@ -30,20 +30,10 @@ PYTHON_REF = re.compile(r"^(?P<target>[^:]+?):(?P<function>[A-Za-z_][A-Za-z0-9_]
 #: File formats an export reads and writes, by extension.
 FILE_FORMATS = (".csv", ".parquet", ".jsonl")
 TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
-#: Validation context for definitions read back from the store (see ``spec.STORED``).
-STORED = "stored"
-
-
-def stored(info: ValidationInfo) -> bool:
-    return bool(info.context and info.context.get(STORED))
 
 
 def has_template(text: str) -> bool:
     return "{{" in text or "{%" in text
-
-
-class SpecModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def connection_field(value: str, info: ValidationInfo) -> str:
@@ -85,7 +75,8 @@ def _as_tuple(value: Any) -> Any:
 
 
 class ExportTarget(SpecModel):
-    """``to:`` of an export: a table (with its connection) or a file."""
+    """``to:`` of an export: a table (with its connection), a file, or notification channels
+    (``notify:``, with a ``subject``)."""
 
     table: str | None = None
     connection: str | None = None
@@ -93,6 +84,8 @@ class ExportTarget(SpecModel):
     #: Columns identifying a row: rows with the same key are updated (an upsert).
     key: Annotated[tuple[str, ...], BeforeValidator(_as_tuple)] = ()
     file: str | None = None
+    notify: Targets = ()
+    subject: str | None = Field(None, min_length=1, max_length=1000)
 
     _connection = field_validator("connection")(connection_field)
 
@@ -114,8 +107,13 @@ class ExportTarget(SpecModel):
 
     @model_validator(mode="after")
     def _one_target(self) -> ExportTarget:
-        if (self.table is None) == (self.file is None):
-            raise ValueError("give `table` (with `connection`) or `file`, not both or neither")
+        given = [self.table is not None, self.file is not None, bool(self.notify)]
+        if sum(given) != 1:
+            raise ValueError(
+                "give one of `table` (with `connection`), `file` or `notify` (channels)"
+            )
+        if self.subject is not None and not self.notify:
+            raise ValueError("`subject` goes with `notify`")
         if self.table is not None and not self.connection:
             raise ValueError("an export into a table needs `connection`")
         if self.file is not None and (self.connection or self.key):
@@ -138,15 +136,32 @@ def check_format(path: str, field: str) -> str:
 
 class ExportSpec(SpecModel):
     """``export: {from: <file>, to: {...}}``: a CSV, Parquet or JSON-lines file, loaded into a
-    table or written as a file."""
+    table or written as a file; or a message (``message``, files to ``attach``) sent to
+    notification channels (``to: {notify: [...], subject: ...}``)."""
 
-    from_: str = Field(alias="from", min_length=1)
+    from_: str | None = Field(None, alias="from", min_length=1)
     to: ExportTarget
+    message: str | None = Field(None, max_length=100_000)
+    attach: Annotated[tuple[str, ...], BeforeValidator(_as_tuple)] = Field((), max_length=20)
 
     @field_validator("from_")
     @classmethod
-    def _from(cls, value: str) -> str:
-        return check_format(value, "from")
+    def _from(cls, value: str | None) -> str | None:
+        return None if value is None else check_format(value, "from")
+
+    @model_validator(mode="after")
+    def _what(self) -> ExportSpec:
+        if self.to.notify:
+            if self.message is None:
+                raise ValueError("a message to `notify` needs `message` (its text)")
+            if self.from_ is not None:
+                raise ValueError("a message to `notify` takes files under `attach`, not `from`")
+        else:
+            if self.from_ is None:
+                raise ValueError("an export needs `from` (the file it reads)")
+            if self.message is not None or self.attach:
+                raise ValueError("`message` and `attach` go with `to: {notify: ...}`")
+        return self
 
 
 def check_python_ref(value: str) -> str:

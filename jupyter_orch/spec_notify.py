@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, field_validator
 
 from .durations import parse_duration
-from .spec_kinds import SpecModel
+from .spec_base import SpecModel
 
 #: ``team-mail``: lower case letters, digits, ``-`` and ``_``.
 CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")

@@ -8,6 +8,8 @@ import email
 import email.message
 import json
 import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -53,8 +56,11 @@ class Receiver:
 
 
 @contextmanager
-def http_receiver(*statuses: int, body: bytes = b'{"status": "success"}') -> Iterator[Receiver]:
-    """``body``: what a successful answer says (Slack's webhooks answer ``ok``)."""
+def http_receiver(
+    *statuses: int, body: bytes = b'{"status": "success"}', tls: Path | None = None
+) -> Iterator[Receiver]:
+    """``body``: what a successful answer says (Slack's webhooks answer ``ok``); ``tls``: a
+    folder to make a self-signed certificate in, to answer HTTPS (Teams' workflows)."""
     receiver = Receiver(list(statuses) or [200])
 
     class Handler(BaseHTTPRequestHandler):
@@ -78,6 +84,16 @@ def http_receiver(*statuses: int, body: bytes = b'{"status": "success"}') -> Ite
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if tls is not None:
+        cert, key = tls / "cert.pem", tls / "key.pem"
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+             "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     receiver.url = f"127.0.0.1:{server.server_address[1]}"

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
         "channels",
         "signing",
         "dag",
+        "spec_base",
         "spec_kinds",
         "spec_events",
         "spec_notify",

@@ -8,6 +8,7 @@ everything after the run's end is real.
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,29 @@ def test_slack_gets_blocks_through_apprise(
     assert "ValueError: scripted failure" in blocks[1]["text"]["text"]
     [sent] = store.notifications(run_ids=[run_id])
     assert sent.status == "sent"
+
+
+def test_teams_gets_an_adaptive_card_through_apprise(tmp_path: Path, store: Store) -> None:
+    """Microsoft Teams' incoming webhooks are Power Automate workflows (apprise ``workflows://``,
+    HTTPS only): here a local HTTPS server with a self-signed certificate (``verify=no``)."""
+    with http_receiver(202, tls=tmp_path) as teams:
+        environ = {
+            "JUPYTER_ORCH_NOTIFY_TEAM_TEAMS": f"workflows://{teams.url}/wf123abc/SigNature987?verify=no"
+        }
+        run_id = played(
+            tmp_path,
+            store,
+            "notify: {on_failure: [team-teams]}",
+            channels=Channels(environ=environ),
+        )
+        notifier(store, tmp_path, environ).deliver_due()
+        [request] = teams.wait_for(1)
+
+    assert request.path.startswith("/workflows/wf123abc/triggers/manual/paths/invoke")
+    card = request.json["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert run_id in json.dumps(card["content"])
+    assert store.notifications(run_ids=[run_id])[0].status == "sent"
 
 
 def test_no_channel_secret_reaches_a_record_a_log_or_a_file(

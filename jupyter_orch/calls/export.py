@@ -18,6 +18,8 @@ from .tables import FileWriter, load_batches, read_batches
 
 
 def run_export(spec: dict[str, Any], report: Report) -> dict[str, Any]:
+    if "notify" in spec:
+        return send_message(spec, report)
     source = spec["from"]
     target = spec["to"]
     if "table" in target:
@@ -33,6 +35,41 @@ def run_export(spec: dict[str, Any], report: Report) -> dict[str, Any]:
         raise FileNotFoundError(f"the export's source {source} does not exist")
     outputs = _to_table(source, target) if "table" in target else _to_file(source, target["file"])
     report.values("exported", outputs)
+    return outputs
+
+
+def send_message(spec: dict[str, Any], report: Report) -> dict[str, Any]:
+    """``to: {notify: [...]}``: the message to each channel, in order; the first channel that
+    refuses fails the step (a retry sends again, under the same delivery ids)."""
+    from ..notify.messages import custom
+    from ..notify.senders import Target, send
+
+    names = ", ".join(f"`{t['channel']}`" for t in spec["notify"])
+    report.markdown(f"Message **{spec['subject']}** to {names}\n\n{spec['message']}")
+    report.save()
+    for path in spec["attach"]:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"the attachment {path} does not exist")
+    message = custom(
+        spec["subject"], spec["message"], attachments=spec["attach"], data=spec.get("data")
+    )
+    answers = {}
+    for target in spec["notify"]:
+        answers[target["channel"]] = send(
+            Target(
+                channel=target["channel"],
+                url=target["url"],
+                delivery_id=target["delivery_id"],
+                to=tuple(target["to"]),
+                secret=target.get("secret"),
+                pagerduty_url=spec["pagerduty_url"],
+                dedup_key=spec["dedup_key"],
+                outbox_dir=Path(spec["outbox"]),
+            ),
+            message,
+        )
+    outputs = {"sent_to": list(answers), "answers": answers, "subject": spec["subject"]}
+    report.values("sent", outputs)
     return outputs
 
 

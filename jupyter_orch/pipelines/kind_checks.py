@@ -72,24 +72,28 @@ def _channels(connections: Connections, notify: Any, loc: tuple[Any, ...]) -> Pr
     """Every channel a ``notify:`` names must be defined where the pipeline is checked."""
     if not isinstance(notify, Mapping):
         return
-    channels = connections.channels
     for key, value in notify.items():
         if key not in RUN_EVENTS:  # reported as an unknown key
             continue
         where: tuple[Any, ...] = (*loc, key)
         if isinstance(value, Mapping):  # on_long_running: {after, to}
             value, where = value.get("to"), (*where, "to")
-        items = value if isinstance(value, list) else [value]
-        for index, item in enumerate(items):
-            name = item.get("channel") if isinstance(item, Mapping) else item
-            at = (*where, index) if isinstance(value, list) else where
-            if isinstance(name, str) and name and not channels.is_defined(name):
-                yield (
-                    at,
-                    f"notification channel {name!r} is not defined (defined: "
-                    f"{', '.join(channels.names())}); set JUPYTER_ORCH_NOTIFY_"
-                    f"{name.upper().replace('-', '_')} or c.OrchApp.notify_channels",
-                )
+        yield from _channel_list(connections, value, where)
+
+
+def _channel_list(connections: Connections, value: Any, where: tuple[Any, ...]) -> Problems:
+    channels = connections.channels
+    items = value if isinstance(value, list) else [value]
+    for index, item in enumerate(items):
+        name = item.get("channel") if isinstance(item, Mapping) else item
+        at = (*where, index) if isinstance(value, list) else where
+        if isinstance(name, str) and name and not channels.is_defined(name):
+            yield (
+                at,
+                f"notification channel {name!r} is not defined (defined: "
+                f"{', '.join(channels.names())}); set JUPYTER_ORCH_NOTIFY_"
+                f"{name.upper().replace('-', '_')} or c.OrchApp.notify_channels",
+            )
 
 
 def _inside(paths: NamedPaths, named: str, what: str, loc: tuple[Any, ...]) -> Problems:
@@ -191,3 +195,10 @@ def _export(
         yield from _inside(paths, target["file"], "to.file", (*loc, "to", "file"))
     if isinstance(target.get("connection"), str):
         yield from _connection(connections, target["connection"], (*loc, "to", "connection"))
+    if target.get("notify"):
+        yield from _channel_list(connections, target["notify"], (*loc, "to", "notify"))
+    attach = export.get("attach")
+    for index, named in enumerate(attach if isinstance(attach, list) else [attach]):
+        if isinstance(named, str):
+            where = (*loc, "attach", index) if isinstance(attach, list) else (*loc, "attach")
+            yield from _inside(paths, named, "attach", where)

@@ -8,6 +8,7 @@ connection is resolved here, so the child never sees a name it could not use.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
@@ -122,6 +123,9 @@ class ExportStep(CallStep):
         export = prepared.step.export
         assert export is not None
         target = export.to
+        if target.notify:
+            return self.message(prepared)
+        assert export.from_ is not None
         to: dict[str, Any]
         if target.table is not None:
             assert target.connection is not None
@@ -136,7 +140,40 @@ class ExportStep(CallStep):
             to = {"file": str(prepared.resolve(target.file, "to.file"))}
         return {"from": str(prepared.resolve(export.from_, "from")), "to": to}
 
+    def message(self, prepared: PreparedStep) -> dict[str, Any]:
+        """A message to channels: subject, text and attachments rendered (files inside the
+        root), and where each channel is (the child process sends)."""
+        export, attempt = prepared.step.export, prepared.attempt
+        assert export is not None
+        attach = [str(prepared.resolve(named, "attach")) for named in export.attach]
+        channels = attempt.access.connections.channels
+        step = prepared.step.name
+        run = attempt.run_id
+        return {
+            "notify": [
+                {
+                    "channel": t.channel,
+                    "url": channels.url(t.channel),
+                    "to": list(t.to),
+                    "secret": channels.secret(t.channel),
+                    "delivery_id": hashlib.sha256(f"{run}/{step}/{t.channel}".encode()).hexdigest()[
+                        :32
+                    ],
+                }
+                for t in export.to.notify
+            ],
+            "pagerduty_url": channels.pagerduty_url,
+            "dedup_key": f"jupyter-orch/{prepared.step.name}",
+            "subject": prepared.render(export.to.subject or f"[jupyter-orch] {step}"),
+            "message": prepared.render(export.message or ""),
+            "attach": attach,
+            "outbox": str(attempt.run_dir / "outbox"),
+            "data": {"run_id": run, "step": step},
+        }
+
     def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:
+        if outputs.get("sent_to"):
+            return f" (sent to {', '.join(map(str, outputs['sent_to']))})"
         count = outputs.get("records_count")
         if not isinstance(count, int):
             return super().summary(outputs, upstream)
