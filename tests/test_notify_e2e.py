@@ -133,13 +133,13 @@ def test_attachments_stay_inside_the_root(tmp_path: Path, store: Store) -> None:
     assert not (Path(run.run_dir) / "outbox").exists()
 
 
-def quick_delivery_config(folder: Path) -> dict[str, str]:
-    """A Jupyter config dir where a delivery try times out after 1 s (its claim after 8 s)."""
+def quick_delivery_config(folder: Path, **settings: float) -> dict[str, str]:
+    """The environment of a Jupyter config dir where a delivery try times out after 1 s (its
+    claim after 8 s), or as ``settings`` say."""
     config = folder / "jupyter-config"
     config.mkdir()
-    (config / "jupyter_orch_config.json").write_text(
-        json.dumps({"OrchApp": {"notify_timeout": 1, "notify_retry_delay": 0}})
-    )
+    orch = {"notify_timeout": 1, "notify_retry_delay": 0, **settings}
+    (config / "jupyter_orch_config.json").write_text(json.dumps({"OrchApp": orch}))
     return {**os.environ, "JUPYTER_CONFIG_DIR": str(config)}
 
 
@@ -210,3 +210,28 @@ def test_two_schedulers_alert_once_per_channel(
     assert run.status is RunStatus.FAILED and len(run.step("load").attempts) == 3
     assert len(requests) == 1 and requests[0].json["run"]["id"] == run_id
     assert len(list((Path(run.run_dir) / "outbox").glob("*.eml"))) == 1
+
+
+def test_run_exits_on_time_and_says_what_is_left_to_send(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A receiver that never answers: the run's outcome and exit do not wait for it beyond
+    notify_drain_timeout, and the command says the alert is left for a scheduler."""
+    with http_receiver(0) as hook:
+        monkeypatch.setenv("JUPYTER_ORCH_NOTIFY_HOOK", f"json://{hook.url}/")
+        failing_pipeline(tmp_path, "notify: {on_failure: [hook]}")
+        env = quick_delivery_config(tmp_path, notify_timeout=30, notify_drain_timeout=1)
+        started = time.monotonic()
+        done = subprocess.run(
+            command(tmp_path, "run", "pipeline.yaml"), cwd=tmp_path, env=env, text=True,
+            capture_output=True, timeout=120,
+        )  # fmt: skip
+        took = time.monotonic() - started
+
+    assert done.returncode == 1, done.stderr
+    assert "1 notification(s) not sent yet" in done.stderr
+    assert took < 25, took  # the run itself takes a few seconds; the try would take 30
+    store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    [left] = store.notifications(pipeline="nightly")
+    assert left.status == "sending" and store.get_run(left.run_id or "").status is RunStatus.FAILED
+    store.close()

@@ -12,9 +12,11 @@ All of it is blocking I/O (SQL, SMTP, HTTP): callers run it off the event loop (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,6 +59,29 @@ def guard_library_logs(channels: Channels) -> None:
 
 #: Events that close an incident (PagerDuty ``resolve``) rather than open one.
 RESOLVING = ("success", "recovery")
+
+
+def _in_daemon_thread(
+    work: Callable[[], None], done: asyncio.Future[None] | None = None
+) -> threading.Thread:
+    """``work`` in a daemon thread; ``done`` (a future of the calling loop) resolved after it."""
+    loop = asyncio.get_running_loop() if done is not None else None
+
+    def resolve() -> None:
+        if done is not None and not done.done():
+            done.set_result(None)
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            if loop is not None:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(resolve)
+
+    thread = threading.Thread(target=run, daemon=True, name="orch-notify")
+    thread.start()
+    return thread
 
 
 class NotifyStore(Outbox, Protocol):
@@ -103,6 +128,8 @@ class Notifier:
         self.public_url = public_url or None
         self.settings = settings or DeliverySettings()
         self.clock = clock
+        #: Set by ``stop``: no new try starts.
+        self.stopping = threading.Event()
         guard_library_logs(channels)
 
     # --- one notification ----------------------------------------------------------------------
@@ -197,47 +224,75 @@ class Notifier:
 
     # --- many ----------------------------------------------------------------------------------
 
-    def deliver_due(self, run_ids: Sequence[str] | None = None) -> int:
-        """Send every notification due now (of ``run_ids`` only, if given); how many were tried."""
+    def deliver_due(
+        self, run_ids: Sequence[str] | None = None, *, until: float | None = None
+    ) -> int:
+        """Send every notification due now (of ``run_ids`` only, if given), starting none after
+        ``until`` (``time.monotonic()``) or once ``stop()`` is called; how many were tried."""
         tried = 0
-        while True:
+        while not self.stopping.is_set() and (until is None or time.monotonic() < until):
             due = self.store.due_notifications(self.clock(), run_ids=run_ids)
-            sent = [nid for nid in due if self.deliver(nid)]
+            sent = []
+            for nid in due:
+                if self.stopping.is_set() or (until is not None and time.monotonic() >= until):
+                    break
+                if self.deliver(nid):
+                    sent.append(nid)
             tried += len(sent)
             if not sent:
-                return tried
+                break
+        return tried
+
+    def left(self, run_ids: Sequence[str]) -> list[Notification]:
+        """The notifications of ``run_ids`` not sent or failed yet."""
+        found = self.store.notifications(run_ids=run_ids)
+        return [n for n in found if n.status in ("pending", "sending")]
 
     def drain(self, run_ids: Sequence[str], timeout: float) -> list[Notification]:
-        """Deliver the notifications of ``run_ids`` for at most ``timeout`` seconds (retries
-        included); those left unsent (pending or being sent by another process)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            self.deliver_due(run_ids)
-            left = [
-                n
-                for n in self.store.notifications(run_ids=run_ids)
-                if n.status in ("pending", "sending")
-            ]
-            remaining = deadline - time.monotonic()
-            if not left or remaining <= 0:
-                return left
-            waits = [
-                (n.next_attempt_at - self.clock()).total_seconds()
-                for n in left
-                if n.next_attempt_at is not None and n.status == "pending"
-            ]
-            time.sleep(max(0.05, min([remaining, 0.5, *[w for w in waits if w > 0]])))
+        """Deliver the notifications of ``run_ids`` for at most ``timeout`` seconds, retries
+        included; those left unsent. A try still running then goes on in a daemon thread: the
+        process may exit under it, and its claim runs out for the next process to resend."""
+        until = time.monotonic() + timeout
+
+        def work() -> None:
+            while time.monotonic() < until:
+                self.deliver_due(run_ids, until=until)
+                left = self.left(run_ids)
+                if not left:
+                    return
+                waits = [
+                    (n.next_attempt_at - self.clock()).total_seconds()
+                    for n in left
+                    if n.next_attempt_at is not None and n.status == "pending"
+                ]
+                remaining = until - time.monotonic()
+                time.sleep(max(0.05, min([remaining, 0.5, *[w for w in waits if w > 0]])))
+
+        _in_daemon_thread(work).join(timeout)
+        return self.left(run_ids)
+
+    def stop(self) -> None:
+        """Start no new try (one under way ends with its timeout, in its daemon thread)."""
+        self.stopping.set()
 
     async def serve(self, interval: float = 1.0) -> None:
-        """Deliver what is due every ``interval`` seconds, off the event loop, until cancelled."""
-        while True:
-            try:
-                await asyncio.to_thread(self.deliver_due)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the store is down: the rows wait for the next round
-                log.warning("delivering notifications failed: %s", describe_exception(exc))
-            await asyncio.sleep(interval)
+        """Deliver what is due every ``interval`` seconds until cancelled, each round in a daemon
+        thread: the event loop never waits on a channel, and a stopping process never waits for
+        a try to time out."""
+        try:
+            while True:
+                done = asyncio.get_running_loop().create_future()
+                _in_daemon_thread(self._round, done).join(0)
+                await done
+                await asyncio.sleep(interval)
+        finally:
+            self.stop()
+
+    def _round(self) -> None:
+        try:
+            self.deliver_due()
+        except Exception as exc:  # the store is down: the rows wait for the next round
+            log.warning("delivering notifications failed: %s", describe_exception(exc))
 
 
 def send_test_message(
