@@ -159,7 +159,7 @@ def test_a_process_killed_while_it_sends_leaves_the_alert_to_the_next_one(
         running.wait(30)
         store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
         [claimed] = store.notifications(pipeline="nightly")
-        assert claimed.status == "sending"
+        assert claimed.status == "pending" and claimed.claimed_until is not None
 
         scheduler = subprocess.Popen(
             command(tmp_path, "scheduler", "--poll-interval", "0.2"), cwd=tmp_path, env=env,
@@ -233,5 +233,9 @@ def test_run_exits_on_time_and_says_what_is_left_to_send(
     assert took < 25, took  # the run itself takes a few seconds; the try would take 30
     store = Store.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
     [left] = store.notifications(pipeline="nightly")
-    assert left.status == "sending" and store.get_run(left.run_id or "").status is RunStatus.FAILED
+    assert (
+        left.status == "pending"
+        and left.claimed_until is not None
+        and store.get_run(left.run_id or "").status is RunStatus.FAILED
+    )
     store.close()

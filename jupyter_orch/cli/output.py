@@ -29,7 +29,6 @@ STATUS_STYLE = {
     "queued": "dim",
     "pending": "dim",
     "sent": "green",
-    "sending": "cyan",
 }
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)

@@ -246,7 +246,7 @@ class Notifier:
     def left(self, run_ids: Sequence[str]) -> list[Notification]:
         """The notifications of ``run_ids`` not sent or failed yet."""
         found = self.store.notifications(run_ids=run_ids)
-        return [n for n in found if n.status in ("pending", "sending")]
+        return [n for n in found if n.status == "pending"]
 
     def drain(self, run_ids: Sequence[str], timeout: float) -> list[Notification]:
         """Deliver the notifications of ``run_ids`` for at most ``timeout`` seconds, retries
@@ -263,7 +263,7 @@ class Notifier:
                 waits = [
                     (n.next_attempt_at - self.clock()).total_seconds()
                     for n in left
-                    if n.next_attempt_at is not None and n.status == "pending"
+                    if n.next_attempt_at is not None and n.claimed_until is None
                 ]
                 remaining = until - time.monotonic()
                 time.sleep(max(0.05, min([remaining, 0.5, *[w for w in waits if w > 0]])))

@@ -174,7 +174,7 @@ NOTIFICATIONS = {
             "step": nullable("string", description="set for a step's own notify"),
             "channel": STRING,
             "to": {"type": "array", "items": STRING},
-            "status": {"enum": ["pending", "sending", "sent", "failed"]},
+            "status": {"enum": ["pending", "sent", "failed"]},
             "attempts": {"type": "integer", "minimum": 0},
             "error": TEXT,
             "response": nullable("string", description="what the channel answered"),

@@ -23,7 +23,9 @@ from .sessions import StoreSessions
 from .tables import NotificationRow, PipelineRow, PipelineVersionRow, RunRow, StepRunRow
 from .types import Notification
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+#: A notification's statuses (DESIGN's words). One being sent is ``pending`` with a claim
+#: (``claimed_by``, ``claimed_until``): when the claim runs out, another process resends it.
+PENDING, SENT, FAILED = "pending", "sent", "failed"
 _FAILED_RUN = (RunStatus.FAILED.value, RunStatus.TIMED_OUT.value)
 _STEP_EVENTS = {
     StepStatus.FAILED.value: "failure",
@@ -169,6 +171,14 @@ def queue_missed(
         _queue(session, pipeline_id, origin, wanted, now, run_id=None, detail=detail)
 
 
+def _due(now: datetime) -> Any:
+    return and_(
+        NotificationRow.status == PENDING,
+        NotificationRow.next_attempt_at <= now,
+        or_(NotificationRow.claimed_until.is_(None), NotificationRow.claimed_until < now),
+    )
+
+
 def _notification(row: NotificationRow, pipeline: str) -> Notification:
     return Notification(
         id=row.id,
@@ -185,6 +195,7 @@ def _notification(row: NotificationRow, pipeline: str) -> Notification:
         created_at=row.created_at,
         sent_at=row.sent_at,
         next_attempt_at=row.next_attempt_at,
+        claimed_until=row.claimed_until,
     )
 
 
@@ -204,16 +215,11 @@ class OutboxMixin(StoreSessions):
     def due_notifications(
         self, now: datetime, *, run_ids: Sequence[str] | None = None, limit: int = 20
     ) -> list[str]:
-        """Ids of notifications to send now: pending and due, or claimed by a process whose
-        claim ran out (it died while sending)."""
+        """Ids of notifications to send now: pending and due, unclaimed or claimed by a process
+        whose claim ran out (it died while sending)."""
         query = (
             select(NotificationRow.id)
-            .where(
-                or_(
-                    and_(NotificationRow.status == PENDING, NotificationRow.next_attempt_at <= now),
-                    and_(NotificationRow.status == SENDING, NotificationRow.claimed_until < now),
-                )
-            )
+            .where(_due(now))
             .order_by(NotificationRow.next_attempt_at)
             .limit(limit)
         )
@@ -229,20 +235,8 @@ class OutboxMixin(StoreSessions):
         with self._sessions.begin() as session:
             claimed = session.execute(
                 update(NotificationRow)
-                .where(
-                    NotificationRow.id == notification_id,
-                    or_(
-                        and_(
-                            NotificationRow.status == PENDING,
-                            NotificationRow.next_attempt_at <= now,
-                        ),
-                        and_(
-                            NotificationRow.status == SENDING, NotificationRow.claimed_until < now
-                        ),
-                    ),
-                )
+                .where(NotificationRow.id == notification_id, _due(now))
                 .values(
-                    status=SENDING,
                     claimed_by=instance_id,
                     claimed_until=now + timedelta(seconds=lease),
                     attempts=NotificationRow.attempts + 1,
@@ -283,9 +277,9 @@ class OutboxMixin(StoreSessions):
                 .where(
                     NotificationRow.id == notification_id,
                     NotificationRow.claimed_by == instance_id,
-                    NotificationRow.status == SENDING,
+                    NotificationRow.status == PENDING,
                 )
-                .values(**values, response=response, claimed_until=None)
+                .values(**values, response=response, claimed_by=None, claimed_until=None)
                 .execution_options(synchronize_session=False)
             )
 

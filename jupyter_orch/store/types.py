@@ -225,6 +225,8 @@ class Notification:
     created_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None = None
+    #: Set while a process sends it (``pending``): until when its claim holds.
+    claimed_until: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
