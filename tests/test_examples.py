@@ -2,7 +2,8 @@
 runs them: on the shipped data, with no setup, each step kind where the product page uses it.
 
 Each test copies one example into its own folder and runs ``jupyter orch run`` there as a
-process, then checks what the steps published and wrote. nbval runs the examples' notebooks on
+process, then checks what the steps published and wrote, and the messages the built-in
+``outbox`` channel wrote into the run's ``outbox/`` folder. nbval runs the examples' notebooks on
 their own (pytest's testpaths include example_notebooks/).
 """
 
@@ -15,6 +16,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,7 @@ KINDS = {
         "trends": "notebook",
         "chart": "notebook",
         "report": "function",
+        "email_report": "export",
     },
     "data_quality": {
         "setup_warehouse": "query",
@@ -41,7 +44,7 @@ KINDS = {
         "check_nulls": "query",
         "check_types": "query",
         "summarize": "function",
-        "alert": "function",
+        "alert": "export",
         "on_failure": "function",
     },
     "etl": {
@@ -110,8 +113,51 @@ def assert_output_notebooks(run: dict[str, Any]) -> None:
             assert Path(attempt["output_notebook"]).is_file(), (step["name"], attempt)
 
 
+#: How every PNG file starts.
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def outbox(run: dict[str, Any]) -> dict[str, EmailMessage]:
+    """The messages the ``outbox`` channel wrote for the run (``<run_dir>/outbox/*.eml``), by
+    file name."""
+    messages = {}
+    for path in sorted((Path(run["run_dir"]) / "outbox").glob("*.eml")):
+        with open(path, "rb") as f:
+            message = email.message_from_binary_file(f, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        messages[path.name] = message
+    return messages
+
+
+def only_message(run: dict[str, Any]) -> tuple[str, EmailMessage]:
+    """The one message in the run's outbox: its file name and itself."""
+    messages = outbox(run)
+    assert len(messages) == 1, list(messages)
+    return next(iter(messages.items()))
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None, message
+    return str(body.get_content())
+
+
+def attachments(message: EmailMessage) -> dict[str, bytes]:
+    """The message's attachments by file name (the outbox attaches files as bytes)."""
+    return {str(part.get_filename()): part.get_content() for part in message.iter_attachments()}
+
+
+def assert_failure_alert(run: dict[str, Any], pipeline: str, *lines: str) -> None:
+    """``notify: {on_failure: [outbox]}``: the run's outbox holds its failure alert."""
+    _, message = only_message(run)
+    assert message["Subject"] == f"[jupyter-orch] {pipeline} failed (run {run['id']})"
+    text = text_of(message)
+    for line in lines:
+        assert line in text, (line, text)
+
+
 def assert_note(path: str, first_line: str, *lines: str) -> None:
-    """A note a step wrote (an alert, an incident): its first line, and lines it holds."""
+    """A note a step wrote (on_failure's incident): its first line, and lines it holds."""
     note = Path(path).read_text()
     assert note.startswith(first_line), note
     for line in lines:
@@ -157,25 +203,61 @@ def test_daily_report_queries_the_totals_and_emails_them(
     revenue = float((period["units"] * period["unit_price"]).round(2).sum())
     assert float(totals["revenue"].sum()) == pytest.approx(revenue, abs=0.1)
 
-    # report (a function step) wrote the email into the run's outbox/
+    # report (a function step) composed the email and wrote the report page
     report = outputs(result, "report")
-    assert report["recipients"] == ["sales-team@example.com", "finance@example.com"]
-    assert Path(report["email_path"]).name == f"daily-sales-report-{last_day}.eml"
-    assert Path(report["email_path"]).parent.name == "outbox"
-    with open(report["email_path"], "rb") as f:
-        message = email.message_from_binary_file(f, policy=email.policy.default)
-    assert message["Subject"] == report["subject"]
-    assert message["Subject"].startswith(f"Daily sales report {last_day}: revenue ")
-    assert message["To"] == "sales-team@example.com, finance@example.com"
-    text = message.get_body(("plain",)).get_content()
+    assert set(report) == {"subject", "summary", "html_path"}
+    assert report["subject"].startswith(f"Daily sales report {last_day}: revenue ")
     days = 14 if params else 7
-    assert f"Sales of the {days} days up to {last_day}:" in text
-    assert f"- units sold {int(period['units'].sum()):,}" in text
-    assert f"Run {result['id']} of jupyter-orch pipeline daily-sales-report." in text
-    attachments = [part.get_filename() for part in message.iter_attachments()]
-    assert attachments == ["daily_revenue.png"]
+    lines = report["summary"].splitlines()
+    assert lines[0] == f"Sales of the {days} days up to {last_day}:"
+    assert f"- units sold {int(period['units'].sum()):,}" in lines
+    assert lines[-1] == f"Run {result['id']} of jupyter-orch pipeline daily-sales-report."
+    assert Path(report["html_path"]).name == f"daily-sales-report-{last_day}.html"
     html = Path(report["html_path"]).read_text()
-    assert html.startswith("<html>") and "data:image/png;base64," in html
+    assert html.startswith("<html") and "data:image/png;base64," in html
+
+    # email_report (an export step) sent it to the outbox channel: one .eml in <run_dir>/outbox/
+    name, message = only_message(result)
+    assert outputs(result, "email_report") == {
+        "sent_to": ["outbox"],
+        "answers": {"outbox": f"written to {name}"},
+        "subject": report["subject"],
+    }
+    assert message["Subject"] == report["subject"]
+    assert message["To"] == "sales-team@example.com, finance@example.com"
+    assert text_of(message) == report["summary"]
+    chart = Path(outputs(result, "chart")["chart_path"])
+    png = attachments(message)
+    assert list(png) == ["daily_revenue.png"]
+    assert png["daily_revenue.png"].startswith(PNG_SIGNATURE)
+    assert png["daily_revenue.png"] == chart.read_bytes()
+
+
+def test_daily_report_without_sales_fails_and_alerts_the_outbox(tmp_path: Path) -> None:
+    """No sales in the period: `trends` fails (nothing to compare), nothing is emailed, and the
+    pipeline's ``notify: {on_failure: [outbox]}`` leaves the run's failure alert in its outbox."""
+    pipeline = copy_example(tmp_path, "daily_report")
+    text = pipeline.read_text()
+    assert "retry_delay: 30s" in text
+    pipeline.write_text(text.replace("retry_delay: 30s", "retry_delay: 1s"))  # quicker retries
+    code, result = run(tmp_path, pipeline, "report_date='2023-12-31'")
+    assert code != 0
+    assert result["status"] == "failed"
+    assert statuses(result) == {
+        "load_sales": "succeeded",
+        "totals": "succeeded",
+        "trends": "failed",
+        "chart": "upstream_failed",
+        "report": "upstream_failed",
+        "email_report": "upstream_failed",
+    }
+    assert len(steps(result)["trends"]["attempts"]) == 3  # retries: 2 (defaults)
+    assert_failure_alert(
+        result,
+        "daily-sales-report",
+        "Step trends failed after 3 attempts",
+        "ValueError: not enough sales data before 2023-12-31 to compare two periods of 7 days",
+    )
 
 
 # --- data_quality ------------------------------------------------------------------------------
@@ -221,14 +303,26 @@ def test_data_quality_checks_find_the_planted_problems_and_alert(tmp_path: Path)
         assert json.load(f)["table_counts"] == {"customers": 20, "orders": 60, "products": 8}
     assert "6 anomalies in 5 findings." in Path(summary["markdown_path"]).read_text()
 
-    # alert ran (if: anomalies > 0) and wrote its note
-    alert = outputs(result, "alert")
-    assert alert["anomalies"] == 6
-    assert_note(
-        alert["alert_path"],
-        f"DATA QUALITY ALERT: 6 anomalies (run {result['id']})",
-        "- customers.email: 2 x null values (e.g. 7, 15)",
-        "- orders.quantity: 1 x not INTEGER (e.g. two)",
+    lines = summary["summary"].splitlines()
+    assert lines[0] == f"6 anomalies in 5 findings (run {result['id']}):"
+    assert lines[1] == "- customers.email: 2 x null values (e.g. 7, 15)"  # the largest first
+    assert "- orders.quantity: 1 x not INTEGER (e.g. two)" in lines
+    assert "Rows per table: customers 20, orders 60, products 8." in lines
+
+    # alert (an export step) ran (if: anomalies > 0) and sent the summary to the outbox channel
+    name, message = only_message(result)
+    assert outputs(result, "alert") == {
+        "sent_to": ["outbox"],
+        "answers": {"outbox": f"written to {name}"},
+        "subject": "Data quality alert: 6 anomalies",
+    }
+    assert message["Subject"] == "Data quality alert: 6 anomalies"
+    assert message["To"] == "data-team@example.com"
+    assert text_of(message) == summary["summary"]
+    attached = attachments(message)
+    assert list(attached) == ["quality_report.json"]
+    assert json.loads(attached["quality_report.json"]) == json.loads(
+        Path(summary["report_path"]).read_text()
     )
 
 
@@ -244,7 +338,10 @@ def test_data_quality_parameters_reach_the_checks(tmp_path: Path) -> None:
         ("nulls", "customers", "phone", 8, phones_missing[:5]),
     }
     assert summary["anomalies"] == 6 + 1 + 8
-    assert outputs(result, "alert")["anomalies"] == 15
+    assert outputs(result, "alert")["subject"] == "Data quality alert: 15 anomalies"
+    _, message = only_message(result)
+    assert message["Subject"] == "Data quality alert: 15 anomalies"
+    assert "- customers.phone: 8 x null values (e.g. 2, 4, 7)" in text_of(message)
 
 
 def test_data_quality_on_clean_data_skips_the_alert(tmp_path: Path) -> None:
@@ -271,7 +368,8 @@ def test_data_quality_on_clean_data_skips_the_alert(tmp_path: Path) -> None:
     summary = outputs(result, "summarize")
     assert summary["anomalies"] == 0
     assert findings(summary["report_path"]) == set()
-    assert not (Path(summary["report_path"]).parent / "alerts").exists()
+    assert summary["summary"].startswith(f"No anomalies (run {result['id']}).")
+    assert outbox(result) == {}  # no alert, and the run did not fail
 
 
 def test_data_quality_on_failure_writes_an_incident_note(tmp_path: Path) -> None:
@@ -305,6 +403,13 @@ def test_data_quality_on_failure_writes_an_incident_note(tmp_path: Path) -> None
         f"PIPELINE FAILURE: data-quality-checks run {result['id']}",
         "Failed steps: summarize",
         "- alert: upstream_failed",
+    )
+    # notify: {on_failure: [outbox]}: the failure alert is the outbox's only message
+    assert_failure_alert(
+        result,
+        "data-quality-checks",
+        "Step summarize failed after 2 attempts",
+        "TypeError: min_rows must be a whole number, not 'lots'",
     )
 
 

@@ -23,6 +23,7 @@ from jupyter_orch.scheduling.webhooks import verify
 from jupyter_orch.store.repository import Store
 
 from .fakes import FAILS, FakeClock, FakeExecutor, Script, copied_store
+from .helpers import orch
 from .notify_receivers import http_receiver, smtp_sink
 from .test_coordinator import execute, new_run
 
@@ -284,3 +285,21 @@ def test_a_channel_test_says_what_the_channel_answered(tmp_path: Path) -> None:
         assert hook.wait_for(1)[0].json["event"] == "test"
     with pytest.raises(ValueError, match="JUPYTER_ORCH_NOTIFY_NOPE"):
         send_test_message(channels, "nope", tmp_path)
+
+
+def test_the_cli_lists_channels_without_urls_and_tests_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTER_ORCH_NOTIFY_TEAM_SLACK", f"slack://T1/B2/{TOKEN}")
+    listed = orch(tmp_path, "channels", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert {"name": "team-slack", "kind": "slack"}.items() <= next(
+        c for c in json.loads(listed.stdout) if c["name"] == "team-slack"
+    ).items()
+    assert TOKEN not in listed.stdout
+
+    tried = orch(tmp_path, "channels", "test", "outbox")
+    assert tried.returncode == 0 and "sent: outbox answered written to" in tried.stdout
+    assert len(list((tmp_path / "runs" / "outbox").glob("test-*.eml"))) == 1
+    unknown = orch(tmp_path, "channels", "test", "nope")
+    assert unknown.returncode == 2 and "JUPYTER_ORCH_NOTIFY_NOPE" in unknown.stderr

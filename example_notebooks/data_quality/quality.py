@@ -1,9 +1,10 @@
-"""The data quality pipeline's function steps: `summarize`, `alert` and `on_failure`.
+"""The data quality pipeline's function steps: `summarize` and `on_failure`.
 
 The pipeline calls each function with the step's parameters as keyword arguments; the dict it
 returns becomes the step's outputs (``steps.summarize.outputs.anomalies`` decides whether
-`alert` runs). An exception fails the step. The checks themselves are SQL, in ``queries/``:
-each writes its rows to ``<run.dir>/<step>.parquet``, which is what these functions read.
+`alert` runs, and `alert`, an export step, sends ``steps.summarize.outputs.summary``). An
+exception fails the step. The checks themselves are SQL, in ``queries/``: each writes its rows
+to ``<run.dir>/<step>.parquet``, which is what these functions read.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def summarize(
     counts_path: str, nulls_path: str, types_path: str, min_rows: int, run_id: str, out_dir: str
 ) -> dict:
     """Merge the three checks' rows (the fan-in) into one report, as JSON for machines and
-    Markdown for people; publish `anomalies`."""
+    Markdown for people; publish `anomalies` and `summary`, the text `alert` sends."""
     if isinstance(min_rows, bool) or not isinstance(min_rows, int):
         raise TypeError(f"min_rows must be a whole number, not {min_rows!r}")
 
@@ -95,31 +96,35 @@ def summarize(
     markdown_path = os.path.abspath(os.path.join(out_dir, "quality_report.md"))
     with open(markdown_path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    return {"anomalies": anomalies, "report_path": report_path, "markdown_path": markdown_path}
+    return {
+        "anomalies": anomalies,
+        "summary": _summary(anomalies, findings, table_counts, run_id, report_path),
+        "report_path": report_path,
+        "markdown_path": markdown_path,
+    }
 
 
-def alert(report_path: str, run_id: str, out_dir: str) -> dict:
-    """Alert if anomalies were found (the pipeline runs this step only then).
-
-    A real deployment would page someone or post to Slack here; the example writes the alert
-    into an `alerts/` folder of the run.
-    """
-    with open(report_path) as f:
-        report = json.load(f)
-    lines = [f"DATA QUALITY ALERT: {report['anomalies']} anomalies (run {run_id})", ""]
-    for item in sorted(report["findings"], key=lambda item: -item["count"]):
+def _summary(
+    anomalies: int, findings: list[dict], table_counts: dict, run_id: str, report_path: str
+) -> str:
+    """The alert's text: the findings, largest first, with a few examples each."""
+    if findings:
+        lines = [f"{anomalies} anomalies in {len(findings)} findings (run {run_id}):"]
+    else:
+        lines = [f"No anomalies (run {run_id})."]
+    for item in sorted(findings, key=lambda item: -item["count"]):
         where = item["table"] + (f".{item['column']}" if item["column"] else "")
         examples = ", ".join(map(str, item["examples"][:3]))
         lines.append(f"- {where}: {item['count']} x {item['problem']} (e.g. {examples})")
-    lines += ["", f"Full report: {report_path}"]
-    alert_path = write_note(out_dir, f"data-quality-{run_id}.txt", lines)
-    return {"alert_path": alert_path, "anomalies": report["anomalies"]}
+    counts = ", ".join(f"{table} {rows}" for table, rows in table_counts.items())
+    lines += ["", f"Rows per table: {counts}.", f"Full report: {os.path.basename(report_path)}"]
+    return "\n".join(lines) + "\n"
 
 
 def on_failure(statuses: dict, run_id: str, out_dir: str) -> dict:
-    """The product page's "on final failure: send alert": an incident note naming the steps
-    that failed or timed out. `statuses` maps each step to its final status (the pipeline
-    passes ``"{{ steps.<step>.status }}"``)."""
+    """An incident note naming the steps that failed or timed out (the alert itself goes out
+    through the pipeline's ``notify: on_failure``). `statuses` maps each step to its final
+    status (the pipeline passes ``"{{ steps.<step>.status }}"``)."""
     failed = [step for step, status in statuses.items() if status in ("failed", "timed_out")]
     lines = [
         f"PIPELINE FAILURE: data-quality-checks run {run_id}",
@@ -133,8 +138,8 @@ def on_failure(statuses: dict, run_id: str, out_dir: str) -> dict:
 
 
 def write_note(out_dir: str, name: str, lines: list[str]) -> str:
-    """Print a note (the run log shows it) and write it into the run's alerts/ folder (the
-    stand-in for sending it until notifications exist); its absolute path."""
+    """Print a note (the run log shows it) and write it into the run's alerts/ folder; its
+    absolute path."""
     text = "\n".join(lines)
     print(text)
     alerts = os.path.join(out_dir, "alerts")

@@ -121,23 +121,22 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     command(sub, common, "cancel", "stop a running run or drop a queued one", cmd_cancel, "run_id")
 
-    p = sub.add_parser(
-        "connections",
-        parents=[common],
-        help="the named database connections (never a password); `test NAME` connects",
-    )
-    p.add_argument("action", nargs="?", choices=["list", "test"], default="list")
-    p.add_argument("name", nargs="?")
-    p.set_defaults(func=cmd_connections)
-
-    p = sub.add_parser(
-        "channels",
-        parents=[common],
-        help="the notification channels and their kinds (never a URL); `test NAME` sends a test",
-    )
-    p.add_argument("action", nargs="?", choices=["list", "test"], default="list")
-    p.add_argument("name", nargs="?")
-    p.set_defaults(func=cmd_channels)
+    for name, text, func in (
+        (
+            "connections",
+            "the named database connections (never a password); `test NAME` connects",
+            cmd_connections,
+        ),
+        (
+            "channels",
+            "the notification channels and their kinds (never a URL); `test NAME` sends a test",
+            cmd_channels,
+        ),
+    ):
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("action", nargs="?", choices=["list", "test"], default="list")
+        p.add_argument("name", nargs="?")
+        p.set_defaults(func=func)
 
     p = sub.add_parser(
         "scheduler", parents=[common], help="run the scheduler (fires schedules, executes runs)"

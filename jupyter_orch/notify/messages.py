@@ -143,12 +143,11 @@ def build(
 
 
 def _html(subject: str, facts: list[tuple[str, str]], details: list[str]) -> str:
-    rows = "".join(
-        f"<tr><th align='left'>{html.escape(k)}</th><td>{_html_value(k, v)}</td></tr>"
-        for k, v in facts
-    )
+    """Lines rather than a table: apprise derives the email's plain-text part from this HTML,
+    and a line per fact reads as ``Pipeline: nightly`` there too."""
+    lines = "<br>".join(f"<b>{html.escape(k)}:</b> {_html_value(k, v)}" for k, v in facts)
     pre = f"<pre>{html.escape(chr(10).join(details))}</pre>" if details else ""
-    return f"<html><body><h2>{html.escape(subject)}</h2><table>{rows}</table>{pre}</body></html>"
+    return f"<html><body><h2>{html.escape(subject)}</h2>\n<p>{lines}</p>\n{pre}</body></html>"
 
 
 def _html_value(key: str, value: str) -> str:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import json
 import os
 import tempfile
@@ -164,7 +165,9 @@ def _outbox(target: Target, message: Message) -> str:
     folder = target.outbox_dir
     folder.mkdir(parents=True, exist_ok=True)
     if message.subject:
-        mail = EmailMessage()
+        # Lines up to RFC 5322's 998: the stdlib folds a long subject before its first word
+        # otherwise, and it reads back with a leading space
+        mail = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
         mail["Subject"] = message.subject
         mail["To"] = ", ".join(target.to) or "outbox"
         mail["From"] = "jupyter-orch"

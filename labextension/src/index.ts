@@ -6,6 +6,7 @@
  */
 import {
   ILayoutRestorer,
+  IRouter,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -30,6 +31,7 @@ import {
   notifyFinishedRuns,
   panelActions
 } from './commands';
+import { addRunLinks } from './commands/links';
 import { orchestrationIcon } from './common/icons';
 import { IOrchestration } from './orchestration';
 import { OrchModel } from './panel/model';
@@ -140,10 +142,21 @@ const editorPlugin: JupyterFrontEndPlugin<void> = {
   ): void => addEditorCommands(app, orch, editors, palette, fileBrowser)
 };
 
+const linkPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:links',
+  description:
+    'Links from notifications: /lab?orch-run=<id> opens that run’s detail.',
+  autoStart: true,
+  requires: [IOrchestration, IRouter],
+  activate: (app: JupyterFrontEnd, _orch: IOrchestration, router: IRouter) =>
+    addRunLinks(app, router)
+};
+
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   notebookPlugin,
-  editorPlugin
+  editorPlugin,
+  linkPlugin
 ];
 
 export default plugins;

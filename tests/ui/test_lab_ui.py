@@ -106,9 +106,7 @@ def test_open_in_orchestration_then_run_the_example_pipeline(lab: Lab) -> None:
         "daily_report/pipeline.yaml"
     )
 
-    run_id, detail = run_from_panel(
-        lab, name, {"report_date": None, "days": None, "recipients": None}
-    )
+    run_id, detail = run_from_panel(lab, name, {"report_date": None, "days": None})
     run = wait_run(lab.server, run_id)
     assert run["status"] == "succeeded", run.get("error")
     # Started from this browser: a notification says how it ended, with a link to it
@@ -116,9 +114,9 @@ def test_open_in_orchestration_then_run_the_example_pipeline(lab: Lab) -> None:
     expect(finished).to_be_visible(timeout=15_000)
     expect(finished.get_by_role("button", name="Open run")).to_be_visible()
     expect(status_badge(detail)).to_have_attribute("data-status", "succeeded")
-    for step in ("load_sales", "totals", "trends", "chart", "report"):
+    for step in ("load_sales", "totals", "trends", "chart", "report", "email_report"):
         expect(dag_step(detail, step)).to_have_attribute("data-status", "succeeded")
-    expect(detail.get_by_role("button", name="Open output notebook", exact=True)).to_have_count(5)
+    expect(detail.get_by_role("button", name="Open output notebook", exact=True)).to_have_count(6)
     expect(panel(lab).locator(f'[data-run-id="{run_id}"]')).to_have_attribute(
         "data-status", "succeeded"
     )

@@ -7,6 +7,7 @@
  */
 import type {
   ICancelOutcome,
+  IChannel,
   IConnection,
   IErrorDetail,
   ILogLine,
@@ -264,6 +265,14 @@ export class OrchClient {
       'connections'
     );
     return data.connections;
+  }
+
+  // --- notification channels -------------------------------------------------------------
+
+  /** The notification channels a pipeline's `notify:` can name (`outbox` always among them). */
+  async channels(): Promise<IChannel[]> {
+    const data = await this.request<{ channels: IChannel[] }>('channels');
+    return data.channels;
   }
 
   // --- notebooks and schedules -----------------------------------------------------------

@@ -230,6 +230,39 @@ export interface IRun {
   event: JSONObject | null;
   run_dir: string | null;
   steps: IStepRun[];
+  /** What the run sent to the pipeline's channels (`notify:`); older servers omit it. */
+  notifications?: INotification[];
+}
+
+/** What a notification is about: the run's outcome, a recovery, a long run, a missed tick. */
+export type NotificationEvent =
+  'failure' | 'success' | 'recovery' | 'long_running' | 'missed';
+
+/** Where a notification is in its delivery: sent once `sent`, given up once `failed`. */
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** One message to one channel about a run (in GET /orch/runs/{id}). */
+export interface INotification {
+  id: string;
+  event: NotificationEvent;
+  /** The step it is about, for a step's own `notify:`; null for the run. */
+  step: string | null;
+  channel: string;
+  /** The recipients of an email channel given in the pipeline file (may be empty). */
+  to: string[];
+  status: NotificationStatus;
+  attempts: number;
+  /** Why the last attempt failed. */
+  error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+/** A channel the server defines (GET /orch/channels): never its URL, which holds secrets. */
+export interface IChannel {
+  name: string;
+  /** `email`, `slack`, `msteams`, `discord`, `json`, `pagerduty`, `outbox`, or a scheme. */
+  kind: string;
 }
 
 export interface IRunPage {

@@ -11,12 +11,14 @@ import { FieldProblems, ParamRows, TextField } from './builderFields';
 import {
   savedForm,
   savePipeline,
+  useChannels,
   useConnections,
   useLoadedForm,
   useServerValidation
 } from './builderHooks';
 import { KIND_OPTIONS } from './builderKindFields';
 import { BuilderHeader, Preview, ProblemList } from './builderLayout';
+import { NotifyFields } from './builderNotifyFields';
 import {
   dagPreview,
   IBuilderForm,
@@ -124,6 +126,7 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   const [selected, setSelected] = React.useState<string | null>(null);
   const [newKind, setNewKind] = React.useState<StepKind>('notebook');
   const connections = useConnections(client);
+  const channels = useChannels(client);
   const yaml = React.useMemo(
     () => (form ? formToYaml(form, source) : ''),
     [form, source]
@@ -298,6 +301,13 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
               }
             />
           </section>
+          <NotifyFields
+            idPrefix={id('notify')}
+            value={form.notify}
+            choices={channels}
+            problems={problems}
+            onChange={notify => edit(f => ({ ...f, notify }), FieldIds.notify)}
+          />
           <section className="jp-OrchBuilder-section">
             <h3 className="jp-OrchBuilder-heading">Steps</h3>
             <FieldProblems

@@ -1,7 +1,7 @@
 /**
  * The pipeline builder's state and its talks with the server: loading a registered pipeline,
- * the connections query and export steps can use, validating the YAML the form would save
- * (debounced), and saving it.
+ * the connections query and export steps can use and the notification channels (each asked
+ * once), validating the YAML the form would save (debounced), and saving it.
  */
 import { Notification } from '@jupyterlab/apputils';
 import * as React from 'react';
@@ -16,10 +16,10 @@ import {
   problemsFromMessage
 } from './builderProblems';
 import { formToYaml, yamlToForm } from './builderYaml';
-import { useDebouncedRequest } from '../common/hooks';
+import { useDebouncedRequest, useServerValue } from '../common/hooks';
 import { errorMessage, showError } from '../common/notify';
 import { browserTimeZone } from '../common/scheduleEditor';
-import type { IConnection, IPipeline } from '../api/tokens';
+import type { IChannel, IConnection, IPipeline } from '../api/tokens';
 
 export type Validity =
   'unchecked' | 'checking' | 'valid' | 'invalid' | 'unknown';
@@ -91,20 +91,20 @@ export function useConnections(client: OrchClient): {
   connections: IConnection[] | null;
   problem: string | null;
 } {
-  const [connections, setConnections] = React.useState<IConnection[] | null>(
-    null
+  const { value, problem } = useServerValue(
+    () => client.connections(),
+    [client]
   );
-  const [problem, setProblem] = React.useState<string | null>(null);
-  useDebouncedRequest(
-    () => ({
-      request: () => client.connections(),
-      onResult: setConnections,
-      onError: error => setProblem(errorMessage(error))
-    }),
-    [client],
-    0
-  );
-  return { connections, problem };
+  return { connections: value, problem };
+}
+
+/** The notification channels the server defines (null until it answers), asked once. */
+export function useChannels(client: OrchClient): {
+  channels: IChannel[] | null;
+  problem: string | null;
+} {
+  const { value, problem } = useServerValue(() => client.channels(), [client]);
+  return { channels: value, problem };
 }
 
 /** The server's problems with the YAML, checked ~400 ms after the form last changed. */

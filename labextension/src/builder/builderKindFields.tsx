@@ -260,21 +260,33 @@ function ExportFields(props: IKindFieldsProps): JSX.Element {
         id={`${props.id}-export-problems`}
         messages={props.problems('export')}
       />
-      <TextField
-        {...bind('from', { part: 'export.from' })}
-        label="From"
-        placeholder="{{ steps.per_day.outputs.path }}"
-        hint="A .csv, .parquet or .jsonl file, usually a step's output"
-      />
+      {form.target !== 'notify' && (
+        <TextField
+          {...bind('from', { part: 'export.from' })}
+          label="From"
+          placeholder="{{ steps.per_day.outputs.path }}"
+          hint="A .csv, .parquet or .jsonl file, usually a step's output"
+        />
+      )}
       <SelectField
         {...bind('target', { part: 'export.to' })}
         label="Export to"
         options={[
           { value: 'table', label: 'A database table' },
-          { value: 'file', label: 'A file' }
+          { value: 'file', label: 'A file' },
+          // Offered for a step whose file sends one: the form does not edit messages
+          ...(form.target === 'notify'
+            ? [{ value: 'notify' as const, label: 'Notification channels' }]
+            : [])
         ]}
       />
-      {form.target === 'file' ? (
+      {form.target === 'notify' ? (
+        <div className="jp-OrchBuilder-hint">
+          A message to notification channels (<code>to: {'{notify: …}'}</code>,{' '}
+          <code>message</code>, <code>attach</code>): kept as the file says;
+          edit it with Edit as YAML.
+        </div>
+      ) : form.target === 'file' ? (
         <TextField
           {...bind('file', { part: 'export.to.file', id: 'toFile' })}
           label="Target file"

@@ -17,11 +17,13 @@ import {
 import { plain, setNode, setOrDelete, setValue } from './builderYamlNodes';
 import { sameValue } from './builderValues';
 import { kindOf } from '../common/stepKinds';
-import type { JSONValue } from '../api/tokens';
+import type { JSONObject, JSONValue } from '../api/tokens';
 
 /** The keys of `to:` in the order a new export writes them. */
 const TARGET_ORDER = ['table', 'connection', 'if_exists', 'key', 'file'];
 const EXPORT_ORDER = ['from', 'to'];
+/** The keys of an export that is a message to channels, besides `to: {notify, subject}`. */
+const MESSAGE_KEYS = ['message', 'attach'];
 /** Step keys that belong to one kind only (`kernel` goes with notebooks). */
 const KIND_ONLY_KEYS = ['notebook', 'kernel', 'sql', 'connection', 'python'];
 
@@ -56,6 +58,9 @@ function readExport(value: unknown): IExportForm {
   const to = record(data.to);
   const key = to.key;
   const ifExists = IF_EXISTS.find(option => option === to.if_exists) ?? '';
+  if (to.notify !== undefined) {
+    return { ...emptyExport(), target: 'notify', message: data as JSONObject };
+  }
   return {
     ...emptyExport(),
     from: text(data.from),
@@ -142,9 +147,22 @@ function writeExport(
   form: IExportForm,
   order: readonly string[]
 ): void {
+  if (form.target === 'notify') {
+    // A message to channels: the form does not edit it
+    if (!isMap(node.get('export', true))) {
+      setValue(doc, node, 'export', form.message ?? {}, order);
+    }
+    return;
+  }
   const data = childMap(doc, node, 'export', order);
   setValue(doc, data, 'from', form.from.trim(), EXPORT_ORDER);
+  for (const key of MESSAGE_KEYS) {
+    data.delete(key);
+  }
   const to = childMap(doc, data, 'to', EXPORT_ORDER);
+  for (const key of ['notify', 'subject']) {
+    to.delete(key);
+  }
   const set = (key: string, value: JSONValue | undefined) =>
     setOrDelete(doc, to, key, value, TARGET_ORDER);
   if (form.target === 'file') {

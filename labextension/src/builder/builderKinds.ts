@@ -4,7 +4,7 @@
  * a table or another file). Defaults, the name a step gets from them, the form's own checks
  * and the DAG preview's second line. Pure; `builderKindYaml.ts` reads and writes them.
  */
-import type { IConnection, StepKind } from '../api/tokens';
+import type { IConnection, JSONObject, StepKind } from '../api/tokens';
 
 export interface IQueryForm {
   /** Whether the SQL is written in the step (`sql: text`) or read from `sql: {file: ...}`. */
@@ -23,7 +23,11 @@ export const IF_EXISTS: readonly IfExists[] = ['append', 'replace', 'fail'];
 export interface IExportForm {
   /** The .csv, .parquet or .jsonl file exported, usually a template. */
   from: string;
-  target: 'table' | 'file';
+  /**
+   * `notify`: a message to notification channels (`to: {notify, subject}`, `message`,
+   * `attach`), which the form keeps as the file writes it.
+   */
+  target: 'table' | 'file' | 'notify';
   table: string;
   connection: string;
   /** Empty: not set (the server appends). */
@@ -32,6 +36,8 @@ export interface IExportForm {
   key: string;
   /** The file written (target `file`). */
   file: string;
+  /** Target `notify`: the whole `export:` as the file gives it, written back as it is. */
+  message?: JSONObject;
 }
 
 /** The fields of every kind a step can hold (only its kind's are written). */
@@ -103,6 +109,9 @@ export function nameSource(step: IKindFields): string {
       return PYTHON_REF.exec(step.python.trim())?.[2] ?? '';
     case 'export': {
       const target = step.export;
+      if (target.target === 'notify') {
+        return '';
+      }
       if (target.target === 'table') {
         const table = target.table.trim().replace(/\./g, '_');
         return table ? `load_${table}` : '';
@@ -151,6 +160,9 @@ export function kindDetail(step: IKindFields): string {
     case 'function':
       return step.python.trim() || 'no function yet';
     case 'export': {
+      if (step.export.target === 'notify') {
+        return 'a message to channels';
+      }
       const to =
         step.export.target === 'table'
           ? step.export.table.trim()
@@ -202,6 +214,9 @@ export function kindProblems(step: IKindFields): KindProblem[] {
 
 function exportProblems(form: IExportForm): KindProblem[] {
   const found: KindProblem[] = [];
+  if (form.target === 'notify') {
+    return found; // as written in the file: the server checks it
+  }
   if (!form.from.trim()) {
     found.push([
       'export.from',

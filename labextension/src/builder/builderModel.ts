@@ -14,6 +14,7 @@ import {
   movePaths,
   nameSource
 } from './builderKinds';
+import { emptyNotify, INotifyForm } from './builderNotify';
 import { dirname, joinPath, relativePath } from './builderPaths';
 import type { StepKind } from '../api/tokens';
 
@@ -73,6 +74,8 @@ export interface IBuilderForm {
   parameters: IParamRow[];
   steps: IStepForm[];
   schedule: IScheduleForm;
+  /** The pipeline's `notify:` channels (a step's own `notify:` stays as written). */
+  notify: INotifyForm;
   /** What the file's `defaults` give steps that set nothing, shown as placeholders. */
   inherited: { retries: string; timeout: string };
 }
@@ -183,6 +186,7 @@ export function emptyForm(cwd: string, timezone: string): IBuilderForm {
     parameters: [],
     steps: [],
     schedule: { cron: '', timezone },
+    notify: emptyNotify(),
     inherited: { retries: '', timeout: '' }
   };
 }

@@ -10,6 +10,7 @@ import {
   pipelineNameProblem
 } from './builderModel';
 import { kindProblems } from './builderKinds';
+import { notifyProblems } from './builderNotify';
 import type { IErrorDetail } from '../api/tokens';
 
 /** The parts of a step that show problems: the server's field path after `steps[i].`. */
@@ -44,6 +45,9 @@ export namespace FieldIds {
   export const parameters = 'parameters';
   export const schedule = 'schedule';
   export const steps = 'steps';
+  export const notify = 'notify';
+  /** One key of `notify:` (`on_failure`, `on_long_running`...). */
+  export const notifyEvent = (key: string): string => `notify:${key}`;
   /** A run parameter row. */
   export const param = (row: string): string => `param:${row}`;
   /** A step as a whole (keys the form does not show), or one of its fields. */
@@ -116,6 +120,9 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
     add(fields, FieldIds.path, 'Give a file name ending in .yaml');
   }
   rowProblems(form.parameters, FieldIds.param, fields);
+  for (const [key, message] of notifyProblems(form.notify)) {
+    add(fields, FieldIds.notifyEvent(key), message);
+  }
   if (!form.steps.length) {
     add(fields, FieldIds.steps, 'Add at least one step');
   }
@@ -155,6 +162,8 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
 
 const STEP_PATH = /^steps\[(\d+)\](?:\.([A-Za-z_]+)(?:\[\d+\])?(?:\.(.+))?)?$/;
 const STEP_PARTS: ReadonlySet<string> = new Set(STEP_PART_LIST);
+/** `notify`, `notify.on_failure[0]`, `notify.on_long_running.after`: the key it names. */
+const NOTIFY_PATH = /^notify(?:\.(on_[a-z_]+))?(?:[.[].*)?$/;
 
 /**
  * The step part a field path after `steps[i].` names (`needs[0]` -> needs, `sql.file` -> sql,
@@ -197,6 +206,10 @@ export function fieldFor(form: IBuilderForm, field: string): string | null {
   }
   if (field === 'steps') {
     return FieldIds.steps;
+  }
+  const notify = NOTIFY_PATH.exec(field);
+  if (notify) {
+    return notify[1] ? FieldIds.notifyEvent(notify[1]) : FieldIds.notify;
   }
   const match = STEP_PATH.exec(field);
   if (!match) {

@@ -2,6 +2,7 @@
  * The builder's form to pipeline YAML and back. An existing file is edited in place as a parsed
  * `yaml` Document, so that what the form does not manage (comments, `defaults`, `limits`, `on`,
  * step keys such as `kernel` or `retry_delay`) is kept; a new pipeline gets clean block YAML.
+ * `notify:` is read and written by builderNotify.ts.
  */
 import {
   Document,
@@ -16,6 +17,7 @@ import {
 } from 'yaml';
 
 import { readKindFields, writeKindFields } from './builderKindYaml';
+import { readNotify, writeNotify } from './builderNotify';
 import {
   IBuilderForm,
   IParamRow,
@@ -40,7 +42,14 @@ import type { JSONValue } from '../api/tokens';
 const TO_STRING = { flowCollectionPadding: false } as const;
 
 /** Top-level keys in the order a new file writes them (others keep their place). */
-const TOP_ORDER = ['name', 'description', 'parameters', 'schedule', 'steps'];
+const TOP_ORDER = [
+  'name',
+  'description',
+  'parameters',
+  'schedule',
+  'notify',
+  'steps'
+];
 /** Step keys in the order a new step writes them. */
 const STEP_ORDER = STEP_KEYS;
 
@@ -123,6 +132,7 @@ export function yamlToForm(
               cron: text(record(schedule).cron),
               timezone: text(record(schedule).timezone)
             },
+    notify: readNotify(data.notify),
     inherited: {
       retries: text(defaults.retries),
       timeout: text(defaults.timeout)
@@ -262,6 +272,7 @@ function applyForm(doc: Document, form: IBuilderForm, fresh: boolean): void {
   }
   writeParams(doc, root, 'parameters', form.parameters, TOP_ORDER);
   writeSchedule(doc, root, form);
+  writeNotify(doc, root, form.notify, TOP_ORDER);
   writeSteps(doc, root, form, fresh);
 }
 

@@ -13,6 +13,7 @@ export namespace CommandIDs {
   export const runPipeline = 'jupyter-orch:run-pipeline';
   export const removePipeline = 'jupyter-orch:remove-pipeline';
   export const openRun = 'jupyter-orch:open-run';
+  export const openRunLink = 'jupyter-orch:open-run-link';
   export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
   export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
 }

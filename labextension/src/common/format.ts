@@ -15,6 +15,7 @@ export function statusKind(
 ): 'ok' | 'bad' | 'busy' | 'idle' | 'off' {
   switch (status) {
     case 'succeeded':
+    case 'sent': // a notification's
       return 'ok';
     case 'failed':
     case 'timed_out':
@@ -22,6 +23,7 @@ export function statusKind(
       return 'bad';
     case 'running':
     case 'retrying':
+    case 'sending':
       return 'busy';
     case 'queued':
     case 'pending':

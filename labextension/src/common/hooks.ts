@@ -3,6 +3,7 @@
  */
 import * as React from 'react';
 
+import { errorMessage } from '../api/errorText';
 import { Debounced, IDebouncedRequest } from './debounce';
 
 /**
@@ -25,4 +26,26 @@ export function useDebouncedRequest<T>(
     }
     return () => debounced.cancel();
   }, deps);
+}
+
+/**
+ * What the server answers to `request`, asked once when the component mounts (again when `deps`
+ * change): null until it answers; `problem` says why it could not (the value stays null).
+ */
+export function useServerValue<T>(
+  request: () => Promise<T>,
+  deps: React.DependencyList
+): { value: T | null; problem: string | null } {
+  const [value, setValue] = React.useState<T | null>(null);
+  const [problem, setProblem] = React.useState<string | null>(null);
+  useDebouncedRequest(
+    () => ({
+      request,
+      onResult: setValue,
+      onError: error => setProblem(errorMessage(error))
+    }),
+    deps,
+    0
+  );
+  return { value, problem };
 }

@@ -1,7 +1,7 @@
 /**
  * What the Orchestration panel shows: pipelines, a page of runs with filters, and the runs
- * this browser started (watched until they finish, for a notification). It polls the server,
- * fast while runs are active. Widgets only render it.
+ * this browser started or whose pipeline it watches (each watched until it finishes, for a
+ * notification). It polls the server, fast while runs are active. Widgets only render it.
  */
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -13,6 +13,11 @@ import {
   ServerUnavailableError
 } from '../api/api';
 import { LatestRequest } from '../common/latest';
+import {
+  browserStorage,
+  PipelineWatchList,
+  sortPipelineRuns
+} from './pipelineWatch';
 import {
   FINISHED_RUN_STATUSES,
   IPipelineSummary,
@@ -32,7 +37,11 @@ export interface IRunFilters {
 }
 
 export class OrchModel {
-  constructor(readonly client: OrchClient) {
+  /** `_watchList`: the pipelines watched from this browser (kept in its localStorage). */
+  constructor(
+    readonly client: OrchClient,
+    private readonly _watchList = new PipelineWatchList(browserStorage())
+  ) {
     this._poll = new Poll({
       auto: false,
       factory: () => this.refresh(),
@@ -47,7 +56,7 @@ export class OrchModel {
     return this._stateChanged;
   }
 
-  /** Emitted once for each watched run when it finishes. */
+  /** Emitted once for each watched run (or run of a watched pipeline) when it finishes. */
   get runFinished(): ISignal<this, IRun> {
     return this._runFinished;
   }
@@ -88,6 +97,17 @@ export class OrchModel {
    */
   get unavailable(): string | null {
     return this._unavailable;
+  }
+
+  /** Whether this browser is told when a run of the pipeline finishes. */
+  isPipelineWatched(name: string): boolean {
+    return this._watchList.has(name);
+  }
+
+  /** Watches (or stops watching) a pipeline's runs, wherever they are started. */
+  setPipelineWatched(name: string, watched: boolean): void {
+    this._watchList.set(name, watched);
+    this._emit();
   }
 
   /** Whether a pipeline's toggle or run button is waiting for the server. */
@@ -133,7 +153,11 @@ export class OrchModel {
       this._runs = page.runs;
       this._nextCursor = page.next_cursor;
       this._setProblem(null);
+      const finished = this._watchPipelineRuns(page.runs);
       await this._checkWatched();
+      for (const run of finished) {
+        this._runFinished.emit(run);
+      }
     } catch (error) {
       if (!isCurrent()) {
         return;
@@ -247,15 +271,40 @@ export class OrchModel {
         } catch (error) {
           if (error instanceof OrchError && error.status === 404) {
             this._watched.delete(id);
+            this._forPipeline.delete(id);
           }
           continue;
         }
       }
       if (FINISHED_RUN_STATUSES.has(run.status)) {
         this._watched.delete(id);
-        this._runFinished.emit(run);
+        // Not when it was watched for a pipeline the user has stopped watching since
+        const unwatched =
+          this._forPipeline.delete(id) && !this._watchList.has(run.pipeline);
+        if (!unwatched) {
+          this._runFinished.emit(run);
+        }
       }
     }
+  }
+
+  /**
+   * Watches the runs of watched pipelines that go on (until they finish, as `watch` does);
+   * returns those that started and finished since the last refresh.
+   */
+  private _watchPipelineRuns(runs: readonly IRun[]): IRun[] {
+    const outcome = sortPipelineRuns(
+      runs,
+      this._watchList.names,
+      this._watched,
+      this._newestRun
+    );
+    this._newestRun = outcome.newest;
+    for (const run of outcome.watch) {
+      this._watched.add(run.id);
+      this._forPipeline.add(run.id);
+    }
+    return outcome.tell;
   }
 
   /** Poll fast while runs are active, and while the server retries its store. */
@@ -307,6 +356,10 @@ export class OrchModel {
   private _unavailable: string | null = null;
   private _busy = new Set<string>();
   private _watched = new Set<string>();
+  /** Watched runs that this browser did not start: watched for their pipeline. */
+  private _forPipeline = new Set<string>();
+  /** The newest creation time (ms) of a run seen, once the first refresh answered. */
+  private _newestRun: number | null = null;
   private _started = false;
   private _disposed = false;
   private _refreshes = new LatestRequest();

@@ -6,6 +6,7 @@
  */
 import {
   addIcon,
+  bellIcon,
   deleteIcon,
   editIcon,
   ReactWidget,
@@ -158,6 +159,8 @@ function PipelineList(props: {
           key={p.name}
           pipeline={p}
           busy={model.isBusy(p.name)}
+          watched={model.isPipelineWatched(p.name)}
+          onWatch={on => model.setPipelineWatched(p.name, on)}
           actions={actions}
         />
       ))}
@@ -175,9 +178,42 @@ function scheduleText(p: IPipelineSummary): string {
     : 'No schedule';
 }
 
+/** The bell of a watched pipeline: in the brand colour (an unwatched one is dimmed). */
+const WATCHED_BELL = {
+  element: { $nest: { '& path[fill]': { fill: 'var(--jp-brand-color1)' } } }
+};
+const UNWATCHED_BELL = { container: { opacity: 0.55 } };
+
+/** The bell that watches a pipeline's runs: a notification when one finishes. */
+function WatchButton(props: {
+  name: string;
+  watched: boolean;
+  onWatch: (watched: boolean) => void;
+}): JSX.Element {
+  const { name, watched } = props;
+  // A toggle keeps its name; aria-pressed says whether it is on (the tooltip says what a click does)
+  const label = `Notify me when runs of ${name} finish`;
+  return (
+    <button
+      className="jp-OrchPanel-iconButton jp-OrchPipeline-watch"
+      aria-label={label}
+      aria-pressed={watched}
+      title={watched ? `Stop notifying me when runs of ${name} finish` : label}
+      onClick={() => props.onWatch(!watched)}
+    >
+      <bellIcon.react
+        tag="span"
+        stylesheet={watched ? WATCHED_BELL : UNWATCHED_BELL}
+      />
+    </button>
+  );
+}
+
 function PipelineRow(props: {
   pipeline: IPipelineSummary;
   busy: boolean;
+  watched: boolean;
+  onWatch: (watched: boolean) => void;
   actions: IPanelActions;
 }): JSX.Element {
   const { pipeline: p, busy, actions } = props;
@@ -213,6 +249,11 @@ function PipelineRow(props: {
           {next}
         </span>
         <span className="jp-OrchPipeline-actions">
+          <WatchButton
+            name={p.name}
+            watched={props.watched}
+            onWatch={props.onWatch}
+          />
           <button
             className="jp-OrchPanel-iconButton"
             aria-label={`Remove ${p.name}`}

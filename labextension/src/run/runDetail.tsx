@@ -11,6 +11,7 @@ import { shortId, statusLabel } from '../common/format';
 import { showError } from '../common/notify';
 import { RunDetailModel } from './runDetailModel';
 import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
+import { NotificationsSection } from './runNotifications';
 import { RunLog, StepCard } from './runSteps';
 import { dagInput } from './runView';
 import type { IRun } from '../api/tokens';
@@ -161,6 +162,7 @@ function RunView(props: {
         </p>
       )}
       <StepsSection model={model} run={run} now={now} handlers={handlers} />
+      <NotificationsSection run={run} />
       <RunLog lines={model.logs} live={model.watching} />
     </div>
   );

@@ -10,6 +10,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { OrchClient, OrchError, ServerExtensionMissingError } from '../api/api';
 import { LatestRequest } from '../common/latest';
 import { kindsByStep } from '../common/stepKinds';
+import { notificationsPending } from './notificationView';
 import { isFinished } from './runView';
 import type {
   ICancelOutcome,
@@ -203,10 +204,15 @@ export class RunDetailModel {
     Signal.clearData(this);
   }
 
-  /** One fetch of the poll; the poll stops once there is nothing more to watch. */
+  /**
+   * One fetch of the poll; the poll stops once there is nothing more to watch (a finished
+   * run's notifications still being sent are watched too).
+   */
   private async _tick(): Promise<void> {
     await this.refresh();
-    if (!this.watching) {
+    const sending =
+      !this._notFound && this._run !== null && notificationsPending(this._run);
+    if (!this.watching && !sending) {
       this._poll.dispose();
     }
   }
