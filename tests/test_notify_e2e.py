@@ -239,3 +239,33 @@ def test_run_exits_on_time_and_says_what_is_left_to_send(
         and store.get_run(left.run_id or "").status is RunStatus.FAILED
     )
     store.close()
+
+
+LEAKY = """
+import jupyter_orch
+
+def leak():
+    return {"text": "the token is " + jupyter_orch.secret("API_TOKEN")}
+"""
+
+
+def test_a_message_never_carries_a_secret(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A step's output quoting a secret, sent as a message: masked like everything else."""
+    monkeypatch.setenv("API_TOKEN", "tok-SuperSecret-31337")
+    (tmp_path / "leaky.py").write_text(LEAKY)
+    steps = """
+    - {name: leak, python: leaky.py:leak}
+    - name: tell
+      needs: [leak]
+      export: {to: {notify: [outbox], subject: "{{ steps.leak.outputs.text }}"}, message: "{{ steps.leak.outputs.text }}"}
+    """
+    path = write_steps(tmp_path, "leaky", steps, head="secrets: [API_TOKEN]")
+    run = run_pipeline(Orchestrator(store, tmp_path / "runs"), path)
+
+    assert run.status is RunStatus.SUCCEEDED, [s.attempts[-1].error for s in run.steps]
+    [written] = list((Path(run.run_dir) / "outbox").glob("*.eml"))
+    assert b"the token is ***" in written.read_bytes()
+    files = [p.read_bytes() for p in Path(run.run_dir).rglob("*") if p.is_file()]
+    assert not [f for f in files if b"tok-SuperSecret-31337" in f]

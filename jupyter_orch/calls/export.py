@@ -51,7 +51,11 @@ def send_message(spec: dict[str, Any], report: Report) -> dict[str, Any]:
         if not Path(path).is_file():
             raise FileNotFoundError(f"the attachment {path} does not exist")
     message = custom(
-        spec["subject"], spec["message"], attachments=spec["attach"], data=spec.get("data")
+        spec["subject"],
+        spec["message"],
+        attachments=spec["attach"],
+        data=spec.get("data"),
+        masked=report.masked,  # the run's secrets, as in everything else the step writes
     )
     answers = {}
     for target in spec["notify"]:
