@@ -162,3 +162,24 @@ def test_a_missed_slot_alerts_once(tmp_path: Path, store: Store) -> None:
     assert [(n.event, n.channel, n.run_id) for n in missed] == [("missed", "team-mail", None)]
     assert missed[0].detail["reason"] == "overlap: 1 run already running"
     assert missed[0].to_json()["slot"] == slot.isoformat()
+
+
+def test_a_fault_while_queueing_never_changes_the_runs_outcome(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jupyter_orch.store import outbox
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("injected: the outbox refuses the row")
+
+    monkeypatch.setattr(outbox, "_queue", broken)
+    run_id = play(
+        tmp_path,
+        store,
+        "- {name: a, notebook: nb.ipynb, notify: {on_failure: [oncall]}}",
+        {"a": [FAILS]},
+    )
+
+    assert store.get_run(run_id).status is RunStatus.FAILED
+    assert store.get_run(run_id).step("a").status.value == "failed"
+    assert store.notifications(run_ids=[run_id]) == []

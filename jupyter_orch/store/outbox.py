@@ -9,14 +9,16 @@ channel) is unique: a failure after retries alerts once, and a status change rec
 
 from __future__ import annotations
 
+import functools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..masking import masked_logger
 from ..records import RunStatus, StepStatus
 from ..spec_notify import targets_of
 from .sessions import StoreSessions
@@ -32,6 +34,26 @@ _STEP_EVENTS = {
     StepStatus.TIMED_OUT.value: "failure",
     StepStatus.SUCCEEDED.value: "success",
 }
+
+
+log = masked_logger("jupyter_orch.store.outbox")
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _never_fails(queue: F) -> F:
+    """Queue in a savepoint of the caller's transaction; a fault of ours here (a definition we
+    cannot read, a row the database refuses) is logged and the status change it rides on is
+    recorded all the same: a notification never changes a run's outcome."""
+
+    @functools.wraps(queue)
+    def guarded(session: Session, *args: Any) -> None:
+        try:
+            with session.begin_nested():
+                queue(session, *args)
+        except Exception:
+            log.exception("queueing notifications (%s) failed", queue.__name__)
+
+    return cast(F, guarded)
 
 
 def _definition(session: Session, pipeline_id: int, version: int | None) -> dict[str, Any]:
@@ -110,6 +132,7 @@ def _previous_failed(session: Session, row: RunRow) -> bool:
     return previous in _FAILED_RUN
 
 
+@_never_fails
 def queue_run_end(session: Session, row: RunRow, now: datetime) -> None:
     """The notifications of a run that just ended (``row.status`` is its final status), and
     of its steps' final outcomes: in the caller's transaction."""
@@ -134,6 +157,7 @@ def queue_run_end(session: Session, row: RunRow, now: datetime) -> None:
     _queue(session, row.pipeline_id, row.id, wanted, now, run_id=row.id)
 
 
+@_never_fails
 def queue_step_end(session: Session, run_id: str, step: str, status: str, now: datetime) -> None:
     """A step's own ``notify:`` for its final outcome, in the caller's transaction."""
     if status not in _STEP_EVENTS:
@@ -159,6 +183,7 @@ def step_targets(
     return wanted
 
 
+@_never_fails
 def queue_missed(
     session: Session, pipeline_id: int, missed: Sequence[tuple[datetime, str]], now: datetime
 ) -> None:
