@@ -23,6 +23,7 @@ from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
 from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
+from .stats import ACTIVE_MARGIN, pipeline_stats
 from .store.types import RequestKey, RequestKind, utcnow
 
 #: Largest page of runs one request returns.
@@ -297,6 +298,12 @@ class Catalog:
             if step["name"] in kinds:
                 step["kind"] = kinds[step["name"]]
         return data
+
+    def stats(self, name: str, last: int) -> dict[str, Any]:
+        """``GET /orch/pipelines/{name}/stats``: the figures of its last ``last`` runs."""
+        self.store.get_version(name)  # NotFoundError: a 404
+        runs = self.store.list_runs(pipeline=name, limit=2 * last + ACTIVE_MARGIN)
+        return pipeline_stats(name, runs, last)
 
     def logs(self, run_id: str, *, after: int = 0) -> list[dict[str, Any]]:
         """The run's log lines after the line with id ``after`` (0: all of them)."""

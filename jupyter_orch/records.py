@@ -99,6 +99,9 @@ class AttemptRecord:
     outputs: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None
     output_notebook: str | None = None
+    #: What its processes used: ``{"peak_memory_bytes", "cpu_seconds"}`` (None: not measured,
+    #: an attempt that never started a process, or one recorded before this was kept).
+    resources: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +113,7 @@ class AttemptRecord:
             "outputs": self.outputs,
             "error": self.error,
             "output_notebook": self.output_notebook,
+            "resources": self.resources,
         }
 
 

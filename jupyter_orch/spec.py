@@ -28,6 +28,7 @@ from jupyter_orch.scheduling.schedules import CronSchedule
 
 from .connections import CONNECTION_NAME
 from .durations import parse_duration
+from .sizes import parse_size
 from .spec_base import STORED, SpecModel, stored
 from .spec_events import ENV_NAME, OnSpec, SqlTrigger, WebhookTrigger
 from .spec_kinds import (
@@ -51,6 +52,7 @@ RESERVED_PIPELINE_NAMES = frozenset({"validate"})
 # not make them unreadable.
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
 _stored = stored
 
 
@@ -137,6 +139,8 @@ class StepPolicy(_Model):
     report_mode: bool | None = None
     #: papermill's --start-timeout: how long the step's kernel may take to start.
     start_timeout: Duration | None = Field(None, gt=0)
+    #: Resident memory of the step's whole process tree (``4GB``): past it, the tree is killed.
+    max_memory: Size | None = None
 
 
 POLICY_KEYS = tuple(StepPolicy.model_fields)
@@ -155,6 +159,7 @@ class EffectivePolicy:
     kernel: str | None = None
     report_mode: bool = False
     start_timeout: float = 60.0
+    max_memory: int | None = None
 
     def delay_before(self, attempt: int) -> float:
         """Seconds to wait before attempt number ``attempt`` (2 is the first retry)."""
@@ -225,6 +230,8 @@ class Overlap(str, Enum):
 
 class Limits(_Model):
     max_parallel_steps: int | None = Field(None, ge=1)
+    #: The product page's "Max memory": every step's, unless the step or ``defaults`` says.
+    max_memory: Size | None = None
     max_duration: Duration | None = Field(None, gt=0)
     max_concurrent_runs: int | None = Field(None, ge=1)
     overlap: Overlap = Overlap.QUEUE
@@ -333,6 +340,8 @@ class PipelineSpec(_Model):
 
     def policy(self, step: StepSpec) -> EffectivePolicy:
         values: dict[str, Any] = {}
+        if self.limits.max_memory is not None:
+            values["max_memory"] = self.limits.max_memory
         for key in POLICY_KEYS:
             own = getattr(step, key)
             inherited = getattr(self.defaults, key)

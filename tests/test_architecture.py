@@ -23,6 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
         "errors",
         "records",
         "durations",
+        "sizes",
+        "stats",
         "masking",
         "outputs",
         "connections",

@@ -73,7 +73,14 @@ def test_run_attempts_and_logs_round_trip(store: Store) -> None:
         run.id,
         "a",
         AttemptRecord(
-            1, AttemptStatus.FAILED, start, end, {"n": 1}, {"ename": "E"}, "/runs/a.ipynb"
+            1,
+            AttemptStatus.FAILED,
+            start,
+            end,
+            {"n": 1},
+            {"ename": "E"},
+            "/runs/a.ipynb",
+            {"peak_memory_bytes": 123_456_789, "cpu_seconds": 1.25},
         ),
     )
     store.update_step(run.id, "a", status=StepStatus.FAILED)
@@ -96,6 +103,7 @@ def test_run_attempts_and_logs_round_trip(store: Store) -> None:
             "outputs": {"n": 1},
             "error": {"ename": "E"},
             "output_notebook": "/runs/a.ipynb",
+            "resources": {"peak_memory_bytes": 123_456_789, "cpu_seconds": 1.25},
         }
     ]
     assert [ln.message for ln in store.get_logs(run.id)] == ["Pipeline started", "hi"]

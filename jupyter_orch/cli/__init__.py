@@ -22,6 +22,7 @@ from .pipelines import cmd_rerun, cmd_run, cmd_validate
 from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
+from .stats import cmd_stats
 
 
 def command(
@@ -105,6 +106,13 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("pipelines", parents=[common], help="list pipelines and their schedules")
     p.set_defaults(func=cmd_pipelines)
+
+    p = sub.add_parser(
+        "stats", parents=[common], help="durations, memory and failures over the last runs"
+    )
+    p.add_argument("name")
+    p.add_argument("--last", type=count(1000), default=20, help="runs to count (default 20)")
+    p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
     p.add_argument("name")

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..durations import format_duration
 from ..masking import mask_json, mask_text
+from ..sizes import format_bytes
 from .orchestrator import open_orchestrator
 from .output import EXIT_OK, display_path, notification_line, out, print_error, styled
 
@@ -70,8 +71,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         for attempt in step.attempts:
             a = mask_json(attempt.to_dict())
+            used = ""
+            if attempt.resources:
+                peak = format_bytes(attempt.resources.get("peak_memory_bytes") or 0)
+                used = f", peak memory {peak}, {attempt.resources.get('cpu_seconds', 0):.1f}s CPU"
             out.print(
-                f"  attempt {attempt.number}: {styled(attempt.status.value)} in {format_duration(a['duration_s'])}"
+                f"  attempt {attempt.number}: {styled(attempt.status.value)} in {format_duration(a['duration_s'])}{used}"
             )
             if attempt.outputs:
                 out.print(f"    outputs: {escape(json.dumps(a['outputs']))}")

@@ -61,6 +61,8 @@ class Task:
     #: Values replaced by ``***`` in everything the task leaves: its log lines, its output
     #: notebook's outputs, its result (secrets and connection passwords the step was given).
     masked: tuple[str, ...] = ()
+    #: Bytes of resident memory the task's process tree may use (``max_memory``); None: no limit.
+    max_memory: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +101,8 @@ class TaskResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     error: dict[str, Any] | None = None
     output_notebook: str | None = None
+    #: ``{"peak_memory_bytes", "cpu_seconds"}`` of the task's processes, when measured.
+    resources: dict[str, Any] | None = None
 
 
 class Execution(ABC):

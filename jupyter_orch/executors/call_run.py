@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,8 +26,9 @@ from ..masking import mask_json
 from ..records import error_record
 from .base import ENV_PREFIX, CallTask, TaskResult
 from .output_caps import CappedStream, log_dropped
-from .processes import exit_description
+from .processes import exit_description, kill_kernel_tree
 from .protocol import ParentConnection
+from .resources import TreeWatch, Usage, memory_error
 
 CHILD_MODULE = "jupyter_orch.calls.child"
 #: Most bytes of a step's output read as one piece (a line longer than this is cut).
@@ -51,8 +53,13 @@ def run_call(task: CallTask, conn: ParentConnection) -> TaskResult:
         Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="orch-call-") as folder:
             result_file = Path(folder) / "result.json"
-            code = _run_child(task, conn, budget, result_file)
+            code, watch, usage = _run_child(task, conn, budget, result_file)
             result = _read_result(result_file, code)
+        if watch.exceeded is not None and task.max_memory is not None:
+            result = TaskResult(
+                status="failed", error=memory_error(watch.exceeded, task.max_memory)
+            )
+        result = replace(result, resources=usage.to_json())
     except (OSError, ValueError) as exc:
         result = TaskResult(status="failed", error=error_record(type(exc).__name__, str(exc)))
     log_dropped(conn, task.key, budget)
@@ -69,12 +76,15 @@ def run_call(task: CallTask, conn: ParentConnection) -> TaskResult:
         outputs=mask_json(result.outputs, task.masked),
         error=mask_json(result.error, task.masked),
         output_notebook=notebook,
+        resources=result.resources,
     )
     conn.send(("result", task.key, result))
     return result
 
 
-def _run_child(task: CallTask, conn: ParentConnection, budget: list[int], result_file: Path) -> int:
+def _run_child(
+    task: CallTask, conn: ParentConnection, budget: list[int], result_file: Path
+) -> tuple[int, TreeWatch, Usage]:
     request = {
         "kind": task.kind,
         "spec": task.spec,
@@ -94,6 +104,8 @@ def _run_child(task: CallTask, conn: ParentConnection, budget: list[int], result
         start_new_session=True,
     )
     conn.send(("kernel", task.key, process.pid, process.pid))
+    pid = process.pid
+    watch = TreeWatch(pid, task.max_memory, lambda: kill_kernel_tree(pid)).start()
     lock = threading.Lock()
     readers = [
         threading.Thread(
@@ -109,10 +121,15 @@ def _run_child(task: CallTask, conn: ParentConnection, budget: list[int], result
     with contextlib.suppress(BrokenPipeError):  # a child killed at once
         process.stdin.write(json.dumps(request).encode())
         process.stdin.close()
-    code = process.wait()
+    # wait4: the process's own rusage (with the children it waited for), to the last tick
+    _, status, rusage = os.wait4(pid, 0)
+    code = process.returncode = os.waitstatus_to_exitcode(status)
+    usage = watch.stop()
+    waited = rusage.ru_utime + rusage.ru_stime
+    usage = replace(usage, cpu_seconds=round(max(usage.cpu_seconds, waited), 3))
     for reader in readers:
         reader.join(5)
-    return code
+    return code, watch, usage
 
 
 def _forward(stream: IO[bytes] | None, sink: CappedStream, lock: threading.Lock) -> None:

@@ -12,7 +12,9 @@ from typing import Any
 from .base import NotebookTask, TaskResult
 from .output_caps import CappedStream, log_dropped
 from .papermill_engine import ENGINE_NAME
+from .processes import kill_kernel_tree
 from .protocol import ParentConnection
+from .resources import TreeWatch, memory_error
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -94,12 +96,16 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
     error: dict[str, Any] | None = None
     kernel = None
     executed: Any = None
+    watch: TreeWatch | None = None
     try:
         Path(task.output_notebook).parent.mkdir(parents=True, exist_ok=True)
         parameters = _parameters(task)
         hide_from_later_kernels(task.hidden_env)
         kernel = cache.take(task)
         conn.send(("kernel", task.key, kernel.pid, _own_group(kernel.pid)))
+        if kernel.pid:
+            pid = kernel.pid
+            watch = TreeWatch(pid, task.max_memory, lambda: kill_kernel_tree(pid)).start()
         executed = papermill.execute_notebook(
             literal_path(task.notebook),
             literal_path(task.output_notebook),
@@ -118,6 +124,9 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
         )
     except Exception as exc:
         error = error_from(exc)
+    usage = watch.stop() if watch is not None else None
+    if watch is not None and watch.exceeded is not None and task.max_memory is not None:
+        error = memory_error(watch.exceeded, task.max_memory)
     log_dropped(conn, task.key, budget)
     written = Path(task.output_notebook).exists()
     outputs: dict[str, Any] = {}
@@ -131,6 +140,7 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
         outputs=mask_json(outputs, task.masked),
         error=mask_json(error, task.masked),
         output_notebook=task.output_notebook if written else None,
+        resources=usage.to_json() if usage is not None else None,
     )
     conn.send(("result", task.key, result))
     # After the result: shutting the kernel down is not on the step's clock.

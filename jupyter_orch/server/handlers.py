@@ -220,6 +220,16 @@ class PipelineRunsHandler(OrchHandler):
         self.reply(run, 202)
 
 
+class PipelineStatsHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        last = self.int_argument("last", 20)
+        if not 1 <= last <= 1000:
+            raise UserError("last: give a number of runs from 1 to 1000")
+        self.reply(await self.call(self.catalog.stats, name, last))
+
+
 class RunsHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
@@ -296,6 +306,7 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/pipelines/{NAME}/versions", VersionsHandler),
     (rf"/orch/pipelines/{NAME}/versions/(?P<number>[0-9]+)", VersionHandler),
     (rf"/orch/pipelines/{NAME}/runs", PipelineRunsHandler),
+    (rf"/orch/pipelines/{NAME}/stats", PipelineStatsHandler),
     (r"/orch/runs", RunsHandler),
     (rf"/orch/runs/{RUN}", RunHandler),
     (rf"/orch/runs/{RUN}/logs", RunLogsHandler),

@@ -188,4 +188,38 @@ NOTIFICATIONS = {
     "ChannelList": obj({"channels": {"type": "array", "items": ref("Channel")}}),
 }
 
-OTHER_SCHEMAS: dict[str, Any] = {**NOTEBOOKS, **REQUESTS, **CONNECTIONS, **NOTIFICATIONS}
+_SPREAD = {
+    "duration_s": obj({"median": nullable("number"), "p95": nullable("number")}),
+    "peak_memory_bytes": obj({"median": nullable("integer"), "max": nullable("integer")}),
+    "failure_rate": nullable("number", description="failed or timed out / ended (0 to 1)"),
+}
+_FIGURES = {
+    "runs": {"type": "integer", "minimum": 0},
+    "from": TIME,
+    "to": TIME,
+    **_SPREAD,
+    "slowest_step": nullable("string"),
+    "steps": {
+        "type": "array",
+        "items": obj({"name": STRING, "count": {"type": "integer", "minimum": 0}, **_SPREAD}),
+    },
+}
+STATS = {
+    "RunFigures": obj(_FIGURES),
+    "PipelineStats": obj(
+        {
+            "pipeline": STRING,
+            "last": {"type": "integer", "minimum": 1},
+            **_FIGURES,
+            "previous": ref("RunFigures"),
+        }
+    ),
+}
+
+OTHER_SCHEMAS: dict[str, Any] = {
+    **NOTEBOOKS,
+    **REQUESTS,
+    **CONNECTIONS,
+    **NOTIFICATIONS,
+    **STATS,
+}

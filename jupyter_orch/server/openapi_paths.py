@@ -187,6 +187,23 @@ PIPELINE_PATHS: dict[str, Any] = {
             requestBody=body("TriggerRequest", required=False),
         ),
     },
+    "/orch/pipelines/{name}/stats": {
+        "parameters": [PIPELINE],
+        "get": operation(
+            "pipelineStats",
+            "pipelines",
+            "Durations (median, p95), peak memory (median, max) and failure rate over the last "
+            "runs, for the whole run and per step, with the slowest step and the runs before",
+            {"200": answer("the figures", "PipelineStats"), **errors(400, 403, 404)},
+            parameters=[
+                query(
+                    "last",
+                    {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20},
+                    "how many finished runs to count",
+                )
+            ],
+        ),
+    },
 }
 
 NOTEBOOK_PATHS: dict[str, Any] = {

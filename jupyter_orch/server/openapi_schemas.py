@@ -200,6 +200,18 @@ RUNS = {
             "output_notebook": nullable(
                 "string", description="relative to the root dir: open it with the contents API"
             ),
+            "resources": {
+                "oneOf": [
+                    obj(
+                        {
+                            "peak_memory_bytes": {"type": "integer", "minimum": 0},
+                            "cpu_seconds": {"type": "number", "minimum": 0},
+                        }
+                    ),
+                    {"type": "null"},
+                ],
+                "description": "what the attempt's process tree used (null: not measured)",
+            },
         }
     ),
     "StepRun": obj(

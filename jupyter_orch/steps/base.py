@@ -149,6 +149,7 @@ class StepKind(ABC):
             outputs=mask_json(outcome.outputs, masked),
             error=mask_json(outcome.error, masked),  # a traceback may quote a URL's password
             output_notebook=result.output_notebook if result else None,
+            resources=result.resources if result else None,
         )
 
     def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:

@@ -47,6 +47,7 @@ class CallStep(StepKind):
             hidden_env=attempt.hidden_env,
             masked=attempt.access.masked,
             timeout=prepared.policy.timeout,
+            max_memory=prepared.policy.max_memory,
         )
 
     @staticmethod

@@ -43,4 +43,5 @@ class NotebookStep(StepKind):
             masked=attempt.access.masked,
             report_mode=policy.report_mode,
             start_timeout=policy.start_timeout,
+            max_memory=policy.max_memory,
         )

@@ -138,6 +138,7 @@ def fill_attempt(row: StepAttemptRow, attempt: AttemptRecord) -> None:
     row.outputs = dict(attempt.outputs)
     row.error = attempt.error
     row.output_notebook = attempt.output_notebook
+    row.resources = attempt.resources
 
 
 def run_record(
@@ -157,6 +158,7 @@ def run_record(
                 outputs=dict(a.outputs or {}),
                 error=a.error,
                 output_notebook=a.output_notebook,
+                resources=a.resources,
             )
         )
     return RunRecord(

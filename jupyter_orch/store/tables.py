@@ -141,6 +141,8 @@ class StepAttemptRow(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: {"host", "worker", "kernel_group"}: what the reaper kills if the attempt is orphaned.
     processes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: {"peak_memory_bytes", "cpu_seconds"} of its process tree.
+    resources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LogLineRow(Base):
