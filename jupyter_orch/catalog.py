@@ -322,6 +322,14 @@ class Catalog:
         outcome = self.orch.cancel(run_id)
         return {"outcome": outcome, "run": self.run(run_id)}
 
+    def pin(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``{"pinned": bool}``: kept whatever retention says, or not any more."""
+        pinned = body.get("pinned", True)
+        if not isinstance(pinned, bool):
+            raise UserError(f"pinned: give true or false, not {pinned!r}")
+        self.store.set_pinned(run_id, pinned)
+        return self.run(run_id)
+
     def rerun(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         from_failed = body.get("from_failed", False)
         if not isinstance(from_failed, bool):

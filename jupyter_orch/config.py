@@ -39,6 +39,7 @@ from traitlets import Bool, Dict, Float, Int, TraitError, TraitType, Unicode, de
 from traitlets.config import Configurable
 
 from .config_notify import NotifySettings
+from .config_retention import RetentionSettings
 from .connections import Connections
 from .errors import SettingError
 from .executors.base import Executor
@@ -113,7 +114,7 @@ def default_db_url() -> str:
 # --- the configuration object -------------------------------------------------------------------
 
 
-class OrchConfig(NotifySettings, Configurable):
+class OrchConfig(NotifySettings, RetentionSettings, Configurable):
     """Every setting of jupyter-orch. ``OrchApp``, the server extension, is one (users write
     ``c.OrchApp.<trait>``); the CLI reads the same traits through ``CliConfig``.
 

@@ -169,6 +169,8 @@ class RunRecord:
     scheduled_for: datetime | None = None
     #: What fired an `event` run, e.g. {"pipeline_succeeded": "load", "run_id": "..."}.
     event: dict[str, Any] | None = None
+    #: Kept whatever retention says (``jupyter orch pin``).
+    pinned: bool = False
 
     def with_status(self, status: RunStatus, **changes: Any) -> RunRecord:
         return dataclasses.replace(self, status=status, **changes)
@@ -196,5 +198,6 @@ class RunRecord:
             "scheduled_for": iso(self.scheduled_for),
             "event": self.event,
             "run_dir": self.run_dir,
+            "pinned": self.pinned,
             "steps": [s.to_dict() for s in self.steps],
         }

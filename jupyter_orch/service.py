@@ -21,6 +21,7 @@ from .notify.delivery import DeliverySettings, Notifier
 from .records import RunRecord, StepStatus, Trigger, iso
 from .runner import RunCoordinator
 from .spec import Overlap, PipelineSpec
+from .spec_retention import RetentionSpec
 from .store.base import StoreProtocol
 from .store.types import (
     KeyedRun,
@@ -75,6 +76,7 @@ class Orchestrator:
         *,
         public_url: str | None = None,
         delivery: DeliverySettings | None = None,
+        retention: RetentionSpec | None = None,
     ) -> None:
         self.store = store
         self.runs_dir = runs_dir
@@ -85,6 +87,8 @@ class Orchestrator:
         #: Where notifications link to a run (``c.OrchApp.public_url``), and how they retry.
         self.public_url = public_url
         self.delivery = delivery or DeliverySettings()
+        #: The retention of pipelines whose file says nothing (``c.OrchApp.retention``).
+        self.retention = retention
 
     def notifier(self, instance_id: str | None = None) -> Notifier:
         """Delivers this store's outbox through the configured channels."""

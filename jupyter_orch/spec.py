@@ -40,6 +40,7 @@ from .spec_kinds import (
     connection_field,
 )
 from .spec_notify import LongRunning, NotifySpec, StepNotify
+from .spec_retention import RetentionSpec
 
 PIPELINE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 #: Longest pipeline or step name: they name folders and files of every run (and a column).
@@ -289,6 +290,8 @@ class PipelineSpec(_Model):
     secrets: NameList = ()
     #: Channels told when a run fails, succeeds, recovers, runs long or a slot is missed.
     notify: NotifySpec = Field(default_factory=NotifySpec)
+    #: How long runs are kept (default: ``c.OrchApp.retention``, else for ever).
+    retention: RetentionSpec | None = None
 
     @field_validator("connections")
     @classmethod
@@ -369,6 +372,7 @@ MODEL_AT: dict[str, type[BaseModel]] = {
     "notify": NotifySpec,
     "steps[].notify": StepNotify,
     "notify.on_long_running": LongRunning,
+    "retention": RetentionSpec,
 }
 
 

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
         "spec_kinds",
         "spec_events",
         "spec_notify",
+        "spec_retention",
         "expressions",
         "spec",
         "inputs",
@@ -43,7 +44,16 @@ LAYERS: list[tuple[str, ...]] = [
     ),
     ("store", "executors", "steps", "calls", "notify"),
     ("runner", "runlog", "run_policy", "run_writer"),
-    ("service", "catalog", "notebook_schedules", "scheduling", "config", "config_notify"),
+    (
+        "service",
+        "catalog",
+        "notebook_schedules",
+        "scheduling",
+        "config",
+        "config_notify",
+        "config_retention",
+        "retention",
+    ),
     ("server", "cli", "access", "jupyter_orch"),
 ]
 

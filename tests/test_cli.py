@@ -106,8 +106,10 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
         "outputs",
         "error",
         "output_notebook",
+        "resources",
     }
     assert load["attempts"][0]["outputs"] == {"records_count": 127, "day": "2024-03-24"}
+    assert load["attempts"][0]["resources"]["peak_memory_bytes"] > 10**6  # a kernel's at least
     assert transform["attempts"][0]["error"]["evalue"] == "fix me"
     assert (
         "Step 1: load started" in result.stderr

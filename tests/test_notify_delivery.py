@@ -300,6 +300,6 @@ def test_the_cli_lists_channels_without_urls_and_tests_one(
 
     tried = orch(tmp_path, "channels", "test", "outbox")
     assert tried.returncode == 0 and "sent: outbox answered written to" in tried.stdout
-    assert len(list((tmp_path / "runs" / "outbox").glob("test-*.eml"))) == 1
+    assert len(list((tmp_path / "runs" / "_outbox" / "tests").glob("test-*.eml"))) == 1
     unknown = orch(tmp_path, "channels", "test", "nope")
     assert unknown.returncode == 2 and "JUPYTER_ORCH_NOTIFY_NOPE" in unknown.stderr

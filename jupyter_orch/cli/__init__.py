@@ -19,6 +19,7 @@ from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_betw
 from .connections import cmd_channels, cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
 from .pipelines import cmd_rerun, cmd_run, cmd_validate
+from .retention import cmd_pin, cmd_prune
 from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
@@ -128,6 +129,16 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_trigger)
 
     command(sub, common, "cancel", "stop a running run or drop a queued one", cmd_cancel, "run_id")
+    for name, text in (("pin", "keep a run whatever retention says"), ("unpin", "undo pin")):
+        command(sub, common, name, text, cmd_pin, "run_id")
+
+    p = sub.add_parser(
+        "prune", parents=[common], help="delete the runs retention lets go, rows and files"
+    )
+    p.add_argument("--pipeline", help="this pipeline only")
+    p.add_argument("--older-than", help="also every run created longer ago (e.g. 30d)")
+    p.add_argument("--dry-run", action="store_true", help="say what would go; delete nothing")
+    p.set_defaults(func=cmd_prune)
 
     for name, text, func in (
         (

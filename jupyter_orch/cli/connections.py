@@ -66,7 +66,7 @@ def cmd_channels(args: argparse.Namespace) -> int:
     if args.action == "test":
         if not args.name:
             raise UserError("channels test: give the channel's name")
-        outbox = runs_path(config.runs_dir, Path.cwd()) / "outbox"
+        outbox = runs_path(config.runs_dir, Path.cwd()) / "_outbox" / "tests"
         try:
             answer, problem = (
                 send_test_message(channels, args.name, outbox, config.delivery_settings()),

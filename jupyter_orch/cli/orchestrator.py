@@ -32,6 +32,7 @@ def open_orchestrator(args: argparse.Namespace) -> Any:
         connections=config.named_connections(),
         public_url=config.public_url or None,
         delivery=config.delivery_settings(),
+        retention=config.default_retention(),
     )
 
 

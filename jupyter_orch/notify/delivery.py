@@ -177,7 +177,8 @@ class Notifier:
         if run is not None:
             outbox = Path(run.run_dir) / "outbox"
         else:
-            outbox = self.runs_dir / notification.pipeline / "outbox"
+            # not under <runs_dir>/<pipeline>/, where only run folders live (retention)
+            outbox = self.runs_dir / "_outbox" / notification.pipeline
         dedup = "jupyter-orch/" + notification.pipeline
         if notification.step:
             dedup += "/" + notification.step

@@ -16,12 +16,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 from jupyter_orch.executors.base import Executor
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.pipelines.loader import LoadedPipeline
 from jupyter_orch.records import RunRecord
+from jupyter_orch.retention import prune
 from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduling.leader import Leader
 from jupyter_orch.scheduling.reaper import reap
@@ -52,6 +54,14 @@ class SchedulerConfig:
     default_timezone: str = "UTC"
     #: How long a stop waits for runs to record their end before giving up on them.
     shutdown_grace: float = 20.0
+    #: Seconds between two applications of retention (by the leader).
+    prune_interval: float = 3600.0
+
+
+def _said(done: asyncio.Future[Any]) -> None:
+    """A prune's fault is logged; the next one comes at the next interval."""
+    if not done.cancelled() and done.exception() is not None:
+        log.error("applying retention failed", exc_info=done.exception())
 
 
 class RunHost:
@@ -193,6 +203,8 @@ class Scheduler(RunHost):
         self.is_leader = False
         self._loop: asyncio.Task[None] | None = None
         self._last_reap: datetime | None = None
+        self._last_prune: datetime | None = None
+        self._pruning: asyncio.Future[Any] | None = None
         self._woken: asyncio.Event | None = None
 
     async def start(self) -> None:
@@ -232,12 +244,27 @@ class Scheduler(RunHost):
         )
         if self.is_leader:
             await self.call(self.leader.tick, now)
+            self._prune_now_and_then(now)
         if (
             self._last_reap is None
             or (now - self._last_reap).total_seconds() >= self.config.reap_interval
         ):
             await self.reap()
         await self.claim()
+
+    def _prune_now_and_then(self, now: datetime) -> None:
+        """Retention, once per ``prune_interval``, in a thread of its own: a long prune never
+        holds up the next round."""
+        due = self._last_prune is None or (
+            (now - self._last_prune).total_seconds() >= self.config.prune_interval
+        )
+        if not due or (self._pruning is not None and not self._pruning.done()):
+            return
+        self._last_prune = now
+        self._pruning = asyncio.ensure_future(
+            self.call(prune, self.store, Path(self.orch.runs_dir), now, default=self.orch.retention)
+        )
+        self._pruning.add_done_callback(_said)
 
     async def reap(self) -> None:
         now = self.clock()
@@ -264,6 +291,8 @@ class Scheduler(RunHost):
 
     async def stop(self, reason: str = SHUTDOWN_REASON, grace: float | None = None) -> None:
         self.stopped = True
+        if self._pruning is not None:
+            self._pruning.cancel()  # its thread ends its batch; the rest waits for next time
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -138,6 +138,7 @@ class OrchApp(ExtensionApp, OrchConfig):
             connections=self.named_connections(),
             public_url=self.public_url or None,
             delivery=self.delivery_settings(),
+            retention=self._retention(),
         )
         self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
         self.availability.ready(self.catalog)
@@ -149,6 +150,17 @@ class OrchApp(ExtensionApp, OrchConfig):
             return
         self.executor = self.new_executor()
         self.scheduler = self._new_scheduler()
+
+    def _retention(self) -> Any:
+        """The default retention; an invalid one is logged and none applies (deleting runs
+        by a rule nobody meant is worse than keeping them)."""
+        from ..errors import SettingError
+
+        try:
+            return self.default_retention()
+        except SettingError as exc:
+            self.log.error("jupyter-orch: %s; no default retention applies", exc)
+            return None
 
     def _new_scheduler(self) -> Any:
         from jupyter_orch.scheduling.scheduler import Scheduler, SchedulerConfig

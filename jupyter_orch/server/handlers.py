@@ -267,6 +267,13 @@ class RunCancelHandler(OrchHandler):
         self.reply(await self.call(self.catalog.cancel, run_id))
 
 
+class RunPinHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        self.reply(await self.call(self.catalog.pin, run_id, self.body()))
+
+
 class RunRerunHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
@@ -312,6 +319,7 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/runs/{RUN}/logs", RunLogsHandler),
     (rf"/orch/runs/{RUN}/cancel", RunCancelHandler),
     (rf"/orch/runs/{RUN}/rerun", RunRerunHandler),
+    (rf"/orch/runs/{RUN}/pin", RunPinHandler),
     (r"/orch/connections", ConnectionsHandler),
     (r"/orch/channels", ChannelsHandler),
 ]

@@ -117,6 +117,10 @@ REQUESTS = {
             "trigger": {"enum": ["manual", "api"], "default": "api"},
         },
     },
+    "PinRequest": {
+        "type": "object",
+        "properties": {"pinned": {"type": "boolean", "default": True}},
+    },
     "RerunRequest": {
         "type": "object",
         "properties": {

@@ -308,6 +308,16 @@ RUN_PATHS: dict[str, Any] = {
             {"200": answer("what happened, and the run", "CancelOutcome"), **errors(403, 404)},
         ),
     },
+    "/orch/runs/{run_id}/pin": {
+        "parameters": [RUN],
+        "post": operation(
+            "pinRun",
+            "runs",
+            'Keep a run whatever retention says (`{"pinned": false}` undoes it)',
+            {"200": answer("the run", "Run"), **errors(400, 403, 404)},
+            requestBody=body("PinRequest", required=False),
+        ),
+    },
     "/orch/runs/{run_id}/rerun": {
         "parameters": [RUN],
         "post": operation(

@@ -246,6 +246,7 @@ RUNS = {
             "scheduled_for": TIME,
             "event": nullable("object"),
             "run_dir": nullable("string", description="relative to the root dir"),
+            "pinned": {"type": "boolean", "description": "kept whatever retention says"},
             "steps": {"type": "array", "items": ref("StepRun")},
             "notifications": {
                 "type": "array",

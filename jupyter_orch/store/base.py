@@ -282,6 +282,26 @@ class Outbox(Protocol):
     ) -> list[Notification]: ...
 
 
+class Retention(Protocol):
+    """Pins, and deleting the runs retention lets go (``retention.py``)."""
+
+    def set_pinned(self, run_id: str, pinned: bool) -> None: ...
+
+    def expired_runs(
+        self,
+        pipeline: str,
+        now: datetime,
+        *,
+        keep_last: int | None = None,
+        max_age: float | None = None,
+        limit: int = 500,
+    ) -> list[tuple[str, str]]: ...
+
+    def delete_runs(self, run_ids: Sequence[str]) -> int: ...
+
+    def known_runs(self, run_ids: Sequence[str]) -> set[str]: ...
+
+
 class LeaderStore(ScheduleState, RunQueue, Protocol):
     """What the scheduler's leader needs: schedule state, and queueing the runs it fires."""
 
@@ -302,6 +322,7 @@ class StoreProtocol(
     Admission,
     Recovery,
     Outbox,
+    Retention,
     Protocol,
 ):
     """The whole store."""

@@ -13,12 +13,19 @@ from .engine import READ_ONLY, make_engine, migrate
 from .instances import InstancesMixin
 from .outbox import OutboxMixin
 from .requests import RequestsMixin
+from .retention import RetentionMixin
 from .runs import RunsMixin
 from .schedule_state import ScheduleStateMixin
 
 
 class Store(
-    InstancesMixin, ScheduleStateMixin, RequestsMixin, CatalogMixin, RunsMixin, OutboxMixin
+    InstancesMixin,
+    ScheduleStateMixin,
+    RequestsMixin,
+    CatalogMixin,
+    RunsMixin,
+    OutboxMixin,
+    RetentionMixin,
 ):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 

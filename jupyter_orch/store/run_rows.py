@@ -176,6 +176,7 @@ def run_record(
         rerun_of=run.rerun_of,
         scheduled_for=run.scheduled_for,
         event=run.event,
+        pinned=bool(run.pinned),
         steps=tuple(
             StepRecord(
                 name=s.name,

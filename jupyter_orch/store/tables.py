@@ -107,6 +107,8 @@ class RunRow(Base):
     #: The ``Idempotency-Key`` of the request that created the run, and its body's sha256.
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Kept whatever retention says.
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class StepRunRow(Base):

@@ -1,0 +1,147 @@
+"""Retention: deleting the runs a pipeline's ``retention:`` (or ``c.OrchApp.retention``) lets go,
+rows and files together. The scheduler applies it once an hour; ``jupyter orch prune`` by hand.
+
+The order makes a crash at any point harmless. A batch's rows go first, in one transaction, then
+its folders: a crash in between leaves folders without rows, never a run the UI would show with
+its notebooks gone. Such folders are swept by the next prune: only run folders live directly
+under ``<runs_dir>/<pipeline>/``, so a folder named like a run id that no run has is an orphan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .masking import masked_logger
+from .spec_retention import RetentionSpec
+from .store.base import PipelineCatalog, Retention, ScheduleState
+
+log = masked_logger("jupyter_orch.retention")
+#: Runs deleted per transaction.
+BATCH = 200
+#: A run id (a ULID): the names of run folders.
+RUN_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+class RetentionStore(Retention, ScheduleState, PipelineCatalog):
+    pass
+
+
+@dataclass
+class Pruned:
+    """What a prune deleted (or, dry, would delete) for one pipeline."""
+
+    pipeline: str
+    runs: list[str] = field(default_factory=list)
+    freed_bytes: int = 0
+    orphans: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.pipeline,
+            "runs": self.runs,
+            "freed_bytes": self.freed_bytes,
+            "orphan_folders": self.orphans,
+        }
+
+
+def folder_size(path: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).lstat().st_size
+    return total
+
+
+def rule_of(definition: dict[str, Any], default: RetentionSpec | None) -> RetentionSpec | None:
+    """The pipeline's own ``retention:``, else the default."""
+    return RetentionSpec.read(definition.get("retention")) or default
+
+
+def prune(
+    store: RetentionStore,
+    runs_dir: Path,
+    now: datetime,
+    *,
+    default: RetentionSpec | None = None,
+    pipeline: str | None = None,
+    older_than: float | None = None,
+    dry_run: bool = False,
+) -> list[Pruned]:
+    """Apply retention to every pipeline (or ``pipeline``); ``older_than`` (seconds) deletes
+    the runs created longer ago than that, whatever the rules say. Returns what went."""
+    states = store.pipeline_states(history=False, name=pipeline)
+    done = []
+    for state in states:
+        rule = rule_of(state.definition, default)
+        if older_than is not None:
+            rule = RetentionSpec(max_age=older_than)
+        pruned = Pruned(state.name)
+        if rule is not None:
+            _expire(store, state.name, rule, now, pruned, dry_run)
+        _sweep(store, runs_dir / state.name, pruned, dry_run)
+        if pruned.runs or pruned.orphans:
+            log.info(
+                "%s%s: %d runs deleted, %d orphan folders, %.1f MB freed",
+                "dry run: " if dry_run else "",
+                state.name,
+                len(pruned.runs),
+                len(pruned.orphans),
+                pruned.freed_bytes / 1e6,
+            )
+        done.append(pruned)
+    return done
+
+
+def _expire(
+    store: RetentionStore,
+    name: str,
+    rule: RetentionSpec,
+    now: datetime,
+    pruned: Pruned,
+    dry_run: bool,
+) -> None:
+    seen: set[str] = set()
+    while True:
+        batch = store.expired_runs(
+            name, now, keep_last=rule.keep_last, max_age=rule.max_age, limit=BATCH
+        )
+        batch = [(run_id, run_dir) for run_id, run_dir in batch if run_id not in seen]
+        if not batch:
+            return
+        seen.update(run_id for run_id, _ in batch)
+        sizes = {run_id: folder_size(Path(run_dir)) for run_id, run_dir in batch}
+        if not dry_run:
+            store.delete_runs([run_id for run_id, _ in batch])  # rows first, then files
+            gone = store.known_runs([run_id for run_id, _ in batch])
+            batch = [(run_id, run_dir) for run_id, run_dir in batch if run_id not in gone]
+            for _, run_dir in batch:
+                shutil.rmtree(run_dir, ignore_errors=True)
+        pruned.runs += [run_id for run_id, _ in batch]
+        pruned.freed_bytes += sum(sizes[run_id] for run_id, _ in batch)
+
+
+def _sweep(store: RetentionStore, folder: Path, pruned: Pruned, dry_run: bool) -> None:
+    """Delete run folders that no run owns (a prune that crashed after deleting the rows)."""
+    try:
+        names = [p.name for p in folder.iterdir() if p.is_dir() and RUN_ID.match(p.name)]
+    except OSError:
+        return
+    for start in range(0, len(names), BATCH):
+        chunk = names[start : start + BATCH]
+        owned = store.known_runs(chunk)
+        for name in chunk:
+            if name in owned:
+                continue
+            path = folder / name
+            pruned.freed_bytes += folder_size(path)
+            pruned.orphans.append(name)
+            if not dry_run:
+                shutil.rmtree(path, ignore_errors=True)
