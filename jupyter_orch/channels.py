@@ -50,6 +50,10 @@ _HOST_KINDS = {
 }
 
 
+class UndefinedChannel(ValueError):
+    """A name no variable or configuration defines (retrying will not define it)."""
+
+
 def channel_key(name: str) -> str:
     """``team-mail`` -> ``TEAM_MAIL``: how a name is matched and which variable defines it."""
     return name.strip().upper().replace("-", "_")
@@ -122,7 +126,7 @@ class Channels:
         """The URL ``name`` stands for; ``ValueError`` saying how to define it."""
         found = self._all().get(channel_key(name))
         if found is None or not found[1]:
-            raise ValueError(
+            raise UndefinedChannel(
                 f"notification channel {name!r} is not defined; set "
                 f"{NOTIFY_PREFIX}{channel_key(name)} or c.OrchApp.notify_channels = "
                 f"{{{name!r}: 'mailtos://...'}} (defined: {', '.join(self.names())})"

@@ -58,6 +58,8 @@ UNFINISHED_STEP_STATUSES = frozenset({StepStatus.PENDING, StepStatus.RUNNING, St
 FINISHED_STEP_STATUSES = frozenset(StepStatus) - UNFINISHED_STEP_STATUSES
 #: Step outcomes that make a run `failed` and dependants `upstream_failed`.
 FAILED_STEP_STATUSES = frozenset({StepStatus.FAILED, StepStatus.TIMED_OUT})
+#: Runs that alert ``on_failure`` and count as failures in stats.
+FAILED_RUN_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMED_OUT})
 #: The only step outcomes a `succeeded` run may hold: a step cancelled or never settled in a
 #: run that was not cancelled means something went wrong, so the run cannot read succeeded.
 SUCCESSFUL_STEP_STATUSES = frozenset({StepStatus.SUCCEEDED, StepStatus.SKIPPED})

@@ -1,17 +1,18 @@
 """Retention: deleting the runs a pipeline's ``retention:`` (or ``c.OrchApp.retention``) lets go,
 rows and files together. The scheduler applies it once an hour; ``jupyter orch prune`` by hand.
 
-The order makes a crash at any point harmless. A batch's rows go first, in one transaction, then
-its folders: a crash in between leaves folders without rows, never a run the UI would show with
-its notebooks gone. Such folders are swept by the next prune: only run folders live directly
-under ``<runs_dir>/<pipeline>/``, so a folder named like a run id that no run has is an orphan.
+The order makes a crash at any point harmless. A batch's rows go first, in one transaction that
+also journals their folders (``pruned_folders``), then the folders, then the journal entries: a
+crash in between leaves folders without rows, never a run the UI would show with its notebooks
+gone, and the next prune deletes the folders the journal names. Only folders a prune deleted the
+run of are ever removed: nothing is guessed from a folder's name (another store may share the
+runs folder).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,8 +26,6 @@ from .store.base import PipelineCatalog, Retention, ScheduleState
 log = masked_logger("jupyter_orch.retention")
 #: Runs deleted per transaction.
 BATCH = 200
-#: A run id (a ULID): the names of run folders.
-RUN_ID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
 
 class RetentionStore(Retention, ScheduleState, PipelineCatalog):
@@ -67,7 +66,6 @@ def rule_of(definition: dict[str, Any], default: RetentionSpec | None) -> Retent
 
 def prune(
     store: RetentionStore,
-    runs_dir: Path,
     now: datetime,
     *,
     default: RetentionSpec | None = None,
@@ -86,7 +84,7 @@ def prune(
         pruned = Pruned(state.name)
         if rule is not None:
             _expire(store, state.name, rule, now, pruned, dry_run)
-        _sweep(store, runs_dir / state.name, pruned, dry_run)
+        _finish(store, state.name, pruned, dry_run)
         if pruned.runs or pruned.orphans:
             log.info(
                 "%s%s: %d runs deleted, %d orphan folders, %.1f MB freed",
@@ -119,29 +117,27 @@ def _expire(
         seen.update(run_id for run_id, _ in batch)
         sizes = {run_id: folder_size(Path(run_dir)) for run_id, run_dir in batch}
         if not dry_run:
-            store.delete_runs([run_id for run_id, _ in batch])  # rows first, then files
-            gone = store.known_runs([run_id for run_id, _ in batch])
-            batch = [(run_id, run_dir) for run_id, run_dir in batch if run_id not in gone]
+            # rows first (their folders journalled in the same transaction), then files
+            gone = set(store.delete_runs([run_id for run_id, _ in batch]))
+            batch = [(run_id, run_dir) for run_id, run_dir in batch if run_id in gone]
             for _, run_dir in batch:
                 shutil.rmtree(run_dir, ignore_errors=True)
+            store.forget_pruned([run_id for run_id, _ in batch])
         pruned.runs += [run_id for run_id, _ in batch]
         pruned.freed_bytes += sum(sizes[run_id] for run_id, _ in batch)
 
 
-def _sweep(store: RetentionStore, folder: Path, pruned: Pruned, dry_run: bool) -> None:
-    """Delete run folders that no run owns (a prune that crashed after deleting the rows)."""
-    try:
-        names = [p.name for p in folder.iterdir() if p.is_dir() and RUN_ID.match(p.name)]
-    except OSError:
-        return
-    for start in range(0, len(names), BATCH):
-        chunk = names[start : start + BATCH]
-        owned = store.known_runs(chunk)
-        for name in chunk:
-            if name in owned:
-                continue
-            path = folder / name
-            pruned.freed_bytes += folder_size(path)
-            pruned.orphans.append(name)
+def _finish(store: RetentionStore, name: str, pruned: Pruned, dry_run: bool) -> None:
+    """Delete the folders an earlier prune journalled but did not get to (it was killed)."""
+    while True:
+        left = store.pruned_folders(name, limit=BATCH)
+        if not left:
+            return
+        for run_id, run_dir in left:
+            pruned.freed_bytes += folder_size(Path(run_dir))
+            pruned.orphans.append(run_id)
             if not dry_run:
-                shutil.rmtree(path, ignore_errors=True)
+                shutil.rmtree(run_dir, ignore_errors=True)
+        if dry_run:
+            return
+        store.forget_pruned([run_id for run_id, _ in left])

@@ -99,9 +99,6 @@ class NotifySpec(StepNotify):
     on_long_running: LongRunning | None = None
     on_missed: Targets = ()
 
-    def channels(self) -> set[str]:
-        return {t.channel for key in RUN_EVENTS for t in _targets(self, key)}
-
 
 def _targets(spec: StepNotify, key: str) -> tuple[Target, ...]:
     value = getattr(spec, key, ())
@@ -124,13 +121,3 @@ def targets_of(notify: Any, event: str, *, step: bool = False) -> list[dict[str,
     if key is None or (step and key not in STEP_EVENTS):
         return []
     return [{"channel": t.channel, "to": list(t.to)} for t in _targets(spec, key)]
-
-
-def long_running_after(notify: Any) -> float | None:
-    """Seconds after a run's start when ``on_long_running`` fires, if it is set."""
-    if not isinstance(notify, dict) or not notify.get("on_long_running"):
-        return None
-    try:
-        return NotifySpec.model_validate(notify).on_long_running.after  # type: ignore[union-attr]
-    except (ValidationError, AttributeError):
-        return None

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .records import (
+    FAILED_RUN_STATUSES,
     FAILED_STEP_STATUSES,
     FINISHED_RUN_STATUSES,
     RunRecord,
@@ -24,7 +25,6 @@ from .records import (
     duration_s,
 )
 
-_FAILED_RUNS = (RunStatus.FAILED, RunStatus.TIMED_OUT)
 _ENDED_STEPS = FAILED_STEP_STATUSES | {StepStatus.SUCCEEDED}
 #: Runs a page of stats reads beyond the ``2 * last`` finished ones (those still running).
 ACTIVE_MARGIN = 50
@@ -107,7 +107,7 @@ def figures(runs: Sequence[RunRecord]) -> dict[str, Any]:
         "to": max((r.created_at for r in runs), default=None),
         "duration_s": _durations(durations),
         "peak_memory_bytes": _memory(peaks),
-        "failure_rate": _rate(sum(r.status in _FAILED_RUNS for r in counted), len(counted)),
+        "failure_rate": _rate(sum(r.status in FAILED_RUN_STATUSES for r in counted), len(counted)),
         "slowest_step": slowest,
         "steps": steps,
     }

@@ -65,7 +65,7 @@ def test_keep_last_and_max_age_each_let_runs_go(any_store: Store, tmp_path: Path
     any_store.set_pinned(oldest_pinned, True)
     any_store.update_run(running, status=RunStatus.RUNNING)
 
-    [done] = prune(any_store, runs_dir, NOW)
+    [done] = prune(any_store, NOW)
 
     # keep_last 4 lets the two oldest go, max_age 15d the 20-day-old one too; but the pinned
     # (40 days) and the running (20 days) stay
@@ -76,15 +76,15 @@ def test_keep_last_and_max_age_each_let_runs_go(any_store: Store, tmp_path: Path
 
     any_store.set_pinned(oldest_pinned, False)
     any_store.update_run(running, status=RunStatus.FAILED)
-    [again] = prune(any_store, runs_dir, NOW + DAY)
+    [again] = prune(any_store, NOW + DAY)
     assert sorted(again.runs) == sorted([ids[0], ids[2]])
     assert remaining(any_store) == sorted(ids[3:])
 
 
 def test_the_default_applies_where_the_file_says_nothing(store: Store, tmp_path: Path) -> None:
     ids = make_runs(store, tmp_path / "runs", [3, 2, 1])
-    assert prune(store, tmp_path / "runs", NOW)[0].runs == []  # no rule: kept for ever
-    [done] = prune(store, tmp_path / "runs", NOW, default=RetentionSpec(keep_last=1))
+    assert prune(store, NOW)[0].runs == []  # no rule: kept for ever
+    [done] = prune(store, NOW, default=RetentionSpec(keep_last=1))
     assert done.runs == ids[:2]
 
 
@@ -97,7 +97,7 @@ def test_a_crash_between_rows_and_files_leaves_only_orphans_the_next_prune_sweep
     assert all((runs_dir / "p" / run_id).exists() for run_id in ids)
     (runs_dir / "p" / "not-a-run").mkdir()  # a folder no rule names is not touched
 
-    [done] = prune(store, runs_dir, NOW)
+    [done] = prune(store, NOW)
 
     assert sorted(done.orphans) == sorted(ids[:2]) and done.runs == []
     assert sorted(p.name for p in (runs_dir / "p").iterdir()) == sorted([ids[2], "not-a-run"])

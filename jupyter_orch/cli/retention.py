@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from rich.markup import escape
 
@@ -32,7 +31,6 @@ def cmd_prune(args: argparse.Namespace) -> int:
     default = CliConfig().default_retention()
     done = prune(
         orch.store,
-        Path(orch.runs_dir),
         utcnow(),
         default=default,
         pipeline=args.pipeline,

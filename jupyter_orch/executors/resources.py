@@ -82,7 +82,8 @@ class TreeWatch:
 
     def start(self) -> TreeWatch:
         _reset_high_water(self.pid)
-        self._cpu_start = self._sample()[1]
+        with contextlib.suppress(psutil.Error):  # a process that ended at once: nothing to watch
+            self._cpu_start = self._sample()[1]
         self._thread.start()
         return self
 

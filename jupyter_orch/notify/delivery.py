@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from ..channels import Channels, kind_of
+from ..channels import Channels, UndefinedChannel, kind_of
 from ..errors import NotFoundError
 from ..masking import ValuesMaskingFilter, mask_text, masked_logger
 from ..records import RunRecord, describe_exception
@@ -196,7 +196,7 @@ class Notifier:
         )
 
     def _failed(self, notification: Notification, exc: Exception, masked: Sequence[str]) -> None:
-        undefined = isinstance(exc, ValueError) and "is not defined" in str(exc)
+        undefined = isinstance(exc, UndefinedChannel)
         reason = str(exc) if isinstance(exc, (SendError, ValueError)) else describe_exception(exc)
         reason = mask_text(reason, masked)
         last = undefined or notification.attempts >= self.settings.max_attempts

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from jupyter_orch.executors.base import Executor
@@ -262,7 +261,7 @@ class Scheduler(RunHost):
             return
         self._last_prune = now
         self._pruning = asyncio.ensure_future(
-            self.call(prune, self.store, Path(self.orch.runs_dir), now, default=self.orch.retention)
+            self.call(prune, self.store, now, default=self.orch.retention)
         )
         self._pruning.add_done_callback(_said)
 

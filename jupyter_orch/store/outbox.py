@@ -19,7 +19,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..masking import masked_logger
-from ..records import RunStatus, StepStatus
+from ..records import FAILED_RUN_STATUSES, RunStatus, StepStatus
 from ..spec_notify import targets_of
 from .sessions import StoreSessions
 from .tables import NotificationRow, PipelineRow, PipelineVersionRow, RunRow, StepRunRow
@@ -28,7 +28,7 @@ from .types import Notification
 #: A notification's statuses (DESIGN's words). One being sent is ``pending`` with a claim
 #: (``claimed_by``, ``claimed_until``): when the claim runs out, another process resends it.
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-_FAILED_RUN = (RunStatus.FAILED.value, RunStatus.TIMED_OUT.value)
+_FAILED_RUN = [status.value for status in FAILED_RUN_STATUSES]
 _STEP_EVENTS = {
     StepStatus.FAILED.value: "failure",
     StepStatus.TIMED_OUT.value: "failure",

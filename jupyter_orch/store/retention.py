@@ -1,6 +1,7 @@
 """Retention in the store: pins, the runs a rule lets go, and deleting runs with what points to
 them (steps, attempts, log lines and notifications by cascade; schedule ticks by hand: they name
-their run without a foreign key)."""
+their run without a foreign key), journalling their folders (``pruned_folders``) until the
+files are gone too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy import delete, func, or_, select, update
 from ..errors import NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
 from .sessions import StoreSessions, pipeline_id_of
-from .tables import RunRow, ScheduleTickRow
+from .tables import PipelineRow, PrunedFolderRow, RunRow, ScheduleTickRow
+from .types import utcnow
 
 _ACTIVE = [status.value for status in ACTIVE_RUN_STATUSES]
 
@@ -72,29 +74,47 @@ class RetentionMixin(StoreSessions):
             ).all()
         return [(run_id, run_dir) for run_id, run_dir in rows]
 
-    def delete_runs(self, run_ids: Sequence[str]) -> int:
-        """Delete these runs' rows (unless one has become active or pinned meanwhile); how
-        many went. One transaction: a run is there whole or not at all."""
+    def delete_runs(self, run_ids: Sequence[str]) -> list[str]:
+        """Delete these runs' rows (unless one has become active or pinned meanwhile) and
+        journal their folders, in one transaction; the ids that went."""
         if not run_ids:
-            return 0
+            return []
         with self._sessions.begin() as session:
-            gone = list(
-                session.scalars(
-                    select(RunRow.id).where(
-                        RunRow.id.in_(list(run_ids)),
-                        RunRow.status.not_in(_ACTIVE),
-                        RunRow.pinned.is_(False),
-                    )
+            gone = session.execute(
+                select(RunRow.id, RunRow.run_dir, PipelineRow.name)
+                .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .where(
+                    RunRow.id.in_(list(run_ids)),
+                    RunRow.status.not_in(_ACTIVE),
+                    RunRow.pinned.is_(False),
                 )
-            )
-            if gone:
-                session.execute(delete(ScheduleTickRow).where(ScheduleTickRow.run_id.in_(gone)))
-                session.execute(delete(RunRow).where(RunRow.id.in_(gone)))
-        return len(gone)
+            ).all()
+            ids = [run_id for run_id, _, _ in gone]
+            if ids:
+                now = utcnow()
+                session.add_all(
+                    PrunedFolderRow(run_id=i, pipeline=name, run_dir=folder, deleted_at=now)
+                    for i, folder, name in gone
+                )
+                session.execute(delete(ScheduleTickRow).where(ScheduleTickRow.run_id.in_(ids)))
+                session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
+        return ids
 
-    def known_runs(self, run_ids: Sequence[str]) -> set[str]:
-        """Which of these ids are runs in the store."""
-        if not run_ids:
-            return set()
+    def pruned_folders(self, pipeline: str, *, limit: int = 500) -> list[tuple[str, str]]:
+        """(run id, folder) of deleted runs whose folders may still be there."""
         with self._reads() as session:
-            return set(session.scalars(select(RunRow.id).where(RunRow.id.in_(list(run_ids)))))
+            rows = session.execute(
+                select(PrunedFolderRow.run_id, PrunedFolderRow.run_dir)
+                .where(PrunedFolderRow.pipeline == pipeline)
+                .order_by(PrunedFolderRow.run_id)
+                .limit(limit)
+            ).all()
+        return [(run_id, run_dir) for run_id, run_dir in rows]
+
+    def forget_pruned(self, run_ids: Sequence[str]) -> None:
+        """Their folders are gone."""
+        if run_ids:
+            with self._sessions.begin() as session:
+                session.execute(
+                    delete(PrunedFolderRow).where(PrunedFolderRow.run_id.in_(list(run_ids)))
+                )

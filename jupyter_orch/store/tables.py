@@ -174,6 +174,18 @@ class ScheduleTickRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PrunedFolderRow(Base):
+    """A run folder whose run retention deleted: written with the deletion, removed once the
+    folder is gone. A prune killed in between leaves it for the next prune to finish."""
+
+    __tablename__ = "pruned_folders"
+
+    run_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pipeline: Mapped[str] = mapped_column(String(200), index=True)
+    run_dir: Mapped[str] = mapped_column(Text)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class InstanceRow(Base):
     """A process that executes runs (scheduler, server or CLI), with its heartbeat."""
 
