@@ -64,6 +64,11 @@ class Context:
     memory_metric: str
     #: jupyter-scheduler's own virtual environment (scenario 5), created on first use.
     peer_venv: Path = Path(__file__).resolve().parent / ".peer-venv"
+    #: Scenario 6: how long the watchdog watches a tree; runs with and without a memory limit.
+    watch_seconds: float = 60.0
+    alternations: int = 5
+    #: Scenario 7: finished runs in the store before the prune.
+    prune_runs: int = 100_000
     orphans: list[dict[str, Any]] = field(default_factory=list)  # of the current scenario
     failures: list[str] = field(default_factory=list)  # jupyter orch misbehaving, verbatim
     _counter: Iterator[int] = field(default_factory=itertools.count)
@@ -161,6 +166,11 @@ def run_ours(
     return None
 
 
+def attempts(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every attempt of every step of a run record (``jupyter orch run --json``)."""
+    return [attempt for step in record["steps"] for attempt in step["attempts"]]
+
+
 def _check_peer(done: Completed) -> Completed:
     if done.returncode != 0:
         raise HarnessError(f"a peer command failed\n{done.describe()}")
@@ -214,6 +224,17 @@ def median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def p95(values: Sequence[float]) -> float | None:
+    """The 95th percentile (the largest value when there are fewer than 20)."""
+    if len(values) < 2:
+        return max(values, default=None)
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def maybe(value: float | None, unit: Callable[[float], str]) -> str:
+    return "error" if value is None else unit(value)
+
+
 def seconds(value: float) -> str:
     return f"{value:.2f} s"
 
@@ -224,6 +245,15 @@ def millis(value: float) -> str:
 
 def mebibytes(value: float) -> str:
     return f"{value / 2**20:.1f} MiB"
+
+
+def gigabytes(value: float) -> str:
+    """Decimal, as ``max_memory: 4GB`` reads."""
+    return f"{value / 1e9:.2f} GB"
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:.2f} %"
 
 
 def compare(
@@ -254,6 +284,36 @@ def compare(
         target=target,
         result="-" if ok is None else ("PASS" if ok else "FAIL"),
     )
+
+
+def bounded(
+    scenario: str,
+    value: float | None,
+    unit: Callable[[float], str],
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    context: str = "-",
+) -> Row:
+    """A row with an absolute target (or none) and no peer; ``context`` fills the peer column."""
+    shown = maybe(value, unit)
+    bounds = []
+    if at_least is not None:
+        bounds.append(f">= {unit(at_least)}")
+    if at_most is not None:
+        bounds.append(f"<= {unit(at_most)}")
+    if not bounds:
+        return Row(scenario, shown, context, "-", "-", "-")
+    ok = (
+        value is not None
+        and (at_least is None or value >= at_least)
+        and (at_most is None or value <= at_most)
+    )
+    return check_row(scenario, shown, " and ".join(bounds), ok, context)
+
+
+def check_row(scenario: str, found: str, target: str, ok: bool, context: str = "-") -> Row:
+    return Row(scenario, found, context, "-", target, "PASS" if ok else "FAIL")
 
 
 def memory_stats(trace: MemoryTrace) -> dict[str, float]:

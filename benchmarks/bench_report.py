@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench_context import ORPHAN_GRACE_S, Row
+from bench_context import ORPHAN_GRACE_S, Row, check_row
 
 HEADERS = ("scenario", "ours", "peer", "ours/peer", "target", "result")
 ORPHAN_CHECK = "No orphaned kernel after any benchmark (check)"
@@ -39,13 +39,11 @@ def markdown(rows: Sequence[Row]) -> list[str]:
 def orphan_row(scenario: str, orphans: Sequence[dict[str, Any]]) -> Row:
     """PASS when nothing the benchmark started outlived its process by the grace period."""
     kernels = sum(1 for orphan in orphans if orphan["kind"] == "kernel")
-    return Row(
-        scenario=scenario,
-        ours=f"{kernels} kernel(s), {len(orphans) - kernels} other process(es) left",
-        peer="-",
-        ratio="-",
-        target=f"none alive {ORPHAN_GRACE_S:g} s after exit",
-        result="FAIL" if orphans else "PASS",
+    return check_row(
+        scenario,
+        f"{kernels} kernel(s), {len(orphans) - kernels} other process(es) left",
+        f"none alive {ORPHAN_GRACE_S:g} s after exit",
+        not orphans,
     )
 
 
@@ -101,6 +99,9 @@ def write_json(
     document = {
         "machine": info,
         "repeat": args.repeat,
+        "watch_seconds": args.watch_seconds,
+        "alternations": args.alternations,
+        "prune_runs": args.prune_runs,
         "scenarios": [
             {**result, "rows": [asdict(row) for row in result["rows"]]} for result in results
         ],

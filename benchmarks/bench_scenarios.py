@@ -8,7 +8,9 @@ from typing import Any
 from bench_context import (
     Context,
     Outcome,
+    attempts,
     compare,
+    maybe,
     mebibytes,
     median,
     memory_stats,
@@ -19,7 +21,9 @@ from bench_context import (
     run_ours,
     seconds,
 )
+from bench_prune import prune_speed
 from bench_rest import rest_runs_at_once
+from bench_watchdog import watchdog_cost
 from bench_workloads import (
     SLEEP,
     TRIVIAL,
@@ -94,8 +98,7 @@ def _ours_overheads(record: dict[str, Any]) -> list[float]:
     return [
         seconds_between(attempt["started_at"], attempt["ended_at"])
         - notebook_cell_seconds(attempt["output_notebook"])
-        for step in record["steps"]
-        for attempt in step["attempts"]
+        for attempt in attempts(record)
     ]
 
 
@@ -145,19 +148,15 @@ def step_overhead(ctx: Context) -> Outcome:
     ]
     details = [
         "overhead = attempt wall time - sum over code cells of (execute_reply - execute_input)",
-        f"ours: {len(overheads['ours'])} attempts, median {_maybe(mid['ours'], millis)}, "
+        f"ours: {len(overheads['ours'])} attempts, median {maybe(mid['ours'], millis)}, "
         f"max {millis(most['ours'])}",
         f"papermill CLI (process wall): {len(overheads['cli'])} calls, median "
-        f"{_maybe(mid['cli'], millis)}, max {millis(most['cli'])}",
+        f"{maybe(mid['cli'], millis)}, max {millis(most['cli'])}",
         f"in-process papermill (call wall): {len(overheads['in_process'])} calls, median "
-        f"{_maybe(mid['in_process'], millis)}, max {millis(most['in_process'])}",
+        f"{maybe(mid['in_process'], millis)}, max {millis(most['in_process'])}",
     ]
     data = {"overhead_s": overheads, "median_s": mid, "max_s": most}
     return Outcome(f"Overhead per step (chain of {CHAIN_LENGTH} x sleep 1 s)", rows, details, data)
-
-
-def _maybe(value: float | None, unit: Callable[[float], str]) -> str:
-    return "error" if value is None else unit(value)
 
 
 def fan_out(ctx: Context) -> Outcome:
@@ -246,4 +245,8 @@ SCENARIOS: dict[int, Callable[[Context], Outcome]] = {
     3: fan_out,
     4: peak_memory,
     5: rest_runs_at_once,
+    6: watchdog_cost,
+    7: prune_speed,
 }
+#: Run when --scenarios is not given; 6 and 7 take minutes of their own (README.md).
+DEFAULT_SCENARIOS = (1, 2, 3, 4, 5)

@@ -12,6 +12,32 @@ import nbformat
 PARAMETERS = "x = 0"
 TRIVIAL = "y = x + 1"
 SLEEP = "import time\n\ntime.sleep(1)"
+#: Busy until the kernel has used 5 s of CPU: the same work whatever else shares the machine.
+CPU_WORK = """import time
+
+began = time.process_time()
+while time.process_time() - began < 5:
+    sum(range(10_000))"""
+#: A gigabyte (decimal), every page written so that it is resident.
+ALLOCATE_1GB = 'b = bytearray(10**9)\nb[::4096] = b"x" * len(b[::4096])'
+
+#: A process tree for the watchdog: this script with argv SHARE CHILDREN SECONDS holds SHARE
+#: bytes resident, starts CHILDREN copies of itself (without children), prints ``ready`` once
+#: they all hold theirs, then sleeps SECONDS (the benchmark ends it sooner).
+MEMORY_TREE = """
+import subprocess, sys, time
+
+share, children, seconds = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+held = b"x" * share
+procs = [
+    subprocess.Popen([sys.executable, __file__, str(share), "0", seconds], stdout=subprocess.PIPE)
+    for _ in range(children)
+]
+for proc in procs:
+    proc.stdout.readline()
+print("ready", flush=True)
+time.sleep(float(seconds))
+"""
 
 #: papermill.execute_notebook in a loop, in one process; prints each call's wall time (JSON).
 IN_PROCESS_LOOP = """
@@ -77,9 +103,17 @@ def chain_yaml(name: str, notebook: str, length: int, *, kernel_reuse: bool = Fa
     return "\n".join(lines) + "\n"
 
 
-def one_step_yaml(name: str, notebook: str) -> str:
+def one_step_yaml(
+    name: str, notebook: str, *, max_memory: str | None = None, keep_last: int | None = None
+) -> str:
     """One step; the run's ``x`` reaches the notebook's parameter ``x``."""
-    return f"name: {name}\nparameters: {{x: 0}}\nsteps:\n  - name: step\n    notebook: {notebook}\n"
+    lines = [f"name: {name}", "parameters: {x: 0}"]
+    if keep_last is not None:
+        lines.append(f"retention: {{keep_last: {keep_last}}}")
+    lines += ["steps:", "  - name: step", f"    notebook: {notebook}"]
+    if max_memory is not None:
+        lines.append(f"    max_memory: {max_memory}")
+    return "\n".join(lines) + "\n"
 
 
 def fan_out_yaml(name: str, branch: str, join: str, width: int, parallel: int) -> str:

@@ -4,6 +4,8 @@ Generates its notebooks and pipelines into a temporary folder (with its own stor
 folder), runs every scenario ``--repeat`` times round by round (ours, then each peer), and
 prints a table with medians, ratios and targets, then the same as markdown. Progress goes to
 stderr. Exit code 0 when the harness completed, even if targets failed; 1 when it broke.
+Scenarios 6 (the memory watchdog) and 7 (retention's prune), sized by their own options, run
+only when ``--scenarios`` names them.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_context import Context, HarnessError, papermill_in_process
 from bench_procs import memory_metric, running_keys, started_since, venv_env
+from bench_prune import KEEP_LAST
 from bench_report import orphan_row, print_report, write_json
-from bench_scenarios import SCENARIOS, Outcome
+from bench_scenarios import DEFAULT_SCENARIOS, SCENARIOS, Outcome
 from bench_workloads import TRIVIAL, write_notebook
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,7 +41,11 @@ REPO = Path(__file__).resolve().parent.parent
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="whole runs per measurement (median)")
-    parser.add_argument("--scenarios", default="1,2,3,4,5", help="comma-separated, of 1-5")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(str(number) for number in DEFAULT_SCENARIOS),
+        help="comma-separated, of 1-7 (default %(default)s: 6 and 7 take minutes of their own)",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
@@ -46,6 +53,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         default=Path(__file__).resolve().parent / ".peer-venv",
         help="virtual environment for jupyter-scheduler (scenario 5), created if missing",
+    )
+    parser.add_argument(
+        "--watch-seconds",
+        type=float,
+        default=60.0,
+        help="scenario 6: how long the watchdog watches a process tree (default %(default)g)",
+    )
+    parser.add_argument(
+        "--alternations",
+        type=int,
+        default=5,
+        help="scenario 6: runs with max_memory, and as many without (default %(default)s)",
+    )
+    parser.add_argument(
+        "--prune-runs",
+        type=int,
+        default=100_000,
+        help="scenario 7: finished runs in the store before the prune (default %(default)s)",
     )
     args = parser.parse_args(argv)
     try:
@@ -56,6 +81,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--scenarios takes numbers among {sorted(SCENARIOS)}")
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.watch_seconds <= 0 or args.alternations < 1:
+        parser.error("--watch-seconds must be positive and --alternations at least 1")
+    if args.prune_runs <= KEEP_LAST:
+        parser.error(f"--prune-runs must be more than keep_last ({KEEP_LAST})")
     return args
 
 
@@ -118,6 +147,13 @@ def print_header(info: dict[str, Any], args: argparse.Namespace) -> None:
     )
     print(f"start-up: python -c 'import papermill' takes {info['import_papermill_s']} s here")
     print(f"median of {args.repeat} whole run(s) per measurement; scenarios {args.scenarios}")
+    if 6 in args.scenarios:
+        print(
+            f"scenario 6: watch {args.watch_seconds:g} s, {args.alternations} alternations "
+            "(--repeat does not apply)"
+        )
+    if 7 in args.scenarios:
+        print(f"scenario 7: {args.prune_runs} runs (--repeat does not apply)")
     print(flush=True)
 
 
@@ -132,6 +168,9 @@ def make_context(root: Path, args: argparse.Namespace) -> Context:
         marker_prefix=f"bench-{uuid.uuid4().hex[:8]}",
         memory_metric=memory_metric(),
         peer_venv=args.peer_venv.resolve(),
+        watch_seconds=args.watch_seconds,
+        alternations=args.alternations,
+        prune_runs=args.prune_runs,
     )
     # Create the store's schema now, so that no measured run pays for the migrations.
     primed = subprocess.run(ctx.orch("runs"), env=ctx.env, capture_output=True, text=True)

@@ -127,11 +127,12 @@ class Catalog:
             handle.write(text)
         os.replace(tmp, target)
 
-    def listing(self) -> list[dict[str, Any]]:
+    def listing(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        """The pipelines; the archived ones too with ``archived``."""
         now = utcnow()
         return [
             self._with_relative_path(describe_pipeline(state, self.default_timezone, now))
-            for state in self.store.pipeline_states()
+            for state in self.store.pipeline_states(archived=archived)
         ]
 
     def _with_relative_path(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -177,19 +178,21 @@ class Catalog:
         }
 
     def patch(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        unknown = set(body) - {"paused", "schedule"}
+        unknown = set(body) - {"paused", "archived", "schedule"}
         if unknown or not body:
+            wanted = "give `paused` or `archived` (true or false), or `schedule`"
             raise UserError(
-                f"give `paused` (true or false) or `schedule`; unknown: {', '.join(sorted(unknown))}"
-                if unknown
-                else "give `paused` (true or false) or `schedule`"
+                f"{wanted}; unknown: {', '.join(sorted(unknown))}" if unknown else wanted
             )
+        for flag in ("paused", "archived"):
+            if flag in body and not isinstance(body[flag], bool):
+                raise UserError(f"{flag}: give true or false, not {body[flag]!r}")
         if "schedule" in body:
             self._change_schedule(name, body["schedule"])
         if "paused" in body:
-            if not isinstance(body["paused"], bool):
-                raise UserError("paused: give true or false")
             self.orch.pause(name, body["paused"])
+        if "archived" in body:
+            self.orch.archive(name, body["archived"])
         return self.detail(name)
 
     def _change_schedule(self, name: str, schedule: Any) -> None:

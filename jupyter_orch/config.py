@@ -27,7 +27,6 @@ given (the variable, ``c.OrchApp.x`` or the option): the CLI exits 2, the server
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,10 +39,15 @@ from traitlets.config import Configurable
 
 from .config_notify import NotifySettings
 from .config_retention import RetentionSettings
+from .config_values import parse_seconds as _seconds
+from .config_values import parse_size_text as _size
+from .config_values import parse_text as _text
+from .config_values import whole_number as _whole
 from .connections import Connections
 from .errors import SettingError
-from .executors.base import Executor
+from .executors.base import Executor, OutputCaps
 from .executors.choice import ExecutorType, check_executor
+from .sizes import parse_size
 
 CONFIG_SECTION = "OrchApp"
 #: The files holding ``c.OrchApp``, lowest priority first, as the server merges them: the
@@ -68,35 +72,6 @@ def jupyter_config() -> dict[str, Any]:
 
 
 # --- values -------------------------------------------------------------------------------------
-
-
-def _text(text: str) -> str:
-    if not text:
-        raise ValueError("give a value")
-    return text
-
-
-def _whole(minimum: int, meaning: str = "") -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            number = int(text)
-        except ValueError:
-            number = minimum - 1
-        if number < minimum:
-            raise ValueError(f"{text!r} is not a whole number of at least {minimum}{meaning}")
-        return number
-
-    return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise ValueError(f"{text!r} is not a number of seconds (0 or more)")
-    return seconds
 
 
 def _zone(text: str) -> str:
@@ -159,6 +134,19 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
         help="Time zone of schedules that name none, an IANA name (default: "
         "JUPYTER_ORCH_TIMEZONE, then UTC)",
     ).tag(env="JUPYTER_ORCH_TIMEZONE", parse=_zone)
+    output_cap = Unicode(
+        "1MB",
+        config=True,
+        help="Largest output an output notebook keeps (a cell's stdout or stderr, a display, "
+        "a result), e.g. 1MB or 512KiB; past it, a marker says how much was cut (default: "
+        "JUPYTER_ORCH_OUTPUT_CAP, then 1MB)",
+    ).tag(env="JUPYTER_ORCH_OUTPUT_CAP", parse=_size)
+    notebook_output_cap = Unicode(
+        "50MB",
+        config=True,
+        help="Largest sum of the outputs one output notebook keeps (default: "
+        "JUPYTER_ORCH_NOTEBOOK_OUTPUT_CAP, then 50MB)",
+    ).tag(env="JUPYTER_ORCH_NOTEBOOK_OUTPUT_CAP", parse=_size)
 
     # The server's own settings
     scheduler_enabled = Bool(
@@ -213,6 +201,14 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
     def _default_default_timezone(self) -> str:
         return self._unset("default_timezone")
 
+    @default("output_cap")
+    def _default_output_cap(self) -> str:
+        return self._unset("output_cap")
+
+    @default("notebook_output_cap")
+    def _default_notebook_output_cap(self) -> str:
+        return self._unset("notebook_output_cap")
+
     @default("executor_class")
     def _default_executor_class(self) -> type[Executor] | str:
         from .executors.local import LocalExecutor  # imported when an executor is wanted
@@ -250,9 +246,18 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
         return Connections(dict(self.connections), notify_channels=dict(self.notify_channels))
 
     def new_executor(self) -> Executor:
-        """The executor of ``executor_class``, with ``max_workers`` and ``kernel_idle_ttl``."""
+        """The executor of ``executor_class``, with ``max_workers``, ``kernel_idle_ttl`` and the
+        output caps."""
         executor_class = check_executor(self.executor_class)
-        return executor_class(max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl)
+        executor = executor_class(
+            max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl
+        )
+        executor.output_caps = self.output_caps()
+        return executor
+
+    def output_caps(self) -> OutputCaps:
+        """What one output, and one output notebook, may keep (``output_cap``...)."""
+        return OutputCaps(parse_size(self.output_cap), parse_size(self.notebook_output_cap))
 
 
 class CliConfig(OrchConfig):

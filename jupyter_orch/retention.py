@@ -17,7 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .masking import masked_logger
 from .spec_retention import RetentionSpec
@@ -28,7 +28,7 @@ log = masked_logger("jupyter_orch.retention")
 BATCH = 200
 
 
-class RetentionStore(Retention, ScheduleState, PipelineCatalog):
+class RetentionStore(Retention, ScheduleState, PipelineCatalog, Protocol):
     pass
 
 

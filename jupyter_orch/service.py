@@ -14,7 +14,7 @@ from jupyter_orch.inputs.parameters import parameter_problems
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
 from .connections import Connections
-from .errors import NotFoundError, ParameterError
+from .errors import ConflictError, NotFoundError, ParameterError
 from .executors.base import Executor
 from .masking import mask_json
 from .notify.delivery import DeliverySettings, Notifier
@@ -212,6 +212,11 @@ class Orchestrator:
         event: dict[str, Any] | None,
     ) -> tuple[NewRun, int | None]:
         """A run of the newest version with validated parameters, and its overlap limit."""
+        if self.store.pipeline_state(name).archived:
+            raise ConflictError(
+                f"pipeline {name!r} is archived; unarchive it to run it "
+                f"(jupyter orch unarchive {name})"
+            )
         version = self.store.get_version(name)
         spec = loaded_from_version(version).spec
         limits = spec.limits
@@ -233,6 +238,10 @@ class Orchestrator:
 
     def pause(self, name: str, paused: bool = True) -> None:
         self.store.set_pipeline_flags(name, paused=paused)
+
+    def archive(self, name: str, archived: bool = True) -> None:
+        """An archived pipeline does not fire and listings hide it; its runs stay."""
+        self.store.set_pipeline_flags(name, archived=archived)
 
     async def execute(
         self,
@@ -279,9 +288,10 @@ def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime
             "description": spec.description,
             "active": state.active,
             "paused": state.paused,
+            "archived": state.archived,
             "schedule": schedule,
             "on": on,
-            "next_run_at": iso(next_run) if state.active and not state.paused else None,
+            "next_run_at": iso(next_run) if state.fires else None,
             "last_status": state.last_status,
             "last_run_at": iso(state.last_run_at),
             "missed_ticks": state.missed_ticks,

@@ -50,6 +50,7 @@ LAYERS: list[tuple[str, ...]] = [
         "notebook_schedules",
         "scheduling",
         "config",
+        "config_values",
         "config_notify",
         "config_retention",
         "retention",

@@ -102,17 +102,18 @@ def test_slots_older_than_the_grace_window_never_run(orch: Orchestrator, tmp_pat
     assert all("misfire_grace" in (r or "") for r in reasons.values())
 
 
-def test_on_time_slot_fires_and_paused_pipeline_does_not_catch_up(
-    orch: Orchestrator, tmp_path: Path
+@pytest.mark.parametrize("how", ["pause", "archive"])
+def test_on_time_slot_fires_and_paused_or_archived_pipeline_does_not_catch_up(
+    orch: Orchestrator, tmp_path: Path, how: str
 ) -> None:
     name = applied(orch, tmp_path, hourly())
     leader = Leader(orch.store, orch.runs_dir)
     leader.tick(T0)
     leader.tick(T0.replace(hour=9, minute=0, second=2))
     assert len(schedule_runs(orch.store, name)) == 1
-    orch.pause(name)
+    getattr(orch, how)(name)
     leader.tick(T0.replace(hour=12, minute=0, second=1))  # paused: nothing, not even missed
-    orch.pause(name, False)
+    getattr(orch, how)(name, False)
     leader.tick(T0.replace(hour=12, minute=30))
     assert len(schedule_runs(orch.store, name)) == 1
     assert [t.status for t in orch.store.ticks(name)] == ["fired"]

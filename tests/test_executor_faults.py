@@ -13,7 +13,13 @@ import nbformat
 import psutil
 import pytest
 
-from jupyter_orch.executors.base import LOG_CAP_BYTES, OUTPUT_CAP_BYTES, NotebookTask, TaskResult
+from jupyter_orch.executors.base import (
+    LOG_CAP_BYTES,
+    OUTPUT_CAP_BYTES,
+    NotebookTask,
+    OutputCaps,
+    TaskResult,
+)
 from jupyter_orch.executors.local import LocalExecutor
 
 from .helpers import task
@@ -21,9 +27,12 @@ from .helpers import task
 pytestmark = pytest.mark.slow
 
 
-def run_one(step: NotebookTask, logs: list[str] | None = None) -> TaskResult:
+def run_one(
+    step: NotebookTask, logs: list[str] | None = None, caps: OutputCaps | None = None
+) -> TaskResult:
     async def scenario() -> TaskResult:
         executor = LocalExecutor(max_workers=1)
+        executor.output_caps = caps or OutputCaps()
         try:
             execution = await executor.submit(
                 step, lambda stream, text: logs.append(text) if logs is not None else None
@@ -151,36 +160,38 @@ def test_a_kernel_printing_past_the_cap_is_cut_by_the_worker_with_a_count(
     flood = (
         "import sys\nfor _ in range(3):\n    sys.stdout.write('y' * 1000)\n    sys.stdout.flush()"
     )
-    step = replace(task(tmp_path, "uncapped", undo + flood), output_cap_bytes=1500)
-    result = run_one(step)
+    step = task(tmp_path, "uncapped", undo + flood)
+    result = run_one(step, caps=OutputCaps(1500, 10_000))
     assert result.status == "succeeded", result.error
     nb = nbformat.read(step.output_notebook, as_version=4)
     outputs = nb.cells[0].outputs
     assert "".join(o.get("text", "") for o in outputs if o.output_type == "stream") == "y" * 1500
     marker = [o.data["text/plain"] for o in outputs if o.output_type == "display_data"]
     assert marker == [
-        "[output truncated: 1500 more bytes of printed output not kept; "
-        "the notebook of an attempt keeps 1500 bytes of it]"
+        "[output truncated: 1.5 kB more of stdout not kept; an output keeps at most 1.5 kB]"
     ]
 
 
-def test_the_output_cap_counts_across_cells_and_starts_again_with_each_attempt(
+def test_each_output_has_its_cap_the_notebook_its_own_and_each_attempt_starts_again(
     tmp_path: Path,
 ) -> None:
-    """A run's shared kernel (kernel_reuse) gives each attempt the whole cap again."""
-    first = replace(
-        task(tmp_path, "first", "print('a' * 600, end='')"),
-        reuse_key="run-1",
-        output_cap_bytes=1256,  # the kernel keeps 1000 characters, room left for its marker
-    )
+    """Per cell and stream, at most the output cap (the kernel's own cut, with its marker);
+    all outputs together at most the notebook cap (the worker's cut); a run's shared kernel
+    (kernel_reuse) gives each attempt the whole of both again."""
+    first = replace(task(tmp_path, "first", "print('a' * 600, end='')"), reuse_key="run-1")
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "python3", "display_name": "python3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(f"print('{c}' * 600, end='')") for c in "ab"]
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"print('{c}' * {n}, end='')")
+        for c, n in (("a", 600), ("b", 1200), ("c", 600))
+    ]
     nbformat.write(nb, first.notebook)
     second = replace(first, key="second", output_notebook=str(tmp_path / "out" / "second.ipynb"))
 
     async def scenario() -> list[TaskResult]:
         executor = LocalExecutor(max_workers=1)
+        # the kernel keeps 1000 characters a cell, room left for its marker
+        executor.output_caps = OutputCaps(1256, 2000)
         try:
             results = []
             for step in (first, second):
@@ -195,5 +206,40 @@ def test_the_output_cap_counts_across_cells_and_starts_again_with_each_attempt(
         executed = nbformat.read(result.output_notebook, as_version=4)
         texts = ["".join(o.get("text", "") for o in cell.outputs) for cell in executed.cells]
         assert texts[0] == "a" * 600
-        assert texts[1].startswith("b" * 400 + "\n[output truncated: ")
-        assert "b" * 401 not in texts[1]
+        assert texts[1] == (
+            "b" * 1000 + "\n[output truncated: 200 more characters printed by this cell not "
+            "kept; an output keeps at most 1.3 kB]\n"
+        )
+        left = 2000 - 600 - len(texts[1])
+        assert texts[2] == "c" * left  # the notebook's cap: what was left of it
+        markers = [o.data["text/plain"] for o in executed.cells[2].outputs if "data" in o]
+        assert markers == [
+            f"[output truncated: {600 - left} B more of stdout not kept; a notebook keeps at "
+            "most 2.0 kB of outputs]"
+        ]
+
+
+def test_a_display_or_result_past_the_cap_is_replaced_by_a_marker_saying_its_size(
+    tmp_path: Path,
+) -> None:
+    code = (
+        "from IPython.display import HTML, display\n"
+        "display(HTML('<b>' + 'x' * 3_000_000 + '</b>'))\n"
+        "display(HTML('<b>small</b>'))\n"
+        "'r' * 2_000_000"
+    )
+    step = task(tmp_path, "rich", code)
+    result = run_one(step)
+    assert result.status == "succeeded", result.error
+    assert Path(step.output_notebook).stat().st_size < 100_000
+    outputs = nbformat.read(step.output_notebook, as_version=4).cells[0].outputs
+    assert [o.output_type for o in outputs] == ["display_data", "display_data", "execute_result"]
+    assert outputs[0].data == {
+        "text/plain": "[output truncated: this display output (3.0 MB) not kept; an output "
+        "keeps at most 1.0 MB]"
+    }
+    assert outputs[1].data["text/html"] == "<b>small</b>"
+    assert (
+        outputs[2].data["text/plain"].startswith("[output truncated: this result output (2.0 MB)")
+    )
+    assert outputs[2].execution_count is not None

@@ -104,3 +104,54 @@ def test_a_full_disk_under_the_store_fails_the_run_once_it_is_writable_again(
         if cli.poll() is None:
             cli.kill()
         store.close()
+
+
+def test_a_full_disk_under_the_runs_folder_fails_the_attempt_and_the_next_run_works(
+    tmp_path: Path, small_disk: Path
+) -> None:
+    """A real full disk (the 8 MB tmpfs, not an injected error) under the runs folder while a
+    step runs: its output notebook cannot be saved, the attempt fails saying so, the store
+    (on another disk) stays readable, and once space is back the next run succeeds."""
+    flag = tmp_path / "go"
+    write_notebook(
+        tmp_path / "wait.ipynb",
+        None,
+        f"import os, time\nwhile not os.path.exists({str(flag)!r}):\n    time.sleep(0.05)\n"
+        "print('x' * 100_000)",
+    )
+    path = write_pipeline(
+        tmp_path, "name: runs-disk\nsteps:\n  - {name: wait, notebook: wait.ipynb}\n"
+    )
+    url = f"sqlite:///{tmp_path / 'orch.sqlite'}"
+    command = [sys.executable, "-m", "jupyter_orch.cli", "run", str(path), "--db", url,
+               "--runs-dir", str(small_disk / "runs")]  # fmt: skip
+    stderr = tmp_path / "stderr.txt"
+    with stderr.open("w") as err:
+        cli = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, cwd=tmp_path)
+    store = Store.open(url)
+    try:
+        assert _wait(lambda: "wait started" in stderr.read_text(), 60), stderr.read_text()
+        filler = _fill(small_disk)
+        flag.touch()
+        out, _ = cli.communicate(timeout=90)
+        assert cli.returncode == 1, stderr.read_text()
+        (run,) = store.list_runs()
+        assert run.status is RunStatus.FAILED
+        error = run.steps[0].attempts[-1].error or {}
+        assert error.get("ename") == "DiskFull", error
+        assert error["evalue"].startswith("no space left on device for the output notebook")
+        said = out + stderr.read_text()
+        assert "DiskFull: no space left on device" in said and "Traceback" not in said
+
+        os.remove(filler)  # space is back
+        again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=90)
+        assert again.returncode == 0, again.stderr
+        newest = store.list_runs()[0]
+        assert newest.id != run.id and newest.status is RunStatus.SUCCEEDED
+        notebook = newest.steps[0].attempts[-1].output_notebook
+        assert notebook and Path(notebook).is_relative_to(small_disk)
+        assert "x" * 1000 in Path(notebook).read_text()
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        store.close()

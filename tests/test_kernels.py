@@ -41,12 +41,17 @@ def chain(tmp_path: Path, reuse: bool) -> Path:
 
 
 def kernel_processes() -> set[int]:
-    """Kernels and kernel templates alive now (forked kernels keep the template's name)."""
+    """Kernels and kernel templates alive now (forked kernels keep the template's name),
+    started under this pytest process (with pytest-xdist, another worker's are not ours)."""
     found = set()
-    for proc in psutil.process_iter(["cmdline", "status"]):
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    for proc in psutil.process_iter(["cmdline", "status", "environ"]):
         cmdline = " ".join(proc.info["cmdline"] or [])
-        if proc.info["status"] != psutil.STATUS_ZOMBIE and (
-            "ipykernel_launcher" in cmdline or "kernel_template" in cmdline
+        ours = (proc.info["environ"] or {}).get("PYTEST_XDIST_WORKER") == worker
+        if (
+            ours
+            and proc.info["status"] != psutil.STATUS_ZOMBIE
+            and ("ipykernel_launcher" in cmdline or "kernel_template" in cmdline)
         ):
             found.add(proc.pid)
     return found

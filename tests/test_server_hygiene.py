@@ -176,7 +176,7 @@ async def test_a_fault_is_logged_once_with_passwords_masked(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def unreachable(self: Catalog) -> None:
+    def unreachable(self: Catalog, **options: Any) -> None:
         raise RuntimeError(f"cannot reach {UNMASKED}")  # the traceback quotes this line
 
     monkeypatch.setattr(Catalog, "listing", unreachable)

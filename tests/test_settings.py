@@ -18,6 +18,7 @@ import pytest
 
 from jupyter_orch import config as settings
 from jupyter_orch.server.app import OrchApp
+from jupyter_orch.sizes import parse_size
 
 from .orch_server import call
 
@@ -97,6 +98,24 @@ ROWS = [
         lambda app: {app.catalog.default_timezone, app.scheduler.config.default_timezone},
         lambda root: {settings.resolve_default_timezone()},
         lambda value, root: {value},
+    ),
+    Row(
+        "JUPYTER_ORCH_OUTPUT_CAP",
+        "output_cap",
+        "2MB",
+        "512KiB",
+        lambda app: app.executor.output_caps.output_bytes,
+        lambda root: settings.CliConfig().new_executor().output_caps.output_bytes,
+        lambda value, root: parse_size(value),
+    ),
+    Row(
+        "JUPYTER_ORCH_NOTEBOOK_OUTPUT_CAP",
+        "notebook_output_cap",
+        "20MB",
+        "1GiB",
+        lambda app: app.executor.output_caps.notebook_bytes,
+        lambda root: settings.CliConfig().new_executor().output_caps.notebook_bytes,
+        lambda value, root: parse_size(value),
     ),
 ]
 IDS = [row.env for row in ROWS]
@@ -237,6 +256,7 @@ BAD = [
     ({"JUPYTER_ORCH_WORKERS": "-1"}, {}, "JUPYTER_ORCH_WORKERS: '-1' is not a whole number"),
     ({"JUPYTER_ORCH_MAX_CONCURRENT_RUNS": "0"}, {}, "JUPYTER_ORCH_MAX_CONCURRENT_RUNS: '0'"),
     ({"JUPYTER_ORCH_KERNEL_IDLE_TTL": "nan"}, {}, "JUPYTER_ORCH_KERNEL_IDLE_TTL: 'nan' is not"),
+    ({}, {"output_cap": "lots"}, "c.OrchApp.output_cap: 'lots' is not a size; write e.g. 512MB"),
     (
         {"JUPYTER_ORCH_TIMEZONE": "Mars/Base"},
         {},

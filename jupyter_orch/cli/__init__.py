@@ -106,6 +106,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("pipelines", parents=[common], help="list pipelines and their schedules")
+    p.add_argument("--all", action="store_true", help="archived pipelines too")
     p.set_defaults(func=cmd_pipelines)
 
     p = sub.add_parser(
@@ -120,8 +121,13 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=count(MAX_LISTING), default=50)
     p.set_defaults(func=cmd_ticks)
 
-    for name, text in (("pause", "stop firing"), ("resume", "fire again, from now on")):
-        command(sub, common, name, f"{text} (schedule and triggers)", cmd_pause, "name")
+    for name, text in (
+        ("pause", "stop firing (schedule and triggers)"),
+        ("resume", "fire again, from now on"),
+        ("archive", "stop firing and hide from listings; runs stay until retention"),
+        ("unarchive", "undo archive"),
+    ):
+        command(sub, common, name, text, cmd_pause, "name")
 
     p = sub.add_parser("trigger", parents=[common], help="queue a run now (a scheduler starts it)")
     p.add_argument("name")

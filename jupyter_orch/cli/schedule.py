@@ -78,13 +78,14 @@ def _check_names(orch: Any, loaded: list[Any], *, replace: bool) -> None:
             )
 
 
-def _listing(orch: Any) -> list[dict[str, Any]]:
+def _listing(orch: Any, archived: bool) -> list[dict[str, Any]]:
     from ..config import CliConfig
     from ..service import describe_pipeline
 
     zone = CliConfig().default_timezone
     now = utcnow()
-    return [describe_pipeline(state, zone, now) for state in orch.store.pipeline_states()]
+    states = orch.store.pipeline_states(archived=archived)
+    return [describe_pipeline(state, zone, now) for state in states]
 
 
 def _local(value: str | None, zone: str | None) -> str:
@@ -95,7 +96,7 @@ def _local(value: str | None, zone: str | None) -> str:
 
 
 def cmd_pipelines(args: argparse.Namespace) -> int:
-    rows = _listing(open_orchestrator(args))
+    rows = _listing(open_orchestrator(args), args.all)
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
@@ -108,7 +109,8 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
         if row["on"]:
             parts.append("on " + ", ".join(row["on"]))
         words = "; ".join(parts) or "-"
-        state = "paused" if row["paused"] else "active" if row["active"] else "not applied"
+        flags = ("archived", "paused", "active")
+        state = next((flag for flag in flags if row[flag]), "not applied")
         last = styled(row["last_status"]) if row["last_status"] else "-"
         table.add_row(
             escape(row["name"]),
@@ -118,7 +120,8 @@ def cmd_pipelines(args: argparse.Namespace) -> int:
             state,
             str(row["missed_ticks"]),
         )
-    out.print(table if rows else "no pipelines; `jupyter orch apply FILE` registers one")
+    hidden = "" if args.all else " (archived ones: --all)"
+    out.print(table if rows else f"no pipelines{hidden}; `jupyter orch apply FILE` registers one")
     return EXIT_OK
 
 
@@ -151,17 +154,33 @@ def cmd_ticks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: What pause, resume, archive and unarchive print after the pipeline's name.
+FLAG_NOTES = {
+    "pause": "",
+    "resume": " (slots that passed while paused are not caught up)",
+    "archive": " (it does not fire; `jupyter orch pipelines --all` lists it; its runs stay "
+    "until retention deletes them)",
+    "unarchive": " (slots that passed while archived are not caught up)",
+}
+
+
 def cmd_pause(args: argparse.Namespace) -> int:
-    paused = args.command == "pause"
+    """pause, resume, archive, unarchive."""
     orch = open_orchestrator(args)
-    orch.pause(args.name, paused)
-    note = "" if paused else " (slots that passed while paused are not caught up)"
-    out.print(f"{'paused' if paused else 'resumed'} {escape(args.name)}{note}")
-    if not any(s.active for s in orch.store.pipeline_states(history=False) if s.name == args.name):
+    if args.command in ("archive", "unarchive"):
+        orch.archive(args.name, args.command == "archive")
+    else:
+        orch.pause(args.name, args.command == "pause")
+    done = {"resume": "resumed", "unarchive": "unarchived"}.get(args.command, args.command + "d")
+    out.print(f"{done} {escape(args.name)}{FLAG_NOTES[args.command]}")
+    state = orch.store.pipeline_state(args.name)
+    if not state.active and args.command in ("pause", "resume"):
         err.print(
             f"[yellow]note:[/] {escape(args.name)} was never applied, so it does not fire "
             "either way; `jupyter orch apply FILE` activates its schedule and triggers"
         )
+    elif args.command == "resume" and state.archived:
+        err.print(f"[yellow]note:[/] {escape(args.name)} is archived: `unarchive` it to fire")
     return EXIT_OK
 
 

@@ -10,14 +10,26 @@ import os
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 #: Bytes of stdout/stderr one attempt may send to the run log before it is cut.
 LOG_CAP_BYTES = 1024 * 1024
-#: Bytes of stream text (stdout and stderr) one attempt may leave in its output notebook; past
-#: it, output is dropped as it arrives and the notebook says so with a truncation marker.
-OUTPUT_CAP_BYTES = 4 * 1024 * 1024
+#: Bytes one output may keep in an output notebook (a cell's stdout, or its stderr; a display;
+#: a result): past it, output is dropped as it arrives and a marker says how much
+#: (``c.OrchApp.output_cap``).
+OUTPUT_CAP_BYTES = 1_000_000
+#: Bytes all the outputs of one output notebook may keep (``c.OrchApp.notebook_output_cap``).
+NOTEBOOK_CAP_BYTES = 50_000_000
+
+
+@dataclass(frozen=True)
+class OutputCaps:
+    """What an executor lets one output, and one output notebook, keep."""
+
+    output_bytes: int = OUTPUT_CAP_BYTES
+    notebook_bytes: int = NOTEBOOK_CAP_BYTES
+
 
 #: Variables of ours: no kernel or process of a step sees them but those its task sets.
 ENV_PREFIX = "JUPYTER_ORCH_"
@@ -51,6 +63,7 @@ class Task:
     cwd: str
     log_cap_bytes: int = LOG_CAP_BYTES
     output_cap_bytes: int = OUTPUT_CAP_BYTES
+    notebook_cap_bytes: int = NOTEBOOK_CAP_BYTES
     env: dict[str, str] = field(default_factory=dict)
     #: Tasks with the same key share one kernel (``kernel_reuse``); None: a fresh kernel.
     reuse_key: str | None = None
@@ -141,6 +154,8 @@ class Executor(ABC):
 
     #: Tasks that run at once.
     max_workers: int
+    #: What its tasks' output notebooks keep (the configuration's caps, set by its maker).
+    output_caps: OutputCaps = OutputCaps()
 
     def __init__(self, max_workers: int | None = None, *, idle_ttl: float = 600.0) -> None:
         self.max_workers = max_workers or os.cpu_count() or 1
@@ -156,6 +171,13 @@ class Executor(ABC):
 
     @abstractmethod
     async def submit(self, task: Task, on_log: LogSink) -> Execution: ...
+
+    def capped(self, task: Task) -> Task:
+        """``task`` with this executor's output caps."""
+        caps = self.output_caps
+        return replace(
+            task, output_cap_bytes=caps.output_bytes, notebook_cap_bytes=caps.notebook_bytes
+        )
 
     @abstractmethod
     async def release(self, reuse_key: str) -> None:

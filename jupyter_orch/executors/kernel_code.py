@@ -30,44 +30,57 @@ def scrub_code(task: NotebookTask) -> str:
     )
 
 
-#: Kernel code capping what the step prints at the source: a flood never builds up in the
-#: kernel (IPython keeps a cell's printed output in its history) nor crosses to the worker.
-#: The cap is the notebook's (``NotebookTask.output_cap_bytes``, counted here in characters);
-#: the worker cuts any kernel's output again at exactly that many bytes. IPython puts its
-#: own ``write`` on the streams for each cell and takes it off after, so ours goes on top of
-#: it at each cell's start (``pre_execute``); output of the kernel's subprocesses, which
-#: ipykernel writes through the same streams, counts too.
+#: Kernel code capping what each cell prints at the source: a flood never builds up in the
+#: kernel nor crosses to the worker. The cap is an output's (``Task.output_cap_bytes``, counted
+#: here in characters, for stdout and stderr together, less room for the marker); the worker
+#: cuts any kernel's output again at exactly that many bytes per stream. IPython puts its own
+#: ``write`` on the streams for each cell and takes it off after, so ours goes on top of it at
+#: each cell's start (``pre_execute``); output of the kernel's subprocesses, which ipykernel
+#: writes through the same streams, counts too. At the cell's end (``post_execute``) a marker
+#: says how many characters were not kept.
 CAP_CODE = """
-def _orch_cap(limit):
+def _orch_cap(limit, rule):
     import sys
     shell = get_ipython()
-    if getattr(shell, '_orch_cap', None) is not None:  # a reused kernel: a new attempt
-        shell.events.unregister('pre_execute', shell._orch_cap)
-    state = [limit, False]  # characters left, whether the marker was written
-    def wrap(write):
+    for event, handler in getattr(shell, '_orch_cap', ()):  # a reused kernel: a new attempt
+        shell.events.unregister(event, handler)
+    state = [limit, 0]  # characters the cell may still print, characters dropped
+    def inner(write):
         while hasattr(write, '_orch_inner'):  # ours, left by an earlier cell: not twice
             write = write._orch_inner
+        return write
+    def wrap(write):
+        write = inner(write)
         def capped_write(text, *args, **kwargs):
             if not isinstance(text, str) or len(text) <= state[0]:
                 if isinstance(text, str):
                     state[0] -= len(text)
                 return write(text, *args, **kwargs)
-            write(text[: state[0]])
+            if state[0] > 0:
+                write(text[: state[0]])
+            state[1] += len(text) - state[0]
             state[0] = 0
-            if not state[1]:
-                state[1] = True
-                write("\\n[output truncated: this step printed more than {cap} characters; "
-                      "the rest is not kept]\\n")
             return len(text)
         capped_write._orch_inner = write
         return capped_write
     def install():
+        state[0], state[1] = limit, 0
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.write = wrap(stream.write)
             except (AttributeError, TypeError):
                 pass
-    shell.events.register('pre_execute', install)
-    shell._orch_cap = install
-_orch_cap({cap}); del _orch_cap
+    def report(*args):
+        if state[1]:
+            dropped, state[1] = state[1], 0
+            inner(sys.stdout.write)(
+                "\\n[output truncated: %d more characters printed by this cell not kept; %s]\\n"
+                % (dropped, rule)
+            )
+            sys.stdout.flush()
+    handlers = [('pre_execute', install), ('post_execute', report)]
+    for event, handler in handlers:
+        shell.events.register(event, handler)
+    shell._orch_cap = handlers
+_orch_cap({cap}, {rule!r}); del _orch_cap
 """

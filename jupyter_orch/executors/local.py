@@ -254,6 +254,7 @@ class LocalExecutor(Executor):
         return worker
 
     async def submit(self, task: Task, on_log: LogSink) -> Execution:
+        task = self.capped(task)
         changed = self._bind()
         while True:
             if self._closed:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..masking import mask_text
+from ..sizes import format_bytes
 from .protocol import ParentConnection
 
 
@@ -52,42 +54,71 @@ def log_dropped(conn: ParentConnection, key: str, budget: list[int]) -> None:
         conn.send(("log", key, "stderr", message))
 
 
-class StreamCap:
-    """What one attempt's printed output may leave in its output notebook, applied as it
-    streams: the notebook (and the worker holding it) never grows past the cap.
+class OutputBudget:
+    """What one attempt's output notebook keeps, applied as outputs arrive: each output at most
+    ``output_cap`` bytes (a cell's stdout, and its stderr, count as one output each, as they
+    read once coalesced), all of them at most ``notebook_cap``. The notebook, and the worker
+    holding it, never grow past the caps.
 
-    Past the cap a cell's stream text is dropped, and the cell shows a marker counting
-    the bytes not kept (a display output, so no stream coalescing moves it).
+    Stream text past a cap is dropped, and the cell shows a marker counting the bytes not kept
+    (a display output, so that no stream coalescing moves it); a display or result past a cap
+    is replaced by a marker saying its size.
     """
 
-    def __init__(self, cap_bytes: int) -> None:
-        self.cap_bytes = cap_bytes
-        self.left = cap_bytes
-        self._marker: dict[str, Any] | None = None
-        self._dropped = 0  # bytes not kept since the current marker was added
+    def __init__(self, output_cap: int, notebook_cap: int) -> None:
+        self.output_cap = output_cap
+        self.notebook_cap = notebook_cap
+        self.left = notebook_cap  # bytes the notebook may still keep
+        self._streams: dict[tuple[int, str], int] = {}  # bytes a cell's stream may still keep
+        self._markers: dict[tuple[int, str], tuple[dict[str, Any], list[int]]] = {}
 
-    def admit(self, text: str) -> tuple[str, int]:
-        """The part of ``text`` to keep, and how many bytes of it are not kept."""
-        if self.left <= 0:
-            return "", len(text.encode("utf-8", "replace"))
+    def admit(self, cell: int, name: str, text: str) -> tuple[str, int]:
+        """The part of a cell's ``name`` stream ``text`` to keep, and how many bytes are not."""
+        key = (cell, name)
+        room = min(self._streams.setdefault(key, self.output_cap), self.left)
         data = text.encode("utf-8", "replace")
-        if len(data) <= self.left:
-            self.left -= len(data)
-            return text, 0
-        kept = data[: self.left].decode("utf-8", "ignore")
-        self.left = 0
-        return kept, len(data) - len(kept.encode())
+        kept = text if len(data) <= room else data[: max(room, 0)].decode("utf-8", "ignore")
+        size = len(data) if kept is text else len(kept.encode())
+        self._streams[key] -= size
+        self.left -= size
+        return kept, len(data) - size
 
-    def mark(self, outs: list[Any], dropped: int) -> None:
-        """Count ``dropped`` bytes on the cell's marker, added after its last kept output."""
+    def mark(self, outs: list[Any], cell: int, name: str, dropped: int) -> None:
+        """Count ``dropped`` bytes of ``name`` on the cell's marker, added after its last kept
+        output the first time."""
         import nbformat
 
-        if self._marker is None or not any(out is self._marker for out in outs):
-            self._marker = nbformat.v4.new_output("display_data", {"text/plain": ""})
-            self._dropped = 0
-            outs.append(self._marker)
-        self._dropped += dropped
-        self._marker["data"]["text/plain"] = (
-            f"[output truncated: {self._dropped} more bytes of printed output not kept; "
-            f"the notebook of an attempt keeps {self.cap_bytes} bytes of it]"
+        key = (cell, name)
+        marker, count = self._markers.get(key, (None, [0]))
+        if marker is None or not any(out is marker for out in outs):
+            marker, count = nbformat.v4.new_output("display_data", {"text/plain": ""}), [0]
+            self._markers[key] = (marker, count)
+            outs.append(marker)
+        count[0] += dropped
+        marker["data"]["text/plain"] = (
+            f"[output truncated: {format_bytes(count[0])} more of {name} not kept; "
+            f"{self._rule(self._streams[key] <= 0)}]"
         )
+
+    def fit(self, content: dict[str, Any], kind: str) -> dict[str, Any]:
+        """A display's or result's (or an error's) ``content``, or a marker in its place when
+        it does not fit."""
+        size = len(json.dumps(content, default=str).encode("utf-8", "replace"))
+        if size <= min(self.output_cap, self.left):
+            self.left -= size
+            return content
+        rule = self._rule(size > self.output_cap)
+        text = f"[output truncated: this {kind} output ({format_bytes(size)}) not kept; {rule}]"
+        if kind == "error":
+            return {**content, "evalue": text[:1000], "traceback": [text]}
+        return {"data": {"text/plain": text}, "metadata": {}, **_count_of(content)}
+
+    def _rule(self, per_output: bool) -> str:
+        if per_output:
+            return f"an output keeps at most {format_bytes(self.output_cap)}"
+        return f"a notebook keeps at most {format_bytes(self.notebook_cap)} of outputs"
+
+
+def _count_of(content: dict[str, Any]) -> dict[str, Any]:
+    """An execute_result keeps its execution count."""
+    return {"execution_count": content["execution_count"]} if "execution_count" in content else {}

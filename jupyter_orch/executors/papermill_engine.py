@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..masking import mask_json
-from .output_caps import StreamCap
+from .output_caps import OutputBudget
 
 ENGINE_NAME = "jupyter-orch"
 
@@ -15,6 +15,8 @@ ENGINE_NAME = "jupyter-orch"
 #: after every cell, ~4 ms each). The first and the final save always happen, and a kernel
 #: that dies still ends in a final save, so only a worker crash can lose under a second.
 MIN_SAVE_INTERVAL_S = 1.0
+#: The messages holding outputs other than streams, and what a truncation marker calls them.
+RICH_OUTPUTS = {"display_data": "display", "execute_result": "result", "error": "error"}
 
 
 def register_engine() -> None:
@@ -39,10 +41,10 @@ def register_engine() -> None:
 
     class WarmKernelClient(PapermillNotebookClient):
         """papermill's client, minus the closing kernel_info round trip: the warm kernel
-        already told us its language_info; and with its stream output capped."""
+        already told us its language_info; and with its outputs capped."""
 
         language_info: dict[str, Any] | None = None
-        stream_cap: StreamCap | None = None
+        budget: OutputBudget | None = None
         masked: tuple[str, ...] = ()
 
         def output(
@@ -50,19 +52,22 @@ def register_engine() -> None:
         ) -> Any:
             if self.masked:
                 msg["content"] = mask_json(msg["content"], self.masked)
-            if self.stream_cap is None or msg["msg_type"] != "stream":
+            kind = msg["msg_type"]
+            if self.budget is None or kind not in ("stream", *RICH_OUTPUTS):
                 return super().output(outs, msg, display_id, cell_index)
-            text = msg["content"].get("text", "")
-            kept, dropped = self.stream_cap.admit(text)
+            if kind != "stream":
+                msg["content"] = self.budget.fit(msg["content"], RICH_OUTPUTS[kind])
+                return super().output(outs, msg, display_id, cell_index)
+            name, text = msg["content"]["name"], msg["content"].get("text", "")
+            kept, dropped = self.budget.admit(cell_index, name, text)
+            out = None
             if kept:
                 msg["content"]["text"] = kept
                 out = super().output(outs, msg, display_id, cell_index)
-            else:
-                out = None
             if dropped:
-                self.stream_cap.mark(outs, dropped)
+                self.budget.mark(outs, cell_index, name, dropped)
                 # papermill logs what this returns: the whole text (the log has its own cap)
-                out = nbformat.v4.new_output("stream", name=msg["content"]["name"], text=text)
+                out = nbformat.v4.new_output("stream", name=name, text=text)
             return out
 
         def execute(self, **kwargs: Any) -> Any:
@@ -116,7 +121,7 @@ def register_engine() -> None:
             km: Any = None,
             kc: Any = None,
             language_info: dict[str, Any] | None = None,
-            output_cap_bytes: int | None = None,
+            output_caps: tuple[int, int] | None = None,
             masked: tuple[str, ...] = (),
             **kwargs: Any,
         ) -> Any:
@@ -136,8 +141,8 @@ def register_engine() -> None:
             client.kc = kc  # connected and ready: nbclient skips its own start-up wait
             client.language_info = language_info
             client.masked = masked
-            if output_cap_bytes is not None:
-                client.stream_cap = StreamCap(output_cap_bytes)
+            if output_caps is not None:
+                client.budget = OutputBudget(*output_caps)
             return client.execute()
 
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import traceback
@@ -34,6 +35,14 @@ def error_from(exc: BaseException) -> dict[str, Any]:
             "traceback": [strip_ansi(line) for line in exc.traceback],
             "cell_index": exc.cell_index,
             "exec_count": exc.exec_count,
+        }
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:  # our own write of the notebook
+        return {
+            "ename": "DiskFull",
+            "evalue": "no space left on device for the output notebook; free space on the "
+            "runs folder's disk, then rerun the step",
+            "traceback": [],
+            "cell_index": None,
         }
     if isinstance(exc, DeadKernelError):
         return {
@@ -118,7 +127,7 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
             progress_bar=False,
             stdout_file=CappedStream(conn, task.key, "stdout", budget, task.masked),
             stderr_file=CappedStream(conn, task.key, "stderr", budget, task.masked),
-            output_cap_bytes=task.output_cap_bytes,
+            output_caps=(task.output_cap_bytes, task.notebook_cap_bytes),
             masked=task.masked,
             report_mode=task.report_mode,
         )

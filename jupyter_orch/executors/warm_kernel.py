@@ -18,6 +18,7 @@ from typing import Any
 
 from jupyter_client.manager import AsyncKernelManager
 
+from ..sizes import format_bytes
 from .base import NotebookTask
 from .forking import ForkingKernelSpecManager
 from .kernel_code import CAP_CODE, SUBREAPER_CODE, scrub_code
@@ -111,7 +112,8 @@ class WarmKernel:
         lines.append(f"_orch_os.environ.update({task.env!r}); del _orch_os")
         lines.append(SUBREAPER_CODE)
         # Room for the kernel's marker, so that the worker's exact cut never drops it.
-        lines.append(CAP_CODE.format(cap=max(task.output_cap_bytes - 256, 0)))
+        rule = f"an output keeps at most {format_bytes(task.output_cap_bytes)}"
+        lines.append(CAP_CODE.format(cap=max(task.output_cap_bytes - 256, 0), rule=rule))
         self.kc.execute("\n".join(lines), silent=True, store_history=False)
         self.steps += 1
 

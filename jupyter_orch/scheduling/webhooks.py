@@ -124,7 +124,7 @@ class WebhookReceiver:
         (a body or parameter to fix) or ``ConflictError`` (paused; the delivery id was used
         with other parameters).
         """
-        secrets, paused = self._target(name)
+        secrets, refusal = self._target(name)
         delivery = headers.get(DELIVERY_HEADER)
         if not delivery:
             raise SignatureError(BAD_SIGNATURE)
@@ -145,8 +145,8 @@ class WebhookReceiver:
         seen = self.orch.store.keyed_run(name, key)
         if seen is not None:
             return KeyedRun(seen, created=False)
-        if paused:
-            raise ConflictError(f"pipeline {name!r} is paused; resume it to accept deliveries")
+        if refusal:
+            raise ConflictError(f"pipeline {name!r} is {refusal} to accept deliveries")
         return self.orch.trigger_once(
             name,
             key,
@@ -155,8 +155,9 @@ class WebhookReceiver:
             event={"webhook": delivery},
         )
 
-    def _target(self, name: str) -> tuple[list[str], bool]:
-        """The pipeline's secrets and whether it is paused; ``NotFoundError`` alike for an
+    def _target(self, name: str) -> tuple[list[str], str | None]:
+        """The pipeline's secrets and, when it does not fire, why (paused, archived: what to
+        do); ``NotFoundError`` alike for an
         unknown pipeline, one not applied, one without a webhook and one whose secret is unset."""
         try:
             state = self.orch.store.pipeline_state(name)
@@ -174,4 +175,6 @@ class WebhookReceiver:
                 webhook.secret_env,
             )
             raise NotFoundError(NO_WEBHOOK)
-        return secrets, state.paused
+        if state.archived:
+            return secrets, "archived; unarchive it"
+        return secrets, "paused; resume it" if state.paused else None

@@ -116,6 +116,13 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
             raise UserError(f"{name}: give a whole number of at least {minimum}, got {text!r}")
         return int(text)
 
+    def bool_argument(self, name: str) -> bool:
+        """A true/false query argument (absent: false); 400 naming it otherwise."""
+        text = self.get_query_argument(name, "false").lower()
+        if text not in ("true", "false", "1", "0"):
+            raise UserError(f"{name}: give true or false, got {text!r}")
+        return text in ("true", "1")
+
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.finish(json.dumps(data))
@@ -160,7 +167,8 @@ class PipelinesHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply({"pipelines": await self.call(self.catalog.listing)})
+        archived = self.bool_argument("all")
+        self.reply({"pipelines": await self.call(self.catalog.listing, archived=archived)})
 
     @tornado.web.authenticated
     @authorized

@@ -102,6 +102,7 @@ REQUESTS = {
         "type": "object",
         "properties": {
             "paused": {"type": "boolean"},
+            "archived": {"type": "boolean"},
             "schedule": {
                 "description": "a new schedule (a new version of the file); null removes it",
                 "oneOf": [ref("ScheduleInput"), {"type": "null"}],

@@ -19,7 +19,7 @@ ERROR_TEXT = {
     "the authorizer denies the `orch` resource",
     404: "no such pipeline, version, run or notebook (for a webhook: no webhook by that name)",
     409: "conflicts with what is stored: another file holds the name or the path, the "
-    "pipeline's overlap limit, a paused pipeline (webhooks), or an `Idempotency-Key` or "
+    "pipeline's overlap limit, a paused (webhooks) or archived pipeline, or an `Idempotency-Key` or "
     "delivery id reused with another body",
     413: "the body is larger than 1 MB",
     503: "the orchestration store is not open (yet): `error` says why, and whether the server "
@@ -99,7 +99,8 @@ PIPELINE_PATHS: dict[str, Any] = {
             "listPipelines",
             "pipelines",
             "Pipelines with schedule (cron, zone, words), next run, paused, last run status",
-            {"200": answer("every registered pipeline", "PipelineList"), **errors(403)},
+            {"200": answer("the registered pipelines", "PipelineList"), **errors(400, 403)},
+            parameters=[query("all", {"type": "boolean"}, "archived pipelines too")],
         ),
         "post": operation(
             "registerPipeline",
@@ -132,7 +133,8 @@ PIPELINE_PATHS: dict[str, Any] = {
         "patch": operation(
             "changePipeline",
             "pipelines",
-            "Pause or resume it, or change its schedule (a new version of its file)",
+            "Pause or resume it, archive or unarchive it, or change its schedule (a new "
+            "version of its file)",
             {"200": answer("the pipeline as changed", "Pipeline"), **errors(400, 403, 404, 409)},
             requestBody=body("PipelinePatch"),
         ),

@@ -93,6 +93,7 @@ PIPELINES = {
             "description": STRING,
             "active": {"type": "boolean"},
             "paused": {"type": "boolean"},
+            "archived": {"type": "boolean", "description": "does not fire; listed with ?all=true"},
             "schedule": {"oneOf": [ref("Schedule"), {"type": "null"}]},
             "on": {"type": "object", "description": "event and webhook triggers"},
             "next_run_at": TIME,

@@ -165,13 +165,23 @@ class ScheduleState(Protocol):
     trigger states."""
 
     def set_pipeline_flags(
-        self, name: str, *, active: bool | None = None, paused: bool | None = None
+        self,
+        name: str,
+        *,
+        active: bool | None = None,
+        paused: bool | None = None,
+        archived: bool | None = None,
     ) -> None: ...
 
     def pipeline_state(self, name: str, *, history: bool = False) -> PipelineState: ...
 
     def pipeline_states(
-        self, *, active_only: bool = False, history: bool = True, name: str | None = None
+        self,
+        *,
+        active_only: bool = False,
+        history: bool = True,
+        name: str | None = None,
+        archived: bool = True,
     ) -> list[PipelineState]: ...
 
     def set_next_run(

@@ -24,16 +24,23 @@ class ScheduleStateMixin(StoreSessions):
     # --- pipelines as the scheduler sees them ---------------------------------------------------
 
     def set_pipeline_flags(
-        self, name: str, *, active: bool | None = None, paused: bool | None = None
+        self,
+        name: str,
+        *,
+        active: bool | None = None,
+        paused: bool | None = None,
+        archived: bool | None = None,
     ) -> None:
-        """Apply or pause/resume a pipeline. Resuming recomputes the next slot from now."""
+        """Apply, pause/resume or archive/unarchive a pipeline. Resuming and unarchiving
+        recompute the next slot from now (the slots in between are not caught up)."""
         values: dict[str, Any] = {}
         if active is not None:
             values["active"] = active
-        if paused is not None:
-            values["paused"] = paused
-            if not paused:
-                values.update(next_run_at=None, schedule_key=None)
+        for flag, value in (("paused", paused), ("archived", archived)):
+            if value is not None:
+                values[flag] = value
+                if not value:
+                    values.update(next_run_at=None, schedule_key=None)
         with self._sessions.begin() as session:
             done = session.execute(
                 update(PipelineRow).where(PipelineRow.name == name).values(**values)
@@ -60,10 +67,17 @@ class ScheduleStateMixin(StoreSessions):
         return found[0]
 
     def pipeline_states(
-        self, *, active_only: bool = False, history: bool = True, name: str | None = None
+        self,
+        *,
+        active_only: bool = False,
+        history: bool = True,
+        name: str | None = None,
+        archived: bool = True,
     ) -> list[PipelineState]:
         """Pipelines with their newest version; ``history`` adds the last run and missed ticks
-        (listings want them, the leader's every-second round does not)."""
+        (listings want them, the leader's every-second round does not). ``active_only``: the
+        ones that fire (applied, neither paused nor archived); ``archived=False`` leaves the
+        archived ones out."""
         with self._reads() as session:
             query = select(PipelineRow, PipelineVersionRow).join(
                 PipelineVersionRow,
@@ -74,6 +88,8 @@ class ScheduleStateMixin(StoreSessions):
             )
             if active_only:
                 query = query.where(PipelineRow.active, PipelineRow.paused.is_(False))
+            if active_only or not archived:
+                query = query.where(PipelineRow.archived.is_(False))
             if name is not None:
                 query = query.where(PipelineRow.name == name)
             rows = session.execute(query.order_by(PipelineRow.name)).all()
@@ -95,6 +111,7 @@ class ScheduleStateMixin(StoreSessions):
                     definition=v.definition,
                     active=bool(p.active),
                     paused=bool(p.paused),
+                    archived=bool(p.archived),
                     next_run_at=p.next_run_at,
                     schedule_key=p.schedule_key,
                     last_status=last.get(p.id, (None, None))[0],

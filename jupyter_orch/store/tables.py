@@ -55,6 +55,8 @@ class PipelineRow(Base):
     #: Applied: its schedule and triggers fire (``jupyter orch apply``); a plain ``run`` is not.
     active: Mapped[bool] = mapped_column(Boolean, server_default=false())
     paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: Archived: does not fire, and listings hide it (its runs stay until retention).
+    archived: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: The next slot of the schedule, and the schedule it was computed from (cron|zone).
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     schedule_key: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -116,9 +116,15 @@ class PipelineState:
     paused: bool
     next_run_at: datetime | None
     schedule_key: str | None
+    archived: bool = False
     last_status: str | None = None
     last_run_at: datetime | None = None
     missed_ticks: int = 0
+
+    @property
+    def fires(self) -> bool:
+        """Its schedule and triggers fire: applied, neither paused nor archived."""
+        return self.active and not self.paused and not self.archived
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,36 @@ describe('OrchClient', () => {
     ]);
   });
 
+  it('archives pipelines, lists all of them, and pins runs', async () => {
+    const server = new FakeServer()
+      .on('GET', /^orch\/pipelines/, () => ({
+        status: 200,
+        body: { pipelines: [] }
+      }))
+      .on('PATCH', /^orch\/pipelines\/daily$/, () => ({
+        status: 200,
+        body: {}
+      }))
+      .on('POST', /^orch\/runs\/r1\/pin$/, request => ({
+        status: 200,
+        body: { ...fakeRun('r1', 'succeeded'), ...(request.body as object) }
+      }));
+    const client = new OrchClient(server.transport);
+    await client.listPipelines();
+    await client.listPipelines({ all: true });
+    await client.setArchived('daily', true);
+    await client.setPaused('daily', false);
+    const run = await client.setPinned('r1', true);
+    expect(run.pinned).toBe(true);
+    expect(server.requests.map(r => [r.method, r.path, r.body])).toEqual([
+      ['GET', 'orch/pipelines', undefined],
+      ['GET', 'orch/pipelines?all=true', undefined],
+      ['PATCH', 'orch/pipelines/daily', { archived: true }],
+      ['PATCH', 'orch/pipelines/daily', { paused: false }],
+      ['POST', 'orch/runs/r1/pin', { pinned: true }]
+    ]);
+  });
+
   it('encodes names in paths', async () => {
     const server = new FakeServer().on('GET', /^orch\/pipelines\//, () => ({
       status: 200,

@@ -22,6 +22,7 @@ export function makeRun(overrides: Partial<IRun> = {}): IRun {
     scheduled_for: null,
     event: null,
     run_dir: null,
+    pinned: false,
     steps: [],
     ...overrides
   };

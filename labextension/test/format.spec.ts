@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   elapsedSeconds,
+  formatBytes,
   formatDuration,
   relativeTime,
   statusKind,
@@ -63,6 +64,25 @@ describe('elapsedSeconds and relativeTime', () => {
     expect(relativeTime('2026-11-26T15:00:00Z', now)).toBe('in 3 h');
     expect(relativeTime('2026-11-24T12:00:00Z', now)).toBe('2 days ago');
     expect(relativeTime(null, now)).toBe('');
+  });
+});
+
+describe('formatBytes', () => {
+  // Decimal units, as the server's format_bytes (jupyter_orch/sizes.py) writes them
+  it.each([
+    [0, '0 B'],
+    [999, '999 B'],
+    [1000, '1.0 kB'],
+    [1500, '1.5 kB'],
+    [9_940_000, '9.9 MB'],
+    [256_000_000, '256 MB'],
+    [1e9, '1.0 GB'],
+    [4_321_000_000, '4.3 GB'],
+    [12e9, '12 GB'],
+    [null, ''],
+    [NaN, '']
+  ])('writes %s bytes as "%s"', (count, text) => {
+    expect(formatBytes(count)).toBe(text);
   });
 });
 

@@ -18,7 +18,8 @@ function pipeline(name: string) {
     next_run_at: null,
     last_status: null,
     last_run_at: null,
-    missed_ticks: 0
+    missed_ticks: 0,
+    archived: false
   };
 }
 
@@ -209,6 +210,78 @@ describe('OrchModel', () => {
     await more;
     expect(model.runs).toEqual([]);
     expect(model.hasMore).toBe(false);
+    model.dispose();
+  });
+});
+
+describe('OrchModel and archived pipelines', () => {
+  /** A fake server that hides archived pipelines unless asked for all, as the real one does. */
+  function archiveServer(): FakeServer {
+    const pipelines = [pipeline('daily'), pipeline('weekly')];
+    return serverWith([])
+      .on('GET', /^orch\/pipelines(\?|$)/, request => ({
+        status: 200,
+        body: {
+          pipelines: request.path.endsWith('?all=true')
+            ? pipelines
+            : pipelines.filter(p => !p.archived)
+        }
+      }))
+      .on('PATCH', /^orch\/pipelines\/\w+$/, request => {
+        const found = pipelines.find(p => request.path.endsWith(`/${p.name}`));
+        Object.assign(found ?? {}, request.body);
+        return { status: 200, body: found };
+      });
+  }
+
+  it('archives a pipeline: it leaves the list, and comes back among all of them', async () => {
+    const server = archiveServer();
+    const model = new OrchModel(new OrchClient(server.transport));
+    await model.refresh();
+    expect(model.showArchived).toBe(false);
+    const busy: boolean[] = [];
+    model.stateChanged.connect(() => busy.push(model.isBusy('daily')));
+    await model.setArchived('daily', true);
+    expect(busy[0]).toBe(true);
+    expect(model.isBusy('daily')).toBe(false);
+    const patch = server.requests.find(r => r.method === 'PATCH');
+    expect(patch?.path).toBe('orch/pipelines/daily');
+    expect(patch?.body).toEqual({ archived: true });
+    expect(model.pipelines.map(p => p.name)).toEqual(['weekly']);
+
+    await model.setShowArchived(true);
+    expect(model.showArchived).toBe(true);
+    expect(server.requests.map(r => r.path)).toContain(
+      'orch/pipelines?all=true'
+    );
+    expect(model.pipelines.map(p => [p.name, p.archived])).toEqual([
+      ['daily', true],
+      ['weekly', false]
+    ]);
+
+    await model.setArchived('daily', false);
+    await model.setShowArchived(false);
+    expect(model.pipelines.map(p => p.name)).toEqual(['daily', 'weekly']);
+    model.dispose();
+  });
+
+  it('keeps the list of the newest choice when an older answer comes late', async () => {
+    const slow = gate();
+    const server = archiveServer();
+    const hidden = new FakeServer().on('GET', /^orch\/pipelines$/, async () => {
+      await slow.opened;
+      return { status: 200, body: { pipelines: [pipeline('stale')] } };
+    });
+    const model = new OrchModel(
+      new OrchClient((path, init) =>
+        (path === 'orch/pipelines' ? hidden : server).transport(path, init)
+      )
+    );
+    const first = model.refresh();
+    await model.setShowArchived(true);
+    slow.open();
+    await first;
+    expect(model.pipelines.map(p => p.name)).toEqual(['daily', 'weekly']);
     model.dispose();
   });
 });

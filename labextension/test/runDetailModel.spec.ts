@@ -34,6 +34,7 @@ class FakeClient implements RunClient {
   logAfter: (number | undefined)[] = [];
   runError: unknown = null;
   rerunCalls: [string, boolean][] = [];
+  pinned = false;
 
   async getRun(id: string): Promise<IRun> {
     this.runCalls++;
@@ -42,7 +43,7 @@ class FakeClient implements RunClient {
     }
     const status =
       this.statuses[Math.min(this.runCalls - 1, this.statuses.length - 1)];
-    return runIn(status, { id });
+    return runIn(status, { id, pinned: this.pinned });
   }
 
   async logs(_id: string, after?: number): Promise<ILogLine[]> {
@@ -53,6 +54,11 @@ class FakeClient implements RunClient {
 
   async cancel(id: string): Promise<ICancelOutcome> {
     return { outcome: 'requested', run: runIn('running', { id }) };
+  }
+
+  async setPinned(id: string, pinned: boolean): Promise<IRun> {
+    this.pinned = pinned;
+    return runIn('succeeded', { id, pinned });
   }
 
   async rerun(id: string, fromFailed: boolean): Promise<IRun> {
@@ -223,6 +229,45 @@ describe('RunDetailModel', () => {
     const rerun = await model.rerun(true);
     expect(rerun.rerun_of).toBe('run-1');
     expect(client.rerunCalls).toEqual([['run-1', true]]);
+    model.dispose();
+  });
+
+  it('pins and unpins the run, showing it as the server answered', async () => {
+    const client = new FakeClient(['succeeded']);
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    model.start();
+    await settle();
+    expect(model.run?.pinned).toBe(false);
+    const busy: (string | null)[] = [];
+    model.changed.connect(() => busy.push(model.busy));
+    const run = await model.setPinned(true);
+    expect(run.pinned).toBe(true);
+    expect(model.run?.pinned).toBe(true);
+    expect(busy[0]).toBe('pin');
+    expect(model.busy).toBeNull();
+    await model.setPinned(false);
+    expect(model.run?.pinned).toBe(false);
+    model.dispose();
+  });
+
+  it('keeps a pin made while a fetch of the run was on its way', async () => {
+    const client = new FakeClient(['running']);
+    const getRun = client.getRun.bind(client);
+    let answer = () => {};
+    const answered = new Promise<void>(resolve => (answer = resolve));
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    await model.refresh();
+    // The next fetch reads the run before the pin, and answers after it
+    client.getRun = async (id: string) => {
+      const run = await getRun(id);
+      await answered;
+      return run;
+    };
+    const late = model.refresh();
+    await model.setPinned(true);
+    answer();
+    await late;
+    expect(model.run?.pinned).toBe(true);
     model.dispose();
   });
 

@@ -34,6 +34,7 @@ function attempt(number: number, changes: Partial<IAttempt> = {}): IAttempt {
     outputs: {},
     error: null,
     output_notebook: `runs/r1/step_${number}.ipynb`,
+    resources: null,
     ...changes
   };
 }

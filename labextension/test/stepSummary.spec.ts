@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { dagInput } from '../src/run/runView';
-import { stepSummary } from '../src/run/stepSummary';
+import { resourceSummary, stepSummary } from '../src/run/stepSummary';
+import type { IAttemptResources } from '../src/api/tokens';
 import { makeRun } from './fixtures';
 
 describe('stepSummary', () => {
@@ -55,6 +56,28 @@ describe('stepSummary', () => {
     expect(
       stepSummary(null, { records_count: 2, table: 't', action: 'upserted' })
     ).toEqual({ text: '2 upserted into t' });
+  });
+});
+
+describe('resourceSummary', () => {
+  it('says what an attempt used: peak memory and CPU time', () => {
+    expect(
+      resourceSummary({ peak_memory_bytes: 1e9, cpu_seconds: 3.24 })?.text
+    ).toBe('peak 1.0 GB · CPU 3.2 s');
+    expect(
+      resourceSummary({ peak_memory_bytes: 48_200_000, cpu_seconds: 75 })?.text
+    ).toBe('peak 48 MB · CPU 1 min 15 s');
+    expect(
+      resourceSummary({ peak_memory_bytes: 0, cpu_seconds: 0 })?.text
+    ).toBe('peak 0 B · CPU 0.0 s');
+  });
+
+  it('says only what was measured', () => {
+    expect(
+      resourceSummary({ peak_memory_bytes: 2500 } as IAttemptResources)?.text
+    ).toBe('peak 2.5 kB');
+    expect(resourceSummary(null)).toBeNull();
+    expect(resourceSummary(undefined)).toBeNull();
   });
 });
 

@@ -145,9 +145,12 @@ export class OrchClient {
 
   // --- pipelines -------------------------------------------------------------------------
 
-  async listPipelines(): Promise<IPipelineSummary[]> {
+  /** The pipelines; archived ones too with `all` (the server hides them otherwise). */
+  async listPipelines(
+    options: { all?: boolean } = {}
+  ): Promise<IPipelineSummary[]> {
     const data = await this.request<{ pipelines: IPipelineSummary[] }>(
-      'pipelines'
+      `pipelines${queryString({ all: options.all ? 'true' : undefined })}`
     );
     return data.pipelines;
   }
@@ -173,19 +176,33 @@ export class OrchClient {
   }
 
   setPaused(name: string, paused: boolean): Promise<IPipeline> {
-    return this.request<IPipeline>(`pipelines/${seg(name)}`, {
-      method: 'PATCH',
-      body: { paused }
-    });
+    return this.updatePipeline(name, { paused });
+  }
+
+  /** Archives a pipeline (it stops firing and is listed only with `all`), or brings it back. */
+  setArchived(name: string, archived: boolean): Promise<IPipeline> {
+    return this.updatePipeline(name, { archived });
   }
 
   setSchedule(
     name: string,
     schedule: ScheduleInput | null
   ): Promise<IPipeline> {
+    return this.updatePipeline(name, { schedule });
+  }
+
+  /** PATCH: changes what the pipeline file does not say (paused, archived, the schedule). */
+  private updatePipeline(
+    name: string,
+    body: {
+      paused?: boolean;
+      archived?: boolean;
+      schedule?: ScheduleInput | null;
+    }
+  ): Promise<IPipeline> {
     return this.request<IPipeline>(`pipelines/${seg(name)}`, {
       method: 'PATCH',
-      body: { schedule }
+      body
     });
   }
 
@@ -247,6 +264,14 @@ export class OrchClient {
     return this.request<ICancelOutcome>(`runs/${seg(id)}/cancel`, {
       method: 'POST',
       body: {}
+    });
+  }
+
+  /** Pins a run (retention never deletes it), or unpins it; the run as it is now. */
+  setPinned(id: string, pinned: boolean): Promise<IRun> {
+    return this.request<IRun>(`runs/${seg(id)}/pin`, {
+      method: 'POST',
+      body: { pinned }
     });
   }
 

@@ -101,6 +101,8 @@ export interface IPipelineSummary {
   description: string;
   active: boolean;
   paused: boolean;
+  /** Archived: it never fires, cannot be run, and the list hides it unless asked for all. */
+  archived: boolean;
   schedule: ISchedule | null;
   on: JSONObject;
   next_run_at: string | null;
@@ -202,6 +204,14 @@ export interface IAttempt {
   error: IAttemptError | null;
   /** Relative to the server's root dir: open it with the document manager. */
   output_notebook: string | null;
+  /** What the attempt's process tree used; null when it was not measured. */
+  resources: IAttemptResources | null;
+}
+
+/** What one attempt used: its processes' resident memory summed at its peak, and CPU time. */
+export interface IAttemptResources {
+  peak_memory_bytes: number;
+  cpu_seconds: number;
 }
 
 export interface IStepRun {
@@ -229,6 +239,8 @@ export interface IRun {
   scheduled_for: string | null;
   event: JSONObject | null;
   run_dir: string | null;
+  /** Kept whatever the retention policy says (POST /orch/runs/{id}/pin). */
+  pinned: boolean;
   steps: IStepRun[];
   /** What the run sent to the pipeline's channels (`notify:`); older servers omit it. */
   notifications?: INotification[];

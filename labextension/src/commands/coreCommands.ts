@@ -69,8 +69,48 @@ export function panelActions(
         .setPaused(name, paused)
         .catch(error =>
           showError(error, `Could not ${paused ? 'pause' : 'resume'} ${name}`)
-        )
+        ),
+    setArchived: (name, archived) => void setArchived(model, name, archived)
   };
+}
+
+/** Asks before a change that is hard to see afterwards; true when the user confirmed. */
+async function confirmed(
+  title: string,
+  body: string,
+  accept: string
+): Promise<boolean> {
+  const answer = await showDialog({
+    title,
+    body,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: accept })]
+  });
+  return answer.button.accept;
+}
+
+/** Archives a pipeline once the user confirms, or unarchives it. */
+async function setArchived(
+  model: OrchModel,
+  name: string,
+  archived: boolean
+): Promise<void> {
+  if (
+    archived &&
+    !(await confirmed(
+      `Archive ${name}?`,
+      `${name} stops firing: its schedule, events and webhooks start no run, and it cannot ` +
+        'be run until it is unarchived. It leaves the pipeline list (“Show archived” lists ' +
+        'it). Its run history stays until retention removes it.',
+      'Archive'
+    ))
+  ) {
+    return;
+  }
+  try {
+    await model.setArchived(name, archived);
+  } catch (error) {
+    showError(error, `Could not ${archived ? 'archive' : 'unarchive'} ${name}`);
+  }
 }
 
 /** Shows a view in a main-area tab that follows its title, tracked for the restorer. */
@@ -167,7 +207,8 @@ export function addCoreCommands(
         },
         editPipeline: name =>
           void commands.execute(CommandIDs.editPipeline, { name }),
-        openRun: other => void openRun(other)
+        openRun: other => void openRun(other),
+        onRunChanged: () => void model.refresh()
       });
       await showInMainArea(shell, content, runs);
     }
@@ -269,15 +310,15 @@ export function addCoreCommands(
       if (!name) {
         return;
       }
-      const answer = await showDialog({
-        title: `Remove ${name}?`,
-        body:
-          `Orchestration forgets ${name}: its schedule and triggers stop, and its run ` +
+      const remove = await confirmed(
+        `Remove ${name}?`,
+        `Orchestration forgets ${name}: its schedule and triggers stop, and its run ` +
           'history is deleted. Its YAML file and the output notebooks stay on disk; ' +
-          '“Open in Orchestration” on the file registers it again.',
-        buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Remove' })]
-      });
-      if (!answer.button.accept) {
+          '“Open in Orchestration” on the file registers it again. Archive it instead ' +
+          'to keep its runs.',
+        'Remove'
+      );
+      if (!remove) {
         return;
       }
       try {

@@ -158,3 +158,26 @@ export function durationText(
   }
   return parts.join('') || '0s';
 }
+
+/**
+ * Bytes in decimal units, as the server's `format_bytes` (jupyter_orch/sizes.py) and a
+ * pipeline's `max_memory: 4GB` read them: "900 B", "1.5 kB", "256 MB", "4.3 GB".
+ */
+export function formatBytes(count: number | null | undefined): string {
+  if (count === null || count === undefined || !isFinite(count)) {
+    return '';
+  }
+  const unit = BYTE_UNITS.find(([, size]) => count >= size);
+  if (!unit) {
+    return `${Math.max(Math.trunc(count), 0)} B`;
+  }
+  const value = count / unit[1];
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${unit[0]}`;
+}
+
+/** The units `formatBytes` writes, largest first. */
+const BYTE_UNITS = [
+  ['GB', 1e9],
+  ['MB', 1e6],
+  ['kB', 1e3]
+] as const;

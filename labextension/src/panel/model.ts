@@ -77,6 +77,19 @@ export class OrchModel {
     return this._filters;
   }
 
+  /** Whether the pipeline list includes the archived pipelines (the server hides them). */
+  get showArchived(): boolean {
+    return this._showArchived;
+  }
+
+  /** Lists the archived pipelines too, or hides them again. */
+  async setShowArchived(show: boolean): Promise<void> {
+    if (show !== this._showArchived) {
+      this._showArchived = show;
+      await this.refresh();
+    }
+  }
+
   get loading(): boolean {
     return this._loading;
   }
@@ -143,7 +156,7 @@ export class OrchModel {
     try {
       const limit = Math.max(PAGE_SIZE, this._runs.length);
       const [pipelines, page] = await Promise.all([
-        this.client.listPipelines(),
+        this.client.listPipelines({ all: this._showArchived }),
         this.client.listRuns({ ...this._query(), limit })
       ]);
       if (!isCurrent()) {
@@ -213,10 +226,12 @@ export class OrchModel {
   }
 
   async setPaused(name: string, paused: boolean): Promise<void> {
-    await this._whileBusy(name, async () => {
-      await this.client.setPaused(name, paused);
-      await this.refresh();
-    });
+    await this._change(name, () => this.client.setPaused(name, paused));
+  }
+
+  /** Archives a pipeline (it stops firing, and leaves the list unless archived ones are shown). */
+  async setArchived(name: string, archived: boolean): Promise<void> {
+    await this._change(name, () => this.client.setArchived(name, archived));
   }
 
   /** Watches a run started here (a trigger, a rerun, "Run now") until it finishes. */
@@ -326,6 +341,17 @@ export class OrchModel {
     }
   }
 
+  /** Changes a pipeline on the server (its row busy meanwhile), then shows the lists anew. */
+  private async _change(
+    name: string,
+    call: () => Promise<unknown>
+  ): Promise<void> {
+    await this._whileBusy(name, async () => {
+      await call();
+      await this.refresh();
+    });
+  }
+
   private async _whileBusy<T>(
     name: string,
     work: () => Promise<T>
@@ -350,6 +376,7 @@ export class OrchModel {
   private _runs: IRun[] = [];
   private _nextCursor: string | null = null;
   private _filters: IRunFilters = { pipeline: '', status: '' };
+  private _showArchived = false;
   private _loading = false;
   private _error: string | null = null;
   private _missing = false;

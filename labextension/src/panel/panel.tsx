@@ -9,6 +9,7 @@ import {
   bellIcon,
   deleteIcon,
   editIcon,
+  LabIcon,
   ReactWidget,
   refreshIcon,
   runIcon,
@@ -18,6 +19,7 @@ import * as React from 'react';
 
 import { StatusBadge } from '../common/components';
 import { localTime, relativeTime } from '../common/format';
+import { archiveIcon } from '../common/icons';
 import { OrchModel } from './model';
 import { RunFilters, RunList } from './runList';
 import { IPipelineSummary } from '../api/tokens';
@@ -29,6 +31,8 @@ export interface IPanelActions {
   removePipeline: (name: string) => void;
   openRun: (id: string) => void;
   setPaused: (name: string, paused: boolean) => void;
+  /** Archiving asks the user first; unarchiving does not. */
+  setArchived: (name: string, archived: boolean) => void;
 }
 
 export class OrchPanel extends ReactWidget {
@@ -63,14 +67,12 @@ function PanelView(props: {
       >
         <header className="jp-OrchPanel-header">
           <h2 id="jp-orch-pipelines">Pipelines</h2>
-          <button
-            className="jp-OrchPanel-iconButton"
+          <IconButton
+            icon={refreshIcon}
+            label="Refresh"
             title="Refresh"
-            aria-label="Refresh"
             onClick={() => void model.refresh()}
-          >
-            <refreshIcon.react tag="span" />
-          </button>
+          />
           <button
             className="jp-mod-styled jp-mod-accept jp-OrchPanel-new"
             onClick={actions.newPipeline}
@@ -80,6 +82,14 @@ function PanelView(props: {
           </button>
         </header>
         <ServerProblem model={model} />
+        <label className="jp-OrchPanel-toggle">
+          <input
+            type="checkbox"
+            checked={model.showArchived}
+            onChange={e => void model.setShowArchived(e.target.checked)}
+          />
+          Show archived
+        </label>
         <PipelineList model={model} actions={actions} />
       </section>
       <section className="jp-OrchPanel-section" aria-labelledby="jp-orch-runs">
@@ -148,7 +158,8 @@ function PipelineList(props: {
       <p className="jp-OrchPanel-empty">
         {model.loading && !model.error
           ? 'Loading…'
-          : 'No pipelines yet. Create one with New pipeline, or open a notebook and use “Schedule this notebook…”.'}
+          : `No pipelines ${model.showArchived ? 'yet' : 'to show (archived ones are hidden)'}. ` +
+            'Create one with New pipeline, or open a notebook and use “Schedule this notebook…”.'}
       </p>
     );
   }
@@ -217,15 +228,19 @@ function PipelineRow(props: {
   actions: IPanelActions;
 }): JSX.Element {
   const { pipeline: p, busy, actions } = props;
-  const next = p.paused
-    ? 'Paused'
-    : p.next_run_at
-      ? `Next ${relativeTime(p.next_run_at)}`
-      : '';
+  // An archived pipeline's schedule never fires: no "Next ..." and no "Paused".
+  const next = p.archived
+    ? ''
+    : p.paused
+      ? 'Paused'
+      : p.next_run_at
+        ? `Next ${relativeTime(p.next_run_at)}`
+        : '';
   return (
     <li
-      className="jp-OrchPipeline"
+      className={`jp-OrchPipeline${p.archived ? ' jp-mod-archived' : ''}`}
       data-pipeline={p.name}
+      data-archived={p.archived}
       title={p.description || p.name}
     >
       <div className="jp-OrchPipeline-main">
@@ -236,6 +251,14 @@ function PipelineRow(props: {
         >
           {p.name}
         </button>
+        {p.archived && (
+          <span
+            className="jp-OrchBadge jp-OrchBadge-off"
+            title="Archived: it never fires and cannot be run until it is unarchived"
+          >
+            archived
+          </span>
+        )}
         <StatusBadge status={p.last_status} />
       </div>
       <div className="jp-OrchPipeline-schedule">{scheduleText(p)}</div>
@@ -249,55 +272,107 @@ function PipelineRow(props: {
           {next}
         </span>
         <span className="jp-OrchPipeline-actions">
-          <WatchButton
-            name={p.name}
-            watched={props.watched}
-            onWatch={props.onWatch}
-          />
-          <button
-            className="jp-OrchPanel-iconButton"
-            aria-label={`Remove ${p.name}`}
+          {!p.archived && (
+            <WatchButton
+              name={p.name}
+              watched={props.watched}
+              onWatch={props.onWatch}
+            />
+          )}
+          <IconButton
+            icon={deleteIcon}
+            label={`Remove ${p.name}`}
             title="Remove from Orchestration (the file stays)"
             disabled={busy}
             onClick={() => actions.removePipeline(p.name)}
-          >
-            <deleteIcon.react tag="span" />
-          </button>
-          <button
-            className="jp-OrchPanel-iconButton"
-            aria-label={`Edit ${p.name}`}
+          />
+          <IconButton
+            icon={editIcon}
+            label={`Edit ${p.name}`}
             title="Edit"
             onClick={() => actions.editPipeline(p.name)}
-          >
-            <editIcon.react tag="span" />
-          </button>
-          {(p.schedule || Object.keys(p.on ?? {}).length > 0) && (
+          />
+          {p.archived ? (
             <button
               className="jp-OrchPanel-textButton"
-              aria-label={`${p.paused ? 'Resume' : 'Pause'} ${p.name}`}
-              aria-pressed={p.paused}
-              title={
-                p.paused
-                  ? 'Resume the schedule and triggers (missed runs are not made up)'
-                  : 'Pause the schedule and triggers'
-              }
+              aria-label={`Unarchive ${p.name}`}
+              title="Unarchive: its schedule and triggers fire again, and it can be run"
               disabled={busy}
-              onClick={() => actions.setPaused(p.name, !p.paused)}
+              onClick={() => actions.setArchived(p.name, false)}
             >
-              {p.paused ? 'Resume' : 'Pause'}
+              Unarchive
             </button>
+          ) : (
+            <ActiveActions pipeline={p} busy={busy} actions={actions} />
           )}
-          <button
-            className="jp-OrchPanel-iconButton jp-OrchPanel-run"
-            aria-label={`Run ${p.name}`}
-            title="Run now…"
-            disabled={busy}
-            onClick={() => actions.runPipeline(p.name)}
-          >
-            <runIcon.react tag="span" />
-          </button>
         </span>
       </div>
     </li>
+  );
+}
+
+/** Archive, pause or resume, and run: what only a pipeline that is not archived offers. */
+function ActiveActions(props: {
+  pipeline: IPipelineSummary;
+  busy: boolean;
+  actions: IPanelActions;
+}): JSX.Element {
+  const { pipeline: p, busy, actions } = props;
+  return (
+    <>
+      <IconButton
+        icon={archiveIcon}
+        label={`Archive ${p.name}`}
+        title="Archive: it stops firing and leaves this list; its runs stay until retention removes them"
+        disabled={busy}
+        onClick={() => actions.setArchived(p.name, true)}
+      />
+      {(p.schedule || Object.keys(p.on ?? {}).length > 0) && (
+        <button
+          className="jp-OrchPanel-textButton"
+          aria-label={`${p.paused ? 'Resume' : 'Pause'} ${p.name}`}
+          aria-pressed={p.paused}
+          title={
+            p.paused
+              ? 'Resume the schedule and triggers (missed runs are not made up)'
+              : 'Pause the schedule and triggers'
+          }
+          disabled={busy}
+          onClick={() => actions.setPaused(p.name, !p.paused)}
+        >
+          {p.paused ? 'Resume' : 'Pause'}
+        </button>
+      )}
+      <IconButton
+        icon={runIcon}
+        className="jp-OrchPanel-run"
+        label={`Run ${p.name}`}
+        title="Run now…"
+        disabled={busy}
+        onClick={() => actions.runPipeline(p.name)}
+      />
+    </>
+  );
+}
+
+/** An action shown as an icon: its name for screen readers, what it does in its tooltip. */
+function IconButton(props: {
+  icon: LabIcon;
+  label: string;
+  title: string;
+  onClick: () => void;
+  disabled?: boolean;
+  className?: string;
+}): JSX.Element {
+  return (
+    <button
+      className={`jp-OrchPanel-iconButton ${props.className ?? ''}`.trim()}
+      aria-label={props.label}
+      title={props.title}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      <props.icon.react tag="span" />
+    </button>
   );
 }

@@ -14,6 +14,7 @@ import {
   statusLabel,
   triggerLabel
 } from '../common/format';
+import { pinIcon } from '../common/icons';
 import { OrchModel } from './model';
 import type { IPanelActions } from './panel';
 import { IRun, RUN_STATUSES } from '../api/tokens';
@@ -127,6 +128,7 @@ function RunRow(props: { run: IRun; onOpen: () => void }): JSX.Element {
       className="jp-OrchRun"
       data-run-id={run.id}
       data-status={run.status}
+      data-pinned={run.pinned}
       role="button"
       tabIndex={0}
       title={`Run ${run.id}: open its detail`}
@@ -141,6 +143,16 @@ function RunRow(props: { run: IRun; onOpen: () => void }): JSX.Element {
       <div className="jp-OrchRun-main">
         <StatusBadge status={run.status} />
         <span className="jp-OrchRun-pipeline">{run.pipeline}</span>
+        {run.pinned && (
+          <span
+            className="jp-OrchRun-pin"
+            role="img"
+            aria-label="Pinned"
+            title="Pinned: retention never deletes this run"
+          >
+            <pinIcon.react tag="span" />
+          </span>
+        )}
         <span className="jp-OrchRun-id">{shortId(run.id)}</span>
       </div>
       <div className="jp-OrchRun-meta">

@@ -27,6 +27,8 @@ export interface IRunDetailOptions {
   editPipeline: (name: string) => void;
   /** Opens another run's detail (the run this one reruns, the run a step was reused from). */
   openRun?: (id: string) => void;
+  /** The run was changed here (pinned or unpinned): lists showing it can show it anew. */
+  onRunChanged?: (run: IRun) => void;
 }
 
 export class RunDetailWidget extends ReactWidget {
@@ -42,6 +44,7 @@ export class RunDetailWidget extends ReactWidget {
     this._handlers = {
       cancel: () => void this._cancel(),
       rerun: fromFailed => void this._rerun(fromFailed),
+      setPinned: pinned => void this._setPinned(pinned),
       editPipeline: name => options.editPipeline(name),
       openNotebook: path => options.openNotebook(path),
       openRun: options.openRun,
@@ -100,6 +103,15 @@ export class RunDetailWidget extends ReactWidget {
           ? 'Could not rerun from the failed step'
           : 'Could not rerun the run'
       );
+    }
+  }
+
+  private async _setPinned(pinned: boolean): Promise<void> {
+    try {
+      const run = await this.model.setPinned(pinned);
+      this.options.onRunChanged?.(run);
+    } catch (error) {
+      showError(error, `Could not ${pinned ? 'pin' : 'unpin'} the run`);
     }
   }
 

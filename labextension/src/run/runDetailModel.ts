@@ -21,12 +21,18 @@ import type {
 } from '../api/tokens';
 
 /** What the header is doing on the user's behalf. */
-export type RunAction = 'cancel' | 'rerun' | 'rerun-failed';
+export type RunAction = 'cancel' | 'rerun' | 'rerun-failed' | 'pin';
 
 /** The part of the REST client this model uses. */
 export type RunClient = Pick<
   OrchClient,
-  'getRun' | 'logs' | 'cancel' | 'rerun' | 'getPipeline' | 'version'
+  | 'getRun'
+  | 'logs'
+  | 'cancel'
+  | 'rerun'
+  | 'setPinned'
+  | 'getPipeline'
+  | 'version'
 >;
 
 export class RunDetailModel {
@@ -181,11 +187,18 @@ export class RunDetailModel {
       this.client.cancel(this.runId)
     );
     this._cancelRequested = outcome.outcome === 'requested';
-    this._fetches.supersede();
-    this._run = outcome.run;
-    this._changed.emit();
+    this._show(outcome.run);
     void this.refresh();
     return outcome;
+  }
+
+  /** Pins the run (retention never deletes it) or unpins it; shown as the server answered. */
+  async setPinned(pinned: boolean): Promise<IRun> {
+    const run = await this._act('pin', () =>
+      this.client.setPinned(this.runId, pinned)
+    );
+    this._show(run);
+    return run;
   }
 
   /** Starts a new run of the same version and parameters (only the unfinished steps). */
@@ -215,6 +228,13 @@ export class RunDetailModel {
     if (!this.watching && !sending) {
       this._poll.dispose();
     }
+  }
+
+  /** Shows the run an action answered with; a fetch still on its way is dropped. */
+  private _show(run: IRun): void {
+    this._fetches.supersede();
+    this._run = run;
+    this._changed.emit();
   }
 
   private async _act<T>(action: RunAction, call: () => Promise<T>): Promise<T> {

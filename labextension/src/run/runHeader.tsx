@@ -6,6 +6,7 @@ import * as React from 'react';
 
 import { StatusBadge } from '../common/components';
 import { formatDuration, localTime, triggerLabel } from '../common/format';
+import { pinIcon } from '../common/icons';
 import { RunDetailModel } from './runDetailModel';
 import { RunLink, ValueList } from './runSteps';
 import {
@@ -24,6 +25,7 @@ import type { IRun } from '../api/tokens';
 export interface IRunHandlers {
   cancel: () => void;
   rerun: (fromFailed: boolean) => void;
+  setPinned: (pinned: boolean) => void;
   editPipeline: (name: string) => void;
   openNotebook: (path: string) => void;
   openRun?: (id: string) => void;
@@ -112,6 +114,11 @@ function RunButtons(props: {
           Rerun
         </button>
       )}
+      <PinButton
+        pinned={run.pinned}
+        busy={busy !== null}
+        onPin={handlers.setPinned}
+      />
       <button
         type="button"
         className="jp-mod-styled jp-OrchRunDetail-button"
@@ -120,6 +127,30 @@ function RunButtons(props: {
         Edit pipeline
       </button>
     </div>
+  );
+}
+
+/**
+ * Pin / Unpin: what a click does is the button's name (so no aria-pressed, which would
+ * contradict it); the pin icon is in the brand colour while the run is pinned.
+ */
+function PinButton(props: {
+  pinned: boolean;
+  busy: boolean;
+  onPin: (pinned: boolean) => void;
+}): JSX.Element {
+  const { pinned } = props;
+  return (
+    <button
+      type="button"
+      className={`jp-mod-styled jp-OrchRunDetail-button jp-OrchRunDetail-pin${pinned ? ' jp-mod-pinned' : ''}`}
+      disabled={props.busy}
+      title="Pinned runs are never deleted by retention"
+      onClick={() => props.onPin(!pinned)}
+    >
+      <pinIcon.react tag="span" />
+      {pinned ? 'Unpin' : 'Pin'}
+    </button>
   );
 }
 

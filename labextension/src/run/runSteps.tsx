@@ -24,7 +24,7 @@ import {
   tracebackText,
   valueEntries
 } from './runView';
-import { stepSummary } from './stepSummary';
+import { resourceSummary, stepSummary } from './stepSummary';
 import type {
   IAttempt,
   IAttemptError,
@@ -123,6 +123,7 @@ function AttemptView(props: {
   const seconds = attemptSeconds(attempt, now);
   const notebook = attempt.output_notebook;
   const summary = stepSummary(props.kind, attempt.outputs);
+  const used = resourceSummary(attempt.resources);
   return (
     <div
       className="jp-OrchRunDetail-attempt"
@@ -151,6 +152,11 @@ function AttemptView(props: {
         {summary && (
           <span className="jp-OrchRunDetail-summary" title={summary.title}>
             {summary.text}
+          </span>
+        )}
+        {used && (
+          <span className="jp-OrchRunDetail-resources" title={used.title}>
+            {used.text}
           </span>
         )}
         {notebook && (

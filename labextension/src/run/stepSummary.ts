@@ -1,9 +1,10 @@
 /**
  * One line saying what an attempt of a query, function or export step did, read from its
- * outputs: "127 records", "98 inserted into users_per_day", "98 records written to x.csv".
- * Pure: unit-tested.
+ * outputs: "127 records", "98 inserted into users_per_day", "98 records written to x.csv";
+ * and one saying what it used: "peak 1.2 GB · CPU 3.2 s". Pure: unit-tested.
  */
-import type { JSONObject, StepKind } from '../api/tokens';
+import { formatBytes, formatDuration } from '../common/format';
+import type { IAttemptResources, JSONObject, StepKind } from '../api/tokens';
 
 export interface IStepSummary {
   text: string;
@@ -66,4 +67,28 @@ export function stepSummary(
     return { text: `${records(n, 'row')} changed` };
   }
   return { text: records(n) };
+}
+
+/**
+ * What an attempt used, "peak 1.2 GB · CPU 3.2 s" (either part alone when the other is not
+ * known); null when it was not measured.
+ */
+export function resourceSummary(
+  resources: IAttemptResources | null | undefined
+): IStepSummary | null {
+  const peak = count(resources?.peak_memory_bytes);
+  const cpu = count(resources?.cpu_seconds);
+  const parts = [
+    peak === null ? '' : `peak ${formatBytes(peak)}`,
+    cpu === null ? '' : `CPU ${formatDuration(cpu)}`
+  ].filter(Boolean);
+  if (parts.length === 0) {
+    return null;
+  }
+  return {
+    text: parts.join(' · '),
+    title:
+      'Peak memory: the resident memory of the step’s processes together at its highest; ' +
+      'CPU: their processor time'
+  };
 }
