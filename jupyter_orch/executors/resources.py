@@ -2,8 +2,9 @@
 kernel (or the query, function or export step's process).
 
 A thread sums the resident memory of the step's process tree (the kernel and everything below
-it, detached sessions included: the kernel is a subreaper) ``SAMPLES_PER_S`` times a second.
-Past ``max_memory`` it kills the tree, and the attempt fails with ``memory limit exceeded: peak
+it, detached sessions included: the kernel is a subreaper) ``SAMPLES_PER_S`` times a second,
+and finds the tree's processes again twice a second (that walks every process of the machine,
+the watch's main cost; a process started since is counted from the next walk). Past ``max_memory`` it kills the tree, and the attempt fails with ``memory limit exceeded: peak
 4.3 GB > 4 GB``. The peak recorded is the larger of the summed samples and each process's own
 high-water mark (``VmHWM``, reset for a warm kernel as the step starts), so a spike between two
 samples still shows. CPU seconds are the tree's user and system time since the step began.
@@ -26,6 +27,9 @@ import psutil
 from ..sizes import format_bytes
 
 SAMPLES_PER_S = 10
+#: Every this many samples (half a second), the tree's processes are found again and their
+#: high-water marks read; in between, the memory and CPU times of those found last.
+SAMPLES_PER_FULL = 5
 _HWM = "VmHWM:"
 
 
@@ -77,6 +81,7 @@ class TreeWatch:
         self._peak = 0
         self._cpu_start: float | None = None
         self._cpu = 0.0
+        self._procs: list[psutil.Process] = []
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True, name="orch-resources")
 
@@ -96,27 +101,41 @@ class TreeWatch:
         cpu = max(self._cpu - (self._cpu_start or 0.0), 0.0)
         return Usage(self._peak, round(cpu, 3))
 
-    def _sample(self) -> tuple[int, float]:
-        """(resident bytes, CPU seconds) of the tree now; the peak is kept."""
-        root = psutil.Process(self.pid)
-        procs = [root, *root.children(recursive=True)]
-        rss, cpu, high = 0, 0.0, 0
-        for proc in procs:
+    def _sample(self, full: bool = True) -> tuple[int, float]:
+        """(resident bytes, CPU seconds) of the tree now; the peak is kept. ``full``: find
+        the tree's processes again and read their high-water marks too (finding them reads
+        every process of the machine: the costly part); otherwise the processes found last
+        time."""
+        if full or not self._procs:
+            root = psutil.Process(self.pid)
+            self._procs = [root, *root.children(recursive=True)]
+        rss = self._procs[0].memory_info().rss  # the root gone: psutil.Error, the watch ends
+        cpu, high = 0.0, 0
+        for index, proc in enumerate(self._procs):
             with contextlib.suppress(psutil.Error):
-                rss += proc.memory_info().rss
+                if index:
+                    rss += proc.memory_info().rss
                 times = proc.cpu_times()
                 # a process's own time, and that of the children it has waited for
                 cpu += times.user + times.system + times.children_user + times.children_system
-                high = max(high, _high_water(proc.pid))
+                if full:
+                    high = max(high, _high_water(proc.pid))
         self._peak = max(self._peak, rss, high)
         self._cpu = max(self._cpu, cpu)
         return rss, cpu
 
     def _watch(self) -> None:
+        tick = 0
         while not self._stopped.wait(1 / SAMPLES_PER_S):
+            tick += 1
             try:
-                rss, _ = self._sample()
+                rss, _ = self._sample(full=tick % SAMPLES_PER_FULL == 0)
             except psutil.Error:  # the tree is gone: the step is ending
+                return
+            if self.limit is not None and rss > self.limit and self.exceeded is None:
+                self.exceeded = max(self._peak, rss)
+                with contextlib.suppress(Exception):
+                    self.kill()
                 return
             if self.limit is not None and rss > self.limit and self.exceeded is None:
                 self.exceeded = max(self._peak, rss)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from ..errors import NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
@@ -46,30 +46,38 @@ class RetentionMixin(StoreSessions):
             return []
         with self._reads() as session:
             pipeline_id = pipeline_id_of(session, pipeline)
-            rank = (
-                func.row_number()
-                .over(order_by=(RunRow.created_at.desc(), RunRow.id.desc()))
-                .label("rank")
-            )
-            ranked = (
-                select(RunRow.id, RunRow.run_dir, RunRow.created_at, RunRow.status, RunRow.pinned)
-                .add_columns(rank)
-                .where(RunRow.pipeline_id == pipeline_id)
-                .subquery()
-            )
+            newest_first = (RunRow.created_at.desc(), RunRow.id.desc())
             rules = []
             if keep_last is not None:
-                rules.append(ranked.c.rank > keep_last)
+                # the oldest run keep_last may keep (one indexed read, not a rank of every run)
+                boundary = session.execute(
+                    select(RunRow.created_at, RunRow.id)
+                    .where(RunRow.pipeline_id == pipeline_id)
+                    .order_by(*newest_first)
+                    .offset(keep_last - 1)
+                    .limit(1)
+                ).first()
+                if boundary is not None:
+                    created, run_id = boundary
+                    rules.append(
+                        or_(
+                            RunRow.created_at < created,
+                            and_(RunRow.created_at == created, RunRow.id < run_id),
+                        )
+                    )
             if max_age is not None:
-                rules.append(ranked.c.created_at < now - timedelta(seconds=max_age))
+                rules.append(RunRow.created_at < now - timedelta(seconds=max_age))
+            if not rules:
+                return []
             rows = session.execute(
-                select(ranked.c.id, ranked.c.run_dir)
+                select(RunRow.id, RunRow.run_dir)
                 .where(
+                    RunRow.pipeline_id == pipeline_id,
                     or_(*rules),
-                    ranked.c.status.not_in(_ACTIVE),
-                    ranked.c.pinned.is_(False),
+                    RunRow.status.not_in(_ACTIVE),
+                    RunRow.pinned.is_(False),
                 )
-                .order_by(ranked.c.created_at, ranked.c.id)
+                .order_by(RunRow.created_at, RunRow.id)
                 .limit(limit)
             ).all()
         return [(run_id, run_dir) for run_id, run_dir in rows]
