@@ -235,8 +235,8 @@ def details(cost: dict[str, float], durations: dict[str, list[float]]) -> list[s
         f"processes holding {mebibytes(TREE_SHARE)} each; CPU of the whole benchmark process "
         f"(getrusage) {seconds(cost['process_cpu_s'])}, of the watch thread alone "
         f"{seconds(cost['watch_thread_cpu_s'])}, over {seconds(cost['wall_s'])}; "
-        f"{cost['machine_processes']:.0f} processes on the machine (each sample walks them all "
-        "to find the tree's descendants)",
+        f"{cost['machine_processes']:.0f} processes on the machine (twice a second the watch "
+        "walks them all to find the tree's descendants)",
         f"    peak recorded {mebibytes(cost['peak_recorded_bytes'])}, the tree's summed RSS "
         f"afterwards {mebibytes(cost['tree_rss_bytes'])}",
         "(b) attempt ended_at - started_at (kernel start included) of a step busy for 5 s of "
