@@ -432,3 +432,21 @@ def test_a_function_flooding_both_streams_is_capped_and_still_reports(
     assert run.status.value == "succeeded", errors(run)
     assert step(run, "loud").outputs == {"done": True}
     assert "[output truncated:" in log_text(store, run)
+
+
+def test_a_function_steps_notebook_keeps_the_output_cap(tmp_path: Path, store: Store) -> None:
+    """A query, function or export step's output notebook keeps the caps notebook steps keep:
+    an error whose message is 3 MB is a marker there (the attempt's record keeps the error)."""
+    (tmp_path / "huge.py").write_text("def huge():\n    raise ValueError('v' * 3_000_000)\n")
+    path = write_steps(tmp_path, "huge", '- {name: huge, python: "huge.py:huge"}')
+    run = run_pipeline(Orchestrator(store, tmp_path / "runs"), path)
+
+    attempt = step(run, "huge").attempts[-1]
+    assert (run.status.value, attempt.error["ename"]) == ("failed", "ValueError")
+    notebook = Path(attempt.output_notebook)
+    assert notebook.stat().st_size < 100_000
+    (error,) = [o for c in nbformat.read(notebook, as_version=4).cells for o in c.get("outputs", [])
+                if o.output_type == "error"]  # fmt: skip
+    assert error.ename == "ValueError"
+    assert error.evalue.startswith("[output truncated: this error output (")
+    assert error.evalue.endswith("not kept; an output keeps at most 1.0 MB]")

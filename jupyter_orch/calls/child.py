@@ -18,7 +18,12 @@ import sys
 import traceback
 from typing import Any
 
-from ..executors.base import skip_slow_optional_imports
+from ..executors.base import (
+    NOTEBOOK_CAP_BYTES,
+    OUTPUT_CAP_BYTES,
+    OutputCaps,
+    skip_slow_optional_imports,
+)
 from ..executors.kernel_template import set_child_subreaper
 from ..executors.processes import sigkill_tree
 from ..masking import mask_json
@@ -48,9 +53,12 @@ def error_of(exc: BaseException) -> dict[str, Any]:
 def run(request: dict[str, Any]) -> dict[str, Any]:
     kind, spec = request["kind"], request["spec"]
     masked = tuple(request.get("masked") or ())
-    report = Report(
-        request["output_notebook"], f"# {TITLES.get(kind, kind)} `{spec.get('step', '')}`", masked
+    caps = OutputCaps(
+        request.get("output_cap_bytes") or OUTPUT_CAP_BYTES,
+        request.get("notebook_cap_bytes") or NOTEBOOK_CAP_BYTES,
     )
+    title = f"# {TITLES.get(kind, kind)} `{spec.get('step', '')}`"
+    report = Report(request["output_notebook"], title, masked, caps)
     try:
         if kind == "query":
             from .query import run_query

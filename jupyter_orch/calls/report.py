@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..executors.base import OutputCaps
+from ..executors.output_caps import OutputBudget
 from ..masking import mask_json
 from ..outputs import OUTPUT_MIMETYPE
 
@@ -27,11 +29,20 @@ PREVIEW_CHARS = 200
 class Report:
     """The output notebook being written: markdown and code cells, outputs attached."""
 
-    def __init__(self, path: str, title: str, masked: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        path: str,
+        title: str,
+        masked: Sequence[str] = (),
+        caps: OutputCaps | None = None,
+    ) -> None:
         import nbformat
 
         self.path = path
         self.masked = tuple(masked)
+        caps = caps or OutputCaps()
+        #: The output caps notebook steps keep, kept here too (an error's message may be huge).
+        self.budget = OutputBudget(caps.output_bytes, caps.notebook_bytes)
         self.nb = nbformat.v4.new_notebook()
         self.nb.metadata["jupyter_orch"] = {"generated": True}
         self.markdown(title)
@@ -52,7 +63,10 @@ class Report:
         import nbformat
 
         cell = nbformat.v4.new_code_cell(f"# {label}" if label else "")
-        cell.outputs = [nbformat.from_dict(mask_json(out, self.masked)) for out in outputs]
+        cell.outputs = [
+            nbformat.from_dict(self.budget.fit_output(mask_json(out, self.masked)))
+            for out in outputs
+        ]
         self.nb.cells.append(cell)
 
     def values(self, label: str, values: dict[str, Any]) -> None:

@@ -93,6 +93,7 @@ def _run_child(
         "timeout": task.timeout,
         "masked": list(task.masked),
         "output_cap_bytes": task.output_cap_bytes,
+        "notebook_cap_bytes": task.notebook_cap_bytes,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", CHILD_MODULE],

@@ -54,6 +54,11 @@ def log_dropped(conn: ParentConnection, key: str, budget: list[int]) -> None:
         conn.send(("log", key, "stderr", message))
 
 
+#: The outputs other than streams (message and output types alike), and what a truncation marker
+#: calls them.
+RICH_OUTPUTS = {"display_data": "display", "execute_result": "result", "error": "error"}
+
+
 class OutputBudget:
     """What one attempt's output notebook keeps, applied as outputs arrive: each output at most
     ``output_cap`` bytes (a cell's stdout, and its stderr, count as one output each, as they
@@ -117,6 +122,14 @@ class OutputBudget:
         if per_output:
             return f"an output keeps at most {format_bytes(self.output_cap)}"
         return f"a notebook keeps at most {format_bytes(self.notebook_cap)} of outputs"
+
+    def fit_output(self, output: dict[str, Any]) -> dict[str, Any]:
+        """A whole notebook output (with its ``output_type``) that fits, or its marker."""
+        kind = output.get("output_type", "")
+        if kind not in RICH_OUTPUTS:
+            return output
+        content = {key: value for key, value in output.items() if key != "output_type"}
+        return {"output_type": kind, **self.fit(content, RICH_OUTPUTS[kind])}
 
 
 def _count_of(content: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..masking import mask_json
-from .output_caps import OutputBudget
+from .output_caps import RICH_OUTPUTS, OutputBudget
 
 ENGINE_NAME = "jupyter-orch"
 
@@ -15,8 +15,6 @@ ENGINE_NAME = "jupyter-orch"
 #: after every cell, ~4 ms each). The first and the final save always happen, and a kernel
 #: that dies still ends in a final save, so only a worker crash can lose under a second.
 MIN_SAVE_INTERVAL_S = 1.0
-#: The messages holding outputs other than streams, and what a truncation marker calls them.
-RICH_OUTPUTS = {"display_data": "display", "execute_result": "result", "error": "error"}
 
 
 def register_engine() -> None:
