@@ -19,6 +19,7 @@ from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
 from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline, load_pipeline_text
 
 from .errors import ConflictError, NotFoundError, ParameterError, SpecError, UserError
+from .health import health
 from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
 from .service import Orchestrator, describe_pipeline
@@ -301,6 +302,9 @@ class Catalog:
             if step["name"] in kinds:
                 step["kind"] = kinds[step["name"]]
         return data
+
+    def health(self) -> dict[str, Any]:
+        return health(self.store, utcnow())
 
     def stats(self, name: str, last: int) -> dict[str, Any]:
         """``GET /orch/pipelines/{name}/stats``: the figures of its last ``last`` runs."""

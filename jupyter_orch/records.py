@@ -173,6 +173,8 @@ class RunRecord:
     event: dict[str, Any] | None = None
     #: Kept whatever retention says (``jupyter orch pin``).
     pinned: bool = False
+    #: Its number among the pipeline's runs (``daily-sales-report #42``), from 1.
+    number: int | None = None
 
     def with_status(self, status: RunStatus, **changes: Any) -> RunRecord:
         return dataclasses.replace(self, status=status, **changes)
@@ -186,6 +188,7 @@ class RunRecord:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
+            "number": self.number,
             "pipeline": self.pipeline,
             "version": self.version,
             "status": self.status.value,

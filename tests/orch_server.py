@@ -80,6 +80,7 @@ ROUTES = [
     ("GET", ("runs", "01ABC", "logs")),
     ("POST", ("runs", "01ABC", "cancel")),
     ("POST", ("runs", "01ABC", "rerun")),
+    ("GET", ("health",)),
 ]
 
 

@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, ...]] = [
     (
         "service",
         "catalog",
+        "health",
         "notebook_schedules",
         "scheduling",
         "config",

@@ -342,3 +342,69 @@ def test_migrating_from_0003_keeps_the_next_run_of_each_pipeline(store_url: str)
             assert conn.execute(text("select count(*) from trigger_states")).scalar() == 1
     finally:
         store.close()
+
+
+def _run(store: Store, pipeline: str) -> Any:
+    return store.create_run(
+        pipeline=pipeline, version=1, trigger=Trigger.API, parameters={}, steps=[], runs_dir="/r"
+    )
+
+
+def test_runs_are_numbered_per_pipeline_and_numbers_never_repeat(any_store: Store) -> None:
+    """``daily-sales-report #42``: from 1 per pipeline, one more each run, at once from many
+    threads too, and a deleted run's number is not given again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    any_store.register("p", "/a/p.yaml", "x", {})
+    any_store.register("q", "/a/q.yaml", "y", {})
+    first = [_run(any_store, name).number for name in ("p", "q", "p")]
+    assert first == [1, 1, 2]
+    others = [Store(any_store.url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            made = list(pool.map(lambda s: [_run(s, "p").number for _ in range(5)], others))
+    finally:
+        for other in others:
+            other.close()
+    assert sorted(n for numbers in made for n in numbers) == list(range(3, 23))
+    newest = any_store.list_runs(pipeline="p", limit=1)[0]
+    assert newest.number == 22 and newest.to_dict()["number"] == 22
+    any_store.delete_runs([newest.id])
+    assert _run(any_store, "p").number == 23
+
+
+def test_migrating_from_0009_numbers_existing_runs_in_the_order_they_were_made(
+    store_url: str,
+) -> None:
+    from alembic import command
+
+    from jupyter_orch.store.engine import make_engine
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        command.upgrade(_migrations_on(conn), "0009")
+        for pid, name in ((1, "p"), (2, "q")):
+            conn.execute(
+                text(
+                    "insert into pipelines (id, name, path, latest_version, created_at,"
+                    " updated_at) values (:id, :name, '/p.yaml', 1, :t, :t)"
+                ),
+                {"id": pid, "name": name, "t": "2026-01-01 00:00:00"},
+            )
+        for run_id, pid, minute in (("R3", 1, 3), ("R1", 1, 1), ("Q1", 2, 2), ("R2", 1, 2)):
+            conn.execute(
+                text(
+                    "insert into runs (id, pipeline_id, version, status, trigger, parameters,"
+                    " run_dir, created_at) values (:id, :pid, 1, 'succeeded', 'api', '{}', '/r',"
+                    " :t)"
+                ),
+                {"id": run_id, "pid": pid, "t": f"2026-01-01 00:0{minute}:00"},
+            )
+    engine.dispose()
+    store = Store.open(store_url)
+    try:
+        numbers = {r.id: r.number for r in store.list_runs(limit=10)}
+        assert numbers == {"R1": 1, "R2": 2, "R3": 3, "Q1": 1}
+        assert _run(store, "p").number == 4 and _run(store, "q").number == 2
+    finally:
+        store.close()

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from ..errors import SpecError
 from ..masking import mask_json, mask_text
+from ..records import RunRecord
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
@@ -98,3 +99,8 @@ def warnings_in_one_line() -> None:
     logger = logging.getLogger("jupyter_orch")
     logger.addHandler(handler)
     logger.propagate = False
+
+
+def numbered(run: RunRecord) -> str:
+    """``daily-sales-report #42``: a run as people tell runs apart (the id stays beside it)."""
+    return f"{run.pipeline} #{run.number}" if run.number else run.pipeline

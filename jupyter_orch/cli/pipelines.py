@@ -117,7 +117,7 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
             await executor.warm(width, depth=2 if width == 1 else 1)
             err.print(
                 f"Running pipeline [bold]{escape(run.pipeline)}[/] version {run.version}, "
-                f"run {run.id}"
+                f"run {run.id} (#{run.number})"
             )
             task = host.start_run(loaded, run)
             try:

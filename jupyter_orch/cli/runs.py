@@ -12,7 +12,15 @@ from ..durations import format_duration
 from ..masking import mask_json, mask_text
 from ..sizes import format_bytes
 from .orchestrator import open_orchestrator
-from .output import EXIT_OK, display_path, notification_line, out, print_error, styled
+from .output import (
+    EXIT_OK,
+    display_path,
+    notification_line,
+    numbered,
+    out,
+    print_error,
+    styled,
+)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -32,7 +40,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         started = f"{run.started_at.astimezone():%Y-%m-%d %H:%M:%S}" if run.started_at else "-"
         table.add_row(
             run.id,
-            escape(run.pipeline),
+            escape(numbered(run)),
             str(run.version),
             styled(run.status.value),
             run.trigger.value,
@@ -53,7 +61,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return EXIT_OK
     out.print(
-        f"[bold]run {run.id}[/]  pipeline {escape(run.pipeline)} v{run.version}  {styled(run.status.value)}"
+        f"[bold]run {run.id}[/]  pipeline {escape(numbered(run))} v{run.version}  {styled(run.status.value)}"
     )
     out.print(f"trigger {run.trigger.value}  parameters {escape(json.dumps(data['parameters']))}")
     out.print(

@@ -301,6 +301,13 @@ class ConnectionsHandler(OrchHandler):
         self.reply({"connections": found})
 
 
+class HealthHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(await self.call(self.catalog.health))
+
+
 class ChannelsHandler(OrchHandler):
     """The notification channels' names and kinds (never a URL), for the builder."""
 
@@ -330,4 +337,5 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/runs/{RUN}/pin", RunPinHandler),
     (r"/orch/connections", ConnectionsHandler),
     (r"/orch/channels", ChannelsHandler),
+    (r"/orch/health", HealthHandler),
 ]

@@ -16,8 +16,9 @@ from jupyter_server.auth.decorator import authorized
 
 from .._version import __version__
 from .handlers import OrchHandler
+from .openapi_other_paths import NOTEBOOK_PATHS, OTHER_PATHS
 from .openapi_other_schemas import OTHER_SCHEMAS
-from .openapi_paths import NOTEBOOK_PATHS, OTHER_PATHS, PIPELINE_PATHS, RUN_PATHS
+from .openapi_paths import PIPELINE_PATHS, RUN_PATHS
 from .openapi_schemas import SCHEMAS
 
 DESCRIPTION = """\

@@ -191,6 +191,33 @@ NOTIFICATIONS = {
     ),
     "Channel": obj({"name": STRING, "kind": {"type": "string", "examples": ["email", "slack"]}}),
     "ChannelList": obj({"channels": {"type": "array", "items": ref("Channel")}}),
+    "Health": obj(
+        {
+            "status": {"type": "string", "enum": ["ok", "degraded"]},
+            "schedulers": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "kind": STRING,
+                        "host": STRING,
+                        "pid": {"type": "integer"},
+                        "heartbeat_at": TIME,
+                    }
+                ),
+            },
+            "applied_pipelines": {"type": "integer", "minimum": 0},
+            "problems": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "code": {"type": "string", "enum": ["no_scheduler"]},
+                        "message": STRING,
+                        "pipelines": {"type": "array", "items": STRING},
+                    }
+                ),
+            },
+        }
+    ),
 }
 
 _SPREAD = {

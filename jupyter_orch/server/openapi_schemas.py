@@ -248,6 +248,9 @@ RUNS = {
             "event": nullable("object"),
             "run_dir": nullable("string", description="relative to the root dir"),
             "pinned": {"type": "boolean", "description": "kept whatever retention says"},
+            "number": nullable(
+                "integer", description="its number among the pipeline's runs, from 1: #42"
+            ),
             "steps": {"type": "array", "items": ref("StepRun")},
             "notifications": {
                 "type": "array",

@@ -49,9 +49,11 @@ def insert_run(session: Session, new: NewRun, *, overlap_limit: int | None) -> s
                 f"{'s' * (active != 1)} (max_concurrent_runs {overlap_limit}, overlap: skip)"
             )
     run_id = new.run_id or new_run_id()
+    row.runs_made += 1  # the pipeline's row is locked: numbers never repeat
     session.add(
         RunRow(
             id=run_id,
+            number=row.runs_made,
             pipeline_id=row.id,
             version=new.version,
             status=RunStatus.QUEUED.value,
@@ -177,6 +179,7 @@ def run_record(
         scheduled_for=run.scheduled_for,
         event=run.event,
         pinned=bool(run.pinned),
+        number=run.number,
         steps=tuple(
             StepRecord(
                 name=s.name,

@@ -57,6 +57,8 @@ class PipelineRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: Archived: does not fire, and listings hide it (its runs stay until retention).
     archived: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: Runs made so far: the next run's number is one more (``daily-sales-report #42``).
+    runs_made: Mapped[int] = mapped_column(Integer, server_default="0")
     #: The next slot of the schedule, and the schedule it was computed from (cron|zone).
     next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     schedule_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
@@ -85,6 +87,7 @@ class RunRow(Base):
         # A unique index, not a constraint: SQLite adds it without rebuilding the table. NULL
         # keys (runs without an Idempotency-Key) never collide.
         Index("uq_runs_pipeline_idempotency_key", "pipeline_id", "idempotency_key", unique=True),
+        Index("ix_runs_pipeline_number", "pipeline_id", "number"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -111,6 +114,8 @@ class RunRow(Base):
     request_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: Kept whatever retention says.
     pinned: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    #: Its number among the pipeline's runs, from 1 (None: made before numbers, never here).
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class StepRunRow(Base):

@@ -5,6 +5,7 @@ import {
   formatBytes,
   formatDuration,
   relativeTime,
+  runLabel,
   statusKind,
   statusLabel,
   triggerLabel
@@ -95,5 +96,16 @@ describe('durationText', () => {
     expect(durationText(3725)).toBe('1h2m5s');
     expect(durationText('5m')).toBe('5m');
     expect(durationText(null)).toBe('');
+  });
+});
+
+describe('runLabel', () => {
+  it('is the run number, or the end of the id for a run without one', () => {
+    expect(runLabel({ id: '01M94E3025X4TPW90QPZJ681A2', number: 42 })).toBe(
+      '#42'
+    );
+    expect(runLabel({ id: '01M94E3025X4TPW90QPZJ681A2', number: null })).toBe(
+      'PZJ681A2'
+    );
   });
 });

@@ -67,6 +67,30 @@ function serverWith(
 }
 
 describe('OrchModel', () => {
+  it('says when no scheduler runs the applied pipelines, and when one does again', async () => {
+    const message =
+      'Jobs not running on schedule: 1 applied pipeline but no scheduler has been alive';
+    let problems = [{ code: 'no_scheduler', message, pipelines: ['daily'] }];
+    const server = serverWith([]).on('GET', /^orch\/health$/, () => ({
+      status: 200,
+      body: {
+        status: 'degraded',
+        schedulers: [],
+        applied_pipelines: 1,
+        problems
+      }
+    }));
+    const model = new OrchModel(new OrchClient(server.transport));
+    await model.refresh();
+    await vi.waitFor(() => expect(model.healthProblem).toBe(message));
+    problems = [];
+    await model.refresh(); // within HEALTH_EVERY_MS: not asked again
+    expect(server.requests.filter(r => r.path === 'orch/health')).toHaveLength(
+      1
+    );
+    model.dispose();
+  });
+
   it('pages runs newest first and appends older ones on demand', async () => {
     const runs = Array.from({ length: 30 }, (_, i) =>
       fakeRun(`r${String(30 - i).padStart(2, '0')}`, 'succeeded')

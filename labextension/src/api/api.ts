@@ -10,6 +10,7 @@ import type {
   IChannel,
   IConnection,
   IErrorDetail,
+  IHealth,
   ILogLine,
   INotebookParameters,
   INotebookPipeline,
@@ -298,6 +299,13 @@ export class OrchClient {
   async channels(): Promise<IChannel[]> {
     const data = await this.request<{ channels: IChannel[] }>('channels');
     return data.channels;
+  }
+
+  // --- health ----------------------------------------------------------------------------
+
+  /** Whether jobs run on schedule (a scheduler alive while pipelines are applied). */
+  health(): Promise<IHealth> {
+    return this.request<IHealth>('health');
   }
 
   // --- notebooks and schedules -----------------------------------------------------------

@@ -241,6 +241,8 @@ export interface IRun {
   run_dir: string | null;
   /** Kept whatever the retention policy says (POST /orch/runs/{id}/pin). */
   pinned: boolean;
+  /** Its number among the pipeline's runs, from 1 (`daily-sales-report #42`). */
+  number?: number | null;
   steps: IStepRun[];
   /** What the run sent to the pipeline's channels (`notify:`); older servers omit it. */
   notifications?: INotification[];
@@ -275,6 +277,19 @@ export interface IChannel {
   name: string;
   /** `email`, `slack`, `msteams`, `discord`, `json`, `pagerduty`, `outbox`, or a scheme. */
   kind: string;
+}
+
+/** `GET /orch/health`: whether jobs run on schedule. */
+export interface IHealth {
+  status: 'ok' | 'degraded';
+  schedulers: {
+    kind: string;
+    host: string;
+    pid: number;
+    heartbeat_at: string | null;
+  }[];
+  applied_pipelines: number;
+  problems: { code: string; message: string; pipelines: string[] }[];
 }
 
 export interface IRunPage {

@@ -134,6 +134,12 @@ export function shortId(id: string): string {
   return id.length > 8 ? id.slice(-8) : id;
 }
 
+/** How people tell a pipeline's runs apart: its number, `#42` (the last part of its id for a
+ * run made before runs had numbers). */
+export function runLabel(run: { id: string; number?: number | null }): string {
+  return run.number ? `#${run.number}` : shortId(run.id);
+}
+
 /** Seconds as a duration the pipeline file reads: 1800 -> "30m", 5400 -> "1h30m", 45 -> "45s". */
 export function durationText(
   value: number | string | null | undefined

@@ -36,6 +36,9 @@ export interface IRunFilters {
   status: string;
 }
 
+/** How often the panel asks whether a scheduler is alive (GET /orch/health). */
+export const HEALTH_EVERY_MS = 15_000;
+
 export class OrchModel {
   /** `_watchList`: the pipelines watched from this browser (kept in its localStorage). */
   constructor(
@@ -164,6 +167,7 @@ export class OrchModel {
       }
       this._pipelines = pipelines;
       this._runs = page.runs;
+      void this._checkHealth();
       this._nextCursor = page.next_cursor;
       this._setProblem(null);
       const finished = this._watchPipelineRuns(page.runs);
@@ -185,6 +189,32 @@ export class OrchModel {
         this._adjustPolling();
         this._emit();
       }
+    }
+  }
+
+  /**
+   * What keeps jobs from running on schedule (applied pipelines, no scheduler alive), said in
+   * the panel; null when nothing does. Read at most every HEALTH_EVERY_MS.
+   */
+  get healthProblem(): string | null {
+    return this._healthProblem;
+  }
+
+  private async _checkHealth(): Promise<void> {
+    const now = Date.now();
+    if (now - this._healthCheckedAt < HEALTH_EVERY_MS) {
+      return;
+    }
+    this._healthCheckedAt = now;
+    try {
+      const health = await this.client.health();
+      const problem = health.problems.map(p => p.message).join(' ') || null;
+      if (problem !== this._healthProblem && !this._disposed) {
+        this._healthProblem = problem;
+        this._emit();
+      }
+    } catch {
+      // an older server without the route, or a passing failure: the next check says
     }
   }
 
@@ -373,6 +403,8 @@ export class OrchModel {
   }
 
   private _pipelines: IPipelineSummary[] = [];
+  private _healthProblem: string | null = null;
+  private _healthCheckedAt = -Infinity;
   private _runs: IRun[] = [];
   private _nextCursor: string | null = null;
   private _filters: IRunFilters = { pipeline: '', status: '' };

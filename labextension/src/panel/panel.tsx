@@ -139,6 +139,17 @@ function ServerProblem(props: { model: OrchModel }): JSX.Element | null {
       </div>
     );
   }
+  if (model.healthProblem) {
+    return (
+      <div
+        className="jp-OrchPanel-problem"
+        role="alert"
+        data-problem="no-scheduler"
+      >
+        {model.healthProblem}
+      </div>
+    );
+  }
   return null;
 }
 

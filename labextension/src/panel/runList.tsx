@@ -10,7 +10,7 @@ import {
   formatDuration,
   localTime,
   relativeTime,
-  shortId,
+  runLabel,
   statusLabel,
   triggerLabel
 } from '../common/format';
@@ -153,7 +153,9 @@ function RunRow(props: { run: IRun; onOpen: () => void }): JSX.Element {
             <pinIcon.react tag="span" />
           </span>
         )}
-        <span className="jp-OrchRun-id">{shortId(run.id)}</span>
+        <span className="jp-OrchRun-id" title={`run ${run.id}`}>
+          {runLabel(run)}
+        </span>
       </div>
       <div className="jp-OrchRun-meta">
         <span>{triggerLabel(run.trigger)}</span>
