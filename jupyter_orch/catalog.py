@@ -337,6 +337,11 @@ class Catalog:
         self.store.set_pinned(run_id, pinned)
         return self.run(run_id)
 
+    def wake(self, run_id: str, step: str, action: str) -> dict[str, Any]:
+        """Ask the run's executor to end the step's retry wait (at its next heartbeat)."""
+        self.store.request_wake(run_id, step, action)
+        return self.run(run_id)
+
     def rerun(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         from_failed = body.get("from_failed", False)
         if not isinstance(from_failed, bool):

@@ -52,7 +52,8 @@ class ScheduleRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str
-    #: A cron (or preset), or a mapping as under ``schedule:`` in a pipeline file.
+    #: A cron (or preset), or a mapping as under ``schedule:`` in a pipeline file; null: none
+    #: ("once": the pipeline runs when asked, with ``run_now``).
     schedule: Any
     parameters: dict[str, Any] = Field(default_factory=dict)
     retries: int | None = Field(None, ge=0, le=100)
@@ -206,10 +207,12 @@ class NotebookScheduling:
             timeout=request.timeout,
         )
 
-    def _schedule(self, value: Any, problems: list[Problem]) -> dict[str, Any]:
+    def _schedule(self, value: Any, problems: list[Problem]) -> dict[str, Any] | None:
         """The schedule as the file will hold it; the server's default zone written out."""
+        if value is None:
+            return None
         if not isinstance(value, (str, dict)):
-            hint = 'give a cron such as "0 9 * * *", or {"cron": ..., "timezone": ...}'
+            hint = 'give a cron such as "0 9 * * *", {"cron": ..., "timezone": ...}, or null'
             problems.append(Problem("schedule", hint))
             return {}
         given = {"cron": value} if isinstance(value, str) else dict(value)

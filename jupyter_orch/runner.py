@@ -1,9 +1,6 @@
-"""The run coordinator: drives one run from ready steps to a final status.
-
-It hands ready steps to the executor, evaluates ``run_if`` and ``if:``, renders
-parameters, applies retries and timeouts, and is the only writer of run records.
-Store calls run on one background thread, so the event loop never waits on SQL.
-"""
+"""The run coordinator: drives one run from ready steps to a final status. It hands ready steps
+to the executor, evaluates ``run_if`` and ``if:``, renders parameters, applies retries and
+timeouts, and is the only writer of run records. Store calls run on one background thread."""
 
 from __future__ import annotations
 
@@ -44,6 +41,7 @@ from .run_policy import (
     template_context,
     within,
 )
+from .run_waits import RetryWaits
 from .run_writer import RunWriter
 from .runlog import RunLog
 from .spec import EffectivePolicy, StepSpec
@@ -87,6 +85,7 @@ class RunCoordinator:
         self.clock = clock
         self.sleep = sleep
         self.writer = RunWriter(store, run.id, clock, sleep)
+        self.waits = RetryWaits(sleep)  # Retry now, Fail now
         self._db = self.writer.call
         self.log = RunLog(partial(self._db, store.add_logs, run.id), observer, clock)
         # A resumed run (its previous coordinator died): a step caught running was failed by
@@ -294,8 +293,9 @@ class RunCoordinator:
                     f"(attempt {number + 1} of {policy.retries + 1})",
                     step=name,
                 )
-                await self.sleep(delay)
-                continue
+                if await self.waits.wait(name, delay) != "fail":
+                    continue
+                self.log.info(f"Step {self.number[name]}: {name}: retries given up", step=name)
             final = StepStatus(outcome.status.value)
             await self._finish_step(name, final, f"{final.value}: {describe_error(outcome.error)}")
             return

@@ -43,7 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
         "scheduling.schedules",
     ),
     ("store", "executors", "steps", "calls", "notify"),
-    ("runner", "runlog", "run_policy", "run_writer"),
+    ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
     (
         "service",
         "catalog",

@@ -31,7 +31,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 #: One groups level deep is enough for our route regexes.
 GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()\\]|\\.|\([^()]*\))*)\)")
 #: Values for path parameters when a request only needs to reach its handler.
-SAMPLE = {"name": "hello", "run_id": "01ABC", "number": "1"}
+SAMPLE = {"name": "hello", "run_id": "01ABC", "number": "1", "step": "greet"}
 
 
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -178,8 +178,13 @@ REACH: dict[str, dict[str, Any]] = {
     "GET /orch/schedules/preview": {"query": {"cron": "0 9 * * 1-5"}},
 }
 #: Unreachable with generated data: a webhook needs a signature; a delete waits for the runs
-#: the fuzzing queued.
-NO_SUCCESS_NEEDED = {"POST /orch/hooks/{name}", "DELETE /orch/pipelines/{name}"}
+#: the fuzzing queued; Retry now and Fail now need a step waiting for a retry.
+NO_SUCCESS_NEEDED = {
+    "POST /orch/hooks/{name}",
+    "DELETE /orch/pipelines/{name}",
+    "POST /orch/runs/{run_id}/steps/{step}/retry-now",
+    "POST /orch/runs/{run_id}/steps/{step}/fail-now",
+}
 
 
 def plans(op: Any, positive: bool, known: dict[str, str]) -> list[dict[str, Any]]:
@@ -249,7 +254,7 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
     assert (await poll_run(jp_fetch, run["id"]))["status"] == "succeeded"
     code, doc = await call(jp_fetch, "GET", "openapi.json")
     base_url = f"http://127.0.0.1:{jp_http_port}{doc['servers'][0]['url']}"
-    known = {"name": "hello", "run_id": run["id"], "number": "1"}
+    known = {"name": "hello", "run_id": run["id"], "number": "1", "step": "greet"}
     token = jp_serverapp.identity_provider.token
     # In a thread: the server answers on this thread's event loop meanwhile.
     failures = await asyncio.to_thread(fuzz, doc, base_url, token, known)

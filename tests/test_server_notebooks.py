@@ -293,6 +293,31 @@ async def test_scheduling_again_updates_the_file_and_keeps_edits(
     assert [v["version"] for v in versions["versions"]] == [2, 1]
 
 
+async def test_once_saves_no_schedule_and_runs_now_and_unschedules_a_scheduled_one(
+    jp_fetch: Any, project: Path, reports: Path
+) -> None:
+    """``schedule: null`` ("Once (run now)" in the dialog): the file has no schedule, the run
+    starts, and a notebook scheduled before loses its schedule, in one request."""
+    code, _ = await call(jp_fetch, "POST", "notebooks", "schedule", body=schedule_body())
+    assert code == 201
+    body = schedule_body(schedule=None, run_now=True)
+    code, pipeline = await call(jp_fetch, "POST", "notebooks", "schedule", body=body)
+    assert code == 201, pipeline
+    assert pipeline["schedule"] is None and pipeline["next_run_at"] is None
+    assert pipeline["version"] == 2 and pipeline["run"]["trigger"] == "manual"
+    text = (reports / "Daily Report (v2).pipeline.yaml").read_text()
+    assert "\nschedule:" not in text and "retries: 2" in text
+    done = await poll_run(jp_fetch, pipeline["run"]["id"])
+    assert done["status"] == "succeeded", done
+
+    fresh = f"project/reports/{REPORT}".replace("Daily Report (v2)", "Weekly")
+    (reports / "Weekly.ipynb").write_text((reports / REPORT).read_text())
+    body = schedule_body(path=fresh, schedule=None, parameters={})
+    code, pipeline = await call(jp_fetch, "POST", "notebooks", "schedule", body=body)
+    assert code == 201 and pipeline["schedule"] is None and "run" not in pipeline
+    assert pipeline["description"] == "Runs Weekly.ipynb when asked"
+
+
 async def test_another_file_at_that_path_is_never_overwritten(
     jp_fetch: Any, project: Path, reports: Path
 ) -> None:
@@ -336,7 +361,7 @@ BAD_REQUESTS = [
     ({"schedule": "61 9 * * *"}, {"schedule.cron"}, "minute 61 is out of range"),
     ({"schedule": {"cron": "0 9 * * *", "timezone": "Nowhere/City"}}, {"schedule.timezone"}, "Nowhere/City"),
     ({"schedule": {"cron": "0 9 * * *", "every": 2}}, {"schedule.every"}, "every"),
-    ({"schedule": None}, {"schedule"}, "give a cron"),
+    ({"schedule": 9}, {"schedule"}, "give a cron"),  # null is "once": no schedule
     ({"timeout": "soon"}, {"timeout"}, "soon"),
     # json.dumps writes these as the literals Infinity and NaN, which are not JSON
     ({"timeout": 1e999}, {"timeout"}, "NaN and Infinity are not JSON values; give a finite number"),

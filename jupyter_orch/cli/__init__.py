@@ -20,7 +20,7 @@ from .connections import cmd_channels, cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
 from .pipelines import cmd_rerun, cmd_run, cmd_validate
 from .retention import cmd_pin, cmd_prune
-from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show
+from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
 from .stats import cmd_stats
@@ -135,6 +135,11 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_trigger)
 
     command(sub, common, "cancel", "stop a running run or drop a queued one", cmd_cancel, "run_id")
+    for name, text in (
+        ("retry-now", "a retrying step's next attempt now, not after its wait"),
+        ("fail-now", "give up a retrying step's remaining attempts"),
+    ):
+        command(sub, common, name, text, cmd_wake, "run_id", "step")
     for name, text in (("pin", "keep a run whatever retention says"), ("unpin", "undo pin")):
         command(sub, common, name, text, cmd_pin, "run_id")
 

@@ -140,3 +140,12 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         status = orch.store.get_run(args.run_id).status.value
         out.print(f"run {args.run_id} had already finished: {styled(status)}")
     return EXIT_OK
+
+
+def cmd_wake(args: argparse.Namespace) -> int:
+    """retry-now, fail-now: end a retrying step's wait."""
+    action = "retry" if args.command == "retry-now" else "fail"
+    open_orchestrator(args).store.request_wake(args.run_id, args.step, action)
+    what = "its next attempt starts" if action == "retry" else "its retries are given up"
+    out.print(f"{escape(args.step)} of run {args.run_id}: {what} at the run's next heartbeat")
+    return EXIT_OK

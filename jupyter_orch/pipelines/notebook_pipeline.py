@@ -60,7 +60,8 @@ class NotebookPipeline:
 
     name: str
     notebook: Path
-    schedule: dict[str, Any]
+    #: None: no schedule ("once": the notebook runs when asked).
+    schedule: dict[str, Any] | None
     parameters: dict[str, Any] = field(default_factory=dict)
     #: Every name the notebook's parameters cell declares (others in the file are left alone).
     declared: tuple[str, ...] = ()
@@ -96,7 +97,8 @@ class NotebookPipeline:
     def _new(self) -> CommentedMap:
         data = CommentedMap()
         data["name"] = self.name
-        data["description"] = f"Runs {self.notebook.name} on a schedule"
+        when = "on a schedule" if self.schedule is not None else "when asked"
+        data["description"] = f"Runs {self.notebook.name} {when}"
         data["parameters"] = CommentedMap()
         data["schedule"] = CommentedMap()
         step = CommentedMap()
@@ -114,7 +116,8 @@ class NotebookPipeline:
             parameters.pop(name, None)
         parameters.update(self.parameters)
         _set(data, "parameters", parameters if parameters else None, before="schedule")
-        _set(data, "schedule", CommentedMap(self.schedule), before="steps")
+        schedule = CommentedMap(self.schedule) if self.schedule is not None else None
+        _set(data, "schedule", schedule, before="steps")
         step = self._step_of(data)
         if step is None:
             raise ValueError(f"no step runs {self.notebook.name}")

@@ -120,6 +120,12 @@ class RunHost:
                 log.info("cancelling run %s as requested", run_id)
                 self.cancelled_on_request.add(run_id)
                 task[0].cancel()
+        for run_id, step, action in await self.call(self.store.take_wakes, self.id):
+            task = self.active.get(run_id)
+            if task is not None and task[1].waits.wake(step, action):
+                log.info(
+                    "run %s: step %s: its retry wait ended as asked (%s)", run_id, step, action
+                )
 
     async def _every(self, seconds: float, fn: Callable[[], Awaitable[None]]) -> None:
         while True:

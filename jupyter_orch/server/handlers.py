@@ -282,6 +282,21 @@ class RunPinHandler(OrchHandler):
         self.reply(await self.call(self.catalog.pin, run_id, self.body()))
 
 
+class StepRetryNowHandler(OrchHandler):
+    """Retry now: end a retrying step's wait with its next attempt (Fail now: give it up)."""
+
+    action = "retry"
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self, run_id: str, step: str) -> None:
+        self.reply(await self.call(self.catalog.wake, run_id, step, self.action), 202)
+
+
+class StepFailNowHandler(StepRetryNowHandler):
+    action = "fail"
+
+
 class RunRerunHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
@@ -320,6 +335,7 @@ class ChannelsHandler(OrchHandler):
 
 NAME = r"(?P<name>[a-z0-9][a-z0-9_-]*)"
 RUN = r"(?P<run_id>[0-9A-Za-z]{1,32})"
+STEP = r"(?P<step>[A-Za-z_][A-Za-z0-9_]{0,99})"
 
 ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (r"/orch/pipelines", PipelinesHandler),
@@ -335,6 +351,8 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/runs/{RUN}/cancel", RunCancelHandler),
     (rf"/orch/runs/{RUN}/rerun", RunRerunHandler),
     (rf"/orch/runs/{RUN}/pin", RunPinHandler),
+    (rf"/orch/runs/{RUN}/steps/{STEP}/retry-now", StepRetryNowHandler),
+    (rf"/orch/runs/{RUN}/steps/{STEP}/fail-now", StepFailNowHandler),
     (r"/orch/connections", ConnectionsHandler),
     (r"/orch/channels", ChannelsHandler),
     (r"/orch/health", HealthHandler),

@@ -136,7 +136,10 @@ REQUESTS = {
         "type": "object",
         "properties": {
             "path": {"type": "string", "description": "the notebook, relative to the root dir"},
-            "schedule": ref("ScheduleInput"),
+            "schedule": {
+                "oneOf": [ref("ScheduleInput"), {"type": "null"}],
+                "description": "null: no schedule (once: it runs when asked, e.g. with run_now)",
+            },
             "parameters": {"type": "object", "description": "names its parameters cell declares"},
             "retries": {"type": "integer", "minimum": 0, "maximum": 100},
             "timeout": DURATION,

@@ -76,6 +76,7 @@ REQUEST_KEY = {"type": "string", "pattern": "^[!-~]{1,200}$"}
 # The patterns are the route regexes of handlers.py (the tests compare them).
 PIPELINE = path_parameter("name", "[a-z0-9][a-z0-9_-]*", "the pipeline's name")
 RUN = path_parameter("run_id", "[0-9A-Za-z]{1,32}", "the run's id")
+STEP = path_parameter("step", "[A-Za-z_][A-Za-z0-9_]{0,99}", "the step's name")
 VERSION = path_parameter("number", "[0-9]+", "the version number (1 is the first)")
 
 
@@ -269,6 +270,25 @@ RUN_PATHS: dict[str, Any] = {
             'Keep a run whatever retention says (`{"pinned": false}` undoes it)',
             {"200": answer("the run", "Run"), **errors(400, 403, 404)},
             requestBody=body("PinRequest", required=False),
+        ),
+    },
+    "/orch/runs/{run_id}/steps/{step}/retry-now": {
+        "parameters": [RUN, STEP],
+        "post": operation(
+            "retryStepNow",
+            "runs",
+            "End a retrying step's wait: its next attempt starts at the executor's next "
+            "heartbeat (within seconds)",
+            {"202": answer("the run, as it is now", "Run"), **errors(403, 404, 409)},
+        ),
+    },
+    "/orch/runs/{run_id}/steps/{step}/fail-now": {
+        "parameters": [RUN, STEP],
+        "post": operation(
+            "failStepNow",
+            "runs",
+            "Give up a retrying step's remaining attempts: it ends failed with its last error",
+            {"202": answer("the run, as it is now", "Run"), **errors(403, 404, 409)},
         ),
     },
     "/orch/runs/{run_id}/rerun": {

@@ -221,6 +221,10 @@ class Instances(Protocol):
 
     def instances(self, kinds: Iterable[str] | None = None) -> list[Instance]: ...
 
+    def take_wakes(self, instance_id: str) -> list[tuple[str, str, str]]: ...
+
+    def request_wake(self, run_id: str, step: str, action: str) -> None: ...
+
 
 class Leases(Protocol):
     """Named leases (the scheduler's leader lease)."""

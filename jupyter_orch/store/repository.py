@@ -16,6 +16,7 @@ from .requests import RequestsMixin
 from .retention import RetentionMixin
 from .runs import RunsMixin
 from .schedule_state import ScheduleStateMixin
+from .wakes import WakesMixin
 
 
 class Store(
@@ -26,6 +27,7 @@ class Store(
     RunsMixin,
     OutboxMixin,
     RetentionMixin,
+    WakesMixin,
 ):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 

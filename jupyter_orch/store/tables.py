@@ -131,6 +131,8 @@ class StepRunRow(Base):
     reused_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
     #: When a `retrying` step makes its next attempt (kept so a restart neither adds nor loses one).
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: A person's request to end a retry's wait: ``retry`` (now) or ``fail`` (give up).
+    wake: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class StepAttemptRow(Base):

@@ -1,0 +1,39 @@
+"""The waits of retrying steps between attempts, which a person may cut short: Retry now
+(the next attempt at once) or Fail now (no more attempts)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+ELAPSED = "elapsed"
+
+
+class RetryWaits:
+    """One coordinator's waiting steps; ``wake`` ends a wait, ``wait`` says how it ended."""
+
+    def __init__(self, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self._sleep = sleep  # the coordinator's (a test's fake clock makes waits instant)
+        self._woken: dict[str, asyncio.Future[str]] = {}
+
+    async def wait(self, step: str, seconds: float) -> str:
+        """``elapsed``, or the action that ended the wait: ``retry`` or ``fail``."""
+        woken: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._woken[step] = woken
+        sleeping: asyncio.Future[Any] = asyncio.ensure_future(self._sleep(seconds))
+        either: set[asyncio.Future[Any]] = {sleeping, woken}
+        try:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            return woken.result() if woken.done() else ELAPSED
+        finally:
+            sleeping.cancel()
+            self._woken.pop(step, None)
+
+    def wake(self, step: str, action: str) -> bool:
+        """End the step's wait with ``action``; False when it is not waiting (too late)."""
+        woken = self._woken.get(step)
+        if woken is None or woken.done():
+            return False
+        woken.set_result(action)
+        return True
