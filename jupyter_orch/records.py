@@ -66,6 +66,11 @@ SUCCESSFUL_STEP_STATUSES = frozenset({StepStatus.SUCCEEDED, StepStatus.SKIPPED})
 FINISHED_ATTEMPT_STATUSES = frozenset(AttemptStatus) - {AttemptStatus.RUNNING}
 
 
+#: The stream under which a notebook step's progress (cell k of n) reaches the run log: kept
+#: on the step (``progress``), never a line of the log.
+PROGRESS_STREAM = "progress"
+
+
 def error_record(ename: str, evalue: str) -> dict[str, Any]:
     """An attempt's error for faults outside the notebook (same keys as papermill's)."""
     return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}
@@ -128,6 +133,9 @@ class StepRecord:
     reused_from: str | None = None
     #: When a `retrying` step makes its next attempt.
     next_attempt_at: datetime | None = None
+    #: While it runs a notebook: the cell (``cell`` of ``cells``), its first line (``source``),
+    #: when it began (``started_at``, Unix seconds).
+    progress: dict[str, Any] | None = None
 
     @property
     def last_attempt(self) -> AttemptRecord | None:
@@ -149,6 +157,8 @@ class StepRecord:
             data["reused_from"] = self.reused_from
         if self.status is StepStatus.RETRYING and self.next_attempt_at is not None:
             data["next_attempt_at"] = iso(self.next_attempt_at)
+        if self.status is StepStatus.RUNNING and self.progress is not None:
+            data["progress"] = self.progress
         return data
 
 

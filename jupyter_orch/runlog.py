@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import partial
 
 from .masking import mask_text, masked_logger
+from .records import PROGRESS_STREAM
 from .store.types import LogLine, utcnow
 
 log = masked_logger("jupyter_orch.runner")
@@ -39,7 +40,14 @@ class RunLog:
             self._observer(line)
 
     def output(self, step: str, stream: str, text: str) -> None:
-        """Step output arrives in chunks; only whole lines are stored until the step ends."""
+        """Step output arrives in chunks; only whole lines are stored until the step ends.
+        A step's progress is one item, the newest pending (the store keeps it on the step)."""
+        if stream == PROGRESS_STREAM:
+            self._pending = [
+                ln for ln in self._pending if (ln.step, ln.stream) != (step, PROGRESS_STREAM)
+            ]
+            self._pending.append(LogLine(self._clock(), step, stream, text))
+            return
         key = (step, stream)
         buffered = self._partial.pop(key, "") + text
         *lines, rest = buffered.split("\n")

@@ -1,5 +1,6 @@
-"""Retry now, Fail now (issue 16 item 4): a person ends a retrying step's wait through the
-REST API; the server's own scheduler takes the request at its next heartbeat (2 s)."""
+"""Live runs (issue 16 item 4) through the REST API of a real server: Retry now and Fail now
+end a retrying step's wait (its scheduler takes the request at its next heartbeat, 2 s), and
+a running notebook step says which cell it runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from .conftest import write_notebook
 from .orch_server import call, poll_run
 
 pytestmark = pytest.mark.slow
@@ -62,3 +64,33 @@ async def test_a_waiting_retry_is_started_now_then_given_up(
     assert code == 409 and "not waiting for a retry" in answer["error"]
     code, answer = await call(jp_fetch, "POST", "runs", run["id"], "steps", "nope", "fail-now")
     assert code == 404 and "no step 'nope'" in answer["error"]
+
+
+async def test_a_running_notebook_step_shows_which_cell_it_runs(
+    jp_fetch: Any, jp_root_dir: Path, started: Any
+) -> None:
+    """Cell-level progress (issue 16 item 4): cell k of n, its first line, when it began;
+    seen through the API while the step runs, gone once it ended, never a log line."""
+    cells = [f"import time  # cell {k}\ntime.sleep(1.0)" for k in range(1, 6)]
+    write_notebook(jp_root_dir / "slow.ipynb", None, *cells)
+    (jp_root_dir / "slow.yaml").write_text(
+        "name: slow\nsteps:\n  - {name: cells, notebook: slow.ipynb}\n"
+    )
+    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "slow.yaml"})
+    assert code == 201
+    code, run = await call(jp_fetch, "POST", "pipelines", "slow", "runs", body={})
+    seen = set()
+
+    def note(step: dict[str, Any]) -> bool:
+        progress = step.get("progress")
+        if progress:
+            assert progress["cells"] == 5 and progress["source"].startswith("import time  # cell")
+            seen.add(progress["cell"])
+        return len(seen) >= 3
+
+    await until(jp_fetch, run["id"], note, timeout=60)
+    done = await poll_run(jp_fetch, run["id"])
+    assert done["status"] == "succeeded" and "progress" not in done["steps"][0]
+    assert seen <= {1, 2, 3, 4, 5} and len(seen) >= 3, seen
+    code, logs = await call(jp_fetch, "GET", "runs", run["id"], "logs")
+    assert not [line for line in logs["lines"] if line["stream"] == "progress"]

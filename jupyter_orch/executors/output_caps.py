@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..masking import mask_text
+from ..records import PROGRESS_STREAM
 from ..sizes import format_bytes
 from .protocol import ParentConnection
 
@@ -135,3 +136,40 @@ class OutputBudget:
 def _count_of(content: dict[str, Any]) -> dict[str, Any]:
     """An execute_result keeps its execution count."""
     return {"execution_count": content["execution_count"]} if "execution_count" in content else {}
+
+
+#: Seconds between two progress messages of one attempt (a cell starting sooner is skipped,
+#: unless it is the notebook's last).
+PROGRESS_EVERY_S = 0.5
+
+
+class CellProgress:
+    """Which cell a notebook step is running: cell k of n (code cells), its first line and
+    when it began, sent to the parent as it changes, at most twice a second."""
+
+    def __init__(self, conn: ParentConnection, key: str, masked: tuple[str, ...] = ()) -> None:
+        self._conn = conn
+        self._key = key
+        self._masked = masked
+        self._sent_at = float("-inf")
+
+    def __call__(self, nb: Any, index: int) -> None:
+        import time
+
+        code = [i for i, cell in enumerate(nb.cells) if cell.get("cell_type") == "code"]
+        if index not in code:
+            return
+        now = time.monotonic()
+        position = code.index(index) + 1
+        if now - self._sent_at < PROGRESS_EVERY_S and position < len(code):
+            return
+        self._sent_at = now
+        first = next((ln for ln in str(nb.cells[index].source).splitlines() if ln.strip()), "")
+        data = {
+            "cell": position,
+            "cells": len(code),
+            "cell_index": index,
+            "source": mask_text(first[:200], self._masked) if self._masked else first[:200],
+            "started_at": time.time(),
+        }
+        self._conn.send(("log", self._key, PROGRESS_STREAM, json.dumps(data)))

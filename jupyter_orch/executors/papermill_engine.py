@@ -4,6 +4,7 @@ masked in every output as it arrives (a partial notebook never holds one either)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..masking import mask_json
@@ -26,6 +27,13 @@ def register_engine() -> None:
 
     class ThrottledSaves(NotebookExecutionManager):
         _force = True
+        #: Told each cell as it starts (``CellProgress``), if set.
+        progress: Callable[[Any, int], None] | None = None
+
+        def cell_start(self, cell: Any, cell_index: int | None = None, **kwargs: Any) -> None:
+            super().cell_start(cell, cell_index, **kwargs)
+            if self.progress is not None and cell_index is not None:
+                self.progress(self.nb, cell_index)
 
         def save(self, **kwargs: Any) -> None:
             elapsed = (self.now() - self.last_save_time).total_seconds()
@@ -98,6 +106,7 @@ def register_engine() -> None:
                 log_output=log_output,
                 autosave_cell_every=autosave_cell_every,
             )
+            nb_man.progress = kwargs.pop("cell_progress", None)
             nb_man.notebook_start()
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)

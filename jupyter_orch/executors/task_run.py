@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import NotebookTask, TaskResult
-from .output_caps import CappedStream, log_dropped
+from .output_caps import CappedStream, CellProgress, log_dropped
 from .papermill_engine import ENGINE_NAME
 from .processes import kill_kernel_tree
 from .protocol import ParentConnection
@@ -128,6 +128,7 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
             stdout_file=CappedStream(conn, task.key, "stdout", budget, task.masked),
             stderr_file=CappedStream(conn, task.key, "stderr", budget, task.masked),
             output_caps=(task.output_cap_bytes, task.notebook_cap_bytes),
+            cell_progress=CellProgress(conn, task.key, task.masked),
             masked=task.masked,
             report_mode=task.report_mode,
         )

@@ -188,6 +188,7 @@ def run_record(
                 attempts=tuple(by_step.get(s.id, ())),
                 reused_from=s.reused_from,
                 next_attempt_at=s.next_attempt_at,
+                progress=s.progress if s.status == StepStatus.RUNNING.value else None,
             )
             for s in steps
         ),

@@ -3,6 +3,7 @@ read back as records (never rows)."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError
 from ..records import (
+    PROGRESS_STREAM,
     AttemptRecord,
     AttemptStatus,
     RunRecord,
@@ -115,6 +117,8 @@ class RunsMixin(StoreSessions):
     def update_step(self, run_id: str, name: str, **fields: Any) -> None:
         """Set fields of a step; a final ``status`` queues the step's own notifications."""
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
+        if "status" in values:
+            values["progress"] = None  # a new attempt, or the end: the last one's is stale
         with self._sessions.begin() as session:
             session.execute(
                 update(StepRunRow)
@@ -142,6 +146,7 @@ class RunsMixin(StoreSessions):
             step_id = step_row.id
             if step_status is not None:
                 step_row.status = step_status.value
+                step_row.progress = None
             row = session.scalar(
                 select(StepAttemptRow).where(
                     StepAttemptRow.step_run_id == step_id, StepAttemptRow.number == attempt.number
@@ -264,14 +269,24 @@ class RunsMixin(StoreSessions):
     # --- logs ---------------------------------------------------------------------------------
 
     def add_logs(self, run_id: str, lines: Iterable[LogLine]) -> None:
-        rows = [
-            LogLineRow(run_id=run_id, ts=ln.ts, step=ln.step, stream=ln.stream, message=ln.message)
-            for ln in lines
-        ]
-        if not rows:
+        """Log lines; a step's progress (``PROGRESS_STREAM``) goes onto the step instead."""
+        rows, progress = [], {}
+        for ln in lines:
+            if ln.stream == PROGRESS_STREAM and ln.step is not None:
+                progress[ln.step] = json.loads(ln.message)
+            else:
+                rows.append(LogLineRow(run_id=run_id, ts=ln.ts, step=ln.step,
+                                       stream=ln.stream, message=ln.message))  # fmt: skip
+        if not rows and not progress:
             return
         with self._sessions.begin() as session:
             session.add_all(rows)
+            for step, data in progress.items():
+                session.execute(
+                    update(StepRunRow)
+                    .where(StepRunRow.run_id == run_id, StepRunRow.name == step)
+                    .values(progress=data)
+                )
 
     def get_logs(self, run_id: str, *, after_id: int = 0) -> list[LogLine]:
         self.get_run(run_id)  # raises NotFoundError for an unknown run

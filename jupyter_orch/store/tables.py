@@ -133,6 +133,8 @@ class StepRunRow(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: A person's request to end a retry's wait: ``retry`` (now) or ``fail`` (give up).
     wake: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: While a notebook step runs: the cell (k of n), its first line, when it began.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class StepAttemptRow(Base):
