@@ -7,6 +7,7 @@ import io
 import os
 import tempfile
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -274,12 +275,25 @@ class Catalog:
         status: str | None,
         limit: int,
         cursor: str | None,
+        search: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> dict[str, Any]:
+        """A page of runs, newest first; ``search`` text, and a ``since``/``until`` range of
+        creation times (ISO 8601; without a zone, UTC)."""
         limit = max(1, min(limit, MAX_PAGE))
         if status is not None and status not in RUN_STATUS_WORDS:
             raise UserError(f"status: {status!r} is not one of {', '.join(RUN_STATUS_WORDS)}")
+        if search is not None and len(search) > MAX_SEARCH:
+            raise UserError(f"q: give at most {MAX_SEARCH} characters")
         ids = self.store.run_ids_page(
-            pipeline=pipeline, status=status, limit=limit + 1, before=cursor
+            pipeline=pipeline,
+            status=status,
+            limit=limit + 1,
+            before=cursor,
+            search=search or None,
+            since=_moment("since", since),
+            until=_moment("until", until),
         )
         page = ids[:limit]
         return {
@@ -348,3 +362,20 @@ class Catalog:
             raise UserError(f"from_failed: give true or false, not {from_failed!r}")
         _, run = self.orch.create_rerun(run_id, from_failed=from_failed)
         return self.run_json(run)
+
+
+#: The longest search text of the runs page.
+MAX_SEARCH = 200
+
+
+def _moment(field: str, text: str | None) -> datetime | None:
+    """An ISO 8601 time of a query argument (UTC when it names no zone); 400 naming it."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"{field}: {text[:40]!r} is not a time; give ISO 8601, e.g. 2026-12-01T00:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -541,3 +541,19 @@ async def test_a_symlink_loop_is_a_clear_400_not_a_500(jp_fetch: Any, project: P
         jp_fetch, "GET", "notebooks", "parameters", params={"path": "project/loop.ipynb"}
     )
     assert code in (400, 404), answer
+
+
+async def test_the_runs_page_searches_and_takes_a_date_range(jp_fetch: Any, project: Path) -> None:
+    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
+    code, run = await call(jp_fetch, "POST", "pipelines", "hello", "runs", body={})
+    assert code == 202 and run["number"] == 1
+    for q, expected in (("HELL", [run["id"]]), ("#1", [run["id"]]), ("nope", [])):
+        code, page = await call(jp_fetch, "GET", "runs", params={"q": q})
+        assert code == 200 and [r["id"] for r in page["runs"]] == expected, q
+    code, page = await call(jp_fetch, "GET", "runs", params={"since": "2999-01-01"})
+    assert code == 200 and page["runs"] == []
+    code, page = await call(jp_fetch, "GET", "runs", params={"until": "2999-01-01T00:00:00Z"})
+    assert [r["id"] for r in page["runs"]] == [run["id"]]
+    code, answer = await call(jp_fetch, "GET", "runs", params={"since": "yesterday"})
+    assert code == 400 and answer["error"].startswith("since: 'yesterday' is not a time")
+    await poll_run(jp_fetch, run["id"])

@@ -408,3 +408,29 @@ def test_migrating_from_0009_numbers_existing_runs_in_the_order_they_were_made(
         assert _run(store, "p").number == 4 and _run(store, "q").number == 2
     finally:
         store.close()
+
+
+def test_runs_are_found_by_text_and_creation_time(any_store: Store) -> None:
+    """The runs page's search (issue 16 item 6): part of a pipeline's name or a run's id in
+    any case, a number as 42 or #42, a trigger or a status; and a range of creation times."""
+    from datetime import timedelta
+
+    for name in ("daily-sales", "etl_night"):
+        any_store.register(name, f"/a/{name}.yaml", name, {})
+    runs = [_run(any_store, name) for name in ("daily-sales", "daily-sales", "etl_night")]
+    any_store.update_run(runs[1].id, status=RunStatus.SUCCEEDED)
+
+    def found(**kw: Any) -> list[str]:
+        return any_store.run_ids_page(**kw)
+
+    assert found(search="SALES") == [runs[1].id, runs[0].id]
+    assert found(search="#2") == [runs[1].id] and found(search="1") == [
+        r.id for r in runs[::-1] if r.number == 1 or "1" in r.id.lower()
+    ]
+    assert found(search="succeeded") == [runs[1].id]
+    assert found(search=runs[2].id[-6:].lower()) == [runs[2].id]
+    assert found(search="100%_") == []  # wildcards are text
+    created = any_store.get_run(runs[1].id).created_at
+    assert found(since=created) == [runs[2].id, runs[1].id]
+    assert found(until=created) == [runs[0].id]
+    assert found(since=created + timedelta(days=1)) == []

@@ -249,6 +249,9 @@ class RunsHandler(OrchHandler):
             status=self.get_query_argument("status", None),
             limit=limit,
             cursor=self.get_query_argument("cursor", None),
+            search=self.get_query_argument("q", None),
+            since=self.get_query_argument("since", None),
+            until=self.get_query_argument("until", None),
         )
         self.reply(page)
 

@@ -76,6 +76,8 @@ REQUEST_KEY = {"type": "string", "pattern": "^[!-~]{1,200}$"}
 # The patterns are the route regexes of handlers.py (the tests compare them).
 PIPELINE = path_parameter("name", "[a-z0-9][a-z0-9_-]*", "the pipeline's name")
 RUN = path_parameter("run_id", "[0-9A-Za-z]{1,32}", "the run's id")
+#: A time in a query: ISO 8601; UTC when it names no zone.
+TIME_ARG = {"type": "string", "format": "date-time"}
 STEP = path_parameter("step", "[A-Za-z_][A-Za-z0-9_]{0,99}", "the step's name")
 VERSION = path_parameter("number", "[0-9]+", "the version number (1 is the first)")
 
@@ -225,6 +227,14 @@ RUN_PATHS: dict[str, Any] = {
                     "page size",
                 ),
                 query("cursor", {"type": "string"}, "`next_cursor` of the previous page"),
+                query(
+                    "q",
+                    {"type": "string", "maxLength": 200},
+                    "text: part of a pipeline's name or a run's id, a run's number (42, #42), "
+                    "a trigger or a status",
+                ),
+                query("since", TIME_ARG, "only runs created at or after this time"),
+                query("until", TIME_ARG, "only runs created before this time"),
             ],
         ),
     },

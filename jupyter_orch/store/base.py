@@ -93,6 +93,9 @@ class RunQueries(Protocol):
         status: str | None = None,
         limit: int = 50,
         before: str | None = None,
+        search: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[str]: ...
 
     def get_logs(self, run_id: str, *, after_id: int = 0) -> list[LogLine]: ...

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from ..errors import ConflictError, NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
@@ -123,19 +124,48 @@ class CatalogMixin(StoreSessions):
         status: str | None = None,
         limit: int = 50,
         before: str | None = None,
+        search: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[str]:
-        """Run ids newest first (ids sort by creation time), after the cursor ``before``."""
+        """Run ids newest first (ids sort by creation time), after the cursor ``before``;
+        ``search`` matches a pipeline's name or a run's id in part (any case), a run's number
+        (``42`` or ``#42``), its trigger or its status; ``since``/``until`` bound its creation."""
         with self._reads() as session:
-            query = select(RunRow.id).order_by(RunRow.id.desc()).limit(limit)
+            query = (
+                select(RunRow.id)
+                .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .order_by(RunRow.id.desc())
+                .limit(limit)
+            )
             if pipeline:
-                query = query.join(PipelineRow, PipelineRow.id == RunRow.pipeline_id).where(
-                    PipelineRow.name == pipeline
-                )
+                query = query.where(PipelineRow.name == pipeline)
             if status:
                 query = query.where(RunRow.status == status)
             if before:
                 query = query.where(RunRow.id < before)
+            if search:
+                query = query.where(_matching(search))
+            if since is not None:
+                query = query.where(RunRow.created_at >= since)
+            if until is not None:
+                query = query.where(RunRow.created_at < until)
             return list(session.scalars(query))
+
+
+def _matching(search: str) -> Any:
+    """Runs a search text finds (see ``run_ids_page``)."""
+    text = search.strip().lower()
+    found = [
+        func.lower(PipelineRow.name).contains(text, autoescape=True),
+        func.lower(RunRow.id).contains(text, autoescape=True),
+        RunRow.trigger == text,
+        RunRow.status == text,
+    ]
+    number = text.removeprefix("#")
+    if number.isdigit() and len(number) < 10:
+        found.append(RunRow.number == int(number))
+    return or_(*found)
 
 
 def _version(name: str, row: PipelineVersionRow) -> PipelineVersion:
