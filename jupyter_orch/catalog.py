@@ -19,7 +19,7 @@ from jupyter_orch.inputs.paths import relative_to_root, resolve_in_root
 from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
 from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline, load_pipeline_text
 
-from .errors import ConflictError, NotFoundError, ParameterError, SpecError, UserError
+from .errors import ConflictError, NameTaken, NotFoundError, ParameterError, SpecError, UserError
 from .health import health
 from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
@@ -102,7 +102,14 @@ class Catalog:
         replace = body.get("replace", False)
         if not isinstance(replace, bool):
             raise UserError(f"replace: give true or false, not {replace!r}")
-        self.orch.apply(loaded, replace=replace)
+        try:
+            self.orch.apply(loaded, replace=replace)
+        except NameTaken as exc:  # the files as the user knows them, and the API's way out
+            shown = [
+                relative_to_root(self.root, p) or "a file outside the root"
+                for p in (exc.registered, exc.new)
+            ]
+            raise NameTaken(exc.name, *shown, api=True) from None
         return self.detail(loaded.spec.name)
 
     def _save(self, loaded: LoadedPipeline, text: str) -> None:

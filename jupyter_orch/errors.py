@@ -57,6 +57,25 @@ class ConflictError(UserError):
     """The request conflicts with what is stored (same pipeline name from another file)."""
 
 
+class NameTaken(ConflictError):
+    """A pipeline name registered from another file: ``replace`` makes the new file its file,
+    keeping the pipeline's history. Worded for the CLI, or (``api``) for REST clients."""
+
+    code = "name_taken"
+
+    def __init__(self, name: str, registered: str, new: str, *, api: bool = False) -> None:
+        self.name, self.registered, self.new = name, registered, new
+        how = (
+            'send "replace": true (the lab\'s Replace) to make it its file, keeping its runs'
+            if api
+            else f"pass --replace to make {new} its file from now on"
+        )
+        super().__init__(
+            f"a pipeline named {name!r} is already registered from {registered}; rename this "
+            f"one, or {how}"
+        )
+
+
 class SignatureError(UserError):
     """A webhook request whose signature or timestamp does not verify; HTTP 401. The message
     never says more than what the sender must fix (nothing about the secrets)."""

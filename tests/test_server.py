@@ -557,3 +557,25 @@ async def test_the_runs_page_searches_and_takes_a_date_range(jp_fetch: Any, proj
     code, answer = await call(jp_fetch, "GET", "runs", params={"since": "yesterday"})
     assert code == 400 and answer["error"].startswith("since: 'yesterday' is not a time")
     await poll_run(jp_fetch, run["id"])
+
+
+async def test_a_name_taken_by_another_file_can_be_replaced_keeping_its_history(
+    jp_fetch: Any, project: Path
+) -> None:
+    """A browser user is not told to "pass --replace": the 409 says what to send, with a code
+    the lab acts on (Replace, keeping the pipeline's runs)."""
+    await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
+    code, run = await call(jp_fetch, "POST", "pipelines", "hello", "runs", body={})
+    (project / "copy.yaml").write_text((project / "pipeline.yaml").read_text())
+    code, answer = await call(jp_fetch, "POST", "pipelines", body={"path": "project/copy.yaml"})
+    assert code == 409 and answer["code"] == "name_taken", answer
+    assert answer["error"] == (
+        "a pipeline named 'hello' is already registered from project/pipeline.yaml; rename this "
+        'one, or send "replace": true (the lab\'s Replace) to make it its file, keeping its runs'
+    )
+    body = {"path": "project/copy.yaml", "replace": True}
+    code, pipeline = await call(jp_fetch, "POST", "pipelines", body=body)
+    assert code == 201 and pipeline["path"] == "project/copy.yaml"
+    code, page = await call(jp_fetch, "GET", "runs", params={"pipeline": "hello"})
+    assert [r["id"] for r in page["runs"]] == [run["id"]]  # its history stayed
+    await poll_run(jp_fetch, run["id"])

@@ -24,6 +24,7 @@ from ..catalog import Catalog, problems_json
 from ..connections import describe_connections
 from ..errors import (
     ConflictError,
+    NameTaken,
     NotFoundError,
     SignatureError,
     SpecError,
@@ -65,7 +66,8 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
     if isinstance(exc, NotFoundError):
         return 404, {"error": str(exc), "details": []}
     if isinstance(exc, ConflictError):
-        return 409, {"error": str(exc), "details": []}
+        code = {"code": exc.code} if isinstance(exc, NameTaken) else {}
+        return 409, {"error": str(exc), "details": [], **code}
     if isinstance(exc, SignatureError):
         return 401, {"error": str(exc), "details": []}
     if isinstance(exc, UserError):

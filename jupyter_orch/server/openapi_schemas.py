@@ -55,7 +55,13 @@ ERRORS = {
         {
             "error": {"type": "string", "description": "what went wrong, in one sentence"},
             "details": {"type": "array", "items": ref("ErrorDetail")},
-        }
+            "code": {
+                "type": "string",
+                "enum": ["name_taken"],
+                "description": 'a 409 the client can act on: "name_taken", send "replace": true',
+            },
+        },
+        optional=("code",),
     ),
 }
 

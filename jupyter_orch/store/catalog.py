@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 
-from ..errors import ConflictError, NotFoundError
+from ..errors import ConflictError, NameTaken, NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
 from .sessions import StoreSessions, newest_rows_of
 from .tables import PipelineRow, PipelineVersionRow, RunRow
@@ -39,10 +39,7 @@ class CatalogMixin(StoreSessions):
                 session.add(row)
                 session.flush()
             elif row.path != path and not replace:
-                raise ConflictError(
-                    f"a pipeline named {name!r} is already registered from {row.path}; rename "
-                    f"this one, or pass --replace to make {path} its file from now on"
-                )
+                raise NameTaken(name, row.path, path)
             latest = session.scalar(
                 select(PipelineVersionRow).where(
                     PipelineVersionRow.pipeline_id == row.id,
