@@ -71,6 +71,17 @@ FINISHED_ATTEMPT_STATUSES = frozenset(AttemptStatus) - {AttemptStatus.RUNNING}
 PROGRESS_STREAM = "progress"
 
 
+def cell_label(error: dict[str, Any]) -> str | None:
+    """The failing cell as its notebook shows it, ``In [4]``; else ``cell 5``, counting from 1
+    (a cell that never ran has no count); None when the error names no cell."""
+    count, index = error.get("exec_count"), error.get("cell_index")
+    if isinstance(count, int) and not isinstance(count, bool):
+        return f"In [{count}]"
+    if isinstance(index, int) and not isinstance(index, bool):
+        return f"cell {index + 1}"
+    return None
+
+
 def error_record(ename: str, evalue: str) -> dict[str, Any]:
     """An attempt's error for faults outside the notebook (same keys as papermill's)."""
     return {"ename": ename, "evalue": evalue, "traceback": [], "cell_index": None}

@@ -18,6 +18,7 @@ from .records import (
     RunRecord,
     RunStatus,
     StepStatus,
+    cell_label,
     describe_exception,
 )
 from .spec import PipelineSpec, RunIf
@@ -75,9 +76,8 @@ def describe_error(error: dict[str, Any] | None) -> str:
     if not error:
         return ""
     text = f"{error.get('ename')}: {error.get('evalue')}"
-    if error.get("cell_index") is not None:
-        text += f" (cell {error['cell_index']})"
-    return text
+    cell = cell_label(error)
+    return f"{text} (at {cell})" if cell else text
 
 
 def ready_steps(
@@ -131,7 +131,7 @@ def run_verdict(
     if outcome is RunStatus.FAILED and (error or not failed):
         line = f"Pipeline failed: {error}"
     elif outcome is RunStatus.FAILED:
-        error = f"step {failed[0]} {state[failed[0]].value}"
+        error = "; ".join(f"step {name} {state[name].value}" for name in failed[:10])
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         line = f"Pipeline failed at step {failed[0]}{more}"
     elif outcome is RunStatus.SUCCEEDED:

@@ -115,7 +115,7 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
         "Step 1: load started" in result.stderr
         and "Pipeline failed at step transform" in result.stderr
     )
-    assert "transform in cell 0: ValueError: fix me" in result.stderr
+    assert "transform at In [1]: ValueError: fix me" in result.stderr  # as the notebook shows it
 
     show = orch(tmp_path, "show", record["id"])
     assert show.returncode == 0 and "fix me" in show.stdout and "transform.ipynb" in show.stdout

@@ -139,7 +139,7 @@ def test_retry_delays_grow_by_the_backoff_up_to_the_max(
         "a.attempt-5.ipynb",
     ]
     assert (
-        "Step 1: a failed: ValueError: scripted failure (cell 1); retrying in 30s (attempt 3 of 5)"
+        "Step 1: a failed: ValueError: scripted failure (at cell 2); retrying in 30s (attempt 3 of 5)"
         in messages(store, done)
     )
 

@@ -101,13 +101,17 @@ class Report:
         self.outputs([_display({"text/html": table, "text/plain": f"{shown}\n{plain}"})], shown)
 
     def error(self, error: dict[str, Any]) -> None:
+        """The step's error; its ``ename: evalue`` line first, so that a long traceback
+        never hides it below the first screen."""
+        ename, evalue = str(error.get("ename", "Error")), str(error.get("evalue", ""))
+        trace = [str(line) for line in error.get("traceback") or []]
         self.outputs(
             [
                 {
                     "output_type": "error",
-                    "ename": str(error.get("ename", "Error")),
-                    "evalue": str(error.get("evalue", "")),
-                    "traceback": [str(line) for line in error.get("traceback") or []],
+                    "ename": ename,
+                    "evalue": evalue,
+                    "traceback": [f"{ename}: {evalue}\n", *trace] if trace else [],
                 }
             ],
             "error",

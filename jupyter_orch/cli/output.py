@@ -14,7 +14,7 @@ from rich.markup import escape
 
 from ..errors import SpecError
 from ..masking import mask_json, mask_text
-from ..records import RunRecord
+from ..records import RunRecord, cell_label
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
@@ -68,8 +68,8 @@ def print_problems(exc: SpecError) -> None:
 
 def print_error(console: Console, name: str, attempt: Any) -> None:
     error = mask_json(attempt.error or {})
-    cell = error.get("cell_index")
-    where = f" in cell {cell}" if cell is not None else ""
+    cell = cell_label(error)
+    where = f" at {cell}" if cell else ""
     console.print(
         f"[red]{escape(name)}[/]{where}: {escape(str(error.get('ename')))}: {escape(str(error.get('evalue')))}"
     )

@@ -192,6 +192,9 @@ RUNS = {
             "evalue": STRING,
             "traceback": {"type": "array", "items": STRING},
             "cell_index": nullable("integer"),
+            "exec_count": nullable(
+                "integer", description="the failing cell's execution count: In [n] in the notebook"
+            ),
         },
         "required": ["ename", "evalue"],
     },
