@@ -1,8 +1,9 @@
 /**
  * jupyter-orch's JupyterLab plugins: the Orchestration sidebar and what opens from it (core),
- * "Schedule this notebook..." (notebook), and "Open in Orchestration" for pipeline YAML
- * (editor). Toolbar buttons and menu items are declared in schema/*.json; the commands are
- * in commands/ (commands.ts gathers them).
+ * "Schedule this notebook..." (notebook), "Open in Orchestration" for pipeline YAML (editor),
+ * and output notebooks opened read-only at their error (output-notebooks). Toolbar buttons and
+ * menu items are declared in schema/*.json; the commands are in commands/ (commands.ts gathers
+ * them).
  */
 import {
   ILayoutRestorer,
@@ -18,7 +19,11 @@ import {
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
-import { INotebookTracker } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  INotebookWidgetFactory,
+  NotebookWidgetFactory
+} from '@jupyterlab/notebook';
 
 import { createClient } from './api/connection';
 import type { IRun } from './api/tokens';
@@ -32,11 +37,15 @@ import {
   panelActions
 } from './commands';
 import { addRunLinks } from './commands/links';
+// Not lazy: the read-only factory must exist when the layout restorer reopens output notebooks
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { addOutputNotebooks } from './commands/outputCommands';
 import { orchestrationIcon } from './common/icons';
 import { IOrchestration } from './orchestration';
 import { OrchModel } from './panel/model';
 import { OrchPanel } from './panel/panel';
 import type { RunDetailWidget } from './run/runDetail';
+import { SHOW_TRENDS, trendsPlugin } from './trends/trendsPlugin';
 
 export { IOrchestration } from './orchestration';
 
@@ -71,7 +80,10 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       await commands.execute(CommandIDs.openRun, { id });
     };
 
-    const panel = new OrchPanel(model, panelActions(commands, model, openRun));
+    const panel = new OrchPanel(model, {
+      ...panelActions(commands, model, openRun),
+      showTrends: name => void commands.execute(SHOW_TRENDS, { name })
+    });
     panel.title.icon = orchestrationIcon;
     panel.title.caption = 'Orchestration';
     shell.add(panel, 'left', { rank: 600 });
@@ -152,11 +164,28 @@ const linkPlugin: JupyterFrontEndPlugin<void> = {
     addRunLinks(app, router)
 };
 
+const outputPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:output-notebooks',
+  description:
+    'Output notebooks open read-only, with no kernel, at the cell where the run failed.',
+  autoStart: true,
+  requires: [IDocumentManager, INotebookWidgetFactory],
+  optional: [ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    docManager: IDocumentManager,
+    notebooks: NotebookWidgetFactory.IFactory,
+    restorer: ILayoutRestorer | null
+  ) => addOutputNotebooks(app, docManager, notebooks, restorer)
+};
+
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   notebookPlugin,
   editorPlugin,
-  linkPlugin
+  linkPlugin,
+  outputPlugin,
+  trendsPlugin
 ];
 
 export default plugins;

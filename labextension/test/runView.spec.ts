@@ -7,8 +7,7 @@ import {
   dagInput,
   errorCell,
   errorTitle,
-  failedNotebook,
-  firstFailedStep,
+  failedSteps,
   formatLogLine,
   formatValue,
   latestAttempt,
@@ -135,48 +134,56 @@ describe('attempts', () => {
   });
 });
 
-describe('firstFailedStep and failedNotebook', () => {
-  it('picks the first failed step in pipeline order and its latest notebook', () => {
+describe('failedSteps', () => {
+  it('lists every failed step in pipeline order, with its latest error and notebook', () => {
+    const error = { ename: 'ValueError', evalue: 'bad', exec_count: 4 };
     const r = run('failed', [
       step('load', 'succeeded', [attempt(1)]),
       step('totals', 'failed', [
         attempt(1, { status: 'failed', output_notebook: 'old.ipynb' }),
-        attempt(2, { status: 'failed', output_notebook: 'totals-2.ipynb' })
+        attempt(2, {
+          status: 'failed',
+          output_notebook: 'totals-2.ipynb',
+          error
+        })
       ]),
       step('trends', 'timed_out', [
         attempt(1, { status: 'timed_out', output_notebook: 'trends.ipynb' })
       ]),
       step('report', 'upstream_failed')
     ]);
-    expect(firstFailedStep(r)?.name).toBe('totals');
-    expect(failedNotebook(r)).toEqual({
-      step: 'totals',
-      path: 'totals-2.ipynb'
-    });
+    expect(failedSteps(r)).toEqual([
+      { step: 'totals', error, notebook: 'totals-2.ipynb' },
+      { step: 'trends', error: null, notebook: 'trends.ipynb' }
+    ]);
   });
 
-  it('falls back to a step whose latest attempt failed (a retry is pending)', () => {
+  it('lists a step whose latest attempt failed (a retry is pending)', () => {
     const r = run('running', [
       step('load', 'succeeded', [attempt(1)]),
       step('flaky', 'retrying', [
         attempt(1, { status: 'failed', output_notebook: 'flaky-1.ipynb' })
-      ])
+      ]),
+      step('late', 'failed', [attempt(1, { status: 'failed' })])
     ]);
-    expect(firstFailedStep(r)?.name).toBe('flaky');
-    expect(failedNotebook(r)?.path).toBe('flaky-1.ipynb');
+    expect(failedSteps(r).map(f => [f.step, f.notebook])).toEqual([
+      ['flaky', 'flaky-1.ipynb'],
+      ['late', 'runs/r1/step_1.ipynb']
+    ]);
   });
 
-  it('has nothing to open when nothing failed or no notebook was written', () => {
+  it('lists nothing when nothing failed, and no notebook when none was written', () => {
     expect(
-      failedNotebook(run('succeeded', [step('a', 'succeeded', [attempt(1)])]))
-    ).toBeNull();
+      failedSteps(run('succeeded', [step('a', 'succeeded', [attempt(1)])]))
+    ).toEqual([]);
     const noNotebook = run('failed', [
       step('a', 'failed', [
         attempt(1, { status: 'failed', output_notebook: null })
       ])
     ]);
-    expect(firstFailedStep(noNotebook)?.name).toBe('a');
-    expect(failedNotebook(noNotebook)).toBeNull();
+    expect(failedSteps(noNotebook)).toEqual([
+      { step: 'a', error: null, notebook: null }
+    ]);
   });
 });
 
@@ -188,13 +195,23 @@ describe('errors', () => {
     cell_index: 4
   };
 
-  it('reads as ename: evalue in cell N', () => {
+  it('reads as ename: evalue', () => {
     expect(errorTitle(error)).toBe('ValueError: no sales on 2024-04-01');
     expect(errorTitle({ ename: 'DeadKernelError', evalue: '' })).toBe(
       'DeadKernelError'
     );
-    expect(errorCell(error)).toBe('in cell 4');
-    expect(errorCell({ ...error, cell_index: 0 })).toBe('in cell 0');
+  });
+
+  it('names the failing cell as the notebook shows it: In [n]', () => {
+    expect(errorCell({ ...error, exec_count: 3 })).toBe('In [3]');
+    expect(errorCell({ ...error, exec_count: 0 })).toBe('In [0]');
+  });
+
+  it('counts the cell from 1 when its execution count is not known', () => {
+    expect(errorCell(error)).toBe('cell 5');
+    expect(errorCell({ ...error, cell_index: 0, exec_count: null })).toBe(
+      'cell 1'
+    );
     expect(errorCell({ ...error, cell_index: null })).toBe('');
     expect(errorCell({ ename: 'X', evalue: 'y' })).toBe('');
   });

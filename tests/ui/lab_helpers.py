@@ -55,6 +55,11 @@ def dialog(lab: Lab) -> Locator:
     return lab.page.locator(".jp-Dialog")
 
 
+def toast(lab: Lab, text: str) -> Locator:
+    """The notification (toast) saying ``text``."""
+    return lab.page.locator(".Toastify__toast").filter(has_text=text)
+
+
 def run_command(lab: Lab, label: str) -> None:
     """Runs a command through the command palette, as a user would."""
     page = lab.page

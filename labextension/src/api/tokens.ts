@@ -356,7 +356,8 @@ export type ScheduleInput =
 
 export interface IScheduleNotebookRequest {
   path: string;
-  schedule: ScheduleInput;
+  /** null: no schedule ("once": it runs when asked, with `run_now`). */
+  schedule: ScheduleInput | null;
   parameters?: JSONObject;
   retries?: number;
   timeout?: number | string;

@@ -16,6 +16,8 @@ export namespace CommandIDs {
   export const openRunLink = 'jupyter-orch:open-run-link';
   export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
   export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
+  export const openOutputNotebook = 'jupyter-orch:open-output-notebook';
+  export const copyOutputNotebook = 'jupyter-orch:copy-output-notebook';
 }
 
 /** A command's `describedBy`: its arguments (all optional), as JSON schema properties. */

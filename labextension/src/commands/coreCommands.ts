@@ -166,6 +166,11 @@ export function addCoreCommands(
   const { commands, shell } = app;
   const { client, model, showPanel, openRun, watch } = orch;
   const { runs, builders } = trackers;
+  // Read-only at its error (the output notebooks plugin); else as any notebook.
+  const openOutputNotebook = (path: string) =>
+    commands.hasCommand(CommandIDs.openOutputNotebook)
+      ? commands.execute(CommandIDs.openOutputNotebook, { path })
+      : docManager.openOrReveal(path);
 
   commands.addCommand(CommandIDs.openPanel, {
     describedBy: describeArgs(),
@@ -199,7 +204,9 @@ export function addCoreCommands(
       const content = new RunDetailWidget({
         client,
         runId: id,
-        openNotebook: path => void docManager.openOrReveal(path),
+        openNotebook: path => void openOutputNotebook(path),
+        copyNotebook: path =>
+          void commands.execute(CommandIDs.copyOutputNotebook, { path }),
         onRunStarted: run => {
           watch(run);
           void model.refresh();

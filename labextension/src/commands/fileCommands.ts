@@ -71,7 +71,7 @@ export function addNotebookCommands(
         if (run) {
           orch.watch(run);
           Notification.success(
-            `${pipeline.name} is running now, then ${words}`,
+            `${pipeline.name} is running now${pipeline.schedule ? `, then ${words}` : ''}`,
             {
               autoClose: 8000,
               actions: [

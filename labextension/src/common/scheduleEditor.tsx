@@ -1,27 +1,25 @@
 /**
- * A schedule input: presets or a cron text, a time zone (the browser's by default), and the
- * server's reading of it in words with the next run times. Used by the pipeline builder and
- * the "Schedule this notebook" dialog.
+ * A schedule input: a mode in words ("Every day at" a time, "Every week on" days, ...) or a
+ * cron text, a time zone (the browser's by default), and the server's reading of it in words
+ * with the next run times. Used by the pipeline builder and the "Schedule this notebook"
+ * dialog.
  */
 import * as React from 'react';
 
 import { OrchClient } from '../api/api';
 import { useDebouncedRequest } from './hooks';
 import { errorMessage } from './notify';
+import { ModeFields } from './scheduleFields';
+import {
+  cronFromDraft,
+  draftFromCron,
+  draftNote,
+  IScheduleDraft,
+  SCHEDULE_MODES,
+  ScheduleMode,
+  switchMode
+} from './scheduleModes';
 import type { ISchedulePreview } from '../api/tokens';
-
-export interface ISchedulePreset {
-  label: string;
-  cron: string;
-}
-
-export const SCHEDULE_PRESETS: readonly ISchedulePreset[] = [
-  { label: 'Every hour', cron: '0 * * * *' },
-  { label: 'Every day at 09:00', cron: '0 9 * * *' },
-  { label: 'Weekdays at 09:00', cron: '0 9 * * 1-5' },
-  { label: 'Every Monday at 09:00', cron: '0 9 * * 1' },
-  { label: 'First of the month at 09:00', cron: '0 9 1 * *' }
-];
 
 /** The browser's IANA time zone, or UTC when it cannot tell. */
 export function browserTimeZone(): string {
@@ -33,48 +31,72 @@ export function browserTimeZone(): string {
 }
 
 export interface IScheduleValue {
-  /** Empty: no schedule. */
+  /** Empty: no schedule ("once"). */
   cron: string;
   timezone: string;
+  /** The editor's fields as the user left them, which may not be a schedule yet. */
+  draft?: IScheduleDraft;
 }
+
+/** The draft `value` shows: its own while it still makes `value.cron`, else read from it. */
+function draftOf(value: IScheduleValue): IScheduleDraft {
+  const draft = value.draft;
+  return draft && cronFromDraft(draft).cron === value.cron
+    ? draft
+    : draftFromCron(value.cron);
+}
+
+/** What to fix before `value` can be saved (a time missing, no day chosen); null if nothing. */
+export function scheduleProblem(value: IScheduleValue): string | null {
+  return cronFromDraft(draftOf(value)).problem;
+}
+
+/** The first choice, for no schedule: its words, and a line saying what it does. */
+export interface IOnceChoice {
+  label: string;
+  hint: string;
+}
+
+const NO_SCHEDULE: IOnceChoice = {
+  label: 'Once (no schedule)',
+  hint: 'No schedule: the pipeline runs when it is started by hand or through the API.'
+};
 
 export interface IScheduleEditorProps {
   client: OrchClient;
   value: IScheduleValue;
   onChange: (value: IScheduleValue) => void;
-  /** Offer "No schedule" (the builder does; the notebook dialog always schedules). */
+  /** Offer "Once (no schedule)" first (the builder does). */
   allowNone?: boolean;
+  /** Offer no schedule first, in these words (the notebook dialog runs it now). */
+  once?: IOnceChoice;
   /** An error the server gave for this field on save, shown under it. */
   error?: string;
   idPrefix: string;
 }
 
-const CUSTOM = '__custom__';
-const NONE = '';
-
 export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
   const { client, value, onChange, idPrefix } = props;
+  const once = props.once ?? (props.allowNone ? NO_SCHEDULE : null);
+  const draft = draftOf(value);
+  const { cron, problem: fix } = cronFromDraft(draft);
+  const note = draftNote(draft);
   const [preview, setPreview] = React.useState<ISchedulePreview | null>(null);
   const [problem, setProblem] = React.useState<string | null>(null);
-  const preset = SCHEDULE_PRESETS.find(p => p.cron === value.cron.trim());
-  const [custom, setCustom] = React.useState(!preset && value.cron !== '');
-  const choice =
-    value.cron === '' && !custom
-      ? NONE
-      : custom || !preset
-        ? CUSTOM
-        : preset.cron;
+  const edit = (next: IScheduleDraft) =>
+    onChange({ ...value, cron: cronFromDraft(next).cron, draft: next });
 
   useDebouncedRequest(
     () => {
-      const cron = value.cron.trim();
-      if (!cron) {
+      const asked = value.cron.trim();
+      if (!asked || fix) {
         setPreview(null);
         setProblem(null);
         return null;
       }
       return {
-        request: () => client.previewSchedule(cron, value.timezone || 'UTC', 3),
+        request: () =>
+          client.previewSchedule(asked, value.timezone || 'UTC', 3),
         onResult: result => {
           setPreview(result);
           setProblem(null);
@@ -85,51 +107,42 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
         }
       };
     },
-    [value.cron, value.timezone],
+    [value.cron, value.timezone, fix],
     300
   );
 
-  const shown = props.error ?? problem;
+  const shown = fix ?? props.error ?? problem;
+  // Words for what is in the fields now, never those of the cron before the last keystroke
+  const words =
+    preview?.cron === value.cron.trim() &&
+    preview.timezone === (value.timezone || 'UTC')
+      ? preview
+      : null;
   return (
     <div className="jp-OrchSchedule">
-      <label htmlFor={`${idPrefix}-preset`}>Schedule</label>
+      <label htmlFor={`${idPrefix}-mode`}>Schedule</label>
       <select
-        id={`${idPrefix}-preset`}
+        id={`${idPrefix}-mode`}
         className="jp-mod-styled"
-        value={choice}
-        onChange={event => {
-          const next = event.target.value;
-          if (next === CUSTOM) {
-            setCustom(true);
-            onChange({ ...value, cron: value.cron || '0 9 * * *' });
-          } else {
-            setCustom(false);
-            onChange({ ...value, cron: next });
-          }
-        }}
+        value={draft.mode}
+        onChange={event =>
+          edit(switchMode(draft, event.target.value as ScheduleMode))
+        }
       >
-        {props.allowNone && <option value={NONE}>No schedule</option>}
-        {SCHEDULE_PRESETS.map(p => (
-          <option key={p.cron} value={p.cron}>
-            {p.label}
+        {(once || draft.mode === 'once') && (
+          <option value="once">{once?.label ?? NO_SCHEDULE.label}</option>
+        )}
+        {SCHEDULE_MODES.map(choice => (
+          <option key={choice.mode} value={choice.mode}>
+            {choice.label}
           </option>
         ))}
-        <option value={CUSTOM}>Custom (cron)…</option>
       </select>
-      {choice === CUSTOM && (
-        <>
-          <label htmlFor={`${idPrefix}-cron`}>Cron</label>
-          <input
-            id={`${idPrefix}-cron`}
-            className="jp-mod-styled jp-OrchSchedule-cron"
-            value={value.cron}
-            placeholder="minute hour day month weekday, e.g. 0 9 * * 1-5"
-            spellCheck={false}
-            onChange={event => onChange({ ...value, cron: event.target.value })}
-          />
-        </>
+      <ModeFields draft={draft} onChange={edit} idPrefix={idPrefix} />
+      {draft.mode === 'once' && (
+        <p className="jp-OrchSchedule-hint">{(once ?? NO_SCHEDULE).hint}</p>
       )}
-      {value.cron !== '' && (
+      {cron !== '' && (
         <>
           <label htmlFor={`${idPrefix}-timezone`}>Time zone</label>
           <input
@@ -154,17 +167,20 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
           {shown}
         </div>
       )}
-      {!shown && preview && (
-        <div className="jp-OrchSchedule-preview" aria-live="polite">
-          <div className="jp-OrchSchedule-words">{preview.description}</div>
-          <div className="jp-OrchSchedule-next">
-            Next:{' '}
-            {preview.next_local
-              .map(t => t.replace('T', ' ').slice(0, 16))
-              .join(', ')}
-          </div>
-        </div>
-      )}
+      <div className="jp-OrchSchedule-preview" aria-live="polite">
+        {!shown && words && (
+          <>
+            <div className="jp-OrchSchedule-words">{words.description}</div>
+            <div className="jp-OrchSchedule-next">
+              Next:{' '}
+              {words.next_local
+                .map(t => t.replace('T', ' ').slice(0, 16))
+                .join(', ')}
+            </div>
+          </>
+        )}
+      </div>
+      {!shown && note && <p className="jp-OrchSchedule-hint">{note}</p>}
     </div>
   );
 }

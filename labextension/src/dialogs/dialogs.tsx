@@ -19,16 +19,21 @@ import {
 } from '../common/params';
 import {
   browserTimeZone,
+  IOnceChoice,
   IScheduleValue,
-  ScheduleEditor
+  ScheduleEditor,
+  scheduleProblem
 } from '../common/scheduleEditor';
 import type {
   INotebookParameters,
-  INotebookPipeline,
+  INotebookSchedule,
   IRun,
   JSONObject
 } from '../api/tokens';
+import { IScheduledNotebook, saveNotebookPipeline } from './notebookSchedule';
 import { ParamInputs } from './paramInputs';
+
+export type { IScheduledNotebook } from './notebookSchedule';
 
 // --- Run a pipeline -----------------------------------------------------------------------
 
@@ -132,6 +137,11 @@ function fieldErrors(error: unknown, prefix: string): Record<string, string> {
 
 // --- Schedule this notebook ---------------------------------------------------------------
 
+const RUN_ONCE: IOnceChoice = {
+  label: 'Once (run now)',
+  hint: 'Saves the pipeline without a schedule and starts a run now.'
+};
+
 interface IScheduleForm {
   schedule: IScheduleValue;
   fields: IParamField[];
@@ -172,7 +182,8 @@ class ScheduleBody
       <div>
         {current && (
           <p className="jp-OrchDialog-hint">
-            Scheduled as <strong>{current.name}</strong>
+            {current.schedule ? 'Scheduled' : 'Saved without a schedule'} as{' '}
+            <strong>{current.name}</strong>
             {current.paused ? ' (paused)' : ''}
             {current.path ? ` in ${current.path}` : ''}. Saving changes it.
           </p>
@@ -180,6 +191,7 @@ class ScheduleBody
         <ScheduleEditor
           client={this._client}
           idPrefix="jp-orch-schedule"
+          once={RUN_ONCE}
           value={form.schedule}
           error={this._errors['schedule']}
           onChange={schedule => this._set({ schedule })}
@@ -237,16 +249,11 @@ class ScheduleBody
   }
 }
 
-export interface IScheduledNotebook {
-  pipeline: INotebookPipeline;
-  /** The run "Run now" started. */
-  run: IRun | null;
-}
-
 /**
- * "Schedule this notebook...": the schedule, the parameters its parameters cell declares
- * (with their defaults), retries and timeout. Save writes and registers the one-step
- * pipeline; "Run now" does that and starts a run. Null when the user cancelled.
+ * "Schedule this notebook...": the schedule (or "once"), the parameters its parameters cell
+ * declares (with their defaults), retries and timeout. Save writes and registers the one-step
+ * pipeline, and for "once" starts a run; "Run now" starts one in any case. Null when the user
+ * cancelled.
  */
 export async function scheduleNotebookDialog(
   client: OrchClient,
@@ -256,9 +263,7 @@ export async function scheduleNotebookDialog(
   // Scheduled before: start from how it is scheduled now
   const current = notebook.scheduled ?? null;
   let form: IScheduleForm = {
-    schedule: current?.schedule
-      ? { cron: current.schedule.cron, timezone: current.schedule.timezone }
-      : { cron: '0 9 * * *', timezone: browserTimeZone() },
+    schedule: startingSchedule(current),
     fields: notebook.parameters.map(param => {
       const kind = kindOfNotebookParameter(param);
       const value =
@@ -306,22 +311,25 @@ export async function scheduleNotebookDialog(
     if (!Number.isInteger(retries) || retries < 0) {
       errors['retries'] = 'retries: give a whole number, 0 or more';
     }
+    const unfinished = scheduleProblem(form.schedule);
+    if (unfinished) {
+      errors['schedule'] = unfinished;
+    }
     if (!collected.ok || Object.keys(errors).length) {
       continue;
     }
     try {
-      const pipeline = await client.scheduleNotebook({
-        path,
-        schedule: {
-          cron: form.schedule.cron,
-          timezone: form.schedule.timezone
+      return await saveNotebookPipeline(
+        client,
+        {
+          path,
+          parameters: collected.values,
+          retries,
+          ...(form.timeout.trim() ? { timeout: form.timeout.trim() } : {})
         },
-        parameters: collected.values,
-        retries,
-        ...(form.timeout.trim() ? { timeout: form.timeout.trim() } : {}),
-        run_now: result.button.label === 'Run now'
-      });
-      return { pipeline, run: pipeline.run ?? null };
+        form.schedule,
+        result.button.label === 'Run now'
+      );
     } catch (error) {
       if (!(error instanceof OrchError) || error.status >= 500) {
         throw error;
@@ -333,6 +341,17 @@ export async function scheduleNotebookDialog(
       problem = errorMessage(error);
     }
   }
+}
+
+/** How the dialog starts: as the notebook is scheduled now, else every day at 09:00. */
+function startingSchedule(current: INotebookSchedule | null): IScheduleValue {
+  if (!current) {
+    return { cron: '0 9 * * *', timezone: browserTimeZone() };
+  }
+  const { schedule } = current;
+  return schedule
+    ? { cron: schedule.cron, timezone: schedule.timezone }
+    : { cron: '', timezone: browserTimeZone() };
 }
 
 /** Messages for `schedule...`, `retries`, `timeout`, keyed by the top-level field. */

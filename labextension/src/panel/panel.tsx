@@ -20,6 +20,7 @@ import * as React from 'react';
 import { StatusBadge } from '../common/components';
 import { localTime, relativeTime } from '../common/format';
 import { archiveIcon } from '../common/icons';
+import { trendsIcon } from '../trends/trendsIcon';
 import { OrchModel } from './model';
 import { RunFilters, RunList } from './runList';
 import { IPipelineSummary } from '../api/tokens';
@@ -33,6 +34,8 @@ export interface IPanelActions {
   setPaused: (name: string, paused: boolean) => void;
   /** Archiving asks the user first; unarchiving does not. */
   setArchived: (name: string, archived: boolean) => void;
+  /** Opens the pipeline's trends page (the button shows only when given). */
+  showTrends?: (name: string) => void;
 }
 
 export class OrchPanel extends ReactWidget {
@@ -303,6 +306,14 @@ function PipelineRow(props: {
             title="Edit"
             onClick={() => actions.editPipeline(p.name)}
           />
+          {actions.showTrends && (
+            <IconButton
+              icon={trendsIcon}
+              label={`Trends of ${p.name}`}
+              title="Trends: durations, failures and memory of its last runs"
+              onClick={() => actions.showTrends?.(p.name)}
+            />
+          )}
           {p.archived ? (
             <button
               className="jp-OrchPanel-textButton"

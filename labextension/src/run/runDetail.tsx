@@ -19,8 +19,10 @@ import type { IRun } from '../api/tokens';
 export interface IRunDetailOptions {
   client: OrchClient;
   runId: string;
-  /** Opens a notebook (relative to the root dir) through the document manager. */
+  /** Opens an output notebook (relative to the root dir) read-only, at its error. */
   openNotebook: (path: string) => void;
+  /** Opens a copy of an output notebook to edit. */
+  copyNotebook: (path: string) => void;
   /** A rerun was created here: the plugin watches it and opens its detail. */
   onRunStarted: (run: IRun) => void;
   /** Opens the pipeline in the builder. */
@@ -47,6 +49,7 @@ export class RunDetailWidget extends ReactWidget {
       setPinned: pinned => void this._setPinned(pinned),
       editPipeline: name => options.editPipeline(name),
       openNotebook: path => options.openNotebook(path),
+      copyNotebook: path => options.copyNotebook(path),
       openRun: options.openRun,
       retry: () => void this.model.refresh()
     };
@@ -213,7 +216,7 @@ function StepsSection(props: IRunPartProps): JSX.Element {
             selected={model.selected === step.name}
             now={now}
             onSelect={select}
-            openNotebook={handlers.openNotebook}
+            notebooks={handlers}
             openRun={handlers.openRun}
           />
         ))}

@@ -8,13 +8,17 @@ import { StatusBadge } from '../common/components';
 import { formatDuration, localTime, triggerLabel } from '../common/format';
 import { pinIcon } from '../common/icons';
 import { RunDetailModel } from './runDetailModel';
-import { RunLink, ValueList } from './runSteps';
+import {
+  INotebookActions,
+  NotebookLinks,
+  RunLink,
+  ValueList
+} from './runSteps';
 import {
   errorCell,
   errorTitle,
-  failedNotebook,
-  firstFailedStep,
-  latestAttempt,
+  failedSteps,
+  IFailedStep,
   runActions,
   runSeconds,
   timeWithRelative
@@ -22,12 +26,11 @@ import {
 import type { IRun } from '../api/tokens';
 
 /** What the view's buttons do (the widget turns failures into notifications). */
-export interface IRunHandlers {
+export interface IRunHandlers extends INotebookActions {
   cancel: () => void;
   rerun: (fromFailed: boolean) => void;
   setPinned: (pinned: boolean) => void;
   editPipeline: (name: string) => void;
-  openNotebook: (path: string) => void;
   openRun?: (id: string) => void;
   retry: () => void;
 }
@@ -154,16 +157,14 @@ function PinButton(props: {
   );
 }
 
-/** Why the run failed, the failing step's error, and its notebook one click away. */
+/** Why the run failed: every failed step, its error, and its notebook one click away. */
 function FailureCallout(props: {
   run: IRun;
   handlers: IRunHandlers;
 }): JSX.Element | null {
   const { run, handlers } = props;
-  const step = firstFailedStep(run);
-  const error = step ? latestAttempt(step)?.error : null;
-  const notebook = failedNotebook(run);
-  if (!run.error && !step) {
+  const failed = failedSteps(run);
+  if (!run.error && failed.length === 0) {
     return null;
   }
   const kind = run.status === 'cancelled' ? 'off' : 'bad';
@@ -171,28 +172,42 @@ function FailureCallout(props: {
     <div
       className={`jp-OrchRunDetail-failure jp-OrchRunDetail-failure-${kind}`}
     >
-      <div className="jp-OrchRunDetail-failureText">
-        {run.error && (
-          <div className="jp-OrchRunDetail-runError">{run.error}</div>
-        )}
-        {step && error && (
-          <div className="jp-OrchRunDetail-stepError">
-            <strong>{step.name}</strong>: {errorTitle(error)}
-            {errorCell(error) && ` (${errorCell(error)})`}
-          </div>
-        )}
-      </div>
-      {notebook && (
-        <button
-          type="button"
-          className="jp-mod-styled jp-OrchRunDetail-button"
-          title={notebook.path}
-          onClick={() => handlers.openNotebook(notebook.path)}
-        >
-          Open failed step's output notebook
-        </button>
+      {run.error && (
+        <div className="jp-OrchRunDetail-runError">{run.error}</div>
+      )}
+      {failed.length > 0 && (
+        <ul className="jp-OrchRunDetail-failedSteps" aria-label="Failed steps">
+          {failed.map(item => (
+            <FailedStep key={item.step} failed={item} handlers={handlers} />
+          ))}
+        </ul>
       )}
     </div>
+  );
+}
+
+/** "count_region: ValueError: no rows (at In [3])", and its output notebook's links. */
+function FailedStep(props: {
+  failed: IFailedStep;
+  handlers: IRunHandlers;
+}): JSX.Element {
+  const { step, error, notebook } = props.failed;
+  const cell = error ? errorCell(error) : '';
+  return (
+    <li className="jp-OrchRunDetail-failedStep" data-step={step}>
+      <div className="jp-OrchRunDetail-stepError">
+        <strong>{step}</strong>
+        {error && `: ${errorTitle(error)}`}
+        {cell && ` (at ${cell})`}
+      </div>
+      {notebook && (
+        <NotebookLinks
+          actions={props.handlers}
+          path={notebook}
+          label="Open failed step's output notebook"
+        />
+      )}
+    </li>
   );
 }
 

@@ -92,6 +92,48 @@ export function RunLink(props: {
   );
 }
 
+/** What the links to an output notebook do. */
+export interface INotebookActions {
+  /** Opens it read-only, with no kernel, at the cell where it failed. */
+  openNotebook: (path: string) => void;
+  /** Opens a copy of it to edit and run (the run's own file stays as it is). */
+  copyNotebook: (path: string) => void;
+}
+
+/** "Open output notebook" (or `label`) and, beside it, "Open as a copy to edit". */
+export function NotebookLinks(props: {
+  path: string;
+  label: string;
+  actions: INotebookActions;
+}): JSX.Element {
+  const { path, actions } = props;
+  const click =
+    (action: (path: string) => void) => (event: React.MouseEvent) => {
+      event.stopPropagation();
+      action(path);
+    };
+  return (
+    <span className="jp-OrchRunDetail-notebookLinks">
+      <button
+        type="button"
+        className="jp-OrchRunDetail-button jp-OrchRunDetail-notebookButton"
+        title={`${path}: read-only, with no kernel`}
+        onClick={click(actions.openNotebook)}
+      >
+        {props.label}
+      </button>
+      <button
+        type="button"
+        className="jp-OrchRunDetail-button jp-OrchRunDetail-notebookButton"
+        title={`A copy of ${path} in your home folder, opened with a kernel`}
+        onClick={click(actions.copyNotebook)}
+      >
+        Open as a copy to edit
+      </button>
+    </span>
+  );
+}
+
 function AttemptErrorView(props: { error: IAttemptError }): JSX.Element {
   const { error } = props;
   const cell = errorCell(error);
@@ -100,7 +142,7 @@ function AttemptErrorView(props: { error: IAttemptError }): JSX.Element {
     <div className="jp-OrchRunDetail-error">
       <div className="jp-OrchRunDetail-errorTitle">
         <span className="jp-OrchRunDetail-errorText">{errorTitle(error)}</span>
-        {cell && <span className="jp-OrchRunDetail-errorCell">{cell}</span>}
+        {cell && <span className="jp-OrchRunDetail-errorCell">at {cell}</span>}
       </div>
       {traceback && (
         <details className="jp-OrchRunDetail-traceback">
@@ -117,7 +159,7 @@ function AttemptView(props: {
   kind: StepKind | null;
   latest: boolean;
   now: Date;
-  openNotebook: (path: string) => void;
+  notebooks: INotebookActions;
 }): JSX.Element {
   const { attempt, now } = props;
   const seconds = attemptSeconds(attempt, now);
@@ -160,17 +202,11 @@ function AttemptView(props: {
           </span>
         )}
         {notebook && (
-          <button
-            type="button"
-            className="jp-OrchRunDetail-button jp-OrchRunDetail-notebookButton"
-            title={notebook}
-            onClick={event => {
-              event.stopPropagation();
-              props.openNotebook(notebook);
-            }}
-          >
-            Open output notebook
-          </button>
+          <NotebookLinks
+            actions={props.notebooks}
+            path={notebook}
+            label="Open output notebook"
+          />
         )}
       </div>
       {attempt.error && <AttemptErrorView error={attempt.error} />}
@@ -187,7 +223,7 @@ export interface IStepCardProps {
   selected: boolean;
   now: Date;
   onSelect: (step: string) => void;
-  openNotebook: (path: string) => void;
+  notebooks: INotebookActions;
   openRun?: (id: string) => void;
 }
 
@@ -209,7 +245,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
       kind={props.kind}
       latest={isLatest}
       now={now}
-      openNotebook={props.openNotebook}
+      notebooks={props.notebooks}
     />
   );
   return (

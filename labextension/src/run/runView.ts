@@ -1,6 +1,6 @@
 /**
- * What the run detail shows, decided without a DOM: which buttons apply, which step failed
- * first, how attempts, errors, values and log lines read. Pure functions: unit-tested.
+ * What the run detail shows, decided without a DOM: which buttons apply, which steps failed,
+ * how attempts, errors, values and log lines read. Pure functions: unit-tested.
  */
 import { elapsedSeconds, localTime, relativeTime } from '../common/format';
 import {
@@ -67,31 +67,32 @@ export function attemptsLatestFirst(step: IStepRun): IAttempt[] {
   return [...step.attempts].sort((a, b) => b.number - a.number);
 }
 
-/**
- * The step to look at when a run went wrong, in pipeline order: the first failed or timed-out
- * step; else (a retry is pending, or the run was cancelled) the first step whose latest
- * attempt failed.
- */
-export function firstFailedStep(run: Pick<IRun, 'steps'>): IStepRun | null {
-  const failed = run.steps.find(s => FAILED_STEP_STATUSES.has(s.status));
-  if (failed) {
-    return failed;
-  }
-  return (
-    run.steps.find(s => {
-      const status = latestAttempt(s)?.status;
-      return status !== undefined && FAILED_ATTEMPT_STATUSES.has(status);
-    }) ?? null
-  );
+/** A step that failed, as the failure banner lists it. */
+export interface IFailedStep {
+  step: string;
+  /** Its latest attempt's error, if it recorded one. */
+  error: IAttemptError | null;
+  /** Its latest attempt's output notebook, if it wrote one. */
+  notebook: string | null;
 }
 
-/** The output notebook of the first failed step's latest attempt, if it wrote one. */
-export function failedNotebook(
-  run: Pick<IRun, 'steps'>
-): { step: string; path: string } | null {
-  const step = firstFailedStep(run);
-  const path = step ? latestAttempt(step)?.output_notebook : null;
-  return step && path ? { step: step.name, path } : null;
+/**
+ * The steps that went wrong, in pipeline order: those that failed or timed out, and those whose
+ * latest attempt did (a retry is pending, or the run was cancelled meanwhile).
+ */
+export function failedSteps(run: Pick<IRun, 'steps'>): IFailedStep[] {
+  return run.steps
+    .map(step => ({ step, attempt: latestAttempt(step) }))
+    .filter(
+      ({ step, attempt }) =>
+        FAILED_STEP_STATUSES.has(step.status) ||
+        FAILED_ATTEMPT_STATUSES.has(attempt?.status ?? '')
+    )
+    .map(({ step, attempt }) => ({
+      step: step.name,
+      error: attempt?.error ?? null,
+      notebook: attempt?.output_notebook ?? null
+    }));
 }
 
 /** "ValueError: bad value". */
@@ -99,10 +100,22 @@ export function errorTitle(error: IAttemptError): string {
   return error.evalue ? `${error.ename}: ${error.evalue}` : error.ename;
 }
 
-/** "in cell 4" when the server knows the failing cell (papermill's cell index), else "". */
-export function errorCell(error: IAttemptError): string {
+/** An attempt's error as the server gives it; `exec_count` from servers that record it. */
+export type AttemptErrorWithCell = IAttemptError & {
+  /** The failing cell's execution count, which the notebook shows as `In [4]`. */
+  exec_count?: number | null;
+};
+
+/**
+ * The failing cell as the output notebook shows it, "In [4]" (its execution count); "cell 5",
+ * counted from 1, when only its index is known; "" when neither is.
+ */
+export function errorCell(error: AttemptErrorWithCell): string {
+  if (typeof error.exec_count === 'number') {
+    return `In [${error.exec_count}]`;
+  }
   return typeof error.cell_index === 'number'
-    ? `in cell ${error.cell_index}`
+    ? `cell ${error.cell_index + 1}`
     : '';
 }
 

@@ -1,0 +1,82 @@
+/**
+ * What an output notebook says about itself: the cell where its run failed, and what an
+ * editable copy of it is called. Read from the notebook, not from the run, so that a notebook
+ * restored after a reload still opens at its error. Pure: unit-tested.
+ */
+import { shortId } from '../common/format';
+
+/** The parts of an nbformat cell read here (a cell of `INotebookModel.toJSON()` is one). */
+export interface INotebookCell {
+  cell_type: string;
+  source?: string | string[];
+  metadata?: { [key: string]: unknown };
+  outputs?: readonly { output_type: string }[];
+}
+
+/** The tag of the two markdown cells papermill adds to a notebook whose run raised. */
+export const PAPERMILL_ERROR_TAG = 'papermill-error-cell-tag';
+
+/** The HTML id in papermill's second cell, the one just before the cell that raised. */
+const PAPERMILL_ANCHOR = 'id="papermill-error-cell"';
+
+function sourceText(cell: INotebookCell): string {
+  const source = cell.source ?? '';
+  return Array.isArray(source) ? source.join('') : source;
+}
+
+function hasTag(cell: INotebookCell, tag: string): boolean {
+  const tags = cell.metadata?.tags;
+  return Array.isArray(tags) && tags.includes(tag);
+}
+
+/**
+ * Whether a cell holds an error output, or papermill marked it as the one executing when the
+ * run stopped without one (the kernel died, the step timed out).
+ */
+function raised(cell: INotebookCell): boolean {
+  const papermill = cell.metadata?.papermill as { exception?: unknown } | null;
+  return (
+    (cell.outputs ?? []).some(output => output.output_type === 'error') ||
+    papermill?.exception === true
+  );
+}
+
+/**
+ * The index of the cell where the notebook's run failed, or null when none did: the cell after
+ * papermill's "encountered an exception here" anchor when papermill left one; else the last
+ * cell that raised (papermill reports the last; a generated notebook has one error cell).
+ */
+export function failingCellIndex(
+  cells: readonly INotebookCell[]
+): number | null {
+  const anchor = cells.findIndex(
+    cell =>
+      hasTag(cell, PAPERMILL_ERROR_TAG) &&
+      sourceText(cell).includes(PAPERMILL_ANCHOR)
+  );
+  if (anchor >= 0 && anchor + 1 < cells.length) {
+    return anchor + 1;
+  }
+  for (let index = cells.length - 1; index >= 0; index--) {
+    if (raised(cells[index])) {
+      return index;
+    }
+  }
+  return null;
+}
+
+/**
+ * Where a copy to edit goes: the home folder (not the run's folder, which retention deletes),
+ * named after the step and the run, as the output notebook's path
+ * `<runs dir>/<pipeline>/<run id>/<step>.ipynb` gives them:
+ * `count_region-5ZC2K0QW-copy.ipynb`; the `n`th try `...-copy-2.ipynb` when that name is taken.
+ */
+export function copyPath(outputNotebook: string, n = 1): string {
+  const parts = outputNotebook.split('/').filter(Boolean);
+  const stem = (parts.pop() ?? '').replace(/\.ipynb$/i, '') || 'output';
+  const run = parts.pop();
+  const suffix = n > 1 ? `copy-${n}` : 'copy';
+  return (
+    [stem, run ? shortId(run) : '', suffix].filter(Boolean).join('-') + '.ipynb'
+  );
+}

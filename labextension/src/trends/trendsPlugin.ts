@@ -1,0 +1,108 @@
+/**
+ * The trends plugin: "Show Pipeline Trends" (the palette, a pipeline row's Trends button)
+ * opens a pipeline's trends page in the main area, one per pipeline, restored after a reload.
+ * The page and its charting library load when a page is first opened.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  InputDialog,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+
+import { describeArgs } from '../commands/commandIds';
+import { IOrchestration } from '../orchestration';
+import { trendsIcon } from './trendsIcon';
+import type { TrendsWidget } from './trendsView';
+
+/** The command that opens a pipeline's trends (`{name}`; without it, it asks which). */
+export const SHOW_TRENDS = 'jupyter-orch:show-trends';
+
+/** Asks which pipeline to show, among those the panel lists; null when cancelled. */
+async function pickPipeline(orch: IOrchestration): Promise<string | null> {
+  const names = orch.model.pipelines.map(p => p.name);
+  const answer = await InputDialog.getItem({
+    title: 'Show the trends of',
+    items: names,
+    editable: names.length === 0,
+    placeholder: 'pipeline name'
+  });
+  return answer.button.accept ? answer.value : null;
+}
+
+function addTrendsCommand(
+  app: JupyterFrontEnd,
+  orch: IOrchestration,
+  palette: ICommandPalette | null,
+  restorer: ILayoutRestorer | null
+): void {
+  const { commands, shell } = app;
+  const tracker = new WidgetTracker<MainAreaWidget<TrendsWidget>>({
+    namespace: 'jupyter-orch-trends'
+  });
+
+  const open = async (name: string) => {
+    const shown = tracker.find(w => w.content.pipeline === name);
+    if (shown) {
+      shell.activateById(shown.id);
+      return;
+    }
+    const { TrendsWidget } = await import('./trendsView');
+    const content = new TrendsWidget({
+      client: orch.client,
+      pipeline: name,
+      pipelines: orch.model,
+      openRun: id => void orch.openRun(id)
+    });
+    const widget = new MainAreaWidget({ content });
+    widget.id = `jp-orch-trends-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    await tracker.add(widget);
+    shell.add(widget, 'main');
+    shell.activateById(widget.id);
+  };
+
+  commands.addCommand(SHOW_TRENDS, {
+    describedBy: describeArgs({
+      name: { type: 'string', description: 'the pipeline; none: pick one' }
+    }),
+    label: args =>
+      args.name
+        ? `Show Trends of ${String(args.name)}`
+        : 'Show Pipeline Trends…',
+    caption:
+      'Run durations, step shares, failures and memory over the last runs',
+    icon: trendsIcon,
+    execute: async args => {
+      const name = args.name ? String(args.name) : await pickPipeline(orch);
+      if (name) {
+        await open(name);
+      }
+    }
+  });
+  palette?.addItem({ command: SHOW_TRENDS, category: 'Orchestration' });
+  void restorer?.restore(tracker, {
+    command: SHOW_TRENDS,
+    args: w => ({ name: w.content.pipeline }),
+    name: w => w.content.pipeline
+  });
+}
+
+export const trendsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:trends',
+  description:
+    'A pipeline’s trends: run durations with each step’s share, failures and peak memory.',
+  autoStart: true,
+  requires: [IOrchestration],
+  optional: [ICommandPalette, ILayoutRestorer],
+  activate: (
+    app: JupyterFrontEnd,
+    orch: IOrchestration,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null
+  ) => addTrendsCommand(app, orch, palette, restorer)
+};
