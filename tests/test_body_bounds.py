@@ -77,11 +77,15 @@ def _list(depth: int) -> Any:
 
 # --- through a live server -------------------------------------------------------------------
 
-SAMPLE = {"name": "hello", "run_id": "01ABC"}
+SAMPLE = {"name": "hello", "run_id": "01ABC", "step": "greet"}
 
 
-#: Routes whose handler reads no body (a cancel is a bare POST).
-NO_BODY = {"/orch/runs/{run_id}/cancel"}
+#: Routes whose handler reads no body (a cancel, Retry now and Fail now are bare POSTs).
+NO_BODY = {
+    "/orch/runs/{run_id}/cancel",
+    "/orch/runs/{run_id}/steps/{step}/retry-now",
+    "/orch/runs/{run_id}/steps/{step}/fail-now",
+}
 
 
 def post_routes(*, reading_a_body: bool = False) -> list[tuple[str, str]]:

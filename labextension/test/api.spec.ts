@@ -99,6 +99,29 @@ describe('OrchClient', () => {
     ]);
   });
 
+  it("ends a step's retry wait now, and says why it could not", async () => {
+    const server = new FakeServer()
+      .on('POST', /^orch\/runs\/r1\/steps\/load\/retry-now$/, () => ({
+        status: 202,
+        body: fakeRun('r1', 'running')
+      }))
+      .on('POST', /^orch\/runs\/r1\/steps\/load\/fail-now$/, () => ({
+        status: 409,
+        body: { error: "step 'load' is not waiting for a retry", details: [] }
+      }));
+    const client = new OrchClient(server.transport);
+    expect((await client.wakeStep('r1', 'load', 'retry-now')).id).toBe('r1');
+    const refused = client.wakeStep('r1', 'load', 'fail-now');
+    await expect(refused).rejects.toMatchObject({
+      status: 409,
+      message: "step 'load' is not waiting for a retry"
+    });
+    expect(server.requests.map(r => [r.method, r.path])).toEqual([
+      ['POST', 'orch/runs/r1/steps/load/retry-now'],
+      ['POST', 'orch/runs/r1/steps/load/fail-now']
+    ]);
+  });
+
   it('encodes names in paths', async () => {
     const server = new FakeServer().on('GET', /^orch\/pipelines\//, () => ({
       status: 200,

@@ -4,6 +4,7 @@ import {
   elapsedSeconds,
   formatBytes,
   formatDuration,
+  formatWholeSeconds,
   relativeTime,
   runLabel,
   statusKind,
@@ -47,6 +48,18 @@ describe('formatDuration', () => {
     expect(formatDuration(7800)).toBe('2 h 10 min');
     expect(formatDuration(null)).toBe('');
     expect(formatDuration(NaN)).toBe('');
+  });
+});
+
+describe('formatWholeSeconds', () => {
+  it.each([
+    [0.42, '0 s'],
+    [9.99, '9 s'],
+    [40, '40 s'],
+    [125.9, '2 min 05 s'],
+    [-3, '0 s']
+  ])('writes %s s as "%s", in whole seconds', (seconds, text) => {
+    expect(formatWholeSeconds(seconds)).toBe(text);
   });
 });
 

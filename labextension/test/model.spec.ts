@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { OrchClient } from '../src/api/api';
-import { ACTIVE_INTERVAL, IDLE_INTERVAL, OrchModel } from '../src/panel/model';
+import { OrchModel } from '../src/panel/model';
+import { IDLE_INTERVAL, LIVE_INTERVAL } from '../src/run/liveProgress';
 import type { IRun } from '../src/api/tokens';
 import { FakeServer, fakeRun } from './fakeServer';
 
@@ -169,7 +170,7 @@ describe('OrchModel', () => {
     expect(
       (model as unknown as { _poll: { frequency: { interval: number } } })._poll
         .frequency.interval
-    ).toBe(ACTIVE_INTERVAL);
+    ).toBe(LIVE_INTERVAL);
     runs[0] = { ...runs[0], status: 'succeeded' };
     await model.refresh();
     expect(
@@ -177,6 +178,37 @@ describe('OrchModel', () => {
         .frequency.interval
     ).toBe(IDLE_INTERVAL);
     model.dispose();
+  });
+
+  it('asks again within a second when a run starts while all was quiet', async () => {
+    vi.useFakeTimers();
+    try {
+      const runs = [fakeRun('r1', 'succeeded')];
+      const server = serverWith(runs).on(
+        'POST',
+        /^orch\/pipelines\/daily\/runs$/,
+        () => {
+          runs.unshift(fakeRun('r2', 'queued'));
+          return { status: 202, body: runs[0] };
+        }
+      );
+      const model = new OrchModel(new OrchClient(server.transport));
+      model.start();
+      await vi.advanceTimersByTimeAsync(0);
+      await vi.advanceTimersByTimeAsync(1000); // quiet: the next poll is IDLE_INTERVAL away
+      const asked = () =>
+        server.requests.filter(r => r.path.startsWith('orch/runs?')).length;
+      expect(asked()).toBe(1);
+      await model.trigger('daily', {});
+      expect(asked()).toBe(2);
+      runs[0] = { ...runs[0], status: 'running' };
+      await vi.advanceTimersByTimeAsync(LIVE_INTERVAL);
+      expect(asked()).toBe(3);
+      expect(model.runs[0].status).toBe('running');
+      model.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('says when the server extension is missing, and recovers when it answers', async () => {
@@ -334,11 +366,11 @@ describe('OrchModel while the store is unavailable', () => {
     expect(model.unavailable).toBe(reason);
     expect(model.serverExtensionMissing).toBe(false);
     const asked = down.requests.length;
-    await vi.advanceTimersByTimeAsync(ACTIVE_INTERVAL);
+    await vi.advanceTimersByTimeAsync(LIVE_INTERVAL);
     expect(down.requests.length).toBeGreaterThan(asked); // still polling
     expect(model.unavailable).toBe(reason);
     storeUp = true;
-    await vi.advanceTimersByTimeAsync(ACTIVE_INTERVAL);
+    await vi.advanceTimersByTimeAsync(LIVE_INTERVAL);
     expect(model.unavailable).toBeNull();
     expect(model.error).toBeNull();
     expect(model.pipelines.map(p => p.name)).toEqual(['daily']);

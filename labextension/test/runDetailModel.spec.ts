@@ -9,7 +9,8 @@ import type {
   IRun,
   IStepDefinition,
   IVersionDetail,
-  RunStatus
+  RunStatus,
+  StepWake
 } from '../src/api/tokens';
 import { makeRun } from './fixtures';
 
@@ -61,6 +62,13 @@ class FakeClient implements RunClient {
     return runIn('succeeded', { id, pinned });
   }
 
+  wakeCalls: [string, string, StepWake][] = [];
+
+  async wakeStep(id: string, step: string, action: StepWake): Promise<IRun> {
+    this.wakeCalls.push([id, step, action]);
+    return runIn('running', { id });
+  }
+
   async rerun(id: string, fromFailed: boolean): Promise<IRun> {
     this.rerunCalls.push([id, fromFailed]);
     return runIn('queued', { id: 'run-2', rerun_of: id });
@@ -89,9 +97,10 @@ class FakeClient implements RunClient {
       created_at: null,
       source: '',
       definition: {
+        defaults: { retries: 1 },
         steps: [
           { name: 'new_users', sql: 'SELECT 1', connection: 'warehouse' },
-          { name: 'per_day', python: 't.py:per_day' },
+          { name: 'per_day', python: 't.py:per_day', retries: 3 },
           { name: 'load', export: { from: 'x.csv', to: { file: 'y.csv' } } },
           { name: 'report', notebook: 'report.ipynb' }
         ]
@@ -160,17 +169,39 @@ describe('RunDetailModel', () => {
     model.dispose();
   });
 
-  it('takes the kinds from the pipeline when the run is of its version', async () => {
-    const client = new FakeClient(['succeeded']);
+  it("reads the kinds and attempts allowed from the run's version, current or not", async () => {
+    const client = new FakeClient(['running']);
     client.pipelineVersion = 2;
-    client.pipelineSteps = [
-      { name: 'q', kind: 'query', needs: [], sql: 'SELECT 1' }
-    ];
     const model = new RunDetailModel(client, 'run-1', 2000);
     model.start();
     await settle();
-    expect(client.versionCalls).toEqual([]);
-    expect(model.kinds).toEqual({ q: 'query' });
+    // The current definition's answer has no `defaults`: the stored version is read.
+    expect(client.versionCalls).toEqual([['daily', 2]]);
+    expect(model.kinds.per_day).toBe('function');
+    expect(model.allowedAttempts).toEqual({
+      new_users: 2,
+      per_day: 4,
+      load: 2,
+      report: 2
+    });
+    model.dispose();
+  });
+
+  it("ends a step's retry wait, showing the run as the server answered", async () => {
+    const client = new FakeClient(['running']);
+    const model = new RunDetailModel(client, 'run-1', 2000);
+    const busy: (string | null)[] = [];
+    model.changed.connect(() => busy.push(model.busy));
+    await model.wakeStep('per_day', 'retry-now');
+    await model.wakeStep('per_day', 'fail-now');
+    expect(client.wakeCalls).toEqual([
+      ['run-1', 'per_day', 'retry-now'],
+      ['run-1', 'per_day', 'fail-now']
+    ]);
+    expect(busy).toContain('retry-now');
+    expect(busy).toContain('fail-now');
+    expect(model.busy).toBeNull();
+    expect(model.run?.status).toBe('running');
     model.dispose();
   });
 

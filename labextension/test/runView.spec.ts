@@ -20,32 +20,8 @@ import {
   tracebackText,
   valueEntries
 } from '../src/run/runView';
-import type { IAttempt, IRun, IStepRun, RunStatus } from '../src/api/tokens';
-import { makeRun } from './fixtures';
-
-function attempt(number: number, changes: Partial<IAttempt> = {}): IAttempt {
-  return {
-    number,
-    status: 'succeeded',
-    started_at: '2026-01-02T09:00:00Z',
-    ended_at: '2026-01-02T09:00:05Z',
-    duration_s: 5,
-    outputs: {},
-    error: null,
-    output_notebook: `runs/r1/step_${number}.ipynb`,
-    resources: null,
-    ...changes
-  };
-}
-
-function step(
-  name: string,
-  status: IStepRun['status'],
-  attempts: IAttempt[] = [],
-  needs: string[] = []
-): IStepRun {
-  return { name, status, attempts, needs };
-}
+import type { IRun, IStepRun, RunStatus } from '../src/api/tokens';
+import { makeAttempt as attempt, makeRun, makeStep as step } from './fixtures';
 
 function run(status: RunStatus, steps: IStepRun[]): IRun {
   return makeRun({ status, steps });

@@ -119,3 +119,15 @@ def wait_run(server: LabServer, run_id: str, seconds: float = RUN_SECONDS) -> di
         if run["status"] in FINISHED or time.monotonic() > deadline:
             return run
         time.sleep(0.5)
+
+
+def cancel_from_detail(lab: Lab, detail: Locator, pipeline: str, *, confirm: bool) -> None:
+    """Clicks the run detail's Cancel; the lab asks first ("Cancel run #N of <pipeline>?"),
+    and this answers "Cancel run" (``confirm``) or "Keep running"."""
+    detail.get_by_role("button", name="Cancel", exact=True).click()
+    box = dialog(lab)
+    question = re.compile(rf"^Cancel run (#\d+|\w+) of {re.escape(pipeline)}\?$")
+    expect(box.locator(".jp-Dialog-header")).to_have_text(question)
+    expect(box).to_contain_text("finished steps keep their outputs")
+    box.get_by_role("button", name="Cancel run" if confirm else "Keep running").click()
+    expect(box).to_have_count(0)

@@ -19,6 +19,7 @@ import pytest
 from .conftest import Lab, LabServer, open_lab
 from .lab_helpers import (
     STDERR,
+    cancel_from_detail,
     dag_step,
     dialog,
     expect,
@@ -361,7 +362,9 @@ def test_cancel_a_running_run_then_rerun_it(lab_server: LabServer, lab: Lab) -> 
     expect(status_badge(detail)).to_have_attribute("data-status", "running")
     expect(dag_step(detail, "nap")).to_have_attribute("data-status", "running")
 
-    detail.get_by_role("button", name="Cancel", exact=True).click()
+    cancel_from_detail(lab, detail, "sleepy", confirm=False)  # it asks first: kept running
+    expect(status_badge(detail)).to_have_attribute("data-status", "running")
+    cancel_from_detail(lab, detail, "sleepy", confirm=True)
     expect(status_badge(detail)).to_have_attribute("data-status", "cancelled", timeout=30_000)
     assert lab_server.request("GET", f"/orch/runs/{first['id']}")["status"] == "cancelled"
     expect(detail.get_by_role("button", name="Cancel", exact=True)).to_have_count(0)

@@ -24,7 +24,8 @@ import type {
   IVersion,
   IVersionDetail,
   JSONObject,
-  ScheduleInput
+  ScheduleInput,
+  StepWake
 } from './tokens';
 
 /** Sends one request to a path under the server's base URL (e.g. `orch/runs`). */
@@ -273,6 +274,18 @@ export class OrchClient {
     return this.request<IRun>(`runs/${seg(id)}/pin`, {
       method: 'POST',
       body: { pinned }
+    });
+  }
+
+  /**
+   * Ends a retrying step's wait: its next attempt now (`retry-now`), or no more attempts
+   * (`fail-now`); the run's executor acts within seconds. The run as it is now; a 409
+   * OrchError when the step is not waiting for a retry.
+   */
+  wakeStep(id: string, step: string, action: StepWake): Promise<IRun> {
+    return this.request<IRun>(`runs/${seg(id)}/steps/${seg(step)}/${action}`, {
+      method: 'POST',
+      body: {}
     });
   }
 

@@ -24,3 +24,20 @@ export function errorSummary(error: unknown): string {
   }
   return errorMessage(error).split('\n')[0];
 }
+
+/** How the server words a `name_taken` 409, for an OrchError that does not carry its code. */
+const NAME_TAKEN_MESSAGE = /^a pipeline named .+ is already registered from /;
+
+/**
+ * A registration refused because the pipeline's name is registered from another file (409
+ * `name_taken`): sending it again with `replace: true` makes this file its file.
+ */
+export function isNameTaken(error: unknown): error is OrchError {
+  if (!(error instanceof OrchError) || error.status !== 409) {
+    return false;
+  }
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string'
+    ? code === 'name_taken'
+    : NAME_TAKEN_MESSAGE.test(error.message);
+}

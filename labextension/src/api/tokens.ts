@@ -220,8 +220,26 @@ export interface IStepRun {
   status: StepStatus;
   attempts: IAttempt[];
   reused_from?: string;
+  /** When a `retrying` step makes its next attempt. */
   next_attempt_at?: string;
+  /** Which cell a `running` notebook step runs (updated at most twice a second). */
+  progress?: ICellProgress;
 }
+
+/** A running notebook step's progress: code cell `cell` of `cells`, since `started_at`. */
+export interface ICellProgress {
+  cell: number;
+  cells: number;
+  /** The cell's index among all the notebook's cells (markdown included), from 0. */
+  cell_index: number;
+  /** The cell's first line that is not blank (at most 200 characters). */
+  source: string;
+  /** When the cell began: Unix seconds, the server's clock. */
+  started_at: number;
+}
+
+/** What Retry now (`retry-now`) and Fail now (`fail-now`) ask of a step waiting for a retry. */
+export type StepWake = 'retry-now' | 'fail-now';
 
 export interface IRun {
   id: string;

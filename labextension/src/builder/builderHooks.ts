@@ -19,6 +19,8 @@ import { formToYaml, yamlToForm } from './builderYaml';
 import { useDebouncedRequest, useServerValue } from '../common/hooks';
 import { errorMessage, showError } from '../common/notify';
 import { browserTimeZone } from '../common/scheduleEditor';
+import { confirmReplace } from '../dialogs/confirm';
+import { notReplacedMessage, registerOrReplace } from '../dialogs/conflicts';
 import type { IChannel, IConnection, IPipeline } from '../api/tokens';
 
 export type Validity =
@@ -181,8 +183,21 @@ export async function savePipeline(
     };
   }
   const yaml = formToYaml(form, source);
+  const path = form.path.trim();
   try {
-    const pipeline = await client.register({ path: form.path.trim(), yaml });
+    const pipeline = await registerOrReplace(
+      client,
+      { path, yaml },
+      confirmReplace
+    );
+    if (!pipeline) {
+      // The server wrote the file before it found the name taken
+      return {
+        pipeline: null,
+        problems: NO_PROBLEMS,
+        message: notReplacedMessage(form.name, path)
+      };
+    }
     Notification.success(
       `Saved pipeline ${pipeline.name} (version ${pipeline.version}) to ${pipeline.path ?? form.path}`,
       { autoClose: 5000 }

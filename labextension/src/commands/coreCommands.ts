@@ -5,11 +5,9 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import {
-  Dialog,
   ICommandPalette,
   MainAreaWidget,
   Notification,
-  showDialog,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
@@ -21,6 +19,7 @@ import type { PipelineBuilderWidget } from '../builder/builder';
 import { formatDuration, statusLabel } from '../common/format';
 import { orchestrationIcon } from '../common/icons';
 import { showError } from '../common/notify';
+import { confirmed } from '../dialogs/confirm';
 import type { IOrchestration } from '../orchestration';
 import type { OrchModel } from '../panel/model';
 import type { IPanelActions } from '../panel/panel';
@@ -34,16 +33,30 @@ function finishedMessage(run: IRun): string {
   return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
 }
 
+/** How a finished run is notified: a failure stays until closed; a cancelled run is no error. */
+function notifierFor(run: IRun): {
+  notify: typeof Notification.info;
+  autoClose: number | false;
+} {
+  switch (run.status) {
+    case 'succeeded':
+      return { notify: Notification.success, autoClose: 8000 };
+    case 'cancelled':
+      return { notify: Notification.info, autoClose: 8000 };
+    default:
+      return { notify: Notification.error, autoClose: false };
+  }
+}
+
 /** A notification for each watched run when it finishes, with a link to it. */
 export function notifyFinishedRuns(
   model: OrchModel,
   openRun: (id: string) => Promise<void>
 ): void {
   model.runFinished.connect((_, run) => {
-    const notify =
-      run.status === 'succeeded' ? Notification.success : Notification.error;
+    const { notify, autoClose } = notifierFor(run);
     notify(finishedMessage(run), {
-      autoClose: run.status === 'succeeded' ? 8000 : false,
+      autoClose,
       actions: [{ label: 'Open run', callback: () => void openRun(run.id) }]
     });
   });
@@ -72,20 +85,6 @@ export function panelActions(
         ),
     setArchived: (name, archived) => void setArchived(model, name, archived)
   };
-}
-
-/** Asks before a change that is hard to see afterwards; true when the user confirmed. */
-async function confirmed(
-  title: string,
-  body: string,
-  accept: string
-): Promise<boolean> {
-  const answer = await showDialog({
-    title,
-    body,
-    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: accept })]
-  });
-  return answer.button.accept;
 }
 
 /** Archives a pipeline once the user confirms, or unarchives it. */

@@ -4,8 +4,13 @@
  * coreCommands.ts.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  IWidgetTracker,
+  Notification
+} from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
+import type { IDocumentWidget } from '@jupyterlab/docregistry';
 import type { Contents } from '@jupyterlab/services';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
@@ -13,6 +18,8 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 
 import { orchestrationIcon, scheduleIcon } from '../common/icons';
 import { showError } from '../common/notify';
+import { confirmReplace } from '../dialogs/confirm';
+import { registerOrReplace } from '../dialogs/conflicts';
 import type { IOrchestration } from '../orchestration';
 import { CommandIDs, describeArgs } from './commandIds';
 
@@ -24,11 +31,11 @@ export function addNotebookCommands(
   palette: ICommandPalette | null,
   fileBrowser: IDefaultFileBrowser | null
 ): void {
-  /** The notebook the command is about: a file browser item, else the current notebook. */
+  /** The notebook the command is about: a file browser item, else the current widget's. */
   const target = (args: { path?: unknown }): string | null =>
     (typeof args.path === 'string' && args.path) ||
     contextMenuFile(app, fileBrowser, item => item.type === 'notebook') ||
-    (notebooks.currentWidget?.context.path ?? null);
+    (currentOf(app, notebooks)?.context.path ?? null);
 
   app.commands.addCommand(CommandIDs.scheduleNotebook, {
     describedBy: describeArgs({
@@ -45,21 +52,17 @@ export function addNotebookCommands(
     label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
     caption: 'Schedule this notebook...',
     icon: scheduleIcon,
+    // A notebook's toolbar button stays enabled: clicking it focuses its notebook, which
+    // becomes the current widget before the command runs.
+    isEnabled: args => !!args.toolbar || target(args) !== null,
     execute: async args => {
       const path = target(args);
       if (!path) {
         Notification.warning('Open a notebook first, then schedule it.');
         return;
       }
-      const current = notebooks.currentWidget;
-      if (
-        current &&
-        current.context.path === path &&
-        current.context.model.dirty
-      ) {
-        // The schedule runs the file on disk: save what the user sees first.
-        await current.context.save();
-      }
+      // The schedule runs the file on disk: save what the user sees first.
+      await saveIfDirty(notebooks, path);
       try {
         const { scheduleNotebookDialog } = await import('../dialogs/dialogs');
         const result = await scheduleNotebookDialog(orch.client, path);
@@ -125,6 +128,29 @@ function contextMenuFile(
   return !item.done && accept(item.value) ? item.value.path : null;
 }
 
+/**
+ * The tracker's widget when it is the shell's current widget; null when another widget (an
+ * editor, a console, a run) is current, even if the tracker's widget was the last one focused.
+ */
+function currentOf<T extends IDocumentWidget>(
+  app: JupyterFrontEnd,
+  tracker: IWidgetTracker<T>
+): T | null {
+  const widget = tracker.currentWidget;
+  return widget && widget === app.shell.currentWidget ? widget : null;
+}
+
+/** Saves the open document of `path` if it has unsaved changes: the server reads the file. */
+async function saveIfDirty<T extends IDocumentWidget>(
+  tracker: IWidgetTracker<T>,
+  path: string
+): Promise<void> {
+  const open = tracker.find(w => w.context.path === path);
+  if (open?.context.model.dirty) {
+    await open.context.save();
+  }
+}
+
 /** A file the editor shows is a pipeline file when it is YAML. */
 function isYaml(path: string): boolean {
   return /\.ya?ml$/i.test(path);
@@ -138,13 +164,13 @@ export function addEditorCommands(
   palette: ICommandPalette | null,
   fileBrowser: IDefaultFileBrowser | null
 ): void {
-  /** The YAML file: a file browser item, else the one the editor shows. */
+  /** The YAML file: a file browser item, else the one the current editor shows. */
   const target = (args: { path?: unknown }): string | null => {
     if (typeof args.path === 'string' && args.path) {
       return args.path;
     }
     const picked = contextMenuFile(app, fileBrowser, item => isYaml(item.path));
-    const current = editors.currentWidget?.context.path;
+    const current = currentOf(app, editors)?.context.path;
     return picked ?? (current && isYaml(current) ? current : null);
   };
 
@@ -167,12 +193,16 @@ export function addEditorCommands(
         return;
       }
       // Register what the user sees: an open editor's unsaved text is saved first
-      const open = editors.find(w => w.context.path === path);
-      if (open?.context.model.dirty) {
-        await open.context.save();
-      }
+      await saveIfDirty(editors, path);
       try {
-        const pipeline = await orch.client.register({ path });
+        const pipeline = await registerOrReplace(
+          orch.client,
+          { path },
+          confirmReplace
+        );
+        if (!pipeline) {
+          return;
+        }
         Notification.success(
           `Registered ${pipeline.name} (version ${pipeline.version}) from ${path}`,
           { autoClose: 6000 }

@@ -67,6 +67,15 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${minutes} min ${String(secs).padStart(2, '0')} s`;
 }
 
+/**
+ * Whole seconds, for a figure that counts on or down each second: "0 s", "40 s",
+ * "2 min 05 s" (no tenths, which would jump by one a tick).
+ */
+export function formatWholeSeconds(seconds: number): string {
+  const whole = Math.max(Math.floor(seconds), 0);
+  return whole < 10 ? `${whole} s` : formatDuration(whole);
+}
+
 /** The seconds between an ISO start and an end (or now, for what still runs). */
 export function elapsedSeconds(
   start: string | null,

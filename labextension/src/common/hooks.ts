@@ -1,5 +1,5 @@
 /**
- * React hooks shared by the builder and the dialogs.
+ * React hooks shared by the builder, the dialogs, the sidebar and the run detail.
  */
 import * as React from 'react';
 
@@ -48,4 +48,20 @@ export function useServerValue<T>(
     0
   );
   return { value, problem };
+}
+
+/**
+ * The current time, ticking every second while `live`: durations and countdowns count on
+ * without a fetch. When not live, the time of each render.
+ */
+export function useNow(live: boolean): Date {
+  const [now, setNow] = React.useState(() => new Date());
+  React.useEffect(() => {
+    if (!live) {
+      return;
+    }
+    const timer = setInterval(() => setNow(new Date()), 1000);
+    return () => clearInterval(timer);
+  }, [live]);
+  return live ? now : new Date();
 }

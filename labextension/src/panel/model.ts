@@ -13,6 +13,7 @@ import {
   ServerUnavailableError
 } from '../api/api';
 import { LatestRequest } from '../common/latest';
+import { IDLE_INTERVAL, pollInterval } from '../run/liveProgress';
 import {
   browserStorage,
   PipelineWatchList,
@@ -27,9 +28,6 @@ import {
 
 /** Runs the panel asks for at a time. */
 export const PAGE_SIZE = 25;
-/** Poll intervals (ms): while runs are active, and when all is quiet. */
-export const ACTIVE_INTERVAL = 2000;
-export const IDLE_INTERVAL = 10000;
 
 export interface IRunFilters {
   pipeline: string;
@@ -352,22 +350,27 @@ export class OrchModel {
     return outcome.tell;
   }
 
-  /** Poll fast while runs are active, and while the server retries its store. */
-  private get _active(): boolean {
-    return (
-      this._unavailable !== null ||
-      this._watched.size > 0 ||
-      this._runs.some(r => !FINISHED_RUN_STATUSES.has(r.status))
-    );
-  }
-
+  /**
+   * Polls fast while runs are active (those listed, and those watched off the page), and
+   * while the server retries its store; slowly when all is quiet (see liveProgress.ts).
+   */
   private _adjustPolling(): void {
     if (this._disposed) {
       return;
     }
-    const interval = this._active ? ACTIVE_INTERVAL : IDLE_INTERVAL;
-    if (this._poll.frequency.interval !== interval) {
-      this._poll.frequency = { ...this._poll.frequency, interval };
+    const interval = pollInterval(
+      this._runs,
+      this._unavailable !== null || this._watched.size > 0
+    );
+    const current = this._poll.frequency.interval;
+    if (current === interval) {
+      return;
+    }
+    this._poll.frequency = { ...this._poll.frequency, interval };
+    if (interval < current && this._started) {
+      // The tick already scheduled may be an idle interval away (a run just started here,
+      // or a filter showed active runs): bring it forward, so the run is seen live at once.
+      void this._poll.schedule({ interval, phase: 'refreshed' });
     }
   }
 

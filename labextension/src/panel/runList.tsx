@@ -1,12 +1,12 @@
 /**
  * The Runs section of the Orchestration sidebar: its filters (pipeline, status) and the runs,
- * newest first, with more on demand.
+ * newest first, with more on demand. An active run's row says what it does now ("step 3/5:
+ * transform", "retrying in 40 s") and its duration counts on each second.
  */
 import * as React from 'react';
 
 import { StatusBadge } from '../common/components';
 import {
-  elapsedSeconds,
   formatDuration,
   localTime,
   relativeTime,
@@ -14,7 +14,10 @@ import {
   statusLabel,
   triggerLabel
 } from '../common/format';
+import { useNow } from '../common/hooks';
 import { pinIcon } from '../common/icons';
+import { runProgress } from '../run/liveProgress';
+import { isFinished, runSeconds } from '../run/runView';
 import { OrchModel } from './model';
 import type { IPanelActions } from './panel';
 import { IRun, RUN_STATUSES } from '../api/tokens';
@@ -79,6 +82,7 @@ export function RunList(props: {
 }): JSX.Element {
   const { model, actions } = props;
   const [loadingMore, setLoadingMore] = React.useState(false);
+  const now = useNow(model.runs.some(run => !isFinished(run.status)));
   if (model.runs.length === 0) {
     if (model.unavailable) {
       return <></>;
@@ -98,6 +102,7 @@ export function RunList(props: {
           <RunRow
             key={run.id}
             run={run}
+            now={now}
             onOpen={() => actions.openRun(run.id)}
           />
         ))}
@@ -118,11 +123,14 @@ export function RunList(props: {
   );
 }
 
-function RunRow(props: { run: IRun; onOpen: () => void }): JSX.Element {
-  const { run } = props;
+function RunRow(props: {
+  run: IRun;
+  now: Date;
+  onOpen: () => void;
+}): JSX.Element {
+  const { run, now } = props;
   const started = run.started_at ?? run.created_at;
-  const duration =
-    run.duration_s ?? elapsedSeconds(run.started_at, run.ended_at);
+  const progress = runProgress(run, now);
   return (
     <li
       className="jp-OrchRun"
@@ -159,9 +167,14 @@ function RunRow(props: { run: IRun; onOpen: () => void }): JSX.Element {
       </div>
       <div className="jp-OrchRun-meta">
         <span>{triggerLabel(run.trigger)}</span>
-        <span title={localTime(started)}>{relativeTime(started)}</span>
-        <span>{formatDuration(duration)}</span>
+        <span title={localTime(started)}>{relativeTime(started, now)}</span>
+        <span>{formatDuration(runSeconds(run, now))}</span>
       </div>
+      {progress && (
+        <div className="jp-OrchRun-progress" title={progress}>
+          {progress}
+        </div>
+      )}
     </li>
   );
 }

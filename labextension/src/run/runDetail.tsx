@@ -7,14 +7,16 @@ import * as React from 'react';
 
 import { OrchClient } from '../api/api';
 import { DagView } from '../dag/dagView';
+import { confirmCancelRun, confirmed } from '../dialogs/confirm';
 import { shortId, statusLabel } from '../common/format';
+import { useNow } from '../common/hooks';
 import { showError } from '../common/notify';
 import { RunDetailModel } from './runDetailModel';
 import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
 import { NotificationsSection } from './runNotifications';
 import { RunLog, StepCard } from './runSteps';
 import { dagInput } from './runView';
-import type { IRun } from '../api/tokens';
+import type { IRun, StepWake } from '../api/tokens';
 
 export interface IRunDetailOptions {
   client: OrchClient;
@@ -51,12 +53,13 @@ export class RunDetailWidget extends ReactWidget {
       openNotebook: path => options.openNotebook(path),
       copyNotebook: path => options.copyNotebook(path),
       openRun: options.openRun,
-      retry: () => void this.model.refresh()
+      retry: () => void this.model.refresh(),
+      wakeStep: (step, action) => void this._wakeStep(step, action)
     };
     this.model.start();
   }
 
-  /** The run's state, fetched every 2 s until it is finished. */
+  /** The run's state, fetched every LIVE_INTERVAL until it is finished. */
   readonly model: RunDetailModel;
 
   get runId(): string {
@@ -88,6 +91,10 @@ export class RunDetailWidget extends ReactWidget {
   }
 
   private async _cancel(): Promise<void> {
+    const run = this.model.run;
+    if (run && !(await confirmCancelRun(run))) {
+      return;
+    }
     try {
       await this.model.cancel();
     } catch (error) {
@@ -118,20 +125,30 @@ export class RunDetailWidget extends ReactWidget {
     }
   }
 
-  private _handlers: IRunHandlers;
-}
-
-/** The current time, ticking every second while `live` (durations count on). */
-function useNow(live: boolean): Date {
-  const [now, setNow] = React.useState(() => new Date());
-  React.useEffect(() => {
-    if (!live) {
+  /** Retry now, or Fail now once the user confirms (the step's remaining attempts go). */
+  private async _wakeStep(step: string, action: StepWake): Promise<void> {
+    if (
+      action === 'fail-now' &&
+      !(await confirmed(
+        `Fail ${step} now?`,
+        `${step} makes no more attempts: it ends failed with its last error, and the ` +
+          'steps that need it do not run.',
+        'Fail now'
+      ))
+    ) {
       return;
     }
-    const timer = setInterval(() => setNow(new Date()), 1000);
-    return () => clearInterval(timer);
-  }, [live]);
-  return live ? now : new Date();
+    try {
+      await this.model.wakeStep(step, action);
+    } catch (error) {
+      showError(
+        error,
+        `Could not ${action === 'fail-now' ? 'fail' : 'retry'} ${step} now`
+      );
+    }
+  }
+
+  private _handlers: IRunHandlers;
 }
 
 function RunView(props: {
@@ -218,6 +235,10 @@ function StepsSection(props: IRunPartProps): JSX.Element {
             onSelect={select}
             notebooks={handlers}
             openRun={handlers.openRun}
+            allowed={model.allowedAttempts[step.name] ?? null}
+            logs={model.logs}
+            busy={model.busy}
+            onWake={handlers.wakeStep}
           />
         ))}
       </div>

@@ -1,7 +1,8 @@
 /**
- * The state of one run's detail view: the run, its log and its pipeline (with the kind of each
- * step of the run's version), fetched again every few seconds until the run is finished (the
- * log only past the last line it has); and the actions the header offers (cancel, rerun).
+ * The state of one run's detail view: the run, its log and its pipeline (with the kind and the
+ * attempts allowed of each step of the run's version), fetched again every LIVE_INTERVAL until
+ * the run is finished (the log only past the last line it has); and the actions it offers
+ * (cancel, rerun, pin, and Retry now / Fail now for a step waiting for a retry).
  * No DOM and no JupyterLab import: the widget renders it, unit tests drive it with a fake client.
  */
 import { Poll } from '@lumino/polling';
@@ -10,6 +11,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { OrchClient, OrchError, ServerExtensionMissingError } from '../api/api';
 import { LatestRequest } from '../common/latest';
 import { kindsByStep } from '../common/stepKinds';
+import { allowedAttempts, LIVE_INTERVAL } from './liveProgress';
 import { notificationsPending } from './notificationView';
 import { isFinished } from './runView';
 import type {
@@ -17,11 +19,12 @@ import type {
   ILogLine,
   IPipeline,
   IRun,
-  StepKind
+  StepKind,
+  StepWake
 } from '../api/tokens';
 
-/** What the header is doing on the user's behalf. */
-export type RunAction = 'cancel' | 'rerun' | 'rerun-failed' | 'pin';
+/** What the view is doing on the user's behalf (a step's Retry now and Fail now too). */
+export type RunAction = 'cancel' | 'rerun' | 'rerun-failed' | 'pin' | StepWake;
 
 /** The part of the REST client this model uses. */
 export type RunClient = Pick<
@@ -31,6 +34,7 @@ export type RunClient = Pick<
   | 'cancel'
   | 'rerun'
   | 'setPinned'
+  | 'wakeStep'
   | 'getPipeline'
   | 'version'
 >;
@@ -42,7 +46,7 @@ export class RunDetailModel {
   constructor(
     private readonly client: RunClient,
     readonly runId: string,
-    interval = 2000
+    interval = LIVE_INTERVAL
   ) {
     // As the setTimeout loop it replaces: the next fetch is `interval` after the last one
     // answered (refresh() never rejects, so the poll never backs off), and it goes on while
@@ -81,6 +85,11 @@ export class RunDetailModel {
    */
   get kinds(): Readonly<Record<string, StepKind>> {
     return this._kinds;
+  }
+
+  /** How many attempts each step may make, as the run's version says; empty until known. */
+  get allowedAttempts(): Readonly<Record<string, number>> {
+    return this._allowed;
   }
 
   /** True until the first fetch has answered (either way). */
@@ -201,6 +210,19 @@ export class RunDetailModel {
     return run;
   }
 
+  /**
+   * Ends a retrying step's wait: its next attempt now, or no more attempts. The run as the
+   * server answered is shown at once; the executor acts within seconds, which the next
+   * fetches show.
+   */
+  async wakeStep(step: string, action: StepWake): Promise<IRun> {
+    const run = await this._act(action, () =>
+      this.client.wakeStep(this.runId, step, action)
+    );
+    this._show(run);
+    return run;
+  }
+
   /** Starts a new run of the same version and parameters (only the unfinished steps). */
   rerun(fromFailed: boolean): Promise<IRun> {
     return this._act(fromFailed ? 'rerun-failed' : 'rerun', () =>
@@ -261,17 +283,17 @@ export class RunDetailModel {
       // Deleted since, or unreachable: the run's own version number still shows.
     }
     try {
-      // The current definition gives the kinds when the run is of it; else the run's version.
-      const steps =
-        this._pipeline?.version === version
-          ? this._pipeline.steps
-          : (await this.client.version(name, version)).definition.steps;
+      // The run's version, not the current definition: it may be older, and only the
+      // stored definition has the `defaults` that give a step its retries.
+      const { definition } = await this.client.version(name, version);
       if (!this._isDisposed) {
-        this._kinds = kindsByStep(steps);
+        this._kinds = kindsByStep(definition.steps);
+        this._allowed = allowedAttempts(definition);
         this._changed.emit();
       }
     } catch {
-      // Without kinds, the steps show no kind label; exports are still summarised.
+      // Without it, the steps show no kind label and no "of N" attempts; exports are still
+      // summarised.
     }
   }
 
@@ -281,6 +303,7 @@ export class RunDetailModel {
   private _pipeline: IPipeline | null = null;
   private _pipelineAsked = false;
   private _kinds: Record<string, StepKind> = {};
+  private _allowed: Record<string, number> = {};
   private _loading = true;
   private _notFound = false;
   private _loadError: string | null = null;

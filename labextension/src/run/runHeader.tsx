@@ -23,7 +23,7 @@ import {
   runSeconds,
   timeWithRelative
 } from './runView';
-import type { IRun } from '../api/tokens';
+import type { IRun, StepWake } from '../api/tokens';
 
 /** What the view's buttons do (the widget turns failures into notifications). */
 export interface IRunHandlers extends INotebookActions {
@@ -33,6 +33,8 @@ export interface IRunHandlers extends INotebookActions {
   editPipeline: (name: string) => void;
   openRun?: (id: string) => void;
   retry: () => void;
+  /** Retry now or Fail now, for a step waiting for a retry. */
+  wakeStep: (step: string, action: StepWake) => void;
 }
 
 /** What the parts of the run detail view (its header, its steps) are given. */

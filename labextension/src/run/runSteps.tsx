@@ -1,6 +1,7 @@
 /**
- * The parts of the run detail below the header: one card per step with its kind and its
- * attempts (latest first), their summary, errors and outputs; key = value lists; the run log.
+ * The parts of the run detail below the header: one card per step with its kind, what it is
+ * doing now (a retry's countdown, a notebook's cell) and its attempts (latest first), their
+ * summary, errors and outputs; key = value lists; the run log.
  */
 import * as React from 'react';
 
@@ -24,6 +25,9 @@ import {
   tracebackText,
   valueEntries
 } from './runView';
+import { outputTail } from './liveProgress';
+import { CellProgressView, RetryWait } from './liveStep';
+import type { RunAction } from './runDetailModel';
 import { resourceSummary, stepSummary } from './stepSummary';
 import type {
   IAttempt,
@@ -31,7 +35,8 @@ import type {
   ILogLine,
   IStepRun,
   JSONObject,
-  StepKind
+  StepKind,
+  StepWake
 } from '../api/tokens';
 
 /** How long a value may get in a key = value list before it is cut (full text in its tooltip). */
@@ -134,12 +139,22 @@ export function NotebookLinks(props: {
   );
 }
 
-function AttemptErrorView(props: { error: IAttemptError }): JSX.Element {
-  const { error } = props;
+function AttemptErrorView(props: {
+  error: IAttemptError;
+  /** A cancelled attempt's "error" says why it stopped: neutral, not an error's colour. */
+  cancelled?: boolean;
+}): JSX.Element {
+  const { error, cancelled } = props;
   const cell = errorCell(error);
   const traceback = tracebackText(error);
   return (
-    <div className="jp-OrchRunDetail-error">
+    <div
+      className={
+        cancelled
+          ? 'jp-OrchRunDetail-error jp-OrchRunDetail-error-neutral'
+          : 'jp-OrchRunDetail-error'
+      }
+    >
       <div className="jp-OrchRunDetail-errorTitle">
         <span className="jp-OrchRunDetail-errorText">{errorTitle(error)}</span>
         {cell && <span className="jp-OrchRunDetail-errorCell">at {cell}</span>}
@@ -209,7 +224,12 @@ function AttemptView(props: {
           />
         )}
       </div>
-      {attempt.error && <AttemptErrorView error={attempt.error} />}
+      {attempt.error && (
+        <AttemptErrorView
+          error={attempt.error}
+          cancelled={attempt.status === 'cancelled'}
+        />
+      )}
       <ValueList values={attempt.outputs} label="Outputs" />
     </div>
   );
@@ -225,9 +245,19 @@ export interface IStepCardProps {
   onSelect: (step: string) => void;
   notebooks: INotebookActions;
   openRun?: (id: string) => void;
+  /** The attempts it may make, when known. */
+  allowed: number | null;
+  /** The run log: a running notebook step shows its last lines of output. */
+  logs: readonly ILogLine[];
+  /** What the run detail is doing for the user. */
+  busy: RunAction | null;
+  onWake: (step: string, action: StepWake) => void;
 }
 
-/** One step: its status, why it did not run, and its attempts, the latest first. */
+/**
+ * One step: its status, why it did not run, what it is doing now, and its attempts, the
+ * latest first.
+ */
 export function StepCard(props: IStepCardProps): JSX.Element {
   const { step, now } = props;
   const node = React.useRef<HTMLElement>(null);
@@ -272,12 +302,6 @@ export function StepCard(props: IStepCardProps): JSX.Element {
             <RunLink id={step.reused_from} openRun={props.openRun} />
           </span>
         )}
-        {step.next_attempt_at && (
-          <span className="jp-OrchRunDetail-retry">
-            next attempt at {localTime(step.next_attempt_at).slice(11)} (
-            {relativeTime(step.next_attempt_at, now)})
-          </span>
-        )}
         {step.needs.length > 0 && (
           <span className="jp-OrchRunDetail-needs">
             needs {step.needs.join(', ')}
@@ -285,6 +309,22 @@ export function StepCard(props: IStepCardProps): JSX.Element {
         )}
       </div>
       {note && <p className="jp-OrchRunDetail-note">{note}</p>}
+      {step.status === 'retrying' && (
+        <RetryWait
+          step={step}
+          allowed={props.allowed}
+          now={now}
+          busy={props.busy}
+          onWake={props.onWake}
+        />
+      )}
+      {step.status === 'running' && step.progress && (
+        <CellProgressView
+          progress={step.progress}
+          output={outputTail(props.logs, step.name, latest?.started_at ?? null)}
+          now={now}
+        />
+      )}
       {latest && attempt(latest, earlier.length > 0)}
       {earlier.length > 0 && (
         <details className="jp-OrchRunDetail-earlier">

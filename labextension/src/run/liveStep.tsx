@@ -1,0 +1,87 @@
+/**
+ * What a step card shows while its run goes on: a retry's countdown with Retry now and Fail
+ * now, and a running notebook's cell with its last lines of output. The words come from
+ * liveProgress.ts.
+ */
+import * as React from 'react';
+
+import { localTime } from '../common/format';
+import { cellProgressText, retryText } from './liveProgress';
+import type { RunAction } from './runDetailModel';
+import type { ICellProgress, IStepRun, StepWake } from '../api/tokens';
+
+/** "Retrying in 40 s (attempt 3 of 4)", with Retry now and Fail now. */
+export function RetryWait(props: {
+  step: IStepRun;
+  /** The attempts the step may make, when known. */
+  allowed: number | null;
+  now: Date;
+  /** What the run detail is doing for the user: the buttons wait meanwhile. */
+  busy: RunAction | null;
+  onWake: (step: string, action: StepWake) => void;
+}): JSX.Element {
+  const { step, busy } = props;
+  const at = localTime(step.next_attempt_at);
+  const button = (action: StepWake, label: string, title: string) => (
+    <button
+      type="button"
+      className={`jp-mod-styled ${action === 'fail-now' ? 'jp-mod-warn' : 'jp-mod-accept'}`}
+      disabled={busy !== null}
+      title={title}
+      onClick={event => {
+        event.stopPropagation();
+        props.onWake(step.name, action);
+      }}
+    >
+      {busy === action ? `${label}…` : label}
+    </button>
+  );
+  return (
+    <div className="jp-OrchRunDetail-retryWait">
+      <span
+        className="jp-OrchRunDetail-retry"
+        role="timer"
+        title={at ? `Next attempt at ${at}` : undefined}
+      >
+        {retryText(step, props.allowed, props.now)}
+      </span>
+      {button('retry-now', 'Retry now', 'Start the next attempt now')}
+      {button(
+        'fail-now',
+        'Fail now',
+        'Make no more attempts: the step ends failed with its last error'
+      )}
+    </div>
+  );
+}
+
+/** "cell 3 of 5 · 12 s", the cell's first line, and the step's last lines of output. */
+export function CellProgressView(props: {
+  progress: ICellProgress;
+  output: readonly string[];
+  now: Date;
+}): JSX.Element {
+  const { progress, output } = props;
+  return (
+    <div className="jp-OrchRunDetail-cellProgress" aria-label="Cell progress">
+      <div className="jp-OrchRunDetail-cellLine">
+        <span className="jp-OrchRunDetail-cellCount">
+          {cellProgressText(progress, props.now)}
+        </span>
+        {progress.source && (
+          <code className="jp-OrchRunDetail-cellSource" title={progress.source}>
+            {progress.source}
+          </code>
+        )}
+      </div>
+      {output.length > 0 && (
+        <pre
+          className="jp-OrchRunDetail-cellOutput"
+          aria-label="Last lines of output"
+        >
+          {output.join('\n')}
+        </pre>
+      )}
+    </div>
+  );
+}
