@@ -1,9 +1,9 @@
 /**
  * jupyter-orch's JupyterLab plugins: the Orchestration sidebar and what opens from it (core),
  * "Schedule this notebook..." (notebook), "Open in Orchestration" for pipeline YAML (editor),
- * and output notebooks opened read-only at their error (output-notebooks). Toolbar buttons and
- * menu items are declared in schema/*.json; the commands are in commands/ (commands.ts gathers
- * them).
+ * output notebooks opened read-only at their error (output-notebooks), and a launcher card
+ * (launcher). Toolbar buttons and menu items are declared in schema/*.json; the commands are in
+ * commands/ (commands.ts gathers them).
  */
 import {
   ILayoutRestorer,
@@ -19,6 +19,7 @@ import {
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
+import { ILauncher } from '@jupyterlab/launcher';
 import {
   INotebookTracker,
   INotebookWidgetFactory,
@@ -179,13 +180,29 @@ const outputPlugin: JupyterFrontEndPlugin<void> = {
   ) => addOutputNotebooks(app, docManager, notebooks, restorer)
 };
 
+const launcherPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:launcher',
+  description: 'An Orchestration card in the launcher: it shows the sidebar.',
+  autoStart: true,
+  requires: [IOrchestration],
+  optional: [ILauncher],
+  activate: (
+    _app: JupyterFrontEnd,
+    _orch: IOrchestration,
+    launcher: ILauncher | null
+  ) => {
+    launcher?.add({ command: CommandIDs.openPanel, category: 'Other' });
+  }
+};
+
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   notebookPlugin,
   editorPlugin,
   linkPlugin,
   outputPlugin,
-  trendsPlugin
+  trendsPlugin,
+  launcherPlugin
 ];
 
 export default plugins;

@@ -22,6 +22,7 @@ import { localTime, relativeTime } from '../common/format';
 import { archiveIcon } from '../common/icons';
 import { trendsIcon } from '../trends/trendsIcon';
 import { OrchModel } from './model';
+import { useRovingFocus } from './rovingFocus';
 import { RunFilters, RunList } from './runList';
 import { IPipelineSummary } from '../api/tokens';
 
@@ -161,6 +162,10 @@ function PipelineList(props: {
   actions: IPanelActions;
 }): JSX.Element {
   const { model, actions } = props;
+  const rows = useRovingFocus(
+    model.pipelines.map(p => p.name),
+    index => actions.editPipeline(model.pipelines[index].name)
+  );
   if (model.serverExtensionMissing) {
     return <></>;
   }
@@ -178,11 +183,12 @@ function PipelineList(props: {
     );
   }
   return (
-    <ul className="jp-OrchPanel-list">
-      {model.pipelines.map(p => (
+    <ul className="jp-OrchPanel-list" {...rows.listProps}>
+      {model.pipelines.map((p, index) => (
         <PipelineRow
           key={p.name}
           pipeline={p}
+          tabIndex={rows.tabIndex(index)}
           busy={model.isBusy(p.name)}
           watched={model.isPipelineWatched(p.name)}
           onWatch={on => model.setPipelineWatched(p.name, on)}
@@ -236,6 +242,7 @@ function WatchButton(props: {
 
 function PipelineRow(props: {
   pipeline: IPipelineSummary;
+  tabIndex: number;
   busy: boolean;
   watched: boolean;
   onWatch: (watched: boolean) => void;
@@ -255,6 +262,7 @@ function PipelineRow(props: {
       className={`jp-OrchPipeline${p.archived ? ' jp-mod-archived' : ''}`}
       data-pipeline={p.name}
       data-archived={p.archived}
+      tabIndex={props.tabIndex}
       title={p.description || p.name}
     >
       <div className="jp-OrchPipeline-main">

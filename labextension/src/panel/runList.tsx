@@ -20,6 +20,7 @@ import { runProgress } from '../run/liveProgress';
 import { isFinished, runSeconds } from '../run/runView';
 import { OrchModel } from './model';
 import type { IPanelActions } from './panel';
+import { useRovingFocus } from './rovingFocus';
 import { IRun, RUN_STATUSES } from '../api/tokens';
 
 export function RunFilters(props: { model: OrchModel }): JSX.Element {
@@ -83,6 +84,11 @@ export function RunList(props: {
   const { model, actions } = props;
   const [loadingMore, setLoadingMore] = React.useState(false);
   const now = useNow(model.runs.some(run => !isFinished(run.status)));
+  const open = (index: number) => actions.openRun(model.runs[index].id);
+  const rows = useRovingFocus(
+    model.runs.map(run => run.id),
+    open
+  );
   if (model.runs.length === 0) {
     if (model.unavailable) {
       return <></>;
@@ -97,13 +103,18 @@ export function RunList(props: {
   }
   return (
     <>
-      <ul className="jp-OrchPanel-list" aria-label="Runs, newest first">
-        {model.runs.map(run => (
+      <ul
+        className="jp-OrchPanel-list"
+        aria-label="Runs, newest first"
+        {...rows.listProps}
+      >
+        {model.runs.map((run, index) => (
           <RunRow
             key={run.id}
             run={run}
             now={now}
-            onOpen={() => actions.openRun(run.id)}
+            tabIndex={rows.tabIndex(index)}
+            onOpen={() => open(index)}
           />
         ))}
       </ul>
@@ -126,6 +137,7 @@ export function RunList(props: {
 function RunRow(props: {
   run: IRun;
   now: Date;
+  tabIndex: number;
   onOpen: () => void;
 }): JSX.Element {
   const { run, now } = props;
@@ -138,15 +150,9 @@ function RunRow(props: {
       data-status={run.status}
       data-pinned={run.pinned}
       role="button"
-      tabIndex={0}
+      tabIndex={props.tabIndex}
       title={`Run ${run.id}: open its detail`}
       onClick={props.onOpen}
-      onKeyDown={e => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          props.onOpen();
-        }
-      }}
     >
       <div className="jp-OrchRun-main">
         <StatusBadge status={run.status} />
