@@ -257,6 +257,8 @@ YAML_DOCUMENTS = st.one_of(
     ),
     st.builds(_bomb, st.integers(1, 12), st.integers(1, 12)),
 )
+#: CPU seconds one document may cost (this process's own time: a bound on the work a document
+#: makes, which other test workers sharing the CPUs do not stretch as they stretch wall time).
 EXAMPLE_SECONDS = 1.0
 PROPERTY = settings(
     max_examples=300,
@@ -278,12 +280,12 @@ def test_any_yaml_document_validates_or_is_a_spec_error_within_a_second(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     folder = _notebook_folder(tmp_path_factory)
-    started = time.monotonic()
+    started = time.process_time()
     try:
         load_pipeline_text(text, folder / "p.yaml", thorough=True)
     except SpecError as exc:
         assert exc.problems and all(p.message for p in exc.problems)
-    assert time.monotonic() - started < EXAMPLE_SECONDS, text[:300]
+    assert time.process_time() - started < EXAMPLE_SECONDS, text[:300]
 
 
 @for_any_yaml_document
@@ -293,11 +295,11 @@ def test_any_yaml_document_through_the_cli_exits_0_or_2_within_a_second(
     folder = _notebook_folder(tmp_path_factory)
     path = folder / "cli.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    started = time.monotonic()
+    started = time.process_time()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = main(["validate", str(path), "--json"])
     assert code in (0, 2)
-    assert time.monotonic() - started < EXAMPLE_SECONDS, text[:300]
+    assert time.process_time() - started < EXAMPLE_SECONDS, text[:300]
 
 
 _FOLDER: list[Path] = []
