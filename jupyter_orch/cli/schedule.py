@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
+from ..health import SCHEDULER_KINDS
 from ..masking import mask_json, mask_text
 from ..store.types import utcnow
 from .args import run_parameters
@@ -197,9 +198,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
 
 def _warn_without_scheduler(orch: Any) -> None:
     now = utcnow()
-    live = [
-        i for i in orch.store.instances(("scheduler", "server")) if i.alive(now, ALIVE_WITHIN_S)
-    ]
+    live = [i for i in orch.store.instances(SCHEDULER_KINDS) if i.alive(now, ALIVE_WITHIN_S)]
     if not live:
         err.print(
             "[yellow]warning:[/] no scheduler is running on this store, so nothing will fire or "

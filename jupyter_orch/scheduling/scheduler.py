@@ -120,7 +120,8 @@ class RunHost:
                 log.info("cancelling run %s as requested", run_id)
                 self.cancelled_on_request.add(run_id)
                 task[0].cancel()
-        for run_id, step, action in await self.call(self.store.take_wakes, self.id):
+        wakes = await self.call(self.store.take_wakes, self.id) if self.active else []
+        for run_id, step, action in wakes:
             task = self.active.get(run_id)
             if task is not None and task[1].waits.wake(step, action):
                 log.info(

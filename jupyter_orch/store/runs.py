@@ -3,6 +3,7 @@ read back as records (never rows)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -273,7 +274,8 @@ class RunsMixin(StoreSessions):
         rows, progress = [], {}
         for ln in lines:
             if ln.stream == PROGRESS_STREAM and ln.step is not None:
-                progress[ln.step] = json.loads(ln.message)
+                with contextlib.suppress(ValueError):  # never lose the log over a progress note
+                    progress[ln.step] = json.loads(ln.message)
             else:
                 rows.append(LogLineRow(run_id=run_id, ts=ln.ts, step=ln.step,
                                        stream=ln.stream, message=ln.message))  # fmt: skip

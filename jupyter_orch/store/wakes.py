@@ -37,13 +37,18 @@ class WakesMixin(StoreSessions):
             row.wake = action
 
     def take_wakes(self, instance_id: str) -> list[tuple[str, str, str]]:
-        """(run, step, action) of the requests for runs this instance executes, taken."""
+        """(run, step, action) of the requests for runs this instance executes, taken. Asked at
+        every heartbeat: a read, and a write only when there is something to take."""
+        wanted = (
+            select(StepRunRow.id, StepRunRow.run_id, StepRunRow.name, StepRunRow.wake)
+            .join(RunRow, RunRow.id == StepRunRow.run_id)
+            .where(StepRunRow.wake.is_not(None), RunRow.claimed_by == instance_id)
+        )
+        with self._reads() as session:
+            if session.execute(wanted.limit(1)).first() is None:
+                return []
         with self._sessions.begin() as session:
-            rows = session.execute(
-                select(StepRunRow.id, StepRunRow.run_id, StepRunRow.name, StepRunRow.wake)
-                .join(RunRow, RunRow.id == StepRunRow.run_id)
-                .where(StepRunRow.wake.is_not(None), RunRow.claimed_by == instance_id)
-            ).all()
+            rows = session.execute(wanted).all()
             if rows:
                 session.execute(
                     update(StepRunRow)
