@@ -19,6 +19,7 @@ from jupyter_orch.inputs.paths import relative_to_root, resolve_in_root
 from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
 from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline, load_pipeline_text
 
+from .artifact_views import add_step_artifacts
 from .errors import ConflictError, NameTaken, NotFoundError, ParameterError, SpecError, UserError
 from .health import health
 from .masking import mask_json, mask_text
@@ -309,10 +310,11 @@ class Catalog:
         }
 
     def run(self, run_id: str) -> dict[str, Any]:
-        """The run, each step with its ``kind`` (from the version it ran; a pipeline deleted
-        since leaves it out)."""
+        """The run, each step with its ``artifacts`` and ``kind`` (from the version it ran; a
+        pipeline deleted since leaves it out)."""
         run = self.store.get_run(run_id)
         data = self.run_json(run)
+        add_step_artifacts(data, run, self.root)
         data["notifications"] = [n.to_json() for n in self.store.notifications(run_ids=[run.id])]
         try:
             definition = self.store.get_version(run.pipeline, run.version).definition

@@ -53,6 +53,11 @@ class NotFoundError(UserError, LookupError):
     """A pipeline, version or run that does not exist."""
 
 
+class UnreadableFile(UserError):
+    """A file that is there but cannot be shown as asked: a table that does not parse, an image
+    too large to preview; HTTP 422, the message names the file."""
+
+
 class ConflictError(UserError):
     """The request conflicts with what is stored (same pipeline name from another file)."""
 

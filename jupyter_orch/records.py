@@ -120,6 +120,10 @@ class AttemptRecord:
     #: What its processes used: ``{"peak_memory_bytes", "cpu_seconds"}`` (None: not measured,
     #: an attempt that never started a process, or one recorded before this was kept).
     resources: dict[str, Any] | None = None
+    #: The files it created or changed in the run's artifacts folder (and an export's file):
+    #: ``{"path"`` (absolute), ``"name"`` (in the folder), ``"size"``, ``"modified_at"``, and
+    #: ``"concurrent"``: other steps that ran as it was written, if it may be theirs}.
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

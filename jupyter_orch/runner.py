@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_orch import dag
+from jupyter_orch.artifacts.ledger import ArtifactLedger
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
 from .connections import Connections
@@ -117,6 +118,7 @@ class RunCoordinator:
         self._slots = asyncio.Semaphore(limit)
         self.run_dir = Path(run.run_dir)
         self.artifacts_dir = self.run_dir / "artifacts"
+        self.artifacts = ArtifactLedger(self.artifacts_dir, self.order)  # which step wrote what
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -256,9 +258,8 @@ class RunCoordinator:
             except TemplateError as exc:
                 self.attempts[name] += 1
                 attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, self.clock())
-                outcome = Outcome(
-                    attempt.status, {}, error_record("TemplateError", str(exc)), False
-                )
+                error = error_record("TemplateError", str(exc))
+                outcome = Outcome(attempt.status, {}, error, False)
                 await self._record(name, attempt, outcome, None)
                 await self._finish_step(name, StepStatus.FAILED, f"failed: {exc}")
                 return
@@ -308,10 +309,9 @@ class RunCoordinator:
     async def _attempt(self, step: StepSpec, policy: EffectivePolicy, number: int) -> Outcome:
         name = step.name
         kind = self.kinds[kind_of(step)]
-        attempt = AttemptRecord(
-            number=number, status=AttemptStatus.RUNNING, started_at=self.clock()
-        )
+        attempt = AttemptRecord(number, AttemptStatus.RUNNING, self.clock())
         self.state[name] = StepStatus.RUNNING
+        await self.artifacts.begin(name, number)
         # Recorded while the task is built and sent (the store thread keeps writes in order).
         recorded = asyncio.ensure_future(
             self._db(
@@ -395,5 +395,6 @@ class RunCoordinator:
         self, name: str, attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None
     ) -> None:
         self.log.end_output(name)
-        done = StepKind.record(attempt, outcome, result, self.clock(), self.access.masked)
+        written = await self.artifacts.end(name, attempt.number, outcome.outputs)
+        done = StepKind.record(attempt, outcome, result, self.clock(), self.access.masked, written)
         await self._db(self.store.save_attempt, self.run.id, name, done)

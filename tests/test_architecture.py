@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines",
         "scheduling.schedules",
     ),
-    ("store", "executors", "steps", "calls", "notify"),
+    ("store", "executors", "steps", "calls", "notify", "artifacts"),
     ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
     (
         "service",
@@ -55,6 +55,7 @@ LAYERS: list[tuple[str, ...]] = [
         "config_notify",
         "config_retention",
         "retention",
+        "artifact_views",
     ),
     ("server", "cli", "access", "jupyter_orch"),
 ]

@@ -9,6 +9,7 @@ import copy
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -187,12 +188,21 @@ NO_SUCCESS_NEEDED = {
 }
 
 
+def artifact_reach(known: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The files the test writes into its run's artifacts folder (``known["artifacts"]``)."""
+    folder = known.get("artifacts", "")
+    return {
+        "GET /orch/runs/{run_id}/artifacts/preview": {"query": {"path": f"{folder}/table.csv"}},
+        "GET /orch/runs/{run_id}/artifacts/image": {"query": {"path": f"{folder}/chart.png"}},
+    }
+
+
 def plans(op: Any, positive: bool, known: dict[str, str]) -> list[dict[str, Any]]:
     """Keyword arguments of ``as_strategy``: everything generated, then with stored things."""
     names = {p.name for p in op.path_parameters}
     reach: dict[str, Any] = {"path_parameters": {k: known[k] for k in names}} if names else {}
     if positive:
-        reach |= REACH.get(op.label, {})
+        reach |= REACH.get(op.label, {}) | artifact_reach(known).get(op.label, {})
     return [{}, reach] if reach else [{}]
 
 
@@ -246,7 +256,7 @@ def fuzz(doc: dict[str, Any], base_url: str, token: str, known: dict[str, str]) 
 @pytest.mark.slow
 @pytest.mark.usefixtures("project")
 async def test_schemathesis_finds_no_500_and_nothing_undocumented(
-    jp_fetch: Any, jp_serverapp: Any, jp_http_port: int
+    jp_fetch: Any, jp_serverapp: Any, jp_http_port: int, jp_root_dir: Path
 ) -> None:
     code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/pipeline.yaml"})
     assert code == 201
@@ -255,6 +265,10 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
     code, doc = await call(jp_fetch, "GET", "openapi.json")
     base_url = f"http://127.0.0.1:{jp_http_port}{doc['servers'][0]['url']}"
     known = {"name": "hello", "run_id": run["id"], "number": "1", "step": "greet"}
+    known["artifacts"] = f"{run['run_dir']}/artifacts"
+    folder = jp_root_dir / known["artifacts"]
+    (folder / "table.csv").write_text("a,b\n1,2\n")
+    (folder / "chart.png").write_bytes(bytes.fromhex("89504e470d0a1a0a"))
     token = jp_serverapp.identity_provider.token
     # In a thread: the server answers on this thread's event loop meanwhile.
     failures = await asyncio.to_thread(fuzz, doc, base_url, token, known)

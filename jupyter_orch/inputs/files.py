@@ -79,6 +79,7 @@ _NOT_REGULAR: tuple[tuple[Callable[[int], bool], str], ...] = (
     (stat.S_ISSOCK, "a socket"),
     (stat.S_ISCHR, "a device"),
     (stat.S_ISBLK, "a device"),
+    (stat.S_ISLNK, "a symbolic link"),
 )
 _OPEN_FLAGS = (
     os.O_RDONLY
@@ -106,19 +107,31 @@ def _os_problem(exc: OSError) -> FileProblem:
     return FileProblem(f"cannot be read ({exc.strerror or type(exc).__name__})")
 
 
+def open_regular(path: Path, *, follow: bool = True) -> int:
+    """A descriptor for reading the regular file ``path``; ``follow=False``: a symbolic link
+    (even one swapped in at the last moment) is refused too. Raises ``FileProblem``."""
+    flags = _OPEN_FLAGS if follow else _OPEN_FLAGS | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        _refuse_unless_regular((os.stat if follow else os.lstat)(path).st_mode)
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _os_problem(exc) from None
+    try:
+        # Swapped for a FIFO between the stat and the open: refused, never read
+        _refuse_unless_regular(os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def read_bytes(path: Path, max_bytes: int | None = None) -> bytes:
     """The content of a regular file (of at most ``max_bytes``, judged from its size before
     reading any of it); raises ``FileProblem`` for anything else."""
-    try:
-        _refuse_unless_regular(os.stat(path).st_mode)
-        fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        raise _os_problem(exc) from None
+    fd = open_regular(path)
     with os.fdopen(fd, "rb") as handle:
         try:
-            # Swapped for a FIFO between the stat and the open: refused, never read
             status = os.fstat(fd)
-            _refuse_unless_regular(status.st_mode)
             if max_bytes is not None and status.st_size > max_bytes:
                 raise FileProblem(f"is larger than {_size(max_bytes)}")
             return handle.read() if max_bytes is None else handle.read(max_bytes + 1)

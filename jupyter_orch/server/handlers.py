@@ -29,6 +29,7 @@ from ..errors import (
     SignatureError,
     SpecError,
     UnavailableError,
+    UnreadableFile,
     UserError,
 )
 from ..masking import mask_json, mask_text
@@ -70,6 +71,8 @@ def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, di
         return 409, {"error": str(exc), "details": [], **code}
     if isinstance(exc, SignatureError):
         return 401, {"error": str(exc), "details": []}
+    if isinstance(exc, UnreadableFile):
+        return 422, {"error": str(exc), "details": []}
     if isinstance(exc, UserError):
         message = str(exc)
         field, sep, rest = message.partition(": ")

@@ -16,6 +16,7 @@ from jupyter_server.auth.decorator import authorized
 
 from .._version import __version__
 from .handlers import OrchHandler
+from .openapi_artifacts import ARTIFACT_PATHS, ARTIFACT_SCHEMAS
 from .openapi_other_paths import NOTEBOOK_PATHS, OTHER_PATHS
 from .openapi_other_schemas import OTHER_SCHEMAS
 from .openapi_paths import PIPELINE_PATHS, RUN_PATHS
@@ -53,9 +54,9 @@ def document(base_url: str = "/") -> dict[str, Any]:
         },
         "servers": [{"url": base_url.rstrip("/") or "/", "description": "this Jupyter Server"}],
         "tags": [{"name": name} for name in tags],
-        "paths": {**PIPELINE_PATHS, **NOTEBOOK_PATHS, **RUN_PATHS, **OTHER_PATHS},
+        "paths": {**PIPELINE_PATHS, **NOTEBOOK_PATHS, **RUN_PATHS, **ARTIFACT_PATHS, **OTHER_PATHS},
         "components": {
-            "schemas": {**SCHEMAS, **OTHER_SCHEMAS},
+            "schemas": {**SCHEMAS, **OTHER_SCHEMAS, **ARTIFACT_SCHEMAS},
             "securitySchemes": {"JupyterToken": security},
         },
         "security": [{"JupyterToken": []}],

@@ -22,6 +22,8 @@ ERROR_TEXT = {
     "pipeline's overlap limit, a paused (webhooks) or archived pipeline, or an `Idempotency-Key` or "
     "delivery id reused with another body",
     413: "the body is larger than 1 MB",
+    422: "the file is there but cannot be shown: a table that does not parse (or needs more "
+    "than 10 s or 512 MiB to read its first rows), an image past 20 MiB, a file of another kind",
     503: "the orchestration store is not open (yet): `error` says why, and whether the server "
     "is retrying (it is, unless the store URL itself is wrong)",
 }

@@ -236,8 +236,13 @@ RUNS = {
                 "enum": ["notebook", "query", "function", "export"],
                 "description": "what the step runs (in a single run's answer)",
             },
+            "artifacts": {
+                "type": "array",
+                "items": ref("Artifact"),
+                "description": "the files its attempts wrote (in a single run's answer)",
+            },
         },
-        optional=("reused_from", "next_attempt_at", "kind"),
+        optional=("reused_from", "next_attempt_at", "kind", "artifacts"),
     ),
     "Run": obj(
         {

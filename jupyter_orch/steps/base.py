@@ -139,8 +139,10 @@ class StepKind(ABC):
         result: TaskResult | None,
         ended_at: datetime,
         masked: tuple[str, ...] = (),
+        artifacts: list[dict[str, Any]] | None = None,
     ) -> AttemptRecord:
-        """The finished attempt's record, its error and outputs masked."""
+        """The finished attempt's record, its error and outputs masked; ``artifacts``: the
+        files it wrote."""
         return AttemptRecord(
             number=attempt.number,
             status=outcome.status,
@@ -150,6 +152,7 @@ class StepKind(ABC):
             error=mask_json(outcome.error, masked),  # a traceback may quote a URL's password
             output_notebook=result.output_notebook if result else None,
             resources=result.resources if result else None,
+            artifacts=artifacts or [],
         )
 
     def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:

@@ -141,6 +141,7 @@ def fill_attempt(row: StepAttemptRow, attempt: AttemptRecord) -> None:
     row.error = attempt.error
     row.output_notebook = attempt.output_notebook
     row.resources = attempt.resources
+    row.artifacts = list(attempt.artifacts) or None
 
 
 def run_record(
@@ -161,6 +162,7 @@ def run_record(
                 error=a.error,
                 output_notebook=a.output_notebook,
                 resources=a.resources,
+                artifacts=list(a.artifacts or []),
             )
         )
     return RunRecord(

@@ -156,6 +156,8 @@ class StepAttemptRow(Base):
     processes: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: {"peak_memory_bytes", "cpu_seconds"} of its process tree.
     resources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: [{"path", "size", "modified_at", ...}]: the files it wrote (records.AttemptRecord).
+    artifacts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LogLineRow(Base):

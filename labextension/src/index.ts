@@ -25,6 +25,7 @@ import {
   INotebookWidgetFactory,
   NotebookWidgetFactory
 } from '@jupyterlab/notebook';
+import { ITranslator } from '@jupyterlab/translation';
 
 import { createClient } from './api/connection';
 import type { IRun } from './api/tokens';
@@ -41,6 +42,7 @@ import { addRunLinks } from './commands/links';
 // Not lazy: the read-only factory must exist when the layout restorer reopens output notebooks
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { addOutputNotebooks } from './commands/outputCommands';
+import { getTranslator, setTranslator, trans } from './common/i18n';
 import { orchestrationIcon } from './common/icons';
 import { IOrchestration } from './orchestration';
 import { OrchModel } from './panel/model';
@@ -57,14 +59,21 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
   autoStart: true,
   provides: IOrchestration,
   requires: [IDocumentManager],
-  optional: [ILayoutRestorer, ICommandPalette, IDefaultFileBrowser],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    IDefaultFileBrowser,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     docManager: IDocumentManager,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    fileBrowser: IDefaultFileBrowser | null
+    fileBrowser: IDefaultFileBrowser | null,
+    translator: ITranslator | null
   ): IOrchestration => {
+    setTranslator(translator);
     const { commands, shell } = app;
     const client = createClient(app.serviceManager.serverSettings);
     const model = new OrchModel(client);
@@ -86,7 +95,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       showTrends: name => void commands.execute(SHOW_TRENDS, { name })
     });
     panel.title.icon = orchestrationIcon;
-    panel.title.caption = 'Orchestration';
+    panel.title.caption = trans.__('Orchestration');
     shell.add(panel, 'left', { rank: 600 });
     model.start();
     if (restorer) {
@@ -171,13 +180,18 @@ const outputPlugin: JupyterFrontEndPlugin<void> = {
     'Output notebooks open read-only, with no kernel, at the cell where the run failed.',
   autoStart: true,
   requires: [IDocumentManager, INotebookWidgetFactory],
-  optional: [ILayoutRestorer],
+  optional: [ILayoutRestorer, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     docManager: IDocumentManager,
     notebooks: NotebookWidgetFactory.IFactory,
-    restorer: ILayoutRestorer | null
-  ) => addOutputNotebooks(app, docManager, notebooks, restorer)
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
+  ) => {
+    // It may activate before the core plugin, which it does not require
+    setTranslator(translator);
+    addOutputNotebooks(app, docManager, notebooks, restorer);
+  }
 };
 
 const launcherPlugin: JupyterFrontEndPlugin<void> = {
@@ -191,7 +205,9 @@ const launcherPlugin: JupyterFrontEndPlugin<void> = {
     _orch: IOrchestration,
     launcher: ILauncher | null
   ) => {
-    launcher?.add({ command: CommandIDs.openPanel, category: 'Other' });
+    // JupyterLab's own "Other" category, in its words (its domain, not ours)
+    const category = getTranslator().load('jupyterlab').__('Other');
+    launcher?.add({ command: CommandIDs.openPanel, category });
   }
 };
 

@@ -151,6 +151,11 @@ def jp_server_cleanup() -> Iterator[None]:
     yield None
 
 
+#: A variable the UI tests' server holds a webhook secret in (test_triggers_ui.py signs with it).
+HOOK_SECRET_ENV = "UI_TESTS_HOOK_SECRET"
+HOOK_SECRET = secrets.token_hex(16)
+
+
 def warehouse_path(server: LabServer) -> Path:
     """The SQLite file of the connection named ``warehouse`` that the UI tests' server defines
     (outside its root folder, as a real database would be)."""
@@ -160,11 +165,14 @@ def warehouse_path(server: LabServer) -> Path:
 @pytest.fixture(scope="package")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """One `jupyter lab` for tests/ui, stopped after its last test; each test uses pipelines and
-    folders of its own in it. It defines the connection ``warehouse`` (``warehouse_path``)."""
+    folders of its own in it. It defines the connection ``warehouse`` (``warehouse_path``) and
+    holds ``HOOK_SECRET`` in ``HOOK_SECRET_ENV``."""
     base = tmp_path_factory.mktemp("lab")
-    server = LabServer(
-        base, env={"JUPYTER_ORCH_CONN_WAREHOUSE": f"sqlite:///{base / 'warehouse.sqlite'}"}
-    )
+    env = {
+        "JUPYTER_ORCH_CONN_WAREHOUSE": f"sqlite:///{base / 'warehouse.sqlite'}",
+        HOOK_SECRET_ENV: HOOK_SECRET,
+    }
+    server = LabServer(base, env=env)
     shutil.copytree(REPO / "example_notebooks" / "daily_report", server.root / "daily_report")
     shutil.copytree(FIXTURES, server.root, dirs_exist_ok=True)
     server.start()

@@ -37,7 +37,7 @@ def two_runs(lab_server: LabServer) -> list[str]:
     """The pipeline ``keys`` (one function step) and two runs of it, newest first."""
     folder = lab_server.root / "keys"
     folder.mkdir(exist_ok=True)
-    (folder / "quick.py").write_text("def hello():\n    return 1\n")
+    (folder / "quick.py").write_text('def hello():\n    return {"n": 1}\n')
     body = {"path": "keys/pipeline.yaml", "yaml": KEYS}
     lab_server.request("POST", "/orch/pipelines", body)
     runs = [lab_server.request("POST", "/orch/pipelines/keys/runs", {}) for _ in range(2)]

@@ -381,7 +381,8 @@ def test_cancel_a_running_run_then_rerun_it(lab_server: LabServer, lab: Lab) -> 
     assert wait_run(lab_server, second_id, 30)["status"] == "cancelled"
 
 
-CONTRAST = """(el) => {
+#: JavaScript: `rgb(css colour)` and its relative luminance `lum` (WCAG).
+LUMINANCE = """
     const rgb = (text) => text.match(/[\\d.]+/g).slice(0, 3).map(Number);
     const lum = ([r, g, b]) => {
         const c = [r, g, b].map((v) => {
@@ -390,10 +391,33 @@ CONTRAST = """(el) => {
         });
         return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
     };
-    const text = lum(rgb(getComputedStyle(el.querySelector("text")).fill));
+"""
+
+CONTRAST = (
+    """(el) => {
+"""
+    + LUMINANCE
+    + """    const text = lum(rgb(getComputedStyle(el.querySelector("text")).fill));
     const box = lum(rgb(getComputedStyle(el.querySelector("rect")).fill));
     return (Math.max(text, box) + 0.05) / (Math.min(text, box) + 0.05);
 }"""
+)
+
+
+#: A button's own background, and the contrast of its text with the card behind it.
+DISABLED_LOOK = (
+    """(el) => {
+"""
+    + LUMINANCE
+    + """    const card = el.closest(".jp-OrchBuilder-step");
+    const text = lum(rgb(getComputedStyle(el).color));
+    const back = lum(rgb(getComputedStyle(card).backgroundColor));
+    return {
+        background: getComputedStyle(el).backgroundColor,
+        text: (Math.max(text, back) + 0.05) / (Math.min(text, back) + 0.05),
+    };
+}"""
+)
 
 
 def set_theme(lab: Lab, theme: str) -> None:
@@ -418,6 +442,16 @@ def test_the_run_detail_reads_in_the_dark_theme(failing_pipeline: str, lab: Lab)
             ratio = dag_step(detail, step).evaluate(CONTRAST)
             assert ratio >= 4.5, f"{step}: contrast {ratio:.1f} in the dark theme"
         lab.screenshot("run-detail-dark")
+
+        # The builder's disabled arrow (the first step's "up") is dimmed text on the card, not
+        # a black square
+        pipeline_row(lab, failing_pipeline).locator(".jp-OrchPipeline-name").click()
+        builder = main_area(lab).locator(f"#jp-orch-builder-{failing_pipeline}")
+        up = builder.locator(".jp-OrchBuilder-step").first.get_by_role("button", name="Move up")
+        expect(up).to_be_disabled()
+        looks = up.evaluate(DISABLED_LOOK)
+        assert looks["background"] in ("transparent", "rgba(0, 0, 0, 0)"), looks
+        assert looks["text"] >= 1.5, f"the disabled arrow is invisible: {looks}"
     finally:
         set_theme(lab, "JupyterLab Light")
         expect(lab.page.locator("body")).to_have_attribute("data-jp-theme-light", "true")

@@ -65,7 +65,7 @@ def test_a_sql_step_made_in_the_builder_runs_and_shows_its_records(lab: Lab) -> 
     step.get_by_label("Parameter 1 value", exact=True).fill("2026-01-01")
     expect(builder.get_by_text("Checking…")).to_have_count(0)
     expect(builder.locator(".jp-OrchBuilder-validity")).to_have_text("Valid")
-    expect(builder.locator('svg[role="img"] g[data-step="new_users"]')).to_have_attribute(
+    expect(builder.locator('.react-flow__node[data-step="new_users"]')).to_have_attribute(
         "data-kind", "query"
     )
     builder.get_by_role("button", name="Save", exact=True).click()

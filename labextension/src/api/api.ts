@@ -95,6 +95,19 @@ function queryString(query: IQuery): string {
   return text ? `?${text}` : '';
 }
 
+/** Which runs `listRuns` asks for (GET /orch/runs), newest first. */
+export interface IRunQuery {
+  pipeline?: string;
+  status?: string;
+  /** Text in the pipeline's name, the run's id, `#number`, trigger or status. */
+  q?: string;
+  /** ISO times bounding the runs' creation: at or after `since`, before `until`. */
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
 /** Encodes one path segment (pipeline names and run ids are plain, but be safe). */
 const seg = encodeURIComponent;
 
@@ -122,27 +135,33 @@ export class OrchClient {
       headers['Content-Type'] = 'application/json';
     }
     requestInit.headers = headers;
-    let response: Response;
+    const response = await this.send(path, requestInit);
+    const text = await response.text();
+    const data = parseJSON(text);
+    if (!response.ok) {
+      throw errorFrom(response.status, data, text);
+    }
+    return data as T;
+  }
+
+  /** A GET whose answer is a file (an image); it fails as `request` does. */
+  async requestBlob(path: string): Promise<Blob> {
+    const response = await this.send(path, { method: 'GET', headers: {} });
+    if (!response.ok) {
+      const text = await response.text();
+      throw errorFrom(response.status, parseJSON(text), text);
+    }
+    return response.blob();
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
     try {
-      response = await this.transport(`orch/${path}`, requestInit);
+      return await this.transport(`orch/${path}`, init);
     } catch (reason) {
       throw new NetworkError(
         reason instanceof Error ? reason.message : String(reason)
       );
     }
-    const text = await response.text();
-    let data: unknown = undefined;
-    if (text) {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = undefined;
-      }
-    }
-    if (!response.ok) {
-      throw errorFrom(response.status, data, text);
-    }
-    return data as T;
   }
 
   // --- pipelines -------------------------------------------------------------------------
@@ -239,14 +258,7 @@ export class OrchClient {
 
   // --- runs ------------------------------------------------------------------------------
 
-  listRuns(
-    options: {
-      pipeline?: string;
-      status?: string;
-      limit?: number;
-      cursor?: string | null;
-    } = {}
-  ): Promise<IRunPage> {
+  listRuns(options: IRunQuery = {}): Promise<IRunPage> {
     return this.request<IRunPage>(`runs${queryString({ ...options })}`);
   }
 
@@ -344,6 +356,15 @@ export class OrchClient {
     return this.request<ISchedulePreview>(
       `schedules/preview${queryString({ cron, timezone, count })}`
     );
+  }
+}
+
+/** A body's JSON; undefined when it is empty or not JSON. */
+function parseJSON(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

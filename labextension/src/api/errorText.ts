@@ -1,7 +1,8 @@
 /**
  * How an error reads: the whole text for dialogs and forms, one line for a notification.
- * Pure (no JupyterLab import): unit-tested.
+ * Pure (JupyterLab's only part here is the translator): unit-tested.
  */
+import { trans } from '../common/i18n';
 import { OrchError } from './api';
 
 /** The whole text of an error: the server's message and each field's problem. */
@@ -19,7 +20,9 @@ export function errorMessage(error: unknown): string {
 export function errorSummary(error: unknown): string {
   if (error instanceof OrchError && error.details.length > 0) {
     const [first, ...rest] = error.details;
-    const more = rest.length ? ` (and ${rest.length} more)` : '';
+    const more = rest.length
+      ? ` ${trans._n('(and %1 more)', '(and %1 more)', rest.length)}`
+      : '';
     return `${first.field ? `${first.field}: ` : ''}${first.message}${more}`;
   }
   return errorMessage(error).split('\n')[0];

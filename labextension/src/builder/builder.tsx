@@ -1,7 +1,8 @@
 /**
  * The pipeline builder in the main area: name, run parameters, schedule and steps in a form on
- * the left, a live DAG preview on the right. The server validates the YAML the form would save
- * as the user types; Save writes the file and registers it.
+ * the left, the canvas (canvas/) on the right; both edit the same form. The server validates
+ * the YAML the form would save as the user types; Save writes the file and registers it, Save
+ * and run then starts a run.
  */
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -16,15 +17,12 @@ import {
   useLoadedForm,
   useServerValidation
 } from './builderHooks';
-import { KIND_OPTIONS } from './builderKindFields';
-import { BuilderHeader, Preview, ProblemList } from './builderLayout';
+import { AddStepBar, BuilderHeader, ProblemList } from './builderLayout';
 import { NotifyFields } from './builderNotifyFields';
 import {
-  dagPreview,
   IBuilderForm,
   IStepForm,
   moveStep,
-  newStep,
   notebookFromRoot,
   relativePath,
   dirname,
@@ -41,9 +39,16 @@ import {
   mergeProblems
 } from './builderProblems';
 import { StepCard } from './builderSteps';
+import { TriggerFields } from './builderTriggers';
 import { formToYaml } from './builderYaml';
+import { PipelineCanvas } from '../canvas/canvas';
+import {
+  addNotebooks,
+  addStepOfKind,
+  IAddedSteps
+} from '../canvas/canvasModel';
 import { ScheduleEditor } from '../common/scheduleEditor';
-import type { IPipeline, StepKind } from '../api/tokens';
+import type { IPipeline } from '../api/tokens';
 
 export interface IBuilderOptions {
   client: OrchClient;
@@ -51,8 +56,13 @@ export interface IBuilderOptions {
   pipeline?: string;
   /** The folder a new pipeline's file goes in (the file browser's folder), relative to root. */
   cwd: string;
-  /** Lets the user pick a notebook in a file dialog; its path relative to root, or null. */
-  pickNotebook: () => Promise<string | null>;
+  /**
+   * Lets the user pick notebooks (one, or `several`) in a file dialog, opened in the folder it
+   * was last left in, else in `folder`; their paths relative to root (none: cancelled).
+   */
+  pickNotebooks: (folder: string, several: boolean) => Promise<string[]>;
+  /** Starts a run of a saved pipeline and shows it (Save and run). */
+  runPipeline?: (name: string) => Promise<void>;
   /** After Save registered the pipeline. */
   onSaved: (pipeline: IPipeline) => void;
   /** Opens a file (the YAML) in JupyterLab's editor. */
@@ -123,8 +133,8 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   const [touched, setTouched] = React.useState<ReadonlySet<string>>(new Set());
   const [saving, setSaving] = React.useState(false);
   const [saveMessage, setSaveMessage] = React.useState<string | null>(null);
+  /** The key of the step selected on the canvas. */
   const [selected, setSelected] = React.useState<string | null>(null);
-  const [newKind, setNewKind] = React.useState<StepKind>('notebook');
   const connections = useConnections(client);
   const channels = useChannels(client);
   const yaml = React.useMemo(
@@ -136,10 +146,6 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   const all: IProblems = React.useMemo(
     () => mergeProblems(own, server.problems),
     [own, server]
-  );
-  const preview = React.useMemo(
-    () => (form ? dagPreview(form) : { nodes: [], needs: {} }),
-    [form]
   );
 
   if (loadError) {
@@ -175,29 +181,30 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
       f => ({ ...f, steps: setStepFields(f, key, change) }),
       FieldIds.step(key)
     );
-  const addStep = (notebook?: string) => {
-    const step = newStep(form, notebook, newKind);
-    edit(
-      f => ({ ...f, steps: [...f.steps, step] }),
-      ...(notebook ? [FieldIds.step(step.key)] : [])
-    );
+  // New steps (canvasModel's rule: after the selected step, else the last) become the selection
+  const added = (outcome: IAddedSteps, check: boolean) => {
+    if (outcome.added.length) {
+      edit(
+        () => outcome.form,
+        ...(check ? outcome.added.map(key => FieldIds.step(key)) : [])
+      );
+      setSelected(outcome.added[outcome.added.length - 1]);
+    }
   };
   const browse = async (key?: string) => {
-    const picked = await options.pickNotebook();
-    if (!picked) {
-      return;
-    }
+    const dir = dirname(form.path);
+    const picked = await options.pickNotebooks(dir, key === undefined);
     if (key === undefined) {
-      addStep(picked);
-    } else {
-      const notebook = relativePath(dirname(form.path), picked);
+      added(addNotebooks(form, picked, selected), true);
+    } else if (picked.length) {
+      const notebook = relativePath(dir, picked[0]);
       edit(
         f => ({ ...f, steps: setNotebook(f, key, notebook) }),
         FieldIds.step(key)
       );
     }
   };
-  const save = async () => {
+  const save = async (): Promise<IPipeline | null> => {
     setSubmitted(true);
     setSaving(true);
     const outcome = await savePipeline(client, form, source);
@@ -211,8 +218,12 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
       setDirty(false);
       props.onSaved(outcome.pipeline);
     }
+    return outcome.pipeline;
   };
+  const run = options.runPipeline;
   const id = (name: string) => `${idPrefix}-${name}`;
+  const card = (key: string) =>
+    document.getElementById(`${id('step')}-${key}-name`);
 
   return (
     <div className="jp-OrchBuilder-body">
@@ -224,6 +235,9 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
         yamlDisabled={isNew ? 'Save first: the file does not exist yet' : null}
         path={form.path}
         onSave={() => void save()}
+        onSaveAndRun={
+          run && (() => void save().then(saved => saved && run(saved.name)))
+        }
         onEditYaml={() => options.openFile(form.path.trim())}
       />
       <ProblemList
@@ -289,7 +303,7 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
             />
           </section>
           <section className="jp-OrchBuilder-section">
-            <h3 className="jp-OrchBuilder-heading">Schedule</h3>
+            <h3 className="jp-OrchBuilder-heading">Schedule and triggers</h3>
             <ScheduleEditor
               client={client}
               idPrefix={id('schedule')}
@@ -299,6 +313,10 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
               onChange={schedule =>
                 edit(f => ({ ...f, schedule }), FieldIds.schedule)
               }
+            />
+            <TriggerFields
+              {...{ client, form, connections, problems, edit }}
+              idPrefix={id('trigger')}
             />
           </section>
           <NotifyFields
@@ -322,7 +340,7 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
                 form={form}
                 step={step}
                 index={index}
-                selected={selected === step.name}
+                selected={selected === step.key}
                 notebookFromRoot={notebookFromRoot(form, step)}
                 connections={connections}
                 problems={problems}
@@ -339,51 +357,25 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
                 }
               />
             ))}
-            <div className="jp-OrchBuilder-addSteps">
-              <select
-                className="jp-mod-styled"
-                aria-label="Kind of the new step"
-                title="What the next step added runs"
-                value={newKind}
-                onChange={event => setNewKind(event.target.value as StepKind)}
-              >
-                {KIND_OPTIONS.map(option => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
-              </select>
-              <button
-                type="button"
-                className="jp-mod-styled"
-                onClick={() => addStep()}
-              >
-                Add step
-              </button>
-              <button
-                type="button"
-                className="jp-mod-styled"
-                title="Add a step that runs a notebook you choose"
-                onClick={() => void browse()}
-              >
-                Add notebook…
-              </button>
-            </div>
+            <AddStepBar
+              onAdd={kind => added(addStepOfKind(form, kind, selected), false)}
+              onBrowse={() => void browse()}
+            />
           </section>
         </div>
-        <Preview
-          nodes={preview.nodes}
-          needs={preview.needs}
+        <PipelineCanvas
+          form={form}
           selected={selected}
-          onSelect={name => {
-            setSelected(name);
-            const step = form.steps.find(s => s.name === name);
-            if (step) {
-              document
-                .getElementById(`${id('step')}-${step.key}-name`)
-                ?.focus();
-            }
+          onSelect={key => {
+            setSelected(key);
+            card(key ?? '')
+              ?.closest('section')
+              ?.scrollIntoView({ block: 'nearest' });
           }}
+          onEdit={edit}
+          onAdded={added}
+          onOpenStep={key => card(key)?.focus()}
+          onPickNotebooks={() => void browse()}
         />
       </div>
     </div>

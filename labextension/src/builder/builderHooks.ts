@@ -15,6 +15,7 @@ import {
   NO_PROBLEMS,
   problemsFromMessage
 } from './builderProblems';
+import { savedTriggers } from './builderTriggersModel';
 import { formToYaml, yamlToForm } from './builderYaml';
 import { useDebouncedRequest, useServerValue } from '../common/hooks';
 import { errorMessage, showError } from '../common/notify';
@@ -220,11 +221,12 @@ export async function savePipeline(
   }
 }
 
-/** The form as saved: every step now comes from the file at its position. */
+/** The form as saved: every step (and query trigger) now comes from the file at its position. */
 export function savedForm(form: IBuilderForm): IBuilderForm {
   return {
     ...form,
     pathEdited: true,
+    triggers: savedTriggers(form.triggers),
     steps: form.steps.map((step, index) => ({
       ...step,
       sourceIndex: index,

@@ -1,13 +1,12 @@
 /**
- * The pipeline builder's frame: its header (title, validity, Save, Edit as YAML), the problems
- * that name no field, and the live DAG preview.
+ * The pipeline builder's frame: its header (title, validity, Edit as YAML, Save, Save and run),
+ * the problems that name no field, and the buttons under the steps that add one.
  */
 import * as React from 'react';
 
 import type { Validity } from './builderHooks';
-import { DagView } from '../dag/dagView';
-import type { IDagNode } from '../dag/dag';
-import type { IErrorDetail } from '../api/tokens';
+import { KIND_OPTIONS } from './builderKindFields';
+import type { IErrorDetail, StepKind } from '../api/tokens';
 
 const VALIDITY_TEXT: Record<Validity, string> = {
   unchecked: '',
@@ -26,6 +25,8 @@ export interface IBuilderHeaderProps {
   yamlDisabled: string | null;
   path: string;
   onSave: () => void;
+  /** Saves, then starts a run and shows it (absent: no such button). */
+  onSaveAndRun?: () => void;
   onEditYaml: () => void;
 }
 
@@ -61,6 +62,17 @@ export function BuilderHeader(props: IBuilderHeaderProps): JSX.Element {
       >
         {props.saving ? 'Saving…' : 'Save'}
       </button>
+      {props.onSaveAndRun && (
+        <button
+          type="button"
+          className="jp-mod-styled jp-mod-accept"
+          disabled={props.saving}
+          title="Save the pipeline, then run it with its default parameters"
+          onClick={props.onSaveAndRun}
+        >
+          Save and run
+        </button>
+      )}
     </div>
   );
 }
@@ -92,31 +104,43 @@ export function ProblemList(props: {
   );
 }
 
-/** The steps as a graph, redrawn as steps and needs change. */
-export function Preview(props: {
-  nodes: IDagNode[];
-  needs: Record<string, string[]>;
-  selected: string | null;
-  onSelect: (name: string) => void;
+/** Under the steps: a kind and "Add step", or "Add notebook…" (the file dialog). */
+export function AddStepBar(props: {
+  onAdd: (kind: StepKind) => void;
+  onBrowse: () => void;
 }): JSX.Element {
+  const [kind, setKind] = React.useState<StepKind>('notebook');
   return (
-    <aside className="jp-OrchBuilder-preview" aria-label="Preview">
-      <h3 className="jp-OrchBuilder-heading">Preview</h3>
-      {props.nodes.length ? (
-        <div className="jp-OrchBuilder-dag">
-          <DagView
-            nodes={props.nodes}
-            needs={props.needs}
-            label="Steps and their needs"
-            selected={props.selected}
-            onSelect={props.onSelect}
-          />
-        </div>
-      ) : (
-        <div className="jp-OrchBuilder-hint">
-          Add steps to see how they connect.
-        </div>
-      )}
-    </aside>
+    <div className="jp-OrchBuilder-addSteps">
+      <select
+        className="jp-mod-styled"
+        aria-label="Kind of the new step"
+        title="What the next step added runs"
+        value={kind}
+        onChange={event => setKind(event.target.value as StepKind)}
+      >
+        {KIND_OPTIONS.map(option => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      <button
+        type="button"
+        className="jp-mod-styled"
+        title="Add a step of this kind after the selected step, else after the last"
+        onClick={() => props.onAdd(kind)}
+      >
+        Add step
+      </button>
+      <button
+        type="button"
+        className="jp-mod-styled"
+        title="Add a step per notebook you choose (several with Shift or Ctrl), in order"
+        onClick={props.onBrowse}
+      >
+        Add notebook…
+      </button>
+    </div>
   );
 }

@@ -16,6 +16,7 @@ import {
 } from './builderKinds';
 import { emptyNotify, INotifyForm } from './builderNotify';
 import { dirname, joinPath, relativePath } from './builderPaths';
+import type { ITriggerRow } from './builderTriggersModel';
 import type { StepKind } from '../api/tokens';
 
 export { dirname, joinPath, relativePath } from './builderPaths';
@@ -74,6 +75,8 @@ export interface IBuilderForm {
   parameters: IParamRow[];
   steps: IStepForm[];
   schedule: IScheduleForm;
+  /** The event triggers (`on:`), one row each (builderTriggersModel.ts). */
+  triggers: ITriggerRow[];
   /** The pipeline's `notify:` channels (a step's own `notify:` stays as written). */
   notify: INotifyForm;
   /** What the file's `defaults` give steps that set nothing, shown as placeholders. */
@@ -186,6 +189,7 @@ export function emptyForm(cwd: string, timezone: string): IBuilderForm {
     parameters: [],
     steps: [],
     schedule: { cron: '', timezone },
+    triggers: [],
     notify: emptyNotify(),
     inherited: { retries: '', timeout: '' }
   };

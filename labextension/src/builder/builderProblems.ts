@@ -11,6 +11,11 @@ import {
 } from './builderModel';
 import { kindProblems } from './builderKinds';
 import { notifyProblems } from './builderNotify';
+import {
+  triggerAt,
+  TriggerPart,
+  triggerProblems
+} from './builderTriggersChecks';
 import type { IErrorDetail } from '../api/tokens';
 
 /** The parts of a step that show problems: the server's field path after `steps[i].`. */
@@ -46,6 +51,10 @@ export namespace FieldIds {
   export const schedule = 'schedule';
   export const steps = 'steps';
   export const notify = 'notify';
+  /** `on:` as a whole, and one trigger (a row) or one of its fields. */
+  export const triggers = 'on';
+  export const trigger = (key: string, part?: TriggerPart): string =>
+    part ? `trigger:${key}:${part}` : `trigger:${key}`;
   /** One key of `notify:` (`on_failure`, `on_long_running`...). */
   export const notifyEvent = (key: string): string => `notify:${key}`;
   /** A run parameter row. */
@@ -122,6 +131,9 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
   rowProblems(form.parameters, FieldIds.param, fields);
   for (const [key, message] of notifyProblems(form.notify)) {
     add(fields, FieldIds.notifyEvent(key), message);
+  }
+  for (const [key, part, message] of triggerProblems(form.triggers)) {
+    add(fields, FieldIds.trigger(key, part), message);
   }
   if (!form.steps.length) {
     add(fields, FieldIds.steps, 'Add at least one step');
@@ -206,6 +218,10 @@ export function fieldFor(form: IBuilderForm, field: string): string | null {
   }
   if (field === 'steps') {
     return FieldIds.steps;
+  }
+  const on = triggerAt(form.triggers, field);
+  if (on !== null) {
+    return on === 'on' ? FieldIds.triggers : FieldIds.trigger(on.key, on.part);
   }
   const notify = NOTIFY_PATH.exec(field);
   if (notify) {

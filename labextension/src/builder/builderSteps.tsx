@@ -208,7 +208,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
     >
       <div className="jp-OrchBuilder-stepHead">
         <span className="jp-OrchBuilder-stepNumber">{n}</span>
-        <span className="jp-OrchBuilder-stepTitle">
+        <span className="jp-OrchBuilder-stepTitle" title={step.name}>
           {step.name || 'Unnamed step'}
         </span>
         <button

@@ -1,8 +1,8 @@
 /**
  * The builder's form to pipeline YAML and back. An existing file is edited in place as a parsed
- * `yaml` Document, so that what the form does not manage (comments, `defaults`, `limits`, `on`,
- * step keys such as `kernel` or `retry_delay`) is kept; a new pipeline gets clean block YAML.
- * `notify:` is read and written by builderNotify.ts.
+ * `yaml` Document, so that what the form does not manage (comments, `defaults`, `limits`, step
+ * keys such as `kernel` or `retry_delay`) is kept; a new pipeline gets clean block YAML.
+ * `notify:` is read and written by builderNotify.ts, `on:` by builderTriggersModel.ts.
  */
 import {
   Document,
@@ -18,6 +18,7 @@ import {
 
 import { readKindFields, writeKindFields } from './builderKindYaml';
 import { readNotify, writeNotify } from './builderNotify';
+import { readTriggers, writeTriggers } from './builderTriggersModel';
 import {
   IBuilderForm,
   IParamRow,
@@ -47,6 +48,7 @@ const TOP_ORDER = [
   'description',
   'parameters',
   'schedule',
+  'on',
   'notify',
   'steps'
 ];
@@ -132,6 +134,7 @@ export function yamlToForm(
               cron: text(record(schedule).cron),
               timezone: text(record(schedule).timezone)
             },
+    triggers: readTriggers(data.on),
     notify: readNotify(data.notify),
     inherited: {
       retries: text(defaults.retries),
@@ -272,6 +275,7 @@ function applyForm(doc: Document, form: IBuilderForm, fresh: boolean): void {
   }
   writeParams(doc, root, 'parameters', form.parameters, TOP_ORDER);
   writeSchedule(doc, root, form);
+  writeTriggers(doc, root, form.triggers, TOP_ORDER);
   writeNotify(doc, root, form.notify, TOP_ORDER);
   writeSteps(doc, root, form, fresh);
 }

@@ -11,26 +11,34 @@ import {
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
-import { FileDialog, IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { Widget } from '@lumino/widgets';
 
 import type { IRun } from '../api/tokens';
 import type { PipelineBuilderWidget } from '../builder/builder';
 import { formatDuration, statusLabel } from '../common/format';
+import { trans } from '../common/i18n';
 import { orchestrationIcon } from '../common/icons';
 import { showError } from '../common/notify';
 import { confirmed } from '../dialogs/confirm';
+import { notebookPicker } from '../dialogs/notebookPicker';
 import type { IOrchestration } from '../orchestration';
 import type { OrchModel } from '../panel/model';
 import type { IPanelActions } from '../panel/panel';
 import type { RunDetailWidget } from '../run/runDetail';
 import { CommandIDs, describeArgs } from './commandIds';
 
-/** A run's outcome, as the notification says it. */
+/** A run's outcome, as the notification says it: "Run of daily failed in 3.2 s". */
 function finishedMessage(run: IRun): string {
-  const took =
-    run.duration_s !== null ? ` in ${formatDuration(run.duration_s)}` : '';
-  return `Run of ${run.pipeline} ${statusLabel(run.status).toLowerCase()}${took}`;
+  const status = statusLabel(run.status).toLowerCase();
+  return run.duration_s !== null
+    ? trans.__(
+        'Run of %1 %2 in %3',
+        run.pipeline,
+        status,
+        formatDuration(run.duration_s)
+      )
+    : trans.__('Run of %1 %2', run.pipeline, status);
 }
 
 /** How a finished run is notified: a failure stays until closed; a cancelled run is no error. */
@@ -57,7 +65,9 @@ export function notifyFinishedRuns(
     const { notify, autoClose } = notifierFor(run);
     notify(finishedMessage(run), {
       autoClose,
-      actions: [{ label: 'Open run', callback: () => void openRun(run.id) }]
+      actions: [
+        { label: trans.__('Open run'), callback: () => void openRun(run.id) }
+      ]
     });
   });
 }
@@ -81,7 +91,12 @@ export function panelActions(
       void model
         .setPaused(name, paused)
         .catch(error =>
-          showError(error, `Could not ${paused ? 'pause' : 'resume'} ${name}`)
+          showError(
+            error,
+            paused
+              ? trans.__('Could not pause %1', name)
+              : trans.__('Could not resume %1', name)
+          )
         ),
     setArchived: (name, archived) => void setArchived(model, name, archived)
   };
@@ -96,11 +111,12 @@ async function setArchived(
   if (
     archived &&
     !(await confirmed(
-      `Archive ${name}?`,
-      `${name} stops firing: its schedule, events and webhooks start no run, and it cannot ` +
-        'be run until it is unarchived. It leaves the pipeline list (“Show archived” lists ' +
-        'it). Its run history stays until retention removes it.',
-      'Archive'
+      trans.__('Archive %1?', name),
+      trans.__(
+        '%1 stops firing: its schedule, events and webhooks start no run, and it cannot be run until it is unarchived. It leaves the pipeline list (“Show archived” lists it). Its run history stays until retention removes it.',
+        name
+      ),
+      trans.__('Archive')
     ))
   ) {
     return;
@@ -108,7 +124,12 @@ async function setArchived(
   try {
     await model.setArchived(name, archived);
   } catch (error) {
-    showError(error, `Could not ${archived ? 'archive' : 'unarchive'} ${name}`);
+    showError(
+      error,
+      archived
+        ? trans.__('Could not archive %1', name)
+        : trans.__('Could not unarchive %1', name)
+    );
   }
 }
 
@@ -173,23 +194,26 @@ export function addCoreCommands(
 
   commands.addCommand(CommandIDs.openPanel, {
     describedBy: describeArgs(),
-    label: 'Show Orchestration',
-    caption: 'Pipelines and runs',
+    label: trans.__('Show Orchestration'),
+    caption: trans.__('Pipelines and runs'),
     icon: orchestrationIcon,
     execute: () => showPanel()
   });
 
   commands.addCommand(CommandIDs.refresh, {
     describedBy: describeArgs(),
-    label: 'Refresh Pipelines and Runs',
+    label: trans.__('Refresh Pipelines and Runs'),
     execute: () => model.refresh()
   });
 
   commands.addCommand(CommandIDs.openRun, {
     describedBy: describeArgs({
-      id: { type: 'string', description: 'the run id' }
+      id: { type: 'string', description: trans.__('the run id') }
     }),
-    label: args => (args.id ? `Open Run ${String(args.id)}` : 'Open Run…'),
+    label: args =>
+      args.id
+        ? trans.__('Open Run %1', String(args.id))
+        : trans.__('Open Run…'),
     execute: async args => {
       const id = String(args.id ?? '');
       if (!id) {
@@ -214,12 +238,15 @@ export function addCoreCommands(
         editPipeline: name =>
           void commands.execute(CommandIDs.editPipeline, { name }),
         openRun: other => void openRun(other),
-        onRunChanged: () => void model.refresh()
+        onRunChanged: () => void model.refresh(),
+        openFile: path => void docManager.openOrReveal(path)
       });
       await showInMainArea(shell, content, runs);
     }
   });
 
+  // One for every builder: the dialog opens where it was last left
+  const pickNotebooks = notebookPicker(docManager);
   const openBuilder = async (name?: string) => {
     if (
       activateOpen(shell, builders, content => content.pipelineName === name)
@@ -231,16 +258,13 @@ export function addCoreCommands(
       client,
       pipeline: name,
       cwd: fileBrowser?.model.path ?? '',
-      pickNotebook: async () => {
-        const result = await FileDialog.getOpenFiles({
-          manager: docManager,
-          title: 'Pick a notebook for this step',
-          filter: item =>
-            item.type === 'notebook' || item.type === 'directory' ? {} : null
-        });
-        const picked = result.button.accept ? result.value : null;
-        const notebook = picked?.find(item => item.type === 'notebook');
-        return notebook ? notebook.path : null;
+      pickNotebooks,
+      runPipeline: async pipeline => {
+        try {
+          await openRun((await model.trigger(pipeline, {})).id);
+        } catch (error) {
+          showError(error, trans.__('Could not run %1', pipeline));
+        }
       },
       onSaved: () => {
         // Restored after a reload as the pipeline it now is
@@ -262,8 +286,8 @@ export function addCoreCommands(
 
   commands.addCommand(CommandIDs.newPipeline, {
     describedBy: describeArgs(),
-    label: 'New Pipeline',
-    caption: 'Build a pipeline of notebooks',
+    label: trans.__('New Pipeline'),
+    caption: trans.__('Build a pipeline of notebooks'),
     icon: orchestrationIcon,
     execute: () => openBuilder()
   });
@@ -272,20 +296,24 @@ export function addCoreCommands(
     describedBy: describeArgs({
       name: {
         type: 'string',
-        description: 'the pipeline; none: a new one'
+        description: trans.__('the pipeline; none: a new one')
       }
     }),
     label: args =>
-      args.name ? `Edit Pipeline ${String(args.name)}` : 'Edit Pipeline',
+      args.name
+        ? trans.__('Edit Pipeline %1', String(args.name))
+        : trans.__('Edit Pipeline'),
     execute: args => openBuilder(args.name ? String(args.name) : undefined)
   });
 
   commands.addCommand(CommandIDs.runPipeline, {
     describedBy: describeArgs({
-      name: { type: 'string', description: 'the pipeline to run' }
+      name: { type: 'string', description: trans.__('the pipeline to run') }
     }),
     label: args =>
-      args.name ? `Run Pipeline ${String(args.name)}…` : 'Run Pipeline…',
+      args.name
+        ? trans.__('Run Pipeline %1…', String(args.name))
+        : trans.__('Run Pipeline…'),
     execute: async args => {
       const name = String(args.name ?? '');
       if (!name) {
@@ -300,16 +328,18 @@ export function addCoreCommands(
           await openRun(run.id);
         }
       } catch (error) {
-        showError(error, `Could not run ${name}`);
+        showError(error, trans.__('Could not run %1', name));
       }
     }
   });
 
   commands.addCommand(CommandIDs.removePipeline, {
     label: args =>
-      args.name ? `Remove Pipeline ${String(args.name)}…` : 'Remove Pipeline…',
+      args.name
+        ? trans.__('Remove Pipeline %1…', String(args.name))
+        : trans.__('Remove Pipeline…'),
     describedBy: describeArgs({
-      name: { type: 'string', description: 'the pipeline' }
+      name: { type: 'string', description: trans.__('the pipeline') }
     }),
     execute: async args => {
       const name = String(args.name ?? '');
@@ -317,12 +347,12 @@ export function addCoreCommands(
         return;
       }
       const remove = await confirmed(
-        `Remove ${name}?`,
-        `Orchestration forgets ${name}: its schedule and triggers stop, and its run ` +
-          'history is deleted. Its YAML file and the output notebooks stay on disk; ' +
-          '“Open in Orchestration” on the file registers it again. Archive it instead ' +
-          'to keep its runs.',
-        'Remove'
+        trans.__('Remove %1?', name),
+        trans.__(
+          'Orchestration forgets %1: its schedule and triggers stop, and its run history is deleted. Its YAML file and the output notebooks stay on disk; “Open in Orchestration” on the file registers it again. Archive it instead to keep its runs.',
+          name
+        ),
+        trans.__('Remove')
       );
       if (!remove) {
         return;
@@ -330,18 +360,18 @@ export function addCoreCommands(
       try {
         await client.deletePipeline(name);
         builders.find(w => w.content.pipelineName === name)?.dispose();
-        Notification.success(`Removed ${name} from Orchestration`, {
+        Notification.success(trans.__('Removed %1 from Orchestration', name), {
           autoClose: 5000
         });
       } catch (error) {
-        showError(error, `Could not remove ${name}`);
+        showError(error, trans.__('Could not remove %1', name));
       }
       await model.refresh();
     }
   });
 
   if (palette) {
-    const category = 'Orchestration';
+    const category = trans.__('Orchestration');
     for (const command of [
       CommandIDs.openPanel,
       CommandIDs.newPipeline,

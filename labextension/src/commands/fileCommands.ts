@@ -16,6 +16,7 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { IEditorTracker } from '@jupyterlab/fileeditor';
 import { INotebookTracker } from '@jupyterlab/notebook';
 
+import { trans } from '../common/i18n';
 import { orchestrationIcon, scheduleIcon } from '../common/icons';
 import { showError } from '../common/notify';
 import { confirmReplace } from '../dialogs/confirm';
@@ -41,16 +42,18 @@ export function addNotebookCommands(
     describedBy: describeArgs({
       path: {
         type: 'string',
-        description: 'the notebook; default: the selected or current one'
+        description: trans.__(
+          'the notebook; default: the selected or current one'
+        )
       },
       toolbar: {
         type: 'boolean',
-        description: 'shown in a toolbar (icon only)'
+        description: trans.__('shown in a toolbar (icon only)')
       }
     }),
     // In the toolbar the icon alone, with the label as its tooltip
-    label: args => (args.toolbar ? '' : 'Schedule this notebook...'),
-    caption: 'Schedule this notebook...',
+    label: args => (args.toolbar ? '' : trans.__('Schedule this notebook...')),
+    caption: trans.__('Schedule this notebook...'),
     icon: scheduleIcon,
     // A notebook's toolbar button stays enabled: clicking it focuses its notebook, which
     // becomes the current widget before the command runs.
@@ -58,7 +61,9 @@ export function addNotebookCommands(
     execute: async args => {
       const path = target(args);
       if (!path) {
-        Notification.warning('Open a notebook first, then schedule it.');
+        Notification.warning(
+          trans.__('Open a notebook first, then schedule it.')
+        );
         return;
       }
       // The schedule runs the file on disk: save what the user sees first.
@@ -70,27 +75,34 @@ export function addNotebookCommands(
           return;
         }
         const { pipeline, run } = result;
-        const words = pipeline.schedule?.description ?? 'no schedule';
+        const words = pipeline.schedule?.description;
         if (run) {
           orch.watch(run);
           Notification.success(
-            `${pipeline.name} is running now${pipeline.schedule ? `, then ${words}` : ''}`,
+            words
+              ? trans.__('%1 is running now, then %2', pipeline.name, words)
+              : trans.__('%1 is running now', pipeline.name),
             {
               autoClose: 8000,
               actions: [
                 {
-                  label: 'Open run',
+                  label: trans.__('Open run'),
                   callback: () => void orch.openRun(run.id)
                 }
               ]
             }
           );
         } else {
-          Notification.success(`Scheduled ${pipeline.name}: ${words}`, {
+          const scheduled = trans.__(
+            'Scheduled %1: %2',
+            pipeline.name,
+            words ?? trans.__('no schedule')
+          );
+          Notification.success(scheduled, {
             autoClose: 8000,
             actions: [
               {
-                label: 'Show in Orchestration',
+                label: trans.__('Show in Orchestration'),
                 callback: () => orch.showPanel()
               }
             ]
@@ -99,7 +111,10 @@ export function addNotebookCommands(
         await orch.model.refresh();
         orch.showPanel();
       } catch (error) {
-        showError(error, `Could not schedule ${PathExt.basename(path)}`);
+        showError(
+          error,
+          trans.__('Could not schedule %1', PathExt.basename(path))
+        );
       }
     }
   });
@@ -107,7 +122,7 @@ export function addNotebookCommands(
   if (palette) {
     palette.addItem({
       command: CommandIDs.scheduleNotebook,
-      category: 'Orchestration'
+      category: trans.__('Orchestration')
     });
   }
 }
@@ -178,18 +193,23 @@ export function addEditorCommands(
     describedBy: describeArgs({
       path: {
         type: 'string',
-        description: 'the YAML file; default: the selected or edited one'
+        description: trans.__(
+          'the YAML file; default: the selected or edited one'
+        )
       }
     }),
-    label: 'Open in Orchestration',
-    caption:
-      'Register this pipeline file and show it in the Orchestration panel',
+    label: trans.__('Open in Orchestration'),
+    caption: trans.__(
+      'Register this pipeline file and show it in the Orchestration panel'
+    ),
     icon: orchestrationIcon,
     isEnabled: args => target(args) !== null,
     execute: async args => {
       const path = target(args);
       if (!path) {
-        Notification.warning('Open a pipeline .yaml file in the editor first.');
+        Notification.warning(
+          trans.__('Open a pipeline .yaml file in the editor first.')
+        );
         return;
       }
       // Register what the user sees: an open editor's unsaved text is saved first
@@ -204,20 +224,25 @@ export function addEditorCommands(
           return;
         }
         Notification.success(
-          `Registered ${pipeline.name} (version ${pipeline.version}) from ${path}`,
+          trans.__(
+            'Registered %1 (version %2) from %3',
+            pipeline.name,
+            pipeline.version,
+            path
+          ),
           { autoClose: 6000 }
         );
         await orch.model.refresh();
         orch.showPanel();
       } catch (error) {
-        showError(error, `Could not register ${path}`);
+        showError(error, trans.__('Could not register %1', path));
       }
     }
   });
   if (palette) {
     palette.addItem({
       command: CommandIDs.openInOrchestration,
-      category: 'Orchestration'
+      category: trans.__('Orchestration')
     });
   }
 }

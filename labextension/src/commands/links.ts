@@ -5,6 +5,7 @@
  */
 import { IRouter, JupyterFrontEnd } from '@jupyterlab/application';
 
+import { trans } from '../common/i18n';
 import { CommandIDs } from './commandIds';
 
 /** The URL's query parameter naming the run to open. */
@@ -18,7 +19,7 @@ export function runIdFromSearch(search: string | undefined): string | null {
 
 export function addRunLinks(app: JupyterFrontEnd, router: IRouter): void {
   app.commands.addCommand(CommandIDs.openRunLink, {
-    label: 'Open the run a link names',
+    label: trans.__('Open the run a link names'),
     execute: args => {
       const id = runIdFromSearch((args as IRouter.ILocation).search);
       if (id) {

@@ -10,6 +10,7 @@ import { NotebookPanel, NotebookWidgetFactory } from '@jupyterlab/notebook';
 import { Contents, ServerConnection } from '@jupyterlab/services';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 
+import { trans } from '../common/i18n';
 import { showError } from '../common/notify';
 import { copyPath } from '../output/outputNotebook';
 import {
@@ -61,23 +62,23 @@ async function copyOutputNotebook(
     });
     return target;
   }
-  throw new Error(`${MAX_COPIES} copies of ${path} exist already`);
+  throw new Error(trans.__('%1 copies of %2 exist already', MAX_COPIES, path));
 }
 
 /** "Go to error" and "Open as a copy to edit" in an output notebook's toolbar. */
 function outputToolbar(commands: JupyterFrontEnd['commands']) {
   return (panel: NotebookPanel) => {
     const goToError = new ToolbarButton({
-      label: 'Go to error',
-      tooltip: 'Scroll to the cell where the run failed',
+      label: trans.__('Go to error'),
+      tooltip: trans.__('Scroll to the cell where the run failed'),
       onClick: () => void showFailedCell(panel)
     });
     goToError.addClass('jp-OrchOutputNotebook-goToError');
     const copy = new ToolbarButton({
-      label: 'Open as a copy to edit',
-      tooltip:
-        'Copy this notebook to your home folder and open the copy with a kernel ' +
-        '(this one is the record of a run and stays as it is)',
+      label: trans.__('Open as a copy to edit'),
+      tooltip: trans.__(
+        'Copy this notebook to your home folder and open the copy with a kernel (this one is the record of a run and stays as it is)'
+      ),
       onClick: () =>
         void commands.execute(CommandIDs.copyOutputNotebook, {
           path: panel.context.path
@@ -102,7 +103,9 @@ function addPathCommand(
     describedBy: describeArgs({
       path: {
         type: 'string',
-        description: 'the output notebook, relative to the server root'
+        description: trans.__(
+          'the output notebook, relative to the server root'
+        )
       }
     }),
     execute: args => (args.path ? execute(String(args.path)) : undefined)
@@ -119,11 +122,14 @@ async function openCopy(
     const copy = await copyOutputNotebook(app.serviceManager.contents, path);
     docManager.openOrReveal(copy);
     Notification.info(
-      `Copied to ${copy}: edit and run it there; the run’s notebook stays as it was`,
+      trans.__(
+        'Copied to %1: edit and run it there; the run’s notebook stays as it was',
+        copy
+      ),
       { autoClose: 6000 }
     );
   } catch (error) {
-    showError(error, `Could not copy ${path}`);
+    showError(error, trans.__('Could not copy %1', path));
   }
 }
 
@@ -174,8 +180,10 @@ export function addOutputNotebooks(
     app,
     CommandIDs.copyOutputNotebook,
     {
-      label: 'Open as a Copy to Edit',
-      caption: 'Copy the output notebook to the home folder and open the copy'
+      label: trans.__('Open as a Copy to Edit'),
+      caption: trans.__(
+        'Copy the output notebook to the home folder and open the copy'
+      )
     },
     path => openCopy(app, docManager, path)
   );
@@ -192,8 +200,10 @@ export function addOutputNotebooks(
     app,
     CommandIDs.openOutputNotebook,
     {
-      label: 'Open Output Notebook',
-      caption: 'Read-only, with no kernel, at the cell where the run failed'
+      label: trans.__('Open Output Notebook'),
+      caption: trans.__(
+        'Read-only, with no kernel, at the cell where the run failed'
+      )
     },
     path => openReadOnly(docManager, path)
   );

@@ -4,11 +4,16 @@
 import * as React from 'react';
 
 import { statusKind, statusLabel } from './format';
+import { trans } from './i18n';
 
 /** A status as a coloured badge with its word ("Failed"). */
 export function StatusBadge(props: { status: string | null }): JSX.Element {
   if (!props.status) {
-    return <span className="jp-OrchBadge jp-OrchBadge-off">No runs</span>;
+    return (
+      <span className="jp-OrchBadge jp-OrchBadge-off">
+        {trans.__('No runs')}
+      </span>
+    );
   }
   return (
     <span
@@ -17,5 +22,30 @@ export function StatusBadge(props: { status: string | null }): JSX.Element {
     >
       {statusLabel(props.status)}
     </span>
+  );
+}
+
+/**
+ * A translated sentence with React nodes in place of its `%1`, `%2`...: write
+ * `trans.__('Scheduled as %1', '%1')` (the bundle puts the placeholder back) and pass the
+ * node, so that translators see the whole sentence and the name can still be bold.
+ */
+export function Sentence(props: {
+  text: string;
+  nodes: React.ReactNode[];
+}): JSX.Element {
+  const parts = props.text.split(/%(\d+)/);
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 2 === 0 ? (
+          part
+        ) : (
+          <React.Fragment key={i}>
+            {props.nodes[Number(part) - 1]}
+          </React.Fragment>
+        )
+      )}
+    </>
   );
 }

@@ -2,9 +2,37 @@
  * How statuses, times and durations read in the panel. Pure functions: unit-tested.
  */
 import type { RunStatus, StepStatus, Trigger } from '../api/tokens';
+import { trans } from './i18n';
 
 /** "Succeeded", "Timed out", "Upstream failed": the status word as the UI shows it. */
 export function statusLabel(status: RunStatus | StepStatus | string): string {
+  switch (status) {
+    case 'queued':
+      return trans._p('status', 'Queued');
+    case 'pending':
+      return trans._p('status', 'Pending');
+    case 'running':
+      return trans._p('status', 'Running');
+    case 'retrying':
+      return trans._p('status', 'Retrying');
+    case 'succeeded':
+      return trans._p('status', 'Succeeded');
+    case 'failed':
+      return trans._p('status', 'Failed');
+    case 'timed_out':
+      return trans._p('status', 'Timed out');
+    case 'cancelled':
+      return trans._p('status', 'Cancelled');
+    case 'skipped':
+      return trans._p('status', 'Skipped');
+    case 'upstream_failed':
+      return trans._p('status', 'Upstream failed');
+    case 'sending': // a notification's
+      return trans._p('status', 'Sending');
+    case 'sent':
+      return trans._p('status', 'Sent');
+  }
+  // A status newer than this code: the server's word
   const words = status.replace(/_/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
@@ -33,17 +61,23 @@ export function statusKind(
   }
 }
 
-const TRIGGER_LABELS: Record<Trigger, string> = {
-  schedule: 'Schedule',
-  manual: 'Manual',
-  api: 'API',
-  webhook: 'Webhook',
-  event: 'Event',
-  rerun: 'Rerun'
-};
-
+/** What started a run, in words; a trigger newer than this code as its status-like word. */
 export function triggerLabel(trigger: Trigger | string): string {
-  return TRIGGER_LABELS[trigger as Trigger] ?? statusLabel(trigger);
+  switch (trigger) {
+    case 'schedule':
+      return trans._p('trigger', 'Schedule');
+    case 'manual':
+      return trans._p('trigger', 'Manual');
+    case 'api':
+      return trans._p('trigger', 'API');
+    case 'webhook':
+      return trans._p('trigger', 'Webhook');
+    case 'event':
+      return trans._p('trigger', 'Event');
+    case 'rerun':
+      return trans._p('trigger', 'Rerun');
+  }
+  return statusLabel(trigger);
 }
 
 /** 0.4 s, 12 s, 3 min 05 s, 2 h 10 min. */
@@ -52,19 +86,19 @@ export function formatDuration(seconds: number | null | undefined): string {
     return '';
   }
   if (seconds < 10) {
-    return `${Math.max(seconds, 0).toFixed(1)} s`;
+    return trans.__('%1 s', Math.max(seconds, 0).toFixed(1));
   }
   if (seconds < 60) {
-    return `${Math.round(seconds)} s`;
+    return trans.__('%1 s', Math.round(seconds));
   }
   const total = Math.round(seconds);
   const hours = Math.floor(total / 3600);
   const minutes = Math.floor((total % 3600) / 60);
   const secs = total % 60;
   if (hours > 0) {
-    return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+    return trans.__('%1 h %2 min', hours, String(minutes).padStart(2, '0'));
   }
-  return `${minutes} min ${String(secs).padStart(2, '0')} s`;
+  return trans.__('%1 min %2 s', minutes, String(secs).padStart(2, '0'));
 }
 
 /**
@@ -73,7 +107,7 @@ export function formatDuration(seconds: number | null | undefined): string {
  */
 export function formatWholeSeconds(seconds: number): string {
   const whole = Math.max(Math.floor(seconds), 0);
-  return whole < 10 ? `${whole} s` : formatDuration(whole);
+  return whole < 10 ? trans.__('%1 s', whole) : formatDuration(whole);
 }
 
 /** The seconds between an ISO start and an end (or now, for what still runs). */
@@ -107,19 +141,24 @@ export function relativeTime(
   }
   const delta = (then - now.getTime()) / 1000;
   const abs = Math.abs(delta);
+  const future = delta >= 0;
   if (abs < 45) {
-    return delta >= 0 ? 'in a moment' : 'just now';
+    return future ? trans.__('in a moment') : trans.__('just now');
   }
-  let text: string;
   if (abs < 3600) {
-    text = `${Math.round(abs / 60)} min`;
-  } else if (abs < 86400) {
-    text = `${Math.round(abs / 3600)} h`;
-  } else {
-    const days = Math.round(abs / 86400);
-    text = `${days} day${days === 1 ? '' : 's'}`;
+    const minutes = Math.round(abs / 60);
+    return future
+      ? trans.__('in %1 min', minutes)
+      : trans.__('%1 min ago', minutes);
   }
-  return delta >= 0 ? `in ${text}` : `${text} ago`;
+  if (abs < 86400) {
+    const hours = Math.round(abs / 3600);
+    return future ? trans.__('in %1 h', hours) : trans.__('%1 h ago', hours);
+  }
+  const days = Math.round(abs / 86400);
+  return future
+    ? trans._n('in %1 day', 'in %1 days', days)
+    : trans._n('%1 day ago', '%1 days ago', days);
 }
 
 /** A local date and time for tooltips and the run detail, e.g. "2026-11-26 09:00:05". */
@@ -196,3 +235,22 @@ const BYTE_UNITS = [
   ['MB', 1e6],
   ['kB', 1e3]
 ] as const;
+
+/** The browser's short name for the zone a time is shown in at that date: "CET", "GMT+1". */
+export function zoneName(iso: string): string {
+  const date = new Date(iso);
+  if (isNaN(date.getTime())) {
+    return '';
+  }
+  const part = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' })
+    .formatToParts(date)
+    .find(p => p.type === 'timeZoneName');
+  return part?.value ?? '';
+}
+
+/** A local time with its zone, for hovers and the run detail: "2026-11-26 09:00:05 CET". */
+export function zonedTime(iso: string | null | undefined): string {
+  const local = localTime(iso);
+  const zone = local && iso ? zoneName(iso) : '';
+  return zone ? `${local} ${zone}` : local;
+}

@@ -4,6 +4,7 @@
 import { Notification, showErrorMessage } from '@jupyterlab/apputils';
 
 import { errorMessage, errorSummary } from '../api/errorText';
+import { trans } from './i18n';
 
 export { errorMessage, errorSummary };
 
@@ -24,8 +25,9 @@ export function showError(error: unknown, doing?: string): void {
     actions: cut
       ? [
           {
-            label: 'Details',
-            callback: () => void showErrorMessage(doing ?? 'Error', full)
+            label: trans.__('Details'),
+            callback: () =>
+              void showErrorMessage(doing ?? trans.__('Error'), full)
           }
         ]
       : []

@@ -3,6 +3,7 @@
  * parameters cell), and what the user types is read back as that kind, or refused with why.
  */
 import type { INotebookParameter, JSONValue } from '../api/tokens';
+import { trans } from './i18n';
 
 export type ParamKind = 'int' | 'float' | 'bool' | 'str' | 'json';
 
@@ -59,14 +60,14 @@ export function parseValue(text: string, kind: ParamKind): Parsed {
   switch (kind) {
     case 'int': {
       if (!/^[-+]?\d+$/.test(trimmed)) {
-        return { ok: false, error: 'give a whole number' };
+        return { ok: false, error: trans.__('give a whole number') };
       }
       return { ok: true, value: parseInt(trimmed, 10) };
     }
     case 'float': {
       const value = Number(trimmed);
       if (trimmed === '' || !isFinite(value)) {
-        return { ok: false, error: 'give a number' };
+        return { ok: false, error: trans.__('give a number') };
       }
       return { ok: true, value };
     }
@@ -74,13 +75,16 @@ export function parseValue(text: string, kind: ParamKind): Parsed {
       if (trimmed === 'true' || trimmed === 'false') {
         return { ok: true, value: trimmed === 'true' };
       }
-      return { ok: false, error: 'give true or false' };
+      return { ok: false, error: trans.__('give true or false') };
     }
     case 'json': {
       try {
         return { ok: true, value: JSON.parse(trimmed) as JSONValue };
       } catch {
-        return { ok: false, error: 'give a JSON value, e.g. ["a", "b"]' };
+        return {
+          ok: false,
+          error: trans.__('give a JSON value, e.g. ["a", "b"]')
+        };
       }
     }
     default:

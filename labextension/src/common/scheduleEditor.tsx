@@ -8,6 +8,7 @@ import * as React from 'react';
 
 import { OrchClient } from '../api/api';
 import { useDebouncedRequest } from './hooks';
+import { trans } from './i18n';
 import { errorMessage } from './notify';
 import { ModeFields } from './scheduleFields';
 import {
@@ -57,10 +58,15 @@ export interface IOnceChoice {
   hint: string;
 }
 
-const NO_SCHEDULE: IOnceChoice = {
-  label: 'Once (no schedule)',
-  hint: 'No schedule: the pipeline runs when it is started by hand or through the API.'
-};
+/** The builder's first choice: no schedule. */
+function noSchedule(): IOnceChoice {
+  return {
+    label: trans.__('Once (no schedule)'),
+    hint: trans.__(
+      'No schedule: the pipeline runs when it is started by hand or through the API.'
+    )
+  };
+}
 
 export interface IScheduleEditorProps {
   client: OrchClient;
@@ -77,7 +83,7 @@ export interface IScheduleEditorProps {
 
 export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
   const { client, value, onChange, idPrefix } = props;
-  const once = props.once ?? (props.allowNone ? NO_SCHEDULE : null);
+  const once = props.once ?? (props.allowNone ? noSchedule() : null);
   const draft = draftOf(value);
   const { cron, problem: fix } = cronFromDraft(draft);
   const note = draftNote(draft);
@@ -120,7 +126,7 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
       : null;
   return (
     <div className="jp-OrchSchedule">
-      <label htmlFor={`${idPrefix}-mode`}>Schedule</label>
+      <label htmlFor={`${idPrefix}-mode`}>{trans.__('Schedule')}</label>
       <select
         id={`${idPrefix}-mode`}
         className="jp-mod-styled"
@@ -130,7 +136,7 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
         }
       >
         {(once || draft.mode === 'once') && (
-          <option value="once">{once?.label ?? NO_SCHEDULE.label}</option>
+          <option value="once">{(once ?? noSchedule()).label}</option>
         )}
         {SCHEDULE_MODES.map(choice => (
           <option key={choice.mode} value={choice.mode}>
@@ -140,11 +146,13 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
       </select>
       <ModeFields draft={draft} onChange={edit} idPrefix={idPrefix} />
       {draft.mode === 'once' && (
-        <p className="jp-OrchSchedule-hint">{(once ?? NO_SCHEDULE).hint}</p>
+        <p className="jp-OrchSchedule-hint">{(once ?? noSchedule()).hint}</p>
       )}
       {cron !== '' && (
         <>
-          <label htmlFor={`${idPrefix}-timezone`}>Time zone</label>
+          <label htmlFor={`${idPrefix}-timezone`}>
+            {trans.__('Time zone')}
+          </label>
           <input
             id={`${idPrefix}-timezone`}
             className="jp-mod-styled"
@@ -172,10 +180,12 @@ export function ScheduleEditor(props: IScheduleEditorProps): JSX.Element {
           <>
             <div className="jp-OrchSchedule-words">{words.description}</div>
             <div className="jp-OrchSchedule-next">
-              Next:{' '}
-              {words.next_local
-                .map(t => t.replace('T', ' ').slice(0, 16))
-                .join(', ')}
+              {trans.__(
+                'Next: %1',
+                words.next_local
+                  .map(t => t.replace('T', ' ').slice(0, 16))
+                  .join(', ')
+              )}
             </div>
           </>
         )}

@@ -4,6 +4,7 @@
  */
 import * as React from 'react';
 
+import { trans } from './i18n';
 import { EVERY_N, IScheduleDraft, WEEKDAYS } from './scheduleModes';
 
 export interface IModeFieldsProps {
@@ -37,9 +38,11 @@ export function ModeFields(props: IModeFieldsProps): JSX.Element | null {
       return (
         <TextField
           id={`${idPrefix}-cron`}
-          label="Cron"
+          label={trans.__('Cron')}
           value={draft.cron}
-          placeholder="minute hour day month weekday, e.g. 0 9 * * 1-5"
+          placeholder={trans.__(
+            'minute hour day month weekday, e.g. 0 9 * * 1-5'
+          )}
           onChange={cron => set({ cron })}
         />
       );
@@ -52,7 +55,7 @@ export function ModeFields(props: IModeFieldsProps): JSX.Element | null {
       {draft.mode === 'monthly' && (
         <NumberField
           id={`${idPrefix}-day`}
-          label="Day of the month"
+          label={trans.__('Day of the month')}
           max={31}
           value={draft.day}
           onChange={day => set({ day })}
@@ -60,9 +63,9 @@ export function ModeFields(props: IModeFieldsProps): JSX.Element | null {
       )}
       <TextField
         id={`${idPrefix}-time`}
-        label="Time"
+        label={trans.__('Time')}
         value={draft.time}
-        placeholder="HH:MM, e.g. 07:30"
+        placeholder={trans.__('HH:MM, e.g. 07:30')}
         short
         onChange={time => set({ time })}
       />
@@ -126,7 +129,7 @@ function DaysField(props: {
   const { days } = props;
   return (
     <fieldset className="jp-OrchSchedule-days">
-      <legend>Days</legend>
+      <legend>{trans.__('Days')}</legend>
       {WEEKDAYS.map(({ day, short, name }) => (
         <label key={day} title={name}>
           <input

@@ -2,8 +2,10 @@
  * Schedules in plain words: the modes the schedule editor offers ("every day at 07:30") and
  * their cron, both ways. A draft holds the editor's fields as typed; `cronFromDraft` makes its
  * cron (with what to fix when it is not a schedule yet) and `draftFromCron` reads a cron back
- * into the mode it matches, or into "custom". No React here.
+ * into the mode it matches, or into "custom". No React here. The words are read when asked
+ * (getters), so that they are in the user's language.
  */
+import { trans } from './i18n';
 
 export type ScheduleMode =
   'once' | 'minutes' | 'hours' | 'daily' | 'weekly' | 'monthly' | 'custom';
@@ -13,35 +15,68 @@ export const SCHEDULE_MODES: readonly {
   mode: Exclude<ScheduleMode, 'once'>;
   label: string;
 }[] = [
-  { mode: 'minutes', label: 'Every N minutes' },
-  { mode: 'hours', label: 'Every N hours' },
-  { mode: 'daily', label: 'Every day at' },
-  { mode: 'weekly', label: 'Every week on' },
-  { mode: 'monthly', label: 'Every month on day' },
-  { mode: 'custom', label: 'Custom cron' }
+  modeChoice('minutes', () => trans.__('Every N minutes')),
+  modeChoice('hours', () => trans.__('Every N hours')),
+  modeChoice('daily', () => trans.__('Every day at')),
+  modeChoice('weekly', () => trans.__('Every week on')),
+  modeChoice('monthly', () => trans.__('Every month on day')),
+  modeChoice('custom', () => trans.__('Custom cron'))
 ];
+
+/** A mode whose label is read when asked. */
+function modeChoice(
+  mode: Exclude<ScheduleMode, 'once'>,
+  label: () => string
+): { mode: Exclude<ScheduleMode, 'once'>; label: string } {
+  return {
+    mode,
+    get label() {
+      return label();
+    }
+  };
+}
 
 /** Weekdays Monday first, with cron's numbers (0 is Sunday). */
 export const WEEKDAYS: readonly { day: number; short: string; name: string }[] =
   [
-    { day: 1, short: 'Mon', name: 'Monday' },
-    { day: 2, short: 'Tue', name: 'Tuesday' },
-    { day: 3, short: 'Wed', name: 'Wednesday' },
-    { day: 4, short: 'Thu', name: 'Thursday' },
-    { day: 5, short: 'Fri', name: 'Friday' },
-    { day: 6, short: 'Sat', name: 'Saturday' },
-    { day: 0, short: 'Sun', name: 'Sunday' }
+    weekday(1, () => [trans.__('Mon'), trans.__('Monday')]),
+    weekday(2, () => [trans.__('Tue'), trans.__('Tuesday')]),
+    weekday(3, () => [trans.__('Wed'), trans.__('Wednesday')]),
+    weekday(4, () => [trans.__('Thu'), trans.__('Thursday')]),
+    weekday(5, () => [trans.__('Fri'), trans.__('Friday')]),
+    weekday(6, () => [trans.__('Sat'), trans.__('Saturday')]),
+    weekday(0, () => [trans.__('Sun'), trans.__('Sunday')])
   ];
+
+/** A weekday whose short and long names are read when asked. */
+function weekday(
+  day: number,
+  names: () => [string, string]
+): { day: number; short: string; name: string } {
+  return {
+    day,
+    get short() {
+      return names()[0];
+    },
+    get name() {
+      return names()[1];
+    }
+  };
+}
 
 /** "Every N minutes" and "every N hours": N's field, label and range, and the cron of N. */
 export const EVERY_N = {
   minutes: {
-    label: 'Minutes between runs',
+    get label() {
+      return trans.__('Minutes between runs');
+    },
     max: 59,
     cron: (n: string) => (n === '1' ? '* * * * *' : `*/${n} * * * *`)
   },
   hours: {
-    label: 'Hours between runs',
+    get label() {
+      return trans.__('Hours between runs');
+    },
     max: 23,
     cron: (n: string) => (n === '1' ? '0 * * * *' : `0 */${n} * * *`)
   }
@@ -188,7 +223,7 @@ export function cronFromDraft(draft: IScheduleDraft): IDraftCron {
         cron: draft.cron,
         problem: draft.cron.trim()
           ? null
-          : 'Cron: give a cron such as 0 9 * * 1-5'
+          : trans.__('Cron: give a cron such as 0 9 * * 1-5')
       };
     case 'minutes':
     case 'hours': {
@@ -205,10 +240,10 @@ export function cronFromDraft(draft: IScheduleDraft): IDraftCron {
   if (draft.mode === 'weekly') {
     weekday = weekdaysText(draft.days);
     if (!draft.days.length) {
-      problems.push('Days: choose at least one day');
+      problems.push(trans.__('Days: choose at least one day'));
     }
   } else if (draft.mode === 'monthly') {
-    day = wholeField(draft.day, 1, 31, 'Day of the month', problems);
+    day = wholeField(draft.day, 1, 31, trans.__('Day of the month'), problems);
   }
   return {
     cron: `${at} ${day} * ${weekday}`,
@@ -222,7 +257,9 @@ function cronTime(time: string, problems: string[]): string {
   const hour = match ? whole(match[1], 0, 23) : null;
   const minute = match ? whole(match[2], 0, 59) : null;
   if (hour === null || minute === null) {
-    problems.push('Time: give a time from 00:00 to 23:59, e.g. 07:30');
+    problems.push(
+      trans.__('Time: give a time from 00:00 to 23:59, e.g. 07:30')
+    );
     return `${MISSING} ${MISSING}`;
   }
   return `${minute} ${hour}`;
@@ -243,7 +280,9 @@ function wholeField(
   if (n !== null) {
     return String(n);
   }
-  problems.push(`${label}: give a whole number from ${low} to ${high}`);
+  problems.push(
+    trans.__('%1: give a whole number from %2 to %3', label, low, high)
+  );
   return /^\d+$/.test(typed.trim()) ? typed.trim() : MISSING;
 }
 
@@ -306,28 +345,34 @@ export function draftNote(draft: IScheduleDraft): string | null {
     return null;
   }
   if (draft.mode === 'minutes') {
-    return unevenNote(Number(draft.minutes), 60, 'minutes', 'hour');
+    const n = Number(draft.minutes);
+    const rest = 60 % n;
+    return rest === 0
+      ? null
+      : trans._n(
+          '%2 does not divide 60: the count restarts each hour, so the last gap of each hour is %1 minute.',
+          '%2 does not divide 60: the count restarts each hour, so the last gap of each hour is %1 minutes.',
+          rest,
+          n
+        );
   }
   if (draft.mode === 'hours') {
-    return unevenNote(Number(draft.hours), 24, 'hours', 'day');
+    const n = Number(draft.hours);
+    const rest = 24 % n;
+    return rest === 0
+      ? null
+      : trans._n(
+          '%2 does not divide 24: the count restarts each day, so the last gap of each day is %1 hour.',
+          '%2 does not divide 24: the count restarts each day, so the last gap of each day is %1 hours.',
+          rest,
+          n
+        );
   }
   const day = Number(draft.day);
   if (draft.mode === 'monthly' && day > 28) {
-    return `Months without a day ${day} are skipped, as cron does.`;
+    return trans.__('Months without a day %1 are skipped, as cron does.', day);
   }
   return null;
-}
-
-function unevenNote(
-  n: number,
-  cycle: number,
-  unit: string,
-  over: string
-): string | null {
-  const rest = cycle % n;
-  return rest === 0
-    ? null
-    : `${n} does not divide ${cycle}: the count restarts each ${over}, so the last gap of each ${over} is ${rest} ${unit}.`;
 }
 
 // --- numbers --------------------------------------------------------------------------------

@@ -1,23 +1,41 @@
 /**
  * The four step kinds in words, and a step's kind read from its definition. Shared by the
- * builder, the run detail and the DAG. Pure.
+ * builder, the run detail and the DAG. Pure. The words are read when asked (getters), so that
+ * they are in the user's language.
  */
 import { STEP_KINDS, StepKind } from '../api/tokens';
+import { trans } from './i18n';
 
 /** What the builder's kind choice and the run detail call each kind. */
-export const KIND_LABELS: Record<StepKind, string> = {
-  notebook: 'Notebook',
-  query: 'SQL query',
-  function: 'Python function',
-  export: 'Export'
+export const KIND_LABELS: Readonly<Record<StepKind, string>> = {
+  get notebook() {
+    return trans._p('step kind', 'Notebook');
+  },
+  get query() {
+    return trans._p('step kind', 'SQL query');
+  },
+  get function() {
+    return trans._p('step kind', 'Python function');
+  },
+  get export() {
+    return trans._p('step kind', 'Export');
+  }
 };
 
 /** A short tag for a DAG box, where a word does not fit. */
-export const KIND_TAGS: Record<StepKind, string> = {
-  notebook: 'NB',
-  query: 'SQL',
-  function: 'PY',
-  export: 'EXP'
+export const KIND_TAGS: Readonly<Record<StepKind, string>> = {
+  get notebook() {
+    return trans._p('step kind tag', 'NB');
+  },
+  get query() {
+    return trans._p('step kind tag', 'SQL');
+  },
+  get function() {
+    return trans._p('step kind tag', 'PY');
+  },
+  get export() {
+    return trans._p('step kind tag', 'EXP');
+  }
 };
 
 /** The key of a step's definition that names each kind, in the server's order. */

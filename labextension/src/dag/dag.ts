@@ -48,8 +48,17 @@ export interface IDagLayout {
 export const NODE_WIDTH = 150;
 export const NODE_HEIGHT = 44;
 
-/** Positions for every node and edge, left to right in dependency order. */
-export function layoutDag(input: IDagInput): IDagLayout {
+/**
+ * Positions for every node and edge, left to right in dependency order; `size` is each box's
+ * (the builder's canvas draws larger boxes than the run detail).
+ */
+export function layoutDag(
+  input: IDagInput,
+  size: { width: number; height: number } = {
+    width: NODE_WIDTH,
+    height: NODE_HEIGHT
+  }
+): IDagLayout {
   const graph = new dagre.graphlib.Graph();
   graph.setGraph({
     rankdir: 'LR',
@@ -63,7 +72,7 @@ export function layoutDag(input: IDagInput): IDagLayout {
   const byId = new Map<string, IDagNode>();
   for (const node of input.nodes) {
     byId.set(node.id, node);
-    graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+    graph.setNode(node.id, { ...size });
   }
   for (const [step, needs] of Object.entries(input.needs)) {
     for (const need of needs) {
@@ -71,7 +80,7 @@ export function layoutDag(input: IDagInput): IDagLayout {
         continue;
       }
       if (!known.has(need) && !graph.hasNode(need)) {
-        graph.setNode(need, { width: NODE_WIDTH, height: NODE_HEIGHT });
+        graph.setNode(need, { ...size });
       }
       if (graph.hasNode(step)) {
         graph.setEdge(need, step);
@@ -97,11 +106,11 @@ export function layoutDag(input: IDagInput): IDagLayout {
     to: e.w,
     points: graph.edge(e).points.map(p => ({ x: p.x, y: p.y }))
   }));
-  const size = graph.graph();
+  const drawn = graph.graph();
   return {
     nodes,
     edges,
-    width: Math.max(size.width ?? 0, NODE_WIDTH),
-    height: Math.max(size.height ?? 0, NODE_HEIGHT)
+    width: Math.max(drawn.width ?? 0, size.width),
+    height: Math.max(drawn.height ?? 0, size.height)
   };
 }

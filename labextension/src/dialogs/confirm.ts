@@ -4,7 +4,8 @@
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 
-import { cancelRunQuestion, REPLACE_LABEL } from './conflicts';
+import { trans } from '../common/i18n';
+import { cancelRunQuestion, replaceLabel } from './conflicts';
 import type { IRun } from '../api/tokens';
 
 /** Asks before a change; true when the user chose `accept` rather than `keep`. */
@@ -12,7 +13,7 @@ export async function confirmed(
   title: string,
   body: string,
   accept: string,
-  keep = 'Cancel'
+  keep = trans.__('Cancel')
 ): Promise<boolean> {
   const answer = await showDialog({
     title,
@@ -27,7 +28,11 @@ export async function confirmed(
 
 /** Whether this file replaces the one the pipeline's name is registered from (`message`). */
 export function confirmReplace(message: string): Promise<boolean> {
-  return confirmed('The pipeline name is taken', message, REPLACE_LABEL);
+  return confirmed(
+    trans.__('The pipeline name is taken'),
+    message,
+    replaceLabel()
+  );
 }
 
 /** Whether to cancel the run: "Keep running" or "Cancel run". */
@@ -35,5 +40,10 @@ export function confirmCancelRun(
   run: Pick<IRun, 'id' | 'number' | 'pipeline' | 'status'>
 ): Promise<boolean> {
   const { title, body } = cancelRunQuestion(run);
-  return confirmed(title, body, 'Cancel run', 'Keep running');
+  return confirmed(
+    title,
+    body,
+    trans.__('Cancel run'),
+    trans.__('Keep running')
+  );
 }

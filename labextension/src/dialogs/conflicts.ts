@@ -6,10 +6,13 @@
 import { OrchClient } from '../api/api';
 import { isNameTaken } from '../api/errorText';
 import { runLabel } from '../common/format';
+import { trans } from '../common/i18n';
 import type { IPipeline, IRun } from '../api/tokens';
 
 /** The label of the button that registers a file under a name another file holds. */
-export const REPLACE_LABEL = 'Replace (keep history)';
+export function replaceLabel(): string {
+  return trans.__('Replace (keep history)');
+}
 
 /**
  * Registers a pipeline file (its `yaml` saved there first, when given). When its name is
@@ -39,9 +42,11 @@ export async function registerOrReplace(
 
 /** What the builder says when the user kept the other file: the file is saved, not registered. */
 export function notReplacedMessage(name: string, path: string): string {
-  return (
-    `Saved ${path}, but did not register it: another file holds the name ${name}. ` +
-    `Rename this pipeline, or save again and choose “${REPLACE_LABEL}”.`
+  return trans.__(
+    'Saved %1, but did not register it: another file holds the name %2. Rename this pipeline, or save again and choose “%3”.',
+    path,
+    name,
+    replaceLabel()
   );
 }
 
@@ -50,10 +55,12 @@ export function cancelRunQuestion(
   run: Pick<IRun, 'id' | 'number' | 'pipeline' | 'status'>
 ): { title: string; body: string } {
   return {
-    title: `Cancel run ${runLabel(run)} of ${run.pipeline}?`,
+    title: trans.__('Cancel run %1 of %2?', runLabel(run), run.pipeline),
     body:
       run.status === 'queued'
-        ? 'It has not started yet: none of its steps will run.'
-        : 'Its running steps are stopped; finished steps keep their outputs.'
+        ? trans.__('It has not started yet: none of its steps will run.')
+        : trans.__(
+            'Its running steps are stopped; finished steps keep their outputs.'
+          )
   };
 }

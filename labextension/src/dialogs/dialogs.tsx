@@ -9,6 +9,7 @@ import * as React from 'react';
 
 import { OrchClient, OrchError } from '../api/api';
 import { durationText } from '../common/format';
+import { trans } from '../common/i18n';
 import { errorMessage } from '../common/notify';
 import {
   collectValues,
@@ -30,6 +31,7 @@ import type {
   IRun,
   JSONObject
 } from '../api/tokens';
+import { CurrentSchedule } from './currentSchedule';
 import { IScheduledNotebook, saveNotebookPipeline } from './notebookSchedule';
 import { ParamInputs } from './paramInputs';
 
@@ -55,10 +57,10 @@ class RunBody extends ReactWidget implements Dialog.IBodyWidget<IParamField[]> {
     return (
       <div>
         {this._fields.length === 0 ? (
-          <p>This pipeline takes no parameters.</p>
+          <p>{trans.__('This pipeline takes no parameters.')}</p>
         ) : (
           <p className="jp-OrchDialog-hint">
-            Parameters start at the pipeline’s defaults.
+            {trans.__('Parameters start at the pipeline’s defaults.')}
           </p>
         )}
         <ParamInputs
@@ -95,9 +97,12 @@ export async function runPipelineDialog(
   let problem: string | null = null;
   for (;;) {
     const result = await showDialog({
-      title: `Run ${name}`,
+      title: trans.__('Run %1', name),
       body: new RunBody(fields, errors, problem),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Run' })],
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.okButton({ label: trans.__('Run') })
+      ],
       focusNodeSelector: 'input, select'
     });
     if (!result.button.accept || result.value === null) {
@@ -137,10 +142,18 @@ function fieldErrors(error: unknown, prefix: string): Record<string, string> {
 
 // --- Schedule this notebook ---------------------------------------------------------------
 
-const RUN_ONCE: IOnceChoice = {
-  label: 'Once (run now)',
-  hint: 'Saves the pipeline without a schedule and starts a run now.'
-};
+/** The notebook dialog's first choice: no schedule, and a run now. */
+function runOnce(): IOnceChoice {
+  return {
+    label: trans.__('Once (run now)'),
+    hint: trans.__(
+      'Saves the pipeline without a schedule and starts a run now.'
+    )
+  };
+}
+
+/** The class of the "Run now" button: how the dialog tells it from Save and Cancel. */
+const RUN_NOW_CLASS = 'jp-OrchDialog-runNow';
 
 interface IScheduleForm {
   schedule: IScheduleValue;
@@ -180,29 +193,24 @@ class ScheduleBody
     const current = nb.scheduled;
     return (
       <div>
-        {current && (
-          <p className="jp-OrchDialog-hint">
-            {current.schedule ? 'Scheduled' : 'Saved without a schedule'} as{' '}
-            <strong>{current.name}</strong>
-            {current.paused ? ' (paused)' : ''}
-            {current.path ? ` in ${current.path}` : ''}. Saving changes it.
-          </p>
-        )}
+        {current && <CurrentSchedule current={current} />}
         <ScheduleEditor
           client={this._client}
           idPrefix="jp-orch-schedule"
-          once={RUN_ONCE}
+          once={runOnce()}
           value={form.schedule}
           error={this._errors['schedule']}
           onChange={schedule => this._set({ schedule })}
         />
-        <h3 className="jp-OrchDialog-subtitle">Parameters</h3>
+        <h3 className="jp-OrchDialog-subtitle">{trans.__('Parameters')}</h3>
         {nb.problem && <div className="jp-OrchField-error">{nb.problem}</div>}
         {!nb.problem && form.fields.length === 0 && (
           <p className="jp-OrchDialog-hint">
             {nb.has_parameters_cell
-              ? 'The parameters cell declares no parameters.'
-              : 'This notebook has no cell tagged “parameters”; tag one to pass values to scheduled runs.'}
+              ? trans.__('The parameters cell declares no parameters.')
+              : trans.__(
+                  'This notebook has no cell tagged “parameters”; tag one to pass values to scheduled runs.'
+                )}
           </p>
         )}
         <ParamInputs
@@ -212,7 +220,9 @@ class ScheduleBody
           onChange={fields => this._set({ fields })}
         />
         <div className="jp-OrchDialog-policy">
-          <label htmlFor="jp-orch-schedule-retries">Retries</label>
+          <label htmlFor="jp-orch-schedule-retries">
+            {trans.__('Retries')}
+          </label>
           <input
             id="jp-orch-schedule-retries"
             className="jp-mod-styled"
@@ -222,12 +232,14 @@ class ScheduleBody
             value={form.retries}
             onChange={e => this._set({ retries: e.target.value })}
           />
-          <label htmlFor="jp-orch-schedule-timeout">Timeout</label>
+          <label htmlFor="jp-orch-schedule-timeout">
+            {trans.__('Timeout')}
+          </label>
           <input
             id="jp-orch-schedule-timeout"
             className="jp-mod-styled"
             value={form.timeout}
-            placeholder="e.g. 30m (none: no limit)"
+            placeholder={trans.__('e.g. 30m (none: no limit)')}
             spellCheck={false}
             onChange={e => this._set({ timeout: e.target.value })}
           />
@@ -285,22 +297,21 @@ export async function scheduleNotebookDialog(
   let problem: string | null = null;
   for (;;) {
     const result = await showDialog({
-      title: `Schedule ${PathExt.basename(path)}`,
+      title: trans.__('Schedule %1', PathExt.basename(path)),
       body: new ScheduleBody(client, notebook, form, errors, problem),
       buttons: [
         Dialog.cancelButton(),
         Dialog.createButton({
-          label: 'Run now',
-          className: 'jp-OrchDialog-runNow'
+          label: trans.__('Run now'),
+          className: RUN_NOW_CLASS
         }),
-        Dialog.okButton({ label: 'Save' })
+        Dialog.okButton({ label: trans.__('Save') })
       ],
       focusNodeSelector: 'select'
     });
-    if (result.value === null || result.button.label === 'Cancel') {
-      return null;
-    }
-    if (!result.button.accept && result.button.label !== 'Run now') {
+    // Told apart by their class, not their words (which are the user's language)
+    const runNow = result.button.className === RUN_NOW_CLASS;
+    if (result.value === null || (!result.button.accept && !runNow)) {
       return null;
     }
     form = result.value;
@@ -309,7 +320,7 @@ export async function scheduleNotebookDialog(
     problem = null;
     const retries = Number(form.retries || '0');
     if (!Number.isInteger(retries) || retries < 0) {
-      errors['retries'] = 'retries: give a whole number, 0 or more';
+      errors['retries'] = trans.__('retries: give a whole number, 0 or more');
     }
     const unfinished = scheduleProblem(form.schedule);
     if (unfinished) {
@@ -328,7 +339,7 @@ export async function scheduleNotebookDialog(
           ...(form.timeout.trim() ? { timeout: form.timeout.trim() } : {})
         },
         form.schedule,
-        result.button.label === 'Run now'
+        runNow
       );
     } catch (error) {
       if (!(error instanceof OrchError) || error.status >= 500) {

@@ -6,6 +6,9 @@ import * as React from 'react';
 
 import type { IParamField } from '../common/params';
 
+/** A bool parameter's choices: the values as the parameter gets them, not words to translate. */
+const BOOLEANS = ['true', 'false'];
+
 /** Parameter inputs, one per field, each labelled by its name. */
 export function ParamInputs(props: {
   idPrefix: string;
@@ -30,8 +33,11 @@ export function ParamInputs(props: {
                 value={field.text}
                 onChange={e => update(index, e.target.value)}
               >
-                <option value="true">true</option>
-                <option value="false">false</option>
+                {BOOLEANS.map(value => (
+                  <option key={value} value={value}>
+                    {value}
+                  </option>
+                ))}
               </select>
             ) : (
               <input

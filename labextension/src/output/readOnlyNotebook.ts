@@ -21,9 +21,13 @@ import {
   IContentProvider
 } from '@jupyterlab/services';
 
+import { trans } from '../common/i18n';
 import { failingCellIndex } from './outputNotebook';
 
-/** The widget factory's name: `docmanager:open` with `factory` set to it opens a notebook so. */
+/**
+ * The widget factory's name: `docmanager:open` with `factory` set to it opens a notebook so.
+ * An id (layouts restore by it): its label, in the user's language, is what menus show.
+ */
 export const OUTPUT_FACTORY = 'Output notebook (read-only)';
 
 /** Its model factory's name: a context of its own, never shared with an editable notebook. */
@@ -90,7 +94,10 @@ class ReadOnlyContentProvider implements IContentProvider {
 
   async save(localPath: string): Promise<Contents.IModel> {
     throw new Error(
-      `${localPath} is the record of a run and is not saved: open it as a copy to edit it`
+      trans.__(
+        '%1 is the record of a run and is not saved: open it as a copy to edit it',
+        localPath
+      )
     );
   }
 }
@@ -174,7 +181,7 @@ class OutputNotebookFactory extends NotebookWidgetFactory {
   ) {
     super({
       name: OUTPUT_FACTORY,
-      label: OUTPUT_FACTORY,
+      label: trans.__('Output notebook (read-only)'),
       fileTypes: ['notebook'],
       modelName: OUTPUT_MODEL,
       readOnly: true,

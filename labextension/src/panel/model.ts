@@ -8,6 +8,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   OrchClient,
+  IRunQuery,
   OrchError,
   ServerExtensionMissingError,
   ServerUnavailableError
@@ -32,6 +33,54 @@ export const PAGE_SIZE = 25;
 export interface IRunFilters {
   pipeline: string;
   status: string;
+  /** Text to find in pipelines (name, description, file) and runs (pipeline, #number, id,
+   * trigger, status); the server searches the runs. */
+  search: string;
+  /** A date range of the runs' creation, `YYYY-MM-DD` in the browser's zone, both days
+   * included; '' for no bound. */
+  from: string;
+  to: string;
+}
+
+/** Whether any run filter is set. */
+export function hasFilters(filters: IRunFilters): boolean {
+  return Object.values(filters).some(value => value !== '');
+}
+
+/** The pipelines a search text finds: in part, any case, in the name, description or file. */
+export function searchPipelines<
+  T extends { name: string; description?: string | null; path?: string | null }
+>(pipelines: readonly T[], search: string): readonly T[] {
+  const text = search.trim().toLowerCase();
+  if (!text) {
+    return pipelines;
+  }
+  return pipelines.filter(p =>
+    [p.name, p.description ?? '', p.path ?? ''].some(field =>
+      field.toLowerCase().includes(text)
+    )
+  );
+}
+
+/**
+ * The instants bounding a date range picked in the browser: `since` the start of `from` and
+ * `until` the start of the day after `to`, in the browser's zone, as ISO times; undefined for
+ * an open end (or a date that does not parse).
+ */
+export function dateBounds(
+  from: string,
+  to: string
+): { since?: string; until?: string } {
+  const dayStart = (day: string, plusDays: number): string | undefined => {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+    if (!match) {
+      return undefined;
+    }
+    const [year, month, date] = match.slice(1).map(Number);
+    const start = new Date(year, month - 1, date + plusDays);
+    return isNaN(start.getTime()) ? undefined : start.toISOString();
+  };
+  return { since: dayStart(from, 0), until: dayStart(to, 1) };
 }
 
 /** How often the panel asks whether a scheduler is alive (GET /orch/health). */
@@ -297,10 +346,13 @@ export class OrchModel {
           : String(error);
   }
 
-  private _query(): { pipeline?: string; status?: string } {
+  private _query(): IRunQuery {
+    const filters = this._filters;
     return {
-      pipeline: this._filters.pipeline || undefined,
-      status: this._filters.status || undefined
+      pipeline: filters.pipeline || undefined,
+      status: filters.status || undefined,
+      q: filters.search.trim() || undefined,
+      ...dateBounds(filters.from, filters.to)
     };
   }
 
@@ -410,7 +462,13 @@ export class OrchModel {
   private _healthCheckedAt = -Infinity;
   private _runs: IRun[] = [];
   private _nextCursor: string | null = null;
-  private _filters: IRunFilters = { pipeline: '', status: '' };
+  private _filters: IRunFilters = {
+    pipeline: '',
+    status: '',
+    search: '',
+    from: '',
+    to: ''
+  };
   private _showArchived = false;
   private _loading = false;
   private _error: string | null = null;

@@ -18,12 +18,13 @@ import {
 import * as React from 'react';
 
 import { StatusBadge } from '../common/components';
-import { localTime, relativeTime } from '../common/format';
+import { relativeTime, zonedTime } from '../common/format';
+import { trans } from '../common/i18n';
 import { archiveIcon } from '../common/icons';
 import { trendsIcon } from '../trends/trendsIcon';
-import { OrchModel } from './model';
+import { OrchModel, searchPipelines } from './model';
 import { useRovingFocus } from './rovingFocus';
-import { RunFilters, RunList } from './runList';
+import { RunFilters, RunList, SearchBox } from './runList';
 import { IPipelineSummary } from '../api/tokens';
 
 export interface IPanelActions {
@@ -65,16 +66,17 @@ function PanelView(props: {
   const { model, actions } = props;
   return (
     <div className="jp-OrchPanel-body">
+      <SearchBox model={model} />
       <section
         className="jp-OrchPanel-section"
         aria-labelledby="jp-orch-pipelines"
       >
         <header className="jp-OrchPanel-header">
-          <h2 id="jp-orch-pipelines">Pipelines</h2>
+          <h2 id="jp-orch-pipelines">{trans.__('Pipelines')}</h2>
           <IconButton
             icon={refreshIcon}
-            label="Refresh"
-            title="Refresh"
+            label={trans.__('Refresh')}
+            title={trans.__('Refresh')}
             onClick={() => void model.refresh()}
           />
           <button
@@ -82,7 +84,7 @@ function PanelView(props: {
             onClick={actions.newPipeline}
           >
             <addIcon.react tag="span" />
-            New pipeline
+            {trans.__('New pipeline')}
           </button>
         </header>
         <ServerProblem model={model} />
@@ -92,13 +94,13 @@ function PanelView(props: {
             checked={model.showArchived}
             onChange={e => void model.setShowArchived(e.target.checked)}
           />
-          Show archived
+          {trans.__('Show archived')}
         </label>
         <PipelineList model={model} actions={actions} />
       </section>
       <section className="jp-OrchPanel-section" aria-labelledby="jp-orch-runs">
         <header className="jp-OrchPanel-header">
-          <h2 id="jp-orch-runs">Runs</h2>
+          <h2 id="jp-orch-runs">{trans.__('Runs')}</h2>
         </header>
         <RunFilters model={model} />
         <RunList model={model} actions={actions} />
@@ -112,13 +114,16 @@ function ServerProblem(props: { model: OrchModel }): JSX.Element | null {
   if (model.serverExtensionMissing) {
     return (
       <div className="jp-OrchPanel-problem" role="alert">
-        <strong>The jupyter-orch server extension is not running.</strong>
+        <strong>
+          {trans.__('The jupyter-orch server extension is not running.')}
+        </strong>
         <p>
-          Pipelines and runs live on the Jupyter server. Install jupyter-orch in
-          the environment that runs <code>jupyter lab</code> (
-          <code>pip install jupyter-orch</code>
-          ), check <code>jupyter server extension list</code>, then restart
-          JupyterLab.
+          {trans.__(
+            'Pipelines and runs live on the Jupyter server. Install jupyter-orch in the environment that runs %1 (%2), check %3, then restart JupyterLab.',
+            '“jupyter lab”',
+            '“pip install jupyter-orch”',
+            '“jupyter server extension list”'
+          )}
         </p>
       </div>
     );
@@ -130,9 +135,9 @@ function ServerProblem(props: { model: OrchModel }): JSX.Element | null {
         role="alert"
         data-problem="unavailable"
       >
-        <strong>Orchestration is unavailable for now.</strong>
+        <strong>{trans.__('Orchestration is unavailable for now.')}</strong>
         <p>{model.unavailable}</p>
-        <p>This panel keeps trying and comes back by itself.</p>
+        <p>{trans.__('This panel keeps trying and comes back by itself.')}</p>
       </div>
     );
   }
@@ -162,29 +167,42 @@ function PipelineList(props: {
   actions: IPanelActions;
 }): JSX.Element {
   const { model, actions } = props;
+  const pipelines = searchPipelines(model.pipelines, model.filters.search);
   const rows = useRovingFocus(
-    model.pipelines.map(p => p.name),
-    index => actions.editPipeline(model.pipelines[index].name)
+    pipelines.map(p => p.name),
+    index => actions.editPipeline(pipelines[index].name)
   );
   if (model.serverExtensionMissing) {
     return <></>;
   }
-  if (model.pipelines.length === 0) {
+  if (pipelines.length === 0 && model.pipelines.length > 0) {
+    return (
+      <p className="jp-OrchPanel-empty">
+        {trans.__('No pipelines match “%1”.', model.filters.search.trim())}
+      </p>
+    );
+  }
+  if (pipelines.length === 0) {
     if (model.unavailable) {
       return <></>; // not "no pipelines": the server cannot say yet
     }
     return (
       <p className="jp-OrchPanel-empty">
         {model.loading && !model.error
-          ? 'Loading…'
-          : `No pipelines ${model.showArchived ? 'yet' : 'to show (archived ones are hidden)'}. ` +
-            'Create one with New pipeline, or open a notebook and use “Schedule this notebook…”.'}
+          ? trans.__('Loading…')
+          : model.showArchived
+            ? trans.__(
+                'No pipelines yet. Create one with New pipeline, or open a notebook and use “Schedule this notebook…”.'
+              )
+            : trans.__(
+                'No pipelines to show (archived ones are hidden). Create one with New pipeline, or open a notebook and use “Schedule this notebook…”.'
+              )}
       </p>
     );
   }
   return (
     <ul className="jp-OrchPanel-list" {...rows.listProps}>
-      {model.pipelines.map((p, index) => (
+      {pipelines.map((p, index) => (
         <PipelineRow
           key={p.name}
           pipeline={p}
@@ -205,8 +223,8 @@ function scheduleText(p: IPipelineSummary): string {
   }
   const events = Object.keys(p.on ?? {});
   return events.length
-    ? `on ${events.join(', ').replace(/_/g, ' ')}`
-    : 'No schedule';
+    ? trans.__('on %1', events.join(', ').replace(/_/g, ' '))
+    : trans.__('No schedule');
 }
 
 /** The bell of a watched pipeline: in the brand colour (an unwatched one is dimmed). */
@@ -223,13 +241,17 @@ function WatchButton(props: {
 }): JSX.Element {
   const { name, watched } = props;
   // A toggle keeps its name; aria-pressed says whether it is on (the tooltip says what a click does)
-  const label = `Notify me when runs of ${name} finish`;
+  const label = trans.__('Notify me when runs of %1 finish', name);
   return (
     <button
       className="jp-OrchPanel-iconButton jp-OrchPipeline-watch"
       aria-label={label}
       aria-pressed={watched}
-      title={watched ? `Stop notifying me when runs of ${name} finish` : label}
+      title={
+        watched
+          ? trans.__('Stop notifying me when runs of %1 finish', name)
+          : label
+      }
       onClick={() => props.onWatch(!watched)}
     >
       <bellIcon.react
@@ -253,9 +275,9 @@ function PipelineRow(props: {
   const next = p.archived
     ? ''
     : p.paused
-      ? 'Paused'
+      ? trans.__('Paused')
       : p.next_run_at
-        ? `Next ${relativeTime(p.next_run_at)}`
+        ? trans.__('Next %1', relativeTime(p.next_run_at))
         : '';
   return (
     <li
@@ -268,7 +290,11 @@ function PipelineRow(props: {
       <div className="jp-OrchPipeline-main">
         <button
           className="jp-OrchPipeline-name"
-          title={`Edit ${p.name}${p.path ? ` (${p.path})` : ''}`}
+          title={
+            p.path
+              ? trans.__('Edit %1 (%2)', p.name, p.path)
+              : trans.__('Edit %1', p.name)
+          }
           onClick={() => actions.editPipeline(p.name)}
         >
           {p.name}
@@ -276,9 +302,11 @@ function PipelineRow(props: {
         {p.archived && (
           <span
             className="jp-OrchBadge jp-OrchBadge-off"
-            title="Archived: it never fires and cannot be run until it is unarchived"
+            title={trans.__(
+              'Archived: it never fires and cannot be run until it is unarchived'
+            )}
           >
-            archived
+            {trans.__('archived')}
           </span>
         )}
         <StatusBadge status={p.last_status} />
@@ -289,7 +317,7 @@ function PipelineRow(props: {
           className={
             p.paused ? 'jp-OrchPipeline-paused' : 'jp-OrchPipeline-next'
           }
-          title={p.next_run_at ? localTime(p.next_run_at) : undefined}
+          title={p.next_run_at ? zonedTime(p.next_run_at) : undefined}
         >
           {next}
         </span>
@@ -303,34 +331,38 @@ function PipelineRow(props: {
           )}
           <IconButton
             icon={deleteIcon}
-            label={`Remove ${p.name}`}
-            title="Remove from Orchestration (the file stays)"
+            label={trans.__('Remove %1', p.name)}
+            title={trans.__('Remove from Orchestration (the file stays)')}
             disabled={busy}
             onClick={() => actions.removePipeline(p.name)}
           />
           <IconButton
             icon={editIcon}
-            label={`Edit ${p.name}`}
-            title="Edit"
+            label={trans.__('Edit %1', p.name)}
+            title={trans.__('Edit')}
             onClick={() => actions.editPipeline(p.name)}
           />
           {actions.showTrends && (
             <IconButton
               icon={trendsIcon}
-              label={`Trends of ${p.name}`}
-              title="Trends: durations, failures and memory of its last runs"
+              label={trans.__('Trends of %1', p.name)}
+              title={trans.__(
+                'Trends: durations, failures and memory of its last runs'
+              )}
               onClick={() => actions.showTrends?.(p.name)}
             />
           )}
           {p.archived ? (
             <button
               className="jp-OrchPanel-textButton"
-              aria-label={`Unarchive ${p.name}`}
-              title="Unarchive: its schedule and triggers fire again, and it can be run"
+              aria-label={trans.__('Unarchive %1', p.name)}
+              title={trans.__(
+                'Unarchive: its schedule and triggers fire again, and it can be run'
+              )}
               disabled={busy}
               onClick={() => actions.setArchived(p.name, false)}
             >
-              Unarchive
+              {trans.__('Unarchive')}
             </button>
           ) : (
             <ActiveActions pipeline={p} busy={busy} actions={actions} />
@@ -352,32 +384,40 @@ function ActiveActions(props: {
     <>
       <IconButton
         icon={archiveIcon}
-        label={`Archive ${p.name}`}
-        title="Archive: it stops firing and leaves this list; its runs stay until retention removes them"
+        label={trans.__('Archive %1', p.name)}
+        title={trans.__(
+          'Archive: it stops firing and leaves this list; its runs stay until retention removes them'
+        )}
         disabled={busy}
         onClick={() => actions.setArchived(p.name, true)}
       />
       {(p.schedule || Object.keys(p.on ?? {}).length > 0) && (
         <button
           className="jp-OrchPanel-textButton"
-          aria-label={`${p.paused ? 'Resume' : 'Pause'} ${p.name}`}
+          aria-label={
+            p.paused
+              ? trans.__('Resume %1', p.name)
+              : trans.__('Pause %1', p.name)
+          }
           aria-pressed={p.paused}
           title={
             p.paused
-              ? 'Resume the schedule and triggers (missed runs are not made up)'
-              : 'Pause the schedule and triggers'
+              ? trans.__(
+                  'Resume the schedule and triggers (missed runs are not made up)'
+                )
+              : trans.__('Pause the schedule and triggers')
           }
           disabled={busy}
           onClick={() => actions.setPaused(p.name, !p.paused)}
         >
-          {p.paused ? 'Resume' : 'Pause'}
+          {p.paused ? trans.__('Resume') : trans.__('Pause')}
         </button>
       )}
       <IconButton
         icon={runIcon}
         className="jp-OrchPanel-run"
-        label={`Run ${p.name}`}
-        title="Run now…"
+        label={trans.__('Run %1', p.name)}
+        title={trans.__('Run now…')}
         disabled={busy}
         onClick={() => actions.runPipeline(p.name)}
       />

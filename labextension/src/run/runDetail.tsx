@@ -8,9 +8,11 @@ import * as React from 'react';
 import { OrchClient } from '../api/api';
 import { DagView } from '../dag/dagView';
 import { confirmCancelRun, confirmed } from '../dialogs/confirm';
-import { shortId, statusLabel } from '../common/format';
+import { runLabel, shortId, statusLabel } from '../common/format';
 import { useNow } from '../common/hooks';
 import { showError } from '../common/notify';
+import { StepArtifacts, IArtifactViews } from './artifacts';
+import { ArtifactPreviews } from './artifactsModel';
 import { RunDetailModel } from './runDetailModel';
 import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
 import { NotificationsSection } from './runNotifications';
@@ -33,6 +35,8 @@ export interface IRunDetailOptions {
   openRun?: (id: string) => void;
   /** The run was changed here (pinned or unpinned): lists showing it can show it anew. */
   onRunChanged?: (run: IRun) => void;
+  /** Opens a file a step wrote (relative to the root dir) in JupyterLab. */
+  openFile?: (path: string) => void;
 }
 
 export class RunDetailWidget extends ReactWidget {
@@ -44,6 +48,10 @@ export class RunDetailWidget extends ReactWidget {
     this.title.closable = true;
     this.addClass('jp-OrchRunDetail');
     this.model = new RunDetailModel(options.client, options.runId);
+    this._files = {
+      previews: new ArtifactPreviews(options.client, options.runId),
+      openFile: options.openFile
+    };
     this.model.changed.connect(this._updateTitle, this);
     this._handlers = {
       cancel: () => void this._cancel(),
@@ -71,13 +79,20 @@ export class RunDetailWidget extends ReactWidget {
       return;
     }
     this.model.dispose();
+    this._files.previews.dispose();
     super.dispose();
   }
 
   protected render(): JSX.Element {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <RunView model={this.model} handlers={this._handlers} />}
+        {() => (
+          <RunView
+            model={this.model}
+            handlers={this._handlers}
+            files={this._files}
+          />
+        )}
       </UseSignal>
     );
   }
@@ -85,7 +100,7 @@ export class RunDetailWidget extends ReactWidget {
   private _updateTitle(): void {
     const run = this.model.run;
     if (run) {
-      this.title.label = `${run.pipeline} · ${shortId(run.id)}`;
+      this.title.label = `${run.pipeline} ${runLabel(run)}`;
       this.title.caption = `Run ${run.id} of ${run.pipeline}: ${statusLabel(run.status)}`;
     }
   }
@@ -149,11 +164,13 @@ export class RunDetailWidget extends ReactWidget {
   }
 
   private _handlers: IRunHandlers;
+  private _files: IArtifactViews;
 }
 
 function RunView(props: {
   model: RunDetailModel;
   handlers: IRunHandlers;
+  files: IArtifactViews;
 }): JSX.Element {
   const { model, handlers } = props;
   const now = useNow(model.watching);
@@ -193,14 +210,22 @@ function RunView(props: {
           Could not refresh the run: {model.loadError}
         </p>
       )}
-      <StepsSection model={model} run={run} now={now} handlers={handlers} />
+      <StepsSection
+        model={model}
+        run={run}
+        now={now}
+        handlers={handlers}
+        files={props.files}
+      />
       <NotificationsSection run={run} />
       <RunLog lines={model.logs} live={model.watching} />
     </div>
   );
 }
 
-function StepsSection(props: IRunPartProps): JSX.Element {
+function StepsSection(
+  props: IRunPartProps & { files: IArtifactViews }
+): JSX.Element {
   const { model, run, now, handlers } = props;
   // Lay the graph out again only when a step's status or needs change (the key), not on
   // every fetch or tick.
@@ -239,6 +264,7 @@ function StepsSection(props: IRunPartProps): JSX.Element {
             logs={model.logs}
             busy={model.busy}
             onWake={handlers.wakeStep}
+            artifacts={<StepArtifacts step={step} {...props.files} />}
           />
         ))}
       </div>

@@ -5,7 +5,7 @@
 import * as React from 'react';
 
 import { StatusBadge } from '../common/components';
-import { formatDuration, localTime, triggerLabel } from '../common/format';
+import { formatDuration, triggerLabel, zonedTime } from '../common/format';
 import { pinIcon } from '../common/icons';
 import { RunDetailModel } from './runDetailModel';
 import {
@@ -240,7 +240,7 @@ function RunFacts(props: {
         {run.scheduled_for && (
           <span className="jp-OrchRunDetail-muted">
             {' '}
-            for {localTime(run.scheduled_for)}
+            for {zonedTime(run.scheduled_for)}
           </span>
         )}
       </Fact>

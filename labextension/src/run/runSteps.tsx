@@ -9,7 +9,7 @@ import { StatusBadge } from '../common/components';
 import { KIND_LABELS } from '../common/stepKinds';
 import {
   formatDuration,
-  localTime,
+  zonedTime,
   relativeTime,
   shortId
 } from '../common/format';
@@ -203,7 +203,7 @@ function AttemptView(props: {
             className="jp-OrchRunDetail-muted"
             title={relativeTime(attempt.started_at, now)}
           >
-            started {localTime(attempt.started_at)}
+            started {zonedTime(attempt.started_at)}
           </span>
         )}
         {summary && (
@@ -252,6 +252,8 @@ export interface IStepCardProps {
   /** What the run detail is doing for the user. */
   busy: RunAction | null;
   onWake: (step: string, action: StepWake) => void;
+  /** The files its attempts wrote (the run detail's artifacts view). */
+  artifacts?: React.ReactNode;
 }
 
 /**
@@ -332,6 +334,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
           {earlier.map(a => attempt(a, false))}
         </details>
       )}
+      {props.artifacts}
     </section>
   );
 }

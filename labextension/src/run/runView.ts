@@ -2,7 +2,12 @@
  * What the run detail shows, decided without a DOM: which buttons apply, which steps failed,
  * how attempts, errors, values and log lines read. Pure functions: unit-tested.
  */
-import { elapsedSeconds, localTime, relativeTime } from '../common/format';
+import {
+  elapsedSeconds,
+  localTime,
+  relativeTime,
+  zonedTime
+} from '../common/format';
 import {
   ACTIVE_RUN_STATUSES,
   FAILED_ATTEMPT_STATUSES,
@@ -182,7 +187,7 @@ export function timeWithRelative(
   iso: string | null | undefined,
   now: Date = new Date()
 ): string {
-  const local = localTime(iso);
+  const local = zonedTime(iso);
   if (!local) {
     return '';
   }

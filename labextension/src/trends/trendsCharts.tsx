@@ -13,6 +13,7 @@ import { Bar, LinePath } from '@visx/shape';
 import * as React from 'react';
 
 import { formatBytes, formatDuration } from '../common/format';
+import { trans } from '../common/i18n';
 import { IRunTrend, IStepRow, runText } from './trendsData';
 
 /** The step colours (`jp-OrchTrends-series<n>` in trends.css), used in turn. */
@@ -286,8 +287,13 @@ function MemoryBars(props: {
           >
             <title>
               {max === null
-                ? `${row.name}: not measured`
-                : `${row.name}: median peak ${formatBytes(median)}, largest ${formatBytes(max)}`}
+                ? trans.__('%1: not measured', row.name)
+                : trans.__(
+                    '%1: median peak %2, largest %3',
+                    row.name,
+                    formatBytes(median),
+                    formatBytes(max)
+                  )}
             </title>
             <Bar
               className={`${colour} jp-OrchTrends-memoryMax`}

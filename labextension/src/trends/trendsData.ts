@@ -9,8 +9,10 @@ import {
   formatDuration,
   localTime,
   runLabel,
-  statusKind
+  statusKind,
+  statusLabel
 } from '../common/format';
+import { trans } from '../common/i18n';
 import { attemptSeconds } from '../run/runView';
 import {
   FINISHED_RUN_STATUSES,
@@ -200,7 +202,12 @@ export function percent(rate: number | null | undefined): string {
 export function failureCount(trends: readonly IRunTrend[]): string {
   const ended = trends.filter(t => t.status !== 'cancelled');
   const failed = ended.filter(t => t.failed).length;
-  return `${failed} of ${ended.length} run${ended.length === 1 ? '' : 's'} failed`;
+  return trans._n(
+    '%2 of %1 run failed',
+    '%2 of %1 runs failed',
+    ended.length,
+    failed
+  );
 }
 
 /** How a figure was over the runs before: "before: 1.2 s"; '' when they had none. */
@@ -209,28 +216,33 @@ export function before(
   value: number | null,
   format: (value: number) => string
 ): string {
-  return previous.runs > 0 && value !== null ? `before: ${format(value)}` : '';
+  return previous.runs > 0 && value !== null
+    ? trans.__('before: %1', format(value))
+    : '';
 }
 
 /** A step's part of a run in words: "0.5 s (15%)", "did not run", "not in this run". */
 export function segmentTime(segment: IStepSegment): string {
   if (segment.status === null) {
-    return 'not in this run';
+    return trans.__('not in this run');
   }
   if (segment.seconds === 0) {
-    return 'did not run';
+    return trans.__('did not run');
   }
   return `${formatDuration(segment.seconds)} (${percent(segment.share)})`;
 }
 
 /** A run's bar in words: "Run #12, failed, 3.2 s: extract 0.5 s (15%), transform ...". */
 export function runText(run: IRunTrend): string {
+  const head = run.createdAt
+    ? trans.__('Run %1 on %2', run.label, localTime(run.createdAt))
+    : trans.__('Run %1', run.label);
+  const status = statusLabel(run.status).toLowerCase();
   const took = run.seconds === null ? '' : `, ${formatDuration(run.seconds)}`;
-  const when = run.createdAt ? ` on ${localTime(run.createdAt)}` : '';
   const steps = run.segments
     .map(s => `${s.step}: ${segmentTime(s)}`)
     .join('; ');
-  return `Run ${run.label}${when}, ${run.status.replace(/_/g, ' ')}${took}: ${steps}`;
+  return `${head}, ${status}${took}: ${steps}`;
 }
 
 /** The duration chart in words, for screen readers (and anyone): its span, the median and
@@ -243,14 +255,27 @@ export function durationSummary(
   const rows = stepRows(stats, trends);
   const slowest = rows.find(r => r.slowest);
   const parts = [
-    `${trends.length} finished run${trends.length === 1 ? '' : 's'}` +
-      (trends.length
-        ? ` from ${localTime(trends[0].createdAt)} to ${localTime(trends[trends.length - 1].createdAt)}`
-        : ''),
-    `median duration ${formatDuration(median)}, p95 ${formatDuration(p95)}`,
+    trends.length
+      ? trans._n(
+          '%1 finished run from %2 to %3',
+          '%1 finished runs from %2 to %3',
+          trends.length,
+          localTime(trends[0].createdAt),
+          localTime(trends[trends.length - 1].createdAt)
+        )
+      : trans._n('%1 finished run', '%1 finished runs', trends.length),
+    trans.__(
+      'median duration %1, p95 %2',
+      formatDuration(median),
+      formatDuration(p95)
+    ),
     slowest
-      ? `slowest step ${slowest.name} (median ${formatDuration(slowest.duration_s.median)}, ` +
-        `${percent(slowest.share)} of the step time)`
+      ? trans.__(
+          'slowest step %1 (median %2, %3 of the step time)',
+          slowest.name,
+          formatDuration(slowest.duration_s.median),
+          percent(slowest.share)
+        )
       : '',
     failureCount(trends)
   ];
@@ -261,13 +286,16 @@ export function durationSummary(
 export function memorySummary(rows: readonly IStepRow[]): string {
   const measured = rows.filter(r => r.peak_memory_bytes.max !== null);
   if (!measured.length) {
-    return 'No step’s memory was measured.';
+    return trans.__('No step’s memory was measured.');
   }
   return `${measured
-    .map(
-      r =>
-        `${r.name}: median peak ${formatBytes(r.peak_memory_bytes.median)}, ` +
-        `largest ${formatBytes(r.peak_memory_bytes.max)}`
+    .map(r =>
+      trans.__(
+        '%1: median peak %2, largest %3',
+        r.name,
+        formatBytes(r.peak_memory_bytes.median),
+        formatBytes(r.peak_memory_bytes.max)
+      )
     )
     .join('; ')}.`;
 }

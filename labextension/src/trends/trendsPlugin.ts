@@ -14,8 +14,10 @@ import {
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { ITranslator } from '@jupyterlab/translation';
 
 import { describeArgs } from '../commands/commandIds';
+import { setTranslator, trans } from '../common/i18n';
 import { IOrchestration } from '../orchestration';
 import { trendsIcon } from './trendsIcon';
 import type { TrendsWidget } from './trendsView';
@@ -27,10 +29,10 @@ export const SHOW_TRENDS = 'jupyter-orch:show-trends';
 async function pickPipeline(orch: IOrchestration): Promise<string | null> {
   const names = orch.model.pipelines.map(p => p.name);
   const answer = await InputDialog.getItem({
-    title: 'Show the trends of',
+    title: trans.__('Show the trends of'),
     items: names,
     editable: names.length === 0,
-    placeholder: 'pipeline name'
+    placeholder: trans.__('pipeline name')
   });
   return answer.button.accept ? answer.value : null;
 }
@@ -68,14 +70,18 @@ function addTrendsCommand(
 
   commands.addCommand(SHOW_TRENDS, {
     describedBy: describeArgs({
-      name: { type: 'string', description: 'the pipeline; none: pick one' }
+      name: {
+        type: 'string',
+        description: trans.__('the pipeline; none: pick one')
+      }
     }),
     label: args =>
       args.name
-        ? `Show Trends of ${String(args.name)}`
-        : 'Show Pipeline Trends…',
-    caption:
-      'Run durations, step shares, failures and memory over the last runs',
+        ? trans.__('Show Trends of %1', String(args.name))
+        : trans.__('Show Pipeline Trends…'),
+    caption: trans.__(
+      'Run durations, step shares, failures and memory over the last runs'
+    ),
     icon: trendsIcon,
     execute: async args => {
       const name = args.name ? String(args.name) : await pickPipeline(orch);
@@ -84,7 +90,10 @@ function addTrendsCommand(
       }
     }
   });
-  palette?.addItem({ command: SHOW_TRENDS, category: 'Orchestration' });
+  palette?.addItem({
+    command: SHOW_TRENDS,
+    category: trans.__('Orchestration')
+  });
   void restorer?.restore(tracker, {
     command: SHOW_TRENDS,
     args: w => ({ name: w.content.pipeline }),
@@ -98,11 +107,15 @@ export const trendsPlugin: JupyterFrontEndPlugin<void> = {
     'A pipeline’s trends: run durations with each step’s share, failures and peak memory.',
   autoStart: true,
   requires: [IOrchestration],
-  optional: [ICommandPalette, ILayoutRestorer],
+  optional: [ICommandPalette, ILayoutRestorer, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     orch: IOrchestration,
     palette: ICommandPalette | null,
-    restorer: ILayoutRestorer | null
-  ) => addTrendsCommand(app, orch, palette, restorer)
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
+  ) => {
+    setTranslator(translator);
+    addTrendsCommand(app, orch, palette, restorer);
+  }
 };

@@ -8,8 +8,8 @@
 import { ReactWidget, refreshIcon, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { StatusBadge } from '../common/components';
 import { formatBytes, formatDuration, localTime } from '../common/format';
+import { trans } from '../common/i18n';
 import type { OrchModel } from '../panel/model';
 import {
   ChartFigure,
@@ -22,12 +22,11 @@ import {
   durationSummary,
   failureCount,
   IPipelineStats,
-  IStepRow,
   memorySummary,
-  percent,
-  segmentTime
+  percent
 } from './trendsData';
 import { trendsIcon } from './trendsIcon';
+import { RunsTable, StepTable } from './trendsTables';
 import { TrendsClient, TrendsModel } from './trendsModel';
 
 export interface ITrendsOptions {
@@ -43,8 +42,11 @@ export class TrendsWidget extends ReactWidget {
   constructor(readonly options: ITrendsOptions) {
     super();
     const { pipeline, pipelines } = options;
-    this.title.label = `${pipeline} · trends`;
-    this.title.caption = `Trends of ${pipeline}: durations, failures and memory of its last runs`;
+    this.title.label = trans.__('%1 · trends', pipeline);
+    this.title.caption = trans.__(
+      'Trends of %1: durations, failures and memory of its last runs',
+      pipeline
+    );
     this.title.icon = trendsIcon;
     // The run detail's page layout; what is the trends' own is jp-OrchTrends-*
     this.addClass('jp-OrchRunDetail');
@@ -99,12 +101,14 @@ function TrendsView(props: {
   return (
     <div className="jp-OrchRunDetail-content">
       <header className="jp-OrchRunDetail-titleRow">
-        <h2 className="jp-OrchRunDetail-title">Trends of {model.pipeline}</h2>
+        <h2 className="jp-OrchRunDetail-title">
+          {trans.__('Trends of %1', model.pipeline)}
+        </h2>
         <button
           type="button"
           className="jp-OrchPanel-iconButton"
-          aria-label="Refresh"
-          title="Read the figures again"
+          aria-label={trans.__('Refresh')}
+          title={trans.__('Read the figures again')}
           disabled={model.loading}
           onClick={() => void model.refresh()}
         >
@@ -112,26 +116,37 @@ function TrendsView(props: {
         </button>
         {stats && stats.runs > 0 && (
           <span className="jp-OrchRunDetail-muted">
-            Last {stats.runs} finished runs, {localTime(stats.from)} to{' '}
-            {localTime(stats.to)}
+            {trans._n(
+              'Last %1 finished run, %2 to %3',
+              'Last %1 finished runs, %2 to %3',
+              stats.runs,
+              localTime(stats.from),
+              localTime(stats.to)
+            )}
           </span>
         )}
       </header>
       {model.error && (
         <p className="jp-OrchField-error" role="alert">
-          Could not read the trends of {model.pipeline}: {model.error}
+          {trans.__(
+            'Could not read the trends of %1: %2',
+            model.pipeline,
+            model.error
+          )}
         </p>
       )}
       {!stats ? (
         !model.error && (
           <p className="jp-OrchTrends-message" role="status" aria-busy="true">
-            Loading…
+            {trans.__('Loading…')}
           </p>
         )
       ) : stats.runs === 0 ? (
         <p className="jp-OrchTrends-message jp-OrchTrends-empty" role="status">
-          {model.pipeline} has no finished runs yet. Run it: its durations,
-          failures and memory show here once runs finish.
+          {trans.__(
+            '%1 has no finished runs yet. Run it: its durations, failures and memory show here once runs finish.',
+            model.pipeline
+          )}
         </p>
       ) : (
         <Trends model={model} stats={stats} openRun={props.openRun} />
@@ -151,7 +166,7 @@ function Trends(props: {
     <>
       <Facts model={model} stats={stats} />
       <ChartFigure
-        title="Run durations"
+        title={trans.__('Run durations')}
         summary={durationSummary(stats, model.runs)}
         table={<RunsTable model={model} openRun={openRun} />}
       >
@@ -169,7 +184,7 @@ function Trends(props: {
         )}
       </ChartFigure>
       <ChartFigure
-        title="Peak memory per step"
+        title={trans.__('Peak memory per step')}
         summary={memorySummary(rows)}
         table={<StepTable rows={rows} />}
       >
@@ -214,16 +229,16 @@ function Facts(props: {
     <dl className="jp-OrchRunDetail-facts jp-OrchTrends-facts">
       <Fact
         id="duration"
-        label="Median duration"
+        label={trans.__('Median duration')}
         value={formatDuration(stats.duration_s.median)}
         more={join(
-          `p95 ${formatDuration(stats.duration_s.p95)}`,
+          trans.__('p95 %1', formatDuration(stats.duration_s.p95)),
           before(previous, previous.duration_s.median, formatDuration)
         )}
       />
       <Fact
         id="failure-rate"
-        label="Failure rate"
+        label={trans.__('Failure rate')}
         value={percent(stats.failure_rate)}
         more={join(
           failureCount(model.runs),
@@ -232,25 +247,31 @@ function Facts(props: {
       />
       <Fact
         id="slowest"
-        label="Slowest step"
+        label={trans.__('Slowest step')}
         value={slowest?.name ?? '–'}
         more={
           slowest
             ? join(
-                `median ${formatDuration(slowest.duration_s.median)}`,
-                `${percent(slowest.share)} of the step time`
+                trans.__(
+                  'median %1',
+                  formatDuration(slowest.duration_s.median)
+                ),
+                trans.__('%1 of the step time', percent(slowest.share))
               )
             : ''
         }
       />
       <Fact
         id="peak-memory"
-        label="Peak memory"
+        label={trans.__('Peak memory')}
         value={formatBytes(stats.peak_memory_bytes.max) || '–'}
         more={join(
           stats.peak_memory_bytes.median === null
-            ? 'not measured'
-            : `median ${formatBytes(stats.peak_memory_bytes.median)}`,
+            ? trans.__('not measured')
+            : trans.__(
+                'median %1',
+                formatBytes(stats.peak_memory_bytes.median)
+              ),
           before(previous, previous.peak_memory_bytes.max, formatBytes)
         )}
       />
@@ -264,7 +285,7 @@ function Legend(props: {
   slowest: string | null;
 }): JSX.Element {
   return (
-    <ul className="jp-OrchTrends-legend" aria-label="Legend">
+    <ul className="jp-OrchTrends-legend" aria-label={trans.__('Legend')}>
       {props.steps.map((step, i) => (
         <li key={step} data-step={step}>
           <span
@@ -273,115 +294,20 @@ function Legend(props: {
           />
           {step}
           {step === props.slowest && (
-            <span className="jp-OrchBadge jp-OrchTrends-slowest">slowest</span>
+            <span className="jp-OrchBadge jp-OrchTrends-slowest">
+              {trans.__('slowest')}
+            </span>
           )}
         </li>
       ))}
       <li>
         <span className="jp-OrchTrends-lineKey" aria-hidden="true" />
-        run duration
+        {trans.__('run duration')}
       </li>
       <li>
         <span className="jp-OrchTrends-failedKey" aria-hidden="true" />
-        failed run
+        {trans.__('failed run')}
       </li>
     </ul>
-  );
-}
-
-/** The duration chart's numbers: each run, its duration and each step's time and share. */
-function RunsTable(props: {
-  model: TrendsModel;
-  openRun?: (id: string) => void;
-}): JSX.Element {
-  const { model, openRun } = props;
-  return (
-    <details className="jp-OrchTrends-tableBox">
-      <summary>Runs as a table</summary>
-      <table className="jp-OrchTrends-table">
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Created</th>
-            <th scope="col">Status</th>
-            <th scope="col">Duration</th>
-            {model.steps.map(step => (
-              <th scope="col" key={step}>
-                {step}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {[...model.runs].reverse().map(run => (
-            <tr key={run.id} data-run={run.id}>
-              <th scope="row">
-                {openRun ? (
-                  <button
-                    type="button"
-                    className="jp-OrchTrends-link"
-                    onClick={() => openRun(run.id)}
-                  >
-                    {run.label}
-                  </button>
-                ) : (
-                  run.label
-                )}
-              </th>
-              <td>{localTime(run.createdAt)}</td>
-              <td>
-                <StatusBadge status={run.status} />
-              </td>
-              <td>{formatDuration(run.seconds)}</td>
-              {run.segments.map(s => (
-                <td key={s.step}>{segmentTime(s)}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </details>
-  );
-}
-
-/** Each step's figures: its share of the step time, duration, peak memory, failure rate. */
-function StepTable(props: { rows: readonly IStepRow[] }): JSX.Element {
-  return (
-    <table className="jp-OrchTrends-table jp-OrchTrends-steps">
-      <caption>Steps over the same runs</caption>
-      <thead>
-        <tr>
-          <th scope="col">Step</th>
-          <th scope="col">Share of step time</th>
-          <th scope="col">Median duration</th>
-          <th scope="col">p95 duration</th>
-          <th scope="col">Median peak memory</th>
-          <th scope="col">Largest peak memory</th>
-          <th scope="col">Failure rate</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.rows.map(row => (
-          <tr
-            key={row.name}
-            data-step={row.name}
-            className={row.slowest ? 'jp-mod-slowest' : ''}
-          >
-            <th scope="row">
-              {row.name}
-              {row.slowest && (
-                <span className="jp-OrchTrends-rowNote"> (slowest)</span>
-              )}
-            </th>
-            <td>{percent(row.share)}</td>
-            <td>{formatDuration(row.duration_s.median)}</td>
-            <td>{formatDuration(row.duration_s.p95)}</td>
-            <td>{formatBytes(row.peak_memory_bytes.median) || '–'}</td>
-            <td>{formatBytes(row.peak_memory_bytes.max) || '–'}</td>
-            <td>{percent(row.failure_rate)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
