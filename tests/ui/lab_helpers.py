@@ -131,3 +131,39 @@ def cancel_from_detail(lab: Lab, detail: Locator, pipeline: str, *, confirm: boo
     expect(box).to_contain_text("finished steps keep their outputs")
     box.get_by_role("button", name="Cancel run" if confirm else "Keep running").click()
     expect(box).to_have_count(0)
+
+
+class Gestures:
+    """The user's drags, clicks, choices and typing, counted as they are done (the issue's
+    gesture counts are measured with it)."""
+
+    def __init__(self, lab: Lab | None = None) -> None:
+        self.page = lab.page if lab else None
+        self.count = 0
+
+    def click(self, target: Locator) -> None:
+        self.count += 1
+        target.click()
+
+    def choose(self, select: Locator, label: str) -> None:
+        self.count += 1
+        select.select_option(label=label)
+
+    def type(self, field: Locator, text: str) -> None:
+        self.count += 1
+        field.fill(text)
+
+    def drag(self, source: Locator, target: Locator, *, to_x: float = 0.5) -> None:
+        """A real mouse drag (Lumino's drag and drop and React Flow's follow mouse events, not
+        HTML5 drag events): press on ``source``, move past the drag threshold, release over
+        ``target`` at ``to_x`` of its width."""
+        assert self.page is not None, "Gestures(lab) counts drags"
+        self.count += 1
+        start, end = source.bounding_box(), target.bounding_box()
+        assert start and end, "the drag's source or target is not on the page"
+        x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        self.page.mouse.move(x + 12, y + 6, steps=4)
+        self.page.mouse.move(end["x"] + end["width"] * to_x, end["y"] + end["height"] / 2, steps=20)
+        self.page.mouse.up()

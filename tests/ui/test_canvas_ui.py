@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from .conftest import Lab, LabServer
-from .lab_helpers import Locator, dialog, expect, main_area, run_command, wait_run
+from .lab_helpers import Gestures, Locator, dialog, expect, main_area, run_command, wait_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
@@ -30,36 +30,6 @@ def folder(lab_server: LabServer) -> Callable[[str, tuple[str, ...]], str]:
         return name
 
     return make
-
-
-class Gestures:
-    """The user's drags, clicks and typing, counted as they are done."""
-
-    def __init__(self, lab: Lab) -> None:
-        self.page = lab.page
-        self.count = 0
-
-    def drag(self, source: Locator, target: Locator, *, to_x: float = 0.5) -> None:
-        """A real mouse drag (Lumino's drag and drop and React Flow's follow mouse events, not
-        HTML5 drag events): press on ``source``, move past the drag threshold, release over
-        ``target`` at ``to_x`` of its width."""
-        self.count += 1
-        start, end = source.bounding_box(), target.bounding_box()
-        assert start and end, "the drag's source or target is not on the page"
-        x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-        self.page.mouse.move(x, y)
-        self.page.mouse.down()
-        self.page.mouse.move(x + 12, y + 6, steps=4)
-        self.page.mouse.move(end["x"] + end["width"] * to_x, end["y"] + end["height"] / 2, steps=20)
-        self.page.mouse.up()
-
-    def click(self, target: Locator) -> None:
-        self.count += 1
-        target.click()
-
-    def type(self, field: Locator, text: str) -> None:
-        self.count += 1
-        field.fill(text)
 
 
 def open_new_builder(lab: Lab, path: str) -> Locator:

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from .conftest import Lab, LabServer
-from .lab_helpers import STDERR, dialog, expect, main_area, panel, wait_run
+from .lab_helpers import STDERR, Gestures, dialog, expect, main_area, panel, wait_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
@@ -122,17 +122,19 @@ def test_a_failed_notebook_opens_read_only_at_its_error(late_failure: str, lab: 
 
     # From the sidebar to the error, three clicks: the Orchestration tab, the run, the failed
     # step's link. The failure banner lists both failed steps, each with its own links.
-    lab.orchestration_tab.click()
-    panel(lab).locator(f'[data-run-id="{run["id"]}"]').click()
+    gestures = Gestures()
+    gestures.click(lab.orchestration_tab)
+    gestures.click(panel(lab).locator(f'[data-run-id="{run["id"]}"]'))
     detail = main_area(lab).locator(f"#jp-orch-run-{run['id']}")
     failed_steps = detail.locator(".jp-OrchRunDetail-failedStep")
     expect(failed_steps).to_have_count(2)
     expect(failed_steps.get_by_role("button", name=OPEN_FAILED, exact=True)).to_have_count(2)
     expect(failed_steps.get_by_role("button", name=COPY, exact=True)).to_have_count(2)
     expect(failed_steps.first).to_contain_text(f"{ERROR} (at In [{CELLS_BEFORE + 1}])")
-    open_failed(detail, "long_report").click()
+    gestures.click(open_failed(detail, "long_report"))
 
     notebook = expect_opened_at_error(lab, ERROR)
+    assert gestures.count == 3, f"a failed run to its error took {gestures.count} clicks"
     failed = notebook.locator(FAILED_CELL)
     expect(failed.locator(".jp-InputPrompt")).to_contain_text(f"[{CELLS_BEFORE + 1}]")
     expect(notebook.locator(".jp-Toolbar")).to_contain_text("read-only")

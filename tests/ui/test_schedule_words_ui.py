@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .conftest import BROWSER_TIMEZONE, Lab, LabServer
-from .lab_helpers import Locator, dialog, expect, main_area, toast, wait_run
+from .lab_helpers import Gestures, Locator, dialog, expect, main_area, toast, wait_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
@@ -29,25 +29,6 @@ def notebooks(lab_server: LabServer) -> Callable[[str], str]:
         return f"{FOLDER}/{stem}.ipynb"
 
     return copy
-
-
-class Gestures:
-    """The user's clicks, choices and typing, counted as they are done."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def click(self, target: Locator) -> None:
-        self.count += 1
-        target.click()
-
-    def choose(self, select: Locator, label: str) -> None:
-        self.count += 1
-        select.select_option(label=label)
-
-    def type(self, field: Locator, text: str) -> None:
-        self.count += 1
-        field.fill(text)
 
 
 def open_schedule_dialog(lab: Lab, path: str, gestures: Gestures) -> Locator:
