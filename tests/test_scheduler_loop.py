@@ -72,9 +72,13 @@ def test_scheduler_never_blocks_its_event_loop(
     lag = asyncio.run(main())
     runs = orch.store.list_runs(pipeline="busy", limit=100)
     assert sum(r.status is RunStatus.SUCCEEDED for r in runs) >= 3
+    # The precise check: asyncio times each callback and task step, and none held the loop 0.2 s
     slow = [r.getMessage() for r in caplog.records if "Executing" in r.getMessage()]
     assert slow == []
-    assert lag < 0.2
+    # The loop's wake-up lag also counts the time the OS gave the CPU to others (a browser test
+    # and two test workers on 2 cores showed 0.24 s in CI at 3b68bf9 while no callback was slow):
+    # a coarser bound, which a blocked loop (a step run in it, a synchronous store wait) breaks.
+    assert lag < 0.5
 
 
 SLEEPY = """
