@@ -3,6 +3,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { errorSummary } from '../src/api/errorText';
 import { OrchError } from '../src/api/api';
+import { kindOptions } from '../src/builder/builderKindFields';
+import { emptyForm } from '../src/builder/builderModel';
+import { NOTIFY_EVENT_LABELS } from '../src/builder/builderNotify';
+import { checkForm, FieldIds } from '../src/builder/builderProblems';
 import {
   formatDuration,
   relativeTime,
@@ -18,8 +22,11 @@ import {
 } from '../src/common/scheduleModes';
 import { KIND_LABELS } from '../src/common/stepKinds';
 import { cancelRunQuestion } from '../src/dialogs/conflicts';
+import { retryText, runProgress } from '../src/run/liveProgress';
+import { stepSummary } from '../src/run/stepSummary';
+import { stepNote } from '../src/run/runView';
 import { failureCount, runTrends } from '../src/trends/trendsData';
-import { makeRun } from './fixtures';
+import { makeAttempt, makeRun, makeStep } from './fixtures';
 
 /** A catalogue as a language pack gives one: msgid (with `context\u0004` before it, for `_p`)
  * to its translation, or to its singular and plural forms. */
@@ -45,7 +52,20 @@ const FRENCH: Record<string, string | [string, string]> = {
   'status\u0004Failed': 'Échoué',
   'step kind\u0004Notebook': 'Notebook Jupyter',
   'Cancel run %1 of %2?': 'Annuler l’exécution %1 de %2 ?',
-  '(and %1 more)': ['(et %1 autre)', '(et %1 autres)']
+  '(and %1 more)': ['(et %1 autre)', '(et %1 autres)'],
+  // The run detail and the sidebar's rows
+  'Waiting for %1': 'En attente de %1',
+  'Retrying in %1 (%2)': 'Nouvel essai dans %1 (%2)',
+  'attempt %1 of %2': 'essai %1 sur %2',
+  '%2 record': ['%2 enregistrement', '%2 enregistrements'],
+  'step %2/%3: %4 +%1 more': [
+    'étape %2/%3 : %4 et %1 autre',
+    'étape %2/%3 : %4 et %1 autres'
+  ],
+  // The builder
+  'Give the pipeline a name': 'Donnez un nom au pipeline',
+  'Add at least one step': 'Ajoutez au moins une étape',
+  'On failure': 'En cas d’échec'
 };
 
 /** `%1`, `%2`... replaced by the arguments, as JupyterLab's bundles do. */
@@ -165,6 +185,42 @@ describe('the lab extension in another language', () => {
     );
   });
 
+  it('says the run detail’s words in them, plural forms too', () => {
+    setTranslator(new FakeFrenchTranslator());
+    const pending = makeStep('load', 'pending', [], ['extract', 'clean']);
+    expect(stepNote(pending)).toBe('En attente de extract, clean');
+    const retrying = {
+      ...makeStep('load', 'retrying', [makeAttempt(1, { status: 'failed' })]),
+      next_attempt_at: '2026-11-26T12:00:40Z'
+    };
+    const now = new Date('2026-11-26T12:00:00Z');
+    expect(retryText(retrying, 3, now)).toBe(
+      'Nouvel essai dans 40 s (essai 2 sur 3)'
+    );
+    expect(stepSummary('query', { records_count: 12345, path: 'x' })).toEqual({
+      text: '12,345 enregistrements'
+    });
+    expect(stepSummary('query', { records_count: 1, path: 'x' })).toEqual({
+      text: '1 enregistrement'
+    });
+    const steps = ['a', 'b', 'c'].map(name => makeStep(name, 'running'));
+    expect(runProgress(makeRun({ steps }), now)).toBe(
+      'étape 1/3 : a et 2 autres'
+    );
+  });
+
+  it('says the builder’s problems and choices in them', () => {
+    setTranslator(new FakeFrenchTranslator());
+    const problems = checkForm(emptyForm('', 'UTC'));
+    expect(problems[FieldIds.name]).toEqual(['Donnez un nom au pipeline']);
+    expect(problems[FieldIds.steps]).toEqual(['Ajoutez au moins une étape']);
+    expect(kindOptions()[0]).toEqual({
+      value: 'notebook',
+      label: 'Notebook Jupyter'
+    });
+    expect(NOTIFY_EVENT_LABELS.on_failure).toBe('En cas d’échec');
+  });
+
   it('is English again once the translator is reset', () => {
     setTranslator(new FakeFrenchTranslator());
     setTranslator(null);
@@ -172,5 +228,7 @@ describe('the lab extension in another language', () => {
     expect(formatDuration(185)).toBe('3 min 05 s');
     expect(trans._n('%1 step', '%1 steps', 1)).toBe('1 step');
     expect(trans._n('%1 step', '%1 steps', 3)).toBe('3 steps');
+    expect(kindOptions()[0].label).toBe('Notebook');
+    expect(NOTIFY_EVENT_LABELS.on_failure).toBe('On failure');
   });
 });

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 
 import { OrchClient } from '../src/api/api';
 import { zonedTime } from '../src/common/format';
+import { OrchModel } from '../src/panel/model';
 import {
   dateBounds,
   hasFilters,
-  OrchModel,
   searchPipelines
-} from '../src/panel/model';
+} from '../src/panel/runFilters';
 import { FakeServer, fakeRun } from './fakeServer';
 
 describe('the sidebar search', () => {

@@ -3,13 +3,20 @@
  * turns a failed response into an `OrchError` carrying the server's message and field details.
  *
  * It takes the transport as a function so that it has no JupyterLab import: the lab passes one
- * built on `ServerConnection` (see `connection.ts`), unit tests pass a fake.
+ * built on `ServerConnection` (see `connection.ts`), unit tests pass a fake. The errors are
+ * errors.ts.
  */
+import {
+  errorFrom,
+  NetworkError,
+  OrchError,
+  ServerExtensionMissingError,
+  ServerUnavailableError
+} from './errors';
 import type {
   ICancelOutcome,
   IChannel,
   IConnection,
-  IErrorDetail,
   IHealth,
   ILogLine,
   INotebookParameters,
@@ -28,57 +35,16 @@ import type {
   StepWake
 } from './tokens';
 
+export {
+  errorFrom,
+  NetworkError,
+  OrchError,
+  ServerExtensionMissingError,
+  ServerUnavailableError
+};
+
 /** Sends one request to a path under the server's base URL (e.g. `orch/runs`). */
 export type Transport = (path: string, init: RequestInit) => Promise<Response>;
-
-/** A request the server refused or could not serve, with what it said. */
-export class OrchError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly details: IErrorDetail[] = []
-  ) {
-    super(message);
-    this.name = 'OrchError';
-  }
-
-  /** The message for one field (`steps[1].notebook`), if the server named it. */
-  detailFor(field: string): string | undefined {
-    return this.details.find(d => d.field === field)?.message;
-  }
-}
-
-/** The server answers, but without the jupyter-orch server extension. */
-export class ServerExtensionMissingError extends OrchError {
-  constructor() {
-    super(
-      'The jupyter-orch server extension is not running on this Jupyter server. ' +
-        'Install it in the environment that runs `jupyter lab` (pip install jupyter-orch), ' +
-        'check `jupyter server extension list`, and restart JupyterLab.',
-      404
-    );
-    this.name = 'ServerExtensionMissingError';
-  }
-}
-
-/**
- * The server is up but cannot serve orchestration for now (503): its store is unreachable,
- * and it retries by itself. The message is the server's reason.
- */
-export class ServerUnavailableError extends OrchError {
-  constructor(message: string) {
-    super(message, 503);
-    this.name = 'ServerUnavailableError';
-  }
-}
-
-/** The server could not be reached at all. */
-export class NetworkError extends OrchError {
-  constructor(reason: string) {
-    super(`Cannot reach the Jupyter server: ${reason}`, 0);
-    this.name = 'NetworkError';
-  }
-}
 
 interface IQuery {
   [key: string]: string | number | undefined | null;
@@ -366,32 +332,4 @@ function parseJSON(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** The error a failed response stands for. */
-export function errorFrom(
-  status: number,
-  data: unknown,
-  text: string
-): OrchError {
-  const body =
-    data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
-  const message = typeof body.error === 'string' ? body.error : undefined;
-  if (status === 404 && message === undefined) {
-    // Our own 404s always say what was not found; a bare one means no /orch routes at all.
-    return new ServerExtensionMissingError();
-  }
-  const details = Array.isArray(body.details)
-    ? (body.details as IErrorDetail[]).filter(
-        d => d && typeof d.field === 'string' && typeof d.message === 'string'
-      )
-    : [];
-  const fallback =
-    text && text.length < 300 && !text.trimStart().startsWith('<')
-      ? text
-      : `The server answered ${status}`;
-  if (status === 503) {
-    return new ServerUnavailableError(message ?? fallback);
-  }
-  return new OrchError(message ?? fallback, status, details);
 }

@@ -8,7 +8,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { OrchClient } from '../api/api';
-import { FieldProblems, ParamRows, TextField } from './builderFields';
+import { FieldProblems } from './builderFields';
 import {
   savedForm,
   savePipeline,
@@ -19,6 +19,7 @@ import {
 } from './builderHooks';
 import { AddStepBar, BuilderHeader, ProblemList } from './builderLayout';
 import { NotifyFields } from './builderNotifyFields';
+import { PipelineFields } from './builderPipelineFields';
 import {
   IBuilderForm,
   IStepForm,
@@ -27,9 +28,7 @@ import {
   relativePath,
   dirname,
   removeStep,
-  setName,
   setNotebook,
-  setPath,
   setStepFields
 } from './builderModel';
 import {
@@ -47,6 +46,7 @@ import {
   addStepOfKind,
   IAddedSteps
 } from '../canvas/canvasModel';
+import { trans } from '../common/i18n';
 import { ScheduleEditor } from '../common/scheduleEditor';
 import type { IPipeline } from '../api/tokens';
 
@@ -83,8 +83,8 @@ export class PipelineBuilderWidget extends ReactWidget {
       ? `jp-orch-builder-${options.pipeline}`
       : `jp-orch-builder-new-${instances}`;
     this.title.label = options.pipeline
-      ? `Edit ${options.pipeline}`
-      : 'New pipeline';
+      ? trans.__('Edit %1', options.pipeline)
+      : trans.__('New pipeline');
     this.title.closable = true;
     this.addClass('jp-OrchBuilder');
   }
@@ -96,7 +96,7 @@ export class PipelineBuilderWidget extends ReactWidget {
         idPrefix={this._idPrefix}
         onSaved={pipeline => {
           this._saved = pipeline.name;
-          this.title.label = `Edit ${pipeline.name}`;
+          this.title.label = trans.__('Edit %1', pipeline.name);
           this.options.onSaved(pipeline);
         }}
       />
@@ -157,7 +157,9 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   }
   if (!form) {
     return (
-      <div className="jp-OrchBuilder-loading">Loading {options.pipeline}…</div>
+      <div className="jp-OrchBuilder-loading">
+        {trans.__('Loading %1…', options.pipeline)}
+      </div>
     );
   }
 
@@ -228,11 +230,15 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
   return (
     <div className="jp-OrchBuilder-body">
       <BuilderHeader
-        title={isNew ? 'New pipeline' : `Edit ${form.name}`}
+        title={
+          isNew ? trans.__('New pipeline') : trans.__('Edit %1', form.name)
+        }
         dirty={dirty}
         validity={server.validity}
         saving={saving}
-        yamlDisabled={isNew ? 'Save first: the file does not exist yet' : null}
+        yamlDisabled={
+          isNew ? trans.__('Save first: the file does not exist yet') : null
+        }
         path={form.path}
         onSave={() => void save()}
         onSaveAndRun={
@@ -246,64 +252,11 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
       />
       <div className="jp-OrchBuilder-columns">
         <div className="jp-OrchBuilder-form">
-          <section className="jp-OrchBuilder-section" aria-label="Pipeline">
-            <TextField
-              id={id('name')}
-              label="Name"
-              value={form.name}
-              readOnly={!isNew}
-              hint={
-                isNew
-                  ? 'Lower-case letters, digits, - and _'
-                  : 'Renaming makes another pipeline: copy the file to do that'
-              }
-              problems={problems(FieldIds.name)}
-              onChange={name =>
-                edit(f => setName(f, name, cwd), FieldIds.name, FieldIds.path)
-              }
-            />
-            <TextField
-              id={id('description')}
-              label="Description"
-              multiline
-              value={form.description}
-              problems={problems(FieldIds.description)}
-              onChange={description =>
-                edit(f => ({ ...f, description }), FieldIds.description)
-              }
-            />
-            <TextField
-              id={id('path')}
-              label="File"
-              value={form.path}
-              readOnly={!isNew}
-              hint="The pipeline's YAML file, relative to the root folder"
-              problems={problems(FieldIds.path)}
-              onChange={path => edit(f => setPath(f, path), FieldIds.path)}
-            />
-          </section>
+          <PipelineFields {...{ form, isNew, cwd, problems, edit }} id={id} />
           <section className="jp-OrchBuilder-section">
-            <h3 className="jp-OrchBuilder-heading">Run parameters</h3>
-            <div className="jp-OrchBuilder-hint">
-              Values a run can override; steps read them as{' '}
-              {'{{ params.<name> }}'} and notebooks declaring them in their
-              parameters cell receive them.
-            </div>
-            <ParamRows
-              idPrefix={id('param')}
-              label="Run parameters"
-              valueLabel="Default"
-              rows={form.parameters}
-              placeholder="default, e.g. 7, 0.5, true, text, [1, 2]"
-              onChange={parameters =>
-                edit(f => ({ ...f, parameters }), FieldIds.parameters, 'param')
-              }
-              problemsFor={row => problems(FieldIds.param(row.key))}
-              problems={problems(FieldIds.parameters)}
-            />
-          </section>
-          <section className="jp-OrchBuilder-section">
-            <h3 className="jp-OrchBuilder-heading">Schedule and triggers</h3>
+            <h3 className="jp-OrchBuilder-heading">
+              {trans.__('Schedule and triggers')}
+            </h3>
             <ScheduleEditor
               client={client}
               idPrefix={id('schedule')}
@@ -327,7 +280,7 @@ function PipelineBuilder(props: IBuilderProps): JSX.Element {
             onChange={notify => edit(f => ({ ...f, notify }), FieldIds.notify)}
           />
           <section className="jp-OrchBuilder-section">
-            <h3 className="jp-OrchBuilder-heading">Steps</h3>
+            <h3 className="jp-OrchBuilder-heading">{trans.__('Steps')}</h3>
             <FieldProblems
               id={id('steps-problems')}
               messages={problems(FieldIds.steps)}

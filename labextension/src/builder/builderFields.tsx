@@ -4,6 +4,7 @@
  */
 import * as React from 'react';
 
+import { trans } from '../common/i18n';
 import { IParamRow, newParamRow, typeWord } from './builderModel';
 
 /** Problems shown under a field; an empty list shows nothing. */
@@ -153,8 +154,8 @@ export interface IParamRowsProps {
   idPrefix: string;
   /** Accessible name of the group, e.g. "Run parameters". */
   label: string;
-  /** What the value column is called: "Default" or "Value". */
-  valueLabel: string;
+  /** What the value column holds: a run parameter's default, or a step parameter's value. */
+  values: 'default' | 'value';
   rows: IParamRow[];
   onChange: (rows: IParamRow[]) => void;
   problemsFor: (row: IParamRow) => string[];
@@ -168,6 +169,7 @@ export function ParamRows(props: IParamRowsProps): JSX.Element {
   const { rows, onChange, idPrefix } = props;
   const update = (key: string, change: Partial<IParamRow>) =>
     onChange(rows.map(r => (r.key === key ? { ...r, ...change } : r)));
+  const defaults = props.values === 'default';
   return (
     <div
       role="group"
@@ -179,9 +181,9 @@ export function ParamRows(props: IParamRowsProps): JSX.Element {
           className="jp-OrchBuilder-paramRow jp-OrchBuilder-paramHead"
           aria-hidden="true"
         >
-          <span>Name</span>
-          <span>{props.valueLabel}</span>
-          <span>Type</span>
+          <span>{trans.__('Name')}</span>
+          <span>{defaults ? trans.__('Default') : trans.__('Value')}</span>
+          <span>{trans.__('Type')}</span>
         </div>
       )}
       {rows.map((row, index) => {
@@ -194,13 +196,13 @@ export function ParamRows(props: IParamRowsProps): JSX.Element {
               htmlFor={`${idPrefix}-${row.key}-name`}
               className="jp-OrchBuilder-srOnly"
             >
-              {`Parameter ${n} name`}
+              {trans.__('Parameter %1 name', n)}
             </label>
             <input
               id={`${idPrefix}-${row.key}-name`}
               className="jp-mod-styled"
               value={row.name}
-              placeholder="name"
+              placeholder={trans.__('name')}
               spellCheck={false}
               aria-invalid={problems.length > 0}
               onChange={event => update(row.key, { name: event.target.value })}
@@ -209,28 +211,32 @@ export function ParamRows(props: IParamRowsProps): JSX.Element {
               htmlFor={`${idPrefix}-${row.key}-value`}
               className="jp-OrchBuilder-srOnly"
             >
-              {`Parameter ${n} ${props.valueLabel.toLowerCase()}`}
+              {defaults
+                ? trans.__('Parameter %1 default', n)
+                : trans.__('Parameter %1 value', n)}
             </label>
             <input
               id={`${idPrefix}-${row.key}-value`}
               className="jp-mod-styled"
               value={row.text}
-              placeholder={props.placeholder ?? 'value'}
+              placeholder={props.placeholder ?? trans.__('value')}
               spellCheck={false}
               aria-invalid={problems.length > 0}
               onChange={event => update(row.key, { text: event.target.value })}
             />
             <span
               className="jp-OrchBuilder-kind"
-              title="The type the value is read as (quote text to keep it a string)"
+              title={trans.__(
+                'The type the value is read as (quote text to keep it a string)'
+              )}
             >
               {kind ?? '?'}
             </span>
             <button
               type="button"
               className="jp-mod-styled jp-OrchBuilder-iconButton"
-              aria-label={`Remove parameter ${n}`}
-              title="Remove this parameter"
+              aria-label={trans.__('Remove parameter %1', n)}
+              title={trans.__('Remove this parameter')}
               onClick={() => onChange(rows.filter(r => r.key !== row.key))}
             >
               ✕
@@ -248,7 +254,7 @@ export function ParamRows(props: IParamRowsProps): JSX.Element {
         className="jp-mod-styled jp-OrchBuilder-addButton"
         onClick={() => onChange([...rows, newParamRow()])}
       >
-        Add parameter
+        {trans.__('Add parameter')}
       </button>
     </div>
   );

@@ -18,6 +18,7 @@ import {
 import { savedTriggers } from './builderTriggersModel';
 import { formToYaml, yamlToForm } from './builderYaml';
 import { useDebouncedRequest, useServerValue } from '../common/hooks';
+import { trans } from '../common/i18n';
 import { errorMessage, showError } from '../common/notify';
 import { browserTimeZone } from '../common/scheduleEditor';
 import { confirmReplace } from '../dialogs/confirm';
@@ -56,7 +57,10 @@ export function useLoadedForm(
       const path = detail.path ?? version.path;
       if (!path) {
         throw new Error(
-          `The file of ${pipeline} is outside the server's root folder; edit it there.`
+          trans.__(
+            "The file of %1 is outside the server's root folder; edit it there.",
+            pipeline
+          )
         );
       }
       // The file as it is now (hand edits since it was registered), when it still holds
@@ -74,7 +78,9 @@ export function useLoadedForm(
       }
       loaded = loaded ?? yamlToForm(text, path, browserTimeZone());
       if (!loaded) {
-        throw new Error(`${path} is not a YAML mapping; open it as text.`);
+        throw new Error(
+          trans.__('%1 is not a YAML mapping; open it as text.', path)
+        );
       }
       if (current) {
         setSource(text);
@@ -149,7 +155,7 @@ export function useServerValidation(
               general: [
                 {
                   field: '',
-                  message: `Could not check: ${errorMessage(error)}`
+                  message: trans.__('Could not check: %1', errorMessage(error))
                 }
               ]
             });
@@ -180,7 +186,7 @@ export async function savePipeline(
     return {
       pipeline: null,
       problems: NO_PROBLEMS,
-      message: 'Fix the problems marked below, then save again.'
+      message: trans.__('Fix the problems marked below, then save again.')
     };
   }
   const yaml = formToYaml(form, source);
@@ -200,12 +206,17 @@ export async function savePipeline(
       };
     }
     Notification.success(
-      `Saved pipeline ${pipeline.name} (version ${pipeline.version}) to ${pipeline.path ?? form.path}`,
+      trans.__(
+        'Saved pipeline %1 (version %2) to %3',
+        pipeline.name,
+        pipeline.version,
+        pipeline.path ?? form.path
+      ),
       { autoClose: 5000 }
     );
     return { pipeline, problems: NO_PROBLEMS, message: null };
   } catch (error) {
-    showError(error, 'Could not save the pipeline');
+    showError(error, trans.__('Could not save the pipeline'));
     const problems =
       error instanceof OrchError
         ? error.details.length
@@ -215,7 +226,7 @@ export async function savePipeline(
     const inline = Object.keys(problems.fields).length > 0;
     const message =
       error instanceof OrchError && inline
-        ? `Not saved: ${error.message}. See the fields marked below.`
+        ? trans.__('Not saved: %1. See the fields marked below.', error.message)
         : errorMessage(error);
     return { pipeline: null, problems, message };
   }

@@ -1,110 +1,23 @@
 /**
  * The part of a builder step that says what it runs, by kind: the notebook (with Browse), the
  * SQL (text or a .sql file) and its connection, the function, or the export's source and
- * target. Connections are picked from the names the server defines, or typed (`${ENV}`, a
- * SQLite URL).
+ * target. Connections are picked with builderConnection.tsx.
  */
 import * as React from 'react';
 
+import { ConnectionPicker, IConnectionChoices } from './builderConnection';
 import { FieldProblems, SelectField, TextField } from './builderFields';
-import { describeConnection, IF_EXISTS, IfExists } from './builderKinds';
+import { IF_EXISTS, IfExists } from './builderKinds';
 import type { IStepForm } from './builderModel';
 import type { StepPart } from './builderProblems';
+import { Sentence } from '../common/components';
+import { trans } from '../common/i18n';
 import { KIND_LABELS } from '../common/stepKinds';
 import { STEP_KINDS, StepKind } from '../api/tokens';
-import type { IConnection } from '../api/tokens';
 
-/** The choices of a step's kind, in the order the builder offers them. */
-export const KIND_OPTIONS = STEP_KINDS.map(kind => ({
-  value: kind,
-  label: KIND_LABELS[kind]
-}));
-
-/** What `useConnections` gives: the server's connections (null until known) or its error. */
-export interface IConnectionChoices {
-  connections: IConnection[] | null;
-  problem: string | null;
-}
-
-const OTHER = '\u0000other';
-const CONNECTION_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-
-/** A connection: one of the server's names, or (Other) a `${ENV}` or URL typed in. */
-export function ConnectionPicker(props: {
-  id: string;
-  value: string;
-  choices: IConnectionChoices;
-  problems: string[];
-  onChange: (value: string) => void;
-}): JSX.Element {
-  const { value, choices } = props;
-  const defined = choices.connections ?? [];
-  const isName = CONNECTION_NAME.test(value);
-  const [typing, setTyping] = React.useState(value !== '' && !isName);
-  const other = typing || (value !== '' && !isName);
-  const chosen = defined.find(c => c.name === value);
-  const hint = other
-    ? 'A ${VARIABLE} holding the URL, or a URL without a password (e.g. sqlite:///data/w.sqlite)'
-    : chosen
-      ? `${describeConnection(chosen)} (defined by ${chosen.defined_by})`
-      : choices.problem
-        ? `Could not list the connections: ${choices.problem}`
-        : choices.connections && !defined.length
-          ? 'No connection is defined on this server: set JUPYTER_ORCH_CONN_<NAME> or c.OrchApp.connections, or choose Other'
-          : undefined;
-  return (
-    <div className="jp-OrchBuilder-field">
-      <label htmlFor={props.id}>Connection</label>
-      <div className="jp-OrchBuilder-inputRow">
-        <select
-          id={props.id}
-          className="jp-mod-styled"
-          value={other ? OTHER : value}
-          aria-invalid={props.problems.length > 0}
-          onChange={event => {
-            const next = event.target.value;
-            setTyping(next === OTHER);
-            props.onChange(next === OTHER ? (isName ? '' : value) : next);
-          }}
-        >
-          {value === '' && !other && (
-            <option value="">
-              {choices.connections || choices.problem
-                ? 'Choose a connection…'
-                : 'Loading…'}
-            </option>
-          )}
-          {defined.map(c => (
-            <option key={c.name} value={c.name}>
-              {c.problem ? `${c.name} (cannot be used)` : c.name}
-            </option>
-          ))}
-          {isName && choices.connections && !chosen && (
-            <option value={value}>{`${value} (not defined here)`}</option>
-          )}
-          {isName && !choices.connections && value !== '' && (
-            <option value={value}>{value}</option>
-          )}
-          <option value={OTHER}>Other: ${'{VARIABLE}'} or URL…</option>
-        </select>
-      </div>
-      {other && (
-        <div className="jp-OrchBuilder-inputRow">
-          <input
-            id={`${props.id}-other`}
-            className="jp-mod-styled"
-            aria-label="Connection URL or variable"
-            value={value}
-            placeholder="${WAREHOUSE_URL} or sqlite:///data/w.sqlite"
-            spellCheck={false}
-            onChange={event => props.onChange(event.target.value)}
-          />
-        </div>
-      )}
-      {hint && <div className="jp-OrchBuilder-hint">{hint}</div>}
-      <FieldProblems id={`${props.id}-problems`} messages={props.problems} />
-    </div>
-  );
+/** The choices of a step's kind, in the order the builder offers them, in the user's words. */
+export function kindOptions(): { value: StepKind; label: string }[] {
+  return STEP_KINDS.map(kind => ({ value: kind, label: KIND_LABELS[kind] }));
 }
 
 export interface IKindFieldsProps {
@@ -165,7 +78,16 @@ function subFormBinder<N extends 'query' | 'export'>(
   });
 }
 
-const IN_FOLDER = "Relative to the pipeline file's folder";
+/** Placeholders that are code (SQL, templates), the same in every language. */
+const EXAMPLES = {
+  sql: 'SELECT user_id, created_at FROM users WHERE created_at > :since',
+  from: '{{ steps.per_day.outputs.path }}',
+  toFile: '{{ run.dir }}/users_per_day.csv'
+};
+
+function inFolder(): string {
+  return trans.__("Relative to the pipeline file's folder");
+}
 
 /** The fields of the step's kind. */
 export function KindFields(props: IKindFieldsProps): JSX.Element {
@@ -175,17 +97,17 @@ export function KindFields(props: IKindFieldsProps): JSX.Element {
       return (
         <TextField
           {...bind('notebook', { part: 'notebook' })}
-          label="Notebook"
-          placeholder="e.g. clean.ipynb"
-          hint={IN_FOLDER}
+          label={trans.__('Notebook')}
+          placeholder={trans.__('e.g. %1', 'clean.ipynb')}
+          hint={inFolder()}
         >
           <button
             type="button"
             className="jp-mod-styled"
-            title="Choose the notebook in a file dialog"
+            title={trans.__('Choose the notebook in a file dialog')}
             onClick={props.onBrowse}
           >
-            Browse…
+            {trans.__('Browse…')}
           </button>
         </TextField>
       );
@@ -195,9 +117,11 @@ export function KindFields(props: IKindFieldsProps): JSX.Element {
       return (
         <TextField
           {...bind('python', { part: 'python' })}
-          label="Function"
-          placeholder="e.g. transforms.py:per_day"
-          hint="FILE.py:FUNCTION (the file relative to the pipeline file's folder) or package.module:function; the step's parameters are its arguments"
+          label={trans.__('Function')}
+          placeholder={trans.__('e.g. %1', 'transforms.py:per_day')}
+          hint={trans.__(
+            "FILE.py:FUNCTION (the file relative to the pipeline file's folder) or package.module:function; the step's parameters are its arguments"
+          )}
         />
       );
     case 'export':
@@ -212,10 +136,10 @@ function QueryFields(props: IKindFieldsProps): JSX.Element {
       <div className="jp-OrchBuilder-pair">
         <SelectField
           {...bind('source', { id: 'sqlSource' })}
-          label="SQL from"
+          label={trans.__('SQL from')}
           options={[
-            { value: 'text', label: 'Written here' },
-            { value: 'file', label: 'A .sql file' }
+            { value: 'text', label: trans.__('Written here') },
+            { value: 'file', label: trans.__('A .sql file') }
           ]}
         />
         <ConnectionPicker
@@ -226,30 +150,36 @@ function QueryFields(props: IKindFieldsProps): JSX.Element {
       {props.step.query.source === 'text' ? (
         <TextField
           {...bind('text', { part: 'sql', id: 'sql' })}
-          label="SQL"
+          label={trans.__('SQL')}
           multiline
           monospace
           rows={5}
-          placeholder="SELECT user_id, created_at FROM users WHERE created_at > :since"
-          hint="Give each :name a value under Parameters"
+          placeholder={EXAMPLES.sql}
+          hint={trans.__('Give each %1 a value under Parameters', ':name')}
         />
       ) : (
         <TextField
           {...bind('file', { part: 'sql', id: 'sqlFile' })}
-          label="SQL file"
-          placeholder="e.g. queries/new_users.sql"
-          hint={IN_FOLDER}
+          label={trans.__('SQL file')}
+          placeholder={trans.__('e.g. %1', 'queries/new_users.sql')}
+          hint={inFolder()}
         />
       )}
     </div>
   );
 }
 
-const IF_EXISTS_LABELS: Record<IfExists, string> = {
-  append: 'Append the rows',
-  replace: 'Replace the table',
-  fail: 'Fail'
-};
+/** What each `if_exists` does, in words. */
+function ifExistsLabel(choice: IfExists): string {
+  switch (choice) {
+    case 'append':
+      return trans.__('Append the rows');
+    case 'replace':
+      return trans.__('Replace the table');
+    case 'fail':
+      return trans._p('if the table exists', 'Fail');
+  }
+}
 
 function ExportFields(props: IKindFieldsProps): JSX.Element {
   const form = props.step.export;
@@ -263,43 +193,60 @@ function ExportFields(props: IKindFieldsProps): JSX.Element {
       {form.target !== 'notify' && (
         <TextField
           {...bind('from', { part: 'export.from' })}
-          label="From"
-          placeholder="{{ steps.per_day.outputs.path }}"
-          hint="A .csv, .parquet or .jsonl file, usually a step's output"
+          label={trans.__('From')}
+          placeholder={EXAMPLES.from}
+          hint={trans.__(
+            "A .csv, .parquet or .jsonl file, usually a step's output"
+          )}
         />
       )}
       <SelectField
         {...bind('target', { part: 'export.to' })}
-        label="Export to"
+        label={trans.__('Export to')}
         options={[
-          { value: 'table', label: 'A database table' },
-          { value: 'file', label: 'A file' },
+          { value: 'table', label: trans.__('A database table') },
+          { value: 'file', label: trans.__('A file') },
           // Offered for a step whose file sends one: the form does not edit messages
           ...(form.target === 'notify'
-            ? [{ value: 'notify' as const, label: 'Notification channels' }]
+            ? [
+                {
+                  value: 'notify' as const,
+                  label: trans.__('Notification channels')
+                }
+              ]
             : [])
         ]}
       />
       {form.target === 'notify' ? (
         <div className="jp-OrchBuilder-hint">
-          A message to notification channels (<code>to: {'{notify: …}'}</code>,{' '}
-          <code>message</code>, <code>attach</code>): kept as the file says;
-          edit it with Edit as YAML.
+          <Sentence
+            text={trans.__(
+              'A message to notification channels (%1, %2, %3): kept as the file says; edit it with Edit as YAML.',
+              '%1',
+              '%2',
+              '%3'
+            )}
+            nodes={['to: {notify: …}', 'message', 'attach'].map(key => (
+              <code>{key}</code>
+            ))}
+          />
         </div>
       ) : form.target === 'file' ? (
         <TextField
           {...bind('file', { part: 'export.to.file', id: 'toFile' })}
-          label="Target file"
-          placeholder="{{ run.dir }}/users_per_day.csv"
-          hint="Its extension (.csv, .parquet, .jsonl) says the format"
+          label={trans.__('Target file')}
+          placeholder={EXAMPLES.toFile}
+          hint={trans.__(
+            'Its extension (.csv, .parquet, .jsonl) says the format'
+          )}
         />
       ) : (
         <>
           <div className="jp-OrchBuilder-pair">
             <TextField
               {...bind('table', { part: 'export.to.table' })}
-              label="Table"
-              placeholder="e.g. users_per_day"
+              label={trans.__('Table')}
+              placeholder={trans.__('e.g. %1', 'users_per_day')}
             />
             <ConnectionPicker
               {...bind('connection', {
@@ -312,19 +259,24 @@ function ExportFields(props: IKindFieldsProps): JSX.Element {
           <div className="jp-OrchBuilder-pair">
             <SelectField<IfExists | ''>
               {...bind('ifExists', { part: 'export.to.if_exists' })}
-              label="If the table exists"
+              label={trans.__('If the table exists')}
               options={[
-                { value: '', label: `${IF_EXISTS_LABELS.append} (default)` },
+                {
+                  value: '',
+                  label: trans.__('%1 (default)', ifExistsLabel('append'))
+                },
                 ...IF_EXISTS.filter(o => o !== 'append' || form.ifExists).map(
-                  o => ({ value: o, label: IF_EXISTS_LABELS[o] })
+                  o => ({ value: o, label: ifExistsLabel(o) })
                 )
               ]}
             />
             <TextField
               {...bind('key', { part: 'export.to.key' })}
-              label="Key columns"
-              placeholder="optional, e.g. day, region"
-              hint="Comma separated: rows with the same key are updated (upsert)"
+              label={trans.__('Key columns')}
+              placeholder={trans.__('optional, e.g. %1', 'day, region')}
+              hint={trans.__(
+                'Comma separated: rows with the same key are updated (upsert)'
+              )}
             />
           </div>
         </>
@@ -346,7 +298,7 @@ export function KindSelect(props: {
       id={props.id}
       label={props.label}
       value={props.value}
-      options={KIND_OPTIONS}
+      options={kindOptions()}
       problems={props.problems ?? []}
       onChange={props.onChange}
     />

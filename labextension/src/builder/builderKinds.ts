@@ -4,6 +4,7 @@
  * a table or another file). Defaults, the name a step gets from them, the form's own checks
  * and the DAG preview's second line. Pure; `builderKindYaml.ts` reads and writes them.
  */
+import { trans } from '../common/i18n';
 import type { IConnection, JSONObject, StepKind } from '../api/tokens';
 
 export interface IQueryForm {
@@ -152,22 +153,24 @@ export function movePaths(
 export function kindDetail(step: IKindFields): string {
   switch (step.kind) {
     case 'notebook':
-      return step.notebook || 'no notebook yet';
+      return step.notebook || trans.__('no notebook yet');
     case 'query': {
       const connection = step.query.connection.trim();
-      return connection ? `SQL on ${connection}` : 'SQL, no connection yet';
+      return connection
+        ? trans.__('SQL on %1', connection)
+        : trans.__('SQL, no connection yet');
     }
     case 'function':
-      return step.python.trim() || 'no function yet';
+      return step.python.trim() || trans.__('no function yet');
     case 'export': {
       if (step.export.target === 'notify') {
-        return 'a message to channels';
+        return trans.__('a message to channels');
       }
       const to =
         step.export.target === 'table'
           ? step.export.table.trim()
           : baseName(step.export.file.trim());
-      return to ? `to ${to}` : 'no target yet';
+      return to ? trans.__('to %1', to) : trans.__('no target yet');
     }
   }
 }
@@ -181,27 +184,32 @@ export function kindProblems(step: IKindFields): KindProblem[] {
   switch (step.kind) {
     case 'notebook':
       if (!step.notebook.trim()) {
-        found.push(['notebook', 'Choose a notebook']);
+        found.push(['notebook', trans.__('Choose a notebook')]);
       }
       break;
     case 'query':
       if (step.query.source === 'text' && !step.query.text.trim()) {
-        found.push(['sql', 'Write the SQL']);
+        found.push(['sql', trans.__('Write the SQL')]);
       }
       if (step.query.source === 'file' && !step.query.file.trim()) {
-        found.push(['sql', 'Give the .sql file']);
+        found.push(['sql', trans.__('Give the .sql file')]);
       }
       if (!step.query.connection.trim()) {
-        found.push(['connection', 'Choose a connection']);
+        found.push(['connection', trans.__('Choose a connection')]);
       }
       break;
     case 'function':
       if (!step.python.trim()) {
-        found.push(['python', 'Give the function, e.g. transforms.py:per_day']);
+        found.push([
+          'python',
+          trans.__('Give the function, e.g. %1', 'transforms.py:per_day')
+        ]);
       } else if (!PYTHON_REF.test(step.python.trim())) {
         found.push([
           'python',
-          'Write FILE.py:FUNCTION (a file beside the pipeline) or package.module:function'
+          trans.__(
+            'Write FILE.py:FUNCTION (a file beside the pipeline) or package.module:function'
+          )
         ]);
       }
       break;
@@ -220,25 +228,31 @@ function exportProblems(form: IExportForm): KindProblem[] {
   if (!form.from.trim()) {
     found.push([
       'export.from',
-      'Give the file to export (.csv, .parquet or .jsonl), e.g. {{ steps.load.outputs.path }}'
+      trans.__(
+        'Give the file to export (.csv, .parquet or .jsonl), e.g. %1',
+        '{{ steps.load.outputs.path }}'
+      )
     ]);
   }
   if (form.target === 'file') {
     if (!form.file.trim()) {
-      found.push(['export.to.file', 'Give the file to write']);
+      found.push(['export.to.file', trans.__('Give the file to write')]);
     }
     return found;
   }
   if (!form.table.trim()) {
-    found.push(['export.to.table', 'Give the table']);
+    found.push(['export.to.table', trans.__('Give the table')]);
   }
   if (!form.connection.trim()) {
-    found.push(['export.to.connection', 'Choose a connection']);
+    found.push(['export.to.connection', trans.__('Choose a connection')]);
   }
   if (keyColumns(form.key).length && form.ifExists === 'replace') {
     found.push([
       'export.to.key',
-      'Key columns update rows in place; they do not go with "replace"'
+      trans.__(
+        'Key columns update rows in place; they do not go with "%1"',
+        'replace'
+      )
     ]);
   }
   return found;
@@ -247,7 +261,7 @@ function exportProblems(form: IExportForm): KindProblem[] {
 /** "sqlite, /data/w.sqlite" or "postgresql, db.example.com:5432/test". */
 export function describeConnection(connection: IConnection): string {
   if (connection.problem) {
-    return `cannot be used: ${connection.problem}`;
+    return trans.__('cannot be used: %1', connection.problem);
   }
   const where = [
     connection.host ?? '',

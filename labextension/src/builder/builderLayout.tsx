@@ -4,17 +4,26 @@
  */
 import * as React from 'react';
 
+import { trans } from '../common/i18n';
 import type { Validity } from './builderHooks';
-import { KIND_OPTIONS } from './builderKindFields';
+import { kindOptions } from './builderKindFields';
 import type { IErrorDetail, StepKind } from '../api/tokens';
 
-const VALIDITY_TEXT: Record<Validity, string> = {
-  unchecked: '',
-  checking: 'Checking…',
-  valid: 'Valid',
-  invalid: 'Has problems',
-  unknown: 'Not checked'
-};
+/** What the header says of the server's check of the form. */
+function validityText(validity: Validity): string {
+  switch (validity) {
+    case 'unchecked':
+      return '';
+    case 'checking':
+      return trans.__('Checking…');
+    case 'valid':
+      return trans.__('Valid');
+    case 'invalid':
+      return trans.__('Has problems');
+    case 'unknown':
+      return trans.__('Not checked');
+  }
+}
 
 export interface IBuilderHeaderProps {
   title: string;
@@ -36,23 +45,23 @@ export function BuilderHeader(props: IBuilderHeaderProps): JSX.Element {
       <h2 className="jp-OrchBuilder-title">
         {props.title}
         {props.dirty && (
-          <span className="jp-OrchBuilder-dirty"> (unsaved)</span>
+          <span className="jp-OrchBuilder-dirty"> {trans.__('(unsaved)')}</span>
         )}
       </h2>
       <span
         className={`jp-OrchBuilder-validity jp-mod-${props.validity}`}
         aria-live="polite"
       >
-        {VALIDITY_TEXT[props.validity]}
+        {validityText(props.validity)}
       </span>
       <button
         type="button"
         className="jp-mod-styled"
         disabled={props.yamlDisabled !== null}
-        title={props.yamlDisabled ?? `Open ${props.path} as text`}
+        title={props.yamlDisabled ?? trans.__('Open %1 as text', props.path)}
         onClick={props.onEditYaml}
       >
-        Edit as YAML
+        {trans.__('Edit as YAML')}
       </button>
       <button
         type="button"
@@ -60,17 +69,19 @@ export function BuilderHeader(props: IBuilderHeaderProps): JSX.Element {
         disabled={props.saving}
         onClick={props.onSave}
       >
-        {props.saving ? 'Saving…' : 'Save'}
+        {props.saving ? trans.__('Saving…') : trans.__('Save')}
       </button>
       {props.onSaveAndRun && (
         <button
           type="button"
           className="jp-mod-styled jp-mod-accept"
           disabled={props.saving}
-          title="Save the pipeline, then run it with its default parameters"
+          title={trans.__(
+            'Save the pipeline, then run it with its default parameters'
+          )}
           onClick={props.onSaveAndRun}
         >
-          Save and run
+          {trans.__('Save and run')}
         </button>
       )}
     </div>
@@ -94,14 +105,21 @@ export function ProblemList(props: {
         <ul>
           {props.problems.map((p, i) => (
             <li key={i} className="jp-OrchField-error">
-              {p.field ? `${p.field}: ${p.message}` : p.message}
-              {p.line ? ` (line ${p.line})` : ''}
+              {problemText(p)}
             </li>
           ))}
         </ul>
       )}
     </div>
   );
+}
+
+/** "steps[1].notebook: not found (line 7)": a problem of the server's, where it is. */
+function problemText(problem: IErrorDetail): string {
+  const text = problem.field
+    ? `${problem.field}: ${problem.message}`
+    : problem.message;
+  return problem.line ? trans.__('%1 (line %2)', text, problem.line) : text;
 }
 
 /** Under the steps: a kind and "Add step", or "Add notebook…" (the file dialog). */
@@ -114,12 +132,12 @@ export function AddStepBar(props: {
     <div className="jp-OrchBuilder-addSteps">
       <select
         className="jp-mod-styled"
-        aria-label="Kind of the new step"
-        title="What the next step added runs"
+        aria-label={trans.__('Kind of the new step')}
+        title={trans.__('What the next step added runs')}
         value={kind}
         onChange={event => setKind(event.target.value as StepKind)}
       >
-        {KIND_OPTIONS.map(option => (
+        {kindOptions().map(option => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>
@@ -128,18 +146,22 @@ export function AddStepBar(props: {
       <button
         type="button"
         className="jp-mod-styled"
-        title="Add a step of this kind after the selected step, else after the last"
+        title={trans.__(
+          'Add a step of this kind after the selected step, else after the last'
+        )}
         onClick={() => props.onAdd(kind)}
       >
-        Add step
+        {trans.__('Add step')}
       </button>
       <button
         type="button"
         className="jp-mod-styled"
-        title="Add a step per notebook you choose (several with Shift or Ctrl), in order"
+        title={trans.__(
+          'Add a step per notebook you choose (several with Shift or Ctrl), in order'
+        )}
         onClick={props.onBrowse}
       >
-        Add notebook…
+        {trans.__('Add notebook…')}
       </button>
     </div>
   );

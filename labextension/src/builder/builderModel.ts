@@ -17,6 +17,7 @@ import {
 import { emptyNotify, INotifyForm } from './builderNotify';
 import { dirname, joinPath, relativePath } from './builderPaths';
 import type { ITriggerRow } from './builderTriggersModel';
+import { trans } from '../common/i18n';
 import type { StepKind } from '../api/tokens';
 
 export { dirname, joinPath, relativePath } from './builderPaths';
@@ -106,13 +107,13 @@ const PYTHON_KEYWORDS = new Set(
 /** Why a step or parameter name is refused, or null (the server's identifier rule). */
 export function identifierProblem(name: string): string | null {
   if (!name) {
-    return 'give a name';
+    return trans.__('give a name');
   }
   if (!IDENTIFIER.test(name)) {
-    return 'use letters, digits and _, not starting with a digit';
+    return trans.__('use letters, digits and _, not starting with a digit');
   }
   if (PYTHON_KEYWORDS.has(name)) {
-    return `${name} is a Python keyword; choose another name`;
+    return trans.__('%1 is a Python keyword; choose another name', name);
   }
   return null;
 }
@@ -120,10 +121,12 @@ export function identifierProblem(name: string): string | null {
 /** Why a pipeline name is refused, or null. */
 export function pipelineNameProblem(name: string): string | null {
   if (!name.trim()) {
-    return 'Give the pipeline a name';
+    return trans.__('Give the pipeline a name');
   }
   if (!PIPELINE_NAME.test(name)) {
-    return 'Use lower-case letters, digits, - and _, starting with a letter or digit';
+    return trans.__(
+      'Use lower-case letters, digits, - and _, starting with a letter or digit'
+    );
   }
   return null;
 }

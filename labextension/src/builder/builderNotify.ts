@@ -19,6 +19,7 @@ import {
   YAMLSeq
 } from 'yaml';
 
+import { trans } from '../common/i18n';
 import { sameValue } from './builderValues';
 import { numberOrText, plain, setNode, setOrDelete } from './builderYamlNodes';
 
@@ -32,12 +33,20 @@ export const NOTIFY_EVENTS = [
 
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
-/** What the form calls each event. */
-export const NOTIFY_EVENT_LABELS: Record<NotifyEvent, string> = {
-  on_failure: 'On failure',
-  on_success: 'On success',
-  on_recovery: 'On recovery',
-  on_missed: 'On missed run'
+/** What the form calls each event (read when asked: in the user's language). */
+export const NOTIFY_EVENT_LABELS: Readonly<Record<NotifyEvent, string>> = {
+  get on_failure() {
+    return trans.__('On failure');
+  },
+  get on_success() {
+    return trans.__('On success');
+  },
+  get on_recovery() {
+    return trans.__('On recovery');
+  },
+  get on_missed() {
+    return trans.__('On missed run');
+  }
 };
 
 /** Keys of `notify:` in the order a new one writes them. */
@@ -179,7 +188,10 @@ export function notifyProblems(form: INotifyForm): [string, string][] {
       if (!CHANNEL_NAME.test(name)) {
         found.push([
           key,
-          `${name} is not a channel name: use lower-case letters, digits, - and _`
+          trans.__(
+            '%1 is not a channel name: use lower-case letters, digits, - and _',
+            name
+          )
         ]);
       }
     }
@@ -192,10 +204,10 @@ export function notifyProblems(form: INotifyForm): [string, string][] {
   if (long.names.length && !long.after.trim()) {
     found.push([
       'on_long_running',
-      'Give the time after which a run is long, e.g. 45m'
+      trans.__('Give the time after which a run is long, e.g. %1', '45m')
     ]);
   } else if (!long.names.length && long.after.trim()) {
-    found.push(['on_long_running', 'Pick a channel to tell']);
+    found.push(['on_long_running', trans.__('Pick a channel to tell')]);
   }
   return found;
 }

@@ -4,6 +4,8 @@
  */
 import * as React from 'react';
 
+import { Sentence } from '../common/components';
+import { trans } from '../common/i18n';
 import { FieldProblems, TextField } from './builderFields';
 import {
   INotifyForm,
@@ -16,6 +18,9 @@ import {
 } from './builderNotify';
 import { FieldIds } from './builderProblems';
 import type { IChannel } from '../api/tokens';
+
+/** The channel every server has (a name, the same in every language). */
+const OUTBOX = 'outbox';
 
 /** What `useChannels` gives: the server's channels (null until known) or its error. */
 export interface IChannelChoices {
@@ -42,15 +47,23 @@ export function NotifyFields(props: INotifyFieldsProps): JSX.Element {
   const longId = `${idPrefix}-on_long_running`;
   return (
     <section className="jp-OrchBuilder-section">
-      <h3 className="jp-OrchBuilder-heading">Notifications</h3>
+      <h3 className="jp-OrchBuilder-heading">{trans.__('Notifications')}</h3>
       <div className="jp-OrchBuilder-hint">
-        Who is told when a run ends: channels are defined on the server
-        (JUPYTER_ORCH_NOTIFY_&lt;NAME&gt;); <code>outbox</code> writes each
-        message into the run&apos;s folder.
+        <Sentence
+          text={trans.__(
+            "Who is told when a run ends: channels are defined on the server (%1); %2 writes each message into the run's folder.",
+            '%1',
+            '%2'
+          )}
+          nodes={['JUPYTER_ORCH_NOTIFY_<NAME>', <code>{OUTBOX}</code>]}
+        />
       </div>
       {choices.problem && (
         <div className="jp-OrchBuilder-hint" role="note">
-          Could not list the channels ({choices.problem}): type their names.
+          {trans.__(
+            'Could not list the channels (%1): type their names.',
+            choices.problem
+          )}
         </div>
       )}
       <FieldProblems
@@ -70,7 +83,7 @@ export function NotifyFields(props: INotifyFieldsProps): JSX.Element {
       ))}
       <ChannelPicker
         id={longId}
-        label="On long running"
+        label={trans.__('On long running')}
         targets={long}
         choices={choices}
         problems={problems(FieldIds.notifyEvent('on_long_running'))}
@@ -80,10 +93,12 @@ export function NotifyFields(props: INotifyFieldsProps): JSX.Element {
       >
         <TextField
           id={`${longId}-after`}
-          label="Long after"
+          label={trans.__('Long after')}
           value={long.after}
-          placeholder="e.g. 45m, 2h"
-          hint="Once per run, when it is still running this long after its start"
+          placeholder={trans.__('e.g. %1', '45m, 2h')}
+          hint={trans.__(
+            'Once per run, when it is still running this long after its start'
+          )}
           problems={[]}
           onChange={after =>
             onChange({ ...value, longRunning: { ...long, after } })
@@ -145,35 +160,45 @@ function ChannelPicker(props: {
               title={
                 known
                   ? to
-                    ? `${kind ?? 'channel'}, to ${to.join(', ')}`
+                    ? trans.__(
+                        '%1, to %2',
+                        kind ?? trans.__('channel'),
+                        to.join(', ')
+                      )
                     : kind
-                  : 'Not defined on this server'
+                  : trans.__('Not defined on this server')
               }
             >
               {name}
             </label>
             {to && (
-              <span className="jp-OrchBuilder-hint">to {to.join(', ')}</span>
+              <span className="jp-OrchBuilder-hint">
+                {trans.__('to %1', to.join(', '))}
+              </span>
             )}
             {!known && (
-              <span className="jp-OrchBuilder-hint">(not defined here)</span>
+              <span className="jp-OrchBuilder-hint">
+                {trans.__('(not defined here)')}
+              </span>
             )}
           </span>
         );
       })}
       {choices.channels === null && !choices.problem && (
-        <span className="jp-OrchBuilder-hint">Loading channels…</span>
+        <span className="jp-OrchBuilder-hint">
+          {trans.__('Loading channels…')}
+        </span>
       )}
       {choices.problem !== null && (
         <span className="jp-OrchBuilder-need">
           <label htmlFor={`${id}-typed`} className="jp-OrchBuilder-srOnly">
-            {`Other channel for ${label.toLowerCase()}`}
+            {trans.__('%1: other channel', label)}
           </label>
           <input
             id={`${id}-typed`}
             className="jp-mod-styled"
             value={typed}
-            placeholder="channel name"
+            placeholder={trans.__('channel name')}
             spellCheck={false}
             onChange={event => setTyped(event.target.value)}
             onKeyDown={event => {
@@ -189,7 +214,7 @@ function ChannelPicker(props: {
             disabled={!typed.trim()}
             onClick={add}
           >
-            Add
+            {trans.__('Add')}
           </button>
         </span>
       )}

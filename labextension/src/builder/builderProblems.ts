@@ -16,6 +16,7 @@ import {
   TriggerPart,
   triggerProblems
 } from './builderTriggersChecks';
+import { trans } from '../common/i18n';
 import type { IErrorDetail } from '../api/tokens';
 
 /** The parts of a step that show problems: the server's field path after `steps[i].`. */
@@ -100,14 +101,14 @@ function rowProblems(
     }
     const problem = identifierProblem(name);
     if (problem) {
-      add(fields, id(row.key), `Parameter name: ${problem}`);
+      add(fields, id(row.key), trans.__('Parameter name: %1', problem));
     } else if (seen.has(name)) {
-      add(fields, id(row.key), `${name} is given twice`);
+      add(fields, id(row.key), trans.__('%1 is given twice', name));
     }
     seen.add(name);
     const value = inferValue(row.text);
     if (!value.ok) {
-      add(fields, id(row.key), `Value: ${value.error}`);
+      add(fields, id(row.key), trans.__('Value: %1', value.error));
     }
   }
 }
@@ -123,10 +124,10 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
     add(
       fields,
       FieldIds.path,
-      "Give the file's path, relative to the root folder"
+      trans.__("Give the file's path, relative to the root folder")
     );
   } else if (!/\.ya?ml$/.test(form.path.trim())) {
-    add(fields, FieldIds.path, 'Give a file name ending in .yaml');
+    add(fields, FieldIds.path, trans.__('Give a file name ending in .yaml'));
   }
   rowProblems(form.parameters, FieldIds.param, fields);
   for (const [key, message] of notifyProblems(form.notify)) {
@@ -136,19 +137,23 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
     add(fields, FieldIds.trigger(key, part), message);
   }
   if (!form.steps.length) {
-    add(fields, FieldIds.steps, 'Add at least one step');
+    add(fields, FieldIds.steps, trans.__('Add at least one step'));
   }
   const names = new Set<string>();
   for (const step of form.steps) {
     const name = step.name.trim();
     const problem = identifierProblem(name);
     if (problem) {
-      add(fields, FieldIds.step(step.key, 'name'), `Step name: ${problem}`);
+      add(
+        fields,
+        FieldIds.step(step.key, 'name'),
+        trans.__('Step name: %1', problem)
+      );
     } else if (names.has(name)) {
       add(
         fields,
         FieldIds.step(step.key, 'name'),
-        `Another step is named ${name}`
+        trans.__('Another step is named %1', name)
       );
     }
     names.add(name);
@@ -160,7 +165,7 @@ export function checkForm(form: IBuilderForm): Record<string, string[]> {
       add(
         fields,
         FieldIds.step(step.key, 'retries'),
-        'Give a whole number from 0 to 100'
+        trans.__('Give a whole number from %1 to %2', 0, 100)
       );
     }
     rowProblems(

@@ -6,12 +6,9 @@
 import * as React from 'react';
 
 import { OrchClient, OrchError } from '../api/api';
+import type { IConnectionChoices } from './builderConnection';
 import { FieldProblems, ParamRows, TextField } from './builderFields';
-import {
-  IConnectionChoices,
-  KindFields,
-  KindSelect
-} from './builderKindFields';
+import { KindFields, KindSelect } from './builderKindFields';
 import {
   IBuilderForm,
   IStepForm,
@@ -21,6 +18,7 @@ import {
 } from './builderModel';
 import { FieldIds, StepPart } from './builderProblems';
 import { useDebouncedRequest } from '../common/hooks';
+import { trans } from '../common/i18n';
 import { errorMessage } from '../common/notify';
 import type { INotebookParameters } from '../api/tokens';
 
@@ -83,7 +81,9 @@ function Suggestions(props: {
   const { declared, problem } = useNotebookParameters(props.client, props.path);
   if (problem) {
     return (
-      <div className="jp-OrchBuilder-hint">Notebook parameters: {problem}</div>
+      <div className="jp-OrchBuilder-hint">
+        {trans.__('Notebook parameters: %1', problem)}
+      </div>
     );
   }
   if (!declared) {
@@ -93,7 +93,9 @@ function Suggestions(props: {
     return (
       <div className="jp-OrchBuilder-hint">
         {declared.problem ??
-          'This notebook has no cell tagged "parameters"; values are injected at its top.'}
+          trans.__(
+            'This notebook has no cell tagged "parameters"; values are injected at its top.'
+          )}
       </div>
     );
   }
@@ -104,13 +106,15 @@ function Suggestions(props: {
   }
   return (
     <div className="jp-OrchBuilder-suggestions">
-      <span className="jp-OrchBuilder-hint">From the notebook:</span>
+      <span className="jp-OrchBuilder-hint">
+        {trans.__('From the notebook:')}
+      </span>
       {offered.map(p => (
         <button
           key={p.name}
           type="button"
           className="jp-mod-styled jp-OrchBuilder-chip"
-          aria-label={`Use notebook parameter ${p.name}`}
+          aria-label={trans.__('Use notebook parameter %1', p.name)}
           title={`${p.name} = ${p.default_source}${p.help ? ` (${p.help})` : ''}`}
           onClick={() => props.onAdd(p.name, valueText(p.default))}
         >
@@ -136,18 +140,19 @@ function Needs(props: {
       needs: on ? [...step.needs, key] : step.needs.filter(n => n !== key)
     });
   return (
-    <fieldset className="jp-OrchBuilder-needs" aria-label="Needs">
-      <legend>Needs</legend>
+    <fieldset className="jp-OrchBuilder-needs" aria-label={trans.__('Needs')}>
+      <legend>{trans.__('Needs')}</legend>
       {!others.length && !step.unknownNeeds.length && (
         <span className="jp-OrchBuilder-hint">
-          No other steps yet: runs first.
+          {trans.__('No other steps yet: runs first.')}
         </span>
       )}
       {others.map(other => {
         const checked = step.needs.includes(other.key);
         const disabled = !checked && cyclic.has(other.key);
         const label =
-          other.name || `(unnamed step ${form.steps.indexOf(other) + 1})`;
+          other.name ||
+          trans.__('(unnamed step %1)', form.steps.indexOf(other) + 1);
         return (
           <span key={other.key} className="jp-OrchBuilder-need">
             <input
@@ -161,7 +166,7 @@ function Needs(props: {
               htmlFor={`${id}-${other.key}`}
               title={
                 disabled
-                  ? `${label} needs this step: that would be a cycle`
+                  ? trans.__('%1 needs this step: that would be a cycle', label)
                   : undefined
               }
             >
@@ -182,9 +187,9 @@ function Needs(props: {
               })
             }
           />
-          <label
-            htmlFor={`${id}-unknown-${name}`}
-          >{`${name} (not a step)`}</label>
+          <label htmlFor={`${id}-unknown-${name}`}>
+            {trans.__('%1 (not a step)', name)}
+          </label>
         </span>
       ))}
       <FieldProblems id={`${id}-problems`} messages={props.problems} />
@@ -202,20 +207,20 @@ export function StepCard(props: IStepCardProps): JSX.Element {
   return (
     <section
       role="group"
-      aria-label={`Step ${n}`}
+      aria-label={trans.__('Step %1', n)}
       className={`jp-OrchBuilder-step ${props.selected ? 'jp-mod-selected' : ''}`}
       data-step={step.name}
     >
       <div className="jp-OrchBuilder-stepHead">
         <span className="jp-OrchBuilder-stepNumber">{n}</span>
         <span className="jp-OrchBuilder-stepTitle" title={step.name}>
-          {step.name || 'Unnamed step'}
+          {step.name || trans.__('Unnamed step')}
         </span>
         <button
           type="button"
           className="jp-mod-styled jp-OrchBuilder-iconButton"
-          aria-label="Move up"
-          title="Move this step up"
+          aria-label={trans.__('Move up')}
+          title={trans.__('Move this step up')}
           disabled={index === 0}
           onClick={() => props.onMove(-1)}
         >
@@ -224,8 +229,8 @@ export function StepCard(props: IStepCardProps): JSX.Element {
         <button
           type="button"
           className="jp-mod-styled jp-OrchBuilder-iconButton"
-          aria-label="Move down"
-          title="Move this step down"
+          aria-label={trans.__('Move down')}
+          title={trans.__('Move this step down')}
           disabled={index === form.steps.length - 1}
           onClick={() => props.onMove(1)}
         >
@@ -234,8 +239,8 @@ export function StepCard(props: IStepCardProps): JSX.Element {
         <button
           type="button"
           className="jp-mod-styled jp-OrchBuilder-iconButton"
-          aria-label="Remove step"
-          title="Remove this step"
+          aria-label={trans.__('Remove step')}
+          title={trans.__('Remove this step')}
           onClick={props.onRemove}
         >
           ✕
@@ -248,14 +253,14 @@ export function StepCard(props: IStepCardProps): JSX.Element {
       <div className="jp-OrchBuilder-pair">
         <TextField
           id={`${id}-name`}
-          label="Step name"
+          label={trans.__('Step name')}
           value={step.name}
           problems={part('name')}
           onChange={name => onChange({ name, nameEdited: true })}
         />
         <KindSelect
           id={`${id}-kind`}
-          label="Kind"
+          label={trans.__('Kind')}
           value={step.kind}
           onChange={kind => onChange({ kind })}
         />
@@ -277,44 +282,47 @@ export function StepCard(props: IStepCardProps): JSX.Element {
       />
       <TextField
         id={`${id}-if`}
-        label="Condition (if)"
+        label={trans.__('Condition (if)')}
         value={step.condition}
-        placeholder="optional, e.g. steps.load.outputs.rows > 0"
+        placeholder={trans.__(
+          'optional, e.g. %1',
+          'steps.load.outputs.rows > 0'
+        )}
         problems={part('if')}
         onChange={condition => onChange({ condition })}
       />
       <div className="jp-OrchBuilder-pair">
         <TextField
           id={`${id}-retries`}
-          label="Retries"
+          label={trans.__('Retries')}
           type="number"
           value={step.retries}
           placeholder={
-            inheritedRetries ? `${inheritedRetries} (defaults)` : '0'
+            inheritedRetries ? trans.__('%1 (defaults)', inheritedRetries) : '0'
           }
           problems={part('retries')}
           onChange={retries => onChange({ retries })}
         />
         <TextField
           id={`${id}-timeout`}
-          label="Timeout"
+          label={trans.__('Timeout')}
           value={step.timeout}
           placeholder={
             inheritedTimeout
-              ? `${inheritedTimeout} (defaults)`
-              : 'none, e.g. 5m'
+              ? trans.__('%1 (defaults)', inheritedTimeout)
+              : trans.__('none, e.g. %1', '5m')
           }
           problems={part('timeout')}
           onChange={timeout => onChange({ timeout })}
         />
       </div>
-      <div className="jp-OrchBuilder-subheading">Parameters</div>
+      <div className="jp-OrchBuilder-subheading">{trans.__('Parameters')}</div>
       <ParamRows
         idPrefix={`${id}-param`}
-        label="Parameters"
-        valueLabel="Value"
+        label={trans.__('Parameters')}
+        values="value"
         rows={step.parameters}
-        placeholder="value, e.g. {{ run.dir }}"
+        placeholder={trans.__('value, e.g. %1', '{{ run.dir }}')}
         onChange={parameters => onChange({ parameters })}
         problemsFor={row => problems(FieldIds.stepParam(step.key, row.key))}
         problems={part('parameters')}

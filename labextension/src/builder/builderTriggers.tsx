@@ -1,15 +1,13 @@
 /**
  * The builder's event triggers (`on:`), beside the schedule: runs started when another
  * pipeline succeeds or fails, when a file matching a pattern changes, when a query's result
- * changes, or by a signed webhook request, whose URL and an example to copy are shown.
+ * changes, or by a signed webhook request (its URL and an example to copy: builderWebhook.tsx).
  */
-import { Clipboard, Notification } from '@jupyterlab/apputils';
-import { ServerConnection } from '@jupyterlab/services';
 import * as React from 'react';
 
 import { OrchClient } from '../api/api';
 import { FieldProblems, SelectField, TextField } from './builderFields';
-import { ConnectionPicker, IConnectionChoices } from './builderKindFields';
+import { ConnectionPicker, IConnectionChoices } from './builderConnection';
 import type { IBuilderForm } from './builderModel';
 import { FieldIds } from './builderProblems';
 import type { TriggerPart } from './builderTriggersChecks';
@@ -18,11 +16,17 @@ import {
   newTrigger,
   TRIGGER_KINDS,
   TRIGGER_LABELS,
-  TriggerKind,
-  webhookExample,
-  webhookUrl
+  TriggerKind
 } from './builderTriggersModel';
+import { WebhookFields } from './builderWebhook';
 import { useServerValue } from '../common/hooks';
+import { trans } from '../common/i18n';
+
+/** Placeholders that are code (a path, SQL), the same in every language. */
+const EXAMPLES = {
+  pattern: 'data/incoming/*.csv',
+  query: 'select max(updated_at) from orders'
+};
 
 export interface ITriggerFieldsProps {
   client: OrchClient;
@@ -75,11 +79,16 @@ export function TriggerFields(props: ITriggerFieldsProps): JSX.Element {
     }
   };
   return (
-    <div role="group" aria-label="Triggers" className="jp-OrchTriggers">
-      <h4 className="jp-OrchBuilder-subheading">Triggers</h4>
+    <div
+      role="group"
+      aria-label={trans.__('Triggers')}
+      className="jp-OrchTriggers"
+    >
+      <h4 className="jp-OrchBuilder-subheading">{trans.__('Triggers')}</h4>
       <div className="jp-OrchBuilder-hint">
-        Besides the schedule, each trigger starts one run per change, never for
-        what existed when the pipeline was saved.
+        {trans.__(
+          'Besides the schedule, each trigger starts one run per change, never for what existed when the pipeline was saved.'
+        )}
       </div>
       <FieldProblems
         id={`${idPrefix}-problems`}
@@ -112,7 +121,7 @@ export function TriggerFields(props: ITriggerFieldsProps): JSX.Element {
       <div className="jp-OrchBuilder-addSteps">
         <select
           className="jp-mod-styled"
-          aria-label="Kind of the new trigger"
+          aria-label={trans.__('Kind of the new trigger')}
           value={kind}
           onChange={event => setKind(event.target.value as TriggerKind)}
         >
@@ -128,7 +137,7 @@ export function TriggerFields(props: ITriggerFieldsProps): JSX.Element {
           disabled={kind === 'webhook' && hasWebhook}
           onClick={add}
         >
-          Add trigger
+          {trans.__('Add trigger')}
         </button>
       </div>
     </div>
@@ -140,15 +149,18 @@ function title(row: ITriggerRow): string {
   const pipeline = row.pipeline.trim() || '…';
   switch (row.kind) {
     case 'pipeline_succeeded':
-      return `When pipeline ${pipeline} succeeds`;
+      return trans.__('When pipeline %1 succeeds', pipeline);
     case 'pipeline_failed':
-      return `When pipeline ${pipeline} fails`;
+      return trans.__('When pipeline %1 fails', pipeline);
     case 'file':
-      return `When a file matching ${row.pattern.trim() || '…'} changes`;
+      return trans.__(
+        'When a file matching %1 changes',
+        row.pattern.trim() || '…'
+      );
     case 'sql':
-      return "When a SQL query's result changes";
+      return trans.__("When a SQL query's result changes");
     case 'webhook':
-      return 'Webhook';
+      return trans.__('Webhook');
   }
 }
 
@@ -184,15 +196,15 @@ function TriggerCard(props: ITriggerCardProps): JSX.Element {
     <div
       role="group"
       className="jp-OrchTriggers-trigger"
-      aria-label={`Trigger ${n}`}
+      aria-label={trans.__('Trigger %1', n)}
     >
       <div className="jp-OrchTriggers-head">
         <span className="jp-OrchTriggers-title">{title(row)}</span>
         <button
           type="button"
           className="jp-mod-styled jp-OrchBuilder-iconButton"
-          aria-label={`Remove trigger ${n}`}
-          title="Remove this trigger"
+          aria-label={trans.__('Remove trigger %1', n)}
+          title={trans.__('Remove this trigger')}
           onClick={props.onRemove}
         >
           ✕
@@ -212,9 +224,12 @@ function TriggerCard(props: ITriggerCardProps): JSX.Element {
       {row.kind === 'file' && (
         <TextField
           {...text('pattern', 'pattern')}
-          label="File pattern"
-          placeholder="data/incoming/*.csv"
-          hint="A glob relative to this pipeline file's folder (** for any folders); each new or changed file starts a run once its writes settle"
+          label={trans.__('File pattern')}
+          placeholder={EXAMPLES.pattern}
+          hint={trans.__(
+            "A glob relative to this pipeline file's folder (%1 for any folders); each new or changed file starts a run once its writes settle",
+            '**'
+          )}
         />
       )}
       {row.kind === 'sql' && (
@@ -228,18 +243,23 @@ function TriggerCard(props: ITriggerCardProps): JSX.Element {
           />
           <TextField
             {...text('query', 'query')}
-            label="Query"
+            label={trans.__('Query')}
             multiline
             monospace
             rows={3}
-            placeholder="select max(updated_at) from orders"
-            hint="Run on the connection at each interval; a new result starts a run"
+            placeholder={EXAMPLES.query}
+            hint={trans.__(
+              'Run on the connection at each interval; a new result starts a run'
+            )}
           />
           <TextField
             {...text('every', 'every')}
-            label="Every"
-            placeholder="60 (seconds), or 30s, 5m, 1h"
-            hint="How often the query runs (60 seconds unless given)"
+            label={trans.__('Every')}
+            placeholder={trans.__('%1 (seconds), or %2', 60, '30s, 5m, 1h')}
+            hint={trans.__(
+              'How often the query runs (%1 seconds unless given)',
+              60
+            )}
           />
         </>
       )}
@@ -266,8 +286,11 @@ function PipelinePicker(props: {
     return (
       <TextField
         {...props}
-        label="Pipeline"
-        hint={`Could not list the pipelines (${choices.problem}): type its name`}
+        label={trans.__('Pipeline')}
+        hint={trans.__(
+          'Could not list the pipelines (%1): type its name',
+          choices.problem
+        )}
       />
     );
   }
@@ -277,98 +300,27 @@ function PipelinePicker(props: {
       ? [
           {
             value: '',
-            label: choices.names ? 'Choose a pipeline…' : 'Loading…'
+            label: choices.names
+              ? trans.__('Choose a pipeline…')
+              : trans.__('Loading…')
           }
         ]
       : []),
     ...names.map(name => ({ value: name, label: name })),
     ...(value !== '' && !names.includes(value)
-      ? [{ value, label: `${value} (not registered here)` }]
+      ? [{ value, label: trans.__('%1 (not registered here)', value) }]
       : [])
   ];
   return (
     <SelectField
       {...props}
-      label="Pipeline"
+      label={trans.__('Pipeline')}
       options={options}
       hint={
         choices.names && !names.length
-          ? 'No other pipeline is registered yet'
-          : 'Each of its runs that ends so starts a run of this one'
+          ? trans.__('No other pipeline is registered yet')
+          : trans.__('Each of its runs that ends so starts a run of this one')
       }
     />
-  );
-}
-
-/** The webhook's variable, its URL and a signed request to copy. */
-function WebhookFields(props: {
-  id: string;
-  value: string;
-  problems: string[];
-  onChange: (value: string) => void;
-  pipeline: string;
-}): JSX.Element {
-  const url = props.pipeline
-    ? webhookUrl(ServerConnection.makeSettings().baseUrl, props.pipeline)
-    : '';
-  const example = webhookExample(url, props.value);
-  return (
-    <>
-      <TextField
-        {...props}
-        label="Secret variable"
-        placeholder="SALES_HOOK_SECRET"
-        hint="The environment variable, where the server runs, that holds the secret (the secret itself never goes in the file); during a rotation it holds new,old"
-      />
-      {url ? (
-        <>
-          <TextField
-            id={`${props.id}-url`}
-            label="Webhook URL"
-            value={url}
-            readOnly
-            problems={[]}
-            hint="POST here after saving; no Jupyter token: each request is signed instead"
-            onChange={() => undefined}
-          />
-          <div className="jp-OrchBuilder-field">
-            <span className="jp-OrchTriggers-exampleHead">
-              <span id={`${props.id}-example-label`}>Signed request</span>
-              <button
-                type="button"
-                className="jp-mod-styled"
-                onClick={() => {
-                  Clipboard.copyToSystem(example);
-                  Notification.success('Copied the signed request', {
-                    autoClose: 3000
-                  });
-                }}
-              >
-                Copy
-              </button>
-            </span>
-            <pre
-              id={`${props.id}-example`}
-              className="jp-OrchTriggers-example"
-              aria-labelledby={`${props.id}-example-label`}
-              tabIndex={0}
-            >
-              {example}
-            </pre>
-            <div className="jp-OrchBuilder-hint">
-              X-Orch-Signature is sha256= and the hex HMAC-SHA256 of the
-              timestamp, a dot and the raw body, keyed with the secret; the
-              timestamp must be within 5 minutes of the server&apos;s clock and
-              each delivery id is used once. The body&apos;s parameters become
-              the run&apos;s.
-            </div>
-          </div>
-        </>
-      ) : (
-        <div className="jp-OrchBuilder-hint">
-          Name the pipeline to see its webhook&apos;s URL.
-        </div>
-      )}
-    </>
   );
 }

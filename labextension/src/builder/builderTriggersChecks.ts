@@ -3,6 +3,7 @@
  * rules for file patterns, durations and variable names, in the form's words), and the rows
  * the server's field paths (`on.sql[0].connection`) name. Pure: unit-tested.
  */
+import { trans } from '../common/i18n';
 import {
   ENV_NAME,
   ITriggerRow,
@@ -37,17 +38,23 @@ export function durationSeconds(input: string): number | null {
 /** The server's rule for a file pattern (`check_file_pattern`): why it is refused, or null. */
 function patternProblem(pattern: string): string | null {
   if (!pattern.trim()) {
-    return 'Give a pattern, e.g. data/incoming/*.csv';
+    return trans.__('Give a pattern, e.g. %1', 'data/incoming/*.csv');
   }
   if (/^([\\/]|[A-Za-z]:)/.test(pattern)) {
-    return "Write the pattern relative to the pipeline file's folder";
+    return trans.__("Write the pattern relative to the pipeline file's folder");
   }
   const parts = pattern.split(/[\\/]/);
   if (parts.includes('..')) {
-    return "The pattern must stay inside the pipeline file's folder (no ..)";
+    return trans.__(
+      "The pattern must stay inside the pipeline file's folder (no ..)"
+    );
   }
   if (parts.some(part => part.includes('**') && part !== '**')) {
-    return "'**' must be a whole path component, as in data/**/*.csv";
+    return trans.__(
+      "'%1' must be a whole path component, as in %2",
+      '**',
+      'data/**/*.csv'
+    );
   }
   return null;
 }
@@ -59,7 +66,9 @@ function rowProblems(row: ITriggerRow): [TriggerPart, string][] {
   switch (row.kind) {
     case 'pipeline_succeeded':
     case 'pipeline_failed':
-      return row.pipeline.trim() ? [] : [['pipeline', 'Choose a pipeline']];
+      return row.pipeline.trim()
+        ? []
+        : [['pipeline', trans.__('Choose a pipeline')]];
     case 'file': {
       const problem = patternProblem(row.pattern);
       return problem ? [['pattern', problem]] : [];
@@ -67,17 +76,20 @@ function rowProblems(row: ITriggerRow): [TriggerPart, string][] {
     case 'sql': {
       const found: [TriggerPart, string][] = [];
       if (!row.connection.trim()) {
-        found.push(['connection', 'Choose a connection']);
+        found.push(['connection', trans.__('Choose a connection')]);
       }
       if (!row.query.trim()) {
-        found.push(['query', 'Write the query whose result is watched']);
+        found.push([
+          'query',
+          trans.__('Write the query whose result is watched')
+        ]);
       }
       const every = row.every.trim();
       const seconds = every ? durationSeconds(every) : 60;
       if (seconds === null || seconds < 1) {
         found.push([
           'every',
-          'Give seconds (at least 1) or a duration: 30s, 5m, 1h'
+          trans.__('Give seconds (at least 1) or a duration: %1', '30s, 5m, 1h')
         ]);
       }
       return found;
@@ -88,7 +100,9 @@ function rowProblems(row: ITriggerRow): [TriggerPart, string][] {
         : [
             [
               'secret_env',
-              'Give the name of the environment variable that holds the secret (letters, digits and _), not the secret'
+              trans.__(
+                'Give the name of the environment variable that holds the secret (letters, digits and _), not the secret'
+              )
             ]
           ];
   }
@@ -106,7 +120,11 @@ export function triggerProblems(rows: ITriggerRow[]): TriggerProblem[] {
     const same = `${row.kind}:${watched.trim()}`;
     if (watched.trim() && seen.has(same)) {
       const part = row.kind === 'file' ? 'pattern' : 'pipeline';
-      found.push([row.key, part, `${watched.trim()} is given twice`]);
+      found.push([
+        row.key,
+        part,
+        trans.__('%1 is given twice', watched.trim())
+      ]);
     }
     seen.add(same);
   }

@@ -13,6 +13,7 @@
  */
 import { Document, isMap, isNode, isSeq, Node, YAMLMap, YAMLSeq } from 'yaml';
 
+import { trans } from '../common/i18n';
 import { newKey } from './builderModel';
 import { sameValue } from './builderValues';
 import {
@@ -37,13 +38,23 @@ export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 /** The server's rule for `secret_env` (a variable's name). */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** What the form calls each kind (the choice of a new trigger). */
-export const TRIGGER_LABELS: Record<TriggerKind, string> = {
-  pipeline_succeeded: 'When another pipeline succeeds',
-  pipeline_failed: 'When another pipeline fails',
-  file: 'When a file matching a pattern changes',
-  sql: "When a SQL query's result changes",
-  webhook: 'Webhook (a signed request starts a run)'
+/** What the form calls each kind (the choice of a new trigger), read when asked. */
+export const TRIGGER_LABELS: Readonly<Record<TriggerKind, string>> = {
+  get pipeline_succeeded() {
+    return trans.__('When another pipeline succeeds');
+  },
+  get pipeline_failed() {
+    return trans.__('When another pipeline fails');
+  },
+  get file() {
+    return trans.__('When a file matching a pattern changes');
+  },
+  get sql() {
+    return trans.__("When a SQL query's result changes");
+  },
+  get webhook() {
+    return trans.__('Webhook (a signed request starts a run)');
+  }
 };
 
 /** One trigger; only the fields of its kind are used. */

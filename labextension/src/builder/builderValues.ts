@@ -2,6 +2,7 @@
  * Parameter values in the pipeline builder as the text a user types: `7` is an int, `"7"` a
  * string, `[1, 2]` a list. Pure.
  */
+import { trans } from '../common/i18n';
 import { parseValue } from '../common/params';
 import type { JSONValue } from '../api/tokens';
 
@@ -35,7 +36,10 @@ export function inferValue(
       ? parsed
       : {
           ok: false,
-          error: `not valid JSON; to keep it as text, quote it: ${JSON.stringify(text)}`
+          error: trans.__(
+            'not valid JSON; to keep it as text, quote it: %1',
+            JSON.stringify(text)
+          )
         };
   }
   return { ok: true, value: text };

@@ -22,6 +22,7 @@ import {
 import * as React from 'react';
 
 import type { IBuilderForm } from '../builder/builderModel';
+import { trans } from '../common/i18n';
 import { nodeKeyAt, useFileDrop } from './canvasDrop';
 import {
   canvasEdges,
@@ -62,16 +63,24 @@ const FIT = { padding: 0.15, maxZoom: 1 };
 const EDGE_OPTIONS = {
   markerEnd: { type: MarkerType.ArrowClosed, color: 'var(--jp-ui-font-color2)' }
 };
-const KEYS =
-  'Keyboard: Tab reaches each step and connection; Enter or Space selects it; arrow keys ' +
-  'move a selected step; Enter on a selected step edits it in the form, where Needs connects ' +
-  'steps; Delete removes the selected steps or connections; the palette adds steps.';
-const ARIA_LABELS = {
-  'node.a11yDescription.default': KEYS,
-  'node.a11yDescription.keyboardDisabled': KEYS,
-  'edge.a11yDescription.default':
-    'A connection: the step it points to needs the other. Enter or Space selects it; Delete removes it.'
-};
+/** How the canvas is used with the keyboard, for screen readers. */
+function keysText(): string {
+  return trans.__(
+    'Keyboard: Tab reaches each step and connection; Enter or Space selects it; arrow keys move a selected step; Enter on a selected step edits it in the form, where Needs connects steps; Delete removes the selected steps or connections; the palette adds steps.'
+  );
+}
+
+/** React Flow's descriptions of nodes and edges, in the user's words. */
+function ariaLabels(): Record<string, string> {
+  const keys = keysText();
+  return {
+    'node.a11yDescription.default': keys,
+    'node.a11yDescription.keyboardDisabled': keys,
+    'edge.a11yDescription.default': trans.__(
+      'A connection: the step it points to needs the other. Enter or Space selects it; Delete removes it.'
+    )
+  };
+}
 
 function isTextInput(target: EventTarget | null): boolean {
   return (
@@ -224,9 +233,11 @@ function CanvasFlow(props: ICanvasProps): JSX.Element {
     );
   });
   const after = chainAfter(form, selected);
+  // The translator is set once, when the plugins activate
+  const labels = React.useMemo(ariaLabels, []);
 
   return (
-    <aside className="jp-OrchCanvas" aria-label="Canvas">
+    <aside className="jp-OrchCanvas" aria-label={trans.__('Canvas')}>
       <CanvasPalette
         after={after === null ? null : (steps.get(after)?.name ?? null)}
         onAddNotebooks={props.onPickNotebooks}
@@ -247,7 +258,10 @@ function CanvasFlow(props: ICanvasProps): JSX.Element {
         data-steps={nodes.length}
       >
         <ReactFlow<StepNode>
-          aria-label={`Pipeline canvas. Drop notebooks here from the file browser; drag from a step's right handle to another step to make it need the first. ${KEYS}`}
+          aria-label={trans.__(
+            "Pipeline canvas. Drop notebooks here from the file browser; drag from a step's right handle to another step to make it need the first. %1",
+            labels['node.a11yDescription.default']
+          )}
           nodes={nodes}
           edges={edges}
           nodeTypes={NODE_TYPES}
@@ -259,7 +273,7 @@ function CanvasFlow(props: ICanvasProps): JSX.Element {
           onNodeClick={event => (event.currentTarget as HTMLElement).focus()}
           onNodeDoubleClick={(_, node) => props.onOpenStep(node.id)}
           onEdgeClick={event => (event.currentTarget as SVGElement).focus()}
-          ariaLabelConfig={ARIA_LABELS}
+          ariaLabelConfig={labels}
           // Deleting and panning keys act here only, never elsewhere in JupyterLab
           deleteKeyCode={null}
           panActivationKeyCode={null}
@@ -276,8 +290,9 @@ function CanvasFlow(props: ICanvasProps): JSX.Element {
         </ReactFlow>
         {!form.steps.length && (
           <div className="jp-OrchCanvas-empty">
-            Drop notebooks here from the file browser, or add steps with the
-            buttons above. Dropped notebooks run one after another.
+            {trans.__(
+              'Drop notebooks here from the file browser, or add steps with the buttons above. Dropped notebooks run one after another.'
+            )}
           </div>
         )}
       </div>

@@ -12,6 +12,7 @@ import {
   notebookFromRoot
 } from '../builder/builderModel';
 import { layoutDag } from '../dag/dag';
+import { trans } from '../common/i18n';
 import { KIND_LABELS } from '../common/stepKinds';
 import type { StepKind } from '../api/tokens';
 
@@ -44,7 +45,7 @@ export function shortFolder(folder: string, max = 28): string {
 export function canvasSteps(form: IBuilderForm): Map<string, StepNodeData> {
   const nodes = new Map<string, StepNodeData>();
   form.steps.forEach((step, index) => {
-    const name = step.name.trim() || 'Unnamed step';
+    const name = step.name.trim() || trans.__('Unnamed step');
     const path = notebookFromRoot(form, step);
     const file = path ? (path.split('/').pop() ?? path) : kindDetail(step);
     nodes.set(step.key, {
@@ -53,7 +54,7 @@ export function canvasSteps(form: IBuilderForm): Map<string, StepNodeData> {
       kind: step.kind,
       file,
       folder: path ? shortFolder(dirname(path)) : null,
-      title: `${name} (${KIND_LABELS[step.kind]}): ${path ?? file}`
+      title: trans.__('%1 (%2): %3', name, KIND_LABELS[step.kind], path ?? file)
     });
   });
   return nodes;
@@ -68,6 +69,7 @@ export function edgeId(from: string, to: string): string {
 export function canvasEdges(form: IBuilderForm): Edge[] {
   const keys = new Set(form.steps.map(s => s.key));
   const names = new Map(form.steps.map(s => [s.key, s.name.trim()]));
+  const name = (key: string) => names.get(key) || trans.__('step');
   return form.steps.flatMap(step =>
     step.needs
       .filter(need => keys.has(need) && need !== step.key)
@@ -75,7 +77,7 @@ export function canvasEdges(form: IBuilderForm): Edge[] {
         id: edgeId(need, step.key),
         source: need,
         target: step.key,
-        ariaLabel: `${names.get(step.key) || 'step'} needs ${names.get(need) || 'step'}`
+        ariaLabel: trans.__('%1 needs %2', name(step.key), name(need))
       }))
   );
 }
@@ -118,7 +120,13 @@ export function syncNodes(
       ...(before ?? { id: key, type: 'step' as const }),
       position,
       data,
-      ariaLabel: `Step ${data.n}: ${data.name}, ${KIND_LABELS[data.kind]}, ${data.file}`,
+      ariaLabel: trans.__(
+        'Step %1: %2, %3, %4',
+        data.n,
+        data.name,
+        KIND_LABELS[data.kind],
+        data.file
+      ),
       domAttributes: {
         title: data.title,
         'data-step': data.name,

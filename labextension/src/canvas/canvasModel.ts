@@ -15,6 +15,7 @@ import {
   newStep,
   removeStep
 } from '../builder/builderModel';
+import { trans } from '../common/i18n';
 import type { StepKind } from '../api/tokens';
 
 /** A form edit the canvas made, or why it made none (the form is then unchanged). */
@@ -33,7 +34,7 @@ export interface IAddedSteps {
 function stepLabel(form: IBuilderForm, key: string): string {
   const index = form.steps.findIndex(s => s.key === key);
   const step = form.steps[index];
-  return step?.name.trim() || `step ${index + 1}`;
+  return step?.name.trim() || trans.__('step %1', index + 1);
 }
 
 /** The form where `to` needs `from` (an edge dragged from `from` to `to`); cycles refused. */
@@ -44,10 +45,10 @@ export function connect(
 ): ICanvasEdit {
   const target = form.steps.find(s => s.key === to);
   if (!target || !form.steps.some(s => s.key === from)) {
-    return { form, problem: 'Connect two steps of this pipeline.' };
+    return { form, problem: trans.__('Connect two steps of this pipeline.') };
   }
   if (from === to) {
-    return { form, problem: 'A step cannot need itself.' };
+    return { form, problem: trans.__('A step cannot need itself.') };
   }
   if (target.needs.includes(from)) {
     return { form, problem: null };
@@ -57,7 +58,11 @@ export function connect(
     const b = stepLabel(form, to);
     return {
       form,
-      problem: `Not connected: ${a} already runs after ${b}, so ${b} needing ${a} would make a cycle.`
+      problem: trans.__(
+        'Not connected: %1 already runs after %2, so %2 needing %1 would make a cycle.',
+        a,
+        b
+      )
     };
   }
   const steps = form.steps.map(s =>
@@ -169,5 +174,8 @@ export function droppedProblem(paths: readonly string[]): string | null {
     return null;
   }
   const names = others.map(p => p.split('/').pop() || p).join(', ');
-  return `Only notebooks (.ipynb) become steps by dropping; left out: ${names}. Add other kinds with the palette.`;
+  return trans.__(
+    'Only notebooks (.ipynb) become steps by dropping; left out: %1. Add other kinds with the palette.',
+    names
+  );
 }

@@ -7,6 +7,7 @@ import { Handle, NodeProps, Position } from '@xyflow/react';
 import * as React from 'react';
 
 import type { StepNode } from './canvasGraph';
+import { trans } from '../common/i18n';
 import { KIND_TAGS } from '../common/stepKinds';
 
 function StepNodeView(props: NodeProps<StepNode>): JSX.Element {
@@ -17,7 +18,7 @@ function StepNodeView(props: NodeProps<StepNode>): JSX.Element {
         type="target"
         position={Position.Left}
         className="jp-OrchCanvas-handle"
-        title={`What ${data.name} needs connects here`}
+        title={trans.__('What %1 needs connects here', data.name)}
       />
       <div className="jp-OrchCanvas-nodeHead">
         <span className="jp-OrchCanvas-kind" data-kind={data.kind}>
@@ -33,7 +34,7 @@ function StepNodeView(props: NodeProps<StepNode>): JSX.Element {
         type="source"
         position={Position.Right}
         className="jp-OrchCanvas-handle"
-        title={`Drag to the step that needs ${data.name}`}
+        title={trans.__('Drag to the step that needs %1', data.name)}
       />
     </div>
   );

@@ -5,6 +5,7 @@
  */
 import * as React from 'react';
 
+import { trans } from '../common/i18n';
 import { KIND_LABELS, KIND_TAGS } from '../common/stepKinds';
 import type { StepKind } from '../api/tokens';
 
@@ -19,17 +20,25 @@ export interface IPaletteProps {
 }
 
 export function CanvasPalette(props: IPaletteProps): JSX.Element {
-  const where = props.after ? `, after ${props.after}` : '';
+  const { after } = props;
+  const addTitle = (kind: StepKind): string =>
+    after
+      ? trans.__('Add a %1 step, after %2', KIND_LABELS[kind], after)
+      : trans.__('Add a %1 step', KIND_LABELS[kind]);
   return (
     <div
       className="jp-OrchCanvas-palette"
       role="toolbar"
-      aria-label="Add steps"
+      aria-label={trans.__('Add steps')}
     >
       <button
         type="button"
         className="jp-mod-styled jp-OrchCanvas-add"
-        title={`Add a step per notebook you pick${where}`}
+        title={
+          after
+            ? trans.__('Add a step per notebook you pick, after %1', after)
+            : trans.__('Add a step per notebook you pick')
+        }
         onClick={props.onAddNotebooks}
       >
         <span
@@ -39,14 +48,14 @@ export function CanvasPalette(props: IPaletteProps): JSX.Element {
         >
           {KIND_TAGS.notebook}
         </span>{' '}
-        Notebook…
+        {trans.__('Notebook…')}
       </button>
       {OTHER_KINDS.map(kind => (
         <button
           key={kind}
           type="button"
           className="jp-mod-styled jp-OrchCanvas-add"
-          title={`Add a ${KIND_LABELS[kind]} step${where}`}
+          title={addTitle(kind)}
           onClick={() => props.onAdd(kind)}
         >
           <span
@@ -62,10 +71,10 @@ export function CanvasPalette(props: IPaletteProps): JSX.Element {
       <button
         type="button"
         className="jp-mod-styled jp-OrchCanvas-layout"
-        title="Put the steps you moved back in dagre's layout"
+        title={trans.__("Put the steps you moved back in dagre's layout")}
         onClick={props.onLayout}
       >
-        Lay out
+        {trans.__('Lay out')}
       </button>
     </div>
   );
@@ -84,8 +93,8 @@ export function CanvasMessage(props: {
           <button
             type="button"
             className="jp-mod-styled jp-OrchBuilder-iconButton"
-            aria-label="Dismiss"
-            title="Dismiss"
+            aria-label={trans.__('Dismiss')}
+            title={trans.__('Dismiss')}
             onClick={props.onDismiss}
           >
             ✕

@@ -17,7 +17,7 @@
  *   shows (the launcher's "Other") comes from its own `jupyterlab` domain. The settings schemas
  *   (schema/*.json: titles, descriptions, menu and toolbar labels) are translated by the server
  *   with the domain each names in `jupyter.lab.internationalization` (else `jupyterlab`).
- * - eslint's `jupyter/no-untranslated-string` is on for the folders translated so far.
+ * - eslint's `jupyter/no-untranslated-string` is on for all of src/.
  */
 import {
   ITranslator,

@@ -3,8 +3,9 @@
  */
 import * as React from 'react';
 
-import { IDagInput, layoutDag } from './dag';
+import { IDagInput, IPlacedNode, layoutDag } from './dag';
 import { statusKind, statusLabel } from '../common/format';
+import { trans } from '../common/i18n';
 import { KIND_LABELS, KIND_TAGS } from '../common/stepKinds';
 
 export interface IDagViewProps extends IDagInput {
@@ -17,6 +18,21 @@ export interface IDagViewProps extends IDagInput {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A box's tooltip: "load (SQL query): Failed", "x: not a step of this pipeline". */
+function nodeTitle(node: IPlacedNode): string {
+  if (node.missing) {
+    return trans.__('%1: not a step of this pipeline', node.id);
+  }
+  const status = node.status ? statusLabel(node.status) : null;
+  if (node.kind) {
+    const kind = KIND_LABELS[node.kind];
+    return status
+      ? trans.__('%1 (%2): %3', node.id, kind, status)
+      : trans.__('%1 (%2)', node.id, kind);
+  }
+  return status ? trans.__('%1: %2', node.id, status) : node.id;
 }
 
 export function DagView(props: IDagViewProps): JSX.Element {
@@ -63,12 +79,7 @@ export function DagView(props: IDagViewProps): JSX.Element {
           `jp-OrchDag-node-${kind}`,
           props.selected === node.id ? 'jp-mod-selected' : ''
         ].join(' ');
-        const what = node.kind ? ` (${KIND_LABELS[node.kind]})` : '';
-        const title = node.missing
-          ? `${node.id}: not a step of this pipeline`
-          : node.status
-            ? `${node.id}${what}: ${statusLabel(node.status)}`
-            : `${node.id}${what}`;
+        const title = nodeTitle(node);
         return (
           <g
             key={node.id}
@@ -98,7 +109,7 @@ export function DagView(props: IDagViewProps): JSX.Element {
             <text x={10} y={34} className="jp-OrchDag-detail">
               {truncate(
                 node.missing
-                  ? 'missing step'
+                  ? trans.__('missing step')
                   : node.status
                     ? statusLabel(node.status)
                     : (node.detail ?? ''),

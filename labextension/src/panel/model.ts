@@ -8,12 +8,13 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   OrchClient,
-  IRunQuery,
   OrchError,
   ServerExtensionMissingError,
   ServerUnavailableError
 } from '../api/api';
 import { LatestRequest } from '../common/latest';
+import { IRunFilters, NO_FILTERS, runQuery } from './runFilters';
+import { SchedulerHealth } from './schedulerHealth';
 import { IDLE_INTERVAL, pollInterval } from '../run/liveProgress';
 import {
   browserStorage,
@@ -29,62 +30,6 @@ import {
 
 /** Runs the panel asks for at a time. */
 export const PAGE_SIZE = 25;
-
-export interface IRunFilters {
-  pipeline: string;
-  status: string;
-  /** Text to find in pipelines (name, description, file) and runs (pipeline, #number, id,
-   * trigger, status); the server searches the runs. */
-  search: string;
-  /** A date range of the runs' creation, `YYYY-MM-DD` in the browser's zone, both days
-   * included; '' for no bound. */
-  from: string;
-  to: string;
-}
-
-/** Whether any run filter is set. */
-export function hasFilters(filters: IRunFilters): boolean {
-  return Object.values(filters).some(value => value !== '');
-}
-
-/** The pipelines a search text finds: in part, any case, in the name, description or file. */
-export function searchPipelines<
-  T extends { name: string; description?: string | null; path?: string | null }
->(pipelines: readonly T[], search: string): readonly T[] {
-  const text = search.trim().toLowerCase();
-  if (!text) {
-    return pipelines;
-  }
-  return pipelines.filter(p =>
-    [p.name, p.description ?? '', p.path ?? ''].some(field =>
-      field.toLowerCase().includes(text)
-    )
-  );
-}
-
-/**
- * The instants bounding a date range picked in the browser: `since` the start of `from` and
- * `until` the start of the day after `to`, in the browser's zone, as ISO times; undefined for
- * an open end (or a date that does not parse).
- */
-export function dateBounds(
-  from: string,
-  to: string
-): { since?: string; until?: string } {
-  const dayStart = (day: string, plusDays: number): string | undefined => {
-    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
-    if (!match) {
-      return undefined;
-    }
-    const [year, month, date] = match.slice(1).map(Number);
-    const start = new Date(year, month - 1, date + plusDays);
-    return isNaN(start.getTime()) ? undefined : start.toISOString();
-  };
-  return { since: dayStart(from, 0), until: dayStart(to, 1) };
-}
-
-/** How often the panel asks whether a scheduler is alive (GET /orch/health). */
-export const HEALTH_EVERY_MS = 15_000;
 
 export class OrchModel {
   /** `_watchList`: the pipelines watched from this browser (kept in its localStorage). */
@@ -207,14 +152,14 @@ export class OrchModel {
       const limit = Math.max(PAGE_SIZE, this._runs.length);
       const [pipelines, page] = await Promise.all([
         this.client.listPipelines({ all: this._showArchived }),
-        this.client.listRuns({ ...this._query(), limit })
+        this.client.listRuns({ ...runQuery(this._filters), limit })
       ]);
       if (!isCurrent()) {
         return;
       }
       this._pipelines = pipelines;
       this._runs = page.runs;
-      void this._checkHealth();
+      void this._health.check();
       this._nextCursor = page.next_cursor;
       this._setProblem(null);
       const finished = this._watchPipelineRuns(page.runs);
@@ -244,25 +189,7 @@ export class OrchModel {
    * the panel; null when nothing does. Read at most every HEALTH_EVERY_MS.
    */
   get healthProblem(): string | null {
-    return this._healthProblem;
-  }
-
-  private async _checkHealth(): Promise<void> {
-    const now = Date.now();
-    if (now - this._healthCheckedAt < HEALTH_EVERY_MS) {
-      return;
-    }
-    this._healthCheckedAt = now;
-    try {
-      const health = await this.client.health();
-      const problem = health.problems.map(p => p.message).join(' ') || null;
-      if (problem !== this._healthProblem && !this._disposed) {
-        this._healthProblem = problem;
-        this._emit();
-      }
-    } catch {
-      // an older server without the route, or a passing failure: the next check says
-    }
+    return this._health.problem;
   }
 
   /** Appends the next page of older runs. */
@@ -272,7 +199,7 @@ export class OrchModel {
     }
     const filters = this._filters;
     const page = await this.client.listRuns({
-      ...this._query(),
+      ...runQuery(this._filters),
       limit: PAGE_SIZE,
       cursor: this._nextCursor
     });
@@ -344,16 +271,6 @@ export class OrchModel {
         : error instanceof Error
           ? error.message
           : String(error);
-  }
-
-  private _query(): IRunQuery {
-    const filters = this._filters;
-    return {
-      pipeline: filters.pipeline || undefined,
-      status: filters.status || undefined,
-      q: filters.search.trim() || undefined,
-      ...dateBounds(filters.from, filters.to)
-    };
   }
 
   /** Emits runFinished for watched runs that have ended (looked up when not in the page). */
@@ -458,17 +375,10 @@ export class OrchModel {
   }
 
   private _pipelines: IPipelineSummary[] = [];
-  private _healthProblem: string | null = null;
-  private _healthCheckedAt = -Infinity;
+  private _health = new SchedulerHealth(this.client, () => this._emit());
   private _runs: IRun[] = [];
   private _nextCursor: string | null = null;
-  private _filters: IRunFilters = {
-    pipeline: '',
-    status: '',
-    search: '',
-    from: '',
-    to: ''
-  };
+  private _filters: IRunFilters = NO_FILTERS;
   private _showArchived = false;
   private _loading = false;
   private _error: string | null = null;

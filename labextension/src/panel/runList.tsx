@@ -20,7 +20,8 @@ import { trans } from '../common/i18n';
 import { pinIcon } from '../common/icons';
 import { runProgress } from '../run/liveProgress';
 import { isFinished, runSeconds } from '../run/runView';
-import { hasFilters, OrchModel } from './model';
+import { OrchModel } from './model';
+import { hasFilters } from './runFilters';
 import type { IPanelActions } from './panel';
 import { useRovingFocus } from './rovingFocus';
 import { IRun, RUN_STATUSES } from '../api/tokens';
@@ -219,7 +220,7 @@ export function RunList(props: {
             model.loadMore().finally(() => setLoadingMore(false));
           }}
         >
-          More
+          {trans.__('More')}
         </button>
       )}
     </>
@@ -261,7 +262,7 @@ function RunRow(props: {
             <pinIcon.react tag="span" />
           </span>
         )}
-        <span className="jp-OrchRun-id" title={`run ${run.id}`}>
+        <span className="jp-OrchRun-id" title={trans.__('run %1', run.id)}>
           {runLabel(run)}
         </span>
       </div>

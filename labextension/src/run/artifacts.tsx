@@ -7,6 +7,7 @@ import { UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { formatBytes } from '../common/format';
+import { trans } from '../common/i18n';
 import type { IArtifact, ITablePreview } from '../api/artifacts';
 import {
   ArtifactPreviews,
@@ -38,14 +39,14 @@ export function StepArtifacts(
   return (
     <div className="jp-OrchArtifacts" data-step={props.step.name}>
       <h4 className="jp-OrchArtifacts-title">
-        Artifacts{' '}
+        {trans.__('Artifacts')}{' '}
         <span className="jp-OrchRunDetail-muted">({files.length})</span>
       </h4>
       <UseSignal signal={props.previews.changed}>
         {() => (
           <ul
             className="jp-OrchArtifacts-list"
-            aria-label={`Artifacts of ${props.step.name}`}
+            aria-label={trans.__('Artifacts of %1', props.step.name)}
           >
             {files.map(artifact => (
               <ArtifactItem
@@ -83,7 +84,7 @@ function ArtifactItem(props: IItemProps & { inline: boolean }): JSX.Element {
         </span>
         {artifact.attempt > 1 && (
           <span className="jp-OrchRunDetail-muted">
-            attempt {artifact.attempt}
+            {trans.__('attempt %1', artifact.attempt)}
           </span>
         )}
         {note && <span className="jp-OrchArtifacts-note">{note}</span>}
@@ -104,7 +105,7 @@ function FileLink(props: IItemProps): JSX.Element {
     return (
       <code
         className="jp-OrchArtifacts-name"
-        title={path ?? 'Outside the server’s root folder'}
+        title={path ?? trans.__('Outside the server’s root folder')}
       >
         {artifact.name}
       </code>
@@ -133,7 +134,7 @@ function OpenButton(props: {
     <button
       type="button"
       className={props.className}
-      title={`Open ${path} in JupyterLab`}
+      title={trans.__('Open %1 in JupyterLab', path)}
       onClick={event => {
         event.stopPropagation();
         openFile(path);
@@ -155,7 +156,7 @@ function Thumbnail(props: IItemProps): JSX.Element {
   if (image?.status !== 'ready') {
     return (
       <div className="jp-OrchArtifacts-loading" aria-busy="true">
-        Loading {artifact.name}…
+        {trans.__('Loading %1…', artifact.name)}
       </div>
     );
   }
@@ -194,18 +195,21 @@ function TablePreview(props: IItemProps): JSX.Element {
         }
       }}
     >
-      <summary>First rows</summary>
+      <summary>{trans.__('First rows')}</summary>
       {preview && <PreviewBody preview={preview} />}
     </details>
   );
 }
+
+/** An empty cell as the data writes it, the same in every language. */
+const NULL_CELL = 'null';
 
 function PreviewBody(props: { preview: Loadable<ITablePreview> }): JSX.Element {
   const { preview } = props;
   if (preview.status === 'loading') {
     return (
       <p className="jp-OrchArtifacts-loading" aria-busy="true">
-        Reading the first rows…
+        {trans.__('Reading the first rows…')}
       </p>
     );
   }
@@ -218,7 +222,9 @@ function PreviewBody(props: { preview: Loadable<ITablePreview> }): JSX.Element {
   }
   const table = preview.value;
   if (table.columns.length === 0) {
-    return <p className="jp-OrchRunDetail-note">The file is empty.</p>;
+    return (
+      <p className="jp-OrchRunDetail-note">{trans.__('The file is empty.')}</p>
+    );
   }
   return (
     <div className="jp-OrchArtifacts-tableBox">
@@ -243,7 +249,7 @@ function PreviewBody(props: { preview: Loadable<ITablePreview> }): JSX.Element {
             <tr key={r}>
               {row.map((cell, c) => (
                 <td key={c} className={cell === null ? 'jp-mod-null' : ''}>
-                  {cell ?? 'null'}
+                  {cell ?? NULL_CELL}
                 </td>
               ))}
             </tr>

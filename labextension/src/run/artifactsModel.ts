@@ -8,6 +8,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { trans } from '../common/i18n';
 import {
   artifactImage,
   artifactPreview,
@@ -66,21 +67,43 @@ export function concurrentNote(artifact: IArtifact): string | null {
   if (others.length === 0) {
     return null;
   }
-  const names = others.join(', ');
-  return `It may be from ${names}: ${others.length === 1 ? 'it' : 'they'} ran at the same time.`;
+  return trans._n(
+    'It may be from %2: it ran at the same time.',
+    'It may be from %2: they ran at the same time.',
+    others.length,
+    others.join(', ')
+  );
 }
 
 /** "3 of 120 rows", "10 rows, more follow", for a preview's caption. */
 export function rowsCaption(preview: ITablePreview): string {
   const shown = preview.rows.length;
-  const rows = `${shown} row${shown === 1 ? '' : 's'}`;
-  const hidden = preview.hidden_columns
-    ? `; ${preview.hidden_columns} more column${preview.hidden_columns === 1 ? '' : 's'} not shown`
-    : '';
+  let rows: string;
   if (preview.total_rows !== null) {
-    return `First ${rows} of ${preview.total_rows.toLocaleString('en-US')}${hidden}`;
+    rows = trans._n(
+      'First %1 row of %2',
+      'First %1 rows of %2',
+      shown,
+      preview.total_rows.toLocaleString('en-US')
+    );
+  } else {
+    rows = preview.more_rows
+      ? trans._n(
+          'First %1 row, more follow',
+          'First %1 rows, more follow',
+          shown
+        )
+      : trans._n('All %1 row', 'All %1 rows', shown);
   }
-  return `${preview.more_rows ? `First ${rows}, more follow` : `All ${rows}`}${hidden}`;
+  const hidden = preview.hidden_columns;
+  return hidden
+    ? trans._n(
+        '%2; %1 more column not shown',
+        '%2; %1 more columns not shown',
+        hidden,
+        rows
+      )
+    : rows;
 }
 
 export class ArtifactPreviews {

@@ -5,6 +5,7 @@
  * clock passed in: unit-tested.
  */
 import { formatWholeSeconds } from '../common/format';
+import { trans } from '../common/i18n';
 import { latestAttempt, stripAnsi } from './runView';
 import {
   FINISHED_RUN_STATUSES,
@@ -49,7 +50,9 @@ export function secondsUntil(iso: string, now: Date): number {
 /** "in 40 s", "in 2 min 05 s"; "now" once the time has come. */
 export function countdown(iso: string, now: Date): string {
   const seconds = secondsUntil(iso, now);
-  return seconds > 0 ? `in ${formatWholeSeconds(seconds)}` : 'now';
+  return seconds > 0
+    ? trans.__('in %1', formatWholeSeconds(seconds))
+    : trans.__('now');
 }
 
 /**
@@ -67,15 +70,29 @@ export function runProgress(
   const running = run.steps.filter(step => step.status === 'running');
   if (running.length > 0) {
     const place = run.steps.indexOf(running[0]) + 1;
-    const more = running.length > 1 ? ` +${running.length - 1} more` : '';
-    return `step ${place}/${run.steps.length}: ${running[0].name}${more}`;
+    const total = run.steps.length;
+    const name = running[0].name;
+    return running.length > 1
+      ? trans._n(
+          'step %2/%3: %4 +%1 more',
+          'step %2/%3: %4 +%1 more',
+          running.length - 1,
+          place,
+          total,
+          name
+        )
+      : trans.__('step %1/%2: %3', place, total, name);
   }
   const waiting = run.steps.find(
     step => step.status === 'retrying' && step.next_attempt_at
   );
-  return waiting?.next_attempt_at
-    ? `retrying ${countdown(waiting.next_attempt_at, now)}`
-    : null;
+  if (!waiting?.next_attempt_at) {
+    return null;
+  }
+  const seconds = secondsUntil(waiting.next_attempt_at, now);
+  return seconds > 0
+    ? trans.__('retrying in %1', formatWholeSeconds(seconds))
+    : trans.__('retrying now');
 }
 
 /**
@@ -88,17 +105,27 @@ export function retryText(
   now: Date
 ): string {
   const next = (latestAttempt(step)?.number ?? 0) + 1;
-  const when = step.next_attempt_at
-    ? countdown(step.next_attempt_at, now)
-    : 'soon';
-  const of = allowed ? ` of ${allowed}` : '';
-  return `Retrying ${when} (attempt ${next}${of})`;
+  const attempt = allowed
+    ? trans.__('attempt %1 of %2', next, allowed)
+    : trans.__('attempt %1', next);
+  if (!step.next_attempt_at) {
+    return trans.__('Retrying soon (%1)', attempt);
+  }
+  const seconds = secondsUntil(step.next_attempt_at, now);
+  return seconds > 0
+    ? trans.__('Retrying in %1 (%2)', formatWholeSeconds(seconds), attempt)
+    : trans.__('Retrying now (%1)', attempt);
 }
 
 /** "cell 3 of 5 · 12 s": the code cell a notebook step runs, and for how long it has. */
 export function cellProgressText(progress: ICellProgress, now: Date): string {
   const seconds = now.getTime() / 1000 - progress.started_at;
-  return `cell ${progress.cell} of ${progress.cells} · ${formatWholeSeconds(seconds)}`;
+  return trans.__(
+    'cell %1 of %2 · %3',
+    progress.cell,
+    progress.cells,
+    formatWholeSeconds(seconds)
+  );
 }
 
 /** How many lines of a running step's output the run detail shows. */

@@ -6,6 +6,7 @@
 import * as React from 'react';
 
 import { localTime } from '../common/format';
+import { trans } from '../common/i18n';
 import { cellProgressText, retryText } from './liveProgress';
 import type { RunAction } from './runDetailModel';
 import type { ICellProgress, IStepRun, StepWake } from '../api/tokens';
@@ -22,7 +23,12 @@ export function RetryWait(props: {
 }): JSX.Element {
   const { step, busy } = props;
   const at = localTime(step.next_attempt_at);
-  const button = (action: StepWake, label: string, title: string) => (
+  const button = (
+    action: StepWake,
+    label: string,
+    busyLabel: string,
+    title: string
+  ) => (
     <button
       type="button"
       className={`jp-mod-styled ${action === 'fail-now' ? 'jp-mod-warn' : 'jp-mod-accept'}`}
@@ -33,7 +39,7 @@ export function RetryWait(props: {
         props.onWake(step.name, action);
       }}
     >
-      {busy === action ? `${label}…` : label}
+      {busy === action ? busyLabel : label}
     </button>
   );
   return (
@@ -41,15 +47,23 @@ export function RetryWait(props: {
       <span
         className="jp-OrchRunDetail-retry"
         role="timer"
-        title={at ? `Next attempt at ${at}` : undefined}
+        title={at ? trans.__('Next attempt at %1', at) : undefined}
       >
         {retryText(step, props.allowed, props.now)}
       </span>
-      {button('retry-now', 'Retry now', 'Start the next attempt now')}
+      {button(
+        'retry-now',
+        trans.__('Retry now'),
+        trans.__('Retry now…'),
+        trans.__('Start the next attempt now')
+      )}
       {button(
         'fail-now',
-        'Fail now',
-        'Make no more attempts: the step ends failed with its last error'
+        trans.__('Fail now'),
+        trans.__('Fail now…'),
+        trans.__(
+          'Make no more attempts: the step ends failed with its last error'
+        )
       )}
     </div>
   );
@@ -63,7 +77,10 @@ export function CellProgressView(props: {
 }): JSX.Element {
   const { progress, output } = props;
   return (
-    <div className="jp-OrchRunDetail-cellProgress" aria-label="Cell progress">
+    <div
+      className="jp-OrchRunDetail-cellProgress"
+      aria-label={trans.__('Cell progress')}
+    >
       <div className="jp-OrchRunDetail-cellLine">
         <span className="jp-OrchRunDetail-cellCount">
           {cellProgressText(progress, props.now)}
@@ -77,7 +94,7 @@ export function CellProgressView(props: {
       {output.length > 0 && (
         <pre
           className="jp-OrchRunDetail-cellOutput"
-          aria-label="Last lines of output"
+          aria-label={trans.__('Last lines of output')}
         >
           {output.join('\n')}
         </pre>

@@ -3,15 +3,25 @@
  * detail. Pure functions: unit-tested.
  */
 import { localTime } from '../common/format';
+import { trans } from '../common/i18n';
 import type { INotification, IRun, NotificationEvent } from '../api/tokens';
 
-const EVENT_LABELS: Record<NotificationEvent, string> = {
-  failure: 'Failure',
-  success: 'Success',
-  recovery: 'Recovery',
-  long_running: 'Long running',
-  missed: 'Missed run'
-};
+/** What a notification was about, in words; an event newer than this code as the server's. */
+function eventLabel(event: NotificationEvent | string): string {
+  switch (event) {
+    case 'failure':
+      return trans._p('notification event', 'Failure');
+    case 'success':
+      return trans._p('notification event', 'Success');
+    case 'recovery':
+      return trans._p('notification event', 'Recovery');
+    case 'long_running':
+      return trans._p('notification event', 'Long running');
+    case 'missed':
+      return trans._p('notification event', 'Missed run');
+  }
+  return event.charAt(0).toUpperCase() + event.slice(1).replace(/_/g, ' ');
+}
 
 /** The run's notifications, oldest first as the server lists them; none from an older server. */
 export function runNotifications(
@@ -33,10 +43,8 @@ export function notificationsPending(
 export function notificationEvent(
   n: Pick<INotification, 'event' | 'step'>
 ): string {
-  const label =
-    EVENT_LABELS[n.event] ??
-    n.event.charAt(0).toUpperCase() + n.event.slice(1).replace(/_/g, ' ');
-  return n.step ? `${label} of step ${n.step}` : label;
+  const label = eventLabel(n.event);
+  return n.step ? trans.__('%1 of step %2', label, n.step) : label;
 }
 
 /** "ana@example.com, bob@example.com"; "" when the channel's own recipients are used. */
@@ -48,9 +56,9 @@ export function recipientsText(n: Pick<INotification, 'to'>): string {
 export function attemptsText(n: Pick<INotification, 'attempts'>): string {
   const count = typeof n.attempts === 'number' ? n.attempts : 0;
   if (count <= 0) {
-    return 'not tried yet';
+    return trans.__('not tried yet');
   }
-  return `${count} attempt${count === 1 ? '' : 's'}`;
+  return trans._n('%1 attempt', '%1 attempts', count);
 }
 
 /** When it was sent, or queued: a tooltip. */
@@ -58,19 +66,19 @@ export function notificationTime(
   n: Pick<INotification, 'status' | 'created_at' | 'sent_at'>
 ): string {
   if (n.sent_at) {
-    return `Sent ${localTime(n.sent_at)}`;
+    return trans.__('Sent %1', localTime(n.sent_at));
   }
   const queued = localTime(n.created_at);
-  return queued ? `Queued ${queued}` : '';
+  return queued ? trans.__('Queued %1', queued) : '';
 }
 
 /** Why a failed notification was not delivered; a retried one's last error. */
 function errorText(n: Pick<INotification, 'status' | 'error'>): string | null {
   if (n.status === 'failed') {
-    return n.error || 'Not delivered';
+    return n.error || trans.__('Not delivered');
   }
   if (n.status !== 'sent' && n.error) {
-    return `Last attempt failed: ${n.error}`;
+    return trans.__('Last attempt failed: %1', n.error);
   }
   return null;
 }

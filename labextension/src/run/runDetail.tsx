@@ -10,13 +10,15 @@ import { DagView } from '../dag/dagView';
 import { confirmCancelRun, confirmed } from '../dialogs/confirm';
 import { runLabel, shortId, statusLabel } from '../common/format';
 import { useNow } from '../common/hooks';
+import { trans } from '../common/i18n';
 import { showError } from '../common/notify';
 import { StepArtifacts, IArtifactViews } from './artifacts';
 import { ArtifactPreviews } from './artifactsModel';
 import { RunDetailModel } from './runDetailModel';
 import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
 import { NotificationsSection } from './runNotifications';
-import { RunLog, StepCard } from './runSteps';
+import { RunLog } from './runLog';
+import { StepCard } from './runSteps';
 import { dagInput } from './runView';
 import type { IRun, StepWake } from '../api/tokens';
 
@@ -43,8 +45,8 @@ export class RunDetailWidget extends ReactWidget {
   constructor(readonly options: IRunDetailOptions) {
     super();
     this.id = `jp-orch-run-${options.runId}`;
-    this.title.label = `Run ${shortId(options.runId)}`;
-    this.title.caption = `Run ${options.runId}`;
+    this.title.label = trans.__('Run %1', shortId(options.runId));
+    this.title.caption = trans.__('Run %1', options.runId);
     this.title.closable = true;
     this.addClass('jp-OrchRunDetail');
     this.model = new RunDetailModel(options.client, options.runId);
@@ -101,7 +103,12 @@ export class RunDetailWidget extends ReactWidget {
     const run = this.model.run;
     if (run) {
       this.title.label = `${run.pipeline} ${runLabel(run)}`;
-      this.title.caption = `Run ${run.id} of ${run.pipeline}: ${statusLabel(run.status)}`;
+      this.title.caption = trans.__(
+        'Run %1 of %2: %3',
+        run.id,
+        run.pipeline,
+        statusLabel(run.status)
+      );
     }
   }
 
@@ -113,7 +120,7 @@ export class RunDetailWidget extends ReactWidget {
     try {
       await this.model.cancel();
     } catch (error) {
-      showError(error, 'Could not cancel the run');
+      showError(error, trans.__('Could not cancel the run'));
     }
   }
 
@@ -125,8 +132,8 @@ export class RunDetailWidget extends ReactWidget {
       showError(
         error,
         fromFailed
-          ? 'Could not rerun from the failed step'
-          : 'Could not rerun the run'
+          ? trans.__('Could not rerun from the failed step')
+          : trans.__('Could not rerun the run')
       );
     }
   }
@@ -136,7 +143,12 @@ export class RunDetailWidget extends ReactWidget {
       const run = await this.model.setPinned(pinned);
       this.options.onRunChanged?.(run);
     } catch (error) {
-      showError(error, `Could not ${pinned ? 'pin' : 'unpin'} the run`);
+      showError(
+        error,
+        pinned
+          ? trans.__('Could not pin the run')
+          : trans.__('Could not unpin the run')
+      );
     }
   }
 
@@ -145,10 +157,12 @@ export class RunDetailWidget extends ReactWidget {
     if (
       action === 'fail-now' &&
       !(await confirmed(
-        `Fail ${step} now?`,
-        `${step} makes no more attempts: it ends failed with its last error, and the ` +
-          'steps that need it do not run.',
-        'Fail now'
+        trans.__('Fail %1 now?', step),
+        trans.__(
+          '%1 makes no more attempts: it ends failed with its last error, and the steps that need it do not run.',
+          step
+        ),
+        trans.__('Fail now')
       ))
     ) {
       return;
@@ -158,7 +172,9 @@ export class RunDetailWidget extends ReactWidget {
     } catch (error) {
       showError(
         error,
-        `Could not ${action === 'fail-now' ? 'fail' : 'retry'} ${step} now`
+        action === 'fail-now'
+          ? trans.__('Could not fail %1 now', step)
+          : trans.__('Could not retry %1 now', step)
       );
     }
   }
@@ -178,27 +194,31 @@ function RunView(props: {
   if (model.notFound) {
     return (
       <div className="jp-OrchRunDetail-message" role="status">
-        <h2>Run {model.runId} not found</h2>
-        <p>It may have been deleted, or the link points to another server.</p>
+        <h2>{trans.__('Run %1 not found', model.runId)}</h2>
+        <p>
+          {trans.__(
+            'It may have been deleted, or the link points to another server.'
+          )}
+        </p>
       </div>
     );
   }
   if (!run) {
     return model.loadError ? (
       <div className="jp-OrchRunDetail-message" role="alert">
-        <h2>Could not load run {model.runId}</h2>
+        <h2>{trans.__('Could not load run %1', model.runId)}</h2>
         <p className="jp-OrchField-error">{model.loadError}</p>
         <button
           type="button"
           className="jp-mod-styled jp-mod-accept"
           onClick={handlers.retry}
         >
-          Try again
+          {trans.__('Try again')}
         </button>
       </div>
     ) : (
       <div className="jp-OrchRunDetail-message" role="status" aria-busy="true">
-        Loading run {model.runId}…
+        {trans.__('Loading run %1…', model.runId)}
       </div>
     );
   }
@@ -207,7 +227,7 @@ function RunView(props: {
       <RunHeader model={model} run={run} now={now} handlers={handlers} />
       {model.loadError && (
         <p className="jp-OrchField-error">
-          Could not refresh the run: {model.loadError}
+          {trans.__('Could not refresh the run: %1', model.loadError)}
         </p>
       )}
       <StepsSection
@@ -236,7 +256,7 @@ function StepsSection(
   return (
     <section className="jp-OrchRunDetail-section">
       <h3 className="jp-OrchRunDetail-sectionTitle">
-        Steps{' '}
+        {trans.__('Steps')}{' '}
         <span className="jp-OrchRunDetail-muted">({run.steps.length})</span>
       </h3>
       <div className="jp-OrchRunDetail-dag">
@@ -245,7 +265,7 @@ function StepsSection(
           needs={dag.needs}
           selected={model.selected}
           onSelect={select}
-          label={`Steps of ${run.pipeline} and their status`}
+          label={trans.__('Steps of %1 and their status', run.pipeline)}
         />
       </div>
       <div className="jp-OrchRunDetail-steps">

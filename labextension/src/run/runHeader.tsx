@@ -4,8 +4,9 @@
  */
 import * as React from 'react';
 
-import { StatusBadge } from '../common/components';
+import { Sentence, StatusBadge } from '../common/components';
 import { formatDuration, triggerLabel, zonedTime } from '../common/format';
+import { trans } from '../common/i18n';
 import { pinIcon } from '../common/icons';
 import { RunDetailModel } from './runDetailModel';
 import {
@@ -54,16 +55,21 @@ export function RunHeader(props: IRunPartProps): JSX.Element {
         <h2 className="jp-OrchRunDetail-title">{run.pipeline}</h2>
         <StatusBadge status={run.status} />
         {model.cancelRequested && (
-          <span className="jp-OrchRunDetail-muted">Stopping…</span>
+          <span className="jp-OrchRunDetail-muted">
+            {trans.__('Stopping…')}
+          </span>
         )}
         <RunButtons model={model} run={run} handlers={handlers} />
       </div>
       <div className="jp-OrchRunDetail-subtitle">
-        Run <code title={run.id}>{run.id}</code> · version {run.version}
+        <Sentence
+          text={trans.__('Run %1 · version %2', '%1', run.version)}
+          nodes={[<code title={run.id}>{run.id}</code>]}
+        />
         {latestVersion !== undefined && latestVersion !== run.version && (
           <span className="jp-OrchRunDetail-muted">
             {' '}
-            (the pipeline is now at version {latestVersion})
+            {trans.__('(the pipeline is now at version %1)', latestVersion)}
           </span>
         )}
       </div>
@@ -90,7 +96,7 @@ function RunButtons(props: {
           disabled={busy !== null || model.cancelRequested}
           onClick={handlers.cancel}
         >
-          {busy === 'cancel' ? 'Cancelling…' : 'Cancel'}
+          {busy === 'cancel' ? trans.__('Cancelling…') : trans.__('Cancel')}
         </button>
       )}
       {actions.rerunFromFailed && (
@@ -98,10 +104,12 @@ function RunButtons(props: {
           type="button"
           className="jp-mod-styled jp-mod-accept"
           disabled={busy !== null}
-          title="A new run that keeps the steps that succeeded and runs the others"
+          title={trans.__(
+            'A new run that keeps the steps that succeeded and runs the others'
+          )}
           onClick={() => handlers.rerun(true)}
         >
-          Rerun from failed step
+          {trans.__('Rerun from failed step')}
         </button>
       )}
       {actions.rerun && (
@@ -113,10 +121,12 @@ function RunButtons(props: {
               : 'jp-mod-styled jp-mod-accept'
           }
           disabled={busy !== null}
-          title="A new run of the same version with the same parameters"
+          title={trans.__(
+            'A new run of the same version with the same parameters'
+          )}
           onClick={() => handlers.rerun(false)}
         >
-          Rerun
+          {trans.__('Rerun')}
         </button>
       )}
       <PinButton
@@ -129,7 +139,7 @@ function RunButtons(props: {
         className="jp-mod-styled jp-OrchRunDetail-button"
         onClick={() => handlers.editPipeline(run.pipeline)}
       >
-        Edit pipeline
+        {trans.__('Edit pipeline')}
       </button>
     </div>
   );
@@ -150,11 +160,11 @@ function PinButton(props: {
       type="button"
       className={`jp-mod-styled jp-OrchRunDetail-button jp-OrchRunDetail-pin${pinned ? ' jp-mod-pinned' : ''}`}
       disabled={props.busy}
-      title="Pinned runs are never deleted by retention"
+      title={trans.__('Pinned runs are never deleted by retention')}
       onClick={() => props.onPin(!pinned)}
     >
       <pinIcon.react tag="span" />
-      {pinned ? 'Unpin' : 'Pin'}
+      {pinned ? trans.__('Unpin') : trans.__('Pin')}
     </button>
   );
 }
@@ -178,7 +188,10 @@ function FailureCallout(props: {
         <div className="jp-OrchRunDetail-runError">{run.error}</div>
       )}
       {failed.length > 0 && (
-        <ul className="jp-OrchRunDetail-failedSteps" aria-label="Failed steps">
+        <ul
+          className="jp-OrchRunDetail-failedSteps"
+          aria-label={trans.__('Failed steps')}
+        >
           {failed.map(item => (
             <FailedStep key={item.step} failed={item} handlers={handlers} />
           ))}
@@ -195,18 +208,23 @@ function FailedStep(props: {
 }): JSX.Element {
   const { step, error, notebook } = props.failed;
   const cell = error ? errorCell(error) : '';
+  // '%1' for the step's name in bold: the bundle keeps it for Sentence to fill
+  let text = '%1';
+  if (error) {
+    text = cell
+      ? trans.__('%1: %2 (at %3)', '%1', errorTitle(error), cell)
+      : trans.__('%1: %2', '%1', errorTitle(error));
+  }
   return (
     <li className="jp-OrchRunDetail-failedStep" data-step={step}>
       <div className="jp-OrchRunDetail-stepError">
-        <strong>{step}</strong>
-        {error && `: ${errorTitle(error)}`}
-        {cell && ` (at ${cell})`}
+        <Sentence text={text} nodes={[<strong>{step}</strong>]} />
       </div>
       {notebook && (
         <NotebookLinks
           actions={props.handlers}
           path={notebook}
-          label="Open failed step's output notebook"
+          label={trans.__("Open failed step's output notebook")}
         />
       )}
     </li>
@@ -235,42 +253,51 @@ function RunFacts(props: {
   const seconds = runSeconds(run, now);
   return (
     <dl className="jp-OrchRunDetail-facts">
-      <Fact label="Trigger">
+      <Fact label={trans.__('Trigger')}>
         {triggerLabel(run.trigger)}
         {run.scheduled_for && (
           <span className="jp-OrchRunDetail-muted">
             {' '}
-            for {zonedTime(run.scheduled_for)}
+            {trans.__('for %1', zonedTime(run.scheduled_for))}
           </span>
         )}
       </Fact>
-      <Fact label="Started">
+      <Fact label={trans.__('Started')}>
         {run.started_at ? (
           timeWithRelative(run.started_at, now)
         ) : (
           <span className="jp-OrchRunDetail-muted">
-            Not yet (queued {timeWithRelative(run.created_at, now)})
+            {trans.__(
+              'Not yet (queued %1)',
+              timeWithRelative(run.created_at, now)
+            )}
           </span>
         )}
       </Fact>
       {run.ended_at && (
-        <Fact label="Ended">{timeWithRelative(run.ended_at, now)}</Fact>
+        <Fact label={trans.__('Ended')}>
+          {timeWithRelative(run.ended_at, now)}
+        </Fact>
       )}
-      <Fact label="Duration">
+      <Fact label={trans.__('Duration')}>
         {seconds === null ? '—' : formatDuration(seconds)}
       </Fact>
       {run.rerun_of && (
-        <Fact label="Rerun of">
+        <Fact label={trans.__('Rerun of')}>
           <RunLink id={run.rerun_of} openRun={handlers.openRun} />
         </Fact>
       )}
       {run.event && (
-        <Fact label="Event" wide>
-          <ValueList values={run.event} label="Event" />
+        <Fact label={trans.__('Event')} wide>
+          <ValueList values={run.event} label={trans.__('Event')} />
         </Fact>
       )}
-      <Fact label="Parameters" wide>
-        <ValueList values={run.parameters} label="Parameters" empty="none" />
+      <Fact label={trans.__('Parameters')} wide>
+        <ValueList
+          values={run.parameters}
+          label={trans.__('Parameters')}
+          empty={trans.__('none')}
+        />
       </Fact>
     </dl>
   );

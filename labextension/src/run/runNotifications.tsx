@@ -4,7 +4,8 @@
  */
 import * as React from 'react';
 
-import { StatusBadge } from '../common/components';
+import { Sentence, StatusBadge } from '../common/components';
+import { trans } from '../common/i18n';
 import { INotificationRow, notificationRows } from './notificationView';
 import type { IRun } from '../api/tokens';
 
@@ -16,9 +17,12 @@ export function NotificationsSection(props: {
     return null;
   }
   return (
-    <section className="jp-OrchRunDetail-section" aria-label="Notifications">
+    <section
+      className="jp-OrchRunDetail-section"
+      aria-label={trans.__('Notifications')}
+    >
       <h3 className="jp-OrchRunDetail-sectionTitle">
-        Notifications{' '}
+        {trans.__('Notifications')}{' '}
         <span className="jp-OrchRunDetail-muted">({rows.length})</span>
       </h3>
       <div role="list">
@@ -45,7 +49,10 @@ function NotificationRow(props: { row: INotificationRow }): JSX.Element {
         <StatusBadge status={row.status} />
         <strong>{row.event}</strong>
         <span>
-          to <code>{row.channel}</code>
+          <Sentence
+            text={trans.__('to %1', '%1')}
+            nodes={[<code>{row.channel}</code>]}
+          />
         </span>
         {row.recipients && (
           <span className="jp-OrchRunDetail-muted">({row.recipients})</span>

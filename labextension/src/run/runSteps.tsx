@@ -1,11 +1,12 @@
 /**
  * The parts of the run detail below the header: one card per step with its kind, what it is
  * doing now (a retry's countdown, a notebook's cell) and its attempts (latest first), their
- * summary, errors and outputs; key = value lists; the run log.
+ * summary, errors and outputs; key = value lists. The run log is runLog.tsx.
  */
 import * as React from 'react';
 
-import { StatusBadge } from '../common/components';
+import { Sentence, StatusBadge } from '../common/components';
+import { trans } from '../common/i18n';
 import { KIND_LABELS } from '../common/stepKinds';
 import {
   formatDuration,
@@ -19,7 +20,6 @@ import {
   clip,
   errorCell,
   errorTitle,
-  logParts,
   stepCardId,
   stepNote,
   tracebackText,
@@ -86,7 +86,7 @@ export function RunLink(props: {
     <button
       type="button"
       className="jp-OrchRunDetail-link"
-      title={`Open run ${id}`}
+      title={trans.__('Open run %1', id)}
       onClick={event => {
         event.stopPropagation();
         openRun(id);
@@ -122,7 +122,7 @@ export function NotebookLinks(props: {
       <button
         type="button"
         className="jp-OrchRunDetail-button jp-OrchRunDetail-notebookButton"
-        title={`${path}: read-only, with no kernel`}
+        title={trans.__('%1: read-only, with no kernel', path)}
         onClick={click(actions.openNotebook)}
       >
         {props.label}
@@ -130,10 +130,13 @@ export function NotebookLinks(props: {
       <button
         type="button"
         className="jp-OrchRunDetail-button jp-OrchRunDetail-notebookButton"
-        title={`A copy of ${path} in your home folder, opened with a kernel`}
+        title={trans.__(
+          'A copy of %1 in your home folder, opened with a kernel',
+          path
+        )}
         onClick={click(actions.copyNotebook)}
       >
-        Open as a copy to edit
+        {trans.__('Open as a copy to edit')}
       </button>
     </span>
   );
@@ -157,11 +160,15 @@ function AttemptErrorView(props: {
     >
       <div className="jp-OrchRunDetail-errorTitle">
         <span className="jp-OrchRunDetail-errorText">{errorTitle(error)}</span>
-        {cell && <span className="jp-OrchRunDetail-errorCell">at {cell}</span>}
+        {cell && (
+          <span className="jp-OrchRunDetail-errorCell">
+            {trans.__('at %1', cell)}
+          </span>
+        )}
       </div>
       {traceback && (
         <details className="jp-OrchRunDetail-traceback">
-          <summary>Traceback</summary>
+          <summary>{trans.__('Traceback')}</summary>
           <pre>{traceback}</pre>
         </details>
       )}
@@ -189,9 +196,13 @@ function AttemptView(props: {
     >
       <div className="jp-OrchRunDetail-attemptHeader">
         <span className="jp-OrchRunDetail-attemptName">
-          Attempt {attempt.number}
+          {trans.__('Attempt %1', attempt.number)}
         </span>
-        {props.latest && <span className="jp-OrchRunDetail-tag">latest</span>}
+        {props.latest && (
+          <span className="jp-OrchRunDetail-tag">
+            {trans._p('attempt', 'latest')}
+          </span>
+        )}
         <StatusBadge status={attempt.status} />
         {seconds !== null && (
           <span className="jp-OrchRunDetail-muted">
@@ -203,7 +214,7 @@ function AttemptView(props: {
             className="jp-OrchRunDetail-muted"
             title={relativeTime(attempt.started_at, now)}
           >
-            started {zonedTime(attempt.started_at)}
+            {trans.__('started %1', zonedTime(attempt.started_at))}
           </span>
         )}
         {summary && (
@@ -220,7 +231,7 @@ function AttemptView(props: {
           <NotebookLinks
             actions={props.notebooks}
             path={notebook}
-            label="Open output notebook"
+            label={trans.__('Open output notebook')}
           />
         )}
       </div>
@@ -230,7 +241,7 @@ function AttemptView(props: {
           cancelled={attempt.status === 'cancelled'}
         />
       )}
-      <ValueList values={attempt.outputs} label="Outputs" />
+      <ValueList values={attempt.outputs} label={trans.__('Outputs')} />
     </div>
   );
 }
@@ -287,7 +298,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
       className={`jp-OrchRunDetail-step${props.selected ? ' jp-mod-selected' : ''}`}
       data-step={step.name}
       data-status={step.status}
-      aria-label={`Step ${step.name}`}
+      aria-label={trans.__('Step %1', step.name)}
       onClick={() => props.onSelect(step.name)}
     >
       <div className="jp-OrchRunDetail-stepHeader">
@@ -300,13 +311,17 @@ export function StepCard(props: IStepCardProps): JSX.Element {
         <StatusBadge status={step.status} />
         {step.reused_from && (
           <span className="jp-OrchRunDetail-muted">
-            reused from run{' '}
-            <RunLink id={step.reused_from} openRun={props.openRun} />
+            <Sentence
+              text={trans.__('reused from run %1', '%1')}
+              nodes={[
+                <RunLink id={step.reused_from} openRun={props.openRun} />
+              ]}
+            />
           </span>
         )}
         {step.needs.length > 0 && (
           <span className="jp-OrchRunDetail-needs">
-            needs {step.needs.join(', ')}
+            {trans.__('needs %1', step.needs.join(', '))}
           </span>
         )}
       </div>
@@ -330,81 +345,11 @@ export function StepCard(props: IStepCardProps): JSX.Element {
       {latest && attempt(latest, earlier.length > 0)}
       {earlier.length > 0 && (
         <details className="jp-OrchRunDetail-earlier">
-          <summary>Earlier attempts ({earlier.length})</summary>
+          <summary>{trans.__('Earlier attempts (%1)', earlier.length)}</summary>
           {earlier.map(a => attempt(a, false))}
         </details>
       )}
       {props.artifacts}
     </section>
-  );
-}
-
-/** The run log, newest at the bottom; follows new lines while scrolled to the end. */
-export function RunLog(props: {
-  lines: readonly ILogLine[];
-  live: boolean;
-}): JSX.Element {
-  const [open, setOpen] = React.useState(true);
-  const body = React.useRef<HTMLDivElement>(null);
-  const follow = React.useRef(true);
-  const count = props.lines.length;
-  React.useLayoutEffect(() => {
-    const el = body.current;
-    if (el && follow.current) {
-      el.scrollTop = el.scrollHeight;
-    }
-  }, [count, open]);
-  return (
-    <details
-      className="jp-OrchRunDetail-section jp-OrchRunDetail-log"
-      open={open}
-      onToggle={event => setOpen(event.currentTarget.open)}
-    >
-      <summary className="jp-OrchRunDetail-sectionTitle">
-        Log{' '}
-        <span className="jp-OrchRunDetail-muted">
-          ({count} line{count === 1 ? '' : 's'})
-        </span>
-      </summary>
-      {count === 0 ? (
-        <p className="jp-OrchRunDetail-note">
-          {props.live ? 'No log lines yet.' : 'This run logged nothing.'}
-        </p>
-      ) : (
-        <div
-          ref={body}
-          className="jp-OrchRunDetail-logLines"
-          role="log"
-          aria-label="Run log"
-          tabIndex={0}
-          onScroll={event => {
-            const el = event.currentTarget;
-            follow.current =
-              el.scrollTop + el.clientHeight >= el.scrollHeight - 8;
-          }}
-        >
-          {props.lines.map((line, index) => (
-            <LogLineView key={index} line={line} />
-          ))}
-        </div>
-      )}
-    </details>
-  );
-}
-
-function LogLineView(props: { line: ILogLine }): JSX.Element {
-  const parts = logParts(props.line);
-  return (
-    <div
-      className={`jp-OrchRunDetail-logLine${parts.isError ? ' jp-mod-error' : ''}`}
-    >
-      <span className="jp-OrchRunDetail-logTime">{parts.time}</span>{' '}
-      {parts.step && (
-        <>
-          <span className="jp-OrchRunDetail-logStep">[{parts.step}]</span>{' '}
-        </>
-      )}
-      <span className="jp-OrchRunDetail-logMessage">{parts.message}</span>
-    </div>
   );
 }

@@ -8,6 +8,7 @@ import {
   relativeTime,
   zonedTime
 } from '../common/format';
+import { trans } from '../common/i18n';
 import {
   ACTIVE_RUN_STATUSES,
   FAILED_ATTEMPT_STATUSES,
@@ -120,7 +121,7 @@ export function errorCell(error: AttemptErrorWithCell): string {
     return `In [${error.exec_count}]`;
   }
   return typeof error.cell_index === 'number'
-    ? `cell ${error.cell_index + 1}`
+    ? trans.__('cell %1', error.cell_index + 1)
     : '';
 }
 
@@ -203,16 +204,18 @@ export function stepNote(step: IStepRun): string | null {
   switch (step.status) {
     case 'pending':
       return step.needs.length
-        ? `Waiting for ${step.needs.join(', ')}`
-        : 'Waiting to start';
+        ? trans.__('Waiting for %1', step.needs.join(', '))
+        : trans.__('Waiting to start');
     case 'skipped':
-      return 'Skipped: its condition was not met';
+      return trans.__('Skipped: its condition was not met');
     case 'upstream_failed':
-      return 'Not run: a step it needs did not succeed';
+      return trans.__('Not run: a step it needs did not succeed');
     case 'cancelled':
-      return step.attempts.length ? null : 'Cancelled before it started';
+      return step.attempts.length
+        ? null
+        : trans.__('Cancelled before it started');
     case 'running':
-      return step.attempts.length ? null : 'Starting';
+      return step.attempts.length ? null : trans.__('Starting');
     default:
       return null;
   }

@@ -4,6 +4,7 @@
  * and one saying what it used: "peak 1.2 GB · CPU 3.2 s". Pure: unit-tested.
  */
 import { formatBytes, formatDuration } from '../common/format';
+import { trans } from '../common/i18n';
 import type { IAttemptResources, JSONObject, StepKind } from '../api/tokens';
 
 export interface IStepSummary {
@@ -16,8 +17,14 @@ function count(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-function records(n: number, word = 'record'): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+/** A count with its thousands grouped, "12,345": `%2` of the sentences below (`%1` is the
+ * count as the plural form reads it). */
+function figure(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function records(n: number): string {
+  return trans._n('%2 record', '%2 records', n, figure(n));
 }
 
 function baseName(path: string): string {
@@ -27,12 +34,34 @@ function baseName(path: string): string {
 function exportSummary(outputs: JSONObject, n: number): IStepSummary | null {
   const { table, action, path } = outputs;
   if (typeof table === 'string') {
-    const verb = action === 'upserted' ? 'upserted' : 'inserted';
-    return { text: `${n.toLocaleString('en-US')} ${verb} into ${table}` };
+    return {
+      text:
+        action === 'upserted'
+          ? trans._n(
+              '%2 upserted into %3',
+              '%2 upserted into %3',
+              n,
+              figure(n),
+              table
+            )
+          : trans._n(
+              '%2 inserted into %3',
+              '%2 inserted into %3',
+              n,
+              figure(n),
+              table
+            )
+    };
   }
   if (typeof path === 'string') {
     return {
-      text: `${records(n)} written to ${baseName(path)}`,
+      text: trans._n(
+        '%2 record written to %3',
+        '%2 records written to %3',
+        n,
+        figure(n),
+        baseName(path)
+      ),
       title: path
     };
   }
@@ -64,7 +93,9 @@ export function stepSummary(
     data.columns === undefined &&
     data.path === undefined
   ) {
-    return { text: `${records(n, 'row')} changed` };
+    return {
+      text: trans._n('%2 row changed', '%2 rows changed', n, figure(n))
+    };
   }
   return { text: records(n) };
 }
@@ -79,16 +110,16 @@ export function resourceSummary(
   const peak = count(resources?.peak_memory_bytes);
   const cpu = count(resources?.cpu_seconds);
   const parts = [
-    peak === null ? '' : `peak ${formatBytes(peak)}`,
-    cpu === null ? '' : `CPU ${formatDuration(cpu)}`
+    peak === null ? '' : trans.__('peak %1', formatBytes(peak)),
+    cpu === null ? '' : trans.__('CPU %1', formatDuration(cpu))
   ].filter(Boolean);
   if (parts.length === 0) {
     return null;
   }
   return {
     text: parts.join(' · '),
-    title:
-      'Peak memory: the resident memory of the step’s processes together at its highest; ' +
-      'CPU: their processor time'
+    title: trans.__(
+      'Peak memory: the resident memory of the step’s processes together at its highest; CPU: their processor time'
+    )
   };
 }
