@@ -60,10 +60,12 @@ def canvas_node(builder: Locator, step: str) -> Locator:
     return builder.locator(f'.react-flow__node[data-step="{step}"]')
 
 
+@pytest.mark.parametrize("width,height", [(1600, 1000), (1400, 900)], ids=["1600x1000", "1400x900"])
 def test_drag_two_notebooks_onto_the_canvas_then_save_and_run(
-    lab: Lab, folder: Callable[[str, tuple[str, ...]], str]
+    lab: Lab, folder: Callable[[str, tuple[str, ...]], str], width: int, height: int
 ) -> None:
-    path = folder("canvas_ui", ("extract", "report"))
+    lab.page.set_viewport_size({"width": width, "height": height})
+    path = folder(f"canvas_ui_{width}", ("extract", "report"))
     builder = open_new_builder(lab, path)
     expect(canvas_of(builder)).to_contain_text("Drop notebooks here")
     gestures = Gestures(lab)
@@ -88,12 +90,13 @@ def test_drag_two_notebooks_onto_the_canvas_then_save_and_run(
         "title", f"report (Notebook): {path}/report.ipynb"
     )
 
-    name = "canvas-two"
+    name = f"canvas-two-{width}"
     gestures.type(builder.get_by_label("Name", exact=True), name)
     expect(builder.get_by_text("Checking…")).to_have_count(0)
     expect(builder.locator(".jp-OrchBuilder-validity")).to_have_text("Valid")
     builder.evaluate("(el) => { el.scrollTop = 0; }")  # the form from its name
-    lab.screenshot("canvas")  # with the file browser the notebooks came from
+    if width == 1600:
+        lab.screenshot("canvas")  # with the file browser the notebooks came from
 
     gestures.click(builder.get_by_role("button", name="Save and run", exact=True))
     detail = main_area(lab).locator('[id^="jp-orch-run-"]:visible').first

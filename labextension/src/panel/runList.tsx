@@ -121,7 +121,7 @@ export function SearchBox(props: { model: OrchModel }): JSX.Element {
         type="search"
         className="jp-mod-styled"
         aria-label={trans.__('Search pipelines and runs')}
-        placeholder={trans.__('Search pipelines and runs')}
+        placeholder={trans.__('Search…')}
         title={trans.__(
           'Pipelines by name, description or file; runs by pipeline, number (#42), id, trigger or status'
         )}
