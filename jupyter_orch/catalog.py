@@ -28,6 +28,7 @@ from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
 from .stats import ACTIVE_MARGIN, pipeline_stats
 from .store.types import RequestKey, RequestKind, utcnow
+from .version_views import version_diff_json, version_json, versions_json
 
 #: Largest page of runs one request returns.
 MAX_PAGE = 200
@@ -95,8 +96,9 @@ class Catalog:
             return {"valid": False, "problems": problems_json(exc, self.root)}
         return {"valid": True, "problems": [], "name": loaded.spec.name}
 
-    def register(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate, save the text (if given), register and activate; the pipeline's detail."""
+    def register(self, body: Mapping[str, Any], created_by: str | None = None) -> dict[str, Any]:
+        """Validate, save the text (if given), register and activate; the pipeline's detail.
+        ``created_by``: who asks (a new version records it)."""
         loaded, text = self._load(body)
         if text is not None:
             self._save(loaded, text)
@@ -104,7 +106,7 @@ class Catalog:
         if not isinstance(replace, bool):
             raise UserError(f"replace: give true or false, not {replace!r}")
         try:
-            self.orch.apply(loaded, replace=replace)
+            self.orch.apply(loaded, replace=replace, created_by=created_by)
         except NameTaken as exc:  # the files as the user knows them, and the API's way out
             shown = [
                 relative_to_root(self.root, p) or "a file outside the root"
@@ -166,28 +168,17 @@ class Catalog:
         return data
 
     def versions(self, name: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "version": v.version,
-                "path": relative_to_root(self.root, v.path),
-                "content_hash": v.content_hash,
-                "created_at": iso(v.created_at),
-            }
-            for v in self.store.list_versions(name)
-        ]
+        return versions_json(self.store, self.root, name)
 
     def version(self, name: str, number: int) -> dict[str, Any]:
-        v = self.store.get_version(name, number)
-        return {
-            "pipeline": name,
-            "version": v.version,
-            "path": relative_to_root(self.root, v.path),
-            "created_at": iso(v.created_at),
-            "source": mask_text(v.source),
-            "definition": mask_json(v.definition),
-        }
+        return version_json(self.store, self.root, name, number)
 
-    def patch(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    def version_diff(self, name: str, a: int, b: int) -> dict[str, Any]:
+        return version_diff_json(self.store, name, a, b)
+
+    def patch(
+        self, name: str, body: Mapping[str, Any], created_by: str | None = None
+    ) -> dict[str, Any]:
         unknown = set(body) - {"paused", "archived", "schedule"}
         if unknown or not body:
             wanted = "give `paused` or `archived` (true or false), or `schedule`"
@@ -198,14 +189,14 @@ class Catalog:
             if flag in body and not isinstance(body[flag], bool):
                 raise UserError(f"{flag}: give true or false, not {body[flag]!r}")
         if "schedule" in body:
-            self._change_schedule(name, body["schedule"])
+            self._change_schedule(name, body["schedule"], created_by)
         if "paused" in body:
             self.orch.pause(name, body["paused"])
         if "archived" in body:
             self.orch.archive(name, body["archived"])
         return self.detail(name)
 
-    def _change_schedule(self, name: str, schedule: Any) -> None:
+    def _change_schedule(self, name: str, schedule: Any, created_by: str | None) -> None:
         """A new version: the file's ``schedule`` key rewritten (comments kept), registered."""
         version = self.store.get_version(name)
         path = self._own_file(name, Path(version.path))
@@ -221,7 +212,7 @@ class Catalog:
             out.getvalue(), path, thorough=False, root=self.root, connections=self.connections
         )
         self._save(loaded, out.getvalue())
-        self.orch.apply(loaded)
+        self.orch.apply(loaded, created_by=created_by)
 
     def _own_file(self, name: str, path: Path) -> Path:
         """The pipeline's file, when the server may rewrite it: under the root (a pipeline

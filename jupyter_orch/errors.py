@@ -81,6 +81,16 @@ class NameTaken(ConflictError):
         )
 
 
+class VersionRaced(ConflictError):
+    """Another version was recorded while this one was being compared with the latest (its
+    summary would describe the wrong change); recording again compares with the new latest."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"pipeline {name!r} changed while its new version was being recorded; try again"
+        )
+
+
 class SignatureError(UserError):
     """A webhook request whose signature or timestamp does not verify; HTTP 401. The message
     never says more than what the sender must fix (nothing about the secrets)."""

@@ -165,7 +165,7 @@ class NotebookScheduling:
 
     # --- POST /orch/notebooks/schedule ----------------------------------------------------------
 
-    def schedule(self, body: Mapping[str, Any]) -> dict[str, Any]:
+    def schedule(self, body: Mapping[str, Any], created_by: str | None = None) -> dict[str, Any]:
         """Write ``<stem>.pipeline.yaml`` beside the notebook, register and activate it.
 
         Every field is checked before anything is written; an existing file is updated only if
@@ -179,7 +179,7 @@ class NotebookScheduling:
         self._check_name_is_free(pipeline)
         text = pipeline.render(existing)
         relative = relative_to_root(self.root, str(pipeline.path))
-        detail = self.catalog.register({"yaml": text, "path": relative})
+        detail = self.catalog.register({"yaml": text, "path": relative}, created_by)
         detail["created"] = existing is None
         detail["notebook"] = relative_to_root(self.root, str(notebook))
         if request.run_now:

@@ -32,6 +32,7 @@ from .store.types import (
     RequestKey,
     utcnow,
 )
+from .versions.record import record_version
 
 
 def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,8 +102,11 @@ class Orchestrator:
             settings=self.delivery,
         )
 
-    def register(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
-        """Record the file's content as the pipeline's newest version (if it changed).
+    def register(
+        self, loaded: LoadedPipeline, *, replace: bool = False, created_by: str | None = None
+    ) -> PipelineVersion:
+        """Record the file and the files its steps name as the pipeline's newest version (if
+        any of them changed); ``created_by``: who records it (``versions`` in the README).
 
         A name registered from another file is refused unless ``replace``, or unless that
         file no longer exists (a moved or deleted checkout cannot hold on to the name).
@@ -114,14 +118,7 @@ class Orchestrator:
                 pass
             else:
                 replace = current.path != str(loaded.path) and not Path(current.path).exists()
-        registration = self.store.register(
-            loaded.spec.name,
-            str(loaded.path),
-            loaded.source,
-            loaded.spec.to_json(),
-            replace=replace,
-        )
-        return registration.version
+        return record_version(self.store, loaded, replace=replace, created_by=created_by).version
 
     def create_run(
         self,
@@ -168,9 +165,11 @@ class Orchestrator:
 
     # --- the scheduler's side ----------------------------------------------------------------
 
-    def apply(self, loaded: LoadedPipeline, *, replace: bool = False) -> PipelineVersion:
+    def apply(
+        self, loaded: LoadedPipeline, *, replace: bool = False, created_by: str | None = None
+    ) -> PipelineVersion:
         """Register the file and activate its schedule and triggers."""
-        version = self.register(loaded, replace=replace)
+        version = self.register(loaded, replace=replace, created_by=created_by)
         self.store.set_pipeline_flags(loaded.spec.name, active=True)
         return version
 

@@ -74,6 +74,7 @@ ROUTES = [
     ("DELETE", ("pipelines", "hello")),
     ("GET", ("pipelines", "hello", "versions")),
     ("GET", ("pipelines", "hello", "versions", "1")),
+    ("GET", ("pipelines", "hello", "versions", "1", "diff", "2")),
     ("POST", ("pipelines", "hello", "runs")),
     ("GET", ("runs",)),
     ("GET", ("runs", "01ABC")),

@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines",
         "scheduling.schedules",
     ),
-    ("store", "executors", "steps", "calls", "notify", "artifacts"),
+    ("store", "executors", "steps", "calls", "notify", "artifacts", "versions"),
     ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
     (
         "service",
@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, ...]] = [
         "config_retention",
         "retention",
         "artifact_views",
+        "version_views",
     ),
     ("server", "cli", "access", "jupyter_orch"),
 ]

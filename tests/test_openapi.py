@@ -32,7 +32,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 #: One groups level deep is enough for our route regexes.
 GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()\\]|\\.|\([^()]*\))*)\)")
 #: Values for path parameters when a request only needs to reach its handler.
-SAMPLE = {"name": "hello", "run_id": "01ABC", "number": "1", "step": "greet"}
+SAMPLE = {"name": "hello", "run_id": "01ABC", "number": "1", "step": "greet", "a": "1", "b": "1"}
 
 
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -264,7 +264,14 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
     assert (await poll_run(jp_fetch, run["id"]))["status"] == "succeeded"
     code, doc = await call(jp_fetch, "GET", "openapi.json")
     base_url = f"http://127.0.0.1:{jp_http_port}{doc['servers'][0]['url']}"
-    known = {"name": "hello", "run_id": run["id"], "number": "1", "step": "greet"}
+    known = {
+        "name": "hello",
+        "run_id": run["id"],
+        "number": "1",
+        "step": "greet",
+        "a": "1",
+        "b": "1",
+    }
     known["artifacts"] = f"{run['run_dir']}/artifacts"
     folder = jp_root_dir / known["artifacts"]
     (folder / "table.csv").write_text("a,b\n1,2\n")

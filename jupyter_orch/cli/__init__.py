@@ -24,6 +24,7 @@ from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
 from .stats import cmd_stats
+from .versions import cmd_diff
 
 
 def command(
@@ -115,6 +116,14 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("name")
     p.add_argument("--last", type=count(1000), default=20, help="runs to count (default 20)")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "diff", parents=[common], help="what changed between two versions of a pipeline"
+    )
+    p.add_argument("name")
+    p.add_argument("old", type=count(2**31 - 1), metavar="V1", help="the older version")
+    p.add_argument("new", type=count(2**31 - 1), metavar="V2", help="the newer version")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
     p.add_argument("name")

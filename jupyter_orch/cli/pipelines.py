@@ -19,6 +19,7 @@ from ..durations import format_duration
 from ..errors import SpecError
 from ..masking import mask_json, mask_text
 from ..records import RunRecord, RunStatus
+from ..versions.actors import cli_actor
 from .args import run_parameters
 from .orchestrator import cli_connections, open_orchestrator
 from .output import (
@@ -63,7 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         loaded = load_pipeline(args.file, connections=cli_connections())
         orch = open_orchestrator(args)
-        version = orch.register(loaded, replace=args.replace)
+        version = orch.register(loaded, replace=args.replace, created_by=cli_actor())
         run = orch.create_run(loaded, version.version, parameters=run_parameters(args))
         return orch, loaded, run
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from ..health import SCHEDULER_KINDS
 from ..masking import mask_json, mask_text
 from ..store.types import utcnow
+from ..versions.actors import cli_actor
 from .args import run_parameters
 from .orchestrator import open_orchestrator
 from .output import EXIT_OK, err, out, styled
@@ -37,7 +38,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     _check_names(orch, loaded, replace=args.replace)  # all registrable, or none
     zone = CliConfig().default_timezone
     for pipeline in loaded:
-        version = orch.apply(pipeline, replace=args.replace)
+        version = orch.apply(pipeline, replace=args.replace, created_by=cli_actor())
         spec = pipeline.spec
         what = []
         if spec.schedule is not None:

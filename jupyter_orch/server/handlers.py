@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import traceback
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from ..errors import (
     UserError,
 )
 from ..masking import mask_json, mask_text
+from ..versions.actors import token_actor
 from .availability import Availability
 
 T = TypeVar("T")
@@ -109,6 +111,17 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(pool, partial(fn, *args, **kwargs))
 
+    def actor(self) -> str | None:
+        """Who makes this request, as versions record it: the Jupyter (or Hub) user; for a
+        request made with the server's own token, ``token:<its sha256 prefix>`` (the user
+        jupyter_server makes up for a token is a new stranger each time)."""
+        provider = self.identity_provider
+        token = provider.get_token(self) or ""
+        if token and provider.token and hmac.compare_digest(token, provider.token):
+            return token_actor(token)
+        user = self.current_user
+        return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+
     def body(self) -> dict[str, Any]:
         if not self.request.body:
             return {}
@@ -178,7 +191,8 @@ class PipelinesHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        self.reply(await self.call_reading(self.catalog.register, self.body()), 201)
+        detail = await self.call_reading(self.catalog.register, self.body(), self.actor())
+        self.reply(detail, 201)
 
 
 class ValidateHandler(OrchHandler):
@@ -197,7 +211,7 @@ class PipelineHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def patch(self, name: str) -> None:
-        self.reply(await self.call_reading(self.catalog.patch, name, self.body()))
+        self.reply(await self.call_reading(self.catalog.patch, name, self.body(), self.actor()))
 
     @tornado.web.authenticated
     @authorized
@@ -219,6 +233,21 @@ class VersionHandler(OrchHandler):
     @authorized
     async def get(self, name: str, number: str) -> None:
         self.reply(await self.call(self.catalog.version, name, int(number)))
+
+
+class VersionDiffHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, name: str, a: str, b: str) -> None:
+        numbers = [version_number(text) for text in (a, b)]
+        self.reply(await self.call(self.catalog.version_diff, name, *numbers))
+
+
+def version_number(text: str) -> int:
+    """A version number of a path; 400 when it is not a whole number from 1."""
+    if not text.isdigit() or len(text) > 10 or int(text) < 1:
+        raise UserError(f"version: give a whole number from 1, got {text[:20]!r}")
+    return int(text)
 
 
 class PipelineRunsHandler(OrchHandler):
@@ -351,6 +380,7 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (rf"/orch/pipelines/{NAME}", PipelineHandler),
     (rf"/orch/pipelines/{NAME}/versions", VersionsHandler),
     (rf"/orch/pipelines/{NAME}/versions/(?P<number>[0-9]+)", VersionHandler),
+    (rf"/orch/pipelines/{NAME}/versions/(?P<a>[^/]+)/diff/(?P<b>[^/]+)", VersionDiffHandler),
     (rf"/orch/pipelines/{NAME}/runs", PipelineRunsHandler),
     (rf"/orch/pipelines/{NAME}/stats", PipelineStatsHandler),
     (r"/orch/runs", RunsHandler),

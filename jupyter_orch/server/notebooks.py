@@ -43,7 +43,7 @@ class ScheduleNotebookHandler(NotebookSchedulingHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        pipeline = await self.call_reading(self.scheduling.schedule, self.body())
+        pipeline = await self.call_reading(self.scheduling.schedule, self.body(), self.actor())
         wake = self.settings.get("jupyter_orch.wake")
         if wake is not None:
             wake()  # a new schedule, and a run with run_now, are seen now, not at the next round

@@ -1,5 +1,5 @@
 """JSON Schemas of the REST API's other bodies: scheduling a notebook, run and webhook
-requests, connections (``openapi_schemas.py`` has the errors, pipelines and runs)."""
+requests, connections, version diffs (``openapi_schemas.py`` has the errors, pipelines and runs)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,38 @@ from .openapi_schemas import (
     obj,
     ref,
 )
+
+FILE_KIND = {"type": "string", "enum": ["notebook", "sql", "python"]}
+VERSIONS = {
+    "VersionFile": obj(
+        {
+            "path": {"type": "string", "description": "as the pipeline names it"},
+            "kind": FILE_KIND,
+            "hash": {"type": "string", "description": "sha256 of the kept content"},
+        }
+    ),
+    "VersionDiff": obj(
+        {
+            "pipeline": PIPELINE_NAME,
+            "from": {"type": "integer", "minimum": 1},
+            "to": {"type": "integer", "minimum": 1},
+            "yaml": {"type": "string", "description": "the pipeline files as a unified diff"},
+            "files": {"type": "array", "items": ref("FileDiff")},
+            "notes": {"type": "array", "items": STRING},
+        }
+    ),
+    "FileDiff": obj(
+        {
+            "path": STRING,
+            "kind": FILE_KIND,
+            "status": {"type": "string", "enum": ["added", "removed", "changed"]},
+            "diff": {
+                "description": "a unified diff; for a notebook, nbdime's diff (a JSON array)",
+                "type": ["string", "array"],
+            },
+        }
+    ),
+}
 
 NOTEBOOKS = {
     "NotebookParameter": obj(
@@ -257,4 +289,5 @@ OTHER_SCHEMAS: dict[str, Any] = {
     **CONNECTIONS,
     **NOTIFICATIONS,
     **STATS,
+    **VERSIONS,
 }

@@ -82,6 +82,9 @@ RUN = path_parameter("run_id", "[0-9A-Za-z]{1,32}", "the run's id")
 TIME_ARG = {"type": "string", "format": "date-time"}
 STEP = path_parameter("step", "[A-Za-z_][A-Za-z0-9_]{0,99}", "the step's name")
 VERSION = path_parameter("number", "[0-9]+", "the version number (1 is the first)")
+#: The two versions a diff compares: any segment here; not a whole number from 1 is a 400.
+DIFF_FROM = path_parameter("a", "[^/]+", "the older version's number")
+DIFF_TO = path_parameter("b", "[^/]+", "the newer version's number")
 
 
 def operation(
@@ -167,6 +170,15 @@ PIPELINE_PATHS: dict[str, Any] = {
             "pipelines",
             "One version's full definition and file text",
             {"200": answer("the version", "VersionDetail"), **errors(403, 404)},
+        ),
+    },
+    "/orch/pipelines/{name}/versions/{a}/diff/{b}": {
+        "parameters": [PIPELINE, DIFF_FROM, DIFF_TO],
+        "get": operation(
+            "diffVersions",
+            "pipelines",
+            "What changed between two versions: the YAML and each file its steps name",
+            {"200": answer("the differences", "VersionDiff"), **errors(400, 403, 404)},
         ),
     },
     "/orch/pipelines/{name}/runs": {

@@ -168,6 +168,9 @@ PIPELINES = {
             "path": TEXT,
             "content_hash": STRING,
             "created_at": TIME,
+            "created_by": TEXT,
+            "summary": TEXT,
+            "files": {"type": "array", "items": ref("VersionFile")},
         }
     ),
     "VersionList": obj({"versions": {"type": "array", "items": ref("Version")}}),

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ..records import AttemptRecord, RunRecord, RunStatus, StepStatus, Trigger
 from .types import (
+    CapturedFile,
     FinishedRun,
     Instance,
     KeyedRun,
@@ -154,11 +155,19 @@ class PipelineCatalog(Protocol):
         definition: dict[str, Any],
         *,
         replace: bool = False,
+        files: Sequence[CapturedFile] = (),
+        created_by: str | None = None,
+        summary: str | None = None,
+        based_on: int | None = None,
     ) -> Registration: ...
 
     def get_version(self, name: str, version: int | None = None) -> PipelineVersion: ...
 
     def list_versions(self, name: str) -> list[VersionInfo]: ...
+
+    def read_blob(self, digest: str) -> bytes:
+        """A stored file content by its sha256; NotFoundError when none is stored."""
+        ...
 
     def delete_pipeline(self, name: str) -> None: ...
 

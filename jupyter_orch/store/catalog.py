@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
-from ..errors import ConflictError, NameTaken, NotFoundError
+from ..errors import ConflictError, NameTaken, NotFoundError, VersionRaced
 from ..records import ACTIVE_RUN_STATUSES
 from .sessions import StoreSessions, newest_rows_of
-from .tables import PipelineRow, PipelineVersionRow, RunRow
-from .types import PipelineVersion, Registration, VersionInfo, utcnow
+from .tables import PipelineRow, PipelineVersionRow, RunRow, VersionFileRow
+from .types import (
+    CapturedFile,
+    PipelineVersion,
+    Registration,
+    VersionFile,
+    VersionInfo,
+    utcnow,
+)
+from .version_files import add_version_files, version_files
 
 
 class CatalogMixin(StoreSessions):
@@ -26,12 +36,51 @@ class CatalogMixin(StoreSessions):
         definition: dict[str, Any],
         *,
         replace: bool = False,
+        files: Sequence[CapturedFile] = (),
+        created_by: str | None = None,
+        summary: str | None = None,
+        based_on: int | None = None,
     ) -> Registration:
-        """Record a pipeline file; a changed file makes a new version, the same one does not."""
+        """Record a pipeline file and the files its steps name; a change in any of them makes
+        a new version, the same content does not. Recorders racing on one pipeline make one
+        version (the pipeline's row is locked; a lost race on a new name or blob retries).
+
+        ``based_on``: the version ``summary`` describes the change from (0: none); when the
+        latest is another one by now, ``VersionRaced`` and nothing is recorded.
+        """
+        for attempt in range(3):
+            try:
+                return self._register(
+                    name,
+                    path,
+                    source,
+                    definition,
+                    replace,
+                    files,
+                    (created_by, summary, based_on),
+                )
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _register(
+        self,
+        name: str,
+        path: str,
+        source: str,
+        definition: dict[str, Any],
+        replace: bool,
+        files: Sequence[CapturedFile],
+        about: tuple[str | None, str | None, int | None],
+    ) -> Registration:
+        created_by, summary, based_on = about
         digest = hashlib.sha256(source.encode()).hexdigest()
         now = utcnow()
         with self._sessions.begin() as session:
-            row = session.scalar(select(PipelineRow).where(PipelineRow.name == name))
+            row = session.scalar(
+                select(PipelineRow).where(PipelineRow.name == name).with_for_update()
+            )
             if row is None:
                 row = PipelineRow(
                     name=name, path=path, latest_version=0, created_at=now, updated_at=now
@@ -46,8 +95,13 @@ class CatalogMixin(StoreSessions):
                     PipelineVersionRow.version == row.latest_version,
                 )
             )
+            listed = tuple(captured.file for captured in files)
             if latest is not None and latest.content_hash == digest and latest.path == path:
-                return Registration(_version(name, latest), created=False)
+                kept = version_files(session, [latest.id]).get(latest.id, ())
+                if sorted(kept, key=_order) == sorted(listed, key=_order):
+                    return Registration(_version(name, latest, kept), created=False)
+            if based_on is not None and row.latest_version != based_on:
+                raise VersionRaced(name)
             row.latest_version += 1
             row.path = path
             row.updated_at = now
@@ -59,9 +113,13 @@ class CatalogMixin(StoreSessions):
                 source=source,
                 definition=definition,
                 created_at=now,
+                created_by=created_by,
+                summary=summary,
             )
             session.add(version)
-            return Registration(_version(name, version), created=True)
+            session.flush()
+            add_version_files(session, version.id, files)
+            return Registration(_version(name, version, listed), created=True)
 
     def get_version(self, name: str, version: int | None = None) -> PipelineVersion:
         with self._reads() as session:
@@ -82,13 +140,25 @@ class CatalogMixin(StoreSessions):
             )
             if found is None:
                 raise NotFoundError(f"pipeline {name!r} has no version {number}")
-            return _version(name, found)
+            return _version(name, found, version_files(session, [found.id]).get(found.id, ()))
 
     def list_versions(self, name: str) -> list[VersionInfo]:
         """Every version of a pipeline, newest first."""
         with self._reads() as session:
             rows = newest_rows_of(session, PipelineVersionRow, name, PipelineVersionRow.version)
-            return [VersionInfo(r.version, r.path, r.content_hash, r.created_at) for r in rows]
+            files = version_files(session, [r.id for r in rows])
+            return [
+                VersionInfo(
+                    r.version,
+                    r.path,
+                    r.content_hash,
+                    r.created_at,
+                    r.created_by,
+                    r.summary,
+                    files.get(r.id, ()),
+                )
+                for r in rows
+            ]
 
     def delete_pipeline(self, name: str) -> None:
         """Forget a pipeline, its versions and its run records (files stay on disk)."""
@@ -109,6 +179,9 @@ class CatalogMixin(StoreSessions):
                     f"pipeline {name!r} has {active} queued or running run(s); cancel them first"
                 )
             session.execute(delete(RunRow).where(RunRow.pipeline_id == row.id))
+            versions = select(PipelineVersionRow.id).where(PipelineVersionRow.pipeline_id == row.id)
+            # Their contents stay: another pipeline may name the same file
+            session.execute(delete(VersionFileRow).where(VersionFileRow.version_id.in_(versions)))
             session.execute(
                 delete(PipelineVersionRow).where(PipelineVersionRow.pipeline_id == row.id)
             )
@@ -165,5 +238,19 @@ def _matching(search: str) -> Any:
     return or_(*found)
 
 
-def _version(name: str, row: PipelineVersionRow) -> PipelineVersion:
-    return PipelineVersion(name, row.version, row.path, row.source, row.definition, row.created_at)
+def _order(file: VersionFile) -> tuple[str, str, str]:
+    return (file.path, file.kind, file.digest)
+
+
+def _version(name: str, row: PipelineVersionRow, files: tuple[VersionFile, ...]) -> PipelineVersion:
+    return PipelineVersion(
+        name,
+        row.version,
+        row.path,
+        row.source,
+        row.definition,
+        row.created_at,
+        row.created_by,
+        row.summary,
+        files,
+    )

@@ -16,6 +16,7 @@ from .requests import RequestsMixin
 from .retention import RetentionMixin
 from .runs import RunsMixin
 from .schedule_state import ScheduleStateMixin
+from .version_files import BlobsMixin
 from .wakes import WakesMixin
 
 
@@ -28,6 +29,7 @@ class Store(
     OutboxMixin,
     RetentionMixin,
     WakesMixin,
+    BlobsMixin,
 ):
     """Pipelines, versions, runs, attempts and logs in one SQLAlchemy database."""
 

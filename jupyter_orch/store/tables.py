@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -76,6 +77,33 @@ class PipelineVersionRow(Base):
     source: Mapped[str] = mapped_column(Text)
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Who recorded it (the Jupyter user, the CLI's OS user, ``scheduler``, ``webhook:<id>``).
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: What changed against the version before, in words.
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class BlobRow(Base):
+    """One distinct file content, stored once whichever versions name it (zlib-compressed)."""
+
+    __tablename__ = "blobs"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class VersionFileRow(Base):
+    """A file a version's steps name: its path as the pipeline names it, and its content."""
+
+    __tablename__ = "pipeline_version_files"
+    __table_args__ = (Index("ix_pipeline_version_files_version", "version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("pipeline_versions.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    digest: Mapped[str] = mapped_column(ForeignKey("blobs.digest"))
 
 
 class RunRow(Base):

@@ -31,6 +31,24 @@ def utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
+class VersionFile:
+    """A file a version's steps name: its path as the pipeline names it, its kind (``notebook``,
+    ``sql``, ``python``), and the sha256 of its stored content (a notebook without outputs)."""
+
+    path: str
+    kind: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class CapturedFile:
+    """A file read for a new version: what the version lists, and the content to keep."""
+
+    file: VersionFile
+    data: bytes
+
+
+@dataclass(frozen=True)
 class PipelineVersion:
     pipeline: str
     version: int
@@ -38,6 +56,15 @@ class PipelineVersion:
     source: str
     definition: dict[str, Any]
     created_at: datetime
+    created_by: str | None = None
+    summary: str | None = None
+    #: Empty for versions recorded before versions kept files (and for pipelines naming none).
+    files: tuple[VersionFile, ...] = ()
+
+    @property
+    def predates_files(self) -> bool:
+        """Recorded before versions kept files: no files and no summary (later ones have one)."""
+        return not self.files and self.summary is None
 
 
 @dataclass(frozen=True)
@@ -164,6 +191,9 @@ class VersionInfo:
     path: str
     content_hash: str
     created_at: datetime
+    created_by: str | None = None
+    summary: str | None = None
+    files: tuple[VersionFile, ...] = ()
 
 
 #: Visible ASCII, as UUIDs, ULIDs and the delivery ids of common senders are.
