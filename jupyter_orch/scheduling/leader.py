@@ -8,6 +8,7 @@ pipeline, and an event's runs are stored with the trigger's new state in one tra
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from jupyter_orch.records import Trigger
 from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
 from jupyter_orch.scheduling.misfire import plan_slots
 from jupyter_orch.spec import Overlap, PipelineSpec, SqlTrigger
-from jupyter_orch.store.base import LeaderStore
+from jupyter_orch.store.base import LeaderStore, PipelineCatalog
 from jupyter_orch.store.types import NewRun, OverlapSkipped, PipelineState, SlotTaken
+from jupyter_orch.versions.fired import SCHEDULER, record_fired
 
 log = masked_logger("jupyter_orch.scheduling.scheduler")
 
@@ -60,6 +62,10 @@ class Leader:
     #: Seconds between scans of watched files (SQL triggers have their own ``every``).
     file_interval: float = 2.0
     monotonic: Callable[[], float] = time.monotonic
+    #: Where a firing records the files on disk as a version first (None: it runs the latest
+    #: recorded version as it is); ``root``: the folder those files must lie in.
+    catalog: PipelineCatalog | None = None
+    root: Path | None = None
     _sql: SqlWatcher = field(default_factory=SqlWatcher)
     _last_poll: dict[str, float] = field(default_factory=dict)
 
@@ -85,6 +91,26 @@ class Leader:
         """The named connections SQL triggers may name (by default, the variables alone)."""
         self._sql.connections = connections
 
+    def recorded(self, state: PipelineState) -> tuple[PipelineState, PipelineSpec]:
+        """The pipeline as a run fired now runs it: the files on disk recorded as a version
+        (when any changed since the latest one), or the latest recorded version when they
+        cannot be (``versions/fired.py``)."""
+        version = None
+        if self.catalog is not None:
+            version = record_fired(
+                self.catalog,
+                state.name,
+                state.path,
+                SCHEDULER,
+                root=self.root,
+                connections=self._sql.connections,
+            )
+        if version is not None and version.version != state.version:
+            state = dataclasses.replace(
+                state, version=version.version, definition=version.definition
+            )
+        return state, PipelineSpec.from_stored(state.definition)
+
     # --- schedules ------------------------------------------------------------------------------
 
     def fire_schedule(self, state: PipelineState, spec: PipelineSpec, now: datetime) -> list[str]:
@@ -97,11 +123,13 @@ class Leader:
         plan = plan_slots(cron, spec.schedule, stored, now)
         missed = list(plan.missed)
         queued: list[str] = []
+        # The slots are the applied schedule's; the runs run the files as they are now
+        current, runs = self.recorded(state) if plan.run else (state, spec)
         for slot in plan.run:
-            request = new_run(state, spec, self.runs_dir, Trigger.SCHEDULE, scheduled_for=slot)
+            request = new_run(current, runs, self.runs_dir, Trigger.SCHEDULE, scheduled_for=slot)
             try:
                 run = self.store.queue_run(
-                    request, overlap_limit=overlap_limit(spec), tick_slot=slot
+                    request, overlap_limit=overlap_limit(runs), tick_slot=slot
                 )
             except SlotTaken:
                 continue
@@ -158,6 +186,8 @@ class Leader:
         new_state: dict[str, Any],
         events: list[dict[str, Any]],
     ) -> list[str]:
+        if events:
+            state, spec = self.recorded(state)
         requests = [new_run(state, spec, self.runs_dir, Trigger.EVENT, event=e) for e in events]
         created, skipped = self.store.create_event_runs(
             requests,

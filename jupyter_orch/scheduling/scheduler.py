@@ -204,7 +204,13 @@ class Scheduler(RunHost):
             clock=clock,
             observer=observer,
         )
-        self.leader = Leader(orch.store, orch.runs_dir, self.config.default_timezone)
+        self.leader = Leader(
+            orch.store,
+            orch.runs_dir,
+            self.config.default_timezone,
+            catalog=orch.store,
+            root=orch.root,
+        )
         self.leader.use_connections(orch.connections)
         self.is_leader = False
         self._loop: asyncio.Task[None] | None = None

@@ -39,6 +39,7 @@ from jupyter_orch.signing import (
 )
 from jupyter_orch.spec import PipelineSpec
 from jupyter_orch.store.types import KeyedRun, RequestKey, RequestKind
+from jupyter_orch.versions.fired import record_fired, webhook_actor
 
 log = masked_logger(__name__)
 
@@ -147,6 +148,15 @@ class WebhookReceiver:
             return KeyedRun(seen, created=False)
         if refusal:
             raise ConflictError(f"pipeline {name!r} is {refusal} to accept deliveries")
+        # The run runs the files as they are now, recorded as a version when they changed
+        record_fired(
+            self.orch.store,
+            name,
+            self.orch.store.pipeline_state(name).path,
+            webhook_actor(delivery),
+            root=self.orch.root,
+            connections=self.orch.connections,
+        )
         return self.orch.trigger_once(
             name,
             key,
