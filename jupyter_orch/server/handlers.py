@@ -232,7 +232,7 @@ class VersionHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, name: str, number: str) -> None:
-        self.reply(await self.call(self.catalog.version, name, version_number(number)))
+        self.reply(await self.call(self.catalog.version, name, int(number)))
 
 
 class VersionDiffHandler(OrchHandler):

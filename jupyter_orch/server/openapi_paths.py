@@ -169,7 +169,7 @@ PIPELINE_PATHS: dict[str, Any] = {
             "getVersion",
             "pipelines",
             "One version's full definition and file text",
-            {"200": answer("the version", "VersionDetail"), **errors(400, 403, 404)},
+            {"200": answer("the version", "VersionDetail"), **errors(403, 404)},
         ),
     },
     "/orch/pipelines/{name}/versions/{a}/diff/{b}": {
