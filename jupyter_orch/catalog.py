@@ -356,11 +356,17 @@ class Catalog:
         self.store.request_wake(run_id, step, action)
         return self.run(run_id)
 
-    def rerun(self, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        from_failed = body.get("from_failed", False)
-        if not isinstance(from_failed, bool):
-            raise UserError(f"from_failed: give true or false, not {from_failed!r}")
-        _, run = self.orch.create_rerun(run_id, from_failed=from_failed)
+    def rerun(
+        self, run_id: str, body: Mapping[str, Any], actor: str | None = None
+    ) -> dict[str, Any]:
+        """``from_failed``; ``exact``: replay the run's own version, else the files as they are
+        now (recorded as a version by ``actor`` if they changed)."""
+        flags = {}
+        for field in ("from_failed", "exact"):
+            flags[field] = body.get(field, False)
+            if not isinstance(flags[field], bool):
+                raise UserError(f"{field}: give true or false, not {flags[field]!r}")
+        _, run = self.orch.create_rerun(run_id, **flags, created_by=actor)
         return self.run_json(run)
 
 

@@ -191,6 +191,8 @@ class RunRecord:
     ended_at: datetime | None = None
     error: str | None = None
     rerun_of: str | None = None
+    #: A rerun that replays its run's own version byte for byte (``rerun --exact``).
+    exact: bool = False
     steps: tuple[StepRecord, ...] = ()
     #: The schedule slot a `schedule` run is for (UTC).
     scheduled_for: datetime | None = None
@@ -225,6 +227,7 @@ class RunRecord:
             "duration_s": duration_s(self.started_at, self.ended_at),
             "error": self.error,
             "rerun_of": self.rerun_of,
+            "exact": self.exact,
             "scheduled_for": iso(self.scheduled_for),
             "event": self.event,
             "run_dir": self.run_dir,

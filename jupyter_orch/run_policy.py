@@ -4,11 +4,9 @@ error reads in the log; and how a wait is bounded with the coordinator's own sle
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from .expressions import build_context
 from .records import (
@@ -23,7 +21,6 @@ from .records import (
 )
 from .spec import PipelineSpec, RunIf
 
-T = TypeVar("T")
 _FAILED_OR_UPSTREAM = FAILED_STEP_STATUSES | {StepStatus.UPSTREAM_FAILED}
 
 
@@ -35,25 +32,6 @@ class StepFault(Exception):
         super().__init__(f"step {step}: {describe_exception(cause)}")
         self.step = step
         self.cause = cause
-
-
-async def within(
-    awaitable: Awaitable[T], seconds: float | None, sleep: Callable[[float], Awaitable[None]]
-) -> T | None:
-    """What ``awaitable`` returns, or None if ``sleep(seconds)`` ends first (as
-    ``asyncio.wait_for``, with the coordinator's own sleep)."""
-    if seconds is None:
-        return await awaitable
-    waiting = asyncio.ensure_future(awaitable)
-    timer = asyncio.ensure_future(sleep(seconds))
-    try:
-        await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
-        return waiting.result() if waiting.done() else None
-    finally:
-        timer.cancel()
-        if not waiting.done():  # timed out, or the caller was cancelled
-            waiting.cancel()
-            await asyncio.gather(waiting, return_exceptions=True)
 
 
 def decide(run_if: RunIf, needs: list[StepStatus]) -> StepStatus | None:

@@ -1,11 +1,14 @@
-"""The waits of retrying steps between attempts, which a person may cut short: Retry now
-(the next attempt at once) or Fail now (no more attempts)."""
+"""The coordinator's waits: of retrying steps between attempts, which a person may cut short
+(Retry now: the next attempt at once; Fail now: no more attempts), and of a step against its
+timeout."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ELAPSED = "elapsed"
 
@@ -37,3 +40,22 @@ class RetryWaits:
             return False
         woken.set_result(action)
         return True
+
+
+async def within(
+    awaitable: Awaitable[T], seconds: float | None, sleep: Callable[[float], Awaitable[None]]
+) -> T | None:
+    """What ``awaitable`` returns, or None if ``sleep(seconds)`` ends first (as
+    ``asyncio.wait_for``, with the coordinator's own sleep)."""
+    if seconds is None:
+        return await awaitable
+    waiting = asyncio.ensure_future(awaitable)
+    timer = asyncio.ensure_future(sleep(seconds))
+    try:
+        await asyncio.wait({waiting, timer}, return_when=asyncio.FIRST_COMPLETED)
+        return waiting.result() if waiting.done() else None
+    finally:
+        timer.cancel()
+        if not waiting.done():  # timed out, or the caller was cancelled
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)

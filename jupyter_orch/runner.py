@@ -34,23 +34,17 @@ from .records import (
     error_record,
     internal_error,
 )
-from .run_policy import (
-    StepFault,
-    describe_error,
-    ready_steps,
-    run_verdict,
-    template_context,
-    within,
-)
-from .run_waits import RetryWaits
+from .run_policy import StepFault, describe_error, ready_steps, run_verdict, template_context
+from .run_waits import RetryWaits, within
 from .run_writer import RunWriter
 from .runlog import RunLog
 from .spec import EffectivePolicy, StepSpec
 from .steps.access import StepAccess
 from .steps.base import AttemptContext, Outcome, StepKind, StepRefused
 from .steps.registry import kind_of, step_kinds
-from .store.base import RunRecords
+from .store.base import PipelineCatalog, RunRecords
 from .store.types import LogLine, utcnow
+from .versions.materialise import RunSources, VersionContentError, materialise
 
 log = masked_logger("jupyter_orch.runner")
 
@@ -69,6 +63,7 @@ class RunCoordinator:
         max_parallel_steps: int | None = None,
         kinds: Mapping[str, StepKind] | None = None,
         connections: Connections | None = None,
+        versions: PipelineCatalog | None = None,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -81,6 +76,8 @@ class RunCoordinator:
         self.kinds = step_kinds() if kinds is None else kinds
         #: The run's connections and secrets (read from the environment as it starts).
         self.access = StepAccess.of(self.spec, connections or Connections())
+        #: Where the run's recorded files come from (None: every step reads its files on disk).
+        self.versions, self.sources = versions, RunSources()
         #: What the coordinator reads the time from and waits with (backoff, resume, step
         #: timeouts, max_duration, settle retries): a test's fake clock makes them instant.
         self.clock = clock
@@ -100,11 +97,9 @@ class RunCoordinator:
             for s in run.steps
             if s.status is StepStatus.RETRYING and s.next_attempt_at is not None
         }
-        #: Set before cancelling the run's task to fail it with this reason instead of
-        #: cancelling it (the server or scheduler shutting down).
+        #: Set before cancelling the run's task: it fails with this reason (a shutdown) instead.
         self.stop_reason: str | None = None
-        #: ``execute`` has begun: a task cancelled before that never runs a line of it, so
-        #: nothing would record the cancellation.
+        #: ``execute`` has begun (a task cancelled before runs none of it: nothing records it).
         self.begun = False
         #: Steps whose driving raised an internal error, with it; and that error as a record.
         self.faulted: dict[str, BaseException] = {}
@@ -139,6 +134,8 @@ class RunCoordinator:
         # starting is recorded like any other
         try:
             await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
+            if self.versions is not None:
+                self.sources = await self._db(materialise, self.versions, self.run)
             await self._db(
                 self.store.update_run,
                 self.run.id,
@@ -175,10 +172,11 @@ class RunCoordinator:
                 outcome, error = RunStatus.FAILED, self.stop_reason
             else:
                 outcome, error = RunStatus.CANCELLED, "the run was cancelled"
+        except VersionContentError as exc:
+            outcome, error = RunStatus.FAILED, str(exc)
         except Exception as exc:
-            # A fault of ours (a folder that cannot be made, an overflow, MemoryError, the
-            # store refusing a write): the run fails and says why; it never settles as if the
-            # steps it could not finish had been cancelled on purpose
+            # A fault of ours (a folder not made, an overflow, MemoryError, a write refused): the
+            # run fails and says why, never as if its unfinished steps were cancelled on purpose
             outcome, error = RunStatus.FAILED, self._fault(exc)
         finally:
             for timer in filter(None, (deadline, watch)):
@@ -258,8 +256,9 @@ class RunCoordinator:
             except TemplateError as exc:
                 self.attempts[name] += 1
                 attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, self.clock())
-                error = error_record("TemplateError", str(exc))
-                outcome = Outcome(attempt.status, {}, error, False)
+                outcome = Outcome(
+                    attempt.status, {}, error_record("TemplateError", str(exc)), False
+                )
                 await self._record(name, attempt, outcome, None)
                 await self._finish_step(name, StepStatus.FAILED, f"failed: {exc}")
                 return
@@ -389,6 +388,7 @@ class RunCoordinator:
             hidden_env=self.hidden_env,
             number=number,
             access=self.access,
+            sources=self.sources,
         )
 
     async def _record(

@@ -14,7 +14,7 @@ from jupyter_orch.inputs.parameters import parameter_problems
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
 from .connections import Connections
-from .errors import ConflictError, NotFoundError, ParameterError
+from .errors import ConflictError, NotFoundError, ParameterError, UserError
 from .executors.base import Executor
 from .masking import mask_json
 from .notify.delivery import DeliverySettings, Notifier
@@ -32,6 +32,7 @@ from .store.types import (
     RequestKey,
     utcnow,
 )
+from .versions.fired import load_registered
 from .versions.record import record_version
 
 
@@ -137,28 +138,52 @@ class Orchestrator:
             runs_dir=str(self.runs_dir),
         )
 
-    def create_rerun(self, run_id: str, *, from_failed: bool) -> tuple[LoadedPipeline, RunRecord]:
-        """A new run of the same version and parameters, with the notebooks as they are now.
+    def create_rerun(
+        self,
+        run_id: str,
+        *,
+        from_failed: bool,
+        exact: bool = False,
+        created_by: str | None = None,
+    ) -> tuple[LoadedPipeline, RunRecord]:
+        """A new run with the run's parameters: of the pipeline file and the files its steps
+        name as they are now (a new version if any changed), or with ``exact``, of the run's own
+        version, byte for byte.
 
         With ``from_failed``, steps that succeeded keep their outputs and only the rest runs.
         """
         original = self.store.get_run(run_id)
-        version = self.store.get_version(original.pipeline, original.version)
+        if exact:
+            version = self.store.get_version(original.pipeline, original.version)
+            if version.predates_files:
+                raise UserError(
+                    f"run {run_id} ran version {version.version} of {original.pipeline!r}, "
+                    "recorded before versions kept their files, so it cannot be replayed "
+                    "exactly; rerun it with the current files instead (without --exact)"
+                )
+        else:
+            latest = self.store.get_version(original.pipeline)
+            current = load_registered(
+                original.pipeline, latest.path, root=self.root, connections=self.connections
+            )
+            version = self.register(current, created_by=created_by)
         loaded = loaded_from_version(version, self.root)
+        names = {step.name for step in loaded.spec.steps}
         reused = []
         if from_failed:
             for step in original.steps:
                 last = step.last_attempt
-                if step.status is StepStatus.SUCCEEDED and last is not None:
+                if step.status is StepStatus.SUCCEEDED and last is not None and step.name in names:
                     reused.append((step.name, step.reused_from or original.id, last))
         run = self.store.create_run(
             pipeline=original.pipeline,
-            version=original.version,
+            version=version.version,
             trigger=Trigger.RERUN,
-            parameters=dict(original.parameters),
+            parameters=resolve_parameters(loaded.spec, original.parameters),
             steps=[(s.name, s.needs) for s in loaded.spec.steps],
             runs_dir=str(self.runs_dir),
             rerun_of=original.id,
+            exact=exact,
             reused=reused,
         )
         return loaded, run
@@ -253,7 +278,13 @@ class Orchestrator:
         """Execute a run to its end in this process, without heartbeats (the CLI and the
         schedulers use ``RunHost.start_run``, which heartbeats and honours cancel requests)."""
         coordinator = RunCoordinator(
-            self.store, executor, loaded, run, observer=observer, connections=self.connections
+            self.store,
+            executor,
+            loaded,
+            run,
+            observer=observer,
+            connections=self.connections,
+            versions=self.store,
         )
         return await coordinator.execute()
 

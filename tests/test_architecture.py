@@ -57,6 +57,7 @@ LAYERS: list[tuple[str, ...]] = [
         "retention",
         "artifact_views",
         "version_views",
+        "run_compare",
     ),
     ("server", "cli", "access", "jupyter_orch"),
 ]

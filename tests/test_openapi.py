@@ -32,7 +32,15 @@ METHODS = ("get", "post", "put", "patch", "delete")
 #: One groups level deep is enough for our route regexes.
 GROUP = re.compile(r"\(\?P<(\w+)>((?:[^()\\]|\\.|\([^()]*\))*)\)")
 #: Values for path parameters when a request only needs to reach its handler.
-SAMPLE = {"name": "hello", "run_id": "01ABC", "number": "1", "step": "greet", "a": "1", "b": "1"}
+SAMPLE = {
+    "name": "hello",
+    "run_id": "01ABC",
+    "number": "1",
+    "step": "greet",
+    "a": "1",
+    "b": "1",
+    "other": "01ABD",
+}
 
 
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -177,6 +185,7 @@ REACH: dict[str, dict[str, Any]] = {
     "GET /orch/notebooks/parameters": {"query": {"path": NOTEBOOK}},
     "POST /orch/notebooks/schedule": {"body": {"path": NOTEBOOK, "schedule": "0 9 * * 1-5"}},
     "GET /orch/schedules/preview": {"query": {"cron": "0 9 * * 1-5"}},
+    "POST /orch/pipelines/{name}/rollback": {"body": {"version": 1}},
 }
 #: Unreachable with generated data: a webhook needs a signature; a delete waits for the runs
 #: the fuzzing queued; Retry now and Fail now need a step waiting for a retry.
@@ -271,6 +280,7 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
         "step": "greet",
         "a": "1",
         "b": "1",
+        "other": run["id"],
     }
     known["artifacts"] = f"{run['run_dir']}/artifacts"
     folder = jp_root_dir / known["artifacts"]

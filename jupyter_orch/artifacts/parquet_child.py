@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 from typing import Any
+
+from jupyter_orch.inputs.bounded_child import answer_within
 
 #: Thrift bounds for the footer: a file claiming more is refused, not allocated.
 FOOTER_STRING_BYTES = 16 * 2**20
@@ -66,14 +67,7 @@ def preview(request: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> None:
     request = json.loads(sys.argv[1])
-    limit = int(request["address_space"])
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        answer = preview(request)
-    except BaseException as exc:  # MemoryError included: the answer says what failed
-        text = str(exc).strip().splitlines()
-        answer = {"error": f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__}
-    sys.stdout.write(json.dumps(answer))
+    answer_within(int(request["address_space"]), lambda: preview(request))
 
 
 if __name__ == "__main__":

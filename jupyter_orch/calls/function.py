@@ -2,7 +2,8 @@
 parameters as keyword arguments, in the step's own process.
 
 ``spec``: ``target`` (an absolute ``.py`` path, or a module path), ``function``, ``parameters``,
-``folder`` (the pipeline file's folder: on ``sys.path`` and the working directory), ``output``
+``folder`` (the pipeline file's folder: the working directory), ``folders`` (on ``sys.path``:
+the function file's own folder, then the pipeline's), ``output``
 (where a returned DataFrame goes). What the function returns: a dict of JSON values becomes the
 step's outputs; a pandas DataFrame is written to ``output`` as Parquet (outputs ``path``,
 ``records_count``, ``columns``); None records nothing; anything else fails the step.
@@ -47,7 +48,8 @@ def run_function(spec: dict[str, Any], report: Report) -> dict[str, Any]:
     shown_target = Path(spec["target"]).name if spec["target"].endswith(".py") else spec["target"]
     report.code(f"# {shown_target}\n{spec['function']}({arguments})", "python")
     report.save()
-    sys.path.insert(0, spec["folder"])
+    for folder in reversed(spec.get("folders") or [spec["folder"]]):
+        sys.path.insert(0, folder)
     function = load_function(spec["target"], spec["function"])
     value = function(**parameters)
     outputs = outputs_of(value, spec["output"])

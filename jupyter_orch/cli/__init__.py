@@ -24,7 +24,7 @@ from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
 from .stats import cmd_stats
-from .versions import cmd_diff
+from .versions import cmd_compare, cmd_diff, cmd_rollback
 
 
 def command(
@@ -85,10 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     command(sub, common, "show", "one run: steps, attempts, outputs, errors", cmd_show, "run_id")
     command(sub, common, "logs", "the run log", cmd_logs, "run_id")
 
-    p = sub.add_parser("rerun", parents=[common], help="run again the same version and parameters")
+    p = sub.add_parser(
+        "rerun",
+        parents=[common],
+        help="run again with the same parameters: the files as they are now, or --exact",
+    )
     p.add_argument("run_id")
     p.add_argument(
         "--from-failed", action="store_true", help="reuse steps that succeeded; run only the rest"
+    )
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="replay the run's own version byte for byte (its YAML, notebooks, SQL and Python)",
     )
     p.set_defaults(func=cmd_rerun)
 
@@ -124,6 +133,21 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("old", type=count(2**31 - 1), metavar="V1", help="the older version")
     p.add_argument("new", type=count(2**31 - 1), metavar="V2", help="the newer version")
     p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser(
+        "rollback",
+        parents=[common],
+        help="write a version's files back to disk and record them as a new version",
+    )
+    p.add_argument("name")
+    p.add_argument("version", type=count(2**31 - 1), metavar="V", help="the version to restore")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("compare", parents=[common], help="two runs side by side")
+    p.add_argument("a", metavar="RUN_A")
+    p.add_argument("b", metavar="RUN_B")
+    p.add_argument("--step", help="compare this step's output notebooks cell by cell (nbdime)")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
     p.add_argument("name")

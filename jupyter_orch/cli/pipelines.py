@@ -74,7 +74,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_rerun(args: argparse.Namespace) -> int:
     def prepare() -> tuple[Any, Any, RunRecord]:
         orch = open_orchestrator(args)
-        loaded, run = orch.create_rerun(args.run_id, from_failed=args.from_failed)
+        loaded, run = orch.create_rerun(
+            args.run_id, from_failed=args.from_failed, exact=args.exact, created_by=cli_actor()
+        )
         return orch, loaded, run
 
     return _execute(args, prepare)

@@ -1,4 +1,6 @@
-"""``jupyter orch diff NAME V1 V2``: what changed between two versions of a pipeline."""
+"""``jupyter orch diff NAME V1 V2``: what changed between two versions of a pipeline;
+``rollback NAME V``: that version's files back on disk, as a new version; ``compare A B``: two
+runs side by side."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import json
 import sys
 
 from ..masking import mask_json, mask_text
-from .orchestrator import open_orchestrator
-from .output import EXIT_OK
+from ..versions.actors import cli_actor
+from .orchestrator import cli_connections, open_orchestrator
+from .output import EXIT_OK, out
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -21,4 +24,44 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_OK
     # Plain text: rich would read the diff's brackets as markup; colour only for a terminal
     sys.stdout.write(mask_text(diff_text(diff, color=sys.stdout.isatty())))
+    return EXIT_OK
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from ..versions.rollback import rollback
+
+    orch = open_orchestrator(args)
+    done = rollback(
+        orch.store, args.name, args.version, connections=cli_connections(), created_by=cli_actor()
+    )
+    if done.recorded_edits is not None:
+        out.print(f"recorded the edits on disk first as version {done.recorded_edits}")
+    for path in done.written:
+        out.print(f"wrote {path}", markup=False, highlight=False)
+    out.print(
+        f"{args.name}: rolled back to version {args.version} as version {done.version.version}",
+        markup=False,
+        highlight=False,
+    )
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..run_compare import compare_runs, compare_step_notebooks, compare_text, step_notebooks
+    from ..versions.nbdiff import compare_notebooks
+
+    store = open_orchestrator(args).store
+    if args.step and args.json:
+        print(json.dumps(compare_step_notebooks(store, args.a, args.b, args.step), indent=2))
+        return EXIT_OK
+    if args.step:
+        pair = step_notebooks(store, args.a, args.b, args.step)
+        [text] = compare_notebooks([pair], text=True, color=sys.stdout.isatty())
+        sys.stdout.write(mask_text(text))
+        return EXIT_OK
+    comparison = compare_runs(store, args.a, args.b)
+    if args.json:
+        print(json.dumps(comparison, indent=2))
+    else:
+        sys.stdout.write(compare_text(comparison))
     return EXIT_OK

@@ -151,6 +151,7 @@ class RunHost:
             run,
             observer=self.observer,
             connections=self.orch.connections,
+            versions=self.store,
         )
         task = asyncio.create_task(coordinator.execute(), name=f"run-{run.id}")
         self.active[run.id] = (task, coordinator)

@@ -17,7 +17,7 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import default
 
-from jupyter_orch.server import artifacts, handlers, notebooks, openapi, webhooks
+from jupyter_orch.server import artifacts, handlers, notebooks, openapi, versions, webhooks
 
 from ..config import CONFIG_SECTION, OrchConfig, runs_path
 from ..errors import UserError
@@ -86,7 +86,7 @@ class OrchApp(ExtensionApp, OrchConfig):
         return given
 
     def initialize_handlers(self) -> None:
-        for module in (handlers, artifacts, notebooks, webhooks, openapi):
+        for module in (handlers, versions, artifacts, notebooks, webhooks, openapi):
             self.handlers.extend(module.ROUTES)
 
     def _wake(self) -> None:

@@ -221,35 +221,6 @@ class PipelineHandler(OrchHandler):
         self.finish()
 
 
-class VersionsHandler(OrchHandler):
-    @tornado.web.authenticated
-    @authorized
-    async def get(self, name: str) -> None:
-        self.reply({"versions": await self.call(self.catalog.versions, name)})
-
-
-class VersionHandler(OrchHandler):
-    @tornado.web.authenticated
-    @authorized
-    async def get(self, name: str, number: str) -> None:
-        self.reply(await self.call(self.catalog.version, name, int(number)))
-
-
-class VersionDiffHandler(OrchHandler):
-    @tornado.web.authenticated
-    @authorized
-    async def get(self, name: str, a: str, b: str) -> None:
-        numbers = [version_number(text) for text in (a, b)]
-        self.reply(await self.call(self.catalog.version_diff, name, *numbers))
-
-
-def version_number(text: str) -> int:
-    """A version number of a path; 400 when it is not a whole number from 1."""
-    if not text.isdigit() or len(text) > 10 or int(text) < 1:
-        raise UserError(f"version: give a whole number from 1, got {text[:20]!r}")
-    return int(text)
-
-
 class PipelineRunsHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
@@ -338,7 +309,7 @@ class RunRerunHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self, run_id: str) -> None:
-        run = await self.call(self.catalog.rerun, run_id, self.body())
+        run = await self.call_reading(self.catalog.rerun, run_id, self.body(), self.actor())
         wake = self.settings.get("jupyter_orch.wake")
         if wake is not None:
             wake()
@@ -378,9 +349,6 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (r"/orch/pipelines", PipelinesHandler),
     (r"/orch/pipelines/validate", ValidateHandler),
     (rf"/orch/pipelines/{NAME}", PipelineHandler),
-    (rf"/orch/pipelines/{NAME}/versions", VersionsHandler),
-    (rf"/orch/pipelines/{NAME}/versions/(?P<number>[0-9]+)", VersionHandler),
-    (rf"/orch/pipelines/{NAME}/versions/(?P<a>[^/]+)/diff/(?P<b>[^/]+)", VersionDiffHandler),
     (rf"/orch/pipelines/{NAME}/runs", PipelineRunsHandler),
     (rf"/orch/pipelines/{NAME}/stats", PipelineStatsHandler),
     (r"/orch/runs", RunsHandler),

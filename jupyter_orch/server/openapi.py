@@ -17,6 +17,7 @@ from jupyter_server.auth.decorator import authorized
 from .._version import __version__
 from .handlers import OrchHandler
 from .openapi_artifacts import ARTIFACT_PATHS, ARTIFACT_SCHEMAS
+from .openapi_compare import COMPARE_PATHS, COMPARE_SCHEMAS
 from .openapi_other_paths import NOTEBOOK_PATHS, OTHER_PATHS
 from .openapi_other_schemas import OTHER_SCHEMAS
 from .openapi_paths import PIPELINE_PATHS, RUN_PATHS
@@ -54,9 +55,16 @@ def document(base_url: str = "/") -> dict[str, Any]:
         },
         "servers": [{"url": base_url.rstrip("/") or "/", "description": "this Jupyter Server"}],
         "tags": [{"name": name} for name in tags],
-        "paths": {**PIPELINE_PATHS, **NOTEBOOK_PATHS, **RUN_PATHS, **ARTIFACT_PATHS, **OTHER_PATHS},
+        "paths": {
+            **PIPELINE_PATHS,
+            **NOTEBOOK_PATHS,
+            **RUN_PATHS,
+            **ARTIFACT_PATHS,
+            **COMPARE_PATHS,
+            **OTHER_PATHS,
+        },
         "components": {
-            "schemas": {**SCHEMAS, **OTHER_SCHEMAS, **ARTIFACT_SCHEMAS},
+            "schemas": {**SCHEMAS, **OTHER_SCHEMAS, **ARTIFACT_SCHEMAS, **COMPARE_SCHEMAS},
             "securitySchemes": {"JupyterToken": security},
         },
         "security": [{"JupyterToken": []}],

@@ -45,6 +45,11 @@ VERSIONS = {
                 "description": "a unified diff; for a notebook, nbdime's diff (a JSON array)",
                 "type": ["string", "array"],
             },
+            "base": {
+                "description": "a notebook's old side as nbformat JSON (empty when added), "
+                "which nbdime's diff applies to; null for other files",
+                "type": ["object", "null"],
+            },
         }
     ),
 }
@@ -161,7 +166,13 @@ REQUESTS = {
                 "type": "boolean",
                 "default": False,
                 "description": "reuse the steps that succeeded (a repair)",
-            }
+            },
+            "exact": {
+                "type": "boolean",
+                "default": False,
+                "description": "replay the run's own version byte for byte; otherwise the "
+                "files as they are now (recorded as a new version if they changed)",
+            },
         },
     },
     "ScheduleNotebookRequest": {

@@ -320,7 +320,8 @@ RUN_PATHS: dict[str, Any] = {
         "post": operation(
             "rerunRun",
             "runs",
-            "A new run of the same version and parameters, with the notebooks as they are now",
+            "A new run with the run's parameters: of the files as they are now, or (exact) of "
+            "the run's own version byte for byte",
             {"202": answer("the queued run", "Run"), **errors(400, 403, 404, 409)},
             requestBody=body("RerunRequest", required=False),
         ),

@@ -261,6 +261,10 @@ RUNS = {
             "duration_s": nullable("number"),
             "error": TEXT,
             "rerun_of": TEXT,
+            "exact": {
+                "type": "boolean",
+                "description": "a rerun replaying its run's own version byte for byte",
+            },
             "scheduled_for": TIME,
             "event": nullable("object"),
             "run_dir": nullable("string", description="relative to the root dir"),

@@ -23,6 +23,7 @@ from jupyter_orch.inputs.files import NamedPaths
 from jupyter_orch.masking import mask_json
 from jupyter_orch.records import AttemptRecord, AttemptStatus, error_record
 from jupyter_orch.spec import EffectivePolicy, StepSpec
+from jupyter_orch.versions.materialise import RunSources
 
 from .access import StepAccess
 
@@ -62,6 +63,8 @@ class AttemptContext:
     number: int
     #: The run's connections and secrets, and the values to mask.
     access: StepAccess = field(default_factory=StepAccess)
+    #: The files the run's version recorded, to read instead of the files on disk.
+    sources: RunSources = field(default_factory=RunSources)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,14 @@ class PreparedStep:
         """A path the step names, inside the pipeline's root; ``PathError`` otherwise."""
         return self.attempt.named_paths.resolve(self.render(named), what)
 
+    def source(self, named: str, what: str) -> tuple[Path, Path]:
+        """A file the step runs: the path it names (inside the root, ``PathError`` otherwise)
+        and the file to read, the run's recorded copy when its version has one."""
+        path, recorded = self.attempt.sources.source(
+            self.attempt.named_paths, self.render(named), what
+        )
+        return path, recorded or path
+
     def environment(self, **own: str) -> dict[str, str]:
         """The task's variables: the run's, the step's connections and secrets, ``own``."""
         attempt = self.attempt
@@ -93,6 +104,12 @@ class PreparedStep:
             **attempt.access.environment(),
             **own,
         }
+
+
+def working_folder(named: Path, fallback: Path) -> Path:
+    """Where a step whose file is ``named`` runs: that file's folder, so relative paths to data
+    work, even when a recorded copy runs; ``fallback`` once that folder is gone."""
+    return named.parent if named.parent.is_dir() else fallback
 
 
 class StepKind(ABC):

@@ -18,7 +18,7 @@ from jupyter_orch.inputs.files import FileProblem, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 from jupyter_orch.spec_kinds import python_target
 
-from .base import PreparedStep, StepKind
+from .base import PreparedStep, StepKind, working_folder
 
 
 class CallStep(StepKind):
@@ -73,7 +73,7 @@ class QueryStep(CallStep):
         if isinstance(step.sql, str):
             sql = step.sql
         else:
-            sql = _read_sql(prepared.resolve(step.sql.file, "sql file"))
+            sql = _read_sql(prepared.source(step.sql.file, "sql file")[1])
         return {
             "sql": sql,
             "url": self.connection_url(prepared, step.connection),
@@ -99,16 +99,21 @@ class FunctionStep(CallStep):
     def spec(self, prepared: PreparedStep) -> dict[str, Any]:
         assert prepared.step.python is not None
         target, function = python_target(prepared.step.python)
+        base = prepared.attempt.named_paths.base
+        folders = [str(base)]
         if target.endswith(".py"):
-            path = prepared.resolve(target, "python file")
+            named, path = prepared.source(target, "python file")
             if not path.is_file():
                 raise ValueError(f"python file {target!r} not found")
             target = str(path)
+            # Modules beside the file import from there, read from disk
+            folders.insert(0, str(working_folder(named, base)))
         return {
             "target": target,
             "function": function,
             "parameters": prepared.parameters,
-            "folder": str(prepared.attempt.named_paths.base),
+            "folder": str(base),
+            "folders": list(dict.fromkeys(folders)),
             "output": self.data_file(prepared),
         }
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from jupyter_orch.executors.base import NotebookTask
-from jupyter_orch.pipelines.notebooks import check_named_notebook
+from jupyter_orch.pipelines.notebooks import check_notebook
 
-from .base import PreparedStep, StepKind
+from .base import PreparedStep, StepKind, working_folder
 
 
 class NotebookStep(StepKind):
@@ -25,15 +25,17 @@ class NotebookStep(StepKind):
         )
         assert step.notebook is not None
         # Checked again as the step starts: inside the root still (a symlink changed since
-        # registration fails here, its target never read), a regular file, a valid notebook
-        source, kernel = await asyncio.to_thread(
-            check_named_notebook, attempt.named_paths, step.notebook, policy.kernel
+        # registration fails here, its target never read), a regular file, a valid notebook.
+        # The run's recorded copy runs, in the notebook's own folder
+        named, source = await asyncio.to_thread(prepared.source, step.notebook, "notebook")
+        kernel = await asyncio.to_thread(
+            check_notebook, source, policy.kernel, shown=attempt.named_paths.shown(named)
         )
         return NotebookTask(
             key=f"{attempt.run_id}/{step.name}/{output.name}",
             notebook=str(source),
             output_notebook=str(output),
-            cwd=str(source.parent),
+            cwd=str(working_folder(named, attempt.named_paths.base)),
             kernel_name=kernel,
             pipeline_parameters=dict(attempt.run_parameters),
             step_parameters=prepared.parameters,

@@ -115,6 +115,7 @@ class RunQueue(Protocol):
         steps: Sequence[tuple[str, Sequence[str]]],
         runs_dir: str,
         rerun_of: str | None = None,
+        exact: bool = False,
         run_id: str | None = None,
         scheduled_for: datetime | None = None,
         event: dict[str, Any] | None = None,

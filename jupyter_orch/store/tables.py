@@ -130,6 +130,8 @@ class RunRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     rerun_of: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: A rerun that replays its run's own version (``rerun --exact``).
+    exact: Mapped[bool] = mapped_column(Boolean, server_default=false())
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: What fired an `event` run (the pipeline run, file or value), as JSON.
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

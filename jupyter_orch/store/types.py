@@ -88,6 +88,8 @@ class NewRun:
     steps: tuple[tuple[str, Sequence[str]], ...]
     runs_dir: str
     rerun_of: str | None = None
+    #: A rerun replaying its run's own version (``rerun --exact``).
+    exact: bool = False
     run_id: str | None = None
     scheduled_for: datetime | None = None
     event: dict[str, Any] | None = None

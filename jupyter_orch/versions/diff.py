@@ -5,15 +5,14 @@ kept files are compared by their YAML only, and the answer says so."""
 from __future__ import annotations
 
 import difflib
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import nbformat
-
 from jupyter_orch.store.base import PipelineCatalog
 from jupyter_orch.store.types import PipelineVersion, VersionFile
+
+from .nbdiff import NotebookPair, compare_notebooks
 
 
 @dataclass(frozen=True)
@@ -77,53 +76,50 @@ def _read(store: PipelineCatalog, file: VersionFile | None) -> bytes | None:
     return None if file is None else store.read_blob(file.digest)
 
 
-def _notebook(data: bytes | None) -> Any:
+def notebook_base(data: bytes | None) -> Any:
+    """The old side of a notebook's diff as nbformat JSON (an empty notebook when added):
+    what nbdime's widgets apply the diff to."""
     if data is None:
-        return nbformat.v4.new_notebook()
-    return nbformat.reads(data.decode("utf-8"), as_version=4)
+        return {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.loads(data.decode("utf-8", "replace"))
 
 
-def notebook_diff(change: FileChange) -> list[Any]:
-    """nbdime's diff of the two notebooks (JSON: a list of diff entries)."""
-    import nbdime  # a second to import: only when a notebook is compared
-
-    diff: list[Any] = nbdime.diff_notebooks(_notebook(change.old), _notebook(change.new))
-    return json.loads(json.dumps(diff))
+def _pair(change: FileChange) -> NotebookPair:
+    return NotebookPair(change.old, change.new, f"a/{change.path}", f"b/{change.path}")
 
 
-def file_diff_text(change: FileChange, *, color: bool = False) -> str:
-    """A changed file as text: a notebook cell by cell (nbdime), other files a unified diff."""
-    old_name, new_name = f"a/{change.path}", f"b/{change.path}"
-    if change.kind != "notebook":
-        return unified(
+def file_diffs(changes: tuple[FileChange, ...], *, color: bool = False) -> list[str]:
+    """Each changed file as text: a notebook cell by cell (nbdime), others a unified diff."""
+    notebooks = [c for c in changes if c.kind == "notebook"]
+    texts = iter(compare_notebooks([_pair(c) for c in notebooks], text=True, color=color))
+    return [
+        next(texts)
+        if change.kind == "notebook"
+        else unified(
             (change.old or b"").decode("utf-8", "replace"),
             (change.new or b"").decode("utf-8", "replace"),
-            old_name,
-            new_name,
+            f"a/{change.path}",
+            f"b/{change.path}",
         )
-    import nbdime
-    from nbdime.prettyprint import PrettyPrintConfig, pretty_print_notebook_diff
-
-    out = io.StringIO()
-    # difflib, never a git or diff process, and colour only for a terminal
-    config = PrettyPrintConfig(out=out, use_git=False, use_diff=False, use_color=color)
-    before = _notebook(change.old)
-    pretty_print_notebook_diff(
-        old_name, new_name, before, nbdime.diff_notebooks(before, _notebook(change.new)), config
-    )
-    return out.getvalue()
+        for change in changes
+    ]
 
 
 def diff_json(diff: VersionDiff) -> dict[str, Any]:
     """The REST API's answer: the YAML diff, and each changed file with its diff (text, or
     nbdime's diff JSON for a notebook)."""
+    notebooks = [c for c in diff.files if c.kind == "notebook"]
+    nb_diffs = iter(compare_notebooks([_pair(c) for c in notebooks]))
+    texts = iter(file_diffs(tuple(c for c in diff.files if c.kind != "notebook")))
     files = []
     for change in diff.files:
         entry: dict[str, Any] = {"path": change.path, "kind": change.kind, "status": change.status}
         if change.kind == "notebook":
-            entry["diff"] = notebook_diff(change)
+            entry["diff"] = next(nb_diffs)
+            entry["base"] = notebook_base(change.old)
         else:
-            entry["diff"] = file_diff_text(change)
+            entry["diff"] = next(texts)
+            entry["base"] = None
         files.append(entry)
     return {
         "pipeline": diff.new.pipeline,
@@ -138,8 +134,8 @@ def diff_json(diff: VersionDiff) -> dict[str, Any]:
 def diff_text(diff: VersionDiff, *, color: bool = False) -> str:
     """``jupyter orch diff``: the YAML, then each changed file."""
     parts = [diff.yaml_diff or "pipeline file: no change\n"]
-    for change in diff.files:
+    for change, text in zip(diff.files, file_diffs(diff.files, color=color), strict=True):
         parts.append(f"\n{change.kind} {change.path}: {change.status}\n")
-        parts.append(file_diff_text(change, color=color))
+        parts.append(text)
     parts += [f"\nnote: {note}\n" for note in diff.notes]
     return "".join(parts)

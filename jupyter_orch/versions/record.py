@@ -18,9 +18,11 @@ def record_version(
     *,
     replace: bool = False,
     created_by: str | None = None,
+    reason: str | None = None,
 ) -> Registration:
     """A new version when the YAML or any named file differs from the latest version; the
-    latest one otherwise. Raises ``VersionFileError`` for a file that cannot be kept."""
+    latest one otherwise. ``reason`` heads its summary ("rolled back to version 2"). Raises
+    ``VersionFileError`` for a file that cannot be kept."""
     files = capture_files(loaded)
     definition = loaded.spec.to_json()
     steps = {step: path for step, path, _ in named_files(loaded.spec)}
@@ -37,6 +39,8 @@ def record_version(
             store.read_blob,
             steps,
         )
+        if reason:
+            summary = f"{reason}: {summary}"
         try:
             return store.register(
                 loaded.spec.name,

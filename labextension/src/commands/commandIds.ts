@@ -18,6 +18,14 @@ export namespace CommandIDs {
   export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
   export const openOutputNotebook = 'jupyter-orch:open-output-notebook';
   export const copyOutputNotebook = 'jupyter-orch:copy-output-notebook';
+  /** A pipeline's versions: who, when, what changed; args `{ pipeline }`. */
+  export const versionHistory = 'jupyter-orch:version-history';
+  /** Two versions side by side (nbdime); args `{ pipeline, from, to }`. */
+  export const versionDiff = 'jupyter-orch:version-diff';
+  /** Two runs side by side; args `{ a, b }` (run ids). */
+  export const compareRuns = 'jupyter-orch:compare-runs';
+  /** One step's output notebooks of two runs, cell by cell; args `{ a, b, step }`. */
+  export const compareStepNotebooks = 'jupyter-orch:compare-step-notebooks';
 }
 
 /** A command's `describedBy`: its arguments (all optional), as JSON schema properties. */
