@@ -5,6 +5,7 @@ comparison (``GET /orch/runs/{a}/compare/{b}``). Paths relative to the root, val
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -195,8 +196,26 @@ def compare_text(comparison: dict[str, Any]) -> str:
         for key in step["changed_outputs"]:
             was = (one.get("outputs") or {}).get(key)
             now = (two.get("outputs") or {}).get(key)
-            lines.append(f"  output {key}: {was!r} -> {now!r}")
+            lines += _changed_output(key, was, now)
     return "\n".join(lines) + "\n"
+
+
+#: The longest value ``compare`` prints on one line.
+SHOWN_VALUE = 100
+
+
+def _changed_output(key: str, was: Any, now: Any) -> list[str]:
+    """An output that changed: ``was -> now``, or for text of several lines the lines that
+    differ."""
+    if isinstance(was, str) and isinstance(now, str) and ("\n" in was or "\n" in now):
+        changed = difflib.unified_diff(was.splitlines(), now.splitlines(), lineterm="", n=0)
+        return [f"  output {key}:"] + [f"    {line}" for line in list(changed)[2:]]
+    return [f"  output {key}: {_shown(was)} -> {_shown(now)}"]
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= SHOWN_VALUE else text[: SHOWN_VALUE - 1] + "\u2026"
 
 
 def _durations(one: dict[str, Any], two: dict[str, Any]) -> str:

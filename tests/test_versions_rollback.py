@@ -166,5 +166,9 @@ def test_jupyter_orch_rollback_and_compare(tmp_path: Path) -> None:
     assert "rolled back to version 1 as version 3" in result.stdout
     for file, data in v1.items():
         assert file.read_bytes() == data
+    history = orch_cli(tmp_path, "versions", "p")
+    assert history.returncode == 0 and "rolled back to version 1: " in history.stdout
+    listed = json.loads(orch_cli(tmp_path, "versions", "p", "--json").stdout)
+    assert [v["version"] for v in listed] == [3, 2, 1] and listed[2]["summary"] == "first version"
     refused = orch_cli(tmp_path, "rollback", "p", "7")
     assert refused.returncode == 2 and "no version 7" in refused.stderr

@@ -24,7 +24,7 @@ from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
 from .stats import cmd_stats
-from .versions import cmd_compare, cmd_diff, cmd_rollback
+from .versions import cmd_compare, cmd_diff, cmd_rollback, cmd_versions
 
 
 def command(
@@ -125,6 +125,12 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("name")
     p.add_argument("--last", type=count(1000), default=20, help="runs to count (default 20)")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "versions", parents=[common], help="a pipeline's versions: who, when, what changed"
+    )
+    p.add_argument("name")
+    p.set_defaults(func=cmd_versions)
 
     p = sub.add_parser(
         "diff", parents=[common], help="what changed between two versions of a pipeline"

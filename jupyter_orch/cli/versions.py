@@ -1,4 +1,5 @@
-"""``jupyter orch diff NAME V1 V2``: what changed between two versions of a pipeline;
+"""``jupyter orch versions NAME``: a pipeline's history; ``diff NAME V1 V2``: what changed
+between two versions of a pipeline;
 ``rollback NAME V``: that version's files back on disk, as a new version; ``compare A B``: two
 runs side by side."""
 
@@ -24,6 +25,34 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return EXIT_OK
     # Plain text: rich would read the diff's brackets as markup; colour only for a terminal
     sys.stdout.write(mask_text(diff_text(diff, color=sys.stdout.isatty())))
+    return EXIT_OK
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+    from rich.table import Table
+
+    store = open_orchestrator(args).store
+    versions = store.list_versions(args.name)  # NotFoundError: exit 2
+    if args.json:
+        rows = [
+            {
+                "version": v.version,
+                "created_at": v.created_at.isoformat(),
+                "created_by": v.created_by,
+                "summary": v.summary,
+                "files": [{"path": f.path, "kind": f.kind, "hash": f.digest} for f in v.files],
+            }
+            for v in versions
+        ]
+        print(json.dumps(mask_json(rows), indent=2))
+        return EXIT_OK
+    table = Table("version", "recorded", "by", "what changed", box=None, pad_edge=False)
+    for v in versions:
+        when = v.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        summary = escape(mask_text(v.summary or ""))
+        table.add_row(str(v.version), when, escape(v.created_by or ""), summary)
+    out.print(table)
     return EXIT_OK
 
 
