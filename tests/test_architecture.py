@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines",
         "scheduling.schedules",
     ),
-    ("store", "executors", "steps", "calls", "notify", "artifacts", "versions"),
+    ("store", "executors", "steps", "calls", "notify", "artifacts", "versions", "lineage"),
     ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
     (
         "service",

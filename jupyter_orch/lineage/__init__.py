@@ -1,0 +1,1 @@
+"""Lineage: the datasets each step reads and writes, named stably across pipelines."""
