@@ -155,17 +155,9 @@ def compare_step_notebooks(
 ) -> dict[str, Any]:
     """The step's output notebooks of runs ``a`` and ``b``: ``base`` (a's, nbformat JSON) and
     nbdime's ``diff`` to b's."""
-    import json
-
     pair = step_notebooks(store, a, b, step, root)
-    [diff] = compare_notebooks([pair])
-    try:
-        base = json.loads((pair.old or b"").decode("utf-8", "replace"))
-    except json.JSONDecodeError as exc:
-        raise UnreadableFile(f"{pair.old_name} is not a notebook ({exc.msg})") from None
-    return mask_json(
-        {"step": step, "a_path": pair.old_name, "b_path": pair.new_name, "base": base, "diff": diff}
-    )
+    [compared] = compare_notebooks([pair])
+    return mask_json({"step": step, "a_path": pair.old_name, "b_path": pair.new_name, **compared})
 
 
 def compare_text(comparison: dict[str, Any]) -> str:

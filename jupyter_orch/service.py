@@ -159,7 +159,8 @@ class Orchestrator:
                 raise UserError(
                     f"run {run_id} ran version {version.version} of {original.pipeline!r}, "
                     "recorded before versions kept their files, so it cannot be replayed "
-                    "exactly; rerun it with the current files instead (without --exact)"
+                    "exactly; rerun it with the current files instead (Rerun with current "
+                    "files, or jupyter orch rerun without --exact)"
                 )
         else:
             latest = self.store.get_version(original.pipeline)

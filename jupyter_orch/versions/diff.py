@@ -5,7 +5,6 @@ kept files are compared by their YAML only, and the answer says so."""
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,14 +75,6 @@ def _read(store: PipelineCatalog, file: VersionFile | None) -> bytes | None:
     return None if file is None else store.read_blob(file.digest)
 
 
-def notebook_base(data: bytes | None) -> Any:
-    """The old side of a notebook's diff as nbformat JSON (an empty notebook when added):
-    what nbdime's widgets apply the diff to."""
-    if data is None:
-        return {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    return json.loads(data.decode("utf-8", "replace"))
-
-
 def _pair(change: FileChange) -> NotebookPair:
     return NotebookPair(change.old, change.new, f"a/{change.path}", f"b/{change.path}")
 
@@ -115,8 +106,7 @@ def diff_json(diff: VersionDiff) -> dict[str, Any]:
     for change in diff.files:
         entry: dict[str, Any] = {"path": change.path, "kind": change.kind, "status": change.status}
         if change.kind == "notebook":
-            entry["diff"] = next(nb_diffs)
-            entry["base"] = notebook_base(change.old)
+            entry.update(next(nb_diffs))  # diff, and base: what nbdime's widgets apply it to
         else:
             entry["diff"] = next(texts)
             entry["base"] = None

@@ -32,9 +32,9 @@ class NotebookPair:
 def compare_notebooks(
     pairs: list[NotebookPair], *, text: bool = False, color: bool = False
 ) -> list[Any]:
-    """nbdime's diff of each pair (a JSON array), or with ``text`` the diff as plain lines;
-    ``UnreadableFile`` naming the notebook that is too large, unreadable or too slow to
-    compare."""
+    """Each pair's ``{"diff": nbdime's diff, "base": the old notebook as nbformat reads it}``,
+    or with ``text`` the diff as plain lines; ``UnreadableFile`` naming the notebook that is
+    too large, unreadable or too slow to compare."""
     if not pairs:
         return []
     for pair in pairs:

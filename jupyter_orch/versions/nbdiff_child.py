@@ -4,7 +4,8 @@
 The request is JSON: ``{"pairs": [{"old": text | null, "new": text | null, "old_name": ...,
 "new_name": ...}], "text": bool, "color": bool}``. The process takes the address-space limit as
 its own before reading anything, and prints one JSON object: ``{"results": [...]}``, each
-nbdime's diff (a JSON array) or, with ``text``, the diff as plain lines; or
+``{"diff": nbdime's diff, "base": the old notebook as nbformat reads it}`` or, with ``text``,
+the diff as plain lines; or
 ``{"error": "..."}``. A notebook that cannot be read is an error naming it.
 """
 
@@ -39,7 +40,9 @@ def compare(request: dict[str, Any]) -> list[Any]:
         new = _notebook(pair["new"], pair["new_name"])
         diff = nbdime.diff_notebooks(old, new)
         if not request.get("text"):
-            results.append(json.loads(json.dumps(diff)))
+            # The old side as nbformat reads it (multiline strings joined): nbdime's diff
+            # indexes into those strings, not into a file's lists of lines
+            results.append(json.loads(json.dumps({"diff": diff, "base": old})))
             continue
         out = io.StringIO()
         # difflib, never a git or diff process; colour only for a terminal

@@ -44,11 +44,15 @@ import { addRunLinks } from './commands/links';
 import { addOutputNotebooks } from './commands/outputCommands';
 import { getTranslator, setTranslator, trans } from './common/i18n';
 import { orchestrationIcon } from './common/icons';
+// Not lazy: the restorer reopens comparisons through these commands (their views load lazily)
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { addCompareCommands } from './compare/commands';
 import { IOrchestration } from './orchestration';
 import { OrchModel } from './panel/model';
 import { OrchPanel } from './panel/panel';
 import type { RunDetailWidget } from './run/runDetail';
 import { SHOW_TRENDS, trendsPlugin } from './trends/trendsPlugin';
+import { versionsPlugin } from './versions/commands';
 
 export { IOrchestration } from './orchestration';
 
@@ -92,7 +96,9 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
 
     const panel = new OrchPanel(model, {
       ...panelActions(commands, model, openRun),
-      showTrends: name => void commands.execute(SHOW_TRENDS, { name })
+      showTrends: name => void commands.execute(SHOW_TRENDS, { name }),
+      showHistory: pipeline =>
+        void commands.execute(CommandIDs.versionHistory, { pipeline })
     });
     panel.title.icon = orchestrationIcon;
     panel.title.caption = trans.__('Orchestration');
@@ -113,6 +119,7 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       palette,
       fileBrowser
     );
+    addCompareCommands(app, orch, restorer);
 
     if (restorer) {
       void restorer.restore(runs, {
@@ -218,6 +225,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   linkPlugin,
   outputPlugin,
   trendsPlugin,
+  versionsPlugin,
   launcherPlugin
 ];
 

@@ -267,10 +267,15 @@ export class OrchClient {
     });
   }
 
-  rerun(id: string, fromFailed: boolean): Promise<IRun> {
+  /**
+   * A new run of this one with its parameters: of the pipeline's files as they are now
+   * (`exact` false, a new version if they changed), or of the run's own recorded version byte
+   * for byte (`exact`); only the steps that did not succeed with `fromFailed`.
+   */
+  rerun(id: string, fromFailed: boolean, exact = false): Promise<IRun> {
     return this.request<IRun>(`runs/${seg(id)}/rerun`, {
       method: 'POST',
-      body: { from_failed: fromFailed }
+      body: { from_failed: fromFailed, exact }
     });
   }
 

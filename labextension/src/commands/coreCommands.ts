@@ -134,7 +134,7 @@ async function setArchived(
 }
 
 /** Shows a view in a main-area tab that follows its title, tracked for the restorer. */
-async function showInMainArea<T extends Widget>(
+export async function showInMainArea<T extends Widget>(
   shell: JupyterFrontEnd.IShell,
   content: T,
   tracker: WidgetTracker<MainAreaWidget<T>>
@@ -156,7 +156,7 @@ async function showInMainArea<T extends Widget>(
 }
 
 /** Activates the main-area tab of `tracker` whose view `isIt` picks; false when none is open. */
-function activateOpen<T extends Widget>(
+export function activateOpen<T extends Widget>(
   shell: JupyterFrontEnd.IShell,
   tracker: WidgetTracker<MainAreaWidget<T>>,
   isIt: (content: T) => boolean
@@ -239,7 +239,9 @@ export function addCoreCommands(
           void commands.execute(CommandIDs.editPipeline, { name }),
         openRun: other => void openRun(other),
         onRunChanged: () => void model.refresh(),
-        openFile: path => void docManager.openOrReveal(path)
+        openFile: path => void docManager.openOrReveal(path),
+        compareRuns: (a, b) =>
+          void commands.execute(CommandIDs.compareRuns, { a, b })
       });
       await showInMainArea(shell, content, runs);
     }

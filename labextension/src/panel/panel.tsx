@@ -30,6 +30,8 @@ export interface IPanelActions {
   setArchived: (name: string, archived: boolean) => void;
   /** Opens the pipeline's trends page (the button shows only when given). */
   showTrends?: (name: string) => void;
+  /** Opens the pipeline's version history (the button shows only when given). */
+  showHistory?: (name: string) => void;
 }
 
 export class OrchPanel extends ReactWidget {

@@ -1,11 +1,12 @@
 /**
  * One pipeline in the Orchestration sidebar: its name, status, schedule in words and next run,
- * and its actions (watch, remove, edit, trends, archive, pause or resume, run).
+ * and its actions (watch, remove, edit, trends, history, archive, pause or resume, run).
  */
 import {
   bellIcon,
   deleteIcon,
   editIcon,
+  historyIcon,
   LabIcon,
   runIcon
 } from '@jupyterlab/ui-components';
@@ -152,6 +153,17 @@ export function PipelineRow(props: {
                 'Trends: durations, failures and memory of its last runs'
               )}
               onClick={() => actions.showTrends?.(p.name)}
+            />
+          )}
+          {actions.showHistory && (
+            <IconButton
+              icon={historyIcon}
+              className="jp-OrchPipeline-history"
+              label={trans.__('History of %1', p.name)}
+              title={trans.__(
+                'History: its versions, what changed, compare and roll back'
+              )}
+              onClick={() => actions.showHistory?.(p.name)}
             />
           )}
           {p.archived ? (

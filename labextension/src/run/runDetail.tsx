@@ -12,6 +12,7 @@ import { runLabel, shortId, statusLabel } from '../common/format';
 import { useNow } from '../common/hooks';
 import { trans } from '../common/i18n';
 import { showError } from '../common/notify';
+import { ICompareWith, RECENT_RUNS } from '../compare/compareWith';
 import { StepArtifacts, IArtifactViews } from './artifacts';
 import { ArtifactPreviews } from './artifactsModel';
 import { RunDetailModel } from './runDetailModel';
@@ -39,6 +40,8 @@ export interface IRunDetailOptions {
   onRunChanged?: (run: IRun) => void;
   /** Opens a file a step wrote (relative to the root dir) in JupyterLab. */
   openFile?: (path: string) => void;
+  /** Opens the comparison of run `a` (the older) with run `b`: "Compare with…" needs it. */
+  compareRuns?: (a: string, b: string) => void;
 }
 
 export class RunDetailWidget extends ReactWidget {
@@ -57,12 +60,13 @@ export class RunDetailWidget extends ReactWidget {
     this.model.changed.connect(this._updateTitle, this);
     this._handlers = {
       cancel: () => void this._cancel(),
-      rerun: fromFailed => void this._rerun(fromFailed),
+      rerun: (fromFailed, exact) => void this._rerun(fromFailed, exact),
       setPinned: pinned => void this._setPinned(pinned),
       editPipeline: name => options.editPipeline(name),
       openNotebook: path => options.openNotebook(path),
       copyNotebook: path => options.copyNotebook(path),
       openRun: options.openRun,
+      compare: compareWith(options),
       retry: () => void this.model.refresh(),
       wakeStep: (step, action) => void this._wakeStep(step, action)
     };
@@ -124,17 +128,12 @@ export class RunDetailWidget extends ReactWidget {
     }
   }
 
-  private async _rerun(fromFailed: boolean): Promise<void> {
+  private async _rerun(fromFailed: boolean, exact: boolean): Promise<void> {
     try {
-      const run = await this.model.rerun(fromFailed);
+      const run = await this.model.rerun(fromFailed, exact);
       this.options.onRunStarted(run);
     } catch (error) {
-      showError(
-        error,
-        fromFailed
-          ? trans.__('Could not rerun from the failed step')
-          : trans.__('Could not rerun the run')
-      );
+      showError(error, rerunFailure(fromFailed, exact));
     }
   }
 
@@ -181,6 +180,31 @@ export class RunDetailWidget extends ReactWidget {
 
   private _handlers: IRunHandlers;
   private _files: IArtifactViews;
+}
+
+/** What "Compare with…" does, when the plugin can open comparisons. */
+function compareWith(options: IRunDetailOptions): ICompareWith | undefined {
+  const { client, compareRuns } = options;
+  if (!compareRuns) {
+    return undefined;
+  }
+  return {
+    recentRuns: async pipeline =>
+      (await client.listRuns({ pipeline, limit: RECENT_RUNS })).runs,
+    compare: compareRuns
+  };
+}
+
+/** "Could not replay the run exactly": what failed, before the server's reason. */
+function rerunFailure(fromFailed: boolean, exact: boolean): string {
+  if (exact) {
+    return fromFailed
+      ? trans.__('Could not replay exactly from the failed step')
+      : trans.__('Could not replay the run exactly');
+  }
+  return fromFailed
+    ? trans.__('Could not rerun from the failed step')
+    : trans.__('Could not rerun the run');
 }
 
 function RunView(props: {

@@ -223,10 +223,13 @@ export class RunDetailModel {
     return run;
   }
 
-  /** Starts a new run of the same version and parameters (only the unfinished steps). */
-  rerun(fromFailed: boolean): Promise<IRun> {
+  /**
+   * Starts a new run with the same parameters (only the unfinished steps `fromFailed`): of the
+   * files as they are now, or of this run's own version byte for byte (`exact`).
+   */
+  rerun(fromFailed: boolean, exact = false): Promise<IRun> {
     return this._act(fromFailed ? 'rerun-failed' : 'rerun', () =>
-      this.client.rerun(this.runId, fromFailed)
+      this.client.rerun(this.runId, fromFailed, exact)
     );
   }
 

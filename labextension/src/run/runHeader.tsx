@@ -4,10 +4,13 @@
  */
 import * as React from 'react';
 
+import { isExactReplay } from '../api/compare';
 import { Sentence, StatusBadge } from '../common/components';
 import { formatDuration, triggerLabel, zonedTime } from '../common/format';
 import { trans } from '../common/i18n';
 import { pinIcon } from '../common/icons';
+import { CompareWithButton, ICompareWith } from '../compare/compareWith';
+import { Rerun, RerunButtons } from './rerunButtons';
 import { RunDetailModel } from './runDetailModel';
 import {
   INotebookActions,
@@ -29,10 +32,13 @@ import type { IRun, StepWake } from '../api/tokens';
 /** What the view's buttons do (the widget turns failures into notifications). */
 export interface IRunHandlers extends INotebookActions {
   cancel: () => void;
-  rerun: (fromFailed: boolean) => void;
+  /** A new run: of the unfinished steps only (`fromFailed`), of the run's own version (`exact`). */
+  rerun: Rerun;
   setPinned: (pinned: boolean) => void;
   editPipeline: (name: string) => void;
   openRun?: (id: string) => void;
+  /** "Compare with…": the pipeline's other runs, and opening a comparison. */
+  compare?: ICompareWith;
   retry: () => void;
   /** Retry now or Fail now, for a step waiting for a retry. */
   wakeStep: (step: string, action: StepWake) => void;
@@ -99,35 +105,16 @@ function RunButtons(props: {
           {busy === 'cancel' ? trans.__('Cancelling…') : trans.__('Cancel')}
         </button>
       )}
-      {actions.rerunFromFailed && (
-        <button
-          type="button"
-          className="jp-mod-styled jp-mod-accept"
-          disabled={busy !== null}
-          title={trans.__(
-            'A new run that keeps the steps that succeeded and runs the others'
-          )}
-          onClick={() => handlers.rerun(true)}
-        >
-          {trans.__('Rerun from failed step')}
-        </button>
-      )}
       {actions.rerun && (
-        <button
-          type="button"
-          className={
-            actions.rerunFromFailed
-              ? 'jp-mod-styled jp-OrchRunDetail-button'
-              : 'jp-mod-styled jp-mod-accept'
-          }
-          disabled={busy !== null}
-          title={trans.__(
-            'A new run of the same version with the same parameters'
-          )}
-          onClick={() => handlers.rerun(false)}
-        >
-          {trans.__('Rerun')}
-        </button>
+        <RerunButtons
+          run={run}
+          fromFailed={actions.rerunFromFailed}
+          busy={busy !== null}
+          rerun={handlers.rerun}
+        />
+      )}
+      {handlers.compare && (
+        <CompareWithButton run={run} actions={handlers.compare} />
       )}
       <PinButton
         pinned={run.pinned}
@@ -283,8 +270,20 @@ function RunFacts(props: {
         {seconds === null ? '—' : formatDuration(seconds)}
       </Fact>
       {run.rerun_of && (
-        <Fact label={trans.__('Rerun of')}>
+        <Fact
+          label={
+            isExactReplay(run)
+              ? trans.__('Exact replay of')
+              : trans.__('Rerun of')
+          }
+        >
           <RunLink id={run.rerun_of} openRun={handlers.openRun} />
+          {isExactReplay(run) && (
+            <span className="jp-OrchRunDetail-muted">
+              {' '}
+              {trans.__('(version %1, byte for byte)', run.version)}
+            </span>
+          )}
         </Fact>
       )}
       {run.event && (

@@ -10,7 +10,6 @@ import {
 } from '@jupyterlab/application';
 import {
   ICommandPalette,
-  InputDialog,
   MainAreaWidget,
   WidgetTracker
 } from '@jupyterlab/apputils';
@@ -18,24 +17,13 @@ import { ITranslator } from '@jupyterlab/translation';
 
 import { describeArgs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
+import { pickPipeline } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import { trendsIcon } from './trendsIcon';
 import type { TrendsWidget } from './trendsView';
 
 /** The command that opens a pipeline's trends (`{name}`; without it, it asks which). */
 export const SHOW_TRENDS = 'jupyter-orch:show-trends';
-
-/** Asks which pipeline to show, among those the panel lists; null when cancelled. */
-async function pickPipeline(orch: IOrchestration): Promise<string | null> {
-  const names = orch.model.pipelines.map(p => p.name);
-  const answer = await InputDialog.getItem({
-    title: trans.__('Show the trends of'),
-    items: names,
-    editable: names.length === 0,
-    placeholder: trans.__('pipeline name')
-  });
-  return answer.button.accept ? answer.value : null;
-}
 
 function addTrendsCommand(
   app: JupyterFrontEnd,
@@ -84,7 +72,9 @@ function addTrendsCommand(
     ),
     icon: trendsIcon,
     execute: async args => {
-      const name = args.name ? String(args.name) : await pickPipeline(orch);
+      const name = args.name
+        ? String(args.name)
+        : await pickPipeline(orch, trans.__('Show the trends of'));
       if (name) {
         await open(name);
       }
