@@ -15,9 +15,17 @@ from __future__ import annotations
 
 from ._version import __version__
 from .access import connection, connection_url, secret
-from .outputs import OUTPUT_MIMETYPE, record
+from .outputs import OUTPUT_MIMETYPE, lineage, record
 
-__all__ = ["OUTPUT_MIMETYPE", "__version__", "connection", "connection_url", "record", "secret"]
+__all__ = [
+    "OUTPUT_MIMETYPE",
+    "__version__",
+    "connection",
+    "connection_url",
+    "lineage",
+    "record",
+    "secret",
+]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -12,7 +12,8 @@ records the same way with a plain raw display::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import PurePath
 from typing import Any
 
 OUTPUT_MIMETYPE = "application/vnd.jupyter-orch.output+json"
@@ -76,3 +77,78 @@ def outputs_from_notebook(nb: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(payload, Mapping) and isinstance(payload.get("name"), str):
                 found[payload["name"]] = payload.get("value")
     return found
+
+
+LINEAGE_MIMETYPE = "application/vnd.jupyter-orch.lineage+json"
+#: The most datasets one step declares, and the longest name.
+MAX_DATASETS = 1000
+MAX_DATASET_NAME = 1000
+#: What ``lineage`` declared in this process: a function step's, read by its process at its end.
+DECLARED: dict[str, list[str]] = {"inputs": [], "outputs": []}
+
+
+def _dataset(value: Any) -> str:
+    """A table as ``connection.schema.table``; a file as a path (a ``Path``, or text holding a
+    ``/``), kept as ``file:<path>``."""
+    if isinstance(value, PurePath):
+        text = "file:" + str(value)
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        if ("/" in text or "\\" in text) and not text.startswith("file:"):
+            text = "file:" + text
+    else:
+        raise ValueError(f"a dataset is a table name or a file path, not {value!r}")
+    if len(text) > MAX_DATASET_NAME:
+        raise ValueError(f"dataset name {text[:40]!r}... is longer than {MAX_DATASET_NAME}")
+    return text
+
+
+def lineage(inputs: Iterable[Any] = (), outputs: Iterable[Any] = ()) -> None:
+    """Declare the datasets this step reads (``inputs``) and writes (``outputs``).
+
+    Tables as ``connection.schema.table`` (the connection's name, as the pipeline names it);
+    files as paths (a ``pathlib.Path``, or text with a ``/``; relative to the step's working
+    folder). Each call adds to what the step declared; ``jupyter orch lineage`` draws them.
+    """
+    read = [_dataset(item) for item in inputs]
+    wrote = [_dataset(item) for item in outputs]
+    if len(DECLARED["inputs"]) + len(read) + len(DECLARED["outputs"]) + len(wrote) > MAX_DATASETS:
+        raise ValueError(f"a step declares at most {MAX_DATASETS} datasets")
+    DECLARED["inputs"] += read
+    DECLARED["outputs"] += wrote
+    try:
+        from IPython import get_ipython
+    except ImportError:  # a function step's process without IPython: DECLARED is read
+        return
+    if get_ipython() is None:
+        return
+    from IPython.display import display
+
+    shown = (
+        f"jupyter_orch lineage: reads {', '.join(read) or '-'}; writes {', '.join(wrote) or '-'}"
+    )
+    display({LINEAGE_MIMETYPE: {"inputs": read, "outputs": wrote}, "text/plain": shown}, raw=True)
+
+
+def lineage_from_notebook(nb: Mapping[str, Any]) -> dict[str, list[str]] | None:
+    """The datasets an executed notebook declared (None: it declared none)."""
+    found: dict[str, dict[str, None]] = {"inputs": {}, "outputs": {}}
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            data = out.get("data") if isinstance(out, Mapping) else None
+            payload = data.get(LINEAGE_MIMETYPE) if isinstance(data, Mapping) else None
+            if isinstance(payload, str):
+                try:
+                    payload = json.loads(payload)
+                except ValueError:
+                    continue
+            if not isinstance(payload, Mapping):
+                continue
+            for side in ("inputs", "outputs"):
+                items = payload.get(side)
+                for item in items if isinstance(items, list) else []:
+                    if isinstance(item, str) and len(found[side]) < MAX_DATASETS:
+                        found[side][item[:MAX_DATASET_NAME]] = None
+    if not found["inputs"] and not found["outputs"]:
+        return None
+    return {side: list(names) for side, names in found.items()}

@@ -124,6 +124,9 @@ class AttemptRecord:
     #: ``{"path"`` (absolute), ``"name"`` (in the folder), ``"size"``, ``"modified_at"``, and
     #: ``"concurrent"``: other steps that ran as it was written, if it may be theirs}.
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+    #: The datasets it read and wrote, ``{"inputs": [...], "outputs": [...]}``: tables as
+    #: ``connection.schema.table``, files relative to the root dir (None: none known).
+    lineage: dict[str, list[str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +139,7 @@ class AttemptRecord:
             "error": self.error,
             "output_notebook": self.output_notebook,
             "resources": self.resources,
+            "lineage": self.lineage,
         }
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
+
+from .records import RunRecord, StepStatus
 
 T = TypeVar("T")
 
@@ -59,3 +62,19 @@ async def within(
         if not waiting.done():  # timed out, or the caller was cancelled
             waiting.cancel()
             await asyncio.gather(waiting, return_exceptions=True)
+
+
+def resume_points(run: RunRecord) -> tuple[dict[str, StepStatus], dict[str, datetime]]:
+    """Each step's status as a coordinator starts the run, and when the retrying ones make
+    their next attempt. A resumed run (its previous coordinator died): a step caught running
+    was failed by the reaper; a retrying one is pending, and waits for its stored time."""
+    state: dict[str, StepStatus] = {
+        s.name: StepStatus.PENDING if s.status is StepStatus.RETRYING else s.status
+        for s in run.steps
+    }
+    resume_at = {
+        s.name: s.next_attempt_at
+        for s in run.steps
+        if s.status is StepStatus.RETRYING and s.next_attempt_at is not None
+    }
+    return state, resume_at

@@ -35,7 +35,7 @@ from .records import (
     internal_error,
 )
 from .run_policy import StepFault, describe_error, ready_steps, run_verdict, template_context
-from .run_waits import RetryWaits, within
+from .run_waits import RetryWaits, resume_points, within
 from .run_writer import RunWriter
 from .runlog import RunLog
 from .spec import EffectivePolicy, StepSpec
@@ -86,17 +86,7 @@ class RunCoordinator:
         self.waits = RetryWaits(sleep)  # Retry now, Fail now
         self._db = self.writer.call
         self.log = RunLog(partial(self._db, store.add_logs, run.id), observer, clock)
-        # A resumed run (its previous coordinator died): a step caught running was failed by
-        # the reaper; a retrying one waits for its stored next attempt time.
-        self.state: dict[str, StepStatus] = {
-            s.name: StepStatus.PENDING if s.status is StepStatus.RETRYING else s.status
-            for s in run.steps
-        }
-        self.resume_at = {
-            s.name: s.next_attempt_at
-            for s in run.steps
-            if s.status is StepStatus.RETRYING and s.next_attempt_at is not None
-        }
+        self.state, self.resume_at = resume_points(run)
         #: Set before cancelling the run's task: it fails with this reason (a shutdown) instead.
         self.stop_reason: str | None = None
         #: ``execute`` has begun (a task cancelled before runs none of it: nothing records it).
@@ -396,5 +386,9 @@ class RunCoordinator:
     ) -> None:
         self.log.end_output(name)
         written = await self.artifacts.end(name, attempt.number, outcome.outputs)
-        done = StepKind.record(attempt, outcome, result, self.clock(), self.access.masked, written)
+        step = self.spec.step(name)
+        found = self.kinds[kind_of(step)].lineage(step, result, self._attempt_context(1))
+        done = StepKind.record(
+            attempt, outcome, result, self.clock(), self.access.masked, written, found
+        )
         await self._db(self.store.save_attempt, self.run.id, name, done)

@@ -42,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines",
         "scheduling.schedules",
     ),
-    ("store", "executors", "steps", "calls", "notify", "artifacts", "versions", "lineage"),
+    ("store", "executors", "steps", "calls", "notify", "artifacts", "versions", "datasets"),
     ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
     (
         "service",

@@ -194,7 +194,7 @@ def test_two_steps_writing_a_png_and_a_csv_show_each_under_its_step(tmp_path: Pa
         assert (shown["type"], shown["size"], shown["attempt"]) == ("image", 4, 1)
         assert run.steps[0].attempts[0].to_dict().keys() == {
             "number", "status", "started_at", "ended_at", "duration_s", "outputs", "error",
-            "output_notebook", "resources",
+            "output_notebook", "resources", "lineage",
         }  # fmt: skip
     finally:
         store.close()

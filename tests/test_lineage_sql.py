@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_orch.lineage.sql import SqlDatasets, dialect_of, sql_datasets
+from jupyter_orch.datasets.sql import SqlDatasets, dialect_of, sql_datasets
 
 
 @pytest.mark.parametrize(

@@ -81,6 +81,7 @@ def test_run_attempts_and_logs_round_trip(store: Store) -> None:
             {"ename": "E"},
             "/runs/a.ipynb",
             {"peak_memory_bytes": 123_456_789, "cpu_seconds": 1.25},
+            lineage={"inputs": ["warehouse.orders"], "outputs": ["data/x.csv"]},
         ),
     )
     store.update_step(run.id, "a", status=StepStatus.FAILED)
@@ -104,6 +105,7 @@ def test_run_attempts_and_logs_round_trip(store: Store) -> None:
             "error": {"ename": "E"},
             "output_notebook": "/runs/a.ipynb",
             "resources": {"peak_memory_bytes": 123_456_789, "cpu_seconds": 1.25},
+            "lineage": {"inputs": ["warehouse.orders"], "outputs": ["data/x.csv"]},
         }
     ]
     assert [ln.message for ln in store.get_logs(run.id)] == ["Pipeline started", "hi"]

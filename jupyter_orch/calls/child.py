@@ -79,9 +79,25 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         error = error_of(exc)
         report.error(error)
         result = {"status": "failed", "outputs": {}, "error": error}
+    result["lineage"] = _lineage(kind, spec)
     with contextlib.suppress(Exception):  # a full disk: the result still says what happened
         report.save()
     return mask_json(result, masked)
+
+
+def _lineage(kind: str, spec: dict[str, Any]) -> dict[str, Any] | None:
+    """What the step declared (``jupyter_orch.lineage`` in a function) and the tables a
+    query's SQL reads and writes; never an error of the step's."""
+    from ..outputs import DECLARED
+
+    found: dict[str, Any] = {side: list(dict.fromkeys(DECLARED[side])) for side in DECLARED}
+    if kind == "query":
+        with contextlib.suppress(Exception):
+            from ..datasets.sql import dialect_of, sql_datasets
+
+            tables = sql_datasets(spec["sql"], dialect_of(spec["url"]))
+            found["sql"] = {"inputs": list(tables.inputs), "outputs": list(tables.outputs)}
+    return found if any(found.values()) else None
 
 
 def main() -> None:

@@ -1,1 +1,1 @@
-"""Lineage: the datasets each step reads and writes, named stably across pipelines."""
+"""Datasets: the tables and files each step reads and writes (lineage), named stably."""

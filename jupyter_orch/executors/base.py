@@ -116,6 +116,9 @@ class TaskResult:
     output_notebook: str | None = None
     #: ``{"peak_memory_bytes", "cpu_seconds"}`` of the task's processes, when measured.
     resources: dict[str, Any] | None = None
+    #: The datasets the step declared (``jupyter_orch.lineage``) and, for a query, the tables
+    #: its SQL reads and writes: ``{"inputs", "outputs", "sql": {"inputs", "outputs"}}``.
+    lineage: dict[str, Any] | None = None
 
 
 class Execution(ABC):

@@ -77,6 +77,7 @@ def run_call(task: CallTask, conn: ParentConnection) -> TaskResult:
         error=mask_json(result.error, task.masked),
         output_notebook=notebook,
         resources=result.resources,
+        lineage=mask_json(result.lineage, task.masked),
     )
     conn.send(("result", task.key, result))
     return result
@@ -159,4 +160,5 @@ def _read_result(result_file: Path, code: int) -> TaskResult:
         status="succeeded" if data.get("status") == "succeeded" else "failed",
         outputs=data.get("outputs") or {},
         error=data.get("error"),
+        lineage=data.get("lineage") if isinstance(data.get("lineage"), dict) else None,
     )

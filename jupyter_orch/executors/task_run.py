@@ -99,7 +99,7 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
     import papermill
 
     from ..masking import mask_json
-    from ..outputs import outputs_from_notebook
+    from ..outputs import lineage_from_notebook, outputs_from_notebook
 
     budget = [task.log_cap_bytes, 0]
     error: dict[str, Any] | None = None
@@ -140,17 +140,20 @@ def run_task(task: NotebookTask, conn: ParentConnection, cache: Any) -> TaskResu
     log_dropped(conn, task.key, budget)
     written = Path(task.output_notebook).exists()
     outputs: dict[str, Any] = {}
+    lineage = None
     with contextlib.suppress(Exception):
         if executed is None and written:  # papermill raised: read what it saved
             executed = nbformat.read(task.output_notebook, as_version=4)
         if executed is not None:
             outputs = outputs_from_notebook(executed)
+            lineage = lineage_from_notebook(executed)
     result = TaskResult(
         status="failed" if error else "succeeded",
         outputs=mask_json(outputs, task.masked),
         error=mask_json(error, task.masked),
         output_notebook=task.output_notebook if written else None,
         resources=usage.to_json() if usage is not None else None,
+        lineage=mask_json(lineage, task.masked),
     )
     conn.send(("result", task.key, result))
     # After the result: shutting the kernel down is not on the step's clock.

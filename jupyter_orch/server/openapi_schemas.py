@@ -225,6 +225,19 @@ RUNS = {
                 ],
                 "description": "what the attempt's process tree used (null: not measured)",
             },
+            "lineage": {
+                "oneOf": [
+                    obj(
+                        {
+                            "inputs": {"type": "array", "items": STRING},
+                            "outputs": {"type": "array", "items": STRING},
+                        }
+                    ),
+                    {"type": "null"},
+                ],
+                "description": "the datasets it read and wrote: tables as "
+                "connection.schema.table, files relative to the root dir (null: none known)",
+            },
         }
     ),
     "StepRun": obj(

@@ -10,22 +10,27 @@ executor's task). Step kinds return tasks and records; only the run coordinator 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from jupyter_orch.datasets.names import declared_dataset
 from jupyter_orch.durations import format_duration
 from jupyter_orch.errors import TemplateError
 from jupyter_orch.executors.base import Task, TaskResult
 from jupyter_orch.expressions import render_value
 from jupyter_orch.inputs.files import NamedPaths
-from jupyter_orch.masking import mask_json
+from jupyter_orch.masking import mask_json, masked_logger
+from jupyter_orch.outputs import MAX_DATASETS
 from jupyter_orch.records import AttemptRecord, AttemptStatus, error_record
 from jupyter_orch.spec import EffectivePolicy, StepSpec
 from jupyter_orch.versions.materialise import RunSources
 
 from .access import StepAccess
+
+log = masked_logger("jupyter_orch.steps")
 
 
 @dataclass
@@ -149,6 +154,38 @@ class StepKind(ABC):
             return Outcome(AttemptStatus.SUCCEEDED, result.outputs, None, retryable=False)
         return Outcome(AttemptStatus.FAILED, result.outputs, result.error, retryable=True)
 
+    def lineage(
+        self, step: StepSpec, result: TaskResult | None, attempt: AttemptContext
+    ) -> dict[str, list[str]] | None:
+        """The datasets an attempt read and wrote, named stably (``lineage/names.py``): what it
+        declared with ``jupyter_orch.lineage``, then what its kind knows (a query's tables, an
+        export's source and target). Never raises: lineage never fails a step."""
+        found: dict[str, dict[str, None]] = {"inputs": {}, "outputs": {}}
+        declared = (result.lineage if result is not None else None) or {}
+        try:
+            folder = self.lineage_folder(step, attempt)
+            for side, names in found.items():
+                for name in declared.get(side) or []:
+                    if isinstance(name, str):
+                        names[declared_dataset(name, folder, attempt.named_paths.root)] = None
+            for side, name in self.known_datasets(step, declared, attempt):
+                found[side][name] = None
+        except Exception as exc:
+            log.warning("step %s: its lineage could not be read: %s", step.name, exc)
+        if not found["inputs"] and not found["outputs"]:
+            return None
+        return {side: list(names)[:MAX_DATASETS] for side, names in found.items()}
+
+    def lineage_folder(self, step: StepSpec, attempt: AttemptContext) -> Path:
+        """Where the files a step declares are relative to: its working folder."""
+        return attempt.named_paths.base
+
+    def known_datasets(
+        self, step: StepSpec, declared: dict[str, Any], attempt: AttemptContext
+    ) -> Iterator[tuple[str, str]]:
+        """``("inputs" | "outputs", dataset)`` the kind knows of its own."""
+        return iter(())
+
     @staticmethod
     def record(
         attempt: AttemptRecord,
@@ -157,9 +194,10 @@ class StepKind(ABC):
         ended_at: datetime,
         masked: tuple[str, ...] = (),
         artifacts: list[dict[str, Any]] | None = None,
+        lineage: dict[str, list[str]] | None = None,
     ) -> AttemptRecord:
-        """The finished attempt's record, its error and outputs masked; ``artifacts``: the
-        files it wrote."""
+        """The finished attempt's record, its error, outputs and datasets masked;
+        ``artifacts``: the files it wrote."""
         return AttemptRecord(
             number=attempt.number,
             status=outcome.status,
@@ -170,6 +208,7 @@ class StepKind(ABC):
             output_notebook=result.output_notebook if result else None,
             resources=result.resources if result else None,
             artifacts=artifacts or [],
+            lineage=mask_json(lineage, masked),
         )
 
     def summary(self, outputs: dict[str, Any], upstream: list[dict[str, Any]]) -> str:

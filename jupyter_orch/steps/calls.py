@@ -10,15 +10,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from abc import abstractmethod
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
+from jupyter_orch.datasets.names import connection_label, file_dataset, table_dataset
 from jupyter_orch.executors.base import CallTask
+from jupyter_orch.expressions import render_value
 from jupyter_orch.inputs.files import FileProblem, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
+from jupyter_orch.spec import StepSpec
 from jupyter_orch.spec_kinds import python_target
 
-from .base import PreparedStep, StepKind, working_folder
+from .base import AttemptContext, PreparedStep, StepKind, working_folder
 
 
 class CallStep(StepKind):
@@ -80,6 +85,27 @@ class QueryStep(CallStep):
             "parameters": prepared.parameters,
             "output": self.data_file(prepared),
         }
+
+    def known_datasets(
+        self, step: StepSpec, declared: dict[str, Any], attempt: AttemptContext
+    ) -> Iterator[tuple[str, str]]:
+        """The tables its SQL reads and writes (parsed in its own process), on its connection."""
+        tables = declared.get("sql") or {}
+        if not tables or step.connection is None:
+            return
+        label = _connection_label(step.connection, attempt)
+        for side in ("inputs", "outputs"):
+            for table in tables.get(side) or []:
+                yield side, table_dataset(label, str(table))
+
+
+def _connection_label(reference: str, attempt: AttemptContext) -> str:
+    rendered = str(render_value(reference, attempt.expressions))
+    try:
+        url: str | None = attempt.access.connections.resolve(rendered)
+    except ValueError:
+        url = None
+    return connection_label(rendered, url)
 
 
 def _read_sql(path: Path) -> str:
@@ -145,6 +171,25 @@ class ExportStep(CallStep):
             assert target.file is not None
             to = {"file": str(prepared.resolve(target.file, "to.file"))}
         return {"from": str(prepared.resolve(export.from_, "from")), "to": to}
+
+    def known_datasets(
+        self, step: StepSpec, declared: dict[str, Any], attempt: AttemptContext
+    ) -> Iterator[tuple[str, str]]:
+        """The file it reads, and the table or file it writes."""
+        export, root = step.export, attempt.named_paths.root
+        if export is None or export.from_ is None or export.to.notify:
+            return
+        render = partial(render_value, context=attempt.expressions)
+        yield "inputs", file_dataset(attempt.named_paths.resolve(str(render(export.from_))), root)
+        target = export.to
+        if target.table is not None and target.connection is not None:
+            label = _connection_label(target.connection, attempt)
+            yield "outputs", table_dataset(label, str(render(target.table)))
+        elif target.file is not None:
+            yield (
+                "outputs",
+                file_dataset(attempt.named_paths.resolve(str(render(target.file))), root),
+            )
 
     def message(self, prepared: PreparedStep) -> dict[str, Any]:
         """A message to channels: subject, text and attachments rendered (files inside the

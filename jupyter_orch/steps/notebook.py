@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from jupyter_orch.executors.base import NotebookTask
+from jupyter_orch.expressions import render_value
 from jupyter_orch.pipelines.notebooks import check_notebook
+from jupyter_orch.spec import StepSpec
 
-from .base import PreparedStep, StepKind, working_folder
+from .base import AttemptContext, PreparedStep, StepKind, working_folder
 
 
 class NotebookStep(StepKind):
@@ -47,3 +50,8 @@ class NotebookStep(StepKind):
             start_timeout=policy.start_timeout,
             max_memory=policy.max_memory,
         )
+
+    def lineage_folder(self, step: StepSpec, attempt: AttemptContext) -> Path:
+        assert step.notebook is not None
+        named = attempt.named_paths.resolve(render_value(step.notebook, attempt.expressions))
+        return working_folder(named, attempt.named_paths.base)

@@ -143,6 +143,7 @@ def fill_attempt(row: StepAttemptRow, attempt: AttemptRecord) -> None:
     row.output_notebook = attempt.output_notebook
     row.resources = attempt.resources
     row.artifacts = list(attempt.artifacts) or None
+    row.lineage = attempt.lineage
 
 
 def run_record(
@@ -164,6 +165,7 @@ def run_record(
                 output_notebook=a.output_notebook,
                 resources=a.resources,
                 artifacts=list(a.artifacts or []),
+                lineage=a.lineage,
             )
         )
     return RunRecord(

@@ -188,6 +188,8 @@ class StepAttemptRow(Base):
     resources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: [{"path", "size", "modified_at", ...}]: the files it wrote (records.AttemptRecord).
     artifacts: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    #: The datasets it read and wrote: ``{"inputs": [...], "outputs": [...]}``.
+    lineage: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class LogLineRow(Base):
