@@ -58,6 +58,7 @@ LAYERS: list[tuple[str, ...]] = [
         "artifact_views",
         "version_views",
         "run_compare",
+        "lineage_views",
     ),
     ("server", "cli", "access", "jupyter_orch"),
 ]

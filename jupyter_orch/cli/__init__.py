@@ -24,7 +24,7 @@ from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
 from .stats import cmd_stats
-from .versions import cmd_compare, cmd_diff, cmd_rollback, cmd_versions
+from .versions import cmd_compare, cmd_diff, cmd_lineage, cmd_rollback, cmd_versions
 
 
 def command(
@@ -148,6 +148,14 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("name")
     p.add_argument("version", type=count(2**31 - 1), metavar="V", help="the version to restore")
     p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser(
+        "lineage",
+        parents=[common],
+        help="the datasets a pipeline (or the steps a dataset) reads and writes, across pipelines",
+    )
+    p.add_argument("target", metavar="NAME|DATASET", help="a pipeline, or a dataset's name")
+    p.set_defaults(func=cmd_lineage)
 
     p = sub.add_parser("compare", parents=[common], help="two runs side by side")
     p.add_argument("a", metavar="RUN_A")

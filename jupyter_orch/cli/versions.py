@@ -94,3 +94,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(compare_text(comparison))
     return EXIT_OK
+
+
+def cmd_lineage(args: argparse.Namespace) -> int:
+    from ..lineage_views import lineage_graph, lineage_text
+
+    store = open_orchestrator(args).store
+    pipelines = {state.name for state in store.pipeline_states(history=False)}
+    target = args.target
+    if target in pipelines:
+        graph = lineage_graph(store, pipeline=target)
+    else:
+        graph = lineage_graph(store, dataset=target)  # NotFoundError: exit 2
+    if args.json:
+        print(json.dumps(graph, indent=2))
+    else:
+        sys.stdout.write(lineage_text(graph))
+    return EXIT_OK

@@ -33,7 +33,9 @@ from ..errors import (
     UnreadableFile,
     UserError,
 )
+from ..lineage_views import lineage_graph
 from ..masking import mask_json, mask_text
+from ..outputs import MAX_DATASET_NAME
 from ..versions.actors import token_actor
 from .availability import Availability
 
@@ -324,6 +326,19 @@ class ConnectionsHandler(OrchHandler):
         self.reply({"connections": found})
 
 
+class LineageHandler(OrchHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        pipeline = self.get_query_argument("pipeline", None) or None
+        dataset = self.get_query_argument("dataset", None) or None
+        if dataset is not None and len(dataset) > MAX_DATASET_NAME:
+            raise UserError(f"dataset: at most {MAX_DATASET_NAME} characters")
+        store = self.catalog.store
+        graph = await self.call(lineage_graph, store, pipeline=pipeline, dataset=dataset)
+        self.reply(graph)
+
+
 class HealthHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
@@ -362,4 +377,5 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (r"/orch/connections", ConnectionsHandler),
     (r"/orch/channels", ChannelsHandler),
     (r"/orch/health", HealthHandler),
+    (r"/orch/lineage", LineageHandler),
 ]

@@ -1,18 +1,52 @@
-"""The OpenAPI document's part for rollbacks and comparisons: the routes of ``versions.py``
-besides the history and diff, and the shapes of ``version_views.rollback_json`` and
-``run_compare``."""
+"""The OpenAPI document's part for rollbacks, comparisons and lineage: the routes of
+``versions.py`` besides the history and diff, ``/orch/lineage``, and the shapes of
+``version_views.rollback_json``, ``run_compare`` and ``lineage_views``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .openapi_paths import PIPELINE, RUN, STEP, answer, body, errors, operation, path_parameter
+from ..outputs import MAX_DATASET_NAME
+from .openapi_paths import (
+    PIPELINE,
+    RUN,
+    STEP,
+    answer,
+    body,
+    errors,
+    operation,
+    path_parameter,
+    query,
+)
 from .openapi_schemas import ANY_OBJECT, STRING, TIME, nullable, obj, ref
 
 OTHER = path_parameter("other", "[0-9A-Za-z]{1,32}", "the run compared with (B)")
 NUMBER = nullable("number")
 
 COMPARE_PATHS: dict[str, Any] = {
+    "/orch/lineage": {
+        "get": operation(
+            "lineage",
+            "pipelines",
+            "Datasets and the steps that read and write them, across pipelines, from what the "
+            "recent runs recorded; each dataset with the last run that wrote it",
+            {"200": answer("the graph", "LineageGraph"), **errors(400, 403, 404)},
+            parameters=[
+                query(
+                    "pipeline",
+                    {"type": "string"},
+                    "this pipeline's steps, and the other pipelines' steps that write what it "
+                    "reads or read what it writes",
+                ),
+                query(
+                    "dataset",
+                    {"type": "string", "maxLength": MAX_DATASET_NAME},
+                    "the steps that read or write this dataset (connection.schema.table, or a "
+                    "path relative to the root dir)",
+                ),
+            ],
+        ),
+    },
     "/orch/pipelines/{name}/rollback": {
         "parameters": [PIPELINE],
         "post": operation(
@@ -77,7 +111,48 @@ _STEP_SIDE = {
     ]
 }
 
+_WRITTEN = obj(
+    {
+        "pipeline": STRING,
+        "step": STRING,
+        "run_id": STRING,
+        "run_number": nullable("integer"),
+        "at": TIME,
+    }
+)
+
 COMPARE_SCHEMAS: dict[str, Any] = {
+    "LineageGraph": obj(
+        {
+            "nodes": {
+                "type": "array",
+                "items": {
+                    "oneOf": [
+                        obj(
+                            {
+                                "id": STRING,
+                                "kind": {"const": "step"},
+                                "pipeline": STRING,
+                                "step": STRING,
+                            }
+                        ),
+                        obj(
+                            {
+                                "id": STRING,
+                                "kind": {"const": "dataset"},
+                                "name": STRING,
+                                "last_written": {"oneOf": [_WRITTEN, {"type": "null"}]},
+                            }
+                        ),
+                    ]
+                },
+            },
+            "edges": {
+                "type": "array",
+                "items": obj({"from": STRING, "to": STRING, "kind": {"enum": ["reads", "writes"]}}),
+            },
+        }
+    ),
     "RollbackRequest": obj(
         {"version": {"type": "integer", "minimum": 1, "description": "the version to restore"}},
         additionalProperties=False,
