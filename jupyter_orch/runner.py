@@ -18,6 +18,7 @@ from jupyter_orch.artifacts.ledger import ArtifactLedger
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
 from .connections import Connections
+from .datasets.openlineage import lineage_events
 from .durations import format_duration
 from .errors import TemplateError
 from .executors.base import Execution, Executor, NotebookTask, TaskResult
@@ -78,6 +79,7 @@ class RunCoordinator:
         self.access = StepAccess.of(self.spec, connections or Connections())
         #: Where the run's recorded files come from (None: every step reads its files on disk).
         self.versions, self.sources = versions, RunSources()
+        self.events = lineage_events()  # OpenLineage's, when it is configured
         #: What the coordinator reads the time from and waits with (backoff, resume, step
         #: timeouts, max_duration, settle retries): a test's fake clock makes them instant.
         self.clock = clock
@@ -309,6 +311,7 @@ class RunCoordinator:
         )
         # A fault before it is awaited is reported by the code that hit it, not as "never retrieved"
         recorded.add_done_callback(lambda f: f.cancelled() or f.exception())
+        self.events.started(self.run, name, attempt)
         note = f" (attempt {number})" if number > 1 else ""
         self.log.info(f"Step {self.number[name]}: {name} started{note}", step=name)
         execution: Execution | None = None
@@ -392,3 +395,5 @@ class RunCoordinator:
             attempt, outcome, result, self.clock(), self.access.masked, written, found
         )
         await self._db(self.store.save_attempt, self.run.id, name, done)
+        declared = result.lineage if result is not None else None
+        self.events.ended(self.run, name, done, declared, self.access.masked)

@@ -96,7 +96,11 @@ def _lineage(kind: str, spec: dict[str, Any]) -> dict[str, Any] | None:
             from ..datasets.sql import dialect_of, sql_datasets
 
             tables = sql_datasets(spec["sql"], dialect_of(spec["url"]))
-            found["sql"] = {"inputs": list(tables.inputs), "outputs": list(tables.outputs)}
+            found["sql"] = {
+                "inputs": list(tables.inputs),
+                "outputs": list(tables.outputs),
+                "query": spec["sql"],  # for OpenLineage's SQL facet
+            }
     return found if any(found.values()) else None
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
+from ..datasets.openlineage import lineage_events
 from ..durations import format_duration
 from ..errors import SpecError
 from ..masking import mask_json, mask_text
@@ -136,6 +137,8 @@ def _execute(args: argparse.Namespace, prepare: Callable[[], tuple[Any, Any, Run
             if host is not None:
                 await host.stop()
             await executor.close()
+            # The OpenLineage events still waiting are sent before the process exits
+            await asyncio.to_thread(lineage_events().flush)
 
     try:
         final = asyncio.run(main())
