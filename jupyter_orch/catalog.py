@@ -235,7 +235,7 @@ class Catalog:
             raise ConflictError(f"path: {shown} {exc.reason}; cannot change its schedule") from None
 
     def delete(self, name: str) -> None:
-        self.store.delete_pipeline(name)
+        self.orch.delete(name)
 
     # --- runs -----------------------------------------------------------------------------------
 
@@ -348,12 +348,12 @@ class Catalog:
         pinned = body.get("pinned", True)
         if not isinstance(pinned, bool):
             raise UserError(f"pinned: give true or false, not {pinned!r}")
-        self.store.set_pinned(run_id, pinned)
+        self.orch.pin(run_id, pinned)
         return self.run(run_id)
 
     def wake(self, run_id: str, step: str, action: str) -> dict[str, Any]:
         """Ask the run's executor to end the step's retry wait (at its next heartbeat)."""
-        self.store.request_wake(run_id, step, action)
+        self.orch.wake(run_id, step, action)
         return self.run(run_id)
 
     def rerun(

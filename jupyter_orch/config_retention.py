@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from pydantic import ValidationError
-from traitlets import Dict
+from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 
 from .errors import SettingError
@@ -25,6 +25,26 @@ class RetentionSettings(Configurable):
         '{"keep_last": 100, "max_age": "90d"} (either or both). The variables '
         f"{KEEP_LAST_VARIABLE} and {MAX_AGE_VARIABLE} win over it. Default: for ever",
     )
+
+    activity_max_age = Unicode(
+        "365d",
+        config=True,
+        help="How long the activity log keeps an entry (30d, 52w, 365d or seconds); the "
+        "scheduler removes older ones as it applies retention. Default: a year",
+    )
+
+    def activity_max_age_seconds(self) -> float:
+        """``activity_max_age`` in seconds; ``SettingError`` naming it when it is not one."""
+        from .durations import parse_duration
+
+        given = self.configured("activity_max_age") or self.activity_max_age
+        try:
+            seconds = parse_duration(given)
+        except ValueError as exc:
+            raise SettingError(f"c.OrchApp.activity_max_age: {exc}") from None
+        if seconds <= 0:
+            raise SettingError("c.OrchApp.activity_max_age: give a duration above zero")
+        return seconds
 
     def configured(self, name: str) -> Any:
         """A value the CLI reads from the config files (the server's traitlets load them)."""

@@ -15,20 +15,21 @@ import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from .activity import note
 from .masking import masked_logger
 from .spec_retention import RetentionSpec
-from .store.base import PipelineCatalog, Retention, ScheduleState
+from .store.base import ActivityLog, PipelineCatalog, Retention, ScheduleState
 
 log = masked_logger("jupyter_orch.retention")
 #: Runs deleted per transaction.
 BATCH = 200
 
 
-class RetentionStore(Retention, ScheduleState, PipelineCatalog, Protocol):
+class RetentionStore(Retention, ScheduleState, PipelineCatalog, ActivityLog, Protocol):
     pass
 
 
@@ -72,9 +73,17 @@ def prune(
     pipeline: str | None = None,
     older_than: float | None = None,
     dry_run: bool = False,
+    activity_max_age: float | None = None,
 ) -> list[Pruned]:
     """Apply retention to every pipeline (or ``pipeline``); ``older_than`` (seconds) deletes
-    the runs created longer ago than that, whatever the rules say. Returns what went."""
+    the runs created longer ago than that, whatever the rules say. Returns what went.
+    ``activity_max_age`` (seconds): activity entries older than that go too."""
+    if activity_max_age is not None and pipeline is None and not dry_run:
+        gone = store.prune_activity(now - timedelta(seconds=activity_max_age))
+        if gone:
+            log.info(
+                "%d activity entries older than %.0f days deleted", gone, activity_max_age / 86400
+            )
     states = store.pipeline_states(history=False, name=pipeline)
     done = []
     for state in states:
@@ -85,6 +94,8 @@ def prune(
         if rule is not None:
             _expire(store, state.name, rule, now, pruned, dry_run)
         _finish(store, state.name, pruned, dry_run)
+        if (pruned.runs or pruned.orphans) and not dry_run:
+            note(store, "prune", pipeline=state.name, runs=len(pruned.runs))
         if pruned.runs or pruned.orphans:
             log.info(
                 "%s%s: %d runs deleted, %d orphan folders, %.1f MB freed",

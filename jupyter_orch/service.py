@@ -13,6 +13,7 @@ from typing import Any
 from jupyter_orch.inputs.parameters import parameter_problems
 from jupyter_orch.pipelines.loader import LoadedPipeline
 
+from .activity import ACTIVITY_MAX_AGE, note
 from .connections import Connections
 from .errors import ConflictError, NotFoundError, ParameterError, UserError
 from .executors.base import Executor
@@ -79,6 +80,7 @@ class Orchestrator:
         public_url: str | None = None,
         delivery: DeliverySettings | None = None,
         retention: RetentionSpec | None = None,
+        activity_max_age: float | None = ACTIVITY_MAX_AGE,
     ) -> None:
         self.store = store
         self.runs_dir = runs_dir
@@ -91,6 +93,8 @@ class Orchestrator:
         self.delivery = delivery or DeliverySettings()
         #: The retention of pipelines whose file says nothing (``c.OrchApp.retention``).
         self.retention = retention
+        #: How long activity entries are kept, in seconds (``c.OrchApp.activity_max_age``).
+        self.activity_max_age = activity_max_age
 
     def notifier(self, instance_id: str | None = None) -> Notifier:
         """Delivers this store's outbox through the configured channels."""
@@ -129,7 +133,7 @@ class Orchestrator:
         parameters: Mapping[str, Any] | None = None,
         trigger: Trigger = Trigger.MANUAL,
     ) -> RunRecord:
-        return self.store.create_run(
+        run = self.store.create_run(
             pipeline=loaded.spec.name,
             version=version,
             trigger=trigger,
@@ -137,6 +141,8 @@ class Orchestrator:
             steps=[(s.name, s.needs) for s in loaded.spec.steps],
             runs_dir=str(self.runs_dir),
         )
+        note(self.store, "run", pipeline=run.pipeline, run_id=run.id, trigger=trigger.value)
+        return run
 
     def create_rerun(
         self,
@@ -187,6 +193,8 @@ class Orchestrator:
             exact=exact,
             reused=reused,
         )
+        action = "replay" if exact else "rerun"
+        note(self.store, action, pipeline=run.pipeline, run_id=run.id, of=original.id)
         return loaded, run
 
     # --- the scheduler's side ----------------------------------------------------------------
@@ -197,6 +205,7 @@ class Orchestrator:
         """Register the file and activate its schedule and triggers."""
         version = self.register(loaded, replace=replace, created_by=created_by)
         self.store.set_pipeline_flags(loaded.spec.name, active=True)
+        note(self.store, "apply", pipeline=loaded.spec.name, version=version.version)
         return version
 
     def trigger(
@@ -209,7 +218,9 @@ class Orchestrator:
     ) -> RunRecord:
         """Queue a run of the pipeline's newest version; a scheduler starts it."""
         new, overlap_limit = self._run_request(name, parameters, trigger, event)
-        return self.store.queue_run(new, overlap_limit=overlap_limit)
+        run = self.store.queue_run(new, overlap_limit=overlap_limit)
+        note(self.store, "run", pipeline=name, run_id=run.id, trigger=trigger.value)
+        return run
 
     def trigger_once(
         self,
@@ -227,7 +238,10 @@ class Orchestrator:
         if seen is not None:  # before validating: a replay stays a replay if the pipeline changed
             return KeyedRun(seen, created=False)
         new, overlap_limit = self._run_request(name, parameters, trigger, event)
-        return self.store.queue_keyed_run(new, key, overlap_limit=overlap_limit)
+        keyed = self.store.queue_keyed_run(new, key, overlap_limit=overlap_limit)
+        if keyed.created:
+            note(self.store, "run", pipeline=name, run_id=keyed.run.id, trigger=trigger.value)
+        return keyed
 
     def _run_request(
         self,
@@ -259,14 +273,44 @@ class Orchestrator:
     def cancel(self, run_id: str) -> str:
         """``dropped`` (it was queued: now cancelled), ``requested`` (its executor stops it
         and records it `cancelled`) or ``finished`` (it had ended; nothing changes)."""
-        return self.store.request_cancel(run_id, utcnow())
+        outcome = self.store.request_cancel(run_id, utcnow())
+        if outcome != "finished":
+            note(self.store, "cancel", pipeline=self._pipeline_of(run_id), run_id=run_id)
+        return outcome
 
     def pause(self, name: str, paused: bool = True) -> None:
         self.store.set_pipeline_flags(name, paused=paused)
+        note(self.store, "pause" if paused else "resume", pipeline=name)
 
     def archive(self, name: str, archived: bool = True) -> None:
         """An archived pipeline does not fire and listings hide it; its runs stay."""
         self.store.set_pipeline_flags(name, archived=archived)
+        note(self.store, "archive" if archived else "unarchive", pipeline=name)
+
+    def delete(self, name: str) -> None:
+        self.store.delete_pipeline(name)
+        note(self.store, "delete", pipeline=name)
+
+    def pin(self, run_id: str, pinned: bool = True) -> None:
+        self.store.set_pinned(run_id, pinned)
+        note(
+            self.store,
+            "pin" if pinned else "unpin",
+            pipeline=self._pipeline_of(run_id),
+            run_id=run_id,
+        )
+
+    def wake(self, run_id: str, step: str, action: str) -> None:
+        """Retry now (``retry``) or Fail now (``fail``) a step waiting for its next attempt."""
+        self.store.request_wake(run_id, step, action)
+        name = self._pipeline_of(run_id)
+        note(self.store, f"{action}_now", pipeline=name, run_id=run_id, step=step)
+
+    def _pipeline_of(self, run_id: str) -> str | None:
+        try:
+            return self.store.get_run(run_id).pipeline
+        except NotFoundError:
+            return None
 
     async def execute(
         self,

@@ -42,7 +42,17 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines",
         "scheduling.schedules",
     ),
-    ("store", "executors", "steps", "calls", "notify", "artifacts", "versions", "datasets"),
+    (
+        "store",
+        "executors",
+        "steps",
+        "calls",
+        "notify",
+        "artifacts",
+        "versions",
+        "datasets",
+        "activity",
+    ),
     ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
     (
         "service",

@@ -131,6 +131,12 @@ def test_two_schedulers_fire_each_slot_exactly_once(cluster: Cluster) -> None:
     assert len(set(slots)) == len(slots) == len(runs)  # one run per slot
     # ... and no slot in between was lost: consecutive slots two seconds apart.
     assert all(b - a == timedelta(seconds=2) for a, b in itertools.pairwise(slots))
+    # The activity log says the scheduler fired each of them
+    fired = [
+        e for e in cluster.store.activity(pipeline="every-2s", limit=1000) if e.action == "run"
+    ]
+    assert {(e.actor, e.origin) for e in fired} == {("scheduler", "scheduler")}
+    assert sorted(str(e.run_id) for e in fired) == sorted(r.id for r in runs)
     # A slot fired just before the SIGTERM may not have been claimed: that run waits, queued,
     # for the next scheduler. Every other run has ended, and none is left running.
     waiting = [r for r in runs if r.status is RunStatus.QUEUED]

@@ -12,9 +12,11 @@ from typing import Any
 
 from rich.markup import escape
 
+from ..activity import Actor, acting
 from ..errors import NotFoundError, SpecError, UserError
 from ..masking import mask_text
 from ..records import RunStatus
+from ..versions.actors import cli_actor
 from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
 from .connections import cmd_channels, cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
@@ -24,7 +26,14 @@ from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
 from .scheduler import cmd_scheduler
 from .stats import cmd_stats
-from .versions import cmd_compare, cmd_diff, cmd_lineage, cmd_rollback, cmd_versions
+from .versions import (
+    cmd_activity,
+    cmd_compare,
+    cmd_diff,
+    cmd_lineage,
+    cmd_rollback,
+    cmd_versions,
+)
 
 
 def command(
@@ -157,6 +166,15 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="NAME|DATASET", help="a pipeline, or a dataset's name")
     p.set_defaults(func=cmd_lineage)
 
+    p = sub.add_parser(
+        "activity", parents=[common], help="who did what and when: the activity log, newest first"
+    )
+    p.add_argument("--pipeline", help="only this pipeline's entries")
+    p.add_argument("--actor", help="only this actor's (a user, scheduler, token:..., webhook:...)")
+    p.add_argument("--since", help="a duration back from now (7d, 12h) or an ISO 8601 time")
+    p.add_argument("--limit", type=count(500), default=50, help="entries (default 50, ≤ 500)")
+    p.set_defaults(func=cmd_activity)
+
     p = sub.add_parser("compare", parents=[common], help="two runs side by side")
     p.add_argument("a", metavar="RUN_A")
     p.add_argument("b", metavar="RUN_B")
@@ -240,7 +258,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with acting(Actor(cli_actor(), "cli")):  # what it changes is the OS user's doing
+            return int(args.func(args))
     except SpecError as exc:
         print_problems(exc)
         return EXIT_USAGE

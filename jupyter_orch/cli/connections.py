@@ -76,6 +76,10 @@ def cmd_channels(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
         except SendError as exc:
             answer, problem = None, str(exc)
+        from ..activity import note
+        from .orchestrator import open_orchestrator
+
+        note(open_orchestrator(args).store, "channel_test", channel=args.name, ok=problem is None)
         if args.json:
             out.print_json(
                 data={"name": args.name, "ok": problem is None, "answer": answer, "error": problem}

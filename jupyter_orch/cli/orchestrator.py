@@ -33,6 +33,7 @@ def open_orchestrator(args: argparse.Namespace) -> Any:
         public_url=config.public_url or None,
         delivery=config.delivery_settings(),
         retention=config.default_retention(),
+        activity_max_age=config.activity_max_age_seconds(),
     )
 
 

@@ -36,6 +36,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
         pipeline=args.pipeline,
         older_than=older_than,
         dry_run=args.dry_run,
+        activity_max_age=orch.activity_max_age,
     )
     if args.json:
         print(json.dumps([p.to_json() for p in done], indent=2))
@@ -63,7 +64,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_pin(args: argparse.Namespace) -> int:
     pinned = args.command == "pin"
-    open_orchestrator(args).store.set_pinned(args.run_id, pinned)
+    open_orchestrator(args).pin(args.run_id, pinned)
     state = "pinned: retention keeps it" if pinned else "unpinned: retention applies again"
     out.print(f"run {args.run_id} {state}")
     return EXIT_OK

@@ -145,7 +145,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_wake(args: argparse.Namespace) -> int:
     """retry-now, fail-now: end a retrying step's wait."""
     action = "retry" if args.command == "retry-now" else "fail"
-    open_orchestrator(args).store.request_wake(args.run_id, args.step, action)
+    open_orchestrator(args).wake(args.run_id, args.step, action)
     what = "its next attempt starts" if action == "retry" else "its retries are given up"
     out.print(f"{escape(args.step)} of run {args.run_id}: {what} at the run's next heartbeat")
     return EXIT_OK

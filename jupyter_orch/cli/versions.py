@@ -111,3 +111,35 @@ def cmd_lineage(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(lineage_text(graph))
     return EXIT_OK
+
+
+def cmd_activity(args: argparse.Namespace) -> int:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ..activity import activity_page
+
+    store = open_orchestrator(args).store
+    page = activity_page(
+        store, pipeline=args.pipeline, actor=args.actor, since=args.since, limit=args.limit
+    )
+    if args.json:
+        print(json.dumps(page["entries"], indent=2))
+        return EXIT_OK
+    table = Table(box=None)
+    for column in ("when", "who", "from", "what", "pipeline", "run"):
+        table.add_column(column, no_wrap=True)  # a run id is whole, or useless
+    table.add_column("detail", overflow="fold")
+    for entry in page["entries"]:
+        detail = ", ".join(f"{k}={v}" for k, v in entry["detail"].items())
+        table.add_row(
+            entry["at"][:19].replace("T", " "),
+            escape(entry["actor"] or "?"),
+            entry["origin"],
+            entry["action"],
+            escape(entry["pipeline"] or ""),
+            entry["run_id"] or "",
+            escape(mask_text(detail)),
+        )
+    out.print(table)
+    return EXIT_OK

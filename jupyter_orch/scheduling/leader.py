@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jupyter_orch.activity import note
 from jupyter_orch.connections import Connections
 from jupyter_orch.errors import OrchError
 from jupyter_orch.masking import masked_logger
@@ -25,7 +26,7 @@ from jupyter_orch.records import Trigger
 from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
 from jupyter_orch.scheduling.misfire import plan_slots
 from jupyter_orch.spec import Overlap, PipelineSpec, SqlTrigger
-from jupyter_orch.store.base import LeaderStore, PipelineCatalog
+from jupyter_orch.store.base import LeaderStore, VersionStore
 from jupyter_orch.store.types import NewRun, OverlapSkipped, PipelineState, SlotTaken
 from jupyter_orch.versions.fired import SCHEDULER, record_fired
 
@@ -64,7 +65,7 @@ class Leader:
     monotonic: Callable[[], float] = time.monotonic
     #: Where a firing records the files on disk as a version first (None: it runs the latest
     #: recorded version as it is); ``root``: the folder those files must lie in.
-    catalog: PipelineCatalog | None = None
+    catalog: VersionStore | None = None
     root: Path | None = None
     _sql: SqlWatcher = field(default_factory=SqlWatcher)
     _last_poll: dict[str, float] = field(default_factory=dict)
@@ -144,6 +145,7 @@ class Leader:
                 run.id,
             )
             queued.append(run.id)
+            note(self.store, "run", pipeline=spec.name, run_id=run.id, trigger="schedule")
         if self.store.record_missed(spec.name, missed):
             for slot, reason in missed:
                 log.info("missed %s slot %s: %s", spec.name, slot.isoformat(), reason)
@@ -197,6 +199,8 @@ class Leader:
         )
         if created:
             log.info("fired %s on %s: runs %s", spec.name, events, ", ".join(created))
+        for run_id in created:
+            note(self.store, "run", pipeline=spec.name, run_id=run_id, trigger="event")
         for reason in skipped:
             log.info("event run of %s not created: %s", spec.name, reason)
         return created

@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
+from jupyter_orch.activity import SCHEDULER, act_as
 from jupyter_orch.executors.base import Executor
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.pipelines.loader import LoadedPipeline
@@ -238,6 +239,7 @@ class Scheduler(RunHost):
 
     async def _rounds(self) -> None:
         assert self._woken is not None
+        act_as(SCHEDULER)  # what this task fires and prunes is the scheduler's doing
         while True:
             try:
                 await self.round()
@@ -275,7 +277,13 @@ class Scheduler(RunHost):
             return
         self._last_prune = now
         self._pruning = asyncio.ensure_future(
-            self.call(prune, self.store, now, default=self.orch.retention)
+            self.call(
+                prune,
+                self.store,
+                now,
+                default=self.orch.retention,
+                activity_max_age=self.orch.activity_max_age,
+            )
         )
         self._pruning.add_done_callback(_said)
 

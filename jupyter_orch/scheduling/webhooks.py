@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_orch.activity import Actor, acting, current_actor
 from jupyter_orch.errors import ConflictError, NotFoundError, SignatureError, UserError
 from jupyter_orch.inputs.json_body import parse_json_object
 from jupyter_orch.masking import masked_logger
@@ -108,6 +109,10 @@ def parse_parameters(body: bytes) -> dict[str, Any]:
     return parameters
 
 
+#: A request whose actor was not set (a test calling the receiver directly).
+ANON = Actor(None, "webhook")
+
+
 @dataclass
 class WebhookReceiver:
     """Verifies a delivery and creates its run (once per delivery id). Blocking: call it in a
@@ -148,22 +153,24 @@ class WebhookReceiver:
             return KeyedRun(seen, created=False)
         if refusal:
             raise ConflictError(f"pipeline {name!r} is {refusal} to accept deliveries")
-        # The run runs the files as they are now, recorded as a version when they changed
-        record_fired(
-            self.orch.store,
-            name,
-            self.orch.store.pipeline_state(name).path,
-            webhook_actor(delivery),
-            root=self.orch.root,
-            connections=self.orch.connections,
-        )
-        return self.orch.trigger_once(
-            name,
-            key,
-            parameters=parameters,
-            trigger=Trigger.WEBHOOK,
-            event={"webhook": delivery},
-        )
+        # The run runs the files as they are now, recorded as a version when they changed;
+        # the activity log says the delivery did both
+        with acting(Actor(webhook_actor(delivery), "webhook", (current_actor() or ANON).address)):
+            record_fired(
+                self.orch.store,
+                name,
+                self.orch.store.pipeline_state(name).path,
+                webhook_actor(delivery),
+                root=self.orch.root,
+                connections=self.orch.connections,
+            )
+            return self.orch.trigger_once(
+                name,
+                key,
+                parameters=parameters,
+                trigger=Trigger.WEBHOOK,
+                event={"webhook": delivery},
+            )
 
     def _target(self, name: str) -> tuple[list[str], str | None]:
         """The pipeline's secrets and, when it does not fire, why (paused, archived: what to

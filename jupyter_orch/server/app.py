@@ -17,7 +17,15 @@ from typing import Any
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import default
 
-from jupyter_orch.server import artifacts, handlers, notebooks, openapi, versions, webhooks
+from jupyter_orch.server import (
+    artifacts,
+    handlers,
+    history,
+    notebooks,
+    openapi,
+    versions,
+    webhooks,
+)
 
 from ..config import CONFIG_SECTION, OrchConfig, runs_path
 from ..errors import UserError
@@ -86,7 +94,7 @@ class OrchApp(ExtensionApp, OrchConfig):
         return given
 
     def initialize_handlers(self) -> None:
-        for module in (handlers, versions, artifacts, notebooks, webhooks, openapi):
+        for module in (handlers, versions, history, artifacts, notebooks, webhooks, openapi):
             self.handlers.extend(module.ROUTES)
 
     def _wake(self) -> None:
@@ -139,6 +147,7 @@ class OrchApp(ExtensionApp, OrchConfig):
             public_url=self.public_url or None,
             delivery=self.delivery_settings(),
             retention=self._retention(),
+            activity_max_age=self._activity_max_age(),
         )
         self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
         self.availability.ready(self.catalog)
@@ -150,6 +159,18 @@ class OrchApp(ExtensionApp, OrchConfig):
             return
         self.executor = self.new_executor()
         self.scheduler = self._new_scheduler()
+
+    def _activity_max_age(self) -> float:
+        """How long activity entries are kept; an invalid setting is logged and the default
+        (a year) applies."""
+        from ..activity import ACTIVITY_MAX_AGE
+        from ..errors import SettingError
+
+        try:
+            return self.activity_max_age_seconds()
+        except SettingError as exc:
+            self.log.error("jupyter-orch: %s; activity is kept a year", exc)
+            return ACTIVITY_MAX_AGE
 
     def _retention(self) -> Any:
         """The default retention; an invalid one is logged and none applies (deleting runs

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hmac
 import json
 import traceback
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 from jupyter_orch.inputs.json_body import parse_json_object
 from jupyter_orch.inputs.paths import relative_to_root
 
+from ..activity import Actor, act_as
 from ..catalog import Catalog, problems_json
 from ..connections import describe_connections
 from ..errors import (
@@ -33,9 +35,7 @@ from ..errors import (
     UnreadableFile,
     UserError,
 )
-from ..lineage_views import lineage_graph
 from ..masking import mask_json, mask_text
-from ..outputs import MAX_DATASET_NAME
 from ..versions.actors import token_actor
 from .availability import Availability
 
@@ -43,6 +43,9 @@ T = TypeVar("T")
 
 #: The resource name Jupyter Server's authorizer sees for every route of ours.
 AUTH_RESOURCE = "orch"
+#: The header the JupyterLab extension sends with each request, and its value.
+CLIENT_HEADER = "X-Orch-Client"
+LAB_CLIENT = "jupyterlab"
 
 
 def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, dict[str, Any]]:
@@ -102,16 +105,26 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         """The catalog; UnavailableError (503, with the reason) while the store is not open."""
         return self.availability.catalog()
 
+    async def prepare(self) -> None:  # type: ignore[override]
+        """Authenticate (Jupyter Server), then say who acts in this request, for the activity
+        log: the user, from the lab (its requests say so) or the REST API, and from where."""
+        await super().prepare()
+        client = self.request.headers.get(CLIENT_HEADER, "")
+        origin = "lab" if client == LAB_CLIENT else "api"
+        act_as(Actor(self.actor(), origin, self.request.remote_ip))
+
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Blocking work off the event loop."""
+        """Blocking work off the event loop (it sees the request's actor)."""
         return await asyncio.to_thread(partial(fn, *args, **kwargs))
 
     async def call_reading(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Work that reads the user's files, in the server's bounded pool for it: reads stuck
-        on a slow file system never take the threads the store routes and the scheduler use."""
+        on a slow file system never take the threads the store routes and the scheduler use.
+        It sees the request's actor, as ``call`` does."""
         pool: Executor = self.settings["jupyter_orch.file_pool"]
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, partial(fn, *args, **kwargs))
+        work = partial(contextvars.copy_context().run, fn, *args, **kwargs)
+        return await loop.run_in_executor(pool, work)
 
     def actor(self) -> str | None:
         """Who makes this request, as versions record it: the Jupyter (or Hub) user; for a
@@ -326,19 +339,6 @@ class ConnectionsHandler(OrchHandler):
         self.reply({"connections": found})
 
 
-class LineageHandler(OrchHandler):
-    @tornado.web.authenticated
-    @authorized
-    async def get(self) -> None:
-        pipeline = self.get_query_argument("pipeline", None) or None
-        dataset = self.get_query_argument("dataset", None) or None
-        if dataset is not None and len(dataset) > MAX_DATASET_NAME:
-            raise UserError(f"dataset: at most {MAX_DATASET_NAME} characters")
-        store = self.catalog.store
-        graph = await self.call(lineage_graph, store, pipeline=pipeline, dataset=dataset)
-        self.reply(graph)
-
-
 class HealthHandler(OrchHandler):
     @tornado.web.authenticated
     @authorized
@@ -377,5 +377,4 @@ ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (r"/orch/connections", ConnectionsHandler),
     (r"/orch/channels", ChannelsHandler),
     (r"/orch/health", HealthHandler),
-    (r"/orch/lineage", LineageHandler),
 ]

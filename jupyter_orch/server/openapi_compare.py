@@ -1,6 +1,6 @@
-"""The OpenAPI document's part for rollbacks, comparisons and lineage: the routes of
-``versions.py`` besides the history and diff, ``/orch/lineage``, and the shapes of
-``version_views.rollback_json``, ``run_compare`` and ``lineage_views``."""
+"""The OpenAPI document's part for rollbacks, comparisons, lineage and activity: the routes of
+``versions.py`` besides the history and diff, and of ``history.py``; the shapes of
+``version_views.rollback_json``, ``run_compare``, ``lineage_views`` and ``activity``."""
 
 from __future__ import annotations
 
@@ -24,6 +24,30 @@ OTHER = path_parameter("other", "[0-9A-Za-z]{1,32}", "the run compared with (B)"
 NUMBER = nullable("number")
 
 COMPARE_PATHS: dict[str, Any] = {
+    "/orch/activity": {
+        "get": operation(
+            "activity",
+            "meta",
+            "The activity log, newest first: every change and action with who, when, from "
+            "where (read-only: entries come from the actions themselves)",
+            {"200": answer("one page of entries", "ActivityPage"), **errors(400, 403)},
+            parameters=[
+                query("pipeline", {"type": "string", "maxLength": 200}, "this pipeline's"),
+                query(
+                    "actor",
+                    {"type": "string", "maxLength": 200},
+                    "this actor's (a user, token:<8 hex>, scheduler, webhook:<delivery id>)",
+                ),
+                query(
+                    "since",
+                    {"type": "string", "maxLength": 200},
+                    "a duration back from now (7d, 12h) or an ISO 8601 time",
+                ),
+                query("limit", {"type": "integer", "minimum": 1}, "entries per page (≤ 500)"),
+                query("cursor", {"type": "string"}, "the previous page's next_cursor"),
+            ],
+        ),
+    },
     "/orch/lineage": {
         "get": operation(
             "lineage",
@@ -122,6 +146,29 @@ _WRITTEN = obj(
 )
 
 COMPARE_SCHEMAS: dict[str, Any] = {
+    "ActivityPage": obj(
+        {
+            "entries": {
+                "type": "array",
+                "items": obj(
+                    {
+                        "id": {"type": "integer"},
+                        "at": {"type": "string", "format": "date-time"},
+                        "actor": nullable("string"),
+                        "origin": {
+                            "enum": ["cli", "api", "lab", "scheduler", "webhook", "unknown"]
+                        },
+                        "address": nullable("string"),
+                        "action": STRING,
+                        "pipeline": nullable("string"),
+                        "run_id": nullable("string"),
+                        "detail": ANY_OBJECT,
+                    }
+                ),
+            },
+            "next_cursor": nullable("string"),
+        }
+    ),
     "LineageGraph": obj(
         {
             "nodes": {

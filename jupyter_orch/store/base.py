@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from ..records import AttemptRecord, RunRecord, RunStatus, StepStatus, Trigger
 from .types import (
+    ActivityEntry,
     CapturedFile,
     FinishedRun,
     Instance,
@@ -331,7 +332,29 @@ class Retention(Protocol):
     def forget_pruned(self, run_ids: Sequence[str]) -> None: ...
 
 
-class LeaderStore(ScheduleState, RunQueue, Protocol):
+class ActivityLog(Protocol):
+    """The activity log: appended to, read newest first, removed only by age."""
+
+    def add_activity(self, entry: ActivityEntry) -> None: ...
+
+    def activity(
+        self,
+        *,
+        pipeline: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        before: int | None = None,
+    ) -> list[ActivityEntry]: ...
+
+    def prune_activity(self, older_than: datetime) -> int: ...
+
+
+class VersionStore(PipelineCatalog, ActivityLog, Protocol):
+    """What recording versions needs: the catalog, and the activity log it notes them in."""
+
+
+class LeaderStore(ScheduleState, RunQueue, ActivityLog, Protocol):
     """What the scheduler's leader needs: schedule state, and queueing the runs it fires."""
 
 
@@ -352,6 +375,7 @@ class StoreProtocol(
     Recovery,
     Outbox,
     Retention,
+    ActivityLog,
     Protocol,
 ):
     """The whole store."""

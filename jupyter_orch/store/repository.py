@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from .activity import ActivityMixin
 from .base import StoreProtocol
 from .catalog import CatalogMixin
 from .engine import READ_ONLY, make_engine, migrate
@@ -21,6 +22,7 @@ from .wakes import WakesMixin
 
 
 class Store(
+    ActivityMixin,
     InstancesMixin,
     ScheduleStateMixin,
     RequestsMixin,

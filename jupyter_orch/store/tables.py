@@ -323,3 +323,30 @@ class NotificationRow(Base):
     response: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ActivityRow(Base):
+    """What someone or something did, append-only; removed only by its own age setting
+    (``activity_max_age``). No foreign keys: an entry outlives the pipeline or run it names."""
+
+    __tablename__ = "activity"
+    __table_args__ = (
+        Index("ix_activity_at", "at"),
+        Index("ix_activity_pipeline", "pipeline", "id"),
+        Index("ix_activity_actor", "actor", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Who: the identities versions record (a Jupyter user, ``token:<8 hex>``, the OS user of
+    #: the CLI, ``scheduler``, ``webhook:<delivery id>``); None when it cannot be told.
+    actor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: From where: ``cli``, ``api`` (REST), ``lab`` (the JupyterLab extension), ``scheduler``,
+    #: ``webhook``; and the client's address for the REST API.
+    origin: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    pipeline: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: What else says what happened (a version number, a parameter set, a count), masked.
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

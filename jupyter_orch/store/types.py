@@ -9,7 +9,7 @@ import re
 import secrets
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
@@ -280,4 +280,32 @@ class Notification:
             "created_at": self.created_at.isoformat(),
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
             **({"slot": self.detail["slot"]} if self.detail.get("slot") else {}),
+        }
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    """One change or action in the activity log (``activity.py`` says what each field holds)."""
+
+    at: datetime
+    actor: str | None
+    origin: str
+    action: str
+    pipeline: str | None = None
+    run_id: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    address: str | None = None
+    id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "origin": self.origin,
+            "address": self.address,
+            "action": self.action,
+            "pipeline": self.pipeline,
+            "run_id": self.run_id,
+            "detail": self.detail,
         }

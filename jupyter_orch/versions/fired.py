@@ -12,7 +12,7 @@ from jupyter_orch.connections import Connections
 from jupyter_orch.errors import OrchError, UserError
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline
-from jupyter_orch.store.base import PipelineCatalog
+from jupyter_orch.store.base import VersionStore
 from jupyter_orch.store.types import PipelineVersion
 
 from .record import record_version
@@ -40,7 +40,7 @@ def load_registered(
 
 
 def record_fired(
-    store: PipelineCatalog,
+    store: VersionStore,
     name: str,
     path: str,
     actor: str,

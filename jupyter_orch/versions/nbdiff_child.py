@@ -16,6 +16,7 @@ import json
 import sys
 from typing import Any
 
+from jupyter_orch.executors.base import skip_slow_optional_imports
 from jupyter_orch.inputs.bounded_child import answer_within
 
 
@@ -55,6 +56,7 @@ def compare(request: dict[str, Any]) -> list[Any]:
 
 
 def main() -> None:
+    skip_slow_optional_imports()  # nbformat's jsonschema would compile IRI grammars: seconds
     answer_within(int(sys.argv[1]), lambda: {"results": compare(json.loads(sys.stdin.read()))})
 
 

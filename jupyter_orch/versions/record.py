@@ -3,9 +3,10 @@ and what changed since the latest version."""
 
 from __future__ import annotations
 
+from jupyter_orch.activity import note
 from jupyter_orch.errors import NotFoundError, VersionRaced
 from jupyter_orch.pipelines.loader import LoadedPipeline
-from jupyter_orch.store.base import PipelineCatalog
+from jupyter_orch.store.base import VersionStore
 from jupyter_orch.store.types import PipelineVersion, Registration, VersionFile
 
 from .capture import capture_files, named_files
@@ -13,7 +14,7 @@ from .summary import summarize
 
 
 def record_version(
-    store: PipelineCatalog,
+    store: VersionStore,
     loaded: LoadedPipeline,
     *,
     replace: bool = False,
@@ -42,7 +43,7 @@ def record_version(
         if reason:
             summary = f"{reason}: {summary}"
         try:
-            return store.register(
+            made = store.register(
                 loaded.spec.name,
                 str(loaded.path),
                 loaded.source,
@@ -56,6 +57,12 @@ def record_version(
         except VersionRaced:
             if attempt == 2:
                 raise
+            continue
+        if made.created:
+            number = made.version.version
+            action = "register" if previous is None or replace else "edit"
+            note(store, action, pipeline=loaded.spec.name, version=number, summary=summary)
+        return made
     raise AssertionError("unreachable")
 
 

@@ -11,10 +11,11 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_orch.activity import note
 from jupyter_orch.connections import Connections
 from jupyter_orch.errors import UserError
 from jupyter_orch.inputs.files import NamedPaths
-from jupyter_orch.store.base import PipelineCatalog
+from jupyter_orch.store.base import VersionStore
 from jupyter_orch.store.types import PipelineVersion
 
 from .fired import load_registered
@@ -32,7 +33,7 @@ class Rollback:
 
 
 def rollback(
-    store: PipelineCatalog,
+    store: VersionStore,
     name: str,
     number: int,
     *,
@@ -71,6 +72,7 @@ def rollback(
     made = record_version(
         store, loaded, created_by=created_by, reason=f"rolled back to version {number}"
     ).version
+    note(store, "rollback", pipeline=name, to=number, version=made.version, edits=recorded_edits)
     return Rollback(made, recorded_edits, tuple(path for path, _ in plan))
 
 

@@ -121,8 +121,13 @@ export class OrchClient {
   }
 
   private async send(path: string, init: RequestInit): Promise<Response> {
+    // The server's activity log tells the lab's actions from other REST clients'
+    const headers = {
+      ...(init.headers as Record<string, string>),
+      'X-Orch-Client': 'jupyterlab'
+    };
     try {
-      return await this.transport(`orch/${path}`, init);
+      return await this.transport(`orch/${path}`, { ...init, headers });
     } catch (reason) {
       throw new NetworkError(
         reason instanceof Error ? reason.message : String(reason)
