@@ -256,15 +256,22 @@ class Catalog:
         kind = body.get("trigger", "api")
         if not isinstance(kind, str) or kind not in API_TRIGGERS:
             raise UserError(f"trigger: {kind!r} is not one of manual, api")
+        profile = body.get("profile")
+        if profile is not None and not isinstance(profile, str):
+            raise UserError("profile: give the name of one of the pipeline's profiles")
         if idempotency_key is not None:
-            request = {"parameters": parameters, "trigger": kind}
+            request: dict[str, Any] = {"parameters": parameters, "trigger": kind}
+            if profile is not None:  # requests made before profiles keep their hash
+                request["profile"] = profile
             key = RequestKey.of(RequestKind.IDEMPOTENCY, idempotency_key, request)
             keyed = self.orch.trigger_once(
-                name, key, parameters=parameters, trigger=API_TRIGGERS[kind]
+                name, key, parameters=parameters, trigger=API_TRIGGERS[kind], profile=profile
             )
             return self.run_json(keyed.run)
         return self.run_json(
-            self.orch.trigger(name, parameters=parameters, trigger=API_TRIGGERS[kind])
+            self.orch.trigger(
+                name, parameters=parameters, trigger=API_TRIGGERS[kind], profile=profile
+            )
         )
 
     def runs(

@@ -37,6 +37,20 @@ from .versions.fired import load_registered
 from .versions.record import record_version
 
 
+def with_profile(
+    spec: PipelineSpec, profile: str | None, overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The values of ``profile`` (one of the pipeline's ``profiles:``), then ``overrides``."""
+    if profile is None:
+        return dict(overrides)
+    if profile not in spec.profiles:
+        known = ", ".join(sorted(spec.profiles)) or "none"
+        raise ParameterError(
+            f"profile: pipeline {spec.name!r} has no profile {profile!r} (profiles: {known})"
+        )
+    return {**spec.profiles[profile], **overrides}
+
+
 def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict[str, Any]:
     """The run's parameters: the pipeline's defaults, then the given values."""
     declared = sorted(spec.parameters)
@@ -215,9 +229,11 @@ class Orchestrator:
         parameters: Mapping[str, Any] | None = None,
         trigger: Trigger = Trigger.MANUAL,
         event: dict[str, Any] | None = None,
+        profile: str | None = None,
     ) -> RunRecord:
-        """Queue a run of the pipeline's newest version; a scheduler starts it."""
-        new, overlap_limit = self._run_request(name, parameters, trigger, event)
+        """Queue a run of the pipeline's newest version; a scheduler starts it. ``profile``:
+        one of its ``profiles:``, under ``parameters``."""
+        new, overlap_limit = self._run_request(name, parameters, trigger, event, profile)
         run = self.store.queue_run(new, overlap_limit=overlap_limit)
         note(self.store, "run", pipeline=name, run_id=run.id, trigger=trigger.value)
         return run
@@ -230,6 +246,7 @@ class Orchestrator:
         parameters: Mapping[str, Any] | None = None,
         trigger: Trigger = Trigger.API,
         event: dict[str, Any] | None = None,
+        profile: str | None = None,
     ) -> KeyedRun:
         """``trigger`` for a request that may arrive more than once or several times at once
         (an ``Idempotency-Key``, a webhook delivery): only the first creates a run, the others
@@ -237,7 +254,7 @@ class Orchestrator:
         seen = self.store.keyed_run(name, key)
         if seen is not None:  # before validating: a replay stays a replay if the pipeline changed
             return KeyedRun(seen, created=False)
-        new, overlap_limit = self._run_request(name, parameters, trigger, event)
+        new, overlap_limit = self._run_request(name, parameters, trigger, event, profile)
         keyed = self.store.queue_keyed_run(new, key, overlap_limit=overlap_limit)
         if keyed.created:
             note(self.store, "run", pipeline=name, run_id=keyed.run.id, trigger=trigger.value)
@@ -249,6 +266,7 @@ class Orchestrator:
         parameters: Mapping[str, Any] | None,
         trigger: Trigger,
         event: dict[str, Any] | None,
+        profile: str | None = None,
     ) -> tuple[NewRun, int | None]:
         """A run of the newest version with validated parameters, and its overlap limit."""
         if self.store.pipeline_state(name).archived:
@@ -263,7 +281,7 @@ class Orchestrator:
             pipeline=name,
             version=version.version,
             trigger=trigger,
-            parameters=resolve_parameters(spec, parameters or {}),
+            parameters=resolve_parameters(spec, with_profile(spec, profile, parameters or {})),
             steps=tuple((s.name, s.needs) for s in spec.steps),
             runs_dir=str(self.runs_dir),
             event=event,

@@ -29,7 +29,7 @@ from jupyter_orch.scheduling.schedules import CronSchedule
 from .connections import CONNECTION_NAME
 from .durations import parse_duration
 from .sizes import parse_size
-from .spec_base import STORED, SpecModel, stored
+from .spec_base import STORED, SpecModel, check_profiles, stored
 from .spec_events import ENV_NAME, OnSpec, SqlTrigger, WebhookTrigger
 from .spec_kinds import (
     KIND_KEYS,
@@ -278,6 +278,8 @@ class PipelineSpec(_Model):
     name: str
     description: str = ""
     parameters: Parameters = Field(default_factory=dict)
+    #: Named sets of parameter values, ``small: {days: 1}``: ``--profile small`` runs them.
+    profiles: dict[str, Parameters] = Field(default_factory=dict)
     defaults: StepPolicy = Field(default_factory=StepPolicy)
     limits: Limits = Field(default_factory=Limits)
     schedule: Annotated[ScheduleSpec | None, BeforeValidator(_as_schedule)] = None
@@ -292,6 +294,13 @@ class PipelineSpec(_Model):
     notify: NotifySpec = Field(default_factory=NotifySpec)
     #: How long runs are kept (default: ``c.OrchApp.retention``, else for ever).
     retention: RetentionSpec | None = None
+
+    @field_validator("profiles")
+    @classmethod
+    def _profiles(
+        cls, value: dict[str, dict[str, Any]], info: ValidationInfo
+    ) -> dict[str, dict[str, Any]]:
+        return value if _stored(info) else check_profiles(value, info.data.get("parameters"))
 
     @field_validator("connections")
     @classmethod

@@ -84,6 +84,11 @@ def add_param_option(parser: argparse.ArgumentParser) -> None:
         help="a YAML file of parameters (name: value), as papermill's -f",
     )
     parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="start from the pipeline's profile NAME (its `profiles:`), then the values above",
+    )
+    parser.add_argument(
         "-r",
         "--param-raw",
         action="append",

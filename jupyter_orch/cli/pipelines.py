@@ -62,11 +62,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     def prepare() -> tuple[Any, Any, RunRecord]:
         from jupyter_orch.pipelines.loader import load_pipeline
+        from jupyter_orch.service import with_profile
 
         loaded = load_pipeline(args.file, connections=cli_connections())
         orch = open_orchestrator(args)
         version = orch.register(loaded, replace=args.replace, created_by=cli_actor())
-        run = orch.create_run(loaded, version.version, parameters=run_parameters(args))
+        values = with_profile(loaded.spec, args.profile, run_parameters(args))
+        run = orch.create_run(loaded, version.version, parameters=values)
         return orch, loaded, run
 
     return _execute(args, prepare)

@@ -188,7 +188,7 @@ def cmd_pause(args: argparse.Namespace) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     orch = open_orchestrator(args)
-    run = orch.trigger(args.name, parameters=run_parameters(args))
+    run = orch.trigger(args.name, parameters=run_parameters(args), profile=args.profile)
     if args.json:
         print(json.dumps(mask_json(run.to_dict()), indent=2))
     else:

@@ -153,6 +153,10 @@ REQUESTS = {
         "properties": {
             "parameters": {"type": "object", "description": "run parameters by name"},
             "trigger": {"enum": ["manual", "api"], "default": "api"},
+            "profile": {
+                "type": "string",
+                "description": "one of the pipeline's profiles: its values, under parameters",
+            },
         },
     },
     "PinRequest": {
