@@ -107,6 +107,7 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
         "error",
         "output_notebook",
         "resources",
+        "lineage",
     }
     assert load["attempts"][0]["outputs"] == {"records_count": 127, "day": "2024-03-24"}
     assert load["attempts"][0]["resources"]["peak_memory_bytes"] > 10**6  # a kernel's at least
@@ -132,9 +133,8 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
     assert rerun.returncode == 0, rerun.stderr
     repaired = json.loads(rerun.stdout)
     assert repaired["trigger"] == "rerun" and repaired["rerun_of"] == record["id"]
-    assert (
-        repaired["parameters"] == record["parameters"] and repaired["version"] == record["version"]
-    )
+    assert repaired["parameters"] == record["parameters"]
+    assert repaired["version"] == record["version"] + 1  # the fixed notebook: a new version
     steps = {s["name"]: s for s in repaired["steps"]}
     assert steps["load"]["reused_from"] == record["id"]
     assert steps["load"]["attempts"] == load["attempts"]

@@ -39,11 +39,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 
 def _fill(folder: Path) -> Path:
     filler = folder / "filler"
-    with filler.open("wb") as handle:
+    # Unbuffered: a buffered file would try its last bytes again as it closes, and raise there
+    with filler.open("wb", buffering=0) as handle:
         try:
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
         except OSError:
             pass
     return filler

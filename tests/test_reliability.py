@@ -158,12 +158,24 @@ def test_worker_killed_takes_its_kernel_and_children_with_it(orch, tmp_path: Pat
 def test_bad_notebook_at_run_time_fails_the_step_with_the_validation_message(
     orch, tmp_path: Path
 ) -> None:
+    """A notebook read from disk as its step starts (a run of a version recorded before
+    versions kept files) that vanished or broke since fails the step, without retrying. A rerun
+    with the current files refuses them by name; a replay runs the recorded content."""
+    from jupyter_orch.errors import SpecError
+    from jupyter_orch.pipelines.loader import load_pipeline
+    from jupyter_orch.service import loaded_from_version
+
+    from .conftest import execute
+
     nb = write_notebook(tmp_path / "nb.ipynb", None, "x = 1")
     path = write_pipeline(
         tmp_path, "name: vanish\nsteps: [{name: a, notebook: nb.ipynb, retries: 2}]\n"
     )
-    first = run_pipeline(orch, path)
+    first = run_pipeline(orch, path)  # version 1, which keeps the notebook
     assert first.status is RunStatus.SUCCEEDED
+    loaded = load_pipeline(path)
+    orch.store.register("vanish", str(path), loaded.source + "# old\n", loaded.spec.to_json())
+    # version 2, as recorded before versions kept files
     for content, message in [
         (None, "notebook not found"),
         ("{broken", "is not valid JSON"),
@@ -173,15 +185,15 @@ def test_bad_notebook_at_run_time_fails_the_step_with_the_validation_message(
             nb.unlink(missing_ok=True)
         else:
             nb.write_text(content)
-        _, rerun = orch.create_rerun(first.id, from_failed=False)
-        from jupyter_orch.service import loaded_from_version
-
-        from .conftest import execute
-
-        loaded = loaded_from_version(orch.store.get_version("vanish", rerun.version))
-        result = execute(orch, loaded, rerun)
+        with pytest.raises(SpecError, match=r"nb\.ipynb"):
+            orch.create_rerun(first.id, from_failed=False)
+        rerun = orch.create_run(loaded, 2)  # a run of version 2 reads the notebook on disk
+        result = execute(orch, loaded_from_version(orch.store.get_version("vanish", 2)), rerun)
         attempt = result.step("a").attempts[0]
         assert result.status is RunStatus.FAILED
         assert len(result.step("a").attempts) == 1  # no retry for a broken file
         assert attempt.error["ename"] == "InvalidNotebook"
         assert message in attempt.error["evalue"] and str(nb) in attempt.error["evalue"]
+    _, replay = orch.create_rerun(first.id, from_failed=False, exact=True)
+    replayed = execute(orch, loaded_from_version(orch.store.get_version("vanish", 1)), replay)
+    assert replayed.status is RunStatus.SUCCEEDED  # version 1's notebook, from the store
