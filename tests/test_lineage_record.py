@@ -64,6 +64,9 @@ def test_every_kind_of_step_records_its_datasets(store: Store, tmp_path: Path) -
         - {name: score, python: "fn.py:score"}
         - {name: publish, export: {from: nb/clean.csv, to: {table: clean, connection: warehouse}}, needs: [clean]}
         - {name: copy, export: {from: nb/clean.csv, to: {file: out/clean.parquet}}, needs: [clean]}
+        - name: ship
+          export: {from: "{{ steps.totals.outputs.path }}", to: {file: out/totals.parquet}}
+          needs: [totals]
         """,
     )
     orch = Orchestrator(
@@ -89,6 +92,8 @@ def test_every_kind_of_step_records_its_datasets(store: Store, tmp_path: Path) -
         "inputs": [f"{here}/nb/clean.csv"],
         "outputs": [f"{here}/out/clean.parquet"],
     }
+    # A file in the run's own folder is no dataset: a new one each run
+    assert lineage(run, "ship") == {"inputs": [], "outputs": [f"{here}/out/totals.parquet"]}
     # The record keeps them, and a reader gets them back
     again = store.get_run(run.id)
     assert again.step("keep").attempts[-1].to_dict()["lineage"] == lineage(run, "keep")

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from jupyter_orch.datasets.names import declared_dataset
+from jupyter_orch.datasets.names import declared_dataset, file_dataset
 from jupyter_orch.durations import format_duration
 from jupyter_orch.errors import TemplateError
 from jupyter_orch.executors.base import Task, TaskResult
@@ -172,9 +172,13 @@ class StepKind(ABC):
                 found[side][name] = None
         except Exception as exc:
             log.warning("step %s: its lineage could not be read: %s", step.name, exc)
-        if not found["inputs"] and not found["outputs"]:
+        # A run's own folder is new each run: what is in it is no dataset (an upstream step's
+        # Parquet file an export loads is the step's, and the DAG already says so)
+        own = file_dataset(attempt.run_dir, attempt.named_paths.root) + "/"
+        kept = {side: [n for n in names if not n.startswith(own)] for side, names in found.items()}
+        if not kept["inputs"] and not kept["outputs"]:
             return None
-        return {side: list(names)[:MAX_DATASETS] for side, names in found.items()}
+        return {side: names[:MAX_DATASETS] for side, names in kept.items()}
 
     def lineage_folder(self, step: StepSpec, attempt: AttemptContext) -> Path:
         """Where the files a step declares are relative to: its working folder."""
