@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hmac
+import inspect
 import json
 import traceback
 from collections.abc import Callable
@@ -132,10 +133,26 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         jupyter_server makes up for a token is a new stranger each time)."""
         provider = self.identity_provider
         token = provider.get_token(self) or ""
-        if token and provider.token and hmac.compare_digest(token, provider.token):
+        if (
+            token
+            and provider.token
+            and hmac.compare_digest(token, provider.token)
+            and not self._has_login_session()
+        ):
             return token_actor(token)
         user = self.current_user
         return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+
+    def _has_login_session(self) -> bool:
+        """Whether a login cookie names the user: JupyterLab sends the server's token along
+        with its session cookie, and the session's user is the one acting."""
+        found = self.identity_provider.get_user_cookie(self)
+        if inspect.isawaitable(found):  # an async provider: not known here
+            close = getattr(found, "close", None)
+            if close is not None:
+                close()
+            return False
+        return found is not None
 
     def body(self) -> dict[str, Any]:
         if not self.request.body:

@@ -27,6 +27,7 @@ import {
 } from '@jupyterlab/notebook';
 import { ITranslator } from '@jupyterlab/translation';
 
+import { activityPlugin } from './activity/commands';
 import { createClient } from './api/connection';
 import type { IRun } from './api/tokens';
 import type { PipelineBuilderWidget } from './builder/builder';
@@ -47,6 +48,7 @@ import { orchestrationIcon } from './common/icons';
 // Not lazy: the restorer reopens comparisons through these commands (their views load lazily)
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { addCompareCommands } from './compare/commands';
+import { lineagePlugin } from './lineage/commands';
 import { IOrchestration } from './orchestration';
 import { OrchModel } from './panel/model';
 import { OrchPanel } from './panel/panel';
@@ -98,7 +100,10 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
       ...panelActions(commands, model, openRun),
       showTrends: name => void commands.execute(SHOW_TRENDS, { name }),
       showHistory: pipeline =>
-        void commands.execute(CommandIDs.versionHistory, { pipeline })
+        void commands.execute(CommandIDs.versionHistory, { pipeline }),
+      showLineage: pipeline =>
+        void commands.execute(CommandIDs.lineage, { pipeline }),
+      showActivity: () => void commands.execute(CommandIDs.activity)
     });
     panel.title.icon = orchestrationIcon;
     panel.title.caption = trans.__('Orchestration');
@@ -226,6 +231,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   outputPlugin,
   trendsPlugin,
   versionsPlugin,
+  lineagePlugin,
+  activityPlugin,
   launcherPlugin
 ];
 

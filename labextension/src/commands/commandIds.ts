@@ -26,6 +26,10 @@ export namespace CommandIDs {
   export const compareRuns = 'jupyter-orch:compare-runs';
   /** One step's output notebooks of two runs, cell by cell; args `{ a, b, step }`. */
   export const compareStepNotebooks = 'jupyter-orch:compare-step-notebooks';
+  /** A pipeline's lineage: the datasets its steps read and write; args `{ pipeline }`. */
+  export const lineage = 'jupyter-orch:lineage';
+  /** Who did what, when and from where; args `{ pipeline? }` (none: every pipeline). */
+  export const activity = 'jupyter-orch:activity';
 }
 
 /** A command's `describedBy`: its arguments (all optional), as JSON schema properties. */

@@ -6,6 +6,7 @@
  */
 import {
   addIcon,
+  listIcon,
   ReactWidget,
   refreshIcon,
   UseSignal
@@ -32,6 +33,10 @@ export interface IPanelActions {
   showTrends?: (name: string) => void;
   /** Opens the pipeline's version history (the button shows only when given). */
   showHistory?: (name: string) => void;
+  /** Opens the pipeline's lineage graph (the button shows only when given). */
+  showLineage?: (name: string) => void;
+  /** Opens the activity log: who did what (the button shows only when given). */
+  showActivity?: () => void;
 }
 
 export class OrchPanel extends ReactWidget {
@@ -73,6 +78,14 @@ function PanelView(props: {
             title={trans.__('Refresh')}
             onClick={() => void model.refresh()}
           />
+          {actions.showActivity && (
+            <IconButton
+              icon={listIcon}
+              label={trans.__('Activity log')}
+              title={trans.__('Who did what, when and from where')}
+              onClick={actions.showActivity}
+            />
+          )}
           <button
             className="jp-mod-styled jp-mod-accept jp-OrchPanel-new"
             onClick={actions.newPipeline}

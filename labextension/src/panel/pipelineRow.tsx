@@ -1,6 +1,7 @@
 /**
  * One pipeline in the Orchestration sidebar: its name, status, schedule in words and next run,
- * and its actions (watch, remove, edit, trends, history, archive, pause or resume, run).
+ * and its actions (watch, remove, edit, trends, history, lineage, archive, pause or resume,
+ * run).
  */
 import {
   bellIcon,
@@ -16,6 +17,7 @@ import { StatusBadge } from '../common/components';
 import { relativeTime, zonedTime } from '../common/format';
 import { trans } from '../common/i18n';
 import { archiveIcon } from '../common/icons';
+import { lineageIcon } from '../lineage/lineageIcon';
 import { trendsIcon } from '../trends/trendsIcon';
 import type { IPanelActions } from './panel';
 import { IPipelineSummary } from '../api/tokens';
@@ -164,6 +166,17 @@ export function PipelineRow(props: {
                 'History: its versions, what changed, compare and roll back'
               )}
               onClick={() => actions.showHistory?.(p.name)}
+            />
+          )}
+          {actions.showLineage && (
+            <IconButton
+              icon={lineageIcon}
+              className="jp-OrchPipeline-lineage"
+              label={trans.__('Lineage of %1', p.name)}
+              title={trans.__(
+                'Lineage: the datasets its steps read and write, and the pipelines that share them'
+              )}
+              onClick={() => actions.showLineage?.(p.name)}
             />
           )}
           {p.archived ? (

@@ -74,7 +74,9 @@ function addHistoryCommand(
           pipeline,
           version,
           latest
-        )
+        ),
+      showActivity: () =>
+        void commands.execute(CommandIDs.activity, { pipeline })
     });
     const widget = new MainAreaWidget({ content });
     widget.id = widgetId('jp-orch-versions', pipeline);

@@ -27,6 +27,8 @@ export interface IHistoryOptions {
     version: IPipelineVersion,
     latest: IPipelineVersion
   ) => Promise<boolean>;
+  /** Opens the pipeline's activity log (the button shows only when given). */
+  showActivity?: () => void;
 }
 
 export class VersionHistoryWidget extends ReactWidget {
@@ -102,6 +104,19 @@ function HistoryView(props: {
           <code className="jp-OrchRunDetail-muted">{model.latest.path}</code>
         )}
         <div className="jp-OrchRunDetail-actions">
+          {options.showActivity && (
+            <button
+              type="button"
+              className="jp-mod-styled jp-OrchRunDetail-button jp-OrchVersions-activity"
+              title={trans.__(
+                'Who did what to %1, when and from where',
+                model.pipeline
+              )}
+              onClick={options.showActivity}
+            >
+              {trans.__('Activity')}
+            </button>
+          )}
           <button
             type="button"
             className="jp-mod-styled jp-OrchRunDetail-button jp-OrchVersions-compareSelected"

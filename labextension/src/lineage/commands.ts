@@ -1,0 +1,116 @@
+/**
+ * The lineage plugin: "Show Pipeline Lineage…" (the palette, a pipeline row's Lineage button)
+ * opens a pipeline's lineage graph in the main area, one per pipeline, restored after a
+ * reload. The page and React Flow load when a page is first opened.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  WidgetTracker
+} from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { ITranslator } from '@jupyterlab/translation';
+
+import { CommandIDs, describeArgs } from '../commands/commandIds';
+import { setTranslator, trans } from '../common/i18n';
+import { pickPipeline } from '../dialogs/pickPipeline';
+import { IOrchestration } from '../orchestration';
+import { lineageIcon } from './lineageIcon';
+import type { LineageWidget } from './lineageView';
+
+/** A widget id from a pipeline's name. */
+function widgetId(pipeline: string): string {
+  return `jp-orch-lineage-${pipeline.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+function addLineageCommand(
+  app: JupyterFrontEnd,
+  orch: IOrchestration,
+  docManager: IDocumentManager,
+  tracker: WidgetTracker<MainAreaWidget<LineageWidget>>
+): void {
+  const { commands, shell } = app;
+  const open = async (pipeline: string) => {
+    const shown = tracker.find(w => w.content.pipeline === pipeline);
+    if (shown) {
+      void shown.content.model.refresh();
+      shell.activateById(shown.id);
+      return;
+    }
+    const { LineageWidget } = await import('./lineageView');
+    const content = new LineageWidget({
+      client: orch.client,
+      pipeline,
+      openRun: id => void orch.openRun(id),
+      openFile: path => void docManager.openOrReveal(path),
+      showLineage: name =>
+        void commands.execute(CommandIDs.lineage, { pipeline: name })
+    });
+    const widget = new MainAreaWidget({ content });
+    widget.id = widgetId(pipeline);
+    await tracker.add(widget);
+    shell.add(widget, 'main');
+    shell.activateById(widget.id);
+  };
+  commands.addCommand(CommandIDs.lineage, {
+    describedBy: describeArgs({
+      pipeline: {
+        type: 'string',
+        description: trans.__('the pipeline; none: pick one')
+      }
+    }),
+    label: args =>
+      args.pipeline
+        ? trans.__('Show Lineage of %1', String(args.pipeline))
+        : trans.__('Show Pipeline Lineage…'),
+    caption: trans.__(
+      'The datasets a pipeline’s steps read and write, and the other pipelines that write or read them'
+    ),
+    icon: lineageIcon,
+    execute: async args => {
+      const name = args.pipeline
+        ? String(args.pipeline)
+        : await pickPipeline(orch, trans.__('Show the lineage of'));
+      if (name) {
+        await open(name);
+      }
+    }
+  });
+}
+
+export const lineagePlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-orch:lineage',
+  description:
+    'A pipeline’s lineage: the datasets its steps read and write, across pipelines.',
+  autoStart: true,
+  requires: [IOrchestration, IDocumentManager],
+  optional: [ICommandPalette, ILayoutRestorer, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    orch: IOrchestration,
+    docManager: IDocumentManager,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
+  ) => {
+    setTranslator(translator);
+    const tracker = new WidgetTracker<MainAreaWidget<LineageWidget>>({
+      namespace: 'jupyter-orch-lineage'
+    });
+    addLineageCommand(app, orch, docManager, tracker);
+    palette?.addItem({
+      command: CommandIDs.lineage,
+      category: trans.__('Orchestration')
+    });
+    void restorer?.restore(tracker, {
+      command: CommandIDs.lineage,
+      args: w => ({ pipeline: w.content.pipeline }),
+      name: w => w.content.pipeline
+    });
+  }
+};
