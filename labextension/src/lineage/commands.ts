@@ -16,9 +16,9 @@ import {
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { ITranslator } from '@jupyterlab/translation';
 
-import { CommandIDs, describeArgs } from '../commands/commandIds';
+import { CommandIDs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
-import { pickPipeline } from '../dialogs/pickPipeline';
+import { addPipelineCommand } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import { lineageIcon } from './lineageIcon';
 import type { LineageWidget } from './lineageView';
@@ -57,29 +57,17 @@ function addLineageCommand(
     shell.add(widget, 'main');
     shell.activateById(widget.id);
   };
-  commands.addCommand(CommandIDs.lineage, {
-    describedBy: describeArgs({
-      pipeline: {
-        type: 'string',
-        description: trans.__('the pipeline; none: pick one')
-      }
-    }),
-    label: args =>
-      args.pipeline
-        ? trans.__('Show Lineage of %1', String(args.pipeline))
+  addPipelineCommand(commands, orch, CommandIDs.lineage, {
+    label: name =>
+      name
+        ? trans.__('Show Lineage of %1', name)
         : trans.__('Show Pipeline Lineage…'),
     caption: trans.__(
       'The datasets a pipeline’s steps read and write, and the other pipelines that write or read them'
     ),
     icon: lineageIcon,
-    execute: async args => {
-      const name = args.pipeline
-        ? String(args.pipeline)
-        : await pickPipeline(orch, trans.__('Show the lineage of'));
-      if (name) {
-        await open(name);
-      }
-    }
+    pickTitle: trans.__('Show the lineage of'),
+    open
   });
 }
 

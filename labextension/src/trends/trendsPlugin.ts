@@ -15,9 +15,8 @@ import {
 } from '@jupyterlab/apputils';
 import { ITranslator } from '@jupyterlab/translation';
 
-import { describeArgs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
-import { pickPipeline } from '../dialogs/pickPipeline';
+import { addPipelineCommand } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import { trendsIcon } from './trendsIcon';
 import type { TrendsWidget } from './trendsView';
@@ -56,29 +55,18 @@ function addTrendsCommand(
     shell.activateById(widget.id);
   };
 
-  commands.addCommand(SHOW_TRENDS, {
-    describedBy: describeArgs({
-      name: {
-        type: 'string',
-        description: trans.__('the pipeline; none: pick one')
-      }
-    }),
-    label: args =>
-      args.name
-        ? trans.__('Show Trends of %1', String(args.name))
+  addPipelineCommand(commands, orch, SHOW_TRENDS, {
+    arg: 'name',
+    label: name =>
+      name
+        ? trans.__('Show Trends of %1', name)
         : trans.__('Show Pipeline Trends…'),
     caption: trans.__(
       'Run durations, step shares, failures and memory over the last runs'
     ),
     icon: trendsIcon,
-    execute: async args => {
-      const name = args.name
-        ? String(args.name)
-        : await pickPipeline(orch, trans.__('Show the trends of'));
-      if (name) {
-        await open(name);
-      }
-    }
+    pickTitle: trans.__('Show the trends of'),
+    open
   });
   palette?.addItem({
     command: SHOW_TRENDS,

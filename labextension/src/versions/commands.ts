@@ -23,7 +23,7 @@ import type { Widget } from '@lumino/widgets';
 import { CommandIDs, describeArgs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
 import { setDiffRendermime } from '../diff/rendermime';
-import { pickPipeline } from '../dialogs/pickPipeline';
+import { addPipelineCommand } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import type { VersionDiffWidget } from './diffView';
 import type { VersionHistoryWidget } from './historyView';
@@ -83,29 +83,17 @@ function addHistoryCommand(
     await tracker.add(widget);
     show(widget);
   };
-  commands.addCommand(CommandIDs.versionHistory, {
-    describedBy: describeArgs({
-      pipeline: {
-        type: 'string',
-        description: trans.__('the pipeline; none: pick one')
-      }
-    }),
-    label: args =>
-      args.pipeline
-        ? trans.__('Show Versions of %1', String(args.pipeline))
+  addPipelineCommand(commands, orch, CommandIDs.versionHistory, {
+    label: name =>
+      name
+        ? trans.__('Show Versions of %1', name)
         : trans.__('Show Pipeline Versions…'),
     caption: trans.__(
       'A pipeline’s versions: who changed what and when; compare and roll back'
     ),
     icon: historyIcon,
-    execute: async args => {
-      const name = args.pipeline
-        ? String(args.pipeline)
-        : await pickPipeline(orch, trans.__('Show the versions of'));
-      if (name) {
-        await open(name);
-      }
-    }
+    pickTitle: trans.__('Show the versions of'),
+    open
   });
 }
 
