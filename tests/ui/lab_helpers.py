@@ -61,24 +61,38 @@ def toast(lab: Lab, text: str) -> Locator:
 
 
 def run_command(lab: Lab, label: str) -> None:
-    """Runs a command through the command palette, as a user would."""
+    """Runs a command through the command palette, as a user would: opens it, types the label,
+    and runs the match with Enter (a click can land on an item the palette is re-rendering).
+    A palette closed or re-rendered under the typing is opened again, up to three times."""
     page = lab.page
     search = page.locator(".lm-CommandPalette-input")
-    page.keyboard.press("Control+Shift+C")
-    with contextlib.suppress(PlaywrightTimeout):
-        search.wait_for(state="visible", timeout=3_000)
-    if not search.is_visible():
-        # The shortcut can be lost right after a page load: the View menu has the palette too
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^View$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").click()
-    expect(search).to_be_visible()
-    search.fill(label)
-    item = page.locator(".lm-CommandPalette-item").filter(
-        has=page.locator(
-            ".lm-CommandPalette-itemLabel", has_text=re.compile(f"^{re.escape(label)}$")
-        )
-    )
-    item.first.click()
+    exact = re.compile(f"^{re.escape(label)}$")
+    for attempt in range(3):
+        page.keyboard.press("Control+Shift+C")
+        with contextlib.suppress(PlaywrightTimeout):
+            search.wait_for(state="visible", timeout=3_000)
+        if not search.is_visible():
+            # The shortcut can be lost right after a page load: the View menu has the palette
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^View$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text="Activate Command Palette").click()
+        try:
+            search.fill(label, timeout=8_000)
+            item = page.locator(".lm-CommandPalette-item").filter(
+                has=page.locator(".lm-CommandPalette-itemLabel", has_text=exact)
+            )
+            item.first.wait_for(state="visible", timeout=8_000)
+            active = page.locator(
+                ".lm-CommandPalette-item.lm-mod-active .lm-CommandPalette-itemLabel"
+            )
+            if exact.match(active.first.inner_text(timeout=8_000).strip()):
+                search.press("Enter")
+            else:
+                item.first.click(timeout=8_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
 
 
 def run_from_panel(lab: Lab, name: str, fields: dict[str, str | None]) -> tuple[str, Locator]:
