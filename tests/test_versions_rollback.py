@@ -172,3 +172,32 @@ def test_jupyter_orch_rollback_and_compare(tmp_path: Path) -> None:
     assert [v["version"] for v in listed] == [3, 2, 1] and listed[2]["summary"] == "first version"
     refused = orch_cli(tmp_path, "rollback", "p", "7")
     assert refused.returncode == 2 and "no version 7" in refused.stderr
+
+
+def test_a_rollback_whose_write_fails_leaves_every_file_as_it_was(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orch = Orchestrator(store, tmp_path / "runs")
+    path = project(tmp_path)
+    orch.register(load_pipeline(path))
+    edit_cell(tmp_path / "transform.ipynb", 1, "x = days * 3")
+    (tmp_path / "totals.sql").write_text("SELECT 3 AS n\n")
+    orch.register(load_pipeline(path))
+    files = ["pipeline.yaml", "transform.ipynb", "totals.sql", "report.py"]
+    before = {name: (tmp_path / name).read_bytes() for name in files}
+    real = Path.write_bytes
+    written: list[str] = []
+
+    def full_disk(self: Path, data: bytes) -> int:  # a fake full disk on the third file
+        written.append(self.name)
+        if len(written) == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        rollback(store, "p", 1)
+    monkeypatch.undo()
+    assert {name: (tmp_path / name).read_bytes() for name in files} == before
+    assert not list(tmp_path.glob(".*.rollback"))  # no half-written file left beside them
+    assert store.get_version("p").version == 2  # nothing recorded

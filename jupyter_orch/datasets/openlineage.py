@@ -91,7 +91,7 @@ class OpenLineageEvents(LineageEvents):
         self._thread.start()
 
     def started(self, run: RunRecord, step: str, attempt: AttemptRecord) -> None:
-        self._put(self._event("START", run, step, attempt, {}, None, ()))
+        self._put(("START", run, step, attempt, {}, None, ()))
 
     def ended(
         self,
@@ -105,7 +105,7 @@ class OpenLineageEvents(LineageEvents):
             AttemptStatus.SUCCEEDED: "COMPLETE",
             AttemptStatus.CANCELLED: "ABORT",
         }.get(attempt.status, "FAIL")
-        self._put(self._event(state, run, step, attempt, attempt.lineage or {}, declared, masked))
+        self._put((state, run, step, attempt, attempt.lineage or {}, declared, masked))
 
     def _event(
         self,
@@ -160,9 +160,11 @@ class OpenLineageEvents(LineageEvents):
             outputs=[OutputDataset(*dataset_parts(n)) for n in datasets.get("outputs") or []],
         )
 
-    def _put(self, event: Any) -> None:
+    def _put(self, told: tuple[Any, ...]) -> None:
+        """Queue what was told; the sending thread makes the event of it (the client's import
+        and the event's checks never run on the caller's event loop, nor fail its run)."""
         try:
-            self._waiting.put_nowait(event)
+            self._waiting.put_nowait(told)
         except queue.Full:
             if not self._dropped:
                 self._dropped = True
@@ -170,8 +172,9 @@ class OpenLineageEvents(LineageEvents):
 
     def _send(self) -> None:
         while True:
-            event = self._waiting.get()
+            told = self._waiting.get()
             try:
+                event = self._event(*told)
                 if self._client is None:
                     from openlineage.client import OpenLineageClient
 

@@ -66,8 +66,7 @@ def rollback(
     plan = [(pipeline_file, target.source.encode("utf-8"))]
     for file in target.files:
         plan.append((paths.resolve(file.path, file.kind), store.read_blob(file.digest)))
-    for path, data in plan:
-        _write(path, data)
+    _write_all(plan)
     loaded = load_registered(name, str(pipeline_file), root=root, connections=connections)
     made = record_version(
         store, loaded, created_by=created_by, reason=f"rolled back to version {number}"
@@ -76,12 +75,22 @@ def rollback(
     return Rollback(made, recorded_edits, tuple(path for path, _ in plan))
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Replace the file's content at once (a reader sees the old or the new), keeping its
-    mode; a missing folder is made."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.rollback")
-    partial.write_bytes(data)
-    with contextlib.suppress(FileNotFoundError):
-        os.chmod(partial, stat.S_IMODE(path.stat().st_mode))
-    partial.replace(path)
+def _write_all(plan: list[tuple[Path, bytes]]) -> None:
+    """Replace every file's content (each keeping its mode; a missing folder is made). Every
+    new content is written beside its file first, and only then does each replace its file:
+    a write that fails (a full disk) leaves every file as it was."""
+    partials: list[tuple[Path, Path]] = []
+    try:
+        for path, data in plan:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f".{path.name}.rollback")
+            partials.append((partial, path))
+            partial.write_bytes(data)
+            with contextlib.suppress(FileNotFoundError):
+                os.chmod(partial, stat.S_IMODE(path.stat().st_mode))
+    except BaseException:
+        for partial, _ in partials:
+            partial.unlink(missing_ok=True)
+        raise
+    for partial, path in partials:
+        partial.replace(path)
