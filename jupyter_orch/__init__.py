@@ -8,14 +8,29 @@ the connections and secrets the pipeline grants::
     engine = jupyter_orch.connection("warehouse")
     token = jupyter_orch.secret("SLACK_TOKEN")
 
+In an interactive notebook, develop a step on the inputs it had in a run (through the REST API
+of the Jupyter server the kernel runs under)::
+
+    jupyter_orch.use_step("daily-sales-report", "totals", run="last")
+
 This module stays cheap to import: kernels import it, so it pulls in nothing heavy.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._version import __version__
 from .access import connection, connection_url, secret
 from .outputs import OUTPUT_MIMETYPE, lineage, record
+
+
+def use_step(*args: Any, **kwargs: Any) -> Any:
+    """Set a step's parameters in this session as a run passed them (``notebook_steps.use_step``)."""
+    from .notebook_steps import use_step as set_inputs
+
+    return set_inputs(*args, **kwargs)
+
 
 __all__ = [
     "OUTPUT_MIMETYPE",
@@ -25,6 +40,7 @@ __all__ = [
     "lineage",
     "record",
     "secret",
+    "use_step",
 ]
 
 

@@ -33,6 +33,7 @@ from .version_views import version_diff_json, version_json, versions_json
 #: Largest page of runs one request returns.
 MAX_PAGE = 200
 RUN_STATUS_WORDS = tuple(s.value for s in RunStatus)
+TRIGGER_WORDS = tuple(t.value for t in Trigger)
 API_TRIGGERS = {"manual": Trigger.MANUAL, "api": Trigger.API}
 
 
@@ -284,14 +285,17 @@ class Catalog:
         search: str | None = None,
         since: str | None = None,
         until: str | None = None,
+        trigger: str | None = None,
     ) -> dict[str, Any]:
-        """A page of runs, newest first; ``search`` text, and a ``since``/``until`` range of
-        creation times (ISO 8601; without a zone, UTC)."""
+        """A page of runs, newest first; ``search`` text, a ``since``/``until`` range of
+        creation times (ISO 8601; without a zone, UTC), a ``trigger`` (test runs only so)."""
         limit = max(1, min(limit, MAX_PAGE))
         if status is not None and status not in RUN_STATUS_WORDS:
             raise UserError(f"status: {status!r} is not one of {', '.join(RUN_STATUS_WORDS)}")
         if search is not None and len(search) > MAX_SEARCH:
             raise UserError(f"q: give at most {MAX_SEARCH} characters")
+        if trigger is not None and trigger not in TRIGGER_WORDS:
+            raise UserError(f"trigger: {trigger!r} is not one of {', '.join(TRIGGER_WORDS)}")
         ids = self.store.run_ids_page(
             pipeline=pipeline,
             status=status,
@@ -300,6 +304,7 @@ class Catalog:
             search=search or None,
             since=_moment("since", since),
             until=_moment("until", until),
+            trigger=trigger,
         )
         page = ids[:limit]
         return {

@@ -48,6 +48,8 @@ class Trigger(str, Enum):
     WEBHOOK = "webhook"
     EVENT = "event"
     RERUN = "rerun"
+    #: ``jupyter orch test``: hidden from default listings, no notifications, events or stats.
+    TEST = "test"
 
 
 #: Runs that count against concurrency limits and keep their pipeline from being deleted.

@@ -76,6 +76,7 @@ ROUTES = [
     ("GET", ("pipelines", "hello", "versions", "1")),
     ("GET", ("pipelines", "hello", "versions", "1", "diff", "2")),
     ("POST", ("pipelines", "hello", "rollback")),
+    ("POST", ("pipelines", "hello", "steps", "greet", "inputs")),
     ("GET", ("runs", "01ABC", "compare", "01ABD")),
     ("GET", ("runs", "01ABC", "compare", "01ABD", "steps", "greet", "notebooks")),
     ("POST", ("pipelines", "hello", "runs")),

@@ -69,8 +69,18 @@ LAYERS: list[tuple[str, ...]] = [
         "version_views",
         "run_compare",
         "lineage_views",
+        "develop",
     ),
-    ("server", "cli", "access", "jupyter_orch"),
+    (
+        "server",
+        "cli",
+        "access",
+        "notebook_client",
+        "widgets",
+        "notebook_steps",
+        "pytest_plugin",
+        "jupyter_orch",
+    ),
 ]
 
 

@@ -233,6 +233,43 @@ def test_daily_report_queries_the_totals_and_emails_them(
     assert png["daily_revenue.png"] == chart.read_bytes()
 
 
+def test_daily_report_steps_one_at_a_time_with_the_orch_step_fixture(
+    tmp_path: Path, orch_step: Any
+) -> None:
+    """The ``orch_step`` fixture (jupyter_orch.pytest_plugin) as a team's own test suite
+    uses it: each step on given inputs, its outputs and output notebook checked."""
+    pipeline = copy_example(tmp_path, "daily_report")
+    loaded = orch_step(pipeline, "load_sales")
+    assert loaded.succeeded, loaded.error
+    assert loaded.run.trigger.value == "test"
+    assert loaded.outputs["last_day"] == "2024-03-31" and loaded.outputs["records_count"] > 0
+
+    trends = orch_step(
+        pipeline, "trends", inputs={"load_sales": loaded.outputs}, params={"days": 3}
+    )
+    assert trends.succeeded, trends.error
+    assert trends.outputs["trend"] in {"up", "down", "flat"}
+    assert Path(trends.outputs["daily_path"]).is_file()
+    printed = "".join(
+        output.get("text", "")
+        for cell in trends.notebook.cells
+        for output in cell.get("outputs", [])
+    )
+    assert "in the previous 3 days" in printed, printed
+    assert trends.notebook_path is not None and trends.notebook_path.name == "trends.ipynb"
+
+    # a step that fails says so, with the notebook's own error
+    early = orch_step(
+        pipeline,
+        "trends",
+        inputs={"load_sales": loaded.outputs},
+        params={"report_date": "2024-01-02"},
+    )
+    assert early.status == "failed"
+    assert early.error is not None and "not enough sales data" in early.error["evalue"]
+    assert len(early.run.steps[-1].attempts) == 1  # the fixture's retries=0, not the file's 2
+
+
 def test_daily_report_without_sales_fails_and_alerts_the_outbox(tmp_path: Path) -> None:
     """No sales in the period: `trends` fails (nothing to compare), nothing is emailed, and the
     pipeline's ``notify: {on_failure: [outbox]}`` leaves the run's failure alert in its outbox."""

@@ -15,12 +15,12 @@ from rich.markup import escape
 from ..activity import Actor, acting
 from ..errors import NotFoundError, SpecError, UserError
 from ..masking import mask_text
-from ..records import RunStatus
+from ..records import RunStatus, Trigger
 from ..versions.actors import cli_actor
 from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
 from .connections import cmd_channels, cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
-from .pipelines import cmd_rerun, cmd_run, cmd_validate
+from .pipelines import cmd_rerun, cmd_run, cmd_test, cmd_validate
 from .retention import cmd_pin, cmd_prune
 from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
 from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
@@ -81,6 +81,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser(
+        "test",
+        parents=[common],
+        help="test a pipeline file, or one step of it, in a scratch folder (a `test` run: not "
+        "listed by default, no notifications, events or stats)",
+    )
+    p.add_argument("file")
+    p.add_argument(
+        "--step",
+        metavar="NAME",
+        help="run only this step, on its upstream steps' outputs from the last run in which "
+        "they succeeded",
+    )
+    add_param_option(p)
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="take over a pipeline name registered from another file",
+    )
+    p.set_defaults(func=cmd_test)
+
     command(
         sub, common, "validate", "report every problem in a pipeline file", cmd_validate, "file"
     )
@@ -89,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pipeline")
     p.add_argument("--status", choices=[s.value for s in RunStatus])
     p.add_argument("--limit", type=count(MAX_LISTING), default=20)
+    p.add_argument(
+        "--trigger",
+        choices=[t.value for t in Trigger],
+        help="only runs of this trigger (test runs are listed only so)",
+    )
     p.set_defaults(func=cmd_runs)
 
     command(sub, common, "show", "one run: steps, attempts, outputs, errors", cmd_show, "run_id")

@@ -74,6 +74,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _execute(args, prepare)
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    """A test run (``develop.scratch``): the pipeline, or one step on its upstream steps'
+    outputs from the last run in which they succeeded, into the runs folder's ``_test``."""
+
+    def prepare() -> tuple[Any, Any, RunRecord]:
+        from jupyter_orch.develop.scratch import create_test_run
+        from jupyter_orch.pipelines.loader import load_pipeline
+
+        loaded = load_pipeline(args.file, connections=cli_connections())
+        orch = open_orchestrator(args)
+        version = orch.register(loaded, replace=args.replace, created_by=cli_actor())
+        run = create_test_run(
+            orch,
+            loaded,
+            version.version,
+            step=args.step,
+            parameters=run_parameters(args),
+            profile=args.profile,
+        )
+        return orch, loaded, run
+
+    return _execute(args, prepare)
+
+
 def cmd_rerun(args: argparse.Namespace) -> int:
     def prepare() -> tuple[Any, Any, RunRecord]:
         orch = open_orchestrator(args)

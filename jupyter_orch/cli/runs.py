@@ -25,7 +25,7 @@ from .output import (
 
 def cmd_runs(args: argparse.Namespace) -> int:
     runs = open_orchestrator(args).store.list_runs(
-        pipeline=args.pipeline, status=args.status, limit=args.limit
+        pipeline=args.pipeline, status=args.status, limit=args.limit, trigger=args.trigger
     )
     if args.json:
         print(json.dumps([mask_json(r.to_dict()) for r in runs], indent=2))

@@ -6,8 +6,9 @@ Split from ``spec.py`` because the models are pure data, while this module does 
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -60,6 +61,14 @@ class LoadedPipeline:
     def resolve(self, named: str, what: str = "file") -> Path:
         """A path the pipeline names, absolute; ``PathError`` when it leaves the root."""
         return self.named_paths.resolve(named, what)
+
+    def only(self, names: Collection[str]) -> LoadedPipeline:
+        """The pipeline with only the steps ``names`` (a test run of one step and its upstream
+        steps records no others): itself when that is every step."""
+        steps = tuple(s for s in self.spec.steps if s.name in names)
+        if len(steps) == len(self.spec.steps):
+            return self
+        return dataclasses.replace(self, spec=self.spec.model_copy(update={"steps": steps}))
 
 
 def load_pipeline(

@@ -19,6 +19,7 @@ from traitlets import default
 
 from jupyter_orch.server import (
     artifacts,
+    develop,
     handlers,
     history,
     notebooks,
@@ -94,7 +95,16 @@ class OrchApp(ExtensionApp, OrchConfig):
         return given
 
     def initialize_handlers(self) -> None:
-        for module in (handlers, versions, history, artifacts, notebooks, webhooks, openapi):
+        for module in (
+            handlers,
+            versions,
+            history,
+            develop,
+            artifacts,
+            notebooks,
+            webhooks,
+            openapi,
+        ):
             self.handlers.extend(module.ROUTES)
 
     def _wake(self) -> None:

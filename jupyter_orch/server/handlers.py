@@ -47,6 +47,8 @@ AUTH_RESOURCE = "orch"
 #: The header the JupyterLab extension sends with each request, and its value.
 CLIENT_HEADER = "X-Orch-Client"
 LAB_CLIENT = "jupyterlab"
+#: What the activity log says a request came from, by that header (others: ``api``).
+CLIENT_ORIGINS = {LAB_CLIENT: "lab", "notebook": "notebook"}
 
 
 def error_response(exc: BaseException, catalog: Catalog | None) -> tuple[int, dict[str, Any]]:
@@ -111,7 +113,7 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
         log: the user, from the lab (its requests say so) or the REST API, and from where."""
         await super().prepare()
         client = self.request.headers.get(CLIENT_HEADER, "")
-        origin = "lab" if client == LAB_CLIENT else "api"
+        origin = CLIENT_ORIGINS.get(client or "", "api")
         act_as(Actor(self.actor(), origin, self.request.remote_ip))
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -289,6 +291,7 @@ class RunsHandler(OrchHandler):
             search=self.get_query_argument("q", None),
             since=self.get_query_argument("since", None),
             until=self.get_query_argument("until", None),
+            trigger=self.get_query_argument("trigger", None),
         )
         self.reply(page)
 

@@ -18,6 +18,7 @@ from .._version import __version__
 from .handlers import OrchHandler
 from .openapi_artifacts import ARTIFACT_PATHS, ARTIFACT_SCHEMAS
 from .openapi_compare import COMPARE_PATHS, COMPARE_SCHEMAS
+from .openapi_develop import DEVELOP_PATHS, DEVELOP_SCHEMAS
 from .openapi_other_paths import NOTEBOOK_PATHS, OTHER_PATHS
 from .openapi_other_schemas import OTHER_SCHEMAS
 from .openapi_paths import PIPELINE_PATHS, RUN_PATHS
@@ -61,10 +62,17 @@ def document(base_url: str = "/") -> dict[str, Any]:
             **RUN_PATHS,
             **ARTIFACT_PATHS,
             **COMPARE_PATHS,
+            **DEVELOP_PATHS,
             **OTHER_PATHS,
         },
         "components": {
-            "schemas": {**SCHEMAS, **OTHER_SCHEMAS, **ARTIFACT_SCHEMAS, **COMPARE_SCHEMAS},
+            "schemas": {
+                **SCHEMAS,
+                **OTHER_SCHEMAS,
+                **ARTIFACT_SCHEMAS,
+                **COMPARE_SCHEMAS,
+                **DEVELOP_SCHEMAS,
+            },
             "securitySchemes": {"JupyterToken": security},
         },
         "security": [{"JupyterToken": []}],

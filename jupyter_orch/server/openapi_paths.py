@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..records import Trigger
 from .openapi_schemas import ref
 
 JSON = "application/json"
@@ -249,6 +250,12 @@ RUN_PATHS: dict[str, Any] = {
                 ),
                 query("since", TIME_ARG, "only runs created at or after this time"),
                 query("until", TIME_ARG, "only runs created before this time"),
+                query(
+                    "trigger",
+                    {"type": "string", "enum": [t.value for t in Trigger]},
+                    "only runs of this trigger; test runs (`jupyter orch test`) are listed only "
+                    "with `trigger=test`",
+                ),
             ],
         ),
     },

@@ -85,7 +85,12 @@ class RunQueries(Protocol):
     def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]: ...
 
     def list_runs(
-        self, *, pipeline: str | None = None, status: str | None = None, limit: int = 20
+        self,
+        *,
+        pipeline: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+        trigger: str | None = None,
     ) -> list[RunRecord]: ...
 
     def run_ids_page(
@@ -98,6 +103,7 @@ class RunQueries(Protocol):
         search: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        trigger: str | None = None,
     ) -> list[str]: ...
 
     def get_logs(self, run_id: str, *, after_id: int = 0) -> list[LogLine]: ...

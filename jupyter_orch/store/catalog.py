@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConflictError, NameTaken, NotFoundError, VersionRaced
 from ..records import ACTIVE_RUN_STATUSES
-from .sessions import StoreSessions, newest_rows_of
+from .sessions import StoreSessions, newest_rows_of, of_trigger
 from .tables import PipelineRow, PipelineVersionRow, RunRow, VersionFileRow
 from .types import (
     CapturedFile,
@@ -197,6 +197,7 @@ class CatalogMixin(StoreSessions):
         search: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
+        trigger: str | None = None,
     ) -> list[str]:
         """Run ids newest first (ids sort by creation time), after the cursor ``before``;
         ``search`` matches a pipeline's name or a run's id in part (any case), a run's number
@@ -205,6 +206,7 @@ class CatalogMixin(StoreSessions):
             query = (
                 select(RunRow.id)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .where(of_trigger(trigger))
                 .order_by(RunRow.id.desc())
                 .limit(limit)
             )

@@ -19,9 +19,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..masking import masked_logger
-from ..records import FAILED_RUN_STATUSES, RunStatus, StepStatus
+from ..records import FAILED_RUN_STATUSES, RunStatus, StepStatus, Trigger
 from ..spec_notify import targets_of
-from .sessions import StoreSessions
+from .sessions import StoreSessions, of_trigger
 from .tables import NotificationRow, PipelineRow, PipelineVersionRow, RunRow, StepRunRow
 from .types import Notification
 
@@ -84,7 +84,13 @@ def _queue(
     run_id: str | None,
     detail: dict[str, Any] | None = None,
 ) -> int:
-    """Insert one row per (step, event, target) not queued before; how many were new."""
+    """Insert one row per (step, event, target) not queued before; how many were new. A test
+    run (``jupyter orch test``) notifies nobody."""
+    if (
+        run_id is not None
+        and session.scalar(select(RunRow.trigger).where(RunRow.id == run_id)) == Trigger.TEST.value
+    ):
+        return 0
     rows: dict[str, tuple[str | None, str, dict[str, Any]]] = {}
     for step, event, target in wanted:
         key = f"{origin}|{step or ''}|{event}|{target['channel']}"
@@ -123,6 +129,7 @@ def _previous_failed(session: Session, row: RunRow) -> bool:
         .where(
             RunRow.pipeline_id == row.pipeline_id,
             RunRow.id != row.id,
+            of_trigger(None),
             RunRow.ended_at.is_not(None),
             RunRow.status.in_([*_FAILED_RUN, RunStatus.SUCCEEDED.value]),
         )

@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from ..errors import NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
-from .sessions import StoreSessions, pipeline_id_of
+from .sessions import StoreSessions, of_trigger, pipeline_id_of
 from .tables import PipelineRow, PrunedFolderRow, RunRow, ScheduleTickRow
 from .types import utcnow
 
@@ -41,7 +41,9 @@ class RetentionMixin(StoreSessions):
     ) -> list[tuple[str, str]]:
         """(id, run folder) of the pipeline's runs that a rule lets go, oldest first: beyond
         its ``keep_last`` newest runs, or created more than ``max_age`` seconds before ``now``.
-        Never a queued, running or pinned run."""
+        Never a queued, running or pinned run. Test runs (``jupyter orch test``) count for no
+        rule: ``keep_last`` counts the others, and test runs older than the runs it keeps, or
+        than ``max_age``, go with them."""
         if keep_last is None and max_age is None:
             return []
         with self._reads() as session:
@@ -52,7 +54,7 @@ class RetentionMixin(StoreSessions):
                 # the oldest run keep_last may keep (one indexed read, not a rank of every run)
                 boundary = session.execute(
                     select(RunRow.created_at, RunRow.id)
-                    .where(RunRow.pipeline_id == pipeline_id)
+                    .where(RunRow.pipeline_id == pipeline_id, of_trigger(None))
                     .order_by(*newest_first)
                     .offset(keep_last - 1)
                     .limit(1)

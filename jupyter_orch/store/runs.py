@@ -26,7 +26,7 @@ from ..records import (
 )
 from .outbox import queue_run_end, queue_step_end
 from .run_rows import fill_attempt, insert_run, run_record
-from .sessions import StoreSessions
+from .sessions import StoreSessions, of_trigger
 from .tables import (
     LogLineRow,
     PipelineRow,
@@ -249,12 +249,14 @@ class RunsMixin(StoreSessions):
         pipeline: str | None = None,
         status: str | None = None,
         limit: int = 20,
+        trigger: str | None = None,
     ) -> list[RunRecord]:
-        """Runs newest first, with their steps."""
+        """Runs newest first, with their steps; test runs only when ``trigger`` is ``test``."""
         with self._reads() as session:
             query = (
                 select(RunRow.id)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
+                .where(of_trigger(trigger))
                 .order_by(RunRow.created_at.desc(), RunRow.id.desc())
                 .limit(limit)
             )

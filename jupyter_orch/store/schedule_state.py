@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from ..errors import NotFoundError
 from .outbox import queue_missed
 from .run_rows import insert_run
-from .sessions import StoreSessions, latest_definitions, newest_rows_of, pipeline_id_of
+from .sessions import (
+    StoreSessions,
+    latest_definitions,
+    newest_rows_of,
+    of_trigger,
+    pipeline_id_of,
+)
 from .tables import EventStateRow, PipelineRow, PipelineVersionRow, RunRow, ScheduleTickRow
 from .types import FinishedRun, NewRun, OverlapSkipped, PipelineState, Tick, utcnow
 
@@ -210,6 +216,7 @@ class ScheduleStateMixin(StoreSessions):
                 .where(
                     PipelineRow.name == pipeline,
                     RunRow.status == status,
+                    of_trigger(None),  # a test run fires no event
                     RunRow.ended_at.is_not(None),
                 )
                 .order_by(RunRow.ended_at, RunRow.id)
@@ -230,6 +237,7 @@ class ScheduleStateMixin(StoreSessions):
 def _last_runs(session: Session) -> dict[int, tuple[str, datetime]]:
     newest = (
         select(RunRow.pipeline_id, func.max(RunRow.created_at).label("created"))
+        .where(of_trigger(None))  # a test run says nothing of its health
         .group_by(RunRow.pipeline_id)
         .subquery()
     )
@@ -239,6 +247,7 @@ def _last_runs(session: Session) -> dict[int, tuple[str, datetime]]:
             and_(
                 newest.c.pipeline_id == RunRow.pipeline_id,
                 newest.c.created == RunRow.created_at,
+                of_trigger(None),
             ),
         )
     ).all()

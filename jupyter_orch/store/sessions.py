@@ -9,7 +9,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import NotFoundError
-from .tables import PipelineRow, PipelineVersionRow, ScheduleTickRow
+from ..records import Trigger
+from .tables import PipelineRow, PipelineVersionRow, RunRow, ScheduleTickRow
 
 PipelineChild = TypeVar("PipelineChild", PipelineVersionRow, ScheduleTickRow)
 
@@ -19,6 +20,14 @@ class StoreSessions:
 
     _sessions: sessionmaker[Session]
     _reads: sessionmaker[Session]
+
+
+def of_trigger(trigger: str | None) -> Any:
+    """Runs a listing shows: of ``trigger``; with none, every run but test runs (``jupyter
+    orch test``), which only a listing that asks for them shows."""
+    if trigger:
+        return RunRow.trigger == trigger
+    return RunRow.trigger != Trigger.TEST.value
 
 
 def pipeline_id_of(session: Session, name: str) -> int:

@@ -149,6 +149,10 @@ function runActionText(
       return of ? trans.__('reran run %1', of) : trans.__('reran a run');
     case 'replay':
       return of ? trans.__('replayed run %1', of) : trans.__('replayed a run');
+    case 'test':
+      return step
+        ? trans.__('tested step %1', step)
+        : trans.__('tested the pipeline');
     case 'cancel':
       return trans.__('cancelled the run');
     case 'retry_now':

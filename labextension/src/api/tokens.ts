@@ -24,7 +24,7 @@ export type AttemptStatus =
 
 /** What started a run. */
 export type Trigger =
-  'schedule' | 'manual' | 'api' | 'webhook' | 'event' | 'rerun';
+  'schedule' | 'manual' | 'api' | 'webhook' | 'event' | 'rerun' | 'test';
 
 export const RUN_STATUSES: readonly RunStatus[] = [
   'queued',

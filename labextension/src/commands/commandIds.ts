@@ -17,6 +17,7 @@ export namespace CommandIDs {
   export const scheduleNotebook = 'jupyter-orch:schedule-notebook';
   export const openInOrchestration = 'jupyter-orch:open-in-orchestration';
   export const openOutputNotebook = 'jupyter-orch:open-output-notebook';
+  export const openOutputLink = 'jupyter-orch:open-output-link';
   export const copyOutputNotebook = 'jupyter-orch:copy-output-notebook';
   /** A pipeline's versions: who, when, what changed; args `{ pipeline }`. */
   export const versionHistory = 'jupyter-orch:version-history';

@@ -10,11 +10,27 @@ import { CommandIDs } from './commandIds';
 
 /** The URL's query parameter naming the run to open. */
 export const RUN_LINK_PARAMETER = 'orch-run';
+/** The URL's query parameter naming an output notebook (relative to the root) to open. */
+export const OUTPUT_LINK_PARAMETER = 'orch-output';
 
 /** The run id a location's query names, if it is one we could have written (ULID-like). */
 export function runIdFromSearch(search: string | undefined): string | null {
   const id = new URLSearchParams(search ?? '').get(RUN_LINK_PARAMETER);
   return id && /^[0-9A-Za-z]{1,32}$/.test(id) ? id : null;
+}
+
+/**
+ * The output notebook a location's query names: a relative `.ipynb` path that stays inside the
+ * root (the contents API refuses the rest anyway).
+ */
+export function outputPathFromSearch(
+  search: string | undefined
+): string | null {
+  const path = new URLSearchParams(search ?? '').get(OUTPUT_LINK_PARAMETER);
+  if (!path || path.startsWith('/') || !path.endsWith('.ipynb')) {
+    return null;
+  }
+  return path.split('/').includes('..') ? null : path;
 }
 
 export function addRunLinks(app: JupyterFrontEnd, router: IRouter): void {
@@ -34,6 +50,23 @@ export function addRunLinks(app: JupyterFrontEnd, router: IRouter): void {
   router.register({
     command: CommandIDs.openRunLink,
     pattern: new RegExp(`[?&]${RUN_LINK_PARAMETER}=`),
+    rank: 20
+  });
+  // The notebook widgets' links (jupyter_orch.widgets): an output notebook, read-only
+  app.commands.addCommand(CommandIDs.openOutputLink, {
+    label: trans.__('Open the output notebook a link names'),
+    execute: args => {
+      const path = outputPathFromSearch((args as IRouter.ILocation).search);
+      if (path) {
+        void app.restored.then(() =>
+          app.commands.execute(CommandIDs.openOutputNotebook, { path })
+        );
+      }
+    }
+  });
+  router.register({
+    command: CommandIDs.openOutputLink,
+    pattern: new RegExp(`[?&]${OUTPUT_LINK_PARAMETER}=`),
     rank: 20
   });
 }

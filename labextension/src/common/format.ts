@@ -76,6 +76,8 @@ export function triggerLabel(trigger: Trigger | string): string {
       return trans._p('trigger', 'Event');
     case 'rerun':
       return trans._p('trigger', 'Rerun');
+    case 'test':
+      return trans._p('trigger', 'Test');
   }
   return statusLabel(trigger);
 }
