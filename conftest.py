@@ -21,12 +21,6 @@ def xdist_group_of(nodeid: str) -> str:
     return path
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests first: they are the longest group, and pytest-xdist hands out groups
-    in collection order, so started last they would finish minutes after everything else."""
-    items.sort(key=lambda item: xdist_group_of(item.nodeid) != "tests/ui")
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """pytest-xdist (``-n auto`` in pyproject.toml) hands out whole groups (``xdist_group_of``).
