@@ -18,6 +18,7 @@ import { listIcon } from '@jupyterlab/ui-components';
 
 import { CommandIDs, describeArgs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
+import { addPageCommand, showPage } from '../common/mainArea';
 import { IOrchestration } from '../orchestration';
 import type { ActivityWidget } from './activityView';
 
@@ -32,26 +33,26 @@ function addActivityCommand(
   let count = 0;
   const open = async (pipeline: string) => {
     const shown = tracker.find(w => w.content.pipeline === pipeline);
-    if (shown) {
-      void shown.content.model.refresh();
-      shell.activateById(shown.id);
-      return;
-    }
-    const { ActivityWidget } = await import('./activityView');
-    const content = new ActivityWidget({
-      client: orch.client,
-      pipeline: pipeline || undefined,
-      pipelines: () => orch.model.pipelines.map(p => p.name),
-      openRun: id => void commands.execute(CommandIDs.openRun, { id })
+    const widget = await showPage({
+      shell,
+      tracker,
+      // The filter may change later: the id only has to be unique
+      id: shown?.id ?? `jp-orch-activity-${++count}`,
+      reshow: content => void content.model.refresh(),
+      create: async () => {
+        const { ActivityWidget } = await import('./activityView');
+        return new ActivityWidget({
+          client: orch.client,
+          pipeline: pipeline || undefined,
+          pipelines: () => orch.model.pipelines.map(p => p.name),
+          openRun: id => void commands.execute(CommandIDs.openRun, { id })
+        });
+      }
     });
-    const widget = new MainAreaWidget({ content });
-    // The filter may change later: the id only has to be unique
-    widget.id = `jp-orch-activity-${++count}`;
-    await tracker.add(widget);
-    // A new pipeline filter retitles it: what a reload reopens follows
-    content.title.changed.connect(() => void tracker.save(widget));
-    shell.add(widget, 'main');
-    shell.activateById(widget.id);
+    if (!shown) {
+      // A new pipeline filter retitles it: what a reload reopens follows
+      widget.content.title.changed.connect(() => void tracker.save(widget));
+    }
   };
   commands.addCommand(CommandIDs.activity, {
     describedBy: describeArgs({
@@ -91,12 +92,7 @@ export const activityPlugin: JupyterFrontEndPlugin<void> = {
       namespace: 'jupyter-orch-activity'
     });
     addActivityCommand(app, orch, tracker);
-    palette?.addItem({
-      command: CommandIDs.activity,
-      category: trans.__('Orchestration')
-    });
-    void restorer?.restore(tracker, {
-      command: CommandIDs.activity,
+    addPageCommand(CommandIDs.activity, tracker, palette, restorer, {
       args: w => (w.content.pipeline ? { pipeline: w.content.pipeline } : {}),
       name: w => w.content.pipeline || '*'
     });

@@ -18,15 +18,11 @@ import { ITranslator } from '@jupyterlab/translation';
 
 import { CommandIDs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
+import { addPageCommand, pageId, showPage } from '../common/mainArea';
 import { addPipelineCommand } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import { lineageIcon } from './lineageIcon';
 import type { LineageWidget } from './lineageView';
-
-/** A widget id from a pipeline's name. */
-function widgetId(pipeline: string): string {
-  return `jp-orch-lineage-${pipeline.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-}
 
 function addLineageCommand(
   app: JupyterFrontEnd,
@@ -36,26 +32,23 @@ function addLineageCommand(
 ): void {
   const { commands, shell } = app;
   const open = async (pipeline: string) => {
-    const shown = tracker.find(w => w.content.pipeline === pipeline);
-    if (shown) {
-      void shown.content.model.refresh();
-      shell.activateById(shown.id);
-      return;
-    }
-    const { LineageWidget } = await import('./lineageView');
-    const content = new LineageWidget({
-      client: orch.client,
-      pipeline,
-      openRun: id => void orch.openRun(id),
-      openFile: path => void docManager.openOrReveal(path),
-      showLineage: name =>
-        void commands.execute(CommandIDs.lineage, { pipeline: name })
+    await showPage({
+      shell,
+      tracker,
+      id: pageId('jp-orch-lineage', pipeline),
+      reshow: content => void content.model.refresh(),
+      create: async () => {
+        const { LineageWidget } = await import('./lineageView');
+        return new LineageWidget({
+          client: orch.client,
+          pipeline,
+          openRun: id => void orch.openRun(id),
+          openFile: path => void docManager.openOrReveal(path),
+          showLineage: name =>
+            void commands.execute(CommandIDs.lineage, { pipeline: name })
+        });
+      }
     });
-    const widget = new MainAreaWidget({ content });
-    widget.id = widgetId(pipeline);
-    await tracker.add(widget);
-    shell.add(widget, 'main');
-    shell.activateById(widget.id);
   };
   addPipelineCommand(commands, orch, CommandIDs.lineage, {
     label: name =>
@@ -91,12 +84,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
       namespace: 'jupyter-orch-lineage'
     });
     addLineageCommand(app, orch, docManager, tracker);
-    palette?.addItem({
-      command: CommandIDs.lineage,
-      category: trans.__('Orchestration')
-    });
-    void restorer?.restore(tracker, {
-      command: CommandIDs.lineage,
+    addPageCommand(CommandIDs.lineage, tracker, palette, restorer, {
       args: w => ({ pipeline: w.content.pipeline }),
       name: w => w.content.pipeline
     });

@@ -16,6 +16,7 @@ import {
 import { ITranslator } from '@jupyterlab/translation';
 
 import { setTranslator, trans } from '../common/i18n';
+import { addPageCommand, pageId, showPage } from '../common/mainArea';
 import { addPipelineCommand } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import { trendsIcon } from './trendsIcon';
@@ -36,23 +37,20 @@ function addTrendsCommand(
   });
 
   const open = async (name: string) => {
-    const shown = tracker.find(w => w.content.pipeline === name);
-    if (shown) {
-      shell.activateById(shown.id);
-      return;
-    }
-    const { TrendsWidget } = await import('./trendsView');
-    const content = new TrendsWidget({
-      client: orch.client,
-      pipeline: name,
-      pipelines: orch.model,
-      openRun: id => void orch.openRun(id)
+    await showPage({
+      shell,
+      tracker,
+      id: pageId('jp-orch-trends', name),
+      create: async () => {
+        const { TrendsWidget } = await import('./trendsView');
+        return new TrendsWidget({
+          client: orch.client,
+          pipeline: name,
+          pipelines: orch.model,
+          openRun: id => void orch.openRun(id)
+        });
+      }
     });
-    const widget = new MainAreaWidget({ content });
-    widget.id = `jp-orch-trends-${name.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-    await tracker.add(widget);
-    shell.add(widget, 'main');
-    shell.activateById(widget.id);
   };
 
   addPipelineCommand(commands, orch, SHOW_TRENDS, {
@@ -68,12 +66,7 @@ function addTrendsCommand(
     pickTitle: trans.__('Show the trends of'),
     open
   });
-  palette?.addItem({
-    command: SHOW_TRENDS,
-    category: trans.__('Orchestration')
-  });
-  void restorer?.restore(tracker, {
-    command: SHOW_TRENDS,
+  addPageCommand(SHOW_TRENDS, tracker, palette, restorer, {
     args: w => ({ name: w.content.pipeline }),
     name: w => w.content.pipeline
   });

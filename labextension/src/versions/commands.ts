@@ -18,20 +18,15 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ITranslator } from '@jupyterlab/translation';
 import { historyIcon } from '@jupyterlab/ui-components';
-import type { Widget } from '@lumino/widgets';
 
 import { CommandIDs, describeArgs } from '../commands/commandIds';
 import { setTranslator, trans } from '../common/i18n';
+import { addPageCommand, pageId, showPage } from '../common/mainArea';
 import { setDiffRendermime } from '../diff/rendermime';
 import { addPipelineCommand } from '../dialogs/pickPipeline';
 import { IOrchestration } from '../orchestration';
 import type { VersionDiffWidget } from './diffView';
 import type { VersionHistoryWidget } from './historyView';
-
-/** A widget id from a pipeline's name and more. */
-function widgetId(...parts: (string | number)[]): string {
-  return parts.join('-').replace(/[^A-Za-z0-9_-]/g, '_');
-}
 
 interface IVersionsContext {
   app: JupyterFrontEnd;
@@ -46,42 +41,38 @@ function addHistoryCommand(
 ): void {
   const { app, orch, docManager } = ctx;
   const { commands, shell } = app;
-  const show = (widget: Widget) => {
-    if (!widget.isAttached) {
-      shell.add(widget, 'main');
-    }
-    shell.activateById(widget.id);
-  };
   const open = async (pipeline: string) => {
-    const shown = tracker.find(w => w.content.pipeline === pipeline);
-    if (shown) {
-      void shown.content.model.refresh();
-      show(shown);
-      return;
-    }
-    const [{ VersionHistoryWidget }, { rollBackTo }] = await Promise.all([
-      import('./historyView'),
-      import('./rollback')
-    ]);
-    const content = new VersionHistoryWidget({
-      client: orch.client,
-      pipeline,
-      compare: (from, to) =>
-        void commands.execute(CommandIDs.versionDiff, { pipeline, from, to }),
-      rollBack: (version, latest) =>
-        rollBackTo(
-          { client: orch.client, docManager, shell },
+    await showPage({
+      shell,
+      tracker,
+      id: pageId('jp-orch-versions', pipeline),
+      reshow: content => void content.model.refresh(),
+      create: async () => {
+        const [{ VersionHistoryWidget }, { rollBackTo }] = await Promise.all([
+          import('./historyView'),
+          import('./rollback')
+        ]);
+        return new VersionHistoryWidget({
+          client: orch.client,
           pipeline,
-          version,
-          latest
-        ),
-      showActivity: () =>
-        void commands.execute(CommandIDs.activity, { pipeline })
+          compare: (from, to) =>
+            void commands.execute(CommandIDs.versionDiff, {
+              pipeline,
+              from,
+              to
+            }),
+          rollBack: (version, latest) =>
+            rollBackTo(
+              { client: orch.client, docManager, shell },
+              pipeline,
+              version,
+              latest
+            ),
+          showActivity: () =>
+            void commands.execute(CommandIDs.activity, { pipeline })
+        });
+      }
     });
-    const widget = new MainAreaWidget({ content });
-    widget.id = widgetId('jp-orch-versions', pipeline);
-    await tracker.add(widget);
-    show(widget);
   };
   addPipelineCommand(commands, orch, CommandIDs.versionHistory, {
     label: name =>
@@ -126,26 +117,22 @@ function addDiffCommand(
       if (!pipeline || !Number.isInteger(from) || !Number.isInteger(to)) {
         return;
       }
-      const id = widgetId('jp-orch-version-diff', pipeline, from, to);
-      const shown = tracker.find(w => w.id === id);
-      if (shown) {
-        shell.activateById(shown.id);
-        return;
-      }
-      const { VersionDiffWidget } = await import('./diffView');
-      const content = new VersionDiffWidget({
-        client: orch.client,
-        pipeline,
-        from,
-        to,
-        rendermime: rendermime ?? undefined
+      const widget = await showPage({
+        shell,
+        tracker,
+        id: pageId('jp-orch-version-diff', pipeline, from, to),
+        create: async () => {
+          const { VersionDiffWidget } = await import('./diffView');
+          return new VersionDiffWidget({
+            client: orch.client,
+            pipeline,
+            from,
+            to,
+            rendermime: rendermime ?? undefined
+          });
+        }
       });
-      const widget = new MainAreaWidget({ content });
-      widget.id = id;
       widget.title.icon = historyIcon;
-      await tracker.add(widget);
-      shell.add(widget, 'main');
-      shell.activateById(widget.id);
     }
   });
 }
@@ -163,15 +150,11 @@ function addVersionCommands(
   });
   addHistoryCommand(ctx, histories);
   addDiffCommand(ctx, diffs);
-  palette?.addItem({
-    command: CommandIDs.versionHistory,
-    category: trans.__('Orchestration')
-  });
-  void restorer?.restore(histories, {
-    command: CommandIDs.versionHistory,
+  addPageCommand(CommandIDs.versionHistory, histories, palette, restorer, {
     args: w => ({ pipeline: w.content.pipeline }),
     name: w => w.content.pipeline
   });
+
   void restorer?.restore(diffs, {
     command: CommandIDs.versionDiff,
     args: w => {
