@@ -88,10 +88,20 @@ def use_step(
 
 
 def _session_namespace() -> dict[str, Any]:
-    """The notebook's namespace (IPython's user namespace), else the caller's globals."""
+    """The notebook's namespace (IPython's user namespace), else the globals of the nearest
+    caller outside this package (``jupyter_orch.use_step`` is a wrapper: not its module's)."""
     shell = sys.modules.get("IPython")
     get_ipython = getattr(shell, "get_ipython", None)
     ip = get_ipython() if get_ipython is not None else None
     if ip is not None:
         return ip.user_ns
-    return sys._getframe(2).f_globals
+    frame = sys._getframe(1)
+    while frame.f_back is not None and _ours(frame.f_globals.get("__name__")):
+        frame = frame.f_back
+    return frame.f_globals
+
+
+def _ours(module: object) -> bool:
+    return isinstance(module, str) and (
+        module == "jupyter_orch" or module.startswith("jupyter_orch.")
+    )

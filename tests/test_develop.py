@@ -310,3 +310,13 @@ def test_use_step_without_a_server_says_so(tmp_path: Path) -> None:
     env = {"JUPYTER_RUNTIME_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert "NoServerError no running Jupyter server was found for this kernel" in done.stdout
+
+
+def test_use_step_outside_ipython_sets_its_callers_globals() -> None:
+    """``jupyter_orch.use_step`` is a wrapper in the package: the values go to the caller's
+    module, not to ``jupyter_orch``'s."""
+    import jupyter_orch
+    from jupyter_orch.notebook_steps import _session_namespace
+
+    assert _session_namespace() is globals()
+    assert _session_namespace() is not vars(jupyter_orch)

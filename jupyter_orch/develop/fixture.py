@@ -56,10 +56,11 @@ def run_step(
     from jupyter_orch.store.repository import Store
 
     loaded = load_pipeline(pipeline)
-    if upstream_of(loaded, step) and inputs is None:
+    upstream = upstream_of(loaded, step)
+    if upstream and inputs is None:
         raise UserError(
-            f"step {step!r} needs {', '.join(sorted(upstream_of(loaded, step)))}: give their "
-            "outputs as inputs={name: {output: value}}"
+            f"step {step!r} needs {', '.join(sorted(upstream))}: give their outputs as "
+            "inputs={name: {output: value}}"
         )
     folder.mkdir(parents=True, exist_ok=True)
     store = Store.open(f"sqlite:///{folder / 'orch.sqlite'}")

@@ -39,7 +39,7 @@ class StepInputsHandler(OrchHandler):
             self.catalog.store,
             name,
             step,
-            run=_word(body, "run", "last") or "last",
+            run=_word(body, "run", None) or "last",
             params=params,
             profile=_word(body, "profile", None),
         )
