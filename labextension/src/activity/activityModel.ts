@@ -6,8 +6,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { ActivityClient, IActivityEntry, listActivity } from '../api/activity';
-import { errorMessage } from '../api/errorText';
-import { LatestRequest } from '../common/latest';
+import { LatestLoad } from '../common/latest';
 import { filtersQuery, IActivityFilters, NO_FILTERS } from './activityText';
 
 /** How many entries a page asks for. */
@@ -41,12 +40,12 @@ export class ActivityModel {
   }
 
   get loading(): boolean {
-    return this._loading;
+    return this._load.loading;
   }
 
   /** Why the last request failed (the server's message), or null. */
   get error(): string | null {
-    return this._error;
+    return this._load.error;
   }
 
   /** Changes some filters and reads the first page again (the filters show at once). */
@@ -57,27 +56,25 @@ export class ActivityModel {
 
   /** Reads the newest page again under the current filters. */
   refresh(): Promise<void> {
-    return this._load(null);
+    return this._page(null);
   }
 
   /** Reads the next older page and adds it below; nothing when there is none. */
   async loadMore(): Promise<void> {
-    if (this._cursor === null || this._loading) {
+    if (this._cursor === null || this._load.loading) {
       return;
     }
-    return this._load(this._cursor);
+    return this._page(this._cursor);
   }
 
-  private async _load(cursor: string | null): Promise<void> {
-    const current = this._latest.begin();
-    this._loading = true;
-    this._changed.emit();
-    try {
-      const page = await listActivity(
-        this._client,
-        filtersQuery(this._filters, cursor, PAGE_SIZE)
-      );
-      if (current()) {
+  private _page(cursor: string | null): Promise<void> {
+    return this._load.run(
+      () =>
+        listActivity(
+          this._client,
+          filtersQuery(this._filters, cursor, PAGE_SIZE)
+        ),
+      page => {
         const before = cursor !== null ? (this._entries ?? []) : [];
         const seen = new Set(before.map(e => e.id));
         this._entries = [
@@ -85,29 +82,19 @@ export class ActivityModel {
           ...page.entries.filter(e => !seen.has(e.id))
         ];
         this._cursor = page.next_cursor;
-        this._error = null;
-      }
-    } catch (error) {
-      if (current()) {
-        this._error = errorMessage(error);
+      },
+      () => {
         if (cursor === null) {
           this._entries = [];
           this._cursor = null;
         }
       }
-    } finally {
-      if (current()) {
-        this._loading = false;
-        this._changed.emit();
-      }
-    }
+    );
   }
 
   private _filters: IActivityFilters;
   private _entries: IActivityEntry[] | null = null;
   private _cursor: string | null = null;
-  private _loading = false;
-  private _error: string | null = null;
-  private readonly _latest = new LatestRequest();
   private readonly _changed = new Signal<this, void>(this);
+  private readonly _load = new LatestLoad(() => this._changed.emit());
 }

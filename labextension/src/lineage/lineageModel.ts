@@ -5,9 +5,8 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { errorMessage } from '../api/errorText';
 import { ILineageGraph, LineageClient, pipelineLineage } from '../api/lineage';
-import { LatestRequest } from '../common/latest';
+import { LatestLoad } from '../common/latest';
 
 export class LineageModel {
   constructor(
@@ -26,40 +25,25 @@ export class LineageModel {
   }
 
   get loading(): boolean {
-    return this._loading;
+    return this._load.loading;
   }
 
   /** Why the last refresh failed (the server's message), or null. */
   get error(): string | null {
-    return this._error;
+    return this._load.error;
   }
 
   /** Asks the server again; a late answer to an older request is dropped. */
-  async refresh(): Promise<void> {
-    const current = this._latest.begin();
-    this._loading = true;
-    this._changed.emit();
-    try {
-      const graph = await pipelineLineage(this._client, this.pipeline);
-      if (current()) {
+  refresh(): Promise<void> {
+    return this._load.run(
+      () => pipelineLineage(this._client, this.pipeline),
+      graph => {
         this._graph = graph;
-        this._error = null;
       }
-    } catch (error) {
-      if (current()) {
-        this._error = errorMessage(error);
-      }
-    } finally {
-      if (current()) {
-        this._loading = false;
-        this._changed.emit();
-      }
-    }
+    );
   }
 
   private _graph: ILineageGraph | null = null;
-  private _loading = false;
-  private _error: string | null = null;
-  private readonly _latest = new LatestRequest();
   private readonly _changed = new Signal<this, void>(this);
+  private readonly _load = new LatestLoad(() => this._changed.emit());
 }

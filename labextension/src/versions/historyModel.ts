@@ -5,13 +5,12 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { errorMessage } from '../api/errorText';
 import {
   IPipelineVersion,
   listVersions,
   VersionsClient
 } from '../api/versions';
-import { LatestRequest } from '../common/latest';
+import { LatestLoad } from '../common/latest';
 import { comparePair, toggleSelected } from './versionsModel';
 
 export class HistoryModel {
@@ -36,12 +35,12 @@ export class HistoryModel {
   }
 
   get loading(): boolean {
-    return this._loading;
+    return this._load.loading;
   }
 
   /** Why the last refresh failed (the server's message), or null. */
   get error(): string | null {
-    return this._error;
+    return this._load.error;
   }
 
   /** The versions ticked for "Compare selected", at most two. */
@@ -69,35 +68,20 @@ export class HistoryModel {
     this._changed.emit();
   }
 
-  async refresh(): Promise<void> {
-    const current = this._latest.begin();
-    this._loading = true;
-    this._changed.emit();
-    try {
-      const versions = await listVersions(this._client, this.pipeline);
-      if (current()) {
+  refresh(): Promise<void> {
+    return this._load.run(
+      () => listVersions(this._client, this.pipeline),
+      versions => {
         this._versions = versions;
-        this._error = null;
         const known = new Set(versions.map(v => v.version));
         this._selected = this._selected.filter(v => known.has(v));
       }
-    } catch (error) {
-      if (current()) {
-        this._error = errorMessage(error);
-      }
-    } finally {
-      if (current()) {
-        this._loading = false;
-        this._changed.emit();
-      }
-    }
+    );
   }
 
   private _versions: IPipelineVersion[] | null = null;
-  private _loading = false;
-  private _error: string | null = null;
   private _selected: number[] = [];
   private _rollingBack: number | null = null;
-  private readonly _latest = new LatestRequest();
   private readonly _changed = new Signal<this, void>(this);
+  private readonly _load = new LatestLoad(() => this._changed.emit());
 }
