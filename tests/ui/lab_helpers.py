@@ -95,6 +95,25 @@ def run_command(lab: Lab, label: str) -> None:
             page.keyboard.press("Escape")
 
 
+def pick_from_palette(lab: Lab, label: str, pipeline: str) -> None:
+    """Runs the palette's command ``label`` that asks "which pipeline?" and picks ``pipeline``
+    in its question. A palette that lost the Enter (no question within 8 s) is asked again, up
+    to three times; the question must then offer the pipeline."""
+    box = dialog(lab)
+    choice = box.locator("select").locator(f"option[value='{pipeline}']")
+    for attempt in range(3):
+        run_command(lab, label)
+        try:
+            box.wait_for(state="visible", timeout=8_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    choice.wait_for(state="attached", timeout=8_000)
+    box.locator("select").select_option(pipeline)
+    box.get_by_role("button", name=re.compile("^ok$", re.IGNORECASE)).click()
+
+
 def run_from_panel(lab: Lab, name: str, fields: dict[str, str | None]) -> tuple[str, Locator]:
     """Run <name> from its row: the dialog shows one input per run parameter (``fields``; a
     value is typed in, None keeps the default); returns the run's id and its detail, which

@@ -22,8 +22,8 @@ from .lab_helpers import (
     expect,
     main_area,
     open_panel,
+    pick_from_palette,
     pipeline_row,
-    run_command,
     wait_run,
 )
 
@@ -181,20 +181,14 @@ def test_lineage_shows_who_writes_what_the_pipeline_reads(
 
     # The palette's command asks which pipeline, and Enter on another pipeline's step shows
     # that pipeline's lineage
-    run_command(lab, "Show Pipeline Lineage…")
-    box = page.locator(".jp-Dialog")
-    expect(box.locator(".jp-Dialog-header")).to_contain_text("Show the lineage of")
-    box.locator("select").select_option(WRITER)
-    box.get_by_role("button", name=re.compile("^ok$", re.IGNORECASE)).click()
+    pick_from_palette(lab, "Show Pipeline Lineage…", WRITER)
     writer_view = main_area(lab).locator(f"#jp-orch-lineage-{WRITER}")
     expect(writer_view).to_be_visible()
     expect(writer_view.locator(f'.jp-OrchLineage-step[data-pipeline="{READER}"]')).to_have_count(1)
     expect(tab).to_contain_text(f"{WRITER} lineage")
 
     # A pipeline that has not run yet: where lineage comes from
-    run_command(lab, "Show Pipeline Lineage…")
-    box.locator("select").select_option(UNRUN)
-    box.get_by_role("button", name=re.compile("^ok$", re.IGNORECASE)).click()
+    pick_from_palette(lab, "Show Pipeline Lineage…", UNRUN)
     empty = main_area(lab).locator(f"#jp-orch-lineage-{UNRUN} .jp-OrchLineage-empty")
     expect(empty).to_contain_text(f"No lineage recorded for {UNRUN} yet")
     expect(empty).to_contain_text("Lineage appears after the pipeline runs")

@@ -10,7 +10,6 @@ steps are Python functions (no kernel to start), so that the runs take a second 
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any
 
@@ -19,13 +18,11 @@ import pytest
 from ..helpers import wait_for
 from .conftest import Lab, LabServer
 from .lab_helpers import (
-    PlaywrightTimeout,
-    dialog,
     expect,
     main_area,
     open_panel,
+    pick_from_palette,
     pipeline_row,
-    run_command,
     wait_run,
 )
 
@@ -139,23 +136,8 @@ def test_the_palette_opens_the_trends_of_a_pipeline_without_runs(
     lab_server: LabServer, lab: Lab
 ) -> None:
     name = register(lab_server, "trendless")
-    box = dialog(lab)
-    for attempt in range(3):
-        open_panel(lab).get_by_role("button", name="Refresh", exact=True).click()
-        expect(pipeline_row(lab, name)).to_be_visible()
-        run_command(lab, "Show Pipeline Trends…")
-        # Under load a poll answered before the registration can still land after the
-        # Refresh, and the question then offers no pipeline yet: ask again
-        with contextlib.suppress(PlaywrightTimeout):
-            box.locator("select").locator(f"option[value='{name}']").wait_for(
-                state="attached", timeout=8_000
-            )
-            break
-        if attempt == 2:
-            raise AssertionError("the pipeline picker never offered the pipeline")
-        lab.page.keyboard.press("Escape")
-    box.locator("select").select_option(name)
-    box.get_by_role("button", name=re.compile("^ok$", re.IGNORECASE)).click()
+    # The question offers the server's pipelines: the panel was never opened in this page
+    pick_from_palette(lab, "Show Pipeline Trends…", name)
     page = trends_page(lab, name)
     expect(page.get_by_role("status")).to_contain_text(f"{name} has no finished runs yet")
     expect(page.locator("svg[role=img]")).to_have_count(0)

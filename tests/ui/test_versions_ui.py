@@ -27,8 +27,8 @@ from .lab_helpers import (
     main_area,
     open_panel,
     panel,
+    pick_from_palette,
     pipeline_row,
-    run_command,
     toast,
 )
 
@@ -195,10 +195,7 @@ def test_history_compares_two_versions_with_nbdime_and_rolls_back(versioned: str
 def test_the_palette_opens_a_pipelines_versions(versioned: str, lab: Lab) -> None:
     open_panel(lab).get_by_role("button", name="Refresh", exact=True).click()
     expect(pipeline_row(lab, NAME)).to_be_visible()
-    run_command(lab, "Show Pipeline Versions…")
-    box = dialog(lab)
-    box.locator("select").select_option(NAME)
-    box.get_by_role("button", name=re.compile("^ok$", re.IGNORECASE)).click()
+    pick_from_palette(lab, "Show Pipeline Versions…", NAME)
     history = main_area(lab).locator(f"#jp-orch-versions-{NAME}")
     expect(history.locator(".jp-OrchVersions-row").first).to_be_visible()
     # Tick two versions: "Compare v1 and v2"

@@ -11,12 +11,26 @@ import { describeArgs } from '../commands/commandIds';
 import { trans } from '../common/i18n';
 import type { IOrchestration } from '../orchestration';
 
+/**
+ * The pipelines to offer: the server's list now (the panel may never have been opened, or its
+ * last poll may predate a pipeline just applied); the panel's list when the server cannot say.
+ */
+async function pipelineNames(
+  orch: Pick<IOrchestration, 'model' | 'client'>
+): Promise<string[]> {
+  try {
+    return (await orch.client.listPipelines()).map(p => p.name);
+  } catch {
+    return orch.model.pipelines.map(p => p.name);
+  }
+}
+
 /** Asks which pipeline, under `title`; null when cancelled. */
 export async function pickPipeline(
-  orch: Pick<IOrchestration, 'model'>,
+  orch: Pick<IOrchestration, 'model' | 'client'>,
   title: string
 ): Promise<string | null> {
-  const names = orch.model.pipelines.map(p => p.name);
+  const names = await pipelineNames(orch);
   const answer = await InputDialog.getItem({
     title,
     items: names,
@@ -45,7 +59,7 @@ export interface IPipelineCommand {
  */
 export function addPipelineCommand(
   commands: CommandRegistry,
-  orch: Pick<IOrchestration, 'model'>,
+  orch: Pick<IOrchestration, 'model' | 'client'>,
   id: string,
   command: IPipelineCommand
 ): void {
