@@ -18,8 +18,8 @@ variables after its configuration has loaded (``apply_environment``), except to 
 command line gives.
 
 The settings are the traits of ``OrchConfig`` (``c.OrchApp.<trait>``); those tagged ``env``
-have a variable, and their help says it and the default. ``executor_class`` names the executor
-of notebook steps: ``local`` or a class path (``dask`` is refused until it is built).
+have a variable, and their help says it and the default. ``executor`` names the executor of
+steps (``local``, ``dask``); ``executor_class`` may name a class of one's own.
 
 An empty variable counts as unset. An invalid value raises ``SettingError`` naming where it was
 given (the variable, ``c.OrchApp.x`` or the option): the CLI exits 2, the server answers 503.
@@ -27,18 +27,16 @@ given (the variable, ``c.OrchApp.x`` or the option): the CLI exits 2, the server
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from traitlets import Bool, Dict, Float, Int, TraitError, TraitType, Unicode, default
 from traitlets.config import Configurable
 
 from .config_notify import NotifySettings
 from .config_retention import RetentionSettings
+from .config_values import CONFIG_SECTION, Setting, jupyter_config
 from .config_values import parse_seconds as _seconds
 from .config_values import parse_size_text as _size
 from .config_values import parse_text as _text
@@ -46,30 +44,14 @@ from .config_values import whole_number as _whole
 from .connections import Connections
 from .errors import SettingError
 from .executors.base import Executor, OutputCaps
-from .executors.choice import ExecutorType, check_executor
+from .executors.choice import (
+    ExecutorType,
+    build_executor,
+    check_dask_address,
+    check_executor,
+    executor_name,
+)
 from .sizes import parse_size
-
-CONFIG_SECTION = "OrchApp"
-#: The files holding ``c.OrchApp``, lowest priority first, as the server merges them: the
-#: extension's own file, then the server's files (jupyter_config, jupyter_server_config), whose
-#: config ``ExtensionApp`` applies over its own.
-CONFIG_FILES = ("jupyter_orch_config", "jupyter_config", "jupyter_server_config")
-
-T = TypeVar("T")
-
-
-@lru_cache(maxsize=1)
-def jupyter_config() -> dict[str, Any]:
-    """The ``OrchApp`` section of the user's Jupyter configuration files."""
-    from jupyter_core.paths import jupyter_config_path
-    from traitlets.config.application import Application
-
-    reader = Application()
-    for name in CONFIG_FILES:
-        reader.load_config_file(name, path=jupyter_config_path())
-    section = reader.config.get(CONFIG_SECTION)
-    return dict(section) if section else {}
-
 
 # --- values -------------------------------------------------------------------------------------
 
@@ -147,6 +129,18 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
         help="Largest sum of the outputs one output notebook keeps (default: "
         "JUPYTER_ORCH_NOTEBOOK_OUTPUT_CAP, then 50MB)",
     ).tag(env="JUPYTER_ORCH_NOTEBOOK_OUTPUT_CAP", parse=_size)
+    executor = Unicode(
+        "local",
+        config=True,
+        help="Where steps run: 'local' (worker processes on this machine) or 'dask' (workers of "
+        "the Dask cluster at dask_address) (default: JUPYTER_ORCH_EXECUTOR, then local)",
+    ).tag(env="JUPYTER_ORCH_EXECUTOR", parse=executor_name)
+    dask_address = Unicode(
+        "",
+        config=True,
+        help="The Dask scheduler's address for executor 'dask', e.g. tcp://dask-scheduler:8786 "
+        "(default: JUPYTER_ORCH_DASK_ADDRESS)",
+    ).tag(env="JUPYTER_ORCH_DASK_ADDRESS", parse=_text)
 
     # The server's own settings
     scheduler_enabled = Bool(
@@ -209,6 +203,14 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
     def _default_notebook_output_cap(self) -> str:
         return self._unset("notebook_output_cap")
 
+    @default("executor")
+    def _default_executor(self) -> str:
+        return self._unset("executor")
+
+    @default("dask_address")
+    def _default_dask_address(self) -> str:
+        return self._unset("dask_address")
+
     @default("executor_class")
     def _default_executor_class(self) -> type[Executor] | str:
         from .executors.local import LocalExecutor  # imported when an executor is wanted
@@ -240,17 +242,21 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
                 value = getattr(self, setting.trait)
                 setting.read(value, f"c.{CONFIG_SECTION}.{setting.trait}")
         check_executor(self.executor_class)
+        check_dask_address(self.executor, self.dask_address)
 
     def named_connections(self) -> Connections:
         """The named connections: ``JUPYTER_ORCH_CONN_<NAME>`` over ``connections``."""
         return Connections(dict(self.connections), notify_channels=dict(self.notify_channels))
 
     def new_executor(self) -> Executor:
-        """The executor of ``executor_class``, with ``max_workers``, ``kernel_idle_ttl`` and the
-        output caps."""
-        executor_class = check_executor(self.executor_class)
-        executor = executor_class(
-            max_workers=self.max_workers or None, idle_ttl=self.kernel_idle_ttl
+        """The executor of ``executor`` or ``executor_class``, with ``max_workers``,
+        ``kernel_idle_ttl``, ``dask_address`` and the output caps."""
+        executor = build_executor(
+            self.executor_class,
+            self.executor,
+            dask_address=self.dask_address,
+            max_workers=self.max_workers or None,
+            idle_ttl=self.kernel_idle_ttl,
         )
         executor.output_caps = self.output_caps()
         return executor
@@ -298,47 +304,6 @@ class CliConfig(OrchConfig):
 # --- settings -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Setting(Generic[T]):
-    """One shared setting, read from a trait of ``OrchConfig`` tagged ``env``: its variable,
-    how a value is read, its default."""
-
-    trait: str
-    env: str
-    parse: Callable[[str], T]  # raises ValueError saying what to give
-    default: Callable[[], T]
-    #: The CLI option giving it explicitly, if any.
-    option: str | None = None
-
-    def read(self, value: object, source: str) -> T:
-        try:
-            return self.parse(str(value).strip())
-        except ValueError as exc:
-            raise SettingError(f"{source}: {exc}") from None
-
-    def env_value(self) -> T | None:
-        """The variable's value, None when it is unset or empty."""
-        text = os.environ.get(self.env, "")
-        return self.read(text, self.env) if text else None
-
-    def env_or_default(self) -> T:
-        """The value when no configuration gives one: the server's trait default."""
-        value = self.env_value()
-        return self.default() if value is None else value
-
-    def resolve(self, explicit: object = None) -> T:
-        """The CLI's value: ``explicit`` > the variable > ``c.OrchApp.<trait>`` > default."""
-        if explicit is not None and explicit != "":
-            return self.read(explicit, self.option or self.trait)
-        value = self.env_value()
-        if value is not None:
-            return value
-        configured = jupyter_config().get(self.trait)
-        if configured is not None:
-            return self.read(configured, f"c.{CONFIG_SECTION}.{self.trait}")
-        return self.default()
-
-
 def _setting(name: str, trait: TraitType[Any, Any]) -> Setting[Any]:
     tags = trait.metadata
     default = tags.get("computed_default") or (lambda: trait.default_value)
@@ -375,12 +340,6 @@ def resolve_db_url(explicit: str | None = None) -> str:
 def resolve_runs_dir(explicit: str | None = None, *, root_dir: str | None = None) -> Path:
     """Absolute runs folder; relative to ``root_dir`` (the CLI: the current directory)."""
     return runs_path(CliConfig(runs_dir=explicit).runs_dir, root_dir or Path.cwd())
-
-
-def resolve_executor_settings() -> tuple[int | None, float]:
-    """(worker processes, None for the CPU count; idle seconds before a warm kernel stops)."""
-    config = CliConfig()
-    return config.max_workers or None, config.kernel_idle_ttl
 
 
 def resolve_max_concurrent_runs(explicit: int | None = None) -> int:

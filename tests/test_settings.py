@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,8 @@ class Row:
     server: Callable[[OrchApp], Any]
     cli: Callable[[Path], Any]  # given the root dir (the CLI's current directory)
     expect: Callable[[Any, Path], Any]
+    #: Variables the setting needs beside it (the Dask executor: its scheduler's address).
+    needs: dict[str, str] = field(default_factory=dict)
 
 
 def _same(value: Any, root: Path) -> Any:
@@ -67,8 +69,8 @@ ROWS = [
         "max_workers",
         "3",
         2,
-        lambda app: app.executor.max_workers,
-        lambda root: settings.resolve_executor_settings()[0],
+        lambda app: app.step_executor.max_workers,
+        lambda root: settings.CliConfig().max_workers or None,
         lambda value, root: int(value),
     ),
     Row(
@@ -76,8 +78,8 @@ ROWS = [
         "kernel_idle_ttl",
         "42.5",
         7.0,
-        lambda app: app.executor.idle_ttl,
-        lambda root: settings.resolve_executor_settings()[1],
+        lambda app: app.step_executor.idle_ttl,
+        lambda root: settings.CliConfig().kernel_idle_ttl,
         lambda value, root: float(value),
     ),
     Row(
@@ -104,7 +106,7 @@ ROWS = [
         "output_cap",
         "2MB",
         "512KiB",
-        lambda app: app.executor.output_caps.output_bytes,
+        lambda app: app.step_executor.output_caps.output_bytes,
         lambda root: settings.CliConfig().new_executor().output_caps.output_bytes,
         lambda value, root: parse_size(value),
     ),
@@ -113,9 +115,30 @@ ROWS = [
         "notebook_output_cap",
         "20MB",
         "1GiB",
-        lambda app: app.executor.output_caps.notebook_bytes,
+        lambda app: app.step_executor.output_caps.notebook_bytes,
         lambda root: settings.CliConfig().new_executor().output_caps.notebook_bytes,
         lambda value, root: parse_size(value),
+    ),
+    Row(
+        # Two names only: the variable and the file both give "dask" (the default is local);
+        # the executor is made, and connects to its scheduler on its first step
+        "JUPYTER_ORCH_EXECUTOR",
+        "executor",
+        "dask",
+        "dask",
+        lambda app: type(app.step_executor).__name__,
+        lambda root: type(settings.CliConfig().new_executor()).__name__,
+        lambda value, root: {"dask": "DaskExecutor"}[value],
+        needs={"JUPYTER_ORCH_DASK_ADDRESS": "tcp://127.0.0.1:9"},
+    ),
+    Row(
+        "JUPYTER_ORCH_DASK_ADDRESS",
+        "dask_address",
+        "tcp://127.0.0.1:8786",
+        "tcp://dask-scheduler:8786",
+        lambda app: app.dask_address,
+        lambda root: settings.CliConfig().dask_address,
+        _same,
     ),
 ]
 IDS = [row.env for row in ROWS]
@@ -204,7 +227,7 @@ SOURCES = {
     [
         (
             row,
-            {row.env: row.value} if by_env else {},
+            {**row.needs, **({row.env: row.value} if by_env else {})},
             {row.trait: row.configured} if by_config else {},
             wins,
         )

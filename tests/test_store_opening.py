@@ -104,9 +104,9 @@ def test_a_scheduler_whose_start_fails_is_started_again() -> None:
         return made[-1]
 
     app = OrchApp(store_retry_max_delay=0.01)
-    app.executor = FakeExecutor()
+    app.step_executor = FakeExecutor()
     app._new_scheduler = new_scheduler  # type: ignore[method-assign]
     app.scheduler = new_scheduler()
     asyncio.run(app._start_scheduler())
     assert [(s.started, s.stopped) for s in made] == [(False, True), (False, True), (True, False)]
-    assert app.scheduler is made[-1] and app.executor.prestarted == 1
+    assert app.scheduler is made[-1] and app.step_executor.prestarted == 1

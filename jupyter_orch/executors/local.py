@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -59,7 +60,7 @@ class _Worker:
         # Kernels inherit the worker's environment, warm ones before any task is known:
         # it starts without our variables (see also ``NotebookTask.hidden_env``).
         self.process = subprocess.Popen(
-            command, pass_fds=(child_sock.fileno(),), env=step_environment(os.environ)
+            command, pass_fds=(child_sock.fileno(),), env=step_environment(executor.environ)
         )
         child_sock.close()
         self.conn = Connection(parent_sock.detach())
@@ -193,9 +194,12 @@ class LocalExecutor(Executor):
         *,
         warm_kernels: tuple[str, ...] = ("python3",),
         idle_ttl: float = DEFAULT_IDLE_TTL_S,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(max_workers, idle_ttl=idle_ttl)
         self.warm_kernels = warm_kernels
+        #: What the workers' kernels and processes inherit (without our variables).
+        self.environ = os.environ if environ is None else environ
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
         self._starting = 0

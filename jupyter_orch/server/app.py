@@ -52,7 +52,7 @@ class OrchApp(ExtensionApp, OrchConfig):
     orchestrator: Any = None
     catalog: Any = None
     scheduler: Any = None
-    executor: Any = None
+    step_executor: Any = None
     file_pool: ThreadPoolExecutor | None = None
     misconfigured = False
     _opening: asyncio.Task[None] | None = None
@@ -167,7 +167,7 @@ class OrchApp(ExtensionApp, OrchConfig):
         if not self.scheduler_enabled:
             self.log.info("jupyter-orch: scheduler disabled (c.OrchApp.scheduler_enabled)")
             return
-        self.executor = self.new_executor()
+        self.step_executor = self.new_executor()
         self.scheduler = self._new_scheduler()
 
     def _activity_max_age(self) -> float:
@@ -199,7 +199,7 @@ class OrchApp(ExtensionApp, OrchConfig):
         config = SchedulerConfig(
             max_concurrent_runs=self.max_concurrent_runs, default_timezone=self.default_timezone
         )
-        return Scheduler(self.orchestrator, self.executor, config, kind="server")
+        return Scheduler(self.orchestrator, self.step_executor, config, kind="server")
 
     async def _start_scheduler(self) -> None:
         """Start the scheduler, again and again if the store fails it meanwhile (a blip must
@@ -217,9 +217,9 @@ class OrchApp(ExtensionApp, OrchConfig):
                 return
             self.scheduler = self._new_scheduler()  # no await from here to its start()
         if not self.scheduler.stopped:
-            await self.executor.prestart(1)
+            await self.step_executor.prestart(1)
             if self.scheduler.stopped:  # the server stopped while the first worker started
-                await self.executor.close()
+                await self.step_executor.close()
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait ``seconds``, or less if the server stops meanwhile: whether it does."""
@@ -241,8 +241,8 @@ class OrchApp(ExtensionApp, OrchConfig):
         except Exception:
             self.log.exception("jupyter-orch: stopping the scheduler failed")
         try:
-            if self.executor is not None:
-                await self.executor.close()
+            if self.step_executor is not None:
+                await self.step_executor.close()
         except Exception:
             self.log.exception("jupyter-orch: stopping the workers failed")
         if self.file_pool is not None:
