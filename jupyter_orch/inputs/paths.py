@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -38,11 +39,17 @@ def resolve_in_root(root: str | Path, relative: str, *, field: str = "path") -> 
     return target
 
 
+@lru_cache(maxsize=8)
+def _resolved_root(root: str) -> Path:
+    """The server's root dir, resolved once: a page of runs asks for it per path."""
+    return Path(root).resolve()
+
+
 def relative_to_root(root: str | Path, path: str | None) -> str | None:
     """``path`` relative to the root (POSIX), or None when it is not inside it."""
     if not path:
         return None
-    base = Path(root).resolve()
+    base = _resolved_root(str(root))
     try:
         return Path(os.path.realpath(path)).relative_to(base).as_posix()
     except ValueError:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..errors import ConflictError, NameTaken, NotFoundError, VersionRaced
 from ..records import ACTIVE_RUN_STATUSES
-from .sessions import StoreSessions, newest_rows_of, of_trigger
+from .sessions import StoreSessions, newest_rows_of, of_pipeline, of_trigger
 from .tables import PipelineRow, PipelineVersionRow, RunRow, VersionFileRow
 from .types import (
     CapturedFile,
@@ -211,7 +211,7 @@ class CatalogMixin(StoreSessions):
                 .limit(limit)
             )
             if pipeline:
-                query = query.where(PipelineRow.name == pipeline)
+                query = query.where(of_pipeline(session, pipeline))
             if status:
                 query = query.where(RunRow.status == status)
             if before:

@@ -26,7 +26,7 @@ from ..records import (
 )
 from .outbox import queue_run_end, queue_step_end
 from .run_rows import fill_attempt, insert_run, run_record
-from .sessions import StoreSessions, of_trigger
+from .sessions import StoreSessions, of_pipeline, of_trigger
 from .tables import (
     LogLineRow,
     PipelineRow,
@@ -253,15 +253,17 @@ class RunsMixin(StoreSessions):
     ) -> list[RunRecord]:
         """Runs newest first, with their steps; test runs only when ``trigger`` is ``test``."""
         with self._reads() as session:
+            # By id, as the runs page (ids sort by creation time): the indexes ending in the
+            # id give a filtered listing its rows in order, whatever the history's length
             query = (
                 select(RunRow.id)
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
                 .where(of_trigger(trigger))
-                .order_by(RunRow.created_at.desc(), RunRow.id.desc())
+                .order_by(RunRow.id.desc())
                 .limit(limit)
             )
             if pipeline:
-                query = query.where(PipelineRow.name == pipeline)
+                query = query.where(of_pipeline(session, pipeline))
             if status:
                 query = query.where(RunRow.status == status)
             ids = session.scalars(query).all()

@@ -30,6 +30,15 @@ def of_trigger(trigger: str | None) -> Any:
     return RunRow.trigger != Trigger.TEST.value
 
 
+def of_pipeline(session: Session, name: str) -> Any:
+    """Runs of pipeline ``name`` (none when there is no such pipeline), by the pipeline's row
+    id, looked up first: a value the planner can weigh. Through a join on the name PostgreSQL
+    guesses how many runs match, and for a pipeline with few runs may walk the whole history
+    newest first instead of that pipeline's index (``ix_runs_pipeline_newest``)."""
+    pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))
+    return RunRow.pipeline_id == pipeline_id  # None: IS NULL, which no run is
+
+
 def pipeline_id_of(session: Session, name: str) -> int:
     """The row id of pipeline ``name``; NotFoundError when there is none."""
     pipeline_id = session.scalar(select(PipelineRow.id).where(PipelineRow.name == name))

@@ -110,7 +110,11 @@ class RunRow(Base):
     __tablename__ = "runs"
     __table_args__ = (
         Index("ix_runs_pipeline_created", "pipeline_id", "created_at"),
-        Index("ix_runs_status", "status"),
+        # The runs page filtered by status or pipeline, newest (largest id) first: ending in
+        # the id, the index gives the page's rows in its order, and the page stops at its limit
+        # whatever the history (migration 0018).
+        Index("ix_runs_status_newest", "status", "id"),
+        Index("ix_runs_pipeline_newest", "pipeline_id", "id"),
         Index("ix_runs_created", "created_at"),
         # A unique index, not a constraint: SQLite adds it without rebuilding the table. NULL
         # keys (runs without an Idempotency-Key) never collide.
