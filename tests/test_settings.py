@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,6 @@ class Row:
     server: Callable[[OrchApp], Any]
     cli: Callable[[Path], Any]  # given the root dir (the CLI's current directory)
     expect: Callable[[Any, Path], Any]
-    #: Variables the setting needs beside it (the Dask executor: its scheduler's address).
-    needs: dict[str, str] = field(default_factory=dict)
 
 
 def _same(value: Any, root: Path) -> Any:
@@ -121,7 +119,7 @@ ROWS = [
     ),
     Row(
         # Two names only: the variable and the file both give "dask" (the default is local);
-        # the executor is made, and connects to its scheduler on its first step
+        # the executor is made (with the next row's address), and connects on its first step
         "JUPYTER_ORCH_EXECUTOR",
         "executor",
         "dask",
@@ -129,7 +127,6 @@ ROWS = [
         lambda app: type(app.step_executor).__name__,
         lambda root: type(settings.CliConfig().new_executor()).__name__,
         lambda value, root: {"dask": "DaskExecutor"}[value],
-        needs={"JUPYTER_ORCH_DASK_ADDRESS": "tcp://127.0.0.1:9"},
     ),
     Row(
         "JUPYTER_ORCH_DASK_ADDRESS",
@@ -223,28 +220,30 @@ SOURCES = {
 
 
 @pytest.mark.parametrize(
-    ("row", "environment", "configured", "wins"),
+    ("environment", "configured", "wins"),
     [
         (
-            row,
-            {**row.needs, **({row.env: row.value} if by_env else {})},
-            {row.trait: row.configured} if by_config else {},
+            {row.env: row.value for row in ROWS} if by_env else {},
+            {row.trait: row.configured for row in ROWS} if by_config else {},
             wins,
         )
-        for row in ROWS
         for by_env, by_config, wins in SOURCES.values()
     ],
-    ids=[f"{row.env}-{source}" for row in ROWS for source in SOURCES],
+    ids=list(SOURCES),
 )
 def test_the_server_and_the_cli_take_each_setting_from_the_same_place(
-    row: Row, wins: str, started: Any, jp_root_dir: Path, tmp_path: Path
+    wins: str, started: Any, jp_root_dir: Path, tmp_path: Path
 ) -> None:
-    """The variable alone, the variable over a config file (the environment comes first), and
-    a config file alone: the running server and the CLI use the same value."""
-    server, cli = observed(row, started, jp_root_dir)
-    expected = row.expect(given(row, getattr(row, wins), tmp_path), jp_root_dir)
-    assert server == expected
-    assert cli == expected
+    """The variables alone, the variables over a config file (the environment comes first),
+    and a config file alone: the running server and the CLI use the same value of each setting
+    (every setting given at once, one server per case)."""
+    wrong = []
+    for row in ROWS:
+        server, cli = observed(row, started, jp_root_dir)
+        expected = row.expect(given(row, getattr(row, wins), tmp_path), jp_root_dir)
+        if (server, cli) != (expected, expected):
+            wrong.append(f"{row.trait}: server {server!r}, CLI {cli!r}, expected {expected!r}")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.fixture
