@@ -86,13 +86,14 @@ class _DaskExecution(Execution):
     async def _clean_up(self) -> None:
         from distributed import Event, Variable
 
-        claim_name, stop_name = names(self.topic)
+        claimed_name, worker_name, stop_name = names(self.topic)
         with contextlib.suppress(Exception):
             self.client.unsubscribe_topic(self.topic)
         with contextlib.suppress(Exception):
-            await Variable(claim_name, client=self.client).delete()
-        with contextlib.suppress(Exception):
-            await Event(stop_name, client=self.client).clear()
+            await Variable(worker_name, client=self.client).delete()
+        for name in (claimed_name, stop_name):
+            with contextlib.suppress(Exception):
+                await Event(name, client=self.client).clear()
 
     async def wait(self) -> TaskResult:
         return await asyncio.shield(self._result)
@@ -102,7 +103,7 @@ class _DaskExecution(Execution):
 
         if not self._result.done():
             with contextlib.suppress(Exception):
-                await Event(names(self.topic)[1], client=self.client).set()
+                await Event(names(self.topic)[2], client=self.client).set()
             try:
                 await asyncio.wait_for(asyncio.shield(self._result), STOP_GRACE_S)
             except asyncio.TimeoutError:

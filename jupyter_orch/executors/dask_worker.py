@@ -32,9 +32,10 @@ POLL_S = 0.2
 UNWANTED = frozenset({"cancelled", "released", "forgotten"})
 
 
-def names(topic: str) -> tuple[str, str]:
-    """The Dask ``Variable`` an attempt's worker claims, and its stop ``Event``."""
-    return f"{topic}-claim", f"{topic}-stop"
+def names(topic: str) -> tuple[str, str, str]:
+    """The Dask ``Event`` set once a worker claimed the attempt, the ``Variable`` naming that
+    worker, and the attempt's stop ``Event``."""
+    return f"{topic}-claimed", f"{topic}-worker", f"{topic}-stop"
 
 
 def worker_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -94,13 +95,13 @@ def run_attempt(task: Task, topic: str, idle_ttl: float) -> TaskResult:
     from distributed import Event, Variable, get_worker
 
     worker = get_worker()
-    claim_name, stop_name = names(topic)
-    claim = Variable(claim_name)
-    try:
-        previous = claim.get(timeout=0.5)
-    except (TimeoutError, asyncio.TimeoutError):
-        previous = None
-    if previous is not None:
+    claimed_name, worker_name, stop_name = names(topic)
+    claimed = Event(claimed_name)
+    if claimed.is_set():  # Dask runs the task again: the worker that first ran it is gone
+        try:
+            previous = str(Variable(worker_name).get(timeout=5))
+        except (TimeoutError, asyncio.TimeoutError):
+            previous = "unknown"
         return TaskResult(
             status="failed",
             error=error_record(
@@ -109,7 +110,8 @@ def run_attempt(task: Task, topic: str, idle_ttl: float) -> TaskResult:
             ),
             output_notebook=task.output_notebook if os.path.exists(task.output_notebook) else None,
         )
-    claim.set(worker.address)
+    Variable(worker_name).set(worker.address)
+    claimed.set()
     runtime = _get_runtime(max(worker.state.nthreads, 1), idle_ttl)
 
     def on_log(stream: str, text: str) -> None:
