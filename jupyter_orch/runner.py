@@ -36,7 +36,7 @@ from .records import (
     error_record,
     internal_error,
 )
-from .run_policy import StepFault, describe_error, ready_steps, run_verdict, template_context
+from .run_policy import Readiness, StepFault, describe_error, run_verdict, template_context
 from .run_waits import RetryWaits, resume_points, within
 from .run_writer import RunWriter
 from .runlog import RunLog
@@ -94,14 +94,14 @@ class RunCoordinator:
         self.stop_reason: str | None = None
         #: ``execute`` has begun (a task cancelled before runs none of it: nothing records it).
         self.begun = False
-        #: Steps whose driving raised an internal error, with it; and that error as a record.
-        self.faulted: dict[str, BaseException] = {}
+        self.faulted: dict[str, BaseException] = {}  # steps whose driving raised, with it
         self.hidden_env: frozenset[str] = frozenset()  # every pipeline's secrets, at start
-        self.fault: dict[str, Any] | None = None
+        self.fault: dict[str, Any] | None = None  # the internal error that ended it, a record
         self.outputs = {s.name: s.outputs for s in run.steps if s.status is StepStatus.SUCCEEDED}
         self.attempts = {s.name: len(s.attempts) for s in run.steps}
         self.order = dag.topological_order(self.spec.needs)
         self.number = {name: i + 1 for i, name in enumerate(self.order)}
+        self.readiness = Readiness(self.spec, self.order, self.state)
         limit = max_parallel_steps or self.spec.limits.max_parallel_steps or os.cpu_count() or 1
         self._slots = asyncio.Semaphore(limit)
         self.run_dir = Path(run.run_dir)
@@ -140,7 +140,7 @@ class RunCoordinator:
             watch = self.writer.watch_long_running(self.spec.notify, self.started_at)
             self.log.info("Pipeline resumed" if resumed else "Pipeline started")
             while True:
-                launch, settled = ready_steps(self.spec, self.order, self.state)
+                launch, settled = self.readiness.next()
                 for name, status, reason in settled:
                     await self._finish_step(name, status, f"{status.value} ({reason})")
                 for name in launch:
@@ -157,7 +157,7 @@ class RunCoordinator:
                     error = f"the run exceeded its max_duration of {format_duration(max_duration)}"
                     break
                 for task in done:
-                    tasks.pop(task)
+                    self.readiness.finished(tasks.pop(task))
                     task.result()
         except asyncio.CancelledError:
             cancelled = True

@@ -10,6 +10,7 @@ import keyword
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import (
@@ -333,11 +334,21 @@ class PipelineSpec(_Model):
         """A definition read back from the store (registered under the rules of its day)."""
         return cls.model_validate(definition, context={STORED: True})
 
+    @cached_property
+    def steps_by_name(self) -> tuple[tuple[StepSpec, ...], dict[str, StepSpec]]:
+        """The steps and an index of them by name (the first of a name wins, as in a scan)."""
+        return self.steps, {step.name: step for step in reversed(self.steps)}
+
     def step(self, name: str) -> StepSpec:
-        for step in self.steps:
-            if step.name == name:
-                return step
-        raise KeyError(name)
+        # An index, not a scan: the coordinator looks a step up on every event, and a scan per
+        # lookup made a run of 1,000 steps spend seconds here.
+        steps, index = self.steps_by_name
+        if steps is not self.steps:  # model_copy(update={"steps": ...}) copies the cache too
+            del self.__dict__["steps_by_name"]
+            steps, index = self.steps_by_name
+        if name not in index:
+            raise KeyError(name)
+        return index[name]
 
     @property
     def needs(self) -> dict[str, tuple[str, ...]]:

@@ -444,3 +444,39 @@ def test_a_broken_trigger_never_stops_other_pipelines_from_firing(
     assert len(schedule_runs(orch.store, name)) == 1
     assert "JUPYTER_ORCH_TEST_UNSET_URL" in caplog.text
     leader.close()
+
+
+# --- many pipelines: a round reads only what is due ---------------------------------------------
+
+
+class CountingStore:
+    """The store, counting the leader's reads of pipelines."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.reads: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("pipeline_states", "pipeline_state"):
+            self.reads[name] += 1
+        return getattr(self.store, name)
+
+
+def test_a_round_reads_only_due_pipelines_until_one_changes(
+    orch: Orchestrator, tmp_path: Path
+) -> None:
+    name = applied(orch, tmp_path, hourly())
+    counting = CountingStore(orch.store)
+    leader = Leader(counting, orch.runs_dir, monotonic=lambda: 0.0)  # type: ignore[arg-type]
+    leader.tick(T0)  # first: every pipeline read; the next slot is 09:00
+    assert counting.reads == {"pipeline_states": 1}
+    assert leader.next_due() == T0.replace(hour=9, minute=0)
+    leader.tick(T0 + timedelta(minutes=10))  # nothing due, nothing changed: nothing read
+    assert counting.reads == {"pipeline_states": 1}
+    leader.tick(T0.replace(hour=9, minute=0, second=1))  # due: that pipeline alone, read again
+    assert counting.reads == {"pipeline_states": 1, "pipeline_state": 1}
+    assert len(schedule_runs(orch.store, name)) == 1
+    assert leader.next_due() == T0.replace(hour=10, minute=0)
+    orch.pause(name)  # a change: every pipeline read again, and the paused one left out
+    leader.tick(T0.replace(hour=9, minute=1))
+    assert counting.reads["pipeline_states"] == 2 and leader.next_due() is None

@@ -39,6 +39,7 @@ def check_kinds(
             where = ("on", "sql", index) if isinstance(sql, list) else ("on", "sql")
             yield from _connection(connections, trigger["connection"], (*where, "connection"))
     yield from _channels(connections, data.get("notify"), ("notify",))
+    files: dict[str, ast.Module | str] = {}  # each python file read and parsed once
     for index, step in steps:
         loc: tuple[Any, ...] = ("steps", index)
         yield from _channels(connections, step.get("notify"), (*loc, "notify"))
@@ -52,7 +53,7 @@ def check_kinds(
         if isinstance(sql, str) and not has_template(sql):
             yield from _bound_names(sql, given, (*loc, "sql"))
         if isinstance(step.get("python"), str):
-            yield from _function(paths, step["python"], given, (*loc, "python"))
+            yield from _function(paths, step["python"], given, (*loc, "python"), files)
         export = step.get("export")
         if isinstance(export, Mapping):
             yield from _export(paths, connections, export, (*loc, "export"))
@@ -125,23 +126,22 @@ def _bound_names(sql: str, given: set[str], loc: tuple[Any, ...]) -> Problems:
         yield (loc, f"the SQL uses :{', :'.join(missing)}; give a value under `parameters`")
 
 
-def _function(paths: NamedPaths, ref: str, given: set[str], loc: tuple[Any, ...]) -> Problems:
+def _function(
+    paths: NamedPaths,
+    ref: str,
+    given: set[str],
+    loc: tuple[Any, ...],
+    files: dict[str, ast.Module | str],
+) -> Problems:
     match = PYTHON_REF.match(ref.strip())
     if match is None or not match.group("target").endswith(".py"):
         return  # a module path is found when the step runs (importing it runs its code)
     target, name = match.group("target"), match.group("function")
-    try:
-        source = read_text(paths.resolve(target, "python file"), MAX_YAML_FILE_BYTES)
-    except PathError as exc:
-        yield (loc, str(exc))
-        return
-    except FileProblem as exc:
-        yield (loc, f"python file {target!r} {'not found' if exc.missing else exc.reason}")
-        return
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        yield (loc, f"{target} line {exc.lineno}: {exc.msg}")
+    if target not in files:
+        files[target] = _parse(paths, target)
+    tree = files[target]
+    if isinstance(tree, str):
+        yield (loc, tree)
         return
     found = [
         node
@@ -152,6 +152,20 @@ def _function(paths: NamedPaths, ref: str, given: set[str], loc: tuple[Any, ...]
         yield (loc, f"{target} defines no function {name!r} (at its top level)")
         return
     yield from _arguments(found[-1], given, target, loc)
+
+
+def _parse(paths: NamedPaths, target: str) -> ast.Module | str:
+    """The file's syntax tree, or the problem reading it."""
+    try:
+        source = read_text(paths.resolve(target, "python file"), MAX_YAML_FILE_BYTES)
+    except PathError as exc:
+        return str(exc)
+    except FileProblem as exc:
+        return f"python file {target!r} {'not found' if exc.missing else exc.reason}"
+    try:
+        return ast.parse(source)
+    except SyntaxError as exc:
+        return f"{target} line {exc.lineno}: {exc.msg}"
 
 
 def _arguments(

@@ -31,6 +31,7 @@ from jupyter_orch.expressions import (
 from jupyter_orch.inputs.files import FileProblem, NamedPaths, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 from jupyter_orch.inputs.yaml_load import load_yaml
+from jupyter_orch.pipelines.fast_yaml import fast_load
 from jupyter_orch.pipelines.kind_checks import check_kinds
 from jupyter_orch.pipelines.notebooks import check_named_notebook
 from jupyter_orch.spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
@@ -193,7 +194,7 @@ def _validate(
     source: str, file: Path, thorough: bool, paths: NamedPaths, connections: Connections
 ) -> tuple[PipelineSpec | None, list[Problem]]:
     try:
-        root = load_yaml(source)
+        root = fast_load(source) or load_yaml(source)  # the same tree, sooner
     except (MarkedYAMLError, YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -295,6 +296,7 @@ def _check_semantics(
         out.add(("steps", names[cycle[0]], "needs"), f"cycle: {' -> '.join(cycle)}")
     defaults = _mapping(data.get("defaults"))
     notebook_errors: dict[tuple[str, str | None], str | None] = {}
+    declared, step_names = set(params), set(names)
     for index, step in _steps(data):
         name = step.get("name")
         if isinstance(step.get("parameters"), Mapping):
@@ -308,8 +310,8 @@ def _check_semantics(
             if notebook_errors[key]:
                 out.add(("steps", index, "notebook"), str(notebook_errors[key]))
         if isinstance(name, str) and names.get(name) == index and not cycle:
-            upstream = dag.ancestors(needs, name)
-            _check_templates(step, index, set(params), set(names), upstream, out)
+            upstream = dag.Upstream(needs, name)
+            _check_templates(step, index, declared, step_names, upstream, out)
 
 
 def _notebook_problem(
@@ -337,7 +339,7 @@ def _check_templates(
     index: int,
     params: set[str],
     steps: set[str],
-    upstream: set[str],
+    upstream: dag.Upstream,
     out: _Collector,
 ) -> None:
     sources: list[tuple[tuple[Any, ...], str, bool]] = []
@@ -366,7 +368,7 @@ def _check_templates(
 
 
 def _reference_problems(
-    refs: list[Reference], params: set[str], steps: set[str], upstream: set[str], me: Any
+    refs: list[Reference], params: set[str], steps: set[str], upstream: dag.Upstream, me: Any
 ) -> Iterator[str]:
     seen: set[str] = set()
 

@@ -22,7 +22,7 @@ from jupyter_orch.activity import SCHEDULER, act_as
 from jupyter_orch.executors.base import Executor
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.pipelines.loader import LoadedPipeline
-from jupyter_orch.records import RunRecord
+from jupyter_orch.records import RunRecord, RunStatus
 from jupyter_orch.retention import prune
 from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduling.leader import Leader
@@ -248,8 +248,17 @@ class Scheduler(RunHost):
             except Exception:  # the store may be briefly unreachable; keep going
                 log.exception("scheduler round failed; retrying")
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.config.poll_interval)
+                await asyncio.wait_for(self._woken.wait(), self._until_next_round())
             self._woken.clear()
+
+    def _until_next_round(self) -> float:
+        """``poll_interval``, or less when the leader knows a slot due sooner: a slot fires
+        at its time, not up to a poll later."""
+        due = self.leader.next_due() if self.is_leader else None
+        if due is None:
+            return self.config.poll_interval
+        # A hair after the slot: a round that starts early sees nothing due yet.
+        return min(self.config.poll_interval, max((due - self.clock()).total_seconds(), 0) + 0.005)
 
     async def round(self) -> None:
         """Lead (fire what is due), reap now and then, and claim what there is room for."""
@@ -297,6 +306,12 @@ class Scheduler(RunHost):
 
     async def claim(self) -> list[str]:
         capacity = (self.config.capacity or self.config.max_concurrent_runs) - len(self.active)
+        # Admission reads every pipeline's limits (10,000 definitions: a fifth of a second);
+        # whether any run waits at all is one row of an index.
+        if capacity <= 0 or not await self.call(
+            self.store.run_ids_page, status=RunStatus.QUEUED.value, limit=1
+        ):
+            return []
         claimed = await self.call(
             self.store.claim_queued,
             self.id,
