@@ -20,13 +20,13 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import URL
+from typing import TYPE_CHECKING, Any
 
 from jupyter_orch.channels import Channels
 from jupyter_orch.masking import mask_text, mask_url, masked_values
+
+if TYPE_CHECKING:  # SQLAlchemy is imported when a URL is read: `validate` seldom needs it
+    from sqlalchemy.engine import URL
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 INVALID_URL = "<invalid connection URL>"
@@ -94,6 +94,8 @@ def check_connection(connection: str) -> str:
 
 
 def parse_url(url: str) -> URL | None:
+    import sqlalchemy as sa
+
     try:
         return sa.make_url(url)
     except Exception:  # ArgumentError, or ValueError for a port that is not a number
@@ -242,6 +244,8 @@ def try_connection(connections: Connections, name: str, timeout: float = 10.0) -
     options: dict[str, Any] = {}
     if parsed.get_backend_name() in ("postgresql", "mysql", "mariadb"):
         options["connect_args"] = {"connect_timeout": int(timeout)}
+    import sqlalchemy as sa
+
     try:
         engine = sa.create_engine(url, **options)
         try:
