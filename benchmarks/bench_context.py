@@ -69,6 +69,8 @@ class Context:
     alternations: int = 5
     #: Scenario 7: finished runs in the store before the prune.
     prune_runs: int = 100_000
+    #: Scenario 8: runs in the store at its second size (the first is 1,000).
+    store_runs: int = 100_000
     orphans: list[dict[str, Any]] = field(default_factory=list)  # of the current scenario
     failures: list[str] = field(default_factory=list)  # jupyter orch misbehaving, verbatim
     _counter: Iterator[int] = field(default_factory=itertools.count)

@@ -102,6 +102,7 @@ def write_json(
         "watch_seconds": args.watch_seconds,
         "alternations": args.alternations,
         "prune_runs": args.prune_runs,
+        "store_runs": args.store_runs,
         "scenarios": [
             {**result, "rows": [asdict(row) for row in result["rows"]]} for result in results
         ],

@@ -21,8 +21,11 @@ from bench_context import (
     run_ours,
     seconds,
 )
+from bench_dask import dask_overhead
 from bench_prune import prune_speed
 from bench_rest import rest_runs_at_once
+from bench_scale import ten_thousand_schedules, thousand_steps
+from bench_store import store_scaling
 from bench_watchdog import watchdog_cost
 from bench_workloads import (
     SLEEP,
@@ -247,6 +250,10 @@ SCENARIOS: dict[int, Callable[[Context], Outcome]] = {
     5: rest_runs_at_once,
     6: watchdog_cost,
     7: prune_speed,
+    8: store_scaling,
+    9: thousand_steps,
+    10: ten_thousand_schedules,
+    11: dask_overhead,
 }
-#: Run when --scenarios is not given; 6 and 7 take minutes of their own (README.md).
+#: Run when --scenarios is not given; 6 to 11 take minutes of their own (README.md).
 DEFAULT_SCENARIOS = (1, 2, 3, 4, 5)

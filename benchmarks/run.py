@@ -4,8 +4,8 @@ Generates its notebooks and pipelines into a temporary folder (with its own stor
 folder), runs every scenario ``--repeat`` times round by round (ours, then each peer), and
 prints a table with medians, ratios and targets, then the same as markdown. Progress goes to
 stderr. Exit code 0 when the harness completed, even if targets failed; 1 when it broke.
-Scenarios 6 (the memory watchdog) and 7 (retention's prune), sized by their own options, run
-only when ``--scenarios`` names them.
+Scenarios 6 (the memory watchdog), 7 (retention's prune) and 8 (the runs page on a long
+history), sized by their own options, run only when ``--scenarios`` names them.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bench_procs import memory_metric, running_keys, started_since, venv_env
 from bench_prune import KEEP_LAST
 from bench_report import orphan_row, print_report, write_json
 from bench_scenarios import DEFAULT_SCENARIOS, SCENARIOS, Outcome
+from bench_store import BASE_RUNS
 from bench_workloads import TRIVIAL, write_notebook
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,7 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scenarios",
         default=",".join(str(number) for number in DEFAULT_SCENARIOS),
-        help="comma-separated, of 1-7 (default %(default)s: 6 and 7 take minutes of their own)",
+        help="comma-separated, of 1-8 (default %(default)s: 6-8 take minutes of their own)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -72,6 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=100_000,
         help="scenario 7: finished runs in the store before the prune (default %(default)s)",
     )
+    parser.add_argument(
+        "--store-runs",
+        type=int,
+        default=100_000,
+        help="scenario 8: runs in the store at its second size (default %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         args.scenarios = [int(part) for part in args.scenarios.split(",") if part.strip()]
@@ -85,6 +92,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--watch-seconds must be positive and --alternations at least 1")
     if args.prune_runs <= KEEP_LAST:
         parser.error(f"--prune-runs must be more than keep_last ({KEEP_LAST})")
+    if args.store_runs <= BASE_RUNS:
+        parser.error(f"--store-runs must be more than scenario 8's first size ({BASE_RUNS})")
     return args
 
 
@@ -154,6 +163,8 @@ def print_header(info: dict[str, Any], args: argparse.Namespace) -> None:
         )
     if 7 in args.scenarios:
         print(f"scenario 7: {args.prune_runs} runs (--repeat does not apply)")
+    if 8 in args.scenarios:
+        print(f"scenario 8: {BASE_RUNS} then {args.store_runs} runs (--repeat does not apply)")
     print(flush=True)
 
 
@@ -171,6 +182,7 @@ def make_context(root: Path, args: argparse.Namespace) -> Context:
         watch_seconds=args.watch_seconds,
         alternations=args.alternations,
         prune_runs=args.prune_runs,
+        store_runs=args.store_runs,
     )
     # Create the store's schema now, so that no measured run pays for the migrations.
     primed = subprocess.run(ctx.orch("runs"), env=ctx.env, capture_output=True, text=True)
