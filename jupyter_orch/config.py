@@ -48,7 +48,6 @@ from .executors.choice import (
     ExecutorType,
     build_executor,
     check_dask_address,
-    check_executor,
     executor_name,
 )
 from .sizes import parse_size
@@ -212,7 +211,7 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
         return self._unset("dask_address")
 
     @default("executor_class")
-    def _default_executor_class(self) -> type[Executor] | str:
+    def _default_executor_class(self) -> type[Executor]:
         from .executors.local import LocalExecutor  # imported when an executor is wanted
 
         return LocalExecutor
@@ -241,7 +240,6 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
             elif setting.trait in configured:
                 value = getattr(self, setting.trait)
                 setting.read(value, f"c.{CONFIG_SECTION}.{setting.trait}")
-        check_executor(self.executor_class)
         check_dask_address(self.executor, self.dask_address)
 
     def named_connections(self) -> Connections:
@@ -291,7 +289,7 @@ class CliConfig(OrchConfig):
             raise SettingError(f"c.{CONFIG_SECTION}.connections: {exc}") from None
 
     @default("executor_class")
-    def _default_executor_class(self) -> type[Executor] | str:
+    def _default_executor_class(self) -> type[Executor]:
         configured = jupyter_config().get("executor_class")
         if configured is None:
             return super()._default_executor_class()

@@ -204,9 +204,15 @@ def write_steps(folder: Path, name: str, steps: str, head: str = "") -> Path:
     return write_pipeline(folder, "\n".join(lines) + "\n")
 
 
-def execute(orch: Orchestrator, loaded: Any, run: RunRecord, workers: int = 2) -> RunRecord:
+def execute(
+    orch: Orchestrator, loaded: Any, run: RunRecord, workers: int = 2, executor: Any = None
+) -> RunRecord:
+    """``run`` to its end on ``executor`` (closed afterwards); by default a LocalExecutor of
+    ``workers`` workers."""
+
     async def go() -> RunRecord:
-        executor = LocalExecutor(max_workers=workers)
+        nonlocal executor
+        executor = executor or LocalExecutor(max_workers=workers)
         try:
             return await orch.execute(loaded, run, executor)
         finally:
@@ -216,9 +222,13 @@ def execute(orch: Orchestrator, loaded: Any, run: RunRecord, workers: int = 2) -
 
 
 def run_pipeline(
-    orch: Orchestrator, path: Path, parameters: dict[str, Any] | None = None, workers: int = 2
+    orch: Orchestrator,
+    path: Path,
+    parameters: dict[str, Any] | None = None,
+    workers: int = 2,
+    executor: Any = None,
 ) -> RunRecord:
     loaded = load_pipeline(path, connections=orch.connections)
     version = orch.register(loaded)
     run = orch.create_run(loaded, version.version, parameters=parameters)
-    return execute(orch, loaded, run, workers)
+    return execute(orch, loaded, run, workers, executor)

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psutil
 import pytest
 
 from jupyter_orch.executors.dask_executor import DaskExecutor
@@ -25,8 +24,8 @@ from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import AttemptStatus, RunRecord, RunStatus, StepStatus
 from jupyter_orch.service import Orchestrator
 
-from .conftest import write_notebook, write_pipeline
-from .helpers import command, wait_for
+from .conftest import run_pipeline, write_notebook, write_pipeline
+from .helpers import command, gone, wait_for
 from .orch_server import call, poll_run
 
 distributed = pytest.importorskip("distributed")
@@ -47,20 +46,6 @@ def cluster() -> Iterator[Any]:
         env={"ORCH_WORKER_ONLY": "set on the worker"},
     ) as cluster:
         yield cluster
-
-
-def run_on(orch: Orchestrator, path: Path, executor: Any) -> RunRecord:
-    loaded = load_pipeline(path, connections=orch.connections)
-    version = orch.register(loaded)
-    run = orch.create_run(loaded, version.version)
-
-    async def go() -> RunRecord:
-        try:
-            return await orch.execute(loaded, run, executor)
-        finally:
-            await executor.close()
-
-    return asyncio.run(go())
 
 
 def summary(run: RunRecord) -> dict[str, Any]:
@@ -125,11 +110,13 @@ def acceptance_pipeline(folder: Path) -> Path:
 def test_a_pipeline_gives_the_same_records_on_dask_as_on_the_local_executor(
     cluster: Any, tmp_path: Path, orch: Orchestrator
 ) -> None:
-    local = run_on(orch, acceptance_pipeline(tmp_path / "local"), LocalExecutor(max_workers=2))
-    on_dask = run_on(
+    local = run_pipeline(
+        orch, acceptance_pipeline(tmp_path / "local"), executor=LocalExecutor(max_workers=2)
+    )
+    on_dask = run_pipeline(
         orch,
         acceptance_pipeline(tmp_path / "dask"),
-        DaskExecutor(address=cluster.scheduler_address),
+        executor=DaskExecutor(address=cluster.scheduler_address),
     )
     assert summary(on_dask) == summary(local)
     assert on_dask.status is RunStatus.FAILED
@@ -148,21 +135,11 @@ def test_a_pipeline_gives_the_same_records_on_dask_as_on_the_local_executor(
     assert any("bad row 7" in line for line in logs), logs
 
 
-def dask_orch(tmp_path: Path, orch: Orchestrator) -> Orchestrator:
-    return orch
-
-
-def start(orch: Orchestrator, path: Path, executor: Any) -> tuple[RunRecord, Any]:
+def start(orch: Orchestrator, path: Path) -> tuple[RunRecord, Any]:
+    """A new run of ``path``, not yet executed, and the pipeline it runs."""
     loaded = load_pipeline(path, connections=orch.connections)
     version = orch.register(loaded)
     return orch.create_run(loaded, version.version), loaded
-
-
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 #: Writes its kernel's pid and ancestors to PIDS, then sleeps.
@@ -192,7 +169,7 @@ def test_timeout_cancel_and_the_memory_limit_are_enforced_on_the_worker(
         """,
     )
     started = time.monotonic()
-    run = run_on(orch, path, DaskExecutor(address=cluster.scheduler_address))
+    run = run_pipeline(orch, path, executor=DaskExecutor(address=cluster.scheduler_address))
     assert run.status is RunStatus.FAILED
     slow = run.step("slow").attempts[-1]
     assert slow.status is AttemptStatus.TIMED_OUT
@@ -217,7 +194,7 @@ def test_timeout_cancel_and_the_memory_limit_are_enforced_on_the_worker(
         """,
         name="cancel.yaml",
     )
-    run, loaded = start(orch, path, None)
+    run, loaded = start(orch, path)
 
     async def cancel_midway() -> None:
         executor = DaskExecutor(address=cluster.scheduler_address)
@@ -274,7 +251,7 @@ def test_a_step_gets_the_workers_environment_and_its_granted_secrets(
           - {name: function, python: "probe.py:probe"}
         """,
     )
-    run = run_on(orch, path, DaskExecutor(address=cluster.scheduler_address))
+    run = run_pipeline(orch, path, executor=DaskExecutor(address=cluster.scheduler_address))
     assert run.status is RunStatus.SUCCEEDED, run.to_dict()
     seen = run.step("notebook").outputs
     assert seen["ORCH_WORKER_ONLY"] == "set on the worker"  # the worker's own environment
@@ -310,7 +287,7 @@ def test_a_worker_killed_mid_step_fails_the_attempt_as_orphaned_and_the_retry_ru
               parameters: {{pids: "{pids}"}}}}
         """,
     )
-    run, loaded = start(orch, path, None)
+    run, loaded = start(orch, path)
     with distributed.Client(cluster.scheduler_address) as client:
         worker_pids = set(client.run(os.getpid).values())
 

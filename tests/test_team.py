@@ -29,13 +29,13 @@ pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow
 
 STEPS = """\
-import os
+import json, os
 
 
 def tick(log, run_dir):
     line = {"run_dir": run_dir, "worker": os.environ.get("TEAM_DASK_WORKER"), "pid": os.getpid()}
     with open(log, "a") as out:
-        out.write(repr(line) + "\\n")
+        out.write(json.dumps(line) + "\\n")
     return {"worker": line["worker"]}
 """
 
@@ -162,7 +162,7 @@ def test_two_servers_and_a_scheduler_share_postgresql_and_a_dask_cluster(
         assert len(set(slots)) == len(slots) == len(runs)
         assert all(b - a == timedelta(seconds=2) for a, b in itertools.pairwise(slots)), slots
         # Each run executed once, on a Dask worker, and succeeded
-        lines = [eval(line) for line in executed.read_text().splitlines()]  # our own repr()s
+        lines = [json.loads(line) for line in executed.read_text().splitlines()]
         assert len(lines) == len(runs), (lines, runs)
         assert len({line["run_dir"] for line in lines}) == len(runs)
         assert {line["worker"] for line in lines} <= {"worker-1", "worker-2"}

@@ -16,19 +16,13 @@ EXECUTORS = {
     "local": "jupyter_orch.executors.local.LocalExecutor",
     "dask": "jupyter_orch.executors.dask_executor.DaskExecutor",
 }
-#: Executors of later versions: their names are refused until they are built.
-LATER_EXECUTORS: tuple[str, ...] = ()
 EXECUTOR_SETTING = "c.OrchApp.executor_class"
 
 
 class ExecutorType(Type):
-    """``Type(klass=Executor)`` that takes an executor's name too. The name of an executor of a
-    later version is kept as given, for ``check_executor`` to refuse: the server then answers
-    503 saying why, as for any invalid setting, rather than failing to load."""
+    """``Type(klass=Executor)`` that takes an executor's name too."""
 
     def validate(self, obj: Any, value: Any) -> Any:
-        if isinstance(value, str) and value in LATER_EXECUTORS:
-            return value
         given = value
         if isinstance(value, str):
             value = EXECUTORS.get(value, value)
@@ -36,8 +30,8 @@ class ExecutorType(Type):
             return super().validate(obj, value)
         except TraitError:
             raise TraitError(
-                f"{EXECUTOR_SETTING}: {given!r} is not an executor; give 'local' (the default) "
-                "or the path of a subclass of jupyter_orch.executors.base.Executor"
+                f"{EXECUTOR_SETTING}: {given!r} is not an executor; give 'local' (the default), "
+                "'dask' or the path of a subclass of jupyter_orch.executors.base.Executor"
             ) from None
 
 
@@ -65,7 +59,7 @@ def executor_name(text: str) -> str:
 
 
 def build_executor(
-    executor_class: type[Executor] | str,
+    executor_class: type[Executor],
     name: str,
     *,
     dask_address: str,
@@ -76,7 +70,7 @@ def build_executor(
     ``executor_class`` names a subclass of it), else ``executor_class`` (by default local)."""
     from traitlets.utils.importstring import import_item
 
-    chosen: Any = check_executor(executor_class)
+    chosen: Any = executor_class
     if name == "dask" and not getattr(chosen, "takes_address", False):
         chosen = import_item(EXECUTORS["dask"])
     if getattr(chosen, "takes_address", False):  # the Dask executor, or a subclass
@@ -84,13 +78,3 @@ def build_executor(
     else:
         made = chosen(max_workers=max_workers, idle_ttl=idle_ttl)
     return made
-
-
-def check_executor(value: type[Executor] | str) -> type[Executor]:
-    """The executor class of ``executor_class``; ``SettingError`` for a later executor's name."""
-    if isinstance(value, str):
-        raise SettingError(
-            f"{EXECUTOR_SETTING}: the {value!r} executor is not built yet, it arrives in a later "
-            "version; give 'local' (the default) or a class path"
-        )
-    return value

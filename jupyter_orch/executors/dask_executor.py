@@ -145,7 +145,7 @@ class DaskExecutor(Executor):
         try:
             client = await self._connect()
             placement = await self._placement(client, task)
-        except OSError as exc:
+        except (OSError, asyncio.TimeoutError) as exc:  # unreachable, or too slow to answer
             return _Finished(
                 _failed(task, "DaskError", f"no Dask scheduler at {self.address}: {exc}")
             )

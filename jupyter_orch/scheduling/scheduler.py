@@ -22,7 +22,7 @@ from jupyter_orch.activity import SCHEDULER, act_as
 from jupyter_orch.executors.base import Executor
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.pipelines.loader import LoadedPipeline
-from jupyter_orch.records import RunRecord, RunStatus
+from jupyter_orch.records import RunRecord
 from jupyter_orch.retention import prune
 from jupyter_orch.runner import RunCoordinator
 from jupyter_orch.scheduling.leader import Leader
@@ -306,12 +306,6 @@ class Scheduler(RunHost):
 
     async def claim(self) -> list[str]:
         capacity = (self.config.capacity or self.config.max_concurrent_runs) - len(self.active)
-        # Admission reads every pipeline's limits (10,000 definitions: a fifth of a second);
-        # whether any run waits at all is one row of an index.
-        if capacity <= 0 or not await self.call(
-            self.store.run_ids_page, status=RunStatus.QUEUED.value, limit=1
-        ):
-            return []
         claimed = await self.call(
             self.store.claim_queued,
             self.id,
