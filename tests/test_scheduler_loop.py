@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,6 +172,37 @@ def test_a_run_claimed_but_not_started_is_queued_again_when_its_scheduler_stops(
     assert asyncio.run(main()) == [run.id]
     after = orch.store.get_run(run.id)
     assert after.status is RunStatus.QUEUED and after.started_at is None
+
+
+def test_a_stop_during_a_claim_waits_for_its_commit_and_queues_the_run_again(
+    tmp_path: Path, orch: Orchestrator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim runs in a thread that a stop cannot cancel. A stop that gave back the
+    unstarted runs before that thread committed left the run "running" under a stopped
+    instance (seen in CI: two schedulers SIGTERMed, one run left running)."""
+    write_notebook(tmp_path / "nap.ipynb", None, "x = 1")
+    orch.apply(load_pipeline(write_pipeline(tmp_path, SLEEPY)))
+    run = orch.trigger("sleepy")
+    entered = threading.Event()
+    real_claim = orch.store.claim_queued
+
+    def slow_claim(*args: Any, **kwargs: Any) -> list[str]:
+        entered.set()
+        time.sleep(0.5)  # the stop comes while the claim is in its transaction
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(orch.store, "claim_queued", slow_claim)
+
+    async def main() -> None:
+        host = Scheduler(orch, LocalExecutor(max_workers=1), SchedulerConfig(poll_interval=0.1))
+        await host.start()
+        while not entered.is_set():
+            await asyncio.sleep(0.01)
+        await host.stop()
+
+    asyncio.run(main())
+    after = orch.store.get_run(run.id)
+    assert after.status is RunStatus.QUEUED and after.started_at is None, after
 
 
 @pytest.mark.slow

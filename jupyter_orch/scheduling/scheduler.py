@@ -92,6 +92,9 @@ class RunHost:
         self.cancelled_on_request: set[str] = set()
         self._beating: asyncio.Task[None] | None = None
         self._delivering: asyncio.Task[None] | None = None
+        #: A claim still in its thread: cancelling the task that awaits it does not stop the
+        #: thread, whose commit would then leave its runs "running" under a stopped instance.
+        self._claiming: asyncio.Future[list[str]] | None = None
 
     @property
     def id(self) -> str:
@@ -176,6 +179,9 @@ class RunHost:
             tasks.append(task)
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
+        if self._claiming is not None:
+            # Its commit first, so that what it claimed is given back below
+            await asyncio.wait([self._claiming], timeout=grace)
         if self.instance is not None:
             # Claimed but never started (a task cancelled before it began, or a claim the stop
             # cut short): queued again instead of left running under a stopped instance
@@ -306,13 +312,17 @@ class Scheduler(RunHost):
 
     async def claim(self) -> list[str]:
         capacity = (self.config.capacity or self.config.max_concurrent_runs) - len(self.active)
-        claimed = await self.call(
-            self.store.claim_queued,
-            self.id,
-            capacity=capacity,
-            global_limit=self.config.max_concurrent_runs,
-            now=self.clock(),
+        self._claiming = asyncio.ensure_future(
+            self.call(
+                self.store.claim_queued,
+                self.id,
+                capacity=capacity,
+                global_limit=self.config.max_concurrent_runs,
+                now=self.clock(),
+            )
         )
+        # Shielded: a stop cancels this round, not the claim, which stop() waits for
+        claimed = await asyncio.shield(self._claiming)
         for run_id in claimed:
             run = await self.call(self.store.get_run, run_id)
             log.info("starting run %s of %s (%s)", run.id, run.pipeline, run.trigger.value)
