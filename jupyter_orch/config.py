@@ -100,7 +100,7 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
     kernel_idle_ttl = Float(
         600.0,
         config=True,
-        help="Seconds before an idle warm kernel is shut down (default: "
+        help="Seconds before an idle warm kernel, and an idle worker, are shut down (default: "
         "JUPYTER_ORCH_KERNEL_IDLE_TTL, then 600)",
     ).tag(env="JUPYTER_ORCH_KERNEL_IDLE_TTL", parse=_seconds)
     max_concurrent_runs = Int(

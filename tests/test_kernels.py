@@ -126,10 +126,20 @@ def test_pool_refills_replaces_dead_kernels_and_expires(tmp_path: Path) -> None:
             failed_kernel = execution.kernel_pid  # type: ignore[attr-defined]
             assert failed_kernel and await wait_until(lambda: gone(failed_kernel), 5)
 
-            # idle kernels expire
+            # idle kernels expire, and so does the idle worker with its kernel template: nothing
+            # stays in memory while no run comes
             idle = executor.warm_kernel_pids()
+            worker = psutil.Process(execution.worker.process.pid)  # type: ignore[attr-defined]
+            below = worker.children(recursive=True)
             assert await wait_until(lambda: executor.warm_kernel_pids() == [], 30)
             assert all(gone(pid) for pid in idle)
+            assert await wait_until(lambda: gone(worker.pid), 30), "the idle worker stayed"
+            assert await wait_until(lambda: all(gone(p.pid) for p in below), 5)
+
+            # the next step starts a worker again
+            execution = await executor.submit(task(tmp_path, "d", "x = 2"), lambda s, t: None)
+            assert (await execution.wait()).status == "succeeded"
+            assert execution.worker.process.pid != worker.pid  # type: ignore[attr-defined]
         finally:
             await executor.close()
 

@@ -7,6 +7,7 @@ import gc
 import logging
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +204,57 @@ def test_a_stop_during_a_claim_waits_for_its_commit_and_queues_the_run_again(
     asyncio.run(main())
     after = orch.store.get_run(run.id)
     assert after.status is RunStatus.QUEUED and after.started_at is None, after
+
+
+class FakeWarmingExecutor(LocalExecutor):
+    """A fake: records prestart() instead of starting a worker."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)
+        self.prestarts: list[datetime] = []
+        self.now = utcnow()
+
+    async def prestart(self, count: int) -> None:
+        self.prestarts.append(self.now)
+
+
+def test_the_leader_warms_a_worker_only_when_a_slot_is_due_within_30_s(
+    tmp_path: Path, orch: Orchestrator
+) -> None:
+    """No worker is kept while idle: one starts ahead of a due slot, so that the slot's run does
+    not pay a cold start, and not while the next slot is further away."""
+    write_notebook(tmp_path / "nap.ipynb", None, "x = 1")
+    orch.apply(
+        load_pipeline(
+            write_pipeline(
+                tmp_path,
+                'name: noon\nschedule: {cron: "0 12 * * *", timezone: UTC}\n'
+                "steps: [{name: nap, notebook: nap.ipynb}]\n",
+            )
+        )
+    )
+    executor = FakeWarmingExecutor()
+    day = utcnow().date() + timedelta(days=1)  # the next slot, as applied now: tomorrow noon
+    times = [datetime(day.year, day.month, day.day, *hms, tzinfo=timezone.utc) for hms in TIMES]
+
+    async def main() -> None:
+        scheduler = Scheduler(orch, executor, clock=lambda: executor.now)
+        executor.now = times[0]
+        await scheduler.start()
+        try:
+            for now in times:
+                executor.now = now
+                await scheduler.round()
+        finally:
+            await scheduler.stop()
+
+    asyncio.run(main())
+    assert [(t.hour, t.minute, t.second) for t in executor.prestarts] == WARMED
+
+
+#: Rounds before the 12:00 slot: an hour, 31 s, 29 s and 1 s ahead of it
+TIMES = [(11, 0, 0), (11, 59, 29), (11, 59, 31), (11, 59, 59)]
+WARMED = [(11, 59, 31), (11, 59, 59)]
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@ restart (RELIABILITY cases 4 and 1, "then the server")."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -196,6 +198,52 @@ def test_a_server_stopped_right_after_it_started_exits_cleanly(server: Server) -
         assert server.stop(signal.SIGTERM) < 30
         assert server.process is not None and server.process.returncode == 0
     assert wait_for(lambda: no_orch_processes_left(server.root), 10)
+
+
+def workers_of(server: Server) -> list[psutil.Process]:
+    """The worker processes below the server (each with its kernel template and kernels)."""
+    assert server.process is not None
+    below = psutil.Process(server.process.pid).children(recursive=True)
+    return [p for p in below if "jupyter_orch.executors.worker" in " ".join(p.cmdline())]
+
+
+def test_an_idle_server_holds_no_worker_the_first_run_starts_one_and_it_retires(
+    tmp_path: Path,
+) -> None:
+    """Issue 19's idle footprint: nothing but the server while no run is likely; the first run
+    starts a worker (a cold start), which goes with its kernels after kernel_idle_ttl."""
+    root = tmp_path / "root"
+    root.mkdir()
+    server = Server(
+        root, f"sqlite:///{tmp_path / 'orch.sqlite'}", args=("--OrchApp.kernel_idle_ttl=4",)
+    )
+    server.start()
+    try:
+        write_notebook(root / "nb.ipynb", None, "x = 1")
+        (root / "p.yaml").write_text("name: p\nsteps:\n  - {name: a, notebook: nb.ipynb}\n")
+        server.request("POST", "/orch/pipelines", {"path": "p.yaml"})
+        time.sleep(3)  # a server that warmed a worker at start would show it by now
+        assert workers_of(server) == []
+        run = server.request("POST", "/orch/pipelines/p/runs", {})
+        seen: dict[int, str] = {}  # the workers and what they started, while it runs: cmdlines
+
+        def ended() -> bool:
+            with contextlib.suppress(psutil.Error):
+                for worker in workers_of(server):
+                    for proc in (worker, *worker.children(recursive=True)):
+                        seen[proc.pid] = " ".join(proc.cmdline())
+            status = server.request("GET", f"/orch/runs/{run['id']}")["status"]
+            return status not in ("queued", "running")
+
+        assert wait_for(ended, 60)
+        assert server.request("GET", f"/orch/runs/{run['id']}")["status"] == "succeeded"
+        assert len([c for c in seen.values() if "executors.worker" in c]) == 1
+        assert len(seen) >= 2  # its kernel template (and kernels) came with it
+        assert wait_for(lambda: all(gone(p) for p in seen), 30), "the idle worker stayed"
+        assert workers_of(server) == []
+    finally:
+        server.stop(signal.SIGTERM)
+    assert wait_for(lambda: no_orch_processes_left(root), 10)
 
 
 # --- a store that cannot be opened at start-up (issue 11, item 10) ------------------------------

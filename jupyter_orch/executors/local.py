@@ -69,6 +69,9 @@ class _Worker:
         self.reuse_keys: set[str] = set()  # runs whose shared kernel lives here
         self.shared_kernel_pids: set[int] = set()  # killed with the worker if it dies
         self.exitcode: int | None = None
+        #: Bumped each time the worker goes idle: a retirement planned for an earlier idle
+        #: spell does not apply.
+        self.idle_spell = 0
         self._reader = threading.Thread(target=self._read, daemon=True, name="orch-worker-reader")
         self._reader.start()
 
@@ -185,7 +188,9 @@ class LocalExecutor(Executor):
 
     Each worker keeps one fresh kernel warm for each kernelspec in ``warm_kernels`` (and
     for each spec it has run since), so the pool holds ``max_workers`` warm kernels per
-    spec; a kernel idle for ``idle_ttl`` seconds is shut down.
+    spec; a kernel idle for ``idle_ttl`` seconds is shut down, and so is a worker (with its
+    kernel template): nothing stays in memory while no run comes, and the next run starts a
+    worker again (a cold start, about a second).
     """
 
     def __init__(
@@ -202,7 +207,7 @@ class LocalExecutor(Executor):
         self.environ = os.environ if environ is None else environ
         self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
-        self._starting = 0
+        self._starts: set[asyncio.Future[_Worker]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Event | None = None
         self._closed = False
@@ -213,22 +218,33 @@ class LocalExecutor(Executor):
             self._changed = asyncio.Event()
         return self._changed
 
-    async def _start_worker(self) -> _Worker:
-        self._starting += 1
-        try:
-            worker = await asyncio.to_thread(_Worker, self)
-        finally:
-            self._starting -= 1
-        self._all.add(worker)
-        return worker
+    async def _start_worker(self) -> None:
+        """Start a worker, which joins the idle ones. Shielded: a caller cancelled meanwhile
+        (a stopping scheduler's round) leaves it registered, never unknown to ``close``."""
+        self._bind()
+        started = asyncio.ensure_future(asyncio.to_thread(_Worker, self))
+        self._starts.add(started)
+        started.add_done_callback(self._register)
+        await asyncio.shield(started)
+
+    @property
+    def _starting(self) -> int:
+        return len(self._starts)
+
+    def _register(self, started: asyncio.Future[_Worker]) -> None:
+        self._starts.discard(started)
+        if started.cancelled() or started.exception() is not None:
+            return
+        self._all.add(started.result())  # close() waits for the starts, then stops them all
+        if not self._closed:
+            self._now_idle(started.result())
+            self._bind().set()
 
     async def prestart(self, count: int) -> None:
         """Start up to ``count`` workers ahead of need; they warm their kernels meanwhile."""
         self._bind()
         missing = min(count, self.max_workers) - len(self._all) - self._starting
-        started = await asyncio.gather(*(self._start_worker() for _ in range(max(missing, 0))))
-        self._idle.extend(started)
-        self._bind().set()
+        await asyncio.gather(*(self._start_worker() for _ in range(max(missing, 0))))
 
     async def warm(self, workers: int, depth: int) -> None:
         """Have ``workers`` workers, each keeping ``depth`` fresh kernels per spec ready.
@@ -268,8 +284,8 @@ class LocalExecutor(Executor):
                 worker = picked
                 break
             if len(self._all) + self._starting < self.max_workers:
-                worker = await self._start_worker()
-                break
+                await self._start_worker()  # it joins the idle ones: picked next time round
+                continue
             changed.clear()
             await changed.wait()
         if task.reuse_key is not None:
@@ -330,10 +346,29 @@ class LocalExecutor(Executor):
             execution.finish(message[2])
             self._release(worker, alive=True)
 
+    def _now_idle(self, worker: _Worker) -> None:
+        """``worker`` waits for a task; unless one comes, it retires after ``idle_ttl``."""
+        worker.idle_spell += 1
+        self._idle.append(worker)
+        if self._loop is not None:
+            self._loop.call_later(self.idle_ttl, self._retire, worker, worker.idle_spell)
+
+    def _retire(self, worker: _Worker, spell: int) -> None:
+        """Stop ``worker`` if it has stayed idle since ``spell`` and keeps no run's kernel."""
+        loop = self._loop
+        if self._closed or worker.idle_spell != spell or worker not in self._idle or not loop:
+            return
+        if worker.reuse_keys:  # a run between steps still needs its kernel there
+            loop.call_later(self.idle_ttl, self._retire, worker, spell)
+            return
+        self._idle.remove(worker)
+        self._all.discard(worker)
+        loop.run_in_executor(None, worker.stop)
+
     def _release(self, worker: _Worker, *, alive: bool) -> None:
         worker.current = None
         if alive and not self._closed:
-            self._idle.append(worker)
+            self._now_idle(worker)
         else:
             self._all.discard(worker)
             if worker in self._idle:
@@ -350,6 +385,8 @@ class LocalExecutor(Executor):
 
     async def close(self) -> None:
         self._closed = True
+        if self._starts:
+            await asyncio.wait(set(self._starts))
         workers = list(self._all)
         for worker in workers:
             if worker.current is not None:

@@ -35,6 +35,8 @@ T = TypeVar("T")
 
 LEADER_LEASE = "scheduler-leader"
 SHUTDOWN_REASON = "server shutdown: the scheduler stopped while the run was running"
+#: The leader starts a worker this many seconds ahead of a due slot (none is kept while idle).
+WARM_AHEAD_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,9 @@ class Scheduler(RunHost):
         if self.is_leader:
             await self.call(self.leader.tick, now)
             self._prune_now_and_then(now)
+            due = self.leader.next_due()
+            if due is not None and (due - now).total_seconds() <= WARM_AHEAD_S:
+                await self.executor.prestart(1)  # its kernel boots before the slot
         if (
             self._last_reap is None
             or (now - self._last_reap).total_seconds() >= self.config.reap_interval

@@ -203,7 +203,8 @@ class OrchApp(ExtensionApp, OrchConfig):
 
     async def _start_scheduler(self) -> None:
         """Start the scheduler, again and again if the store fails it meanwhile (a blip must
-        not leave the server without one), then warm the first worker."""
+        not leave the server without one). No worker starts yet: an idle server holds none
+        (the first run starts one, or the scheduler does ahead of a due slot)."""
         waits = delays(self.store_retry_max_delay)
         while True:
             try:
@@ -216,10 +217,6 @@ class OrchApp(ExtensionApp, OrchConfig):
             if await self._stopped_within(next(waits)):
                 return
             self.scheduler = self._new_scheduler()  # no await from here to its start()
-        if not self.scheduler.stopped:
-            await self.step_executor.prestart(1)
-            if self.scheduler.stopped:  # the server stopped while the first worker started
-                await self.step_executor.close()
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait ``seconds``, or less if the server stops meanwhile: whether it does."""
