@@ -11,6 +11,7 @@ parent is gone: a coordinator killed with SIGKILL cannot stop its workers itself
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -100,6 +101,9 @@ def main(conn: Connection, warm_kernels: list[str], idle_ttl: float, parent: int
     cache = KernelCache(idle_ttl, announce)
     for name in warm_kernels:
         cache.prepare(name)
+    # The launches run up to their first real wait (the kernel process or template spawned),
+    # so that the kernels boot while papermill is imported, not after: a cold start's clock
+    cache.loop.run_until_complete(asyncio.sleep(0))
     import papermill  # noqa: F401  (while the kernels boot, not on the first step's clock)
 
     register_engine()
