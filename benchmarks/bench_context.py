@@ -62,7 +62,7 @@ class Context:
     python: str
     marker_prefix: str
     memory_metric: str
-    #: jupyter-scheduler's own virtual environment (scenario 5), created on first use.
+    #: jupyter-scheduler's own virtual environment (scenarios 5 and 12), created on first use.
     peer_venv: Path = Path(__file__).resolve().parent / ".peer-venv"
     #: Scenario 6: how long the watchdog watches a tree; runs with and without a memory limit.
     watch_seconds: float = 60.0

@@ -22,6 +22,7 @@ from bench_context import (
     seconds,
 )
 from bench_dask import dask_overhead
+from bench_footprint import idle_and_cold
 from bench_prune import prune_speed
 from bench_rest import rest_runs_at_once
 from bench_scale import ten_thousand_schedules, thousand_steps
@@ -254,6 +255,7 @@ SCENARIOS: dict[int, Callable[[Context], Outcome]] = {
     9: thousand_steps,
     10: ten_thousand_schedules,
     11: dask_overhead,
+    12: idle_and_cold,
 }
-#: Run when --scenarios is not given; 6 to 11 take minutes of their own (README.md).
+#: Run when --scenarios is not given; 6 to 12 take minutes of their own (README.md).
 DEFAULT_SCENARIOS = (1, 2, 3, 4, 5)

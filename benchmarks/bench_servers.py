@@ -1,4 +1,5 @@
-"""Real Jupyter Servers for scenario 5: ours with jupyter-orch, the peer with jupyter-scheduler.
+"""Real Jupyter Servers for scenarios 5, 8 and 12: ours with jupyter-orch, the peer with
+jupyter-scheduler.
 
 Each server runs as a subprocess on a loopback port with its own token, root folder, store and
 Jupyter config/data/runtime folders, watched like every measured process (its descendants and
@@ -57,7 +58,7 @@ def ensure_peer_venv(ctx: Context, venv: Path) -> Path:
         return jupyter
     import ipykernel
 
-    ctx.log(f"scenario 5: installing {PEER_REQUIREMENT} into {venv} (once)")
+    ctx.log(f"installing {PEER_REQUIREMENT} into {venv} (once)")
     steps = [
         [ctx.python, "-m", "venv", str(venv)],
         [

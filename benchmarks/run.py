@@ -4,8 +4,9 @@ Generates its notebooks and pipelines into a temporary folder (with its own stor
 folder), runs every scenario ``--repeat`` times round by round (ours, then each peer), and
 prints a table with medians, ratios and targets, then the same as markdown. Progress goes to
 stderr. Exit code 0 when the harness completed, even if targets failed; 1 when it broke.
-Scenarios 6 (the memory watchdog), 7 (retention's prune) and 8 (the runs page on a long
-history), sized by their own options, run only when ``--scenarios`` names them.
+Scenarios 6 to 12 (the memory watchdog, retention's prune, the runs page on a long history,
+1,000 steps, 10,000 schedules, the Dask executor, the idle footprint and a cold server's first
+run) take minutes of their own and run only when ``--scenarios`` names them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_context import Context, HarnessError, papermill_in_process
+from bench_footprint import COLD_SERVERS
 from bench_procs import memory_metric, running_keys, started_since, venv_env
 from bench_prune import KEEP_LAST
 from bench_report import orphan_row, print_report, write_json
@@ -45,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scenarios",
         default=",".join(str(number) for number in DEFAULT_SCENARIOS),
-        help="comma-separated, of 1-8 (default %(default)s: 6-8 take minutes of their own)",
+        help="comma-separated, of 1-12 (default %(default)s: 6-12 take minutes of their own)",
     )
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the results here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -53,7 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--peer-venv",
         type=Path,
         default=Path(__file__).resolve().parent / ".peer-venv",
-        help="virtual environment for jupyter-scheduler (scenario 5), created if missing",
+        help="virtual environment for jupyter-scheduler (scenarios 5, 12), created if missing",
     )
     parser.add_argument(
         "--watch-seconds",
@@ -165,6 +167,11 @@ def print_header(info: dict[str, Any], args: argparse.Namespace) -> None:
         print(f"scenario 7: {args.prune_runs} runs (--repeat does not apply)")
     if 8 in args.scenarios:
         print(f"scenario 8: {BASE_RUNS} then {args.store_runs} runs (--repeat does not apply)")
+    if 12 in args.scenarios:
+        print(
+            f"scenario 12: 4 idle servers per round ({args.repeat} round(s)), "
+            f"then {COLD_SERVERS} cold servers"
+        )
     print(flush=True)
 
 
