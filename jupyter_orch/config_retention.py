@@ -5,14 +5,15 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from traitlets import Dict, Unicode
 from traitlets.config import Configurable
 
 from .errors import SettingError
-from .spec_retention import RetentionSpec
+
+if TYPE_CHECKING:  # pydantic is imported when a retention is given: most commands need none
+    from .spec_retention import RetentionSpec
 
 KEEP_LAST_VARIABLE = "JUPYTER_ORCH_RETENTION_KEEP_LAST"
 MAX_AGE_VARIABLE = "JUPYTER_ORCH_RETENTION_MAX_AGE"
@@ -60,6 +61,10 @@ class RetentionSettings(Configurable):
                 given[key], where[key] = value, variable
         if not given:
             return None
+        from pydantic import ValidationError
+
+        from .spec_retention import RetentionSpec
+
         try:
             return RetentionSpec.model_validate(given)
         except ValidationError as exc:

@@ -8,33 +8,25 @@ import keyword
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_orch.inputs.parameters import parameter_problems
-from jupyter_orch.pipelines.loader import LoadedPipeline
 
 from .activity import ACTIVITY_MAX_AGE, note
 from .connections import Connections
 from .errors import ConflictError, NotFoundError, ParameterError, UserError
-from .executors.base import Executor
 from .masking import mask_json
 from .notify.delivery import DeliverySettings, Notifier
 from .records import RunRecord, StepStatus, Trigger, iso
-from .runner import RunCoordinator
-from .spec import Overlap, PipelineSpec
-from .spec_retention import RetentionSpec
-from .store.base import StoreProtocol
-from .store.types import (
-    KeyedRun,
-    LogLine,
-    NewRun,
-    PipelineState,
-    PipelineVersion,
-    RequestKey,
-    utcnow,
-)
-from .versions.fired import load_registered
-from .versions.record import record_version
+from .store.types import KeyedRun, LogLine, NewRun, PipelineVersion, RequestKey, utcnow
+
+if TYPE_CHECKING:  # imported where used: `jupyter orch runs` needs no loader, spec or runner
+    from .executors.base import Executor
+    from .pipelines.loader import LoadedPipeline
+    from .spec import PipelineSpec
+    from .spec_retention import RetentionSpec
+    from .store.base import StoreProtocol
+    from .store.types import PipelineState
 
 
 def with_profile(
@@ -72,6 +64,9 @@ def resolve_parameters(spec: PipelineSpec, overrides: Mapping[str, Any]) -> dict
 def loaded_from_version(version: PipelineVersion, root: Path | None = None) -> LoadedPipeline:
     """A stored version as it was registered; notebooks are checked when steps start (inside
     ``root`` when one is given)."""
+    from .pipelines.loader import LoadedPipeline
+    from .spec import PipelineSpec
+
     spec = PipelineSpec.from_stored(version.definition)
     return LoadedPipeline(spec=spec, path=Path(version.path), source=version.source, root=root)
 
@@ -130,6 +125,8 @@ class Orchestrator:
         A name registered from another file is refused unless ``replace``, or unless that
         file no longer exists (a moved or deleted checkout cannot hold on to the name).
         """
+        from .versions.record import record_version
+
         if not replace:
             try:
                 current = self.store.get_version(loaded.spec.name)
@@ -183,6 +180,8 @@ class Orchestrator:
                     "files, or jupyter orch rerun without --exact)"
                 )
         else:
+            from .versions.fired import load_registered
+
             latest = self.store.get_version(original.pipeline)
             current = load_registered(
                 original.pipeline, latest.path, root=self.root, connections=self.connections
@@ -269,6 +268,8 @@ class Orchestrator:
         profile: str | None = None,
     ) -> tuple[NewRun, int | None]:
         """A run of the newest version with validated parameters, and its overlap limit."""
+        from .spec import Overlap
+
         if self.store.pipeline_state(name).archived:
             raise ConflictError(
                 f"pipeline {name!r} is archived; unarchive it to run it "
@@ -340,6 +341,8 @@ class Orchestrator:
     ) -> RunRecord:
         """Execute a run to its end in this process, without heartbeats (the CLI and the
         schedulers use ``RunHost.start_run``, which heartbeats and honours cancel requests)."""
+        from .runner import RunCoordinator
+
         coordinator = RunCoordinator(
             self.store,
             executor,
@@ -359,6 +362,8 @@ def describe_pipeline(state: PipelineState, default_timezone: str, now: datetime
     The next run comes from the scheduler's own slot arithmetic; while no scheduler has
     stored one yet (just applied, or the schedule changed), it is computed the same way.
     """
+    from .spec import PipelineSpec
+
     spec = PipelineSpec.from_stored(state.definition)
     schedule: dict[str, Any] | None = None
     next_run: datetime | None = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any
 
 from rich.markup import escape
@@ -18,22 +19,21 @@ from ..masking import mask_text
 from ..records import RunStatus, Trigger
 from ..versions.actors import cli_actor
 from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
-from .connections import cmd_channels, cmd_connections
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
-from .pipelines import cmd_rerun, cmd_run, cmd_test, cmd_validate
-from .retention import cmd_pin, cmd_prune
-from .runs import cmd_cancel, cmd_logs, cmd_runs, cmd_show, cmd_wake
-from .schedule import cmd_apply, cmd_pause, cmd_pipelines, cmd_ticks, cmd_trigger
-from .scheduler import cmd_scheduler
-from .stats import cmd_stats
-from .versions import (
-    cmd_activity,
-    cmd_compare,
-    cmd_diff,
-    cmd_lineage,
-    cmd_rollback,
-    cmd_versions,
-)
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def lazy(target: str) -> Command:
+    """The command ``module:function`` of this package, imported when it runs: a command
+    pays only for the modules it uses (``runs`` never imports papermill or the loader)."""
+    module, _, function = target.partition(":")
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(import_module(f"{__name__}.{module}"), function)(args))
+
+    run.__name__ = run.__qualname__ = function
+    return run
 
 
 def command(
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take over a pipeline name registered from another file",
     )
-    p.set_defaults(func=cmd_run)
+    p.set_defaults(func=lazy("pipelines:cmd_run"))
 
     p = sub.add_parser(
         "test",
@@ -100,10 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take over a pipeline name registered from another file",
     )
-    p.set_defaults(func=cmd_test)
+    p.set_defaults(func=lazy("pipelines:cmd_test"))
 
     command(
-        sub, common, "validate", "report every problem in a pipeline file", cmd_validate, "file"
+        sub,
+        common,
+        "validate",
+        "report every problem in a pipeline file",
+        lazy("validate:cmd_validate"),
+        "file",
     )
 
     p = sub.add_parser("runs", parents=[common], help="list runs, newest first")
@@ -115,10 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[t.value for t in Trigger],
         help="only runs of this trigger (test runs are listed only so)",
     )
-    p.set_defaults(func=cmd_runs)
+    p.set_defaults(func=lazy("runs:cmd_runs"))
 
-    command(sub, common, "show", "one run: steps, attempts, outputs, errors", cmd_show, "run_id")
-    command(sub, common, "logs", "the run log", cmd_logs, "run_id")
+    command(
+        sub,
+        common,
+        "show",
+        "one run: steps, attempts, outputs, errors",
+        lazy("runs:cmd_show"),
+        "run_id",
+    )
+    command(sub, common, "logs", "the run log", lazy("runs:cmd_logs"), "run_id")
 
     p = sub.add_parser(
         "rerun",
@@ -134,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replay the run's own version byte for byte (its YAML, notebooks, SQL and Python)",
     )
-    p.set_defaults(func=cmd_rerun)
+    p.set_defaults(func=lazy("pipelines:cmd_rerun"))
 
     add_schedule_commands(sub, common)
     return parser
@@ -148,24 +160,24 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replace", action="store_true", help="take over names registered from other files"
     )
-    p.set_defaults(func=cmd_apply)
+    p.set_defaults(func=lazy("schedule:cmd_apply"))
 
     p = sub.add_parser("pipelines", parents=[common], help="list pipelines and their schedules")
     p.add_argument("--all", action="store_true", help="archived pipelines too")
-    p.set_defaults(func=cmd_pipelines)
+    p.set_defaults(func=lazy("schedule:cmd_pipelines"))
 
     p = sub.add_parser(
         "stats", parents=[common], help="durations, memory and failures over the last runs"
     )
     p.add_argument("name")
     p.add_argument("--last", type=count(1000), default=20, help="runs to count (default 20)")
-    p.set_defaults(func=cmd_stats)
+    p.set_defaults(func=lazy("stats:cmd_stats"))
 
     p = sub.add_parser(
         "versions", parents=[common], help="a pipeline's versions: who, when, what changed"
     )
     p.add_argument("name")
-    p.set_defaults(func=cmd_versions)
+    p.set_defaults(func=lazy("versions:cmd_versions"))
 
     p = sub.add_parser(
         "diff", parents=[common], help="what changed between two versions of a pipeline"
@@ -173,7 +185,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("name")
     p.add_argument("old", type=count(2**31 - 1), metavar="V1", help="the older version")
     p.add_argument("new", type=count(2**31 - 1), metavar="V2", help="the newer version")
-    p.set_defaults(func=cmd_diff)
+    p.set_defaults(func=lazy("versions:cmd_diff"))
 
     p = sub.add_parser(
         "rollback",
@@ -182,7 +194,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("name")
     p.add_argument("version", type=count(2**31 - 1), metavar="V", help="the version to restore")
-    p.set_defaults(func=cmd_rollback)
+    p.set_defaults(func=lazy("versions:cmd_rollback"))
 
     p = sub.add_parser(
         "lineage",
@@ -190,7 +202,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="the datasets a pipeline (or the steps a dataset) reads and writes, across pipelines",
     )
     p.add_argument("target", metavar="NAME|DATASET", help="a pipeline, or a dataset's name")
-    p.set_defaults(func=cmd_lineage)
+    p.set_defaults(func=lazy("versions:cmd_lineage"))
 
     p = sub.add_parser(
         "activity", parents=[common], help="who did what and when: the activity log, newest first"
@@ -199,18 +211,18 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--actor", help="only this actor's (a user, scheduler, token:..., webhook:...)")
     p.add_argument("--since", help="a duration back from now (7d, 12h) or an ISO 8601 time")
     p.add_argument("--limit", type=count(500), default=50, help="entries (default 50, ≤ 500)")
-    p.set_defaults(func=cmd_activity)
+    p.set_defaults(func=lazy("versions:cmd_activity"))
 
     p = sub.add_parser("compare", parents=[common], help="two runs side by side")
     p.add_argument("a", metavar="RUN_A")
     p.add_argument("b", metavar="RUN_B")
     p.add_argument("--step", help="compare this step's output notebooks cell by cell (nbdime)")
-    p.set_defaults(func=cmd_compare)
+    p.set_defaults(func=lazy("versions:cmd_compare"))
 
     p = sub.add_parser("ticks", parents=[common], help="a schedule's fired and missed slots")
     p.add_argument("name")
     p.add_argument("--limit", type=count(MAX_LISTING), default=50)
-    p.set_defaults(func=cmd_ticks)
+    p.set_defaults(func=lazy("schedule:cmd_ticks"))
 
     for name, text in (
         ("pause", "stop firing (schedule and triggers)"),
@@ -218,21 +230,28 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         ("archive", "stop firing and hide from listings; runs stay until retention"),
         ("unarchive", "undo archive"),
     ):
-        command(sub, common, name, text, cmd_pause, "name")
+        command(sub, common, name, text, lazy("schedule:cmd_pause"), "name")
 
     p = sub.add_parser("trigger", parents=[common], help="queue a run now (a scheduler starts it)")
     p.add_argument("name")
     add_param_option(p)
-    p.set_defaults(func=cmd_trigger)
+    p.set_defaults(func=lazy("schedule:cmd_trigger"))
 
-    command(sub, common, "cancel", "stop a running run or drop a queued one", cmd_cancel, "run_id")
+    command(
+        sub,
+        common,
+        "cancel",
+        "stop a running run or drop a queued one",
+        lazy("runs:cmd_cancel"),
+        "run_id",
+    )
     for name, text in (
         ("retry-now", "a retrying step's next attempt now, not after its wait"),
         ("fail-now", "give up a retrying step's remaining attempts"),
     ):
-        command(sub, common, name, text, cmd_wake, "run_id", "step")
+        command(sub, common, name, text, lazy("runs:cmd_wake"), "run_id", "step")
     for name, text in (("pin", "keep a run whatever retention says"), ("unpin", "undo pin")):
-        command(sub, common, name, text, cmd_pin, "run_id")
+        command(sub, common, name, text, lazy("retention:cmd_pin"), "run_id")
 
     p = sub.add_parser(
         "prune", parents=[common], help="delete the runs retention lets go, rows and files"
@@ -240,18 +259,18 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", help="this pipeline only")
     p.add_argument("--older-than", help="also every run created longer ago (e.g. 30d)")
     p.add_argument("--dry-run", action="store_true", help="say what would go; delete nothing")
-    p.set_defaults(func=cmd_prune)
+    p.set_defaults(func=lazy("retention:cmd_prune"))
 
     for name, text, func in (
         (
             "connections",
             "the named database connections (never a password); `test NAME` connects",
-            cmd_connections,
+            lazy("connections:cmd_connections"),
         ),
         (
             "channels",
             "the notification channels and their kinds (never a URL); `test NAME` sends a test",
-            cmd_channels,
+            lazy("connections:cmd_channels"),
         ),
     ):
         p = sub.add_parser(name, parents=[common], help=text)
@@ -274,7 +293,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="seconds between rounds",
     )
     p.add_argument("-v", "--verbose", action="store_true")
-    p.set_defaults(func=cmd_scheduler)
+    p.set_defaults(func=lazy("scheduler:cmd_scheduler"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

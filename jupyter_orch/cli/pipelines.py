@@ -1,5 +1,5 @@
-"""``jupyter orch validate``, ``run`` and ``rerun``: a pipeline run in this process, its log on
-stderr and its summary at the end."""
+"""``jupyter orch run``, ``test`` and ``rerun``: a pipeline run in this process, its log on
+stderr and its summary at the end (``validate`` is ``validate.py``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from rich.table import Table
 
 from ..datasets.openlineage import lineage_events
 from ..durations import format_duration
-from ..errors import SpecError
 from ..masking import mask_json, mask_text
 from ..records import RunRecord, RunStatus
 from ..versions.actors import cli_actor
@@ -28,35 +27,14 @@ from .output import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_TERMINATED,
-    EXIT_USAGE,
     display_path,
     err,
     notification_line,
     out,
     print_error,
-    print_problems,
     styled,
     warnings_in_one_line,
 )
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from jupyter_orch.pipelines.loader import load_pipeline
-
-    try:
-        loaded = load_pipeline(args.file, thorough=True, connections=cli_connections())
-    except SpecError as exc:
-        if args.json:
-            problems = [mask_json(p.__dict__) for p in exc.problems]
-            out.print_json(data={"valid": False, "problems": problems})
-        print_problems(exc)
-        return EXIT_USAGE
-    if args.json:
-        out.print_json(data={"valid": True, "problems": []})
-    else:
-        n = len(loaded.spec.steps)
-        out.print(f"[green]ok[/]: pipeline {loaded.spec.name!r} ({n} step{'s' * (n != 1)})")
-    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -9,8 +9,7 @@ and ``-- uses :since`` stay what they are.
 
 from __future__ import annotations
 
-import sqlparse
-from sqlparse import tokens
+# sqlparse is imported by the functions that read SQL: a pipeline without SQL needs none of it
 
 #: Statements whose first word says they return rows (streamed with a server-side cursor).
 ROW_STATEMENTS = frozenset({"SELECT"})
@@ -18,6 +17,8 @@ ROW_STATEMENTS = frozenset({"SELECT"})
 
 def split_statements(sql: str) -> list[str]:
     """The statements of ``sql``, comments and empty statements left out."""
+    import sqlparse
+
     found = []
     for statement in sqlparse.split(sql):
         if sqlparse.format(statement, strip_comments=True).strip().rstrip(";").strip():
@@ -28,6 +29,9 @@ def split_statements(sql: str) -> list[str]:
 def bindable(statement: str) -> tuple[str, list[str]]:
     """The statement as SQLAlchemy's ``text()`` must be given it, and the names of its
     ``:name`` parameters, in order of first use."""
+    import sqlparse
+    from sqlparse import tokens
+
     parts: list[str] = []
     names: list[str] = []
     for token in sqlparse.parse(statement)[0].flatten():
@@ -45,6 +49,8 @@ def bindable(statement: str) -> tuple[str, list[str]]:
 
 def returns_rows(statement: str) -> bool:
     """Whether the statement is a query (``SELECT``, ``WITH ... SELECT``)."""
+    import sqlparse
+
     return sqlparse.parse(statement)[0].get_type() in ROW_STATEMENTS
 
 

@@ -11,7 +11,6 @@ All of it is blocking I/O (SQL, SMTP, HTTP): callers run it off the event loop (
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -22,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..channels import Channels, UndefinedChannel, kind_of
 from ..errors import NotFoundError
@@ -32,6 +31,9 @@ from ..store.base import Outbox
 from ..store.types import Notification, utcnow
 from . import messages
 from .senders import SendError, Target, send
+
+if TYPE_CHECKING:  # asyncio where a loop runs: `jupyter orch validate` reads these settings
+    import asyncio
 
 log = masked_logger("jupyter_orch.notify")
 #: Libraries a delivery goes through, whose log lines may quote a channel's URL.
@@ -65,6 +67,8 @@ def _in_daemon_thread(
     work: Callable[[], None], done: asyncio.Future[None] | None = None
 ) -> threading.Thread:
     """``work`` in a daemon thread; ``done`` (a future of the calling loop) resolved after it."""
+    import asyncio
+
     loop = asyncio.get_running_loop() if done is not None else None
 
     def resolve() -> None:
@@ -280,6 +284,8 @@ class Notifier:
         """Deliver what is due every ``interval`` seconds until cancelled, each round in a daemon
         thread: the event loop never waits on a channel, and a stopping process never waits for
         a try to time out."""
+        import asyncio
+
         try:
             while True:
                 done = asyncio.get_running_loop().create_future()

@@ -14,14 +14,11 @@
 
 from __future__ import annotations
 
-import email.policy
 import json
 import os
 import tempfile
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -165,6 +162,10 @@ def _outbox(target: Target, message: Message) -> str:
     folder = target.outbox_dir
     folder.mkdir(parents=True, exist_ok=True)
     if message.subject:
+        import email.policy  # here: every CLI command reads the notify settings, few write mail
+        from email.message import EmailMessage
+        from email.utils import formatdate
+
         # Lines up to RFC 5322's 998: the stdlib folds a long subject before its first word
         # otherwise, and it reads back with a leading space
         mail = EmailMessage(policy=email.policy.default.clone(max_line_length=998))

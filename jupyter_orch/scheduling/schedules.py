@@ -17,10 +17,11 @@ import math
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from cron_descriptor import ExpressionDescriptor, FormatError, MissingFieldError, Options
-from croniter import CroniterBadDateError, CroniterBadTypeRangeError, CroniterError, croniter
+if TYPE_CHECKING:  # croniter where a cron is read: a pipeline without a schedule needs none
+    from croniter import croniter
 
 PRESETS: dict[str, str] = {
     "@yearly": "0 0 1 1 *",
@@ -77,6 +78,8 @@ class CronSchedule:
         self._zone = ZoneInfo(timezone)
         # Each iteration walks its own copy of this template: a copy is cheap, an expansion is
         # not, and threads can share one schedule.
+        from croniter import croniter
+
         self._steps = croniter(
             _expression(cron), _REFERENCE, ret_type=datetime, second_at_beginning=True
         )
@@ -299,6 +302,8 @@ def _check_syntax(cron: str, names: tuple[str, ...], fields: list[str]) -> None:
 
 
 def _croniter_error(expression: str) -> str | None:
+    from croniter import CroniterBadTypeRangeError, CroniterError, croniter
+
     try:
         croniter.expand(expression, second_at_beginning=True)
     except (CroniterError, CroniterBadTypeRangeError) as exc:
@@ -307,6 +312,8 @@ def _croniter_error(expression: str) -> str | None:
 
 
 def _check_fires(cron: str) -> None:
+    from croniter import croniter
+
     steps = croniter(_expression(cron), _REFERENCE, ret_type=datetime, second_at_beginning=True)
     if _next_local(steps) is None:
         raise ValueError(f"cron {cron!r} never fires (no date matches it)")
@@ -314,6 +321,8 @@ def _check_fires(cron: str) -> None:
 
 def _next_local(steps: croniter) -> datetime | None:
     """croniter's next naive wall time, or None when there is none (within its 50-year search)."""
+    from croniter import CroniterBadDateError
+
     try:
         local: datetime = steps.get_next(datetime)
     except (CroniterBadDateError, OverflowError):
@@ -346,6 +355,8 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _describe_expression(expression: str) -> str:
+    from cron_descriptor import ExpressionDescriptor, FormatError, MissingFieldError, Options
+
     options = Options(locale_code="en_US", use_24hour_time_format=True)
     try:
         text = ExpressionDescriptor(expression, options).get_description()

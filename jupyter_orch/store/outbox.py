@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from ..masking import masked_logger
 from ..records import FAILED_RUN_STATUSES, RunStatus, StepStatus, Trigger
-from ..spec_notify import targets_of
 from .sessions import StoreSessions, of_trigger
 from .tables import NotificationRow, PipelineRow, PipelineVersionRow, RunRow, StepRunRow
 from .types import Notification
@@ -38,6 +37,13 @@ _STEP_EVENTS = {
 
 log = masked_logger("jupyter_orch.store.outbox")
 F = TypeVar("F", bound=Callable[..., None])
+
+
+def targets_of(notify: Any, event: str, *, step: bool = False) -> list[dict[str, Any]]:
+    """``spec_notify.targets_of``, imported when a run ends: reading runs needs no pydantic."""
+    from ..spec_notify import targets_of as read
+
+    return read(notify, event, step=step)
 
 
 def _never_fails(queue: F) -> F:
