@@ -227,3 +227,31 @@ def test_seed_store_runs_as_a_script(store: Store) -> None:
     assert len(store.list_runs(limit=10)) == 6
     refused = subprocess.run([sys.executable, str(SEED_STORE), store.url, "0"], capture_output=True)
     assert refused.returncode == 2 and b"argument N" in refused.stderr
+
+
+def test_a_claim_reads_the_limits_of_its_queued_runs_pipelines_only(tmp_path: Path) -> None:
+    """Admission reads the definitions of the pipelines whose runs wait, not every pipeline's
+    (10,000 definitions were a fifth of a second inside the admission lock, on every claim).
+    Shown by pipelines whose limit cannot be read: a claim that read them would fail."""
+    store = Store.open(f"sqlite:///{tmp_path / 'orch.sqlite'}")
+    try:
+        for index in range(20):
+            unreadable = {"limits": {"max_concurrent_runs": "not a number"}}
+            store.register(f"other-{index}", f"/p/other-{index}.yaml", "name: x\n", unreadable)
+        store.register("waits", "/p/waits.yaml", "name: waits\n", {"limits": {}})
+        runs = [
+            store.create_run(
+                pipeline="waits",
+                version=1,
+                trigger=Trigger.MANUAL,
+                parameters={},
+                steps=[("a", [])],
+                runs_dir="/runs",
+            ).id
+            for _ in range(2)
+        ]
+        now = T0 + timedelta(days=1)
+        assert store.claim_queued("me", capacity=1, global_limit=8, now=now) == runs[:1]
+        assert store.claim_run(runs[1], "me", global_limit=8, now=now)
+    finally:
+        store.close()

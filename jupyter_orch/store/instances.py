@@ -12,7 +12,7 @@ import os
 import secrets
 import socket
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -134,17 +134,20 @@ class InstancesMixin(StoreSessions):
             return []
         is_queued = RunRow.status == RunStatus.QUEUED.value
         with self._sessions.begin() as session:
-            # Admission locks and reads every pipeline's limits (10,000 definitions: a fifth of
-            # a second): only when a run waits. Which runs, is read under the lock.
+            # Admission locks: only when a run waits. Which runs, is read under the lock, and
+            # only their pipelines' limits (not 10,000 definitions on every claim).
             if session.scalar(select(RunRow.id).where(is_queued).limit(1)) is None:
                 return []
-            running, per_pipeline, limits = _admission_counts(session)
+            _lock_admission(session)
             queued = session.execute(
                 select(RunRow.id, RunRow.pipeline_id)
                 .where(is_queued)
                 .order_by(RunRow.created_at, RunRow.id)
                 .limit(500)
             ).all()
+            running, per_pipeline, limits = _admission_counts(
+                session, {pipeline_id for _, pipeline_id in queued}
+            )
             claimed: list[str] = []
             for run_id, pipeline_id in queued:
                 if len(claimed) >= capacity or running >= global_limit:
@@ -168,10 +171,11 @@ class InstancesMixin(StoreSessions):
     def claim_run(self, run_id: str, instance_id: str, *, global_limit: int, now: datetime) -> bool:
         """Start one queued run if the limits allow it now (the CLI's ``run``)."""
         with self._sessions.begin() as session:
-            running, per_pipeline, limits = _admission_counts(session)
+            _lock_admission(session)
             row = session.get(RunRow, run_id)
             if row is None:
                 raise NotFoundError(f"no run with id {run_id!r}")
+            running, per_pipeline, limits = _admission_counts(session, {row.pipeline_id})
             if row.status != RunStatus.QUEUED.value:
                 return row.claimed_by == instance_id
             limit = limits.get(row.pipeline_id)
@@ -322,10 +326,16 @@ def _ensure_lease_row(session: Session, name: str) -> None:
             pass  # another process inserted it first
 
 
-def _admission_counts(session: Session) -> tuple[int, Counter[int], dict[int, int | None]]:
-    # PostgreSQL: one admission at a time (SQLite's BEGIN IMMEDIATE already serialises).
+def _lock_admission(session: Session) -> None:
+    """One admission at a time on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises)."""
     _ensure_lease_row(session, ADMISSION_LOCK)
     session.execute(select(LeaseRow).where(LeaseRow.name == ADMISSION_LOCK).with_for_update())
+
+
+def _admission_counts(
+    session: Session, pipeline_ids: Collection[int]
+) -> tuple[int, Counter[int], dict[int, int | None]]:
+    """Runs running in all, and per pipeline; the limits of ``pipeline_ids`` (under the lock)."""
     per_pipeline: Counter[int] = Counter(
         dict(
             session.execute(
@@ -335,7 +345,9 @@ def _admission_counts(session: Session) -> tuple[int, Counter[int], dict[int, in
             ).all()
         )
     )
-    limits = {pid: _limit_of(definition) for pid, definition in latest_definitions(session)}
+    limits = {
+        pid: _limit_of(definition) for pid, definition in latest_definitions(session, pipeline_ids)
+    }
     return sum(per_pipeline.values()), per_pipeline, limits
 
 

@@ -3,6 +3,7 @@ that several parts make inside their own transactions."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, select
@@ -47,18 +48,21 @@ def pipeline_id_of(session: Session, name: str) -> int:
     return pipeline_id
 
 
-def latest_definitions(session: Session) -> list[tuple[int, dict[str, Any]]]:
-    """(pipeline id, definition of its newest version) for every pipeline."""
-    rows = session.execute(
-        select(PipelineRow.id, PipelineVersionRow.definition).join(
-            PipelineVersionRow,
-            and_(
-                PipelineVersionRow.pipeline_id == PipelineRow.id,
-                PipelineVersionRow.version == PipelineRow.latest_version,
-            ),
-        )
-    ).all()
-    return [(pid, definition) for pid, definition in rows]
+def latest_definitions(
+    session: Session, pipeline_ids: Collection[int] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(pipeline id, definition of its newest version) for every pipeline, or for those of
+    ``pipeline_ids``."""
+    query = select(PipelineRow.id, PipelineVersionRow.definition).join(
+        PipelineVersionRow,
+        and_(
+            PipelineVersionRow.pipeline_id == PipelineRow.id,
+            PipelineVersionRow.version == PipelineRow.latest_version,
+        ),
+    )
+    if pipeline_ids is not None:
+        query = query.where(PipelineRow.id.in_(list(pipeline_ids)))
+    return [(pid, definition) for pid, definition in session.execute(query).all()]
 
 
 def newest_rows_of(
