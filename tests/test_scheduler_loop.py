@@ -213,9 +213,12 @@ class FakeWarmingExecutor(LocalExecutor):
         super().__init__(max_workers=1)
         self.prestarts: list[datetime] = []
         self.now = utcnow()
+        self.fail = False
 
     async def prestart(self, count: int) -> None:
         self.prestarts.append(self.now)
+        if self.fail:
+            raise OSError("no more processes")
 
 
 def test_the_leader_warms_a_worker_only_when_a_slot_is_due_within_30_s(
@@ -236,6 +239,7 @@ def test_the_leader_warms_a_worker_only_when_a_slot_is_due_within_30_s(
     executor = FakeWarmingExecutor()
     day = utcnow().date() + timedelta(days=1)  # the next slot, as applied now: tomorrow noon
     times = [datetime(day.year, day.month, day.day, *hms, tzinfo=timezone.utc) for hms in TIMES]
+    claims: list[datetime] = []
 
     async def main() -> None:
         scheduler = Scheduler(orch, executor, clock=lambda: executor.now)
@@ -245,11 +249,21 @@ def test_the_leader_warms_a_worker_only_when_a_slot_is_due_within_30_s(
             for now in times:
                 executor.now = now
                 await scheduler.round()
+            # A worker that cannot start ahead of the slot never holds up the round's claim
+            executor.fail = True
+
+            async def claim() -> list[str]:
+                claims.append(executor.now)
+                return []
+
+            scheduler.claim = claim  # type: ignore[method-assign]
+            await scheduler.round()
         finally:
             await scheduler.stop()
 
     asyncio.run(main())
-    assert [(t.hour, t.minute, t.second) for t in executor.prestarts] == WARMED
+    assert [(t.hour, t.minute, t.second) for t in executor.prestarts] == [*WARMED, TIMES[-1]]
+    assert claims == [times[-1]]
 
 
 #: Rounds before the 12:00 slot: an hour, 31 s, 29 s and 1 s ahead of it

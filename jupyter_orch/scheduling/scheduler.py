@@ -277,15 +277,24 @@ class Scheduler(RunHost):
         if self.is_leader:
             await self.call(self.leader.tick, now)
             self._prune_now_and_then(now)
-            due = self.leader.next_due()
-            if due is not None and (due - now).total_seconds() <= WARM_AHEAD_S:
-                await self.executor.prestart(1)  # its kernel boots before the slot
+            await self._warm_ahead(now)
         if (
             self._last_reap is None
             or (now - self._last_reap).total_seconds() >= self.config.reap_interval
         ):
             await self.reap()
         await self.claim()
+
+    async def _warm_ahead(self, now: datetime) -> None:
+        """A worker (its kernel booting) ahead of a due slot; a failure to start one is
+        logged and never holds up the round: the slot's run starts one itself."""
+        due = self.leader.next_due()
+        if due is None or (due - now).total_seconds() > WARM_AHEAD_S:
+            return
+        try:
+            await self.executor.prestart(1)
+        except Exception:
+            log.exception("starting a worker ahead of the next slot failed")
 
     def _prune_now_and_then(self, now: datetime) -> None:
         """Retention, once per ``prune_interval``, in a thread of its own: a long prune never
