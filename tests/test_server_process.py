@@ -204,7 +204,16 @@ def workers_of(server: Server) -> list[psutil.Process]:
     """The worker processes below the server (each with its kernel template and kernels)."""
     assert server.process is not None
     below = psutil.Process(server.process.pid).children(recursive=True)
-    return [p for p in below if "jupyter_orch.executors.worker" in " ".join(p.cmdline())]
+    return [p for p in below if "jupyter_orch.executors.worker" in cmdline_of(p)]
+
+
+def cmdline_of(proc: psutil.Process) -> str:
+    """Its command line; empty for a process gone or a zombie (the lab's short-lived `node`
+    calls at start-up leave some until the server reaps them)."""
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
 
 
 def test_an_idle_server_holds_no_worker_the_first_run_starts_one_and_it_retires(
@@ -231,7 +240,7 @@ def test_an_idle_server_holds_no_worker_the_first_run_starts_one_and_it_retires(
             with contextlib.suppress(psutil.Error):
                 for worker in workers_of(server):
                     for proc in (worker, *worker.children(recursive=True)):
-                        seen[proc.pid] = " ".join(proc.cmdline())
+                        seen[proc.pid] = cmdline_of(proc)
             status = server.request("GET", f"/orch/runs/{run['id']}")["status"]
             return status not in ("queued", "running")
 
