@@ -93,6 +93,28 @@ def test_kernel_reuse_shares_one_kernel_reset_between_steps(orch, tmp_path: Path
     assert gone(outputs[0]["pid"])  # released when the run ended
 
 
+def test_a_released_shared_kernel_is_not_killed_again_when_its_worker_exits(
+    orch, tmp_path: Path
+) -> None:
+    """A worker that exits (now routine: idle workers retire) kills the shared kernels of runs
+    still going; a run's kernel already released is forgotten, since its pid may by then
+    belong to another process."""
+    seen: dict[str, dict[str, set[int]]] = {}
+
+    class Watched(LocalExecutor):
+        async def close(self) -> None:
+            seen.update(
+                {str(w.process.pid): {k: set(p) for k, p in w.shared_kernels.items()}
+                 for w in self._all}
+            )  # fmt: skip
+            await super().close()
+
+    run = run_pipeline(orch, chain(tmp_path, reuse=True), executor=Watched(max_workers=1))
+    assert run.status is RunStatus.SUCCEEDED
+    assert len({s.outputs["pid"] for s in run.steps}) == 1  # the steps shared one kernel
+    assert seen and all(kernels == {} for kernels in seen.values())
+
+
 def test_pool_refills_replaces_dead_kernels_and_expires(tmp_path: Path) -> None:
     async def scenario() -> None:
         executor = LocalExecutor(max_workers=1, idle_ttl=6)

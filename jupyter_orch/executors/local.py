@@ -67,11 +67,11 @@ class _Worker:
         self.current: _LocalExecution | None = None
         self.warm_pids: list[int] = []  # fresh kernels ready in this worker
         self.reuse_keys: set[str] = set()  # runs whose shared kernel lives here
-        self.shared_kernel_pids: set[int] = set()  # killed with the worker if it dies
+        #: Per run's reuse key, its shared kernels here: killed with the worker if it dies,
+        #: forgotten once released (a stale pid may be someone else's by then).
+        self.shared_kernels: dict[str, set[int]] = {}
         self.exitcode: int | None = None
-        #: Bumped each time the worker goes idle: a retirement planned for an earlier idle
-        #: spell does not apply.
-        self.idle_spell = 0
+        self.idle_spell = 0  # bumped at each idle spell: an older spell's retirement lapses
         self._reader = threading.Thread(target=self._read, daemon=True, name="orch-worker-reader")
         self._reader.start()
 
@@ -138,6 +138,8 @@ class _LocalExecution(Execution):
         # the tree scans every process.
         if self.kernel_pid and (self.task.reuse_key is None or result.status == "failed"):
             asyncio.get_running_loop().run_in_executor(None, kill_kernel_tree, self.kernel_pid)
+            if self.task.reuse_key is not None:
+                self.worker.shared_kernels.get(self.task.reuse_key, set()).discard(self.kernel_pid)
         if not self.result.done():
             self.result.set_result(result)
         self._known.set()
@@ -330,8 +332,9 @@ class LocalExecutor(Executor):
                         output_notebook=_existing(execution.task.output_notebook),
                     )
                 )
-            for pid in worker.shared_kernel_pids:
-                kill_kernel_tree(pid)
+            for pids in worker.shared_kernels.values():
+                for pid in pids:
+                    kill_kernel_tree(pid)
             self._release(worker, alive=False)
             return
         if execution is None or message[1] != execution.task.key:
@@ -339,7 +342,7 @@ class LocalExecutor(Executor):
         if kind == "kernel":
             execution.set_kernel(message[2], message[3])
             if execution.task.reuse_key is not None:
-                worker.shared_kernel_pids.add(message[2])
+                worker.shared_kernels.setdefault(execution.task.reuse_key, set()).add(message[2])
         elif kind == "log":
             execution.on_log(message[2], message[3])
         elif kind == "result":
@@ -380,6 +383,7 @@ class LocalExecutor(Executor):
         for worker in self._all:
             if reuse_key in worker.reuse_keys:
                 worker.reuse_keys.discard(reuse_key)
+                worker.shared_kernels.pop(reuse_key, None)  # the worker shuts it down
                 with contextlib.suppress(BrokenPipeError, OSError):
                     worker.conn.send(("release", reuse_key))
 
