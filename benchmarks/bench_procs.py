@@ -309,3 +309,15 @@ def venv_env() -> dict[str, str]:
     bin_dir = str(Path(os.path.abspath(sys.executable)).parent)
     env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     return env
+
+
+def tree_cpu(root: psutil.Process) -> float:
+    """CPU seconds (user + system) the tree's live processes have used so far."""
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total

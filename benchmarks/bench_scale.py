@@ -21,7 +21,7 @@ from typing import Any
 
 import psutil
 from bench_context import Context, Outcome, Row, bounded, maybe, median, millis, percent, seconds
-from bench_procs import MARKER_VAR
+from bench_procs import MARKER_VAR, tree_cpu
 
 from jupyter_orch.executors.base import Execution, Executor, LogSink, Task, TaskResult
 from jupyter_orch.pipelines.loader import load_pipeline
@@ -213,24 +213,13 @@ def _apply(ctx: Context, folder: Path, paths: list[Path]) -> None:
             raise RuntimeError(f"jupyter orch apply failed:\n{done.stderr[-2000:]}")
 
 
-def _tree_cpu(proc: psutil.Process) -> float:
-    total = 0.0
-    for each in [proc, *proc.children(recursive=True)]:
-        try:
-            times = each.cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system
-    return total
-
-
 def _settle(ctx: Context, proc: psutil.Process, limit: float = 300.0) -> float:
     """Seconds until the scheduler uses under 5% of a core over 5 s (its first full read)."""
     began = time.monotonic()
     while time.monotonic() - began < limit:
-        before = _tree_cpu(proc)
+        before = tree_cpu(proc)
         time.sleep(5.0)
-        if (_tree_cpu(proc) - before) / 5.0 < 0.05:
+        if (tree_cpu(proc) - before) / 5.0 < 0.05:
             break
     return time.monotonic() - began
 
@@ -289,9 +278,9 @@ def ten_thousand_schedules(ctx: Context) -> Outcome:
     data: dict[str, Any] = {"apply_s": applied}
     try:
         data["settle_s"] = _settle(ctx, proc)
-        before, wall = _tree_cpu(proc), time.monotonic()
+        before, wall = tree_cpu(proc), time.monotonic()
         time.sleep(IDLE_SECONDS)
-        data["idle_cpu"] = (_tree_cpu(proc) - before) / (time.monotonic() - wall)
+        data["idle_cpu"] = (tree_cpu(proc) - before) / (time.monotonic() - wall)
         ctx.log(f"  idle: {data['idle_cpu'] * 100:.2f}% of a core over {IDLE_SECONDS:g} s")
         data["due_delays_s"] = _due_delays(ctx, folder, store)
     finally:

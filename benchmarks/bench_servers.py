@@ -36,6 +36,7 @@ from bench_procs import (
     kill_leftovers,
     lingering,
     memory_metric,
+    tree_cpu,
 )
 
 PEER_REQUIREMENT = "jupyter-scheduler>=2.12,<3"
@@ -184,9 +185,9 @@ class Server:
         root = psutil.Process(self.proc.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            before = _tree_cpu(root)
+            before = tree_cpu(root)
             time.sleep(window)
-            if _tree_cpu(root) - before < busy * window:
+            if tree_cpu(root) - before < busy * window:
                 return
 
     def memory_while(self, action: Callable[[], Any], interval: float = 0.05) -> MemoryTrace:
@@ -202,18 +203,6 @@ class Server:
         finally:
             watcher.stop()
         return trace
-
-
-def _tree_cpu(root: psutil.Process) -> float:
-    """CPU seconds (user + system) the tree's live processes have used so far."""
-    total = 0.0
-    for proc in [root, *root.children(recursive=True)]:
-        try:
-            times = proc.cpu_times()
-        except psutil.Error:
-            continue
-        total += times.user + times.system
-    return total
 
 
 def make_server(
