@@ -24,6 +24,7 @@ from .errors import ConflictError, NameTaken, NotFoundError, ParameterError, Spe
 from .health import health
 from .masking import mask_json, mask_text
 from .records import RunRecord, RunStatus, Trigger, iso
+from .run_notebooks import notebook_fields
 from .service import Orchestrator, describe_pipeline
 from .spec import PipelineSpec
 from .stats import ACTIVE_MARGIN, pipeline_stats
@@ -245,7 +246,7 @@ class Catalog:
         data["run_dir"] = relative_to_root(self.root, run.run_dir)
         for step in data["steps"]:
             for attempt in step["attempts"]:
-                attempt["output_notebook"] = relative_to_root(self.root, attempt["output_notebook"])
+                attempt.update(notebook_fields(self.root, attempt["output_notebook"]))
         return data
 
     def trigger(

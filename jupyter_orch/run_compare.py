@@ -15,6 +15,7 @@ from jupyter_orch.inputs.paths import relative_to_root
 from .errors import NotFoundError, UnreadableFile
 from .masking import mask_json
 from .records import RunRecord, StepRecord, duration_s, iso
+from .run_notebooks import notebook_fields
 from .store.base import RunRecords
 from .versions.nbdiff import MAX_COMPARED_BYTES, NotebookPair, compare_notebooks
 
@@ -46,7 +47,7 @@ def _step(step: StepRecord | None, root: Path | None) -> dict[str, Any] | None:
         "duration_seconds": duration_s(last.started_at, last.ended_at) if last else None,
         "peak_memory_bytes": resources.get("peak_memory_bytes"),
         "outputs": step.outputs,
-        "output_notebook": (relative_to_root(root, notebook) if root else notebook),
+        **notebook_fields(root, notebook),
     }
 
 

@@ -66,6 +66,7 @@ LAYERS: list[tuple[str, ...]] = [
         "config_retention",
         "retention",
         "artifact_views",
+        "run_notebooks",
         "version_views",
         "run_compare",
         "lineage_views",

@@ -40,6 +40,7 @@ SAMPLE = {
     "a": "1",
     "b": "1",
     "other": "01ABD",
+    "notebook": "greet.ipynb",
 }
 
 
@@ -283,6 +284,8 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
         "other": run["id"],
     }
     known["artifacts"] = f"{run['run_dir']}/artifacts"
+    code, detail = await call(jp_fetch, "GET", "runs", run["id"])
+    known["notebook"] = detail["steps"][0]["attempts"][-1]["output_notebook_name"]
     folder = jp_root_dir / known["artifacts"]
     (folder / "table.csv").write_text("a,b\n1,2\n")
     (folder / "chart.png").write_bytes(bytes.fromhex("89504e470d0a1a0a"))

@@ -1,7 +1,8 @@
 """The team deployment README's "Scaling out" describes, with real processes: a PostgreSQL store,
 two `jupyter server` processes with the extension and one headless `jupyter orch scheduler`
 sharing it, and a Dask scheduler with two workers executing every step. Each schedule slot fires
-once, each run is executed once (on a Dask worker), and every server lists every run."""
+once, each run is executed once (on a Dask worker), and every server lists every run and serves
+its output notebooks from the shared runs folder outside its root."""
 
 from __future__ import annotations
 
@@ -118,7 +119,8 @@ def test_two_servers_and_a_scheduler_share_postgresql_and_a_dask_cluster(
         "JUPYTER_ORCH_DB_URL": postgres_url,
         "JUPYTER_ORCH_EXECUTOR": "dask",
         "JUPYTER_ORCH_DASK_ADDRESS": address,
-        "JUPYTER_ORCH_RUNS_DIR": str(root / "orch-runs"),
+        # A shared folder outside the servers' root: its notebooks are served by our own route
+        "JUPYTER_ORCH_RUNS_DIR": str(tmp_path / "shared-runs"),
     }
     cli = [sys.executable, "-m", "jupyter_orch.cli"]
     applied = subprocess.run(
@@ -174,6 +176,11 @@ def test_two_servers_and_a_scheduler_share_postgresql_and_a_dask_cluster(
             page = server.request("GET", "/orch/runs?pipeline=team&limit=200")
             listed = {r["id"] for r in page["runs"] if r["trigger"] == "schedule"}
             assert listed == ids, (server.port, listed ^ ids)
+            # and opens any run's output notebook, though it is outside the root
+            last = runs[-1].step("tick").attempts[-1]  # type: ignore[attr-defined]
+            name = Path(last.output_notebook).name
+            model = server.request("GET", f"/orch/runs/{runs[-1].id}/notebooks/{name}")  # type: ignore[attr-defined]
+            assert model["writable"] is False and model["content"]["cells"], model
     finally:
         store.close()
     processes.stop_all()

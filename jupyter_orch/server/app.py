@@ -24,6 +24,7 @@ from jupyter_orch.server import (
     history,
     notebooks,
     openapi,
+    run_notebooks,
     versions,
     webhooks,
 )
@@ -101,6 +102,7 @@ class OrchApp(ExtensionApp, OrchConfig):
             history,
             develop,
             artifacts,
+            run_notebooks,
             notebooks,
             webhooks,
             openapi,

@@ -44,11 +44,11 @@ class ArtifactImageHandler(ArtifactHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Cache-Control", "private, no-cache")
         how = "attachment" if image.content_type == "image/svg+xml" else "inline"
-        self.set_header("Content-Disposition", f'{how}; filename="{_header_safe(image.name)}"')
+        self.set_header("Content-Disposition", f'{how}; filename="{header_safe(image.name)}"')
         self.finish(image.data, set_content_type=image.content_type)
 
 
-def _header_safe(name: str) -> str:
+def header_safe(name: str) -> str:
     """A file name a header can hold: printable ASCII without quotes or backslashes."""
     return "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in name)
 

@@ -168,9 +168,9 @@ class OrchHandler(ExtensionHandlerMixin, APIHandler):
             raise UserError(f"{name}: give a whole number of at least {minimum}, got {text!r}")
         return int(text)
 
-    def bool_argument(self, name: str) -> bool:
-        """A true/false query argument (absent: false); 400 naming it otherwise."""
-        text = self.get_query_argument(name, "false").lower()
+    def bool_argument(self, name: str, default: bool = False) -> bool:
+        """A true/false query argument (absent: ``default``); 400 naming it otherwise."""
+        text = self.get_query_argument(name, str(default)).lower()
         if text not in ("true", "false", "1", "0"):
             raise UserError(f"{name}: give true or false, got {text!r}")
         return text in ("true", "1")

@@ -16,7 +16,7 @@ from jupyter_server.auth.decorator import authorized
 
 from .._version import __version__
 from .handlers import OrchHandler
-from .openapi_artifacts import ARTIFACT_PATHS, ARTIFACT_SCHEMAS
+from .openapi_artifacts import ARTIFACT_PATHS, ARTIFACT_SCHEMAS, RUN_NOTEBOOK_PATHS
 from .openapi_compare import COMPARE_PATHS, COMPARE_SCHEMAS
 from .openapi_develop import DEVELOP_PATHS, DEVELOP_SCHEMAS
 from .openapi_other_paths import NOTEBOOK_PATHS, OTHER_PATHS
@@ -61,6 +61,7 @@ def document(base_url: str = "/") -> dict[str, Any]:
             **NOTEBOOK_PATHS,
             **RUN_PATHS,
             **ARTIFACT_PATHS,
+            **RUN_NOTEBOOK_PATHS,
             **COMPARE_PATHS,
             **DEVELOP_PATHS,
             **OTHER_PATHS,

@@ -1,5 +1,6 @@
-"""The OpenAPI document's part for a run's artifacts: the routes of ``artifacts.py`` and the
-shapes of ``artifact_views.py`` (``Artifact`` is in each step of a single run's answer)."""
+"""The OpenAPI document's part for a run's files: the routes of ``artifacts.py`` and
+``run_notebooks.py``, and the shapes of ``artifact_views.py`` (``Artifact`` is in each step of a
+single run's answer) and of ``jupyter_orch.run_notebooks``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from ..artifacts.files import IMAGE_TYPES
 from ..artifacts.previews import MAX_ROWS
-from .openapi_paths import RUN, answer, errors, operation, query
-from .openapi_schemas import STRING, TIME, nullable, obj
+from ..run_notebooks import MAX_NOTEBOOK_BYTES
+from .openapi_paths import RUN, answer, errors, operation, path_parameter, query
+from .openapi_schemas import ANY_OBJECT, STRING, TIME, nullable, obj, ref
 
 PATH = query(
     "path",
@@ -63,7 +65,68 @@ ARTIFACT_PATHS: dict[str, Any] = {
     },
 }
 
+NOTEBOOK = path_parameter(
+    "notebook",
+    r"[^/\\]{1,255}\.ipynb",
+    "the notebook's file name (an attempt's `output_notebook_name`)",
+)
+RUN_NOTEBOOK_PATHS: dict[str, Any] = {
+    "/orch/runs/{run_id}/notebooks": {
+        "parameters": [RUN],
+        "get": operation(
+            "listRunNotebooks",
+            "runs",
+            "The run's output notebooks, as a directory of Jupyter's contents API (read-only)",
+            {"200": answer("the notebooks, without content", "RunNotebook"), **errors(403, 404)},
+        ),
+    },
+    "/orch/runs/{run_id}/notebooks/{notebook}": {
+        "parameters": [RUN, NOTEBOOK],
+        "get": operation(
+            "getRunNotebook",
+            "runs",
+            "An output notebook as Jupyter's contents API gives a file, read-only and masked, "
+            "wherever the run's folder is (the lab opens notebooks outside the root dir so)",
+            {
+                "200": {
+                    "description": "the notebook's model; with `download`, the notebook",
+                    "content": {
+                        "application/json": {"schema": ref("RunNotebook")},
+                        "application/x-ipynb+json": {"schema": ANY_OBJECT},
+                    },
+                },
+                **errors(400, 403, 404, 422),
+            },
+            parameters=[
+                query("content", {"type": "boolean", "default": True}, "false: no content"),
+                query(
+                    "download",
+                    {"type": "boolean", "default": False},
+                    "true: the notebook itself, as an attachment",
+                ),
+            ],
+        ),
+    },
+}
+
 ARTIFACT_SCHEMAS: dict[str, Any] = {
+    "RunNotebook": obj(
+        {
+            "name": STRING,
+            "path": {"type": "string", "description": "`{run_id}/{name}`, or `{run_id}`"},
+            "type": {"enum": ["notebook", "directory"]},
+            "format": nullable("string"),
+            "mimetype": {"type": "null"},
+            "writable": {"const": False},
+            "created": TIME,
+            "last_modified": TIME,
+            "size": nullable("integer", maximum=MAX_NOTEBOOK_BYTES),
+            "content": {
+                "oneOf": [ANY_OBJECT, {"type": "array"}, {"type": "null"}],
+                "description": "the notebook (nbformat 4), the directory's notebooks, or null",
+            },
+        }
+    ),
     "Artifact": obj(
         {
             "name": {"type": "string", "description": "in the run's artifacts folder"},

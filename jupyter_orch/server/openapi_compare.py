@@ -18,7 +18,7 @@ from .openapi_paths import (
     path_parameter,
     query,
 )
-from .openapi_schemas import ANY_OBJECT, STRING, TIME, nullable, obj, ref
+from .openapi_schemas import ANY_OBJECT, NOTEBOOK_NAME, STRING, TIME, nullable, obj, ref
 
 OTHER = path_parameter("other", "[0-9A-Za-z]{1,32}", "the run compared with (B)")
 NUMBER = nullable("number")
@@ -130,6 +130,7 @@ _STEP_SIDE = {
                 "peak_memory_bytes": nullable("integer"),
                 "outputs": ANY_OBJECT,
                 "output_notebook": nullable("string", description="relative to the root dir"),
+                "output_notebook_name": NOTEBOOK_NAME,
             }
         ),
     ]

@@ -37,6 +37,11 @@ TIME = nullable("string", format="date-time")
 STRING = {"type": "string"}
 TEXT = nullable("string")
 ANY_OBJECT = {"type": "object"}
+NOTEBOOK_NAME = nullable(
+    "string",
+    description="the output notebook's file name: `GET /orch/runs/{run_id}/notebooks/{notebook}` "
+    "serves it, also when it is outside the root dir (null: the attempt left none)",
+)
 #: ``30s``, ``5m``, ``1h30m`` or a number of seconds.
 DURATION = {"type": ["number", "string"], "description": "seconds, or text such as 30s, 5m, 1h"}
 PIPELINE_NAME = {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$"}
@@ -213,6 +218,7 @@ RUNS = {
             "output_notebook": nullable(
                 "string", description="relative to the root dir: open it with the contents API"
             ),
+            "output_notebook_name": NOTEBOOK_NAME,
             "resources": {
                 "oneOf": [
                     obj(

@@ -1,0 +1,138 @@
+"""A run's output notebooks, read-only, wherever its folder is: ``GET /orch/runs/{id}/notebooks``
+and ``GET /orch/runs/{id}/notebooks/{name}`` answer as Jupyter's contents API does, so the lab
+opens them with its own notebook widget when ``runs_dir`` is outside the server's root (a
+shared folder of a team deployment), where the contents API cannot reach them.
+
+Only the notebooks the run records are served, by file name: nothing a request sends becomes a
+path. Each is opened without following links and must be a regular file in the run's folder;
+its content is masked as every answer of ours is (a step may have printed a secret).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jupyter_orch.inputs.files import FileProblem, open_regular
+from jupyter_orch.inputs.paths import relative_to_root
+
+from .errors import NotFoundError, UnreadableFile
+from .masking import mask_json
+from .records import RunRecord
+from .store.base import RunRecords
+
+#: The largest output notebook served (one with many plots can be tens of MiB).
+MAX_NOTEBOOK_BYTES = 128 * 2**20
+
+
+def notebook_fields(root: str | Path | None, output_notebook: str | None) -> dict[str, Any]:
+    """An attempt's notebook as answers give it: relative to the root (null outside it), and
+    its file name, which ``GET /orch/runs/{id}/notebooks/{name}`` serves wherever it is."""
+    return {
+        "output_notebook": relative_to_root(root, output_notebook) if root else output_notebook,
+        "output_notebook_name": os.path.basename(output_notebook) if output_notebook else None,
+    }
+
+
+class RunNotebooks:
+    def __init__(self, store: RunRecords) -> None:
+        self.store = store
+
+    def listing(self, run_id: str) -> dict[str, Any]:
+        """The run's folder as a directory model: the output notebooks it still holds."""
+        run = self.store.get_run(run_id)
+        models = []
+        for name, path in _recorded(run).items():
+            try:
+                fd = open_regular(path, follow=False)
+            except FileProblem:
+                continue  # pruned, or never written: not listed
+            try:
+                models.append(_model(run.id, name, os.fstat(fd), None))
+            finally:
+                os.close(fd)
+        return {
+            "name": run.id,
+            "path": run.id,
+            "type": "directory",
+            "format": "json",
+            "mimetype": None,
+            "writable": False,
+            "created": None,
+            "last_modified": None,
+            "size": None,
+            "content": sorted(models, key=lambda m: m["name"]),
+        }
+
+    def notebook(self, run_id: str, name: str, *, content: bool = True) -> dict[str, Any]:
+        """The contents model of the output notebook ``name`` of run ``run_id``, read-only."""
+        run = self.store.get_run(run_id)
+        path = _recorded(run).get(name)
+        if path is None:
+            raise NotFoundError(f"run {run_id} has no output notebook {name!r}")
+        try:
+            fd = open_regular(path, follow=False)
+        except FileProblem as exc:
+            if exc.missing:
+                raise NotFoundError(f"the output notebook {name} of run {run_id} is gone") from None
+            raise UnreadableFile(
+                f"the output notebook {name} of run {run_id} {exc.reason}"
+            ) from None
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(fd)
+            if not content:
+                return _model(run.id, name, status, None)
+            if status.st_size > MAX_NOTEBOOK_BYTES:
+                raise UnreadableFile(
+                    f"the output notebook {name} of run {run_id} is larger than "
+                    f"{MAX_NOTEBOOK_BYTES // 2**20} MiB; download it from the run's folder"
+                )
+            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
+        return _model(run.id, name, status, mask_json(_parse(data, name, run_id)))
+
+
+def _recorded(run: RunRecord) -> dict[str, Path]:
+    """The run's output notebooks by file name, each in the run's own folder (a later attempt's
+    name is its own: ``clean.attempt-2.ipynb``)."""
+    folder = Path(os.path.realpath(run.run_dir))
+    found: dict[str, Path] = {}
+    for step in run.steps:
+        for attempt in step.attempts:
+            if not attempt.output_notebook:
+                continue
+            path = Path(attempt.output_notebook)
+            if Path(os.path.realpath(path.parent)) == folder:
+                found[path.name] = folder / path.name
+    return found
+
+
+def _parse(data: bytes, name: str, run_id: str) -> Any:
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError):
+        notebook = None
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise UnreadableFile(f"the output notebook {name} of run {run_id} is not a notebook")
+    return notebook
+
+
+def _model(run_id: str, name: str, status: os.stat_result, content: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "path": f"{run_id}/{name}",
+        "type": "notebook",
+        "format": "json" if content is not None else None,
+        "mimetype": None,
+        "writable": False,
+        "created": _iso(status.st_ctime),
+        "last_modified": _iso(status.st_mtime),
+        "size": status.st_size,
+        "content": content,
+    }
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")
