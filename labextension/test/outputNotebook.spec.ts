@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 
 import {
+  comparedNotebookPath,
   copyPath,
   failingCellIndex,
   INotebookCell,
+  outputNotebookPath,
   PAPERMILL_ERROR_TAG
 } from '../src/output/outputNotebook';
+import { failedSteps } from '../src/run/runView';
+import { makeAttempt, makeRun, makeStep } from './fixtures';
 
 function code(outputs: string[] = [], metadata = {}): INotebookCell {
   return {
@@ -103,5 +107,75 @@ describe('copyPath', () => {
   it('needs no run folder', () => {
     expect(copyPath('load.ipynb')).toBe('load-copy.ipynb');
     expect(copyPath('')).toBe('output-copy.ipynb');
+  });
+});
+
+describe('outputNotebookPath', () => {
+  const run = '01JH5ZC2K0QWE7Q9Q3Z5ZC2K0Q';
+
+  it('opens a notebook under the root at its path', () => {
+    expect(
+      outputNotebookPath(run, {
+        output_notebook: `orch-runs/daily/${run}/clean.ipynb`,
+        output_notebook_name: 'clean.ipynb'
+      })
+    ).toBe(`orch-runs/daily/${run}/clean.ipynb`);
+  });
+
+  it('opens a notebook outside the root on the runs drive, by its name', () => {
+    expect(
+      outputNotebookPath(run, {
+        output_notebook: null,
+        output_notebook_name: 'clean.attempt-2.ipynb'
+      })
+    ).toBe(`OrchRuns:${run}/clean.attempt-2.ipynb`);
+  });
+
+  it('has none for an attempt that left none (or an older server’s, outside the root)', () => {
+    expect(
+      outputNotebookPath(run, {
+        output_notebook: null,
+        output_notebook_name: null
+      })
+    ).toBeNull();
+    expect(outputNotebookPath(run, { output_notebook: null })).toBeNull();
+  });
+
+  it('is what the failure banner opens', () => {
+    const failed = makeRun({
+      id: run,
+      status: 'failed',
+      steps: [
+        makeStep('clean', 'failed', [
+          makeAttempt(1, {
+            status: 'failed',
+            output_notebook: null,
+            output_notebook_name: 'clean.ipynb'
+          })
+        ])
+      ]
+    });
+    expect(failedSteps(failed).map(f => f.notebook)).toEqual([
+      `OrchRuns:${run}/clean.ipynb`
+    ]);
+  });
+});
+
+describe('comparedNotebookPath', () => {
+  it('keeps a path under the root and puts a bare name on the runs drive', () => {
+    expect(comparedNotebookPath('r1', 'orch-runs/daily/r1/load.ipynb')).toBe(
+      'orch-runs/daily/r1/load.ipynb'
+    );
+    expect(comparedNotebookPath('r1', 'load.ipynb')).toBe(
+      'OrchRuns:r1/load.ipynb'
+    );
+  });
+});
+
+describe('copyPath of a notebook on the runs drive', () => {
+  it('names the copy as for a root path, from the drive’s local path', () => {
+    expect(copyPath('01JH5ZC2K0QWE7Q9Q3Z5ZC2K0Q/clean.attempt-2.ipynb')).toBe(
+      'clean.attempt-2-Z5ZC2K0Q-copy.ipynb'
+    );
   });
 });

@@ -162,6 +162,20 @@ def warehouse_path(server: LabServer) -> Path:
     return server.base / "warehouse.sqlite"
 
 
+@contextlib.contextmanager
+def serving(server: LabServer, what: str) -> Iterator[LabServer]:
+    """``server`` started, then shut down, its kernels and workers checked gone (``what`` names
+    it in the failure)."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+    assert wait_for(lambda: no_orch_processes_left(server.root), 15), (
+        f"kernels or workers of {what} are still running"
+    )
+
+
 @pytest.fixture(scope="package")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """One `jupyter lab` for tests/ui, stopped after its last test; each test uses pipelines and
@@ -175,15 +189,8 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     server = LabServer(base, env=env)
     shutil.copytree(REPO / "example_notebooks" / "daily_report", server.root / "daily_report")
     shutil.copytree(FIXTURES, server.root, dirs_exist_ok=True)
-    server.start()
-    try:
+    with serving(server, "the UI tests' server"):
         yield server
-    finally:
-        server.shutdown()
-    assert server.process is not None
-    assert wait_for(lambda: no_orch_processes_left(server.root), 15), (
-        "kernels or workers of the UI tests' server are still running"
-    )
 
 
 @pytest.fixture(scope="package")

@@ -17,9 +17,7 @@ from typing import Any
 
 import pytest
 
-from ..test_reliability import wait_for
-from ..test_scheduler import no_orch_processes_left
-from .conftest import FIXTURES, Lab, LabServer, open_lab
+from .conftest import FIXTURES, Lab, LabServer, open_lab, serving
 from .lab_helpers import expect, main_area, open_panel, pipeline_row, wait_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
@@ -50,14 +48,8 @@ def notify_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServe
     base = tmp_path_factory.mktemp("notify-lab")
     server = LabServer(base, env=CHANNELS)
     shutil.copytree(FIXTURES / "failing", server.root / "failing")
-    server.start()
-    try:
+    with serving(server, "the notification tests' server"):
         yield server
-    finally:
-        server.shutdown()
-    assert wait_for(lambda: no_orch_processes_left(server.root), 15), (
-        "kernels or workers of the notification tests' server are still running"
-    )
 
 
 @pytest.fixture

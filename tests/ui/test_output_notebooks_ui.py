@@ -9,6 +9,7 @@ SQL query step (its generated notebook holds the error), so the failure banner l
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -40,10 +41,8 @@ OPEN_FAILED = "Open failed step's output notebook"
 COPY = "Open as a copy to edit"
 
 
-@pytest.fixture
-def late_failure(lab_server: LabServer) -> str:
-    folder = lab_server.root / "late_failure"
-    folder.mkdir(exist_ok=True)
+def write_late_failure(path: Path) -> None:
+    """The notebook that fails in its 21st cell, far below the first screen."""
     cells = [
         nbformat.v4.new_code_cell(f"for i in range(6):\n    print('part {n}, line', i)")
         for n in range(1, CELLS_BEFORE + 1)
@@ -52,7 +51,14 @@ def late_failure(lab_server: LabServer) -> str:
     cells.append(nbformat.v4.new_code_cell("print('never reached')"))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(notebook, folder / "long.ipynb")
+    nbformat.write(notebook, path)
+
+
+@pytest.fixture
+def late_failure(lab_server: LabServer) -> str:
+    folder = lab_server.root / "late_failure"
+    folder.mkdir(exist_ok=True)
+    write_late_failure(folder / "long.ipynb")
     (folder / "pipeline.yaml").write_text(PIPELINE)
     return str(
         lab_server.request("POST", "/orch/pipelines", {"path": "late_failure/pipeline.yaml"})[

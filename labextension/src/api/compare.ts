@@ -55,8 +55,10 @@ export interface IComparedStep {
   duration_seconds: number | null;
   peak_memory_bytes: number | null;
   outputs: JSONObject;
-  /** Relative to the server's root dir; null when the attempt left none. */
+  /** Relative to the server's root dir; null when the attempt left none or it is outside. */
   output_notebook: string | null;
+  /** Its file name in the run's folder; null when the attempt left none (older servers omit it). */
+  output_notebook_name?: string | null;
 }
 
 /** A step in both runs: null on the side whose run has no such step. */

@@ -202,8 +202,17 @@ export interface IAttempt {
   duration_s: number | null;
   outputs: JSONObject;
   error: IAttemptError | null;
-  /** Relative to the server's root dir: open it with the document manager. */
+  /**
+   * Relative to the server's root dir, null when it is outside it: open it with the document
+   * manager (`outputNotebookPath` gives the path the lab opens).
+   */
   output_notebook: string | null;
+  /**
+   * Its file name in the run's folder (`clean.ipynb`, `clean.attempt-2.ipynb`), served by
+   * `/orch/runs/{id}/notebooks/{name}` wherever the folder is; null when the attempt left none.
+   * Older servers omit it.
+   */
+  output_notebook_name?: string | null;
   /** What the attempt's process tree used; null when it was not measured. */
   resources: IAttemptResources | null;
 }

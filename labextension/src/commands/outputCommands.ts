@@ -1,7 +1,8 @@
 /**
  * The output notebooks plugin's commands: open a step's output notebook read-only at the cell
  * where it failed, and open it as a copy to edit (a new notebook in the home folder, with a
- * kernel; the run's own file is never changed). The read-only factory is in output/.
+ * kernel; the run's own file is never changed). The read-only factory and the runs drive
+ * (`OrchRuns:<run id>/<name>`, for run folders outside the root) are in output/.
  */
 import { ILayoutRestorer, JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification, WidgetTracker } from '@jupyterlab/apputils';
@@ -10,6 +11,7 @@ import { NotebookPanel, NotebookWidgetFactory } from '@jupyterlab/notebook';
 import { Contents, ServerConnection } from '@jupyterlab/services';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 
+import { createClient } from '../api/connection';
 import { trans } from '../common/i18n';
 import { showError } from '../common/notify';
 import { copyPath } from '../output/outputNotebook';
@@ -18,6 +20,7 @@ import {
   registerOutputFactory,
   showFailedCell
 } from '../output/readOnlyNotebook';
+import { RunsDrive } from '../output/runsDrive';
 import { CommandIDs, describeArgs } from './commandIds';
 
 /** Copies made of one output notebook before its name is given up on. */
@@ -41,13 +44,17 @@ async function exists(
   }
 }
 
-/** Writes a copy of the output notebook under the first free name; the copy's path. */
+/**
+ * Writes a copy of the output notebook under the first free name in the home folder (of the
+ * default drive, also for a notebook of the runs drive); the copy's path.
+ */
 async function copyOutputNotebook(
   contents: Contents.IManager,
   path: string
 ): Promise<string> {
+  const local = contents.localPath(path);
   for (let n = 1; n <= MAX_COPIES; n++) {
-    const target = copyPath(path, n);
+    const target = copyPath(local, n);
     if (await exists(contents, target)) {
       continue;
     }
@@ -104,7 +111,7 @@ function addPathCommand(
       path: {
         type: 'string',
         description: trans.__(
-          'the output notebook, relative to the server root'
+          'the output notebook: relative to the server root, or OrchRuns:<run id>/<name>'
         )
       }
     }),
@@ -176,6 +183,11 @@ export function addOutputNotebooks(
   notebooks: NotebookWidgetFactory.IFactory,
   restorer: ILayoutRestorer | null
 ): void {
+  // Before the layout is restored: reopened notebooks may be on it
+  const { contents, serverSettings } = app.serviceManager;
+  contents.addDrive(
+    new RunsDrive(createClient(serverSettings), serverSettings)
+  );
   addPathCommand(
     app,
     CommandIDs.copyOutputNotebook,

@@ -13,6 +13,7 @@ import { Sentence } from '../common/components';
 import { useServerValue } from '../common/hooks';
 import { trans } from '../common/i18n';
 import { NotebookDiff } from '../diff/nbdimeDiff';
+import { comparedNotebookPath } from '../output/outputNotebook';
 import { idPart } from './compareWidget';
 
 export interface IStepNotebooksOptions {
@@ -21,7 +22,7 @@ export interface IStepNotebooksOptions {
   a: string;
   b: string;
   step: string;
-  /** Opens an output notebook (relative to the root dir) read-only. */
+  /** Opens an output notebook read-only (relative to the root dir, or on the runs drive). */
   openNotebook?: (path: string) => void;
 }
 
@@ -47,22 +48,24 @@ export class StepNotebooksWidget extends ReactWidget {
   }
 }
 
+/** The notebook of `run` the server names `shown` (its path under the root, or its name). */
 function PathLink(props: {
-  path: string;
+  run: string;
+  shown: string;
   open?: (path: string) => void;
 }): JSX.Element {
-  const { path, open } = props;
+  const { run, shown, open } = props;
   return open ? (
     <button
       type="button"
       className="jp-OrchCompare-link"
-      title={trans.__('Open %1 read-only', path)}
-      onClick={() => open(path)}
+      title={trans.__('Open %1 read-only', shown)}
+      onClick={() => open(comparedNotebookPath(run, shown))}
     >
-      {path}
+      {shown}
     </button>
   ) : (
-    <code>{path}</code>
+    <code>{shown}</code>
   );
 }
 
@@ -102,8 +105,8 @@ function StepNotebooksBody(props: {
           text={trans.__('%1: from %2 to %3', '%1', '%2', '%3')}
           nodes={[
             <strong>{step}</strong>,
-            <PathLink path={value.a_path} open={openNotebook} />,
-            <PathLink path={value.b_path} open={openNotebook} />
+            <PathLink run={a} shown={value.a_path} open={openNotebook} />,
+            <PathLink run={b} shown={value.b_path} open={openNotebook} />
           ]}
         />
       </p>

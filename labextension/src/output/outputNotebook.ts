@@ -80,3 +80,44 @@ export function copyPath(outputNotebook: string, n = 1): string {
     [stem, run ? shortId(run) : '', suffix].filter(Boolean).join('-') + '.ipynb'
   );
 }
+
+/**
+ * The name of the lab's contents drive serving the runs' output notebooks (runsDrive.ts), read
+ * through the server's `/orch/runs/{id}/notebooks` routes: a run folder outside the server's
+ * root (a shared `runs_dir`) is not in the contents API.
+ */
+export const RUNS_DRIVE = 'OrchRuns';
+
+/** What an attempt (of a run, or of a comparison) says about its output notebook. */
+export interface IOutputNotebookFields {
+  /** Relative to the server's root dir; null when it is outside it (or there is none). */
+  output_notebook: string | null;
+  /** Its file name in the run's folder; null when there is none; absent from older servers. */
+  output_notebook_name?: string | null;
+}
+
+/**
+ * The path the lab opens an attempt's output notebook at: its path under the root when it has
+ * one (the contents API, as any file), else `OrchRuns:<run id>/<name>` (the runs drive), else
+ * null (the attempt left none).
+ */
+export function outputNotebookPath(
+  runId: string,
+  attempt: IOutputNotebookFields
+): string | null {
+  if (attempt.output_notebook) {
+    return attempt.output_notebook;
+  }
+  const name = attempt.output_notebook_name;
+  return name ? `${RUNS_DRIVE}:${runId}/${name}` : null;
+}
+
+/**
+ * The path to open one of the notebooks of a step comparison at, from the name the server
+ * shows for it (`a_path`, `b_path`): a path under the root names the folders of the run
+ * (`<runs dir>/<pipeline>/<run id>/<step>.ipynb`, at least two), so a bare file name is that of
+ * a run folder outside the root, served by the runs drive.
+ */
+export function comparedNotebookPath(runId: string, shown: string): string {
+  return shown.includes('/') ? shown : `${RUNS_DRIVE}:${runId}/${shown}`;
+}

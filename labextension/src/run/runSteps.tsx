@@ -14,6 +14,7 @@ import {
   relativeTime,
   shortId
 } from '../common/format';
+import { outputNotebookPath } from '../output/outputNotebook';
 import {
   attemptSeconds,
   attemptsLatestFirst,
@@ -177,6 +178,7 @@ function AttemptErrorView(props: {
 }
 
 function AttemptView(props: {
+  runId: string;
   attempt: IAttempt;
   kind: StepKind | null;
   latest: boolean;
@@ -185,7 +187,7 @@ function AttemptView(props: {
 }): JSX.Element {
   const { attempt, now } = props;
   const seconds = attemptSeconds(attempt, now);
-  const notebook = attempt.output_notebook;
+  const notebook = outputNotebookPath(props.runId, attempt);
   const summary = stepSummary(props.kind, attempt.outputs);
   const used = resourceSummary(attempt.resources);
   return (
@@ -284,6 +286,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
   const attempt = (a: IAttempt, isLatest: boolean) => (
     <AttemptView
       key={a.number}
+      runId={props.runId}
       attempt={a}
       kind={props.kind}
       latest={isLatest}

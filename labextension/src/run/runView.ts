@@ -25,6 +25,7 @@ import {
   StepKind,
   UNSUCCESSFUL_RUN_STATUSES
 } from '../api/tokens';
+import { outputNotebookPath } from '../output/outputNotebook';
 
 // ESC [ ... final byte (colours, cursor moves), ESC ] ... BEL/ST (titles, links), lone ESC x.
 const ANSI =
@@ -78,7 +79,7 @@ export interface IFailedStep {
   step: string;
   /** Its latest attempt's error, if it recorded one. */
   error: IAttemptError | null;
-  /** Its latest attempt's output notebook, if it wrote one. */
+  /** Its latest attempt's output notebook, if it wrote one (the path the lab opens). */
   notebook: string | null;
 }
 
@@ -86,7 +87,7 @@ export interface IFailedStep {
  * The steps that went wrong, in pipeline order: those that failed or timed out, and those whose
  * latest attempt did (a retry is pending, or the run was cancelled meanwhile).
  */
-export function failedSteps(run: Pick<IRun, 'steps'>): IFailedStep[] {
+export function failedSteps(run: Pick<IRun, 'id' | 'steps'>): IFailedStep[] {
   return run.steps
     .map(step => ({ step, attempt: latestAttempt(step) }))
     .filter(
@@ -97,7 +98,7 @@ export function failedSteps(run: Pick<IRun, 'steps'>): IFailedStep[] {
     .map(({ step, attempt }) => ({
       step: step.name,
       error: attempt?.error ?? null,
-      notebook: attempt?.output_notebook ?? null
+      notebook: attempt ? outputNotebookPath(run.id, attempt) : null
     }));
 }
 
