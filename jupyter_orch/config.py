@@ -50,6 +50,7 @@ from .executors.choice import (
     check_dask_address,
     executor_name,
 )
+from .run_folders import RemoteRuns, RunsDir, is_remote
 from .sizes import parse_size
 
 # --- values -------------------------------------------------------------------------------------
@@ -87,9 +88,10 @@ class OrchConfig(NotifySettings, RetentionSettings, Configurable):
     runs_dir = Unicode(
         "orch-runs",
         config=True,
-        help="Folder for output notebooks and artifacts, relative to the server's root dir "
-        "(or absolute, inside it, so that the UI can open them) (default: "
-        "JUPYTER_ORCH_RUNS_DIR, then orch-runs)",
+        help="Folder for output notebooks and artifacts, relative to the server's root dir, "
+        "or absolute (outside the root the lab opens them through the server's own route), "
+        "or an fsspec URL such as s3://bucket/orch-runs (staged under "
+        "JUPYTER_ORCH_RUNS_STAGING) (default: JUPYTER_ORCH_RUNS_DIR, then orch-runs)",
     ).tag(env="JUPYTER_ORCH_RUNS_DIR", parse=_text, option="--runs-dir")
     max_workers = Int(
         0,
@@ -323,8 +325,11 @@ def check_all() -> None:
         setting.resolve()
 
 
-def runs_path(value: str, base: str | Path) -> Path:
-    """The runs folder ``value`` (``~`` expanded) relative to ``base``, absolute."""
+def runs_path(value: str, base: str | Path) -> RunsDir:
+    """The runs folder ``value`` (``~`` expanded) relative to ``base``, absolute; a URL (an
+    fsspec one: ``s3://bucket/runs``) as it is."""
+    if is_remote(value):
+        return RemoteRuns(value.rstrip("/"))
     return (Path(base) / Path(value).expanduser()).resolve()
 
 
@@ -335,7 +340,7 @@ def resolve_db_url(explicit: str | None = None) -> str:
     return CliConfig(db_url=explicit).db_url
 
 
-def resolve_runs_dir(explicit: str | None = None, *, root_dir: str | None = None) -> Path:
+def resolve_runs_dir(explicit: str | None = None, *, root_dir: str | None = None) -> RunsDir:
     """Absolute runs folder; relative to ``root_dir`` (the CLI: the current directory)."""
     return runs_path(CliConfig(runs_dir=explicit).runs_dir, root_dir or Path.cwd())
 

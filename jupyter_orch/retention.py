@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 
 from .activity import note
 from .masking import masked_logger
+from .run_folders import RemoteFolder, remove_folder
 from .spec_retention import RetentionSpec
 from .store.base import ActivityLog, PipelineCatalog, Retention, ScheduleState
 
@@ -51,7 +51,11 @@ class Pruned:
         }
 
 
-def folder_size(path: Path) -> int:
+def folder_size(path: Path | str) -> int:
+    """The bytes of a run's folder: a remote one's at its URL (``run_folders``)."""
+    remote = RemoteFolder.of(str(path))
+    if remote is not None:
+        return remote.size()
     total = 0
     for root, _, files in os.walk(path):
         for name in files:
@@ -126,13 +130,13 @@ def _expire(
         if not batch:
             return
         seen.update(run_id for run_id, _ in batch)
-        sizes = {run_id: folder_size(Path(run_dir)) for run_id, run_dir in batch}
+        sizes = {run_id: folder_size(run_dir) for run_id, run_dir in batch}
         if not dry_run:
             # rows first (their folders journalled in the same transaction), then files
             gone = set(store.delete_runs([run_id for run_id, _ in batch]))
             batch = [(run_id, run_dir) for run_id, run_dir in batch if run_id in gone]
             for _, run_dir in batch:
-                shutil.rmtree(run_dir, ignore_errors=True)
+                remove_folder(run_dir)
             store.forget_pruned([run_id for run_id, _ in batch])
         pruned.runs += [run_id for run_id, _ in batch]
         pruned.freed_bytes += sum(sizes[run_id] for run_id, _ in batch)
@@ -145,10 +149,10 @@ def _finish(store: RetentionStore, name: str, pruned: Pruned, dry_run: bool) -> 
         if not left:
             return
         for run_id, run_dir in left:
-            pruned.freed_bytes += folder_size(Path(run_dir))
+            pruned.freed_bytes += folder_size(run_dir)
             pruned.orphans.append(run_id)
             if not dry_run:
-                shutil.rmtree(run_dir, ignore_errors=True)
+                remove_folder(run_dir)
         if dry_run:
             return
         store.forget_pruned([run_id for run_id, _ in left])

@@ -15,6 +15,7 @@ from jupyter_orch.inputs.paths import relative_to_root
 from .errors import NotFoundError, UnreadableFile
 from .masking import mask_json
 from .records import RunRecord, StepRecord, duration_s, iso
+from .run_folders import RemoteFolder, is_remote, local_folder
 from .run_notebooks import notebook_fields
 from .store.base import RunRecords
 from .versions.nbdiff import MAX_COMPARED_BYTES, NotebookPair, compare_notebooks
@@ -51,15 +52,18 @@ def _step(step: StepRecord | None, root: Path | None) -> dict[str, Any] | None:
     }
 
 
-def _has_notebook(step: StepRecord | None) -> bool:
+def _has_notebook(step: StepRecord | None, run: RunRecord) -> bool:
+    """The step left an output notebook (in a remote folder: recorded; it is not looked for)."""
     last = step.last_attempt if step is not None else None
-    return bool(last and last.output_notebook and Path(last.output_notebook).is_file())
+    if not (last and last.output_notebook):
+        return False
+    return is_remote(run.run_dir) or Path(last.output_notebook).is_file()
 
 
 def _in_run(value: Any, run: RunRecord) -> Any:
     """A path inside the run's own folder as relative to it: each run writes its own
     ``totals.parquet``, which is no difference."""
-    folder = run.run_dir.rstrip("/") + "/"
+    folder = str(local_folder(run.run_dir)).rstrip("/") + "/"
     if isinstance(value, str) and value.startswith(folder):
         return "<run>/" + value[len(folder) :]
     return value
@@ -102,7 +106,7 @@ def compare_runs(store: RunRecords, a: str, b: str, root: Path | None = None) ->
                 "a": _step(one, root),
                 "b": _step(two, root),
                 "changed_outputs": changed,
-                "notebooks": _has_notebook(one) and _has_notebook(two),
+                "notebooks": _has_notebook(one, first) and _has_notebook(two, second),
             }
         )
     same_pipeline = first.pipeline == second.pipeline
@@ -127,8 +131,14 @@ def _notebook_of(run: RunRecord, step: str) -> tuple[Path, bytes]:
     if last is None or not last.output_notebook:
         raise NotFoundError(f"step {step!r} of run {run.id} left no output notebook")
     path = Path(last.output_notebook)
+    remote = RemoteFolder.of(run.run_dir)
     try:
-        return path, read_bytes(path, MAX_COMPARED_BYTES)
+        data = remote.read(path.name, MAX_COMPARED_BYTES) if remote else None
+        if remote and data is None:
+            raise FileProblem("does not exist", missing=True)
+        if data is not None and len(data) > MAX_COMPARED_BYTES:
+            raise FileProblem(f"is larger than {MAX_COMPARED_BYTES // 2**20} MiB")
+        return path, data if data is not None else read_bytes(path, MAX_COMPARED_BYTES)
     except FileProblem as exc:
         if exc.missing:
             raise NotFoundError(

@@ -22,6 +22,7 @@ from jupyter_orch.inputs.paths import relative_to_root
 from .errors import NotFoundError, UnreadableFile
 from .masking import mask_json
 from .records import RunRecord
+from .run_folders import RemoteFolder, local_folder
 from .store.base import RunRecords
 
 #: The largest output notebook served (one with many plots can be tens of MiB).
@@ -44,16 +45,12 @@ class RunNotebooks:
     def listing(self, run_id: str) -> dict[str, Any]:
         """The run's folder as a directory model: the output notebooks it still holds."""
         run = self.store.get_run(run_id)
+        remote = RemoteFolder.of(run.run_dir)
         models = []
         for name, path in _recorded(run).items():
-            try:
-                fd = open_regular(path, follow=False)
-            except FileProblem:
-                continue  # pruned, or never written: not listed
-            try:
-                models.append(_model(run.id, name, os.fstat(fd), None))
-            finally:
-                os.close(fd)
+            facts = remote.stat(name) if remote else _local_facts(path)
+            if facts is not None:  # else pruned, or never written: not listed
+                models.append(_model(run.id, name, facts, None))
         return {
             "name": run.id,
             "path": run.id,
@@ -73,31 +70,79 @@ class RunNotebooks:
         path = _recorded(run).get(name)
         if path is None:
             raise NotFoundError(f"run {run_id} has no output notebook {name!r}")
-        try:
-            fd = open_regular(path, follow=False)
-        except FileProblem as exc:
-            if exc.missing:
-                raise NotFoundError(f"the output notebook {name} of run {run_id} is gone") from None
-            raise UnreadableFile(
-                f"the output notebook {name} of run {run_id} {exc.reason}"
-            ) from None
-        with os.fdopen(fd, "rb") as handle:
-            status = os.fstat(fd)
-            if not content:
-                return _model(run.id, name, status, None)
-            if status.st_size > MAX_NOTEBOOK_BYTES:
-                raise UnreadableFile(
-                    f"the output notebook {name} of run {run_id} is larger than "
-                    f"{MAX_NOTEBOOK_BYTES // 2**20} MiB; download it from the run's folder"
-                )
-            data = handle.read(MAX_NOTEBOOK_BYTES + 1)
-        return _model(run.id, name, status, mask_json(_parse(data, name, run_id)))
+        what = f"the output notebook {name} of run {run_id}"
+        remote = RemoteFolder.of(run.run_dir)
+        facts, data = (_remote if remote else _local)(remote or path, name, what, content)
+        if data is not None and len(data) > MAX_NOTEBOOK_BYTES:
+            raise _too_large(what)
+        notebook = mask_json(_parse(data, what)) if data is not None else None
+        return _model(run.id, name, facts, notebook)
+
+
+Facts = tuple[int, float | None]
+
+
+def _local(
+    path: Path | RemoteFolder, name: str, what: str, content: bool
+) -> tuple[Facts, bytes | None]:
+    """A notebook in this machine's folder: opened without following links, a regular file."""
+    assert isinstance(path, Path)
+    try:
+        fd = open_regular(path, follow=False)
+    except FileProblem as exc:
+        if exc.missing:
+            raise NotFoundError(f"{what} is gone") from None
+        raise UnreadableFile(f"{what} {exc.reason}") from None
+    with os.fdopen(fd, "rb") as handle:
+        status = os.fstat(fd)
+        facts = (status.st_size, status.st_mtime)
+        if not content:
+            return facts, None
+        if status.st_size > MAX_NOTEBOOK_BYTES:
+            raise _too_large(what)
+        return facts, handle.read(MAX_NOTEBOOK_BYTES + 1)
+
+
+def _remote(
+    folder: Path | RemoteFolder, name: str, what: str, content: bool
+) -> tuple[Facts, bytes | None]:
+    """A notebook at the run's remote folder (the URL ``runs_dir`` names)."""
+    assert isinstance(folder, RemoteFolder)
+    facts = folder.stat(name)
+    if facts is None:
+        raise NotFoundError(f"{what} is gone")
+    if not content:
+        return facts, None
+    if facts[0] > MAX_NOTEBOOK_BYTES:
+        raise _too_large(what)
+    data = folder.read(name, MAX_NOTEBOOK_BYTES)
+    if data is None:
+        raise NotFoundError(f"{what} is gone")
+    return facts, data
+
+
+def _too_large(what: str) -> UnreadableFile:
+    size = MAX_NOTEBOOK_BYTES // 2**20
+    return UnreadableFile(f"{what} is larger than {size} MiB; download it from the run's folder")
+
+
+def _local_facts(path: Path) -> Facts | None:
+    try:
+        fd = open_regular(path, follow=False)
+    except FileProblem:
+        return None
+    try:
+        status = os.fstat(fd)
+        return status.st_size, status.st_mtime
+    finally:
+        os.close(fd)
 
 
 def _recorded(run: RunRecord) -> dict[str, Path]:
     """The run's output notebooks by file name, each in the run's own folder (a later attempt's
-    name is its own: ``clean.attempt-2.ipynb``)."""
-    folder = Path(os.path.realpath(run.run_dir))
+    name is its own: ``clean.attempt-2.ipynb``); a remote folder's are named by its staging
+    folder."""
+    folder = Path(os.path.realpath(local_folder(run.run_dir)))
     found: dict[str, Path] = {}
     for step in run.steps:
         for attempt in step.attempts:
@@ -109,17 +154,18 @@ def _recorded(run: RunRecord) -> dict[str, Path]:
     return found
 
 
-def _parse(data: bytes, name: str, run_id: str) -> Any:
+def _parse(data: bytes, what: str) -> Any:
     try:
         notebook = json.loads(data)
     except (ValueError, RecursionError):
         notebook = None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise UnreadableFile(f"the output notebook {name} of run {run_id} is not a notebook")
+        raise UnreadableFile(f"{what} is not a notebook")
     return notebook
 
 
-def _model(run_id: str, name: str, status: os.stat_result, content: Any) -> dict[str, Any]:
+def _model(run_id: str, name: str, facts: Facts, content: Any) -> dict[str, Any]:
+    size, modified = facts
     return {
         "name": name,
         "path": f"{run_id}/{name}",
@@ -127,12 +173,14 @@ def _model(run_id: str, name: str, status: os.stat_result, content: Any) -> dict
         "format": "json" if content is not None else None,
         "mimetype": None,
         "writable": False,
-        "created": _iso(status.st_ctime),
-        "last_modified": _iso(status.st_mtime),
-        "size": status.st_size,
+        "created": _iso(modified),
+        "last_modified": _iso(modified),
+        "size": size,
         "content": content,
     }
 
 
-def _iso(seconds: float) -> str:
+def _iso(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
     return datetime.fromtimestamp(seconds, timezone.utc).isoformat().replace("+00:00", "Z")

@@ -10,7 +10,6 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from jupyter_orch import dag
@@ -36,7 +35,9 @@ from .records import (
     error_record,
     internal_error,
 )
+from .run_folders import local_folder
 from .run_policy import Readiness, StepFault, describe_error, run_verdict, template_context
+from .run_sync import FolderSync
 from .run_waits import RetryWaits, resume_points, within
 from .run_writer import RunWriter
 from .runlog import RunLog
@@ -69,11 +70,9 @@ class RunCoordinator:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.store = store
-        self.executor = executor
+        self.store, self.executor = store, executor
         self.loaded = loaded.only({s.name for s in run.steps})  # a test run may record fewer
-        self.spec = self.loaded.spec
-        self.run = run
+        self.spec, self.run = self.loaded.spec, run
         #: How each kind of step becomes a task.
         self.kinds = step_kinds() if kinds is None else kinds
         #: The run's connections and secrets (read from the environment as it starts).
@@ -83,8 +82,7 @@ class RunCoordinator:
         self.events = LineageEvents() if run.trigger is Trigger.TEST else lineage_events()
         #: What the coordinator reads the time from and waits with (backoff, resume, step
         #: timeouts, max_duration, settle retries): a test's fake clock makes them instant.
-        self.clock = clock
-        self.sleep = sleep
+        self.clock, self.sleep = clock, sleep
         self.writer = RunWriter(store, run.id, clock, sleep)
         self.waits = RetryWaits(sleep)  # Retry now, Fail now
         self._db = self.writer.call
@@ -104,7 +102,8 @@ class RunCoordinator:
         self.readiness = Readiness(self.spec, self.order, self.state)
         limit = max_parallel_steps or self.spec.limits.max_parallel_steps or os.cpu_count() or 1
         self._slots = asyncio.Semaphore(limit)
-        self.run_dir = Path(run.run_dir)
+        self.run_dir = local_folder(run.run_dir)  # a remote folder's staging folder
+        self.folder = FolderSync(run.run_dir, self.log)
         self.artifacts_dir = self.run_dir / "artifacts"
         self.artifacts = ArtifactLedger(self.artifacts_dir, self.order)  # which step wrote what
 
@@ -129,12 +128,8 @@ class RunCoordinator:
             await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
             if self.versions is not None:
                 self.sources = await self._db(materialise, self.versions, self.run)
-            await self._db(
-                self.store.update_run,
-                self.run.id,
-                status=RunStatus.RUNNING,
-                started_at=self.started_at,
-            )
+            running = {"status": RunStatus.RUNNING, "started_at": self.started_at}
+            await self._db(self.store.update_run, self.run.id, **running)
             hidden = await self._db(self.store.secret_variables)
             self.hidden_env = hidden | self.access.hidden()
             watch = self.writer.watch_long_running(self.spec.notify, self.started_at)
@@ -215,6 +210,7 @@ class RunCoordinator:
             if self.state[name] not in FINISHED_STEP_STATUSES:
                 faulted = name in self.faulted
                 self.state[name] = StepStatus.FAILED if faulted else StepStatus.CANCELLED
+        outcome, error = await self.folder.settle(outcome, error)
         outcome, error, line = run_verdict(self.order, self.state, outcome, error)
         self.log.info(line)
         flusher.cancel()
@@ -383,12 +379,14 @@ class RunCoordinator:
             number=number,
             access=self.access,
             sources=self.sources,
+            remote=self.folder.remote,
         )
 
     async def _record(
         self, name: str, attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None
     ) -> None:
         self.log.end_output(name)
+        await self.folder.exchange()  # what the attempt wrote, here or on another machine
         written = await self.artifacts.end(name, attempt.number, outcome.outputs)
         step = self.spec.step(name)
         found = self.kinds[kind_of(step)].lineage(step, result, self._attempt_context(1))

@@ -18,6 +18,7 @@ from .errors import ConflictError, NotFoundError, ParameterError, UserError
 from .masking import mask_json
 from .notify.delivery import DeliverySettings, Notifier
 from .records import RunRecord, StepStatus, Trigger, iso
+from .run_folders import RunsDir
 from .store.types import KeyedRun, LogLine, NewRun, PipelineVersion, RequestKey, utcnow
 
 if TYPE_CHECKING:  # imported where used: `jupyter orch runs` needs no loader, spec or runner
@@ -82,7 +83,7 @@ class Orchestrator:
     def __init__(
         self,
         store: StoreProtocol,
-        runs_dir: Path,
+        runs_dir: RunsDir,
         root: Path | None = None,
         connections: Connections | None = None,
         *,

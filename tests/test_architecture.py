@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, ...]] = [
         "inputs",
         "pipelines",
         "scheduling.schedules",
+        "run_folders",
     ),
     (
         "store",
@@ -53,7 +54,7 @@ LAYERS: list[tuple[str, ...]] = [
         "datasets",
         "activity",
     ),
-    ("runner", "runlog", "run_policy", "run_writer", "run_waits"),
+    ("runner", "runlog", "run_policy", "run_writer", "run_waits", "run_sync"),
     (
         "service",
         "catalog",

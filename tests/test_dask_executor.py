@@ -18,10 +18,12 @@ from typing import Any
 
 import pytest
 
+from jupyter_orch.executors.base import NotebookTask, TaskResult
 from jupyter_orch.executors.dask_executor import DaskExecutor
 from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import AttemptStatus, RunRecord, RunStatus, StepStatus
+from jupyter_orch.run_folders import RemoteFolder
 from jupyter_orch.service import Orchestrator
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
@@ -266,6 +268,47 @@ def test_a_step_gets_the_workers_environment_and_its_granted_secrets(
     for file in Path(run.step("notebook").attempts[-1].output_notebook).parent.rglob("*"):
         if file.is_file():
             assert b"token-from-the-coordinator" not in file.read_bytes(), file
+
+
+def test_a_worker_pulls_a_remote_run_folder_before_the_attempt_and_pushes_what_it_wrote(
+    cluster: Any, tmp_path: Path
+) -> None:
+    """As a worker on a machine that never held the run: its staging folder starts empty."""
+    there = tmp_path / "bucket" / "pipe" / "R1"
+    (there / "artifacts").mkdir(parents=True)
+    (there / "artifacts" / "upstream.txt").write_text("written on another machine")
+    staging = tmp_path / "worker-staging" / "R1"
+    use = (
+        "import pathlib, jupyter_orch\n"
+        "artifacts = pathlib.Path(folder) / 'artifacts'\n"
+        "text = (artifacts / 'upstream.txt').read_text()\n"
+        "(artifacts / 'downstream.txt').write_text(text.upper())\n"
+        "jupyter_orch.record('text', text)"
+    )
+    write_notebook(tmp_path / "use.ipynb", "folder = ''", use)
+    task = NotebookTask(
+        key="R1/use/use.ipynb",
+        notebook=str(tmp_path / "use.ipynb"),
+        output_notebook=str(staging / "use.ipynb"),
+        cwd=str(tmp_path),
+        kernel_name="python3",
+        step_parameters={"folder": str(staging)},
+        remote=RemoteFolder(there.as_uri(), str(staging)),
+    )
+
+    async def attempt() -> TaskResult:
+        executor = DaskExecutor(address=cluster.scheduler_address)
+        try:
+            execution = await executor.submit(task, lambda stream, text: None)
+            return await execution.wait()
+        finally:
+            await executor.close()
+
+    result = asyncio.run(attempt())
+    assert result.status == "succeeded", result.error
+    assert result.outputs["text"] == "written on another machine"
+    assert (there / "artifacts" / "downstream.txt").read_text() == "WRITTEN ON ANOTHER MACHINE"
+    assert (there / "use.ipynb").is_file()  # the output notebook, pushed by the worker
 
 
 def test_a_worker_killed_mid_step_fails_the_attempt_as_orphaned_and_the_retry_runs(

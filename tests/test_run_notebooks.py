@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from jupyter_orch.run_folders import STAGING_ENV
 
 from .conftest import write_notebook
 from .orch_server import call, poll_run
@@ -27,15 +30,30 @@ steps:
 """
 
 
+@pytest.fixture(params=["folder", "url"])
+def runs_kind(request: pytest.FixtureRequest) -> str:
+    """A shared folder outside the root, or a URL (``file://``, as ``s3://`` behaves)."""
+    return str(request.param)
+
+
 @pytest.fixture
 def shared_runs(tmp_path: Path) -> Path:
     return tmp_path / "shared-runs"
 
 
 @pytest.fixture
-def jp_server_config(jp_server_config: dict[str, Any], shared_runs: Path) -> dict[str, Any]:
+def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(STAGING_ENV, str(tmp_path / "staging"))
+    return tmp_path / "staging"
+
+
+@pytest.fixture
+def jp_server_config(
+    jp_server_config: dict[str, Any], shared_runs: Path, runs_kind: str, staging: Path
+) -> dict[str, Any]:
     config = dict(jp_server_config)
-    config["OrchApp"] = {**config["OrchApp"], "runs_dir": str(shared_runs)}
+    runs_dir = shared_runs.as_uri() if runs_kind == "url" else str(shared_runs)
+    config["OrchApp"] = {**config["OrchApp"], "runs_dir": runs_dir}
     return config
 
 
@@ -61,11 +79,14 @@ def failed_run(
 
 
 async def test_notebooks_outside_the_root_are_served_read_only_by_name(
-    jp_fetch: Any, failed_run: dict[str, Any], shared_runs: Path
+    jp_fetch: Any, failed_run: dict[str, Any], shared_runs: Path, runs_kind: str, staging: Path
 ) -> None:
     run = failed_run
+    if runs_kind == "url":  # served from the URL, not from this machine's staging folder
+        assert staging.is_dir()
+        shutil.rmtree(staging)
     assert run["status"] == "failed"
-    assert run["run_dir"] is None  # outside the root: the contents API cannot reach it
+    assert run["run_dir"] is None  # outside the root, or remote: the contents API cannot reach it
     attempts = run["steps"][0]["attempts"]
     assert [a["output_notebook"] for a in attempts] == [None, None]
     names = [a["output_notebook_name"] for a in attempts]
@@ -97,6 +118,7 @@ async def test_notebooks_outside_the_root_are_served_read_only_by_name(
     assert json.loads(response.body)["nbformat"] == 4
 
 
+@pytest.mark.parametrize("runs_kind", ["folder"], indirect=True)
 async def test_only_the_runs_own_notebooks_are_served_and_bad_files_are_refused(
     jp_fetch: Any,
     jp_root_dir: Path,
@@ -138,3 +160,25 @@ async def test_only_the_runs_own_notebooks_are_served_and_bad_files_are_refused(
     (folder / "report.attempt-2.ipynb").write_text('{"cells": "not a list"}')
     code, body = await answer("report.attempt-2.ipynb")
     assert code == 422 and "is not a notebook" in body["error"]
+
+
+@pytest.mark.parametrize("runs_kind", ["url"], indirect=True)
+async def test_two_runs_notebooks_at_a_url_are_compared_cell_by_cell(
+    jp_fetch: Any, failed_run: dict[str, Any], staging: Path
+) -> None:
+    code, again = await call(jp_fetch, "POST", "pipelines", "shared", "runs", body={})
+    assert code == 202
+    second = await poll_run(jp_fetch, again["id"])
+    shutil.rmtree(staging)  # this server never held the runs' files
+    first_id, second_id = failed_run["id"], second["id"]
+    code, compared = await call(jp_fetch, "GET", "runs", first_id, "compare", second_id)
+    assert code == 200 and compared["steps"][0]["notebooks"] is True, compared
+    assert compared["steps"][0]["a"]["output_notebook_name"] == "report.attempt-2.ipynb"
+    code, pair = await call(
+        jp_fetch, "GET", "runs", first_id, "compare", second_id, "steps", "report", "notebooks"
+    )
+    assert code == 200, pair
+    assert pair["base"]["cells"] and (pair["a_path"], pair["b_path"]) == (
+        "report.attempt-2.ipynb",
+        "report.attempt-2.ipynb",
+    )

@@ -300,6 +300,11 @@ def test_a_running_runs_duration_counts_up_and_text_is_escaped() -> None:
                 "status": "failed",
                 "attempts": [{"output_notebook": "R1/a b.ipynb"}],
             },
+            {  # outside the root: the lab's drive serves it
+                "name": "mail",
+                "status": "failed",
+                "attempts": [{"output_notebook": None, "output_notebook_name": "mail.ipynb"}],
+            },
         ],
     }
     markup = runs_table(client, [run], now=datetime(2026, 12, 6, 9, 1, 5, tzinfo=timezone.utc))
@@ -308,6 +313,7 @@ def test_a_running_runs_duration_counts_up_and_text_is_escaped() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup and "<script>" not in markup
     assert 'data-step="load" data-status="running">load <span' in markup  # no notebook yet
     assert '<a href="/user/ann/lab?orch-output=R1%2Fa+b.ipynb" target="_blank"' in markup
+    assert '<a href="/user/ann/lab?orch-output=OrchRuns%3AR1%2Fmail.ipynb"' in markup
 
 
 def test_importing_jupyter_orch_in_a_kernel_does_not_import_the_widgets() -> None:

@@ -60,13 +60,14 @@ def cmd_channels(args: argparse.Namespace) -> int:
     from ..config import CliConfig, runs_path
     from ..notify.delivery import send_test_message
     from ..notify.senders import SendError
+    from ..run_folders import local_folder
 
     config = CliConfig(runs_dir=args.runs_dir)
     channels = config.named_connections().channels
     if args.action == "test":
         if not args.name:
             raise UserError("channels test: give the channel's name")
-        outbox = runs_path(config.runs_dir, Path.cwd()) / "_outbox" / "tests"
+        outbox = local_folder(str(runs_path(config.runs_dir, Path.cwd()) / "_outbox" / "tests"))
         try:
             answer, problem = (
                 send_test_message(channels, args.name, outbox, config.delivery_settings()),

@@ -19,6 +19,7 @@ from ..datasets.openlineage import lineage_events
 from ..durations import format_duration
 from ..masking import mask_json, mask_text
 from ..records import RunRecord, RunStatus
+from ..run_folders import local_folder
 from ..versions.actors import cli_actor
 from .args import run_parameters
 from .orchestrator import cli_connections, open_orchestrator
@@ -242,7 +243,7 @@ def _summary(run: RunRecord, args: argparse.Namespace) -> None:
         last = step.last_attempt
         data = last.to_dict() if last else {}
         notebook = last.output_notebook if last else None
-        if notebook and Path(notebook).parent == Path(run.run_dir):
+        if notebook and Path(notebook).parent == local_folder(run.run_dir):
             notebook = Path(notebook).name  # the folder is printed once, below
         else:
             notebook = display_path(notebook)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from jupyter_orch.errors import NotFoundError, TemplateError, UserError
@@ -20,6 +19,7 @@ from jupyter_orch.expressions import render_value
 from jupyter_orch.masking import mask_json
 from jupyter_orch.pipelines.inspection import inspect_parameters
 from jupyter_orch.records import RunRecord, RunStatus, StepStatus
+from jupyter_orch.run_folders import local_folder
 from jupyter_orch.run_policy import template_context
 from jupyter_orch.service import loaded_from_version, resolve_parameters, with_profile
 from jupyter_orch.spec import StepSpec
@@ -92,7 +92,7 @@ def step_inputs(
     missing = sorted(n for n in upstream if state.get(n) is not StepStatus.SUCCEEDED)
     context = template_context(
         dataclasses.replace(record, parameters=run_parameters),
-        Path(record.run_dir) / "artifacts",
+        local_folder(record.run_dir) / "artifacts",
         record.started_at or record.created_at,
         state,
         outputs,

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from ..run_folders import RemoteFolder
+
 #: Bytes of stdout/stderr one attempt may send to the run log before it is cut.
 LOG_CAP_BYTES = 1024 * 1024
 #: Bytes one output may keep in an output notebook (a cell's stdout, or its stderr; a display;
@@ -76,6 +78,9 @@ class Task:
     masked: tuple[str, ...] = ()
     #: Bytes of resident memory the task's process tree may use (``max_memory``); None: no limit.
     max_memory: int | None = None
+    #: The run's folder at a remote ``runs_dir``: a worker on another machine pulls it before
+    #: the attempt and pushes what the attempt wrote after it. None: a local folder.
+    remote: RemoteFolder | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,13 +14,14 @@ orphaned, for the coordinator to retry as its policy says.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
 
-from ..records import error_record
+from ..records import describe_exception, error_record
 from .base import Execution, Task, TaskResult
 from .local import LocalExecutor
 
@@ -95,7 +96,7 @@ def run_attempt(task: Task, topic: str, idle_ttl: float) -> TaskResult:
     from distributed import Event, Variable, get_worker
 
     worker = get_worker()
-    claimed_name, worker_name, stop_name = names(topic)
+    claimed_name, worker_name, _ = names(topic)
     claimed = Event(claimed_name)
     if claimed.is_set():  # Dask runs the task again: the worker that first ran it is gone
         try:
@@ -113,6 +114,35 @@ def run_attempt(task: Task, topic: str, idle_ttl: float) -> TaskResult:
     Variable(worker_name).set(worker.address)
     claimed.set()
     runtime = _get_runtime(max(worker.state.nthreads, 1), idle_ttl)
+    if task.remote is not None:  # a remote run folder: what the steps before wrote elsewhere
+        problem = _sync(task.remote.pull, "from")
+        if problem is not None:
+            return TaskResult(status="failed", error=problem)
+    result = _attempt(runtime, worker, task, topic)
+    if task.remote is not None:  # and what this attempt wrote, for the steps after it
+        problem = _sync(task.remote.push, "to")
+        if problem is not None:
+            return dataclasses.replace(result, status="failed", error=problem)
+    return result
+
+
+def _sync(copy: Callable[[], int], direction: str) -> dict[str, Any] | None:
+    """None once ``copy`` is done; else the attempt's error, which names the URL masked."""
+    try:
+        copy()
+    except Exception as exc:
+        from ..masking import mask_text
+
+        text = f"copying the run's folder {direction} runs_dir failed: {describe_exception(exc)}"
+        return error_record("RunFolderError", mask_text(text))
+    return None
+
+
+def _attempt(runtime: _Runtime, worker: Any, task: Task, topic: str) -> TaskResult:
+    """The attempt on the worker's local executor, until it ends or is no longer wanted."""
+    from distributed import Event
+
+    _, _, stop_name = names(topic)
 
     def on_log(stream: str, text: str) -> None:
         worker.log_event(topic, {"stream": stream, "text": text})

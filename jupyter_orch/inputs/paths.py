@@ -46,8 +46,9 @@ def _resolved_root(root: str) -> Path:
 
 
 def relative_to_root(root: str | Path, path: str | None) -> str | None:
-    """``path`` relative to the root (POSIX), or None when it is not inside it."""
-    if not path:
+    """``path`` relative to the root (POSIX), or None when it is not inside it (a URL never
+    is)."""
+    if not path or "://" in path:
         return None
     base = _resolved_root(str(root))
     try:

@@ -27,6 +27,7 @@ from ..channels import Channels, UndefinedChannel, kind_of
 from ..errors import NotFoundError
 from ..masking import ValuesMaskingFilter, mask_text, masked_logger
 from ..records import RunRecord, describe_exception
+from ..run_folders import local_folder
 from ..store.base import Outbox
 from ..store.types import Notification, utcnow
 from . import messages
@@ -118,7 +119,7 @@ class Notifier:
         self,
         store: NotifyStore,
         channels: Channels,
-        runs_dir: Path,
+        runs_dir: Path | str,
         *,
         instance_id: str | None = None,
         public_url: str | None = None,
@@ -127,7 +128,7 @@ class Notifier:
     ) -> None:
         self.store = store
         self.channels = channels
-        self.runs_dir = Path(runs_dir)
+        self.runs_dir = local_folder(str(runs_dir))  # a remote one's outbox is staged here
         self.instance_id = instance_id or instance_name()
         self.public_url = public_url or None
         self.settings = settings or DeliverySettings()
@@ -179,7 +180,7 @@ class Notifier:
         """Where ``notification`` goes; ``ValueError`` when its channel is not defined here."""
         url = self.channels.url(notification.channel)
         if run is not None:
-            outbox = Path(run.run_dir) / "outbox"
+            outbox = local_folder(run.run_dir) / "outbox"
         else:
             # not under <runs_dir>/<pipeline>/, where only run folders live (retention)
             outbox = self.runs_dir / "_outbox" / notification.pipeline

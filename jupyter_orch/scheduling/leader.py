@@ -24,6 +24,7 @@ from jupyter_orch.connections import Connections
 from jupyter_orch.errors import NotFoundError, OrchError
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.records import Trigger
+from jupyter_orch.run_folders import RunsDir
 from jupyter_orch.scheduling.events import SqlWatcher, scan_files, sql_changed
 from jupyter_orch.scheduling.misfire import plan_slots
 from jupyter_orch.scheduling.schedules import CronSchedule
@@ -36,7 +37,7 @@ log = masked_logger("jupyter_orch.scheduling.scheduler")
 
 
 def new_run(
-    state: PipelineState, spec: PipelineSpec, runs_dir: Path, trigger: Trigger, **extra: Any
+    state: PipelineState, spec: PipelineSpec, runs_dir: RunsDir, trigger: Trigger, **extra: Any
 ) -> NewRun:
     return NewRun(
         pipeline=spec.name,
@@ -74,7 +75,7 @@ class Leader:
     """
 
     store: LeaderStore
-    runs_dir: Path
+    runs_dir: RunsDir
     default_timezone: str = "UTC"
     #: Seconds between scans of watched files (SQL triggers have their own ``every``).
     file_interval: float = 2.0

@@ -164,7 +164,9 @@ class OrchApp(ExtensionApp, OrchConfig):
         self.catalog = Catalog(self.orchestrator, self.root, self.default_timezone)
         self.availability.ready(self.catalog)
         self.log.info(
-            "jupyter-orch: store %s, runs in %s", mask_url(self.store.url), self.runs_path
+            "jupyter-orch: store %s, runs in %s",
+            mask_url(self.store.url),
+            mask_url(str(self.runs_path)),
         )
         if not self.scheduler_enabled:
             self.log.info("jupyter-orch: scheduler disabled (c.OrchApp.scheduler_enabled)")

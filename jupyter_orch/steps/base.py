@@ -9,6 +9,7 @@ executor's task). Step kinds return tasks and records; only the run coordinator 
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from jupyter_orch.inputs.files import NamedPaths
 from jupyter_orch.masking import mask_json, masked_logger
 from jupyter_orch.outputs import MAX_DATASETS
 from jupyter_orch.records import AttemptRecord, AttemptStatus, error_record
+from jupyter_orch.run_folders import RemoteFolder
 from jupyter_orch.spec import EffectivePolicy, StepSpec
 from jupyter_orch.versions.materialise import RunSources
 
@@ -70,6 +72,8 @@ class AttemptContext:
     access: StepAccess = field(default_factory=StepAccess)
     #: The files the run's version recorded, to read instead of the files on disk.
     sources: RunSources = field(default_factory=RunSources)
+    #: The run's folder at a remote ``runs_dir`` (``run_dir`` stages it); None: a local one.
+    remote: RemoteFolder | None = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,8 @@ class StepKind(ABC):
         output = self.output_notebook(attempt.run_dir, step.name, attempt.number)
         try:
             parameters = render_value(dict(step.parameters), attempt.expressions)
-            return await self.build_task(PreparedStep(step, policy, attempt, parameters, output))
+            task = await self.build_task(PreparedStep(step, policy, attempt, parameters, output))
+            return dataclasses.replace(task, remote=attempt.remote) if attempt.remote else task
         except (TemplateError, ValueError) as exc:
             kind = "TemplateError" if isinstance(exc, TemplateError) else self.invalid_source
             raise StepRefused(

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from jupyter_orch.errors import NotFoundError, OrchError
 from jupyter_orch.inputs.files import NamedPaths
 from jupyter_orch.records import RunRecord
+from jupyter_orch.run_folders import local_folder
 from jupyter_orch.store.base import PipelineCatalog
 
 #: The folder of a run's recorded files, inside its run folder.
@@ -43,7 +44,7 @@ def materialise(store: PipelineCatalog, run: RunRecord) -> RunSources:
     """Write the run's recorded files under ``<run folder>/.sources/<hash>/<name>`` (kept if
     already there: a resumed run) and say where each is. Blocking."""
     version = store.get_version(run.pipeline, run.version)
-    folder = Path(run.run_dir) / SOURCES_DIR
+    folder = local_folder(run.run_dir) / SOURCES_DIR
     files: dict[str, Path] = {}
     for recorded in version.files:
         target = folder / recorded.digest[:16] / PurePosixPath(recorded.path).name

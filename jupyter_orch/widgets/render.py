@@ -61,6 +61,13 @@ def browser_href(client: OrchClient, path: str) -> str:
     return f"{urlsplit(client.url).path}lab?{urlencode({'orch-output': path})}"
 
 
+def notebook_path(run_id: str, attempt: Mapping[str, Any]) -> str | None:
+    """Where the lab opens an attempt's output notebook: relative to the root, or, outside it,
+    on the lab's ``OrchRuns`` drive (served by ``/orch/runs/{id}/notebooks/{name}``)."""
+    name = attempt.get("output_notebook_name")
+    return attempt.get("output_notebook") or (f"OrchRuns:{run_id}/{name}" if name else None)
+
+
 def run_href(client: OrchClient, run_id: str) -> str:
     """The address that opens the run's detail in JupyterLab (the lab's ``?orch-run=``)."""
     return f"{urlsplit(client.url).path}lab?{urlencode({'orch-run': run_id})}"
@@ -114,10 +121,10 @@ def duration(run: Mapping[str, Any], now: datetime) -> str:
     return format_duration(max(0.0, (now - begun).total_seconds()))
 
 
-def step(client: OrchClient, data: Mapping[str, Any]) -> str:
+def step(client: OrchClient, data: Mapping[str, Any], run_id: str) -> str:
     """A step's name (linking its last attempt's output notebook) and status."""
     attempts = data.get("attempts") or []
-    notebook = attempts[-1].get("output_notebook") if attempts else None
+    notebook = notebook_path(run_id, attempts[-1]) if attempts else None
     name = str(data.get("name", "?"))
     word = str(data.get("status", ""))
     href = browser_href(client, notebook) if notebook else None
@@ -140,7 +147,7 @@ def run_row(client: OrchClient, run: Mapping[str, Any], now: datetime) -> str:
         escape(run.get("trigger", "")),
         escape(started(run)),
         escape(duration(run, now)),
-        "".join(step(client, s) for s in run.get("steps") or []),
+        "".join(step(client, s, run_id) for s in run.get("steps") or []),
     ]
     columns = "".join(
         f'<td class="jp-orch-col-{name.lower()}">{cell}</td>'

@@ -150,6 +150,9 @@ describe('RunsDrive', () => {
     await expect(runs.get(`${RUN}/sub/x.ipynb`)).rejects.toBeInstanceOf(
       RunsDrivePathError
     );
+    for (const path of ['../x.ipynb', `${RUN}/..`, `${RUN}/notes.txt`]) {
+      await expect(runs.get(path)).rejects.toBeInstanceOf(RunsDrivePathError);
+    }
     expect(server.requests).toEqual([]);
   });
 

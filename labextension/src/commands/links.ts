@@ -10,7 +10,10 @@ import { CommandIDs } from './commandIds';
 
 /** The URL's query parameter naming the run to open. */
 export const RUN_LINK_PARAMETER = 'orch-run';
-/** The URL's query parameter naming an output notebook (relative to the root) to open. */
+/**
+ * The URL's query parameter naming an output notebook to open: relative to the root, or on the
+ * runs drive (`OrchRuns:<run id>/<name>`).
+ */
 export const OUTPUT_LINK_PARAMETER = 'orch-output';
 
 /** The run id a location's query names, if it is one we could have written (ULID-like). */

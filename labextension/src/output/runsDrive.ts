@@ -44,14 +44,23 @@ export class RunsDrivePathError extends Error {
 }
 
 const seg = encodeURIComponent;
+const RUN_ID = /^[0-9A-Za-z]{1,32}$/;
+const NOTEBOOK_NAME = /^[^/\\]{1,255}\.ipynb$/;
 
 /** The run and the notebook (null: the run's directory) a local path names. */
 function parts(localPath: string): { run: string; name: string | null } {
   const names = localPath.split('/').filter(Boolean);
-  if (names.length < 1 || names.length > 2) {
+  const [run, name] = names;
+  // The server's own patterns: a run id, and a notebook's file name (never `..`)
+  if (
+    names.length < 1 ||
+    names.length > 2 ||
+    !RUN_ID.test(run) ||
+    (name !== undefined && !NOTEBOOK_NAME.test(name))
+  ) {
     throw new RunsDrivePathError(localPath);
   }
-  return { run: names[0], name: names[1] ?? null };
+  return { run, name: name ?? null };
 }
 
 /** The route (under `orch/`) of a local path: a run's notebook, or the run's list of them. */

@@ -1,0 +1,130 @@
+"""A remote ``runs_dir`` (an fsspec URL; ``file://`` here, as ``s3://`` behaves): run folders are
+staged locally and copied to the URL, by the coordinator after each attempt and by a worker on
+another machine before and after its attempt. Two staging folders of one URL stand for two
+machines. A run whose files cannot be copied fails and says so; retention deletes at the URL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from jupyter_orch.config import runs_path
+from jupyter_orch.records import RunStatus, StepStatus
+from jupyter_orch.retention import folder_size
+from jupyter_orch.run_folders import (
+    STAGING_ENV,
+    RemoteFolder,
+    RemoteRuns,
+    is_remote,
+    local_folder,
+    remove_folder,
+)
+from jupyter_orch.service import Orchestrator
+from jupyter_orch.store.repository import Store
+
+from .conftest import run_pipeline, write_notebook, write_pipeline
+
+
+@pytest.fixture
+def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "staging"
+    monkeypatch.setenv(STAGING_ENV, str(folder))
+    return folder
+
+
+def test_urls_are_remote_and_map_to_a_staging_folder_that_nothing_climbs_out_of(
+    staging: Path,
+) -> None:
+    assert is_remote("s3://bucket/runs") and is_remote("file:///mnt/runs")
+    assert not is_remote("/srv/runs") and not is_remote("runs") and not is_remote("a:b")
+    assert local_folder("s3://bucket/runs/p/R1") == staging / "s3" / "bucket/runs/p/R1"
+    assert local_folder("s3://bucket/../../../etc/p").is_relative_to(staging)
+    assert local_folder("/srv/runs/p/R1") == Path("/srv/runs/p/R1")
+    runs = runs_path("s3://bucket/runs/", "/anywhere")
+    assert isinstance(runs, RemoteRuns) and str(runs / "_test") == "s3://bucket/runs/_test"
+
+
+def test_two_machines_share_a_folder_through_its_url_without_copying_back_and_forth(
+    tmp_path: Path,
+) -> None:
+    url = (tmp_path / "bucket" / "p" / "R1").as_uri()
+    here = RemoteFolder(url, str(tmp_path / "machine-a"))
+    there = RemoteFolder(url, str(tmp_path / "machine-b"))
+    (tmp_path / "machine-a" / "artifacts").mkdir(parents=True)
+    (tmp_path / "machine-a" / "artifacts" / "a.csv").write_text("x\n1\n")
+    (tmp_path / "machine-a" / "load.ipynb").write_text("{}")
+    assert here.push() == 2 and here.push() == 0
+    assert there.pull() == 2
+    assert (tmp_path / "machine-b" / "artifacts" / "a.csv").read_text() == "x\n1\n"
+    assert there.push() == 0 and there.pull() == 0 and here.pull() == 0  # nothing bounces
+    # A retry rewrites the file: the new one reaches the other machine
+    (tmp_path / "machine-a" / "artifacts" / "a.csv").write_text("x\n1\n2\n")
+    assert here.push() == 1 and there.pull() == 1
+    assert (tmp_path / "machine-b" / "artifacts" / "a.csv").read_text() == "x\n1\n2\n"
+    assert there.stat("load.ipynb") is not None and there.stat("gone.ipynb") is None
+    assert there.read("load.ipynb", 100) == b"{}" and there.read("gone.ipynb", 100) is None
+    # Retention: the bytes at the URL, then the folder deleted there and here
+    assert folder_size(url) == len("x\n1\n2\n") + 2
+    remove_folder(url)
+    assert not (tmp_path / "bucket" / "p" / "R1").exists()
+
+
+PIPELINE = """
+name: remote
+defaults: {retries: 0}
+steps:
+  - {name: make, notebook: make.ipynb}
+  - {name: check, notebook: check.ipynb, needs: [make]}
+"""
+
+
+@pytest.fixture
+def remote_orch(tmp_path: Path, store: Store, staging: Path) -> Orchestrator:
+    return Orchestrator(store, RemoteRuns((tmp_path / "bucket").as_uri()))
+
+
+def write_steps(folder: Path) -> Path:
+    write_notebook(
+        folder / "make.ipynb",
+        None,
+        "import os\nopen(os.environ['JUPYTER_ORCH_RUN_DIR'] + '/totals.csv', 'w').write('t\\n9\\n')",
+    )
+    write_notebook(folder / "check.ipynb", None, "raise ValueError('totals are off')")
+    return write_pipeline(folder, PIPELINE)
+
+
+def test_a_run_keeps_its_notebooks_and_artifacts_at_the_url(
+    tmp_path: Path, remote_orch: Orchestrator, staging: Path
+) -> None:
+    run = run_pipeline(remote_orch, write_steps(tmp_path / "project"), workers=1)
+    assert run.status is RunStatus.FAILED and run.step("check").status is StepStatus.FAILED
+    assert run.run_dir == f"{(tmp_path / 'bucket').as_uri()}/remote/{run.id}"
+    there = tmp_path / "bucket" / "remote" / run.id
+    assert (there / "artifacts" / "totals.csv").read_text() == "t\n9\n"
+    assert (there / "make.ipynb").is_file() and (there / "check.ipynb").is_file()
+    # Steps wrote into the staging folder, and the ledger saw what each wrote there
+    [written] = run.step("make").attempts[-1].artifacts
+    assert written["name"] == "totals.csv"
+    assert Path(run.step("check").attempts[-1].output_notebook or "").is_relative_to(staging)
+
+
+def test_a_run_whose_files_cannot_reach_the_url_fails_and_says_why(
+    tmp_path: Path, remote_orch: Orchestrator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(self: RemoteFolder) -> int:
+        raise OSError("the bucket is unreachable")
+
+    monkeypatch.setattr(RemoteFolder, "push", unreachable)
+    folder = tmp_path / "project"
+    write_notebook(folder / "make.ipynb", None, "print('fine')")
+    path = write_pipeline(folder, "name: remote\nsteps:\n  - {name: make, notebook: make.ipynb}\n")
+    run = run_pipeline(remote_orch, path, workers=1)
+    assert run.step("make").status is StepStatus.SUCCEEDED
+    assert run.status is RunStatus.FAILED, run.to_dict()
+    assert "could not be copied to file://" in (run.error or "")
+    assert "the bucket is unreachable" in (run.error or "")
+    logs = [line.message for line in remote_orch.store.get_logs(run.id)]
+    assert any(line.startswith("Warning: copying the run's files to") for line in logs), logs
+    assert not os.path.exists(tmp_path / "bucket" / "remote" / run.id / "make.ipynb")
