@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ from typing import Any
 
 import nbformat
 import pytest
+
+from jupyter_orch.run_folders import STAGING_ENV
 
 from ..test_reliability import wait_for
 from .conftest import Lab, LabServer, open_lab, serving
@@ -53,13 +56,19 @@ NOTEBOOK_NAME = "long_report.ipynb"
 TOOLBAR = ".jp-NotebookPanel-toolbar"
 
 
-@pytest.fixture(scope="module")
-def shared_runs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    """JupyterLab whose ``runs_dir`` is ``<base>/shared-runs``, beside its root, not in it."""
+@pytest.fixture(scope="module", params=["folder", "url"])
+def shared_runs_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LabServer]:
+    """JupyterLab whose ``runs_dir`` is ``<base>/shared-runs``, beside its root, not in it: the
+    folder, or its ``file://`` URL (as an ``s3://`` one behaves: staged in ``<base>/staging``)."""
     base = tmp_path_factory.mktemp("lab-shared-runs")
     runs = base / "shared-runs"
     runs.mkdir()
-    server = LabServer(base, (f"--OrchApp.runs_dir={runs}",))
+    remote = request.param == "url"
+    runs_dir = runs.as_uri() if remote else str(runs)
+    env = {STAGING_ENV: str(base / "staging")} if remote else None
+    server = LabServer(base, (f"--OrchApp.runs_dir={runs_dir}",), env=env)
     with serving(server, "the shared runs_dir tests' server"):
         yield server
 
@@ -117,6 +126,8 @@ def test_a_notebook_outside_the_root_opens_read_only_at_its_error(
     page = lab.page
     page.set_viewport_size({"width": 1600, "height": 1000})
     run, path = failed_run(server, shared_failure)
+    # At a URL, the server reads it there: nothing of the run is left in the staging folder
+    shutil.rmtree(server.base / "staging", ignore_errors=True)
     drive_path = f"OrchRuns:{run['id']}/{NOTEBOOK_NAME}"
     recorded = path.read_bytes()
     before = sessions(server)
