@@ -84,7 +84,10 @@ class RemoteFolder:
         fs, root = self._remote()
         copied = 0
         for path, info in _remote_files(fs, root).items():
-            target = Path(self.local, posixpath.relpath(path, root))
+            relative = posixpath.normpath(posixpath.relpath(path, root))
+            if relative.startswith("../") or relative in ("..", "."):
+                continue  # a key such as ``a/../../x`` would land outside the staging folder
+            target = Path(self.local, relative)
             if not _differs(info, target, by_time=False):
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -108,6 +111,8 @@ class RemoteFolder:
                 if name.startswith(".") and name.endswith(".part"):
                     continue
                 source = Path(folder, name)
+                if source.is_symlink():  # a step's link to a file elsewhere is not the run's
+                    continue
                 path = f"{root}/{source.relative_to(self.local).as_posix()}"
                 if not _differs(source, there.get(path), by_time=True):
                     continue

@@ -72,7 +72,10 @@ class RunNotebooks:
             raise NotFoundError(f"run {run_id} has no output notebook {name!r}")
         what = f"the output notebook {name} of run {run_id}"
         remote = RemoteFolder.of(run.run_dir)
-        facts, data = (_remote if remote else _local)(remote or path, name, what, content)
+        if remote is not None:
+            facts, data = _remote(remote, name, what, content)
+        else:
+            facts, data = _local(path, what, content)
         if data is not None and len(data) > MAX_NOTEBOOK_BYTES:
             raise _too_large(what)
         notebook = mask_json(_parse(data, what)) if data is not None else None
@@ -82,11 +85,8 @@ class RunNotebooks:
 Facts = tuple[int, float | None]
 
 
-def _local(
-    path: Path | RemoteFolder, name: str, what: str, content: bool
-) -> tuple[Facts, bytes | None]:
+def _local(path: Path, what: str, content: bool) -> tuple[Facts, bytes | None]:
     """A notebook in this machine's folder: opened without following links, a regular file."""
-    assert isinstance(path, Path)
     try:
         fd = open_regular(path, follow=False)
     except FileProblem as exc:
@@ -104,10 +104,9 @@ def _local(
 
 
 def _remote(
-    folder: Path | RemoteFolder, name: str, what: str, content: bool
+    folder: RemoteFolder, name: str, what: str, content: bool
 ) -> tuple[Facts, bytes | None]:
     """A notebook at the run's remote folder (the URL ``runs_dir`` names)."""
-    assert isinstance(folder, RemoteFolder)
     facts = folder.stat(name)
     if facts is None:
         raise NotFoundError(f"{what} is gone")

@@ -64,6 +64,27 @@ def test_two_machines_share_a_folder_through_its_url_without_copying_back_and_fo
     assert here.push() == 1 and there.pull() == 1
     assert (tmp_path / "machine-b" / "artifacts" / "a.csv").read_text() == "x\n1\n2\n"
     assert there.stat("load.ipynb") is not None and there.stat("gone.ipynb") is None
+    # A link is not pushed (its target is not the run's), a key climbing out is not pulled
+    secret = tmp_path / "elsewhere.txt"
+    secret.write_text("not the run's")
+    (tmp_path / "machine-a" / "artifacts" / "link.txt").symlink_to(secret)
+    assert here.push() == 0
+
+    class FakeClimbingFs:
+        """A fake file system listing one key that climbs out of the run's folder."""
+
+        def find(self, root: str, detail: bool) -> dict[str, dict[str, object]]:
+            return {f"{root}/../../escaped.txt": {"type": "file", "size": 1}}
+
+        def get_file(self, path: str, target: str) -> None:
+            raise AssertionError(f"{path} was copied to {target}")
+
+    class FolderOnFakeFs(RemoteFolder):
+        def _remote(self) -> tuple[FakeClimbingFs, str]:
+            return FakeClimbingFs(), "bucket/p/R1"
+
+    assert FolderOnFakeFs(url, str(tmp_path / "machine-c")).pull() == 0
+    assert not (tmp_path / "escaped.txt").exists()
     assert there.read("load.ipynb", 100) == b"{}" and there.read("gone.ipynb", 100) is None
     # Retention: the bytes at the URL, then the folder deleted there and here
     assert folder_size(url) == len("x\n1\n2\n") + 2
