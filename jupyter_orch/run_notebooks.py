@@ -48,8 +48,11 @@ class RunNotebooks:
         remote = RemoteFolder.of(run.run_dir)
         models = []
         for name, path in _recorded(run).items():
-            facts = remote.stat(name) if remote else _local_facts(path)
-            if facts is not None:  # else pruned, or never written: not listed
+            try:
+                facts = remote.stat(name) if remote else _local(path, name, False)[0]
+            except (NotFoundError, UnreadableFile):
+                facts = None
+            if facts is not None:  # else pruned, never written, or not a file: not listed
                 models.append(_model(run.id, name, facts, None))
         return {
             "name": run.id,
@@ -123,18 +126,6 @@ def _remote(
 def _too_large(what: str) -> UnreadableFile:
     size = MAX_NOTEBOOK_BYTES // 2**20
     return UnreadableFile(f"{what} is larger than {size} MiB; download it from the run's folder")
-
-
-def _local_facts(path: Path) -> Facts | None:
-    try:
-        fd = open_regular(path, follow=False)
-    except FileProblem:
-        return None
-    try:
-        status = os.fstat(fd)
-        return status.st_size, status.st_mtime
-    finally:
-        os.close(fd)
 
 
 def _recorded(run: RunRecord) -> dict[str, Path]:

@@ -6,50 +6,52 @@ written here; at the run's end a push that fails fails the run, which must not r
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
-from .masking import mask_url
+from .masking import mask_text, masked_logger
 from .records import RunStatus, describe_exception
 from .run_folders import RemoteFolder
 from .runlog import RunLog
 
-log = logging.getLogger(__name__)
+log = masked_logger(__name__)
 
 
 class FolderSync:
     def __init__(self, run_dir: str, run_log: RunLog) -> None:
         self.remote = RemoteFolder.of(run_dir)
         self.log = run_log
+        #: One copy at a time: steps ending together would otherwise copy the same files twice.
+        self._copying = asyncio.Lock()
 
     async def exchange(self) -> None:
-        """Pull what a worker elsewhere wrote, then push what was written here."""
+        """Pull what a worker elsewhere wrote, then push what was written here; a failure is a
+        warning in the run log (the next copy, and the one at the end, try again)."""
         if self.remote is not None:
-            await self._try(self.remote.pull, "from")
-            await self._try(self.remote.push, "to")
+            for copy, direction in ((self.remote.pull, "from"), (self.remote.push, "to")):
+                await self._copy(copy, direction)
 
     async def settle(
         self, outcome: RunStatus | None, error: str | None
     ) -> tuple[RunStatus | None, str | None]:
-        """The run's outcome once its last files are pushed: failed when they cannot be."""
+        """The run's outcome once its last files are pushed: one that would succeed fails when
+        they cannot be (a cancelled or timed-out run keeps its status, the log says why)."""
         if self.remote is None:
             return outcome, error
-        try:
-            await asyncio.to_thread(self.remote.push)
-        except Exception as exc:
-            log.warning(
-                "pushing the run folder to %s failed", mask_url(self.remote.url), exc_info=exc
-            )
-            why = f"its files could not be copied to {mask_url(self.remote.url)}: {describe_exception(exc)}"
-            return RunStatus.FAILED, error or why
+        problem = await self._copy(self.remote.push, "to")
+        if problem is not None and outcome in (None, RunStatus.SUCCEEDED):
+            return RunStatus.FAILED, f"its files could not be copied {problem}"
         return outcome, error
 
-    async def _try(self, sync: Callable[[], int], direction: str) -> None:
+    async def _copy(self, copy: Callable[[], int], direction: str) -> str | None:
+        """None once ``copy`` is done; else ``<direction> <url>: <cause>``, masked, which the run
+        log gives as a warning."""
         assert self.remote is not None
-        try:
-            await asyncio.to_thread(sync)
-        except Exception as exc:  # tried again after the next attempt, and at the run's end
-            url = mask_url(self.remote.url)
-            self.log.info(
-                f"Warning: copying the run's files {direction} {url} failed: {describe_exception(exc)}"
-            )
+        async with self._copying:
+            try:
+                await asyncio.to_thread(copy)
+            except Exception as exc:
+                log.warning("copying a run folder %s %s failed", direction, self.remote.url)
+                problem = mask_text(f"{direction} {self.remote.url}: {describe_exception(exc)}")
+                self.log.info(f"Warning: copying the run's files {problem}")
+                return problem
+        return None

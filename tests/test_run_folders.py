@@ -95,6 +95,7 @@ def test_two_machines_share_a_folder_through_its_url_without_copying_back_and_fo
 PIPELINE = """
 name: remote
 defaults: {retries: 0}
+notify: {on_failure: [outbox]}
 steps:
   - {name: make, notebook: make.ipynb}
   - {name: check, notebook: check.ipynb, needs: [make]}
@@ -129,6 +130,10 @@ def test_a_run_keeps_its_notebooks_and_artifacts_at_the_url(
     [written] = run.step("make").attempts[-1].artifacts
     assert written["name"] == "totals.csv"
     assert Path(run.step("check").attempts[-1].output_notebook or "").is_relative_to(staging)
+    # The failure's message, written by the outbox channel after the run, is kept there too
+    assert remote_orch.notifier().deliver_due() == 1
+    [message] = (there / "outbox").glob("*.eml")
+    assert b"remote failed" in message.read_bytes()
 
 
 def test_a_run_whose_files_cannot_reach_the_url_fails_and_says_why(

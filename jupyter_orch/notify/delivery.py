@@ -27,7 +27,7 @@ from ..channels import Channels, UndefinedChannel, kind_of
 from ..errors import NotFoundError
 from ..masking import ValuesMaskingFilter, mask_text, masked_logger
 from ..records import RunRecord, describe_exception
-from ..run_folders import local_folder
+from ..run_folders import RemoteFolder, local_folder
 from ..store.base import Outbox
 from ..store.types import Notification, utcnow
 from . import messages
@@ -128,7 +128,7 @@ class Notifier:
     ) -> None:
         self.store = store
         self.channels = channels
-        self.runs_dir = local_folder(str(runs_dir))  # a remote one's outbox is staged here
+        self.runs_dir = str(runs_dir)  # a folder, or a URL (``run_folders``)
         self.instance_id = instance_id or instance_name()
         self.public_url = public_url or None
         self.settings = settings or DeliverySettings()
@@ -148,8 +148,11 @@ class Notifier:
             return False
         masked = self.channels.masked()
         try:
-            target, message = self._prepare(claimed, masked)
+            target, message, run = self._prepare(claimed, masked)
             response = send(target, message)
+            remote = RemoteFolder.of(self.outbox_home(claimed, run))
+            if remote is not None and kind_of(target.url) == "outbox":
+                remote.push()  # the message goes where the run's files are kept
         except Exception as exc:  # the channel's fault or ours: the run is not affected
             self._failed(claimed, exc, masked)
             return True
@@ -164,7 +167,7 @@ class Notifier:
 
     def _prepare(
         self, notification: Notification, masked: Sequence[str]
-    ) -> tuple[Target, messages.Message]:
+    ) -> tuple[Target, messages.Message, RunRecord | None]:
         run = None
         if notification.run_id is not None:
             try:
@@ -174,16 +177,12 @@ class Notifier:
         message = messages.build(
             notification, run, public_url=self.public_url, masked=masked, now=self.clock()
         )
-        return self.target(notification, run), message
+        return self.target(notification, run), message, run
 
     def target(self, notification: Notification, run: RunRecord | None) -> Target:
         """Where ``notification`` goes; ``ValueError`` when its channel is not defined here."""
         url = self.channels.url(notification.channel)
-        if run is not None:
-            outbox = local_folder(run.run_dir) / "outbox"
-        else:
-            # not under <runs_dir>/<pipeline>/, where only run folders live (retention)
-            outbox = self.runs_dir / "_outbox" / notification.pipeline
+        outbox = local_folder(self.outbox_home(notification, run))
         dedup = "jupyter-orch/" + notification.pipeline
         if notification.step:
             dedup += "/" + notification.step
@@ -199,6 +198,14 @@ class Notifier:
             outbox_dir=outbox,
             timeout=self.settings.timeout,
         )
+
+    def outbox_home(self, notification: Notification, run: RunRecord | None) -> str:
+        """Where the outbox channel keeps ``notification``: in its run's folder, else (a missed
+        slot) under ``<runs_dir>/_outbox/<pipeline>/``, not under ``<runs_dir>/<pipeline>/``,
+        where only run folders live (retention). A URL when ``runs_dir`` is one."""
+        if run is not None:
+            return f"{run.run_dir.rstrip('/')}/outbox"
+        return f"{self.runs_dir.rstrip('/')}/_outbox/{notification.pipeline}"
 
     def _failed(self, notification: Notification, exc: Exception, masked: Sequence[str]) -> None:
         undefined = isinstance(exc, UndefinedChannel)
