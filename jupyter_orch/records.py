@@ -48,6 +48,9 @@ class Trigger(str, Enum):
     WEBHOOK = "webhook"
     EVENT = "event"
     RERUN = "rerun"
+    #: One slot of a backfill (``jupyter orch backfill``): like ``schedule`` for notifications
+    #: and events, except that ``on_recovery`` ignores it.
+    BACKFILL = "backfill"
     #: ``jupyter orch test``: hidden from default listings, no notifications, events or stats.
     TEST = "test"
 
@@ -208,6 +211,8 @@ class RunRecord:
     pinned: bool = False
     #: Its number among the pipeline's runs (``daily-sales-report #42``), from 1.
     number: int | None = None
+    #: The backfill that made it (``jupyter orch backfill``).
+    backfill_id: str | None = None
 
     def with_status(self, status: RunStatus, **changes: Any) -> RunRecord:
         return dataclasses.replace(self, status=status, **changes)
@@ -235,6 +240,7 @@ class RunRecord:
             "rerun_of": self.rerun_of,
             "exact": self.exact,
             "scheduled_for": iso(self.scheduled_for),
+            "backfill_id": self.backfill_id,
             "event": self.event,
             "run_dir": self.run_dir,
             "pinned": self.pinned,

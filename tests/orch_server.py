@@ -86,6 +86,10 @@ ROUTES = [
     ("POST", ("runs", "01ABC", "cancel")),
     ("POST", ("runs", "01ABC", "rerun")),
     ("GET", ("health",)),
+    ("POST", ("pipelines", "hello", "backfills")),
+    ("GET", ("backfills",)),
+    ("GET", ("backfills", "bf-01ABC")),
+    ("POST", ("backfills", "bf-01ABC", "cancel")),
 ]
 
 

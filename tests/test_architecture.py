@@ -72,6 +72,7 @@ LAYERS: list[tuple[str, ...]] = [
         "run_compare",
         "lineage_views",
         "develop",
+        "backfills",
     ),
     (
         "server",

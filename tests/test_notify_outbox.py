@@ -183,3 +183,30 @@ def test_a_fault_while_queueing_never_changes_the_runs_outcome(
     assert store.get_run(run_id).status is RunStatus.FAILED
     assert store.get_run(run_id).step("a").status.value == "failed"
     assert store.notifications(run_ids=[run_id]) == []
+
+
+def test_backfill_runs_alert_like_scheduled_ones_but_never_recover_or_count_for_recovery(
+    tmp_path: Path, store: Store
+) -> None:
+    """A backfill re-runs past slots: its runs alert on failure and success, but saying
+    nothing of the pipeline's health now, they neither are a recovery nor make one."""
+    steps = "- {name: a, notebook: nb.ipynb}"
+
+    def backfill_run(script: Script) -> str:
+        loaded, run = new_run(tmp_path, store, steps, NOTIFY)
+        store.update_run(run.id, trigger="backfill")
+        clock = FakeClock()
+        return execute(
+            store, loaded, store.get_run(run.id), FakeExecutor({"a": [script]}, clock=clock), clock
+        ).id
+
+    failed = play(tmp_path, store, steps, {"a": [FAILS]})
+    backfilled = backfill_run(Script())
+    backfill_failed = backfill_run(FAILS)
+    recovered = play(tmp_path, store, steps, {"a": [Script()]})
+
+    assert queued(store, failed) == [("", "failure", "oncall"), ("", "failure", "team-mail")]
+    assert queued(store, backfilled) == [("", "success", "team-mail")]
+    assert queued(store, backfill_failed) == queued(store, failed)
+    # The last run that was not a backfill failed: this one is the recovery
+    assert queued(store, recovered) == [("", "recovery", "oncall"), ("", "success", "team-mail")]

@@ -26,7 +26,7 @@ from tornado.routing import PathMatches
 
 from jupyter_orch.server.openapi import document
 
-from .orch_server import call, poll_run
+from .orch_server import PIPELINE, call, poll_run
 
 METHODS = ("get", "post", "put", "patch", "delete")
 #: One groups level deep is enough for our route regexes.
@@ -41,6 +41,7 @@ SAMPLE = {
     "b": "1",
     "other": "01ABD",
     "notebook": "greet.ipynb",
+    "backfill_id": "bf-01ABC",
 }
 
 
@@ -187,6 +188,11 @@ REACH: dict[str, dict[str, Any]] = {
     "POST /orch/notebooks/schedule": {"body": {"path": NOTEBOOK, "schedule": "0 9 * * 1-5"}},
     "GET /orch/schedules/preview": {"query": {"cron": "0 9 * * 1-5"}},
     "POST /orch/pipelines/{name}/rollback": {"body": {"version": 1}},
+    # "hello" has no schedule: backfill "daily", over the range its backfill below covered
+    "POST /orch/pipelines/{name}/backfills": {
+        "path_parameters": {"name": "daily"},
+        "body": {"from": "2024-01-01", "to": "2024-01-02", "dry_run": True},
+    },
 }
 #: Unreachable with generated data: a webhook needs a signature; a delete waits for the runs
 #: the fuzzing queued; Retry now and Fail now need a step waiting for a retry.
@@ -272,6 +278,13 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
     assert code == 201
     code, run = await call(jp_fetch, "POST", "pipelines", "hello", "runs", body={})
     assert (await poll_run(jp_fetch, run["id"]))["status"] == "succeeded"
+    daily = PIPELINE.replace("name: hello", "name: daily\nschedule: {cron: '0 2 * * *'}")
+    (jp_root_dir / "project" / "daily.yaml").write_text(daily)
+    code, _ = await call(jp_fetch, "POST", "pipelines", body={"path": "project/daily.yaml"})
+    assert code == 201
+    body = {"from": "2024-01-01", "to": "2024-01-02"}
+    code, backfill = await call(jp_fetch, "POST", "pipelines", "daily", "backfills", body=body)
+    assert code == 201, backfill
     code, doc = await call(jp_fetch, "GET", "openapi.json")
     base_url = f"http://127.0.0.1:{jp_http_port}{doc['servers'][0]['url']}"
     known = {
@@ -282,6 +295,7 @@ async def test_schemathesis_finds_no_500_and_nothing_undocumented(
         "a": "1",
         "b": "1",
         "other": run["id"],
+        "backfill_id": backfill["id"],
     }
     known["artifacts"] = f"{run['run_dir']}/artifacts"
     code, detail = await call(jp_fetch, "GET", "runs", run["id"])

@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lazy("pipelines:cmd_rerun"))
 
     add_schedule_commands(sub, common)
+    add_backfill_commands(sub, common)
     return parser
 
 
@@ -241,7 +242,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         sub,
         common,
         "cancel",
-        "stop a running run or drop a queued one",
+        "stop a running run or drop a queued one (a backfill's id: all of its runs)",
         lazy("runs:cmd_cancel"),
         "run_id",
     )
@@ -294,6 +295,46 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(func=lazy("scheduler:cmd_scheduler"))
+
+
+def add_backfill_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "backfill",
+        parents=[common],
+        help="run a registered pipeline once per slot of its schedule between two dates",
+    )
+    p.add_argument("name")
+    p.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="DATE",
+        help="first day (2024-03-01) or time (2024-03-01T02:00), in the schedule's zone",
+    )
+    p.add_argument(
+        "--to", dest="end", required=True, metavar="DATE", help="last day or time, included"
+    )
+    p.add_argument(
+        "--max-parallel", type=count(100), default=1, help="runs at once (default 1, oldest first)"
+    )
+    p.add_argument(
+        "--rerun-succeeded",
+        action="store_true",
+        help="also run the slots that already have a succeeded run",
+    )
+    p.add_argument(
+        "--queue",
+        action="store_true",
+        help="leave the runs to the schedulers sharing the store and return at once",
+    )
+    add_param_option(p)
+    p.set_defaults(func=lazy("backfill:cmd_backfill"))
+
+    p = sub.add_parser("backfills", parents=[common], help="list backfills, newest first")
+    p.add_argument("--pipeline")
+    p.add_argument("--status", choices=["running", "succeeded", "failed", "cancelled"])
+    p.add_argument("--limit", type=count(1000), default=20)
+    p.set_defaults(func=lazy("backfill:cmd_backfills"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

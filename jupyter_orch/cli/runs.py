@@ -130,6 +130,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
+    from ..store.backfills import is_backfill_id
+
+    if is_backfill_id(args.run_id):
+        from .backfill import cancel_backfill_command
+
+        return cancel_backfill_command(args)
     orch = open_orchestrator(args)
     outcome = orch.cancel(args.run_id)
     if outcome == "dropped":

@@ -4,7 +4,7 @@ Jupyter Server's event loop.
 Each instance heartbeats in the store, executes the queued runs it claims (within the
 global and per-pipeline limits, first in first out), stops the runs users cancel, and recovers
 runs orphaned by a process that died. The instance holding the leader lease also fires the
-due schedule slots and event triggers. Store, file and process work runs in threads, so the
+due schedule slots and event triggers, and queues the next runs of running backfills. Store, file and process work runs in threads, so the
 event loop never waits on it.
 """
 
@@ -19,6 +19,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from jupyter_orch.activity import SCHEDULER, act_as
+from jupyter_orch.backfills import feed_backfills
 from jupyter_orch.executors.base import Executor
 from jupyter_orch.masking import masked_logger
 from jupyter_orch.pipelines.loader import LoadedPipeline
@@ -276,6 +277,7 @@ class Scheduler(RunHost):
         )
         if self.is_leader:
             await self.call(self.leader.tick, now)
+            await self.call(feed_backfills, self.store, self.orch.runs_dir, now)
             self._prune_now_and_then(now)
             await self._warm_ahead(now)
         if (

@@ -19,6 +19,7 @@ from traitlets import default
 
 from jupyter_orch.server import (
     artifacts,
+    backfills,
     develop,
     handlers,
     history,
@@ -103,6 +104,7 @@ class OrchApp(ExtensionApp, OrchConfig):
             develop,
             artifacts,
             run_notebooks,
+            backfills,
             notebooks,
             webhooks,
             openapi,

@@ -17,6 +17,7 @@ from jupyter_server.auth.decorator import authorized
 from .._version import __version__
 from .handlers import OrchHandler
 from .openapi_artifacts import ARTIFACT_PATHS, ARTIFACT_SCHEMAS, RUN_NOTEBOOK_PATHS
+from .openapi_backfills import BACKFILL_PATHS, BACKFILL_SCHEMAS
 from .openapi_compare import COMPARE_PATHS, COMPARE_SCHEMAS
 from .openapi_develop import DEVELOP_PATHS, DEVELOP_SCHEMAS
 from .openapi_other_paths import NOTEBOOK_PATHS, OTHER_PATHS
@@ -62,6 +63,7 @@ def document(base_url: str = "/") -> dict[str, Any]:
             **RUN_PATHS,
             **ARTIFACT_PATHS,
             **RUN_NOTEBOOK_PATHS,
+            **BACKFILL_PATHS,
             **COMPARE_PATHS,
             **DEVELOP_PATHS,
             **OTHER_PATHS,
@@ -73,6 +75,7 @@ def document(base_url: str = "/") -> dict[str, Any]:
                 **ARTIFACT_SCHEMAS,
                 **COMPARE_SCHEMAS,
                 **DEVELOP_SCHEMAS,
+                **BACKFILL_SCHEMAS,
             },
             "securitySchemes": {"JupyterToken": security},
         },

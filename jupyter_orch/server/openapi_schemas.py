@@ -285,6 +285,7 @@ RUNS = {
                 "description": "a rerun replaying its run's own version byte for byte",
             },
             "scheduled_for": TIME,
+            "backfill_id": nullable("string", description="the backfill that made it"),
             "event": nullable("object"),
             "run_dir": nullable("string", description="relative to the root dir"),
             "pinned": {"type": "boolean", "description": "kept whatever retention says"},

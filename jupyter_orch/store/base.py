@@ -10,7 +10,8 @@ Who uses what:
   (``ReaperStore`` for the reaper), ``ScheduleState`` and ``RunQueue`` (``LeaderStore`` for the
   leader), and the coordinator's ``RunRecords`` for the runs it executes
 - the service layer (service.py, catalog.py, notebook_schedules.py, scheduling/webhooks.py, the
-  CLI): ``PipelineCatalog``, ``RunQueue``, ``Requests``, ``RunQueries``, ``ScheduleState``
+  CLI): ``PipelineCatalog``, ``RunQueue``, ``Requests``, ``RunQueries``, ``ScheduleState``;
+  backfills.py and whoever feeds backfills: ``Backfills``
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ..records import AttemptRecord, RunRecord, RunStatus, StepStatus, Trigger
+from .backfill_types import Backfills
 from .types import (
     ActivityEntry,
     CapturedFile,
@@ -373,6 +375,7 @@ class StoreProtocol(
     RunQueries,
     RunQueue,
     Requests,
+    Backfills,
     PipelineCatalog,
     ScheduleState,
     Instances,

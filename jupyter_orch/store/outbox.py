@@ -129,13 +129,15 @@ def _queue(
 
 def _previous_failed(session: Session, row: RunRow) -> bool:
     """Whether the run of the same pipeline that finished last before ``row`` failed
-    (cancelled runs are left out: nobody alerted for them)."""
+    (cancelled runs are left out: nobody alerted for them; so are backfill runs, which
+    re-run past slots and say nothing about the pipeline's health now)."""
     previous = session.scalar(
         select(RunRow.status)
         .where(
             RunRow.pipeline_id == row.pipeline_id,
             RunRow.id != row.id,
             of_trigger(None),
+            RunRow.trigger != Trigger.BACKFILL.value,
             RunRow.ended_at.is_not(None),
             RunRow.status.in_([*_FAILED_RUN, RunStatus.SUCCEEDED.value]),
         )
@@ -156,7 +158,8 @@ def queue_run_end(session: Session, row: RunRow, now: datetime) -> None:
         events.append("failure")
     elif row.status == RunStatus.SUCCEEDED.value:
         events.append("success")
-        if targets_of(notify, "recovery") and _previous_failed(session, row):
+        recovery = targets_of(notify, "recovery") and row.trigger != Trigger.BACKFILL.value
+        if recovery and _previous_failed(session, row):
             events.append("recovery")
     wanted: list[tuple[str | None, str, dict[str, Any]]] = [
         (None, event, t) for event in events for t in targets_of(notify, event)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from .activity import ActivityMixin
+from .backfills import BackfillsMixin
 from .base import StoreProtocol
 from .catalog import CatalogMixin
 from .engine import READ_ONLY, make_engine, migrate
@@ -26,6 +27,7 @@ class Store(
     InstancesMixin,
     ScheduleStateMixin,
     RequestsMixin,
+    BackfillsMixin,
     CatalogMixin,
     RunsMixin,
     OutboxMixin,

@@ -64,6 +64,7 @@ def insert_run(session: Session, new: NewRun, *, overlap_limit: int | None) -> s
             rerun_of=new.rerun_of,
             exact=new.exact,
             scheduled_for=new.scheduled_for,
+            backfill_id=new.backfill_id,
             event=new.event,
             idempotency_key=new.idempotency_key,
             request_hash=new.request_hash,
@@ -186,6 +187,7 @@ def run_record(
         event=run.event,
         pinned=bool(run.pinned),
         number=run.number,
+        backfill_id=run.backfill_id,
         steps=tuple(
             StepRecord(
                 name=s.name,

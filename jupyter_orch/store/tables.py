@@ -120,6 +120,7 @@ class RunRow(Base):
         # keys (runs without an Idempotency-Key) never collide.
         Index("uq_runs_pipeline_idempotency_key", "pipeline_id", "idempotency_key", unique=True),
         Index("ix_runs_pipeline_number", "pipeline_id", "number"),
+        Index("ix_runs_backfill", "backfill_id", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -150,6 +151,39 @@ class RunRow(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, server_default=false())
     #: Its number among the pipeline's runs, from 1 (None: made before numbers, never here).
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The backfill that queued it (``backfills.id``; kept when the backfill row goes).
+    backfill_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class BackfillRow(Base):
+    """A backfill: one run per slot of a pipeline's schedule in a range, queued a few at a
+    time (``cursor`` of ``slots`` so far), as the runs before them end."""
+
+    __tablename__ = "backfills"
+    __table_args__ = (Index("ix_backfills_status", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    pipeline_id: Mapped[int] = mapped_column(ForeignKey("pipelines.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    #: ``running`` until its last run ends, then ``succeeded``, ``failed`` or ``cancelled``.
+    status: Mapped[str] = mapped_column(String(20))
+    #: The bounds as given (``2024-03-01``), the zone they are read in, the instants they name.
+    range_from: Mapped[str] = mapped_column(String(64))
+    range_to: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The slots it runs, oldest first (ISO 8601, UTC), and how many of them are queued.
+    slots: Mapped[list[Any]] = mapped_column(JSON)
+    cursor: Mapped[int] = mapped_column(Integer, server_default="0")
+    #: Slots left out because a run already succeeded for them.
+    skipped: Mapped[int] = mapped_column(Integer, server_default="0")
+    max_parallel: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rerun_succeeded: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class StepRunRow(Base):

@@ -93,6 +93,8 @@ class NewRun:
     run_id: str | None = None
     scheduled_for: datetime | None = None
     event: dict[str, Any] | None = None
+    #: The backfill whose slot ``scheduled_for`` is (store/backfills.py).
+    backfill_id: str | None = None
     #: Set by ``queue_keyed_run`` for a request with an ``Idempotency-Key`` (store/requests.py).
     idempotency_key: str | None = None
     request_hash: str | None = None

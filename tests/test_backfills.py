@@ -1,0 +1,197 @@
+"""Backfills in the store and the service, on SQLite and PostgreSQL: the slots they cover
+(across a DST change), the runs they queue a few at a time and never twice, what they skip,
+cancel and settle, and the requests they refuse. Runs are ended by hand here; real runs,
+processes and restarts are in test_backfill_cli.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from jupyter_orch.backfills import (
+    BackfillRequest,
+    cancel_backfill,
+    feed_backfill,
+    feed_backfills,
+    plan_backfill,
+    request_from_body,
+    start_backfill,
+)
+from jupyter_orch.errors import ConflictError, NotFoundError, UserError
+from jupyter_orch.pipelines.loader import load_pipeline
+from jupyter_orch.records import RunStatus, Trigger
+from jupyter_orch.service import Orchestrator
+from jupyter_orch.store.backfill_types import BackfillStatus
+from jupyter_orch.store.repository import Store
+
+from .conftest import write_notebook, write_steps
+
+PARIS = "schedule: {cron: '0 2 * * *', timezone: Europe/Paris}"
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
+
+
+@pytest.fixture
+def orch(tmp_path: Path, any_store: Store) -> Orchestrator:
+    write_notebook(tmp_path / "nb.ipynb", "day = None", "print(day)")
+    path = write_steps(
+        tmp_path,
+        "etl",
+        "- {name: load, notebook: nb.ipynb, parameters: {day: '{{ run.scheduled_for }}'}}",
+        PARIS,
+    )
+    orch = Orchestrator(any_store, tmp_path / "runs")
+    orch.apply(load_pipeline(path))
+    return orch
+
+
+def start(orch: Orchestrator, start: str, end: str, **extra: object) -> object:
+    return start_backfill(orch, BackfillRequest("etl", start, end, **extra), "UTC", "ana")  # type: ignore[arg-type]
+
+
+def end_run(orch: Orchestrator, run_id: str, status: RunStatus) -> None:
+    now = datetime.now(timezone.utc)
+    orch.store.update_run(run_id, status=status, started_at=now, ended_at=now)
+
+
+def test_one_run_per_daily_slot_across_the_dst_change_two_at_a_time_oldest_first(
+    orch: Orchestrator,
+) -> None:
+    backfill = start(orch, "2024-03-29", "2024-04-02", max_parallel=2)
+    # 02:00 in Paris; on 31 March 02:00 does not exist: the slot is the transition (03:00 CEST)
+    assert backfill.new.slots == (  # type: ignore[attr-defined]
+        utc(2024, 3, 29, 1),
+        utc(2024, 3, 30, 1),
+        utc(2024, 3, 31, 1),
+        utc(2024, 4, 1, 0),
+        utc(2024, 4, 2, 0),
+    )
+    store = orch.store
+    first = feed_backfills(store, orch.runs_dir)
+    assert len(first) == 2
+    assert feed_backfills(store, orch.runs_dir) == []  # two are queued: no room
+    runs = store.get_runs(first)
+    assert [r.scheduled_for for r in runs] == [utc(2024, 3, 29, 1), utc(2024, 3, 30, 1)]
+    assert {r.trigger for r in runs} == {Trigger.BACKFILL}
+    assert {r.backfill_id for r in runs} == {backfill.id}  # type: ignore[attr-defined]
+    assert store.get_run(first[0]).to_dict()["backfill_id"] == backfill.id  # type: ignore[attr-defined]
+    # A feeder that read the backfill before the others queued gets nothing: no slot twice
+    stale = store.get_backfill(backfill.id)  # type: ignore[attr-defined]
+    end_run(orch, first[0], RunStatus.SUCCEEDED)
+    assert len(feed_backfill(store, orch.runs_dir, store.get_backfill(stale.id))) == 1
+    assert store.queue_backfill_runs(stale.id, stale.cursor, []) == []
+    assert feed_backfill(store, orch.runs_dir, store.get_backfill(stale.id)) == []
+    counts = store.get_backfill(stale.id).counts()
+    assert counts == {
+        "total": 5,
+        "succeeded": 1,
+        "failed": 0,
+        "cancelled": 0,
+        "running": 0,
+        "queued": 2,
+        "left": 4,
+    }
+    # The rest, one failing: the backfill fails once its last run has ended
+    for _ in range(4):
+        queued = store.backfill_runs(stale.id, status="queued")
+        end_run(orch, queued[0], RunStatus.FAILED if _ == 1 else RunStatus.SUCCEEDED)
+        feed_backfills(store, orch.runs_dir)
+    final = store.get_backfill(stale.id)
+    assert final.status is BackfillStatus.FAILED and final.ended_at is not None
+    assert final.counts()["succeeded"] == 4 and final.counts()["failed"] == 1
+    slots = [r.scheduled_for for r in store.get_runs(store.backfill_runs(stale.id))]
+    assert slots == list(final.new.slots)
+    params = [r.parameters for r in store.get_runs(store.backfill_runs(stale.id))]
+    assert all(p == {} for p in params)  # the template is rendered when the step runs
+
+
+def test_a_second_backfill_skips_the_slots_that_succeeded_unless_asked(
+    orch: Orchestrator,
+) -> None:
+    store = orch.store
+    first = start(orch, "2024-05-01", "2024-05-03", max_parallel=3)
+    for run_id in feed_backfills(store, orch.runs_dir):
+        end_run(orch, run_id, RunStatus.SUCCEEDED)
+    feed_backfills(store, orch.runs_dir)
+    assert store.get_backfill(first.id).status is BackfillStatus.SUCCEEDED  # type: ignore[attr-defined]
+
+    second = start(orch, "2024-05-01", "2024-05-05")
+    assert second.new.slots == (utc(2024, 5, 4, 0), utc(2024, 5, 5, 0))  # type: ignore[attr-defined]
+    assert second.new.skipped == 3  # type: ignore[attr-defined]
+    cancel_backfill(orch, second.id)  # type: ignore[attr-defined]
+    again = start(orch, "2024-05-01", "2024-05-02", rerun_succeeded=True)
+    assert len(again.new.slots) == 2 and again.new.skipped == 0  # type: ignore[attr-defined]
+
+
+def test_cancel_drops_queued_runs_stops_feeding_and_says_so(orch: Orchestrator) -> None:
+    store = orch.store
+    backfill = start(orch, "2024-06-01", "2024-06-07", max_parallel=2)
+    queued = feed_backfills(store, orch.runs_dir)
+    store.claim_run(queued[0], "me", global_limit=8, now=datetime.now(timezone.utc))
+    record = cancel_backfill(orch, backfill.id)  # type: ignore[attr-defined]
+    assert record.status is BackfillStatus.CANCELLED
+    assert store.get_run(queued[1]).status is RunStatus.CANCELLED  # it had not started
+    assert store.get_run(queued[0]).status is RunStatus.RUNNING  # its executor stops it
+    assert feed_backfills(store, orch.runs_dir) == []
+    assert record.counts()["left"] == 6 and record.counts()["cancelled"] == 1
+    assert store.activity(pipeline="etl", limit=1)[0].action == "cancel"
+    with pytest.raises(NotFoundError, match="no backfill with id 'bf-nope'"):
+        cancel_backfill(orch, "bf-nope")
+
+
+def test_a_backfill_of_only_succeeded_slots_has_nothing_to_do_and_succeeds(
+    orch: Orchestrator,
+) -> None:
+    first = start(orch, "2024-07-01", "2024-07-01")
+    (run_id,) = feed_backfills(orch.store, orch.runs_dir)
+    end_run(orch, run_id, RunStatus.SUCCEEDED)
+    feed_backfills(orch.store, orch.runs_dir)
+    empty = start(orch, "2024-07-01", "2024-07-01")
+    assert empty.status is BackfillStatus.SUCCEEDED and empty.new.skipped == 1  # type: ignore[attr-defined]
+    assert orch.store.get_backfill(first.id).status is BackfillStatus.SUCCEEDED  # type: ignore[attr-defined]
+
+
+def test_refusals_name_what_to_fix(orch: Orchestrator, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="--to: 2024-03-01 is before --from 2024-03-05"):
+        start(orch, "2024-03-05", "2024-03-01")
+    with pytest.raises(UserError, match="--from: give a date"):
+        start(orch, "yesterday", "2024-03-01")
+    with pytest.raises(UserError, match="max_parallel: give a whole number from 1 to 100"):
+        start(orch, "2024-03-01", "2024-03-02", max_parallel=0)
+    with pytest.raises(NotFoundError):
+        start_backfill(orch, BackfillRequest("nope", "2024-03-01", "2024-03-02"), "UTC", None)
+    running = start(orch, "2024-03-01", "2024-03-10")
+    with pytest.raises(ConflictError, match=f"cancel it first \\(jupyter orch cancel {running.id}"):  # type: ignore[attr-defined]
+        start(orch, "2024-03-10", "2024-03-12")
+    start(orch, "2024-03-11", "2024-03-12")  # no overlap: fine
+    path = write_steps(tmp_path, "plain", "- {name: load, notebook: nb.ipynb}")
+    orch.apply(load_pipeline(path))
+    with pytest.raises(UserError, match="'plain' has no schedule"):
+        plan_backfill(orch, BackfillRequest("plain", "2024-03-01", "2024-03-02"), "UTC", None)
+    orch.archive("plain")
+    with pytest.raises(ConflictError, match="archived"):
+        plan_backfill(orch, BackfillRequest("plain", "2024-03-01", "2024-03-02"), "UTC", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"to": "2024-03-01"}, "from"),
+        ({"from": "2024-03-01", "to": 5}, "to"),
+        ({"from": "2024-03-01", "to": "x" * 65}, "to"),
+        ({"from": "a", "to": "b", "max_parallel": 1e309}, "max_parallel"),
+        ({"from": "a", "to": "b", "max_parallel": True}, "max_parallel"),
+        ({"from": "a", "to": "b", "max_parallel": 101}, "max_parallel"),
+        ({"from": "a", "to": "b", "parameters": [1]}, "parameters"),
+        ({"from": "a", "to": "b", "dry_run": "yes"}, "dry_run"),
+        ({"from": "a", "to": "b", "nope": 1}, "nope"),
+    ],
+)
+def test_request_bodies_are_checked_field_by_field(body: dict[str, object], field: str) -> None:
+    with pytest.raises(UserError) as caught:
+        request_from_body("etl", body)
+    assert str(caught.value).startswith(f"{field}: ")
