@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from jupyter_orch.errors import ConflictError, NotFoundError, UserError
 from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunStatus, Trigger
 from jupyter_orch.service import Orchestrator
-from jupyter_orch.store.backfill_types import BackfillStatus
+from jupyter_orch.store.backfill_types import BackfillRecord, BackfillStatus
 from jupyter_orch.store.repository import Store
 
 from .conftest import write_notebook, write_steps
@@ -31,8 +32,8 @@ from .conftest import write_notebook, write_steps
 PARIS = "schedule: {cron: '0 2 * * *', timezone: Europe/Paris}"
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=timezone.utc)
 
 
 @pytest.fixture
@@ -49,8 +50,8 @@ def orch(tmp_path: Path, any_store: Store) -> Orchestrator:
     return orch
 
 
-def start(orch: Orchestrator, start: str, end: str, **extra: object) -> object:
-    return start_backfill(orch, BackfillRequest("etl", start, end, **extra), "UTC", "ana")  # type: ignore[arg-type]
+def start(orch: Orchestrator, start: str, end: str, **extra: Any) -> BackfillRecord:
+    return start_backfill(orch, BackfillRequest("etl", start, end, **extra), "UTC", "ana")
 
 
 def end_run(orch: Orchestrator, run_id: str, status: RunStatus) -> None:
@@ -63,7 +64,7 @@ def test_one_run_per_daily_slot_across_the_dst_change_two_at_a_time_oldest_first
 ) -> None:
     backfill = start(orch, "2024-03-29", "2024-04-02", max_parallel=2)
     # 02:00 in Paris; on 31 March 02:00 does not exist: the slot is the transition (03:00 CEST)
-    assert backfill.new.slots == (  # type: ignore[attr-defined]
+    assert backfill.new.slots == (
         utc(2024, 3, 29, 1),
         utc(2024, 3, 30, 1),
         utc(2024, 3, 31, 1),
@@ -77,10 +78,10 @@ def test_one_run_per_daily_slot_across_the_dst_change_two_at_a_time_oldest_first
     runs = store.get_runs(first)
     assert [r.scheduled_for for r in runs] == [utc(2024, 3, 29, 1), utc(2024, 3, 30, 1)]
     assert {r.trigger for r in runs} == {Trigger.BACKFILL}
-    assert {r.backfill_id for r in runs} == {backfill.id}  # type: ignore[attr-defined]
-    assert store.get_run(first[0]).to_dict()["backfill_id"] == backfill.id  # type: ignore[attr-defined]
+    assert {r.backfill_id for r in runs} == {backfill.id}
+    assert store.get_run(first[0]).to_dict()["backfill_id"] == backfill.id
     # A feeder that read the backfill before the others queued gets nothing: no slot twice
-    stale = store.get_backfill(backfill.id)  # type: ignore[attr-defined]
+    stale = store.get_backfill(backfill.id)
     end_run(orch, first[0], RunStatus.SUCCEEDED)
     assert len(feed_backfill(store, orch.runs_dir, store.get_backfill(stale.id))) == 1
     assert store.queue_backfill_runs(stale.id, stale.cursor, []) == []
@@ -117,14 +118,14 @@ def test_a_second_backfill_skips_the_slots_that_succeeded_unless_asked(
     for run_id in feed_backfills(store, orch.runs_dir):
         end_run(orch, run_id, RunStatus.SUCCEEDED)
     feed_backfills(store, orch.runs_dir)
-    assert store.get_backfill(first.id).status is BackfillStatus.SUCCEEDED  # type: ignore[attr-defined]
+    assert store.get_backfill(first.id).status is BackfillStatus.SUCCEEDED
 
     second = start(orch, "2024-05-01", "2024-05-05")
-    assert second.new.slots == (utc(2024, 5, 4, 0), utc(2024, 5, 5, 0))  # type: ignore[attr-defined]
-    assert second.new.skipped == 3  # type: ignore[attr-defined]
-    cancel_backfill(orch, second.id)  # type: ignore[attr-defined]
+    assert second.new.slots == (utc(2024, 5, 4, 0), utc(2024, 5, 5, 0))
+    assert second.new.skipped == 3
+    cancel_backfill(orch, second.id)
     again = start(orch, "2024-05-01", "2024-05-02", rerun_succeeded=True)
-    assert len(again.new.slots) == 2 and again.new.skipped == 0  # type: ignore[attr-defined]
+    assert len(again.new.slots) == 2 and again.new.skipped == 0
 
 
 def test_cancel_drops_queued_runs_stops_feeding_and_says_so(orch: Orchestrator) -> None:
@@ -132,7 +133,7 @@ def test_cancel_drops_queued_runs_stops_feeding_and_says_so(orch: Orchestrator) 
     backfill = start(orch, "2024-06-01", "2024-06-07", max_parallel=2)
     queued = feed_backfills(store, orch.runs_dir)
     store.claim_run(queued[0], "me", global_limit=8, now=datetime.now(timezone.utc))
-    record = cancel_backfill(orch, backfill.id)  # type: ignore[attr-defined]
+    record = cancel_backfill(orch, backfill.id)
     assert record.status is BackfillStatus.CANCELLED
     assert store.get_run(queued[1]).status is RunStatus.CANCELLED  # it had not started
     assert store.get_run(queued[0]).status is RunStatus.RUNNING  # its executor stops it
@@ -151,8 +152,8 @@ def test_a_backfill_of_only_succeeded_slots_has_nothing_to_do_and_succeeds(
     end_run(orch, run_id, RunStatus.SUCCEEDED)
     feed_backfills(orch.store, orch.runs_dir)
     empty = start(orch, "2024-07-01", "2024-07-01")
-    assert empty.status is BackfillStatus.SUCCEEDED and empty.new.skipped == 1  # type: ignore[attr-defined]
-    assert orch.store.get_backfill(first.id).status is BackfillStatus.SUCCEEDED  # type: ignore[attr-defined]
+    assert empty.status is BackfillStatus.SUCCEEDED and empty.new.skipped == 1
+    assert orch.store.get_backfill(first.id).status is BackfillStatus.SUCCEEDED
 
 
 def test_refusals_name_what_to_fix(orch: Orchestrator, tmp_path: Path) -> None:
@@ -165,7 +166,7 @@ def test_refusals_name_what_to_fix(orch: Orchestrator, tmp_path: Path) -> None:
     with pytest.raises(NotFoundError):
         start_backfill(orch, BackfillRequest("nope", "2024-03-01", "2024-03-02"), "UTC", None)
     running = start(orch, "2024-03-01", "2024-03-10")
-    with pytest.raises(ConflictError, match=f"cancel it first \\(jupyter orch cancel {running.id}"):  # type: ignore[attr-defined]
+    with pytest.raises(ConflictError, match=f"cancel it first \\(jupyter orch cancel {running.id}"):
         start(orch, "2024-03-10", "2024-03-12")
     start(orch, "2024-03-11", "2024-03-12")  # no overlap: fine
     path = write_steps(tmp_path, "plain", "- {name: load, notebook: nb.ipynb}")
