@@ -486,6 +486,34 @@ def test_etl_loads_the_clean_orders_with_an_export_step(tmp_path: Path) -> None:
     assert f"98 orders in the warehouse; revenue {report['revenue_eur']:,.2f} EUR" in text
 
 
+def test_etl_backfills_a_week_each_run_extracting_its_own_night(tmp_path: Path) -> None:
+    """README: ``jupyter orch backfill nightly-etl --from 2024-03-01 --to 2024-03-07``."""
+    pipeline = copy_example(tmp_path, "etl")
+    store = ["--db", f"sqlite:///{tmp_path / 'orch.sqlite'}", "--runs-dir", str(tmp_path / "runs")]
+
+    def orch(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "jupyter_orch.cli", *args, *store]
+        return subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+
+    assert orch("apply", str(pipeline)).returncode == 0
+    week = ("--from", "2024-03-01", "--to", "2024-03-07")
+    done = orch("backfill", "nightly-etl", *week, "--max-parallel", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    backfill = json.loads(done.stdout)
+    assert backfill["status"] == "succeeded" and backfill["runs"]["succeeded"] == 7
+    nights = []
+    for run_id in backfill["run_ids"]:
+        result = json.loads(orch("show", run_id, "--json").stdout)
+        assert result["trigger"] == "backfill" and set(statuses(result).values()) == {"succeeded"}
+        assert outputs(result, "load")["records_count"] == 98
+        nights.append(outputs(result, "extract")["night"])
+        assert nights[-1] == result["scheduled_for"]
+    # 02:00 in Berlin, each night of the week, in order
+    assert nights == [f"2024-03-0{day}T01:00:00+00:00" for day in range(1, 8)]
+    again = orch("backfill", "nightly-etl", *week, "--json")
+    assert json.loads(again.stdout)["skipped"] == 7  # nothing left to do
+
+
 def test_etl_rerunning_a_night_into_the_same_database_updates_rows(tmp_path: Path) -> None:
     """README: "upserts ... (rerunning a night is safe)". Pointed at one database (as at a
     warehouse), two runs leave each order once."""
