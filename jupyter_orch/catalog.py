@@ -325,9 +325,9 @@ class Catalog:
         except NotFoundError:
             return data
         kinds = {step.name: step.kind for step in PipelineSpec.from_stored(definition).steps}
-        for step in data["steps"]:
-            if step["name"] in kinds:
-                step["kind"] = kinds[step["name"]]
+        for step in data["steps"]:  # an item's kind is its for-each step's
+            if (own := step.get("parent") or step["name"]) in kinds:
+                step["kind"] = kinds[own]
         return data
 
     def health(self) -> dict[str, Any]:

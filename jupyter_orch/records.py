@@ -160,6 +160,10 @@ class StepRecord:
     #: While it runs a notebook: the cell (``cell`` of ``cells``), its first line (``source``),
     #: when it began (``started_at``, Unix seconds).
     progress: dict[str, Any] | None = None
+    #: An item of a for-each step (``report[0]``): that step, the item's index and value.
+    parent: str | None = None
+    item_index: int | None = None
+    item: Any = None
 
     @property
     def last_attempt(self) -> AttemptRecord | None:
@@ -183,6 +187,8 @@ class StepRecord:
             data["next_attempt_at"] = iso(self.next_attempt_at)
         if self.status is StepStatus.RUNNING and self.progress is not None:
             data["progress"] = self.progress
+        if self.parent is not None:
+            data.update(parent=self.parent, item_index=self.item_index, item=self.item)
         return data
 
 

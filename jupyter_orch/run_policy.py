@@ -144,8 +144,10 @@ def template_context(
     started_at: datetime,
     state: dict[str, StepStatus],
     outputs: dict[str, dict[str, Any]],
+    items: dict[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
-    """What ``if:`` and ``parameters`` templates see: the run, its parameters, finished steps."""
+    """What ``if:`` and ``parameters`` templates see: the run, its parameters, finished steps
+    (a for-each step's ``items`` too)."""
     facts = {
         "id": run.id,
         "dir": str(artifacts_dir),
@@ -154,7 +156,7 @@ def template_context(
         "event": run.event,
     }
     context = build_context(run.parameters, {}, facts)
-    context["steps"] = Scope("steps", _FinishedSteps(dict(state), dict(outputs)))
+    context["steps"] = Scope("steps", _FinishedSteps(dict(state), dict(outputs), dict(items or {})))
     return context
 
 
@@ -163,16 +165,25 @@ class _FinishedSteps(Mapping[str, Scope]):
     every finished step's for every step started made a run's cost grow with its steps'
     square (the dicts are copies, so what a template sees is the state when it was made)."""
 
-    def __init__(self, state: dict[str, StepStatus], outputs: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        state: dict[str, StepStatus],
+        outputs: dict[str, dict[str, Any]],
+        items: dict[str, list[Any]],
+    ):
         self._state = state
         self._outputs = outputs
+        self._items = items
 
     def __getitem__(self, name: str) -> Scope:
         status = self._state.get(name)
         if status not in FINISHED_STEP_STATUSES:
             raise KeyError(name)
         outputs = Scope(f"steps.{name}.outputs", dict(self._outputs.get(name, {})))
-        return Scope(f"steps.{name}", {"status": status.value, "outputs": outputs})
+        fields: dict[str, Any] = {"status": status.value, "outputs": outputs}
+        if name in self._items:
+            fields["items"] = list(self._items[name])
+        return Scope(f"steps.{name}", fields)
 
     def __iter__(self) -> Iterator[str]:
         return (n for n, s in self._state.items() if s in FINISHED_STEP_STATUSES)

@@ -5,10 +5,9 @@ timeouts, and is the only writer of run records. Store calls run on one backgrou
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -20,31 +19,29 @@ from .connections import Connections
 from .datasets.openlineage import LineageEvents, lineage_events
 from .durations import format_duration
 from .errors import TemplateError
-from .executors.base import Execution, Executor, NotebookTask, TaskResult
+from .executors.base import Executor
 from .expressions import evaluate_condition
 from .masking import masked_logger
 from .records import (
     FINISHED_STEP_STATUSES,
-    AttemptRecord,
-    AttemptStatus,
     RunRecord,
     RunStatus,
     StepStatus,
     Trigger,
     describe_exception,
-    error_record,
     internal_error,
 )
 from .run_folders import local_folder
-from .run_policy import Readiness, StepFault, describe_error, run_verdict, template_context
+from .run_items import ForEach, finished_items
+from .run_policy import Readiness, StepFault, run_verdict, template_context
+from .run_steps import StepAttempts
 from .run_sync import FolderSync
-from .run_waits import RetryWaits, resume_points, within
+from .run_waits import RetryWaits, resume_points
 from .run_writer import RunWriter
 from .runlog import RunLog
-from .spec import EffectivePolicy, StepSpec
 from .steps.access import StepAccess
-from .steps.base import AttemptContext, Outcome, StepKind, StepRefused
-from .steps.registry import kind_of, step_kinds
+from .steps.base import StepKind
+from .steps.registry import step_kinds
 from .store.base import PipelineCatalog, RunRecords
 from .store.types import LogLine, utcnow
 from .versions.materialise import RunSources, VersionContentError, materialise
@@ -52,7 +49,7 @@ from .versions.materialise import RunSources, VersionContentError, materialise
 log = masked_logger("jupyter_orch.runner")
 
 
-class RunCoordinator:
+class RunCoordinator(StepAttempts):
     """Executes one run of one pipeline version and records everything that happens."""
 
     def __init__(
@@ -106,6 +103,12 @@ class RunCoordinator:
         self.folder = FolderSync(run.run_dir, self.log)
         self.artifacts_dir = self.run_dir / "artifacts"
         self.artifacts = ArtifactLedger(self.artifacts_dir, self.order)  # which step wrote what
+        #: Each for-each step's items, as its list resolved (``steps.report.items``).
+        self.items, finished = finished_items(run.steps)
+        self.outputs |= {
+            k: v for k, v in finished.items() if self.state.get(k) in FINISHED_STEP_STATUSES
+        }
+        self.for_each = ForEach(self)
 
     # --- the run -------------------------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class RunCoordinator:
                 await self.executor.release(self.run.id)
             except Exception as exc:
                 log.warning("run %s: releasing its kernel failed: %s", self.run.id, exc)
-        for name in self.order:
+        for name in list(self.state):  # the steps, and the items of for-each steps
             if self.state[name] not in FINISHED_STEP_STATUSES:
                 faulted = name in self.faulted
                 self.state[name] = StepStatus.FAILED if faulted else StepStatus.CANCELLED
@@ -219,7 +222,7 @@ class RunCoordinator:
 
     def _templates(self) -> dict[str, Any]:
         return template_context(
-            self.run, self.artifacts_dir, self.started_at, self.state, self.outputs
+            self.run, self.artifacts_dir, self.started_at, self.state, self.outputs, self.items
         )
 
     # --- one step ------------------------------------------------------------------------------
@@ -243,156 +246,9 @@ class RunCoordinator:
                     )
                     return
             except TemplateError as exc:
-                self.attempts[name] += 1
-                attempt = AttemptRecord(self.attempts[name], AttemptStatus.FAILED, self.clock())
-                outcome = Outcome(
-                    attempt.status, {}, error_record("TemplateError", str(exc)), False
-                )
-                await self._record(name, attempt, outcome, None)
-                await self._finish_step(name, StepStatus.FAILED, f"failed: {exc}")
+                await self.refuse(step, exc)
                 return
-        resume_at = self.resume_at.pop(name, None)
-        if resume_at is not None:
-            await self.sleep(max((resume_at - self.clock()).total_seconds(), 0))
-        while True:
-            self.attempts[name] += 1
-            number = self.attempts[name]
-            async with self._slots:
-                outcome = await self._attempt(step, policy, number)
-            if outcome.status is AttemptStatus.SUCCEEDED:
-                self.outputs[name] = outcome.outputs
-                upstream = [self.outputs.get(n, {}) for n in step.needs]
-                counts = self.kinds[kind_of(step)].summary(outcome.outputs, upstream)
-                await self._finish_step(name, StepStatus.SUCCEEDED, f"succeeded{counts}")
-                return
-            retries_left = number <= policy.retries
-            if outcome.retryable and retries_left:
-                delay = policy.delay_before(number + 1)
-                self.state[name] = StepStatus.RETRYING
-                await self._db(
-                    self.store.update_step,
-                    self.run.id,
-                    name,
-                    status=StepStatus.RETRYING,
-                    next_attempt_at=self.clock() + timedelta(seconds=delay),
-                )
-                self.log.info(
-                    f"Step {self.number[name]}: {name} {outcome.status.value}: "
-                    f"{describe_error(outcome.error)}; retrying in {format_duration(delay)} "
-                    f"(attempt {number + 1} of {policy.retries + 1})",
-                    step=name,
-                )
-                if await self.waits.wait(name, delay) != "fail":
-                    continue
-                self.log.info(f"Step {self.number[name]}: {name}: retries given up", step=name)
-            final = StepStatus(outcome.status.value)
-            await self._finish_step(name, final, f"{final.value}: {describe_error(outcome.error)}")
-            return
-
-    async def _finish_step(self, name: str, status: StepStatus, message: str) -> None:
-        self.state[name] = status
-        await self._db(self.store.update_step, self.run.id, name, status=status)
-        self.log.info(f"Step {self.number[name]}: {name} {message}", step=name)
-
-    async def _attempt(self, step: StepSpec, policy: EffectivePolicy, number: int) -> Outcome:
-        name = step.name
-        kind = self.kinds[kind_of(step)]
-        attempt = AttemptRecord(number, AttemptStatus.RUNNING, self.clock())
-        self.state[name] = StepStatus.RUNNING
-        await self.artifacts.begin(name, number)
-        # Recorded while the task is built and sent (the store thread keeps writes in order).
-        recorded = asyncio.ensure_future(
-            self._db(
-                self.store.save_attempt, self.run.id, name, attempt, step_status=StepStatus.RUNNING
-            )
-        )
-        # A fault before it is awaited is reported by the code that hit it, not as "never retrieved"
-        recorded.add_done_callback(lambda f: f.cancelled() or f.exception())
-        self.events.started(self.run, name, attempt)
-        note = f" (attempt {number})" if number > 1 else ""
-        self.log.info(f"Step {self.number[name]}: {name} started{note}", step=name)
-        execution: Execution | None = None
-        timed_out = False
-        try:
-            try:
-                task = await kind.task(step, policy, self._attempt_context(number))
-            except StepRefused as exc:
-                await recorded
-                outcome = Outcome(AttemptStatus.FAILED, {}, exc.error, retryable=False)
-                await self._record(name, attempt, outcome, None)
-                return outcome
-            if isinstance(task, NotebookTask):  # the notebook's may be an alias (python3)
-                self.log.info(
-                    f"Step {self.number[name]}: {name} on kernel {task.kernel_name}", step=name
-                )
-            execution = await self.executor.submit(task, partial(self.log.output, name))
-            await recorded
-            # Where the attempt runs, so a reaper can kill it if this process dies.
-            tracked = asyncio.ensure_future(self.writer.track(execution, name, number))
-            try:
-                result = await within(execution.wait(), policy.timeout, self.sleep)
-                if result is None:
-                    timed_out = True
-                    result = await execution.stop("timeout")
-            finally:
-                tracked.cancel()
-        except asyncio.CancelledError:
-            await self._stopped(name, attempt, execution)
-            raise
-        except Exception:
-            # Whatever failed, the step's kernel and processes must not outlive the attempt
-            if execution is not None:
-                with contextlib.suppress(Exception):
-                    await execution.stop("internal error")
-            raise
-        outcome = kind.outcome(result, timed_out, policy)
-        await self._record(name, attempt, outcome, result)
-        return outcome
-
-    async def _stopped(
-        self, name: str, attempt: AttemptRecord, execution: Execution | None
-    ) -> None:
-        """The run is being cancelled (or the server stops) while this attempt runs."""
-        result = await execution.stop("cancelled") if execution is not None else None
-        if self.stop_reason:
-            status, final = AttemptStatus.FAILED, StepStatus.FAILED
-            error = error_record("Shutdown", self.stop_reason)
+        if step.for_each is not None:
+            await self.for_each.drive(step, policy)
         else:
-            status, final = AttemptStatus.CANCELLED, StepStatus.CANCELLED
-            error = error_record("Cancelled", "the run was cancelled while this step ran")
-        outcome = Outcome(status, result.outputs if result else {}, error, retryable=False)
-        self.state[name] = final
-        await self._record(name, attempt, outcome, result)
-        await self._db(self.store.update_step, self.run.id, name, status=final)
-        self.log.info(f"Step {self.number[name]}: {name} {final.value}", step=name)
-
-    def _attempt_context(self, number: int) -> AttemptContext:
-        return AttemptContext(
-            run_id=self.run.id,
-            run_dir=self.run_dir,
-            artifacts_dir=self.artifacts_dir,
-            run_parameters=self.run.parameters,
-            expressions=self._templates(),
-            named_paths=self.loaded.named_paths,
-            reuse_key=self.run.id if self.spec.kernel_reuse else None,
-            hidden_env=self.hidden_env,
-            number=number,
-            access=self.access,
-            sources=self.sources,
-            remote=self.folder.remote,
-        )
-
-    async def _record(
-        self, name: str, attempt: AttemptRecord, outcome: Outcome, result: TaskResult | None
-    ) -> None:
-        self.log.end_output(name)
-        await self.folder.exchange()  # what the attempt wrote, here or on another machine
-        written = await self.artifacts.end(name, attempt.number, outcome.outputs)
-        step = self.spec.step(name)
-        found = self.kinds[kind_of(step)].lineage(step, result, self._attempt_context(1))
-        done = StepKind.record(
-            attempt, outcome, result, self.clock(), self.access.masked, written, found
-        )
-        await self._db(self.store.save_attempt, self.run.id, name, done)
-        declared = result.lineage if result is not None else None
-        self.events.ended(self.run, name, done, declared, self.access.masked)
+            await self.attempts_of(step, policy)

@@ -17,7 +17,7 @@ from .connections import Connections
 from .errors import ConflictError, NotFoundError, ParameterError, UserError
 from .masking import mask_json
 from .notify.delivery import DeliverySettings, Notifier
-from .records import RunRecord, StepStatus, Trigger, iso
+from .records import RunRecord, Trigger, iso
 from .run_folders import RunsDir
 from .store.types import KeyedRun, LogLine, NewRun, PipelineVersion, RequestKey, utcnow
 
@@ -189,13 +189,10 @@ class Orchestrator:
             )
             version = self.register(current, created_by=created_by)
         loaded = loaded_from_version(version, self.root)
+        from .run_items import reusable
+
         names = {step.name for step in loaded.spec.steps}
-        reused = []
-        if from_failed:
-            for step in original.steps:
-                last = step.last_attempt
-                if step.status is StepStatus.SUCCEEDED and last is not None and step.name in names:
-                    reused.append((step.name, step.reused_from or original.id, last))
+        reused, items = reusable(original, names) if from_failed else ([], [])
         run = self.store.create_run(
             pipeline=original.pipeline,
             version=version.version,
@@ -206,6 +203,7 @@ class Orchestrator:
             rerun_of=original.id,
             exact=exact,
             reused=reused,
+            items=items,
         )
         action = "replay" if exact else "rerun"
         note(self.store, action, pipeline=run.pipeline, run_id=run.id, of=original.id)

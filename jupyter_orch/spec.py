@@ -32,6 +32,7 @@ from .durations import parse_duration
 from .sizes import parse_size
 from .spec_base import STORED, SpecModel, check_profiles, stored
 from .spec_events import ENV_NAME, OnSpec, SqlTrigger, WebhookTrigger
+from .spec_foreach import ForEachFields
 from .spec_kinds import (
     KIND_KEYS,
     ExportSpec,
@@ -49,9 +50,8 @@ MAX_NAME = 100
 #: Words the REST routes use after ``/orch/pipelines/``: a pipeline so named could not be
 #: read or deleted there (``GET /orch/pipelines/validate`` is the validate route).
 RESERVED_PIPELINE_NAMES = frozenset({"validate"})
-# ``STORED``: validation context for definitions read back from the store: rules added since
-# they were registered (name lengths, reserved names, parameter values, passwords in URLs) must
-# not make them unreadable.
+# ``STORED``: context for definitions read back from the store: rules added since they were
+# registered (name lengths, reserved names, parameter values, URL passwords) never reject them.
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
@@ -169,7 +169,7 @@ class EffectivePolicy:
         return min(self.retry_delay * self.retry_backoff**exponent, self.retry_max_delay)
 
 
-class StepSpec(StepPolicy):
+class StepSpec(StepPolicy, ForEachFields):
     """One step: exactly one of ``notebook``, ``sql``, ``python``, ``export`` says what it runs
     (its kind, see ``spec_kinds``); the policy keys work alike for every kind."""
 

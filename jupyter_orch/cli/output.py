@@ -3,6 +3,7 @@ lines, the one-line warning handler, and the exit codes."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -104,3 +105,16 @@ def warnings_in_one_line() -> None:
 def numbered(run: RunRecord) -> str:
     """``daily-sales-report #42``: a run as people tell runs apart (the id stays beside it)."""
     return f"{run.pipeline} #{run.number}" if run.number else run.pipeline
+
+
+def item_note(run: RunRecord, step: Any) -> str:
+    """`` (item "apac")`` for an item of a for-each step (``report[1]``), `` (2 of 3 items
+    succeeded)`` for the for-each step itself, else nothing."""
+    if step.parent is not None:
+        shown = json.dumps(step.item, ensure_ascii=False)
+        return f" (item {shown if len(shown) <= 60 else shown[:57] + '...'})"
+    items = [s for s in run.steps if s.parent == step.name]
+    if not items:
+        return ""
+    succeeded = sum(s.status.value == "succeeded" for s in items)
+    return f" ({succeeded} of {len(items)} items succeeded)"

@@ -18,7 +18,7 @@ from rich.table import Table
 from ..datasets.openlineage import lineage_events
 from ..durations import format_duration
 from ..masking import mask_json, mask_text
-from ..records import RunRecord, RunStatus
+from ..records import RunRecord, RunStatus, StepStatus
 from ..run_folders import local_folder
 from ..versions.actors import cli_actor
 from .args import run_parameters
@@ -248,10 +248,12 @@ def _summary(run: RunRecord, args: argparse.Namespace) -> None:
         else:
             notebook = display_path(notebook)
         reused = " (reused)" if step.reused_from else ""
+        items = [s for s in run.steps if s.parent == step.name]
+        done = sum(s.status is StepStatus.SUCCEEDED for s in items)
         table.add_row(
             step.name,
             styled(step.status.value) + reused,
-            str(len(step.attempts)),
+            f"{done}/{len(items)} items" if items else str(len(step.attempts)),
             format_duration(data.get("duration_s")),
             escape(notebook),
         )

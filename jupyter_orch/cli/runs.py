@@ -15,6 +15,7 @@ from .orchestrator import open_orchestrator
 from .output import (
     EXIT_OK,
     display_path,
+    item_note,
     notification_line,
     numbered,
     out,
@@ -75,7 +76,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         needs = f" (needs {', '.join(step.needs)})" if step.needs else ""
         reused = f" reused from {step.reused_from}" if step.reused_from else ""
         out.print(
-            f"\n[bold]{escape(step.name)}[/]{escape(needs)}: {styled(step.status.value)}{reused}"
+            f"\n[bold]{escape(step.name)}[/]{escape(needs + item_note(run, step))}: "
+            f"{styled(step.status.value)}{reused}"
         )
         for attempt in step.attempts:
             a = mask_json(attempt.to_dict())

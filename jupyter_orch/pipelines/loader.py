@@ -7,7 +7,6 @@ Split from ``spec.py`` because the models are pure data, while this module does 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,20 +19,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from jupyter_orch import dag
 from jupyter_orch.connections import Connections
-from jupyter_orch.errors import Problem, SpecError, TemplateError
-from jupyter_orch.expressions import (
-    RUN_FIELDS,
-    STEP_FIELDS,
-    Reference,
-    parse_references,
-    template_strings,
-)
+from jupyter_orch.errors import Problem, SpecError
 from jupyter_orch.inputs.files import FileProblem, NamedPaths, read_text
 from jupyter_orch.inputs.limits import MAX_YAML_FILE_BYTES
 from jupyter_orch.inputs.yaml_load import load_yaml
 from jupyter_orch.pipelines.fast_yaml import fast_load
 from jupyter_orch.pipelines.kind_checks import check_kinds
 from jupyter_orch.pipelines.notebooks import check_named_notebook
+from jupyter_orch.pipelines.template_checks import check_templates, suggest
 from jupyter_orch.spec import MODEL_AT, PipelineSpec, allowed_keys, check_identifier
 
 
@@ -170,11 +163,6 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 # --- validation ------------------------------------------------------------------------------
 
 
@@ -234,7 +222,7 @@ def _report_model_errors(exc: ValidationError, out: _Collector) -> None:
                 else ".".join(str(part) for part in loc[:-1] if not isinstance(part, int))
             )
             options = allowed_keys(MODEL_AT.get(where, PipelineSpec))
-            out.add(loc, f"unknown key {loc[-1]!r}{_suggest(str(loc[-1]), options)}")
+            out.add(loc, f"unknown key {loc[-1]!r}{suggest(str(loc[-1]), options)}")
         elif kind == "missing":
             out.add(loc[:-1], f"missing required key {loc[-1]!r}")
         elif kind in ("literal_error", "enum"):
@@ -242,7 +230,7 @@ def _report_model_errors(exc: ValidationError, out: _Collector) -> None:
             options = [o.strip(" '") for o in expected.replace(" or ", ",").split(",") if o.strip()]
             out.add(
                 loc,
-                f"{err['input']!r} is not one of {expected}{_suggest(str(err['input']), options)}",
+                f"{err['input']!r} is not one of {expected}{suggest(str(err['input']), options)}",
             )
         else:
             message = err["msg"].removeprefix("Value error, ")
@@ -289,7 +277,7 @@ def _check_semantics(
             elif dep not in names:
                 out.add(
                     ("steps", index, "needs", j),
-                    f"unknown step {dep!r}{_suggest(dep, list(names))}",
+                    f"unknown step {dep!r}{suggest(dep, list(names))}",
                 )
     cycle = dag.find_cycle({n: [d for d in deps if d != n] for n, deps in needs.items()})
     if cycle:
@@ -297,6 +285,7 @@ def _check_semantics(
     defaults = _mapping(data.get("defaults"))
     notebook_errors: dict[tuple[str, str | None], str | None] = {}
     declared, step_names = set(params), set(names)
+    for_each = {str(s.get("name")) for _, s in _steps(data) if s.get("for_each") is not None}
     for index, step in _steps(data):
         name = step.get("name")
         if isinstance(step.get("parameters"), Mapping):
@@ -311,7 +300,7 @@ def _check_semantics(
                 out.add(("steps", index, "notebook"), str(notebook_errors[key]))
         if isinstance(name, str) and names.get(name) == index and not cycle:
             upstream = dag.Upstream(needs, name)
-            _check_templates(step, index, declared, step_names, upstream, out)
+            check_templates(step, index, declared, step_names, upstream, out.add, for_each)
 
 
 def _notebook_problem(
@@ -332,69 +321,3 @@ def _check_parameter_names(
             check_identifier(str(key), "parameter name")
         except ValueError as exc:
             out.add((*loc, key), str(exc))
-
-
-def _check_templates(
-    step: Mapping[str, Any],
-    index: int,
-    params: set[str],
-    steps: set[str],
-    upstream: dag.Upstream,
-    out: _Collector,
-) -> None:
-    sources: list[tuple[tuple[Any, ...], str, bool]] = []
-    if isinstance(step.get("if"), str):
-        sources.append((("steps", index, "if"), step["if"], True))
-    export = _mapping(step.get("export"))
-    for loc, text in (
-        (("connection",), step.get("connection")),
-        (("export", "from"), export.get("from")),
-        (("export", "to", "file"), _mapping(export.get("to")).get("file")),
-        (("export", "to", "connection"), _mapping(export.get("to")).get("connection")),
-    ):
-        if isinstance(text, str) and ("{{" in text or "{%" in text):
-            sources.append((("steps", index, *loc), text, False))
-    if isinstance(step.get("parameters"), Mapping):
-        for sub, text in template_strings(dict(step["parameters"])):
-            sources.append((("steps", index, "parameters", *sub.split(".", 1)[:1]), text, False))
-    for loc, text, is_expression in sources:
-        try:
-            refs = parse_references(text, expression=is_expression)
-        except TemplateError as exc:
-            out.add(loc, str(exc))
-            continue
-        for problem in _reference_problems(refs, params, steps, upstream, step.get("name")):
-            out.add(loc, f"{problem} in {text!r}")
-
-
-def _reference_problems(
-    refs: list[Reference], params: set[str], steps: set[str], upstream: dag.Upstream, me: Any
-) -> Iterator[str]:
-    seen: set[str] = set()
-
-    def once(message: str) -> Iterator[str]:
-        if message not in seen:
-            seen.add(message)
-            yield message
-
-    for ref in refs:
-        if ref.root not in ("params", "steps", "run"):
-            yield from once(f"unknown name {ref.root!r} (use params, steps or run)")
-        elif ref.key is None:
-            continue
-        elif ref.root == "params" and ref.key not in params:
-            declared = ", ".join(sorted(params)) or "none"
-            yield from once(
-                f"unknown parameter {ref.key!r} (declared: {declared}){_suggest(ref.key, sorted(params))}"
-            )
-        elif ref.root == "run" and ref.key not in RUN_FIELDS:
-            yield from once(f"unknown run field {ref.key!r} (use {', '.join(RUN_FIELDS)})")
-        elif ref.root == "steps":
-            if ref.key not in steps:
-                yield from once(f"unknown step {ref.key!r}{_suggest(ref.key, sorted(steps))}")
-            elif ref.key == me:
-                yield from once(f"step {me!r} cannot read its own outputs or status")
-            elif ref.key not in upstream:
-                yield from once(f"step {ref.key!r} is not upstream of {me!r}; add it to needs")
-            elif ref.field is not None and ref.field not in STEP_FIELDS:
-                yield from once(f"steps.{ref.key} has no {ref.field!r} (use outputs or status)")

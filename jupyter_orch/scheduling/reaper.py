@@ -101,7 +101,11 @@ def _recover(store: ReaperStore, run: RunningRun, reason: str, now: datetime) ->
     for step in record.steps:
         if step.status is not StepStatus.RUNNING:
             continue
-        policy = spec.policy(spec.step(step.name))
+        own = spec.step(step.parent or step.name)  # an item of a for-each step: that step's
+        if step.parent is None and own.for_each is not None:
+            retry_at[step.name] = now  # it goes on with its items as the run resumes
+            continue
+        policy = spec.policy(own)
         number = len(step.attempts)
         retries_left = number <= policy.retries
         delay = policy.delay_before(number + 1)

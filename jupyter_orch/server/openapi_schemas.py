@@ -263,8 +263,22 @@ RUNS = {
                 "items": ref("Artifact"),
                 "description": "the files its attempts wrote (in a single run's answer)",
             },
+            "parent": {
+                "type": "string",
+                "description": "an item of a for-each step (`report[0]`): that step",
+            },
+            "item_index": {"type": "integer", "minimum": 0, "description": "the item's index"},
+            "item": {"description": "the item (`{{ item }}` in its templates)"},
         },
-        optional=("reused_from", "next_attempt_at", "kind", "artifacts"),
+        optional=(
+            "reused_from",
+            "next_attempt_at",
+            "kind",
+            "artifacts",
+            "parent",
+            "item_index",
+            "item",
+        ),
     ),
     "Run": obj(
         {

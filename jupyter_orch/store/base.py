@@ -50,6 +50,8 @@ class RunRecords(Protocol):
 
     def update_step(self, run_id: str, name: str, **fields: Any) -> None: ...
 
+    def add_items(self, run_id: str, step: str, items: Sequence[Any]) -> list[StepStatus]: ...
+
     def save_attempt(
         self,
         run_id: str,
@@ -131,6 +133,7 @@ class RunQueue(Protocol):
         overlap_limit: int | None = None,
         tick_slot: datetime | None = None,
         reused: Sequence[tuple[str, str, AttemptRecord]] = (),
+        items: Sequence[tuple[str, int, Any]] = (),
     ) -> RunRecord: ...
 
     def queue_run(

@@ -31,6 +31,11 @@ _ACTIVE = [status.value for status in ACTIVE_RUN_STATUSES]
 _UNFINISHED_STEPS = [status.value for status in UNFINISHED_STEP_STATUSES]
 
 
+def item_name(step: str, index: int) -> str:
+    """An item's step run: ``report[0]``."""
+    return f"{step}[{index}]"
+
+
 def insert_run(session: Session, new: NewRun, *, overlap_limit: int | None) -> str:
     row = session.scalar(
         select(PipelineRow).where(PipelineRow.name == new.pipeline).with_for_update()
@@ -72,15 +77,27 @@ def insert_run(session: Session, new: NewRun, *, overlap_limit: int | None) -> s
     )
     session.flush()
     reused = {name: (source, attempt) for name, source, attempt in new.reused}
-    for position, (name, needs) in enumerate(new.steps):
-        step = StepRunRow(
-            run_id=run_id,
-            name=name,
-            position=position,
-            needs=list(needs),
-            status=StepStatus.PENDING.value,
+    rows = [
+        StepRunRow(name=name, position=position, needs=list(needs))
+        for position, (name, needs) in enumerate(new.steps)
+    ]
+    positions = {row.name: row.position for row in rows}
+    rows += [  # items of for-each steps a rerun keeps, after their step
+        StepRunRow(
+            name=item_name(parent, index),
+            position=positions[parent],
+            needs=[],
+            parent=parent,
+            item_index=index,
+            item=item,
         )
+        for parent, index, item in new.items
+        if parent in positions
+    ]
+    for step in rows:
+        step.run_id, step.status = run_id, StepStatus.PENDING.value
         session.add(step)
+        name = step.name
         if name in reused:
             source, attempt = reused[name]
             step.status = StepStatus.SUCCEEDED.value
@@ -197,6 +214,9 @@ def run_record(
                 reused_from=s.reused_from,
                 next_attempt_at=s.next_attempt_at,
                 progress=s.progress if s.status == StepStatus.RUNNING.value else None,
+                parent=s.parent,
+                item_index=s.item_index,
+                item=s.item,
             )
             for s in steps
         ),

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from ..records import (
     Trigger,
 )
 from .outbox import queue_run_end, queue_step_end
-from .run_rows import fill_attempt, insert_run, run_record
+from .run_rows import fill_attempt, insert_run, item_name, run_record
 from .sessions import StoreSessions, of_pipeline, of_trigger
 from .tables import (
     LogLineRow,
@@ -60,6 +60,7 @@ class RunsMixin(StoreSessions):
         overlap_limit: int | None = None,
         tick_slot: datetime | None = None,
         reused: Sequence[tuple[str, str, AttemptRecord]] = (),
+        items: Sequence[tuple[str, int, Any]] = (),
     ) -> RunRecord:
         new = NewRun(
             pipeline,
@@ -74,6 +75,7 @@ class RunsMixin(StoreSessions):
             scheduled_for=scheduled_for,
             event=event,
             reused=tuple(reused),
+            items=tuple(items),
         )
         return self.queue_run(new, overlap_limit=overlap_limit, tick_slot=tick_slot)
 
@@ -111,6 +113,47 @@ class RunsMixin(StoreSessions):
                 raise
             raise SlotTaken(f"{new.pipeline}: slot {tick_slot.isoformat()} already fired") from exc
         return self.get_run(run_id)
+
+    def add_items(self, run_id: str, step: str, items: Sequence[Any]) -> list[StepStatus]:
+        """The step runs of a for-each step's items (``report[0]``...), made as its list
+        resolves; rows already there (a resumed run, a rerun's kept items) stay as they are
+        when their item is the same. Each item's status, in order."""
+        with self._sessions.begin() as session:
+            parent = session.scalar(
+                select(StepRunRow).where(
+                    StepRunRow.run_id == run_id,
+                    StepRunRow.name == step,
+                    StepRunRow.parent.is_(None),
+                )
+            )
+            if parent is None:
+                raise NotFoundError(f"run {run_id!r} has no step {step!r}")
+            known = {
+                row.item_index: row
+                for row in session.scalars(
+                    select(StepRunRow).where(StepRunRow.run_id == run_id, StepRunRow.parent == step)
+                )
+            }
+            for index, stale in known.items():
+                if index is None or index >= len(items):  # the list is shorter now
+                    session.delete(stale)
+            statuses = []
+            for index, item in enumerate(items):
+                row = known.get(index)
+                if row is None:
+                    row = StepRunRow(
+                        run_id=run_id,
+                        name=item_name(step, index),
+                        position=parent.position,
+                        needs=[],
+                        parent=step,
+                        item_index=index,
+                    )
+                    session.add(row)
+                if row.status is None or row.item != item:
+                    row.item, row.status, row.reused_from = item, StepStatus.PENDING.value, None
+                statuses.append(StepStatus(row.status))
+            return statuses
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         values = {k: (v.value if hasattr(v, "value") else v) for k, v in fields.items()}
@@ -235,7 +278,9 @@ class RunsMixin(StoreSessions):
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
                 .where(RunRow.id.in_(run_ids))
             ).all()
-            steps = _by_run(session, StepRunRow, run_ids, StepRunRow.position)
+            # Items of a for-each step (``report[0]``...) after it, in their order
+            in_order = (StepRunRow.position, func.coalesce(StepRunRow.item_index, -1))
+            steps = _by_run(session, StepRunRow, run_ids, in_order)
             attempts = _by_run(session, StepAttemptRow, run_ids, StepAttemptRow.number)
             by_id = {
                 run.id: run_record(run, pipeline, steps[run.id], attempts[run.id])
@@ -310,8 +355,10 @@ class RunsMixin(StoreSessions):
 def _by_run(
     session: Session, row: type[R], run_ids: Sequence[str], order: Any
 ) -> dict[str, list[R]]:
-    """The rows of ``row`` (step runs or attempts) of these runs, grouped by run, in ``order``."""
+    """The rows of ``row`` (step runs or attempts) of these runs, grouped by run, in ``order``
+    (a column, or a tuple of them)."""
     grouped: dict[str, list[R]] = defaultdict(list)
-    for found in session.scalars(select(row).where(row.run_id.in_(run_ids)).order_by(order)):
+    columns = order if isinstance(order, tuple) else (order,)
+    for found in session.scalars(select(row).where(row.run_id.in_(run_ids)).order_by(*columns)):
         grouped[found.run_id].append(found)
     return grouped

@@ -203,6 +203,10 @@ class StepRunRow(Base):
     wake: Mapped[str | None] = mapped_column(String(10), nullable=True)
     #: While a notebook step runs: the cell (k of n), its first line, when it began.
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: An item of a for-each step (``report[0]``): that step, the item's index and value.
+    parent: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    item_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    item: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class StepAttemptRow(Base):

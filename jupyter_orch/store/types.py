@@ -102,6 +102,9 @@ class NewRun:
     #: Stored succeeded with the run, in its transaction, so no scheduler sees the run
     #: without them and runs them again.
     reused: tuple[tuple[str, str, AttemptRecord], ...] = ()
+    #: Items of for-each steps a rerun keeps (step, index, item): their rows, made with the
+    #: run so that ``reused`` can hold them.
+    items: tuple[tuple[str, int, Any], ...] = ()
 
 
 class SlotTaken(ConflictError):
