@@ -28,6 +28,7 @@ import {
 import { ITranslator } from '@jupyterlab/translation';
 
 import { activityPlugin } from './activity/commands';
+import { backfillPlugin } from './backfill/commands';
 import { createClient } from './api/connection';
 import type { IRun } from './api/tokens';
 import type { PipelineBuilderWidget } from './builder/builder';
@@ -103,7 +104,9 @@ const corePlugin: JupyterFrontEndPlugin<IOrchestration> = {
         void commands.execute(CommandIDs.versionHistory, { pipeline }),
       showLineage: pipeline =>
         void commands.execute(CommandIDs.lineage, { pipeline }),
-      showActivity: () => void commands.execute(CommandIDs.activity)
+      showActivity: () => void commands.execute(CommandIDs.activity),
+      backfillPipeline: pipeline =>
+        void commands.execute(CommandIDs.backfillPipeline, { pipeline })
     });
     panel.title.icon = orchestrationIcon;
     panel.title.caption = trans.__('Orchestration');
@@ -233,6 +236,7 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   versionsPlugin,
   lineagePlugin,
   activityPlugin,
+  backfillPlugin,
   launcherPlugin
 ];
 

@@ -50,7 +50,8 @@ interface IQuery {
   [key: string]: string | number | undefined | null;
 }
 
-function queryString(query: IQuery): string {
+/** `?a=1&b=x` of a query's non-empty fields; '' when there are none. */
+export function queryString(query: IQuery): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') {

@@ -28,6 +28,22 @@ export function errorSummary(error: unknown): string {
   return errorMessage(error).split('\n')[0];
 }
 
+/** Messages the server gave for fields under `prefix` ("parameters.days" -> days). */
+export function fieldErrors(
+  error: unknown,
+  prefix: string
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  if (error instanceof OrchError) {
+    for (const detail of error.details) {
+      if (detail.field.startsWith(prefix)) {
+        errors[detail.field.slice(prefix.length)] = detail.message;
+      }
+    }
+  }
+  return errors;
+}
+
 /** How the server words a `name_taken` 409, for an OrchError that does not carry its code. */
 const NAME_TAKEN_MESSAGE = /^a pipeline named .+ is already registered from /;
 

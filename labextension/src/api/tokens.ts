@@ -24,7 +24,14 @@ export type AttemptStatus =
 
 /** What started a run. */
 export type Trigger =
-  'schedule' | 'manual' | 'api' | 'webhook' | 'event' | 'rerun' | 'test';
+  | 'schedule'
+  | 'manual'
+  | 'api'
+  | 'webhook'
+  | 'event'
+  | 'rerun'
+  | 'test'
+  | 'backfill';
 
 export const RUN_STATUSES: readonly RunStatus[] = [
   'queued',
@@ -263,7 +270,10 @@ export interface IRun {
   duration_s: number | null;
   error: string | null;
   rerun_of: string | null;
+  /** The slot of its schedule a `schedule` or `backfill` run is for (ISO time). */
   scheduled_for: string | null;
+  /** The backfill that made it (`trigger` is `backfill`); older servers omit it. */
+  backfill_id?: string | null;
   event: JSONObject | null;
   run_dir: string | null;
   /** Kept whatever the retention policy says (POST /orch/runs/{id}/pin). */

@@ -29,6 +29,8 @@ export namespace CommandIDs {
   export const compareStepNotebooks = 'jupyter-orch:compare-step-notebooks';
   /** A pipeline's lineage: the datasets its steps read and write; args `{ pipeline }`. */
   export const lineage = 'jupyter-orch:lineage';
+  /** One run per slot of a pipeline's schedule over past days; args `{ pipeline }`. */
+  export const backfillPipeline = 'jupyter-orch:backfill-pipeline';
   /** Who did what, when and from where; args `{ pipeline? }` (none: every pipeline). */
   export const activity = 'jupyter-orch:activity';
 }

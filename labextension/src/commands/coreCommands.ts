@@ -15,6 +15,7 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { Widget } from '@lumino/widgets';
 
 import type { IRun } from '../api/tokens';
+import { cancelBackfillAsked } from '../backfill/cancel';
 import type { PipelineBuilderWidget } from '../builder/builder';
 import { formatDuration, statusLabel } from '../common/format';
 import { trans } from '../common/i18n';
@@ -98,7 +99,8 @@ export function panelActions(
               : trans.__('Could not resume %1', name)
           )
         ),
-    setArchived: (name, archived) => void setArchived(model, name, archived)
+    setArchived: (name, archived) => void setArchived(model, name, archived),
+    cancelBackfill: backfill => void cancelBackfillAsked(model, backfill)
   };
 }
 

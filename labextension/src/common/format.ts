@@ -78,6 +78,8 @@ export function triggerLabel(trigger: Trigger | string): string {
       return trans._p('trigger', 'Rerun');
     case 'test':
       return trans._p('trigger', 'Test');
+    case 'backfill':
+      return trans._p('trigger', 'Backfill');
   }
   return statusLabel(trigger);
 }

@@ -10,6 +10,7 @@ import * as React from 'react';
 import { OrchClient, OrchError } from '../api/api';
 import { durationText } from '../common/format';
 import { trans } from '../common/i18n';
+import { fieldErrors } from '../api/errorText';
 import { errorMessage } from '../common/notify';
 import {
   collectValues,
@@ -125,19 +126,6 @@ export async function runPipelineDialog(
       }
     }
   }
-}
-
-/** Messages the server gave for fields under `prefix` ("parameters.days" -> days). */
-function fieldErrors(error: unknown, prefix: string): Record<string, string> {
-  const errors: Record<string, string> = {};
-  if (error instanceof OrchError) {
-    for (const detail of error.details) {
-      if (detail.field.startsWith(prefix)) {
-        errors[detail.field.slice(prefix.length)] = detail.message;
-      }
-    }
-  }
-  return errors;
 }
 
 // --- Schedule this notebook ---------------------------------------------------------------

@@ -1,7 +1,8 @@
 /**
- * What the Orchestration panel shows: pipelines, a page of runs with filters, and the runs
- * this browser started or whose pipeline it watches (each watched until it finishes, for a
- * notification). It polls the server, fast while runs are active. Widgets only render it.
+ * What the Orchestration panel shows: pipelines, a page of runs with filters, the backfills
+ * going on, and the runs this browser started or whose pipeline it watches (each watched until
+ * it finishes, for a notification). It polls the server, fast while runs or backfills are
+ * active. Widgets only render it.
  */
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -12,6 +13,7 @@ import {
   ServerExtensionMissingError,
   ServerUnavailableError
 } from '../api/api';
+import { RunningBackfills } from '../backfill/runningBackfills';
 import { LatestRequest } from '../common/latest';
 import { IRunFilters, NO_FILTERS, runQuery } from './runFilters';
 import { SchedulerHealth } from './schedulerHealth';
@@ -152,7 +154,8 @@ export class OrchModel {
       const limit = Math.max(PAGE_SIZE, this._runs.length);
       const [pipelines, page] = await Promise.all([
         this.client.listPipelines({ all: this._showArchived }),
-        this.client.listRuns({ ...runQuery(this._filters), limit })
+        this.client.listRuns({ ...runQuery(this._filters), limit }),
+        this.backfills.refresh()
       ]);
       if (!isCurrent()) {
         return;
@@ -237,6 +240,9 @@ export class OrchModel {
   async setArchived(name: string, archived: boolean): Promise<void> {
     await this._change(name, () => this.client.setArchived(name, archived));
   }
+
+  /** The backfills running, and those seen running that ended since (until dismissed). */
+  readonly backfills = new RunningBackfills(this.client, () => this._emit());
 
   /** Watches a run started here (a trigger, a rerun, "Run now") until it finishes. */
   watch(run: IRun): void {
@@ -329,7 +335,9 @@ export class OrchModel {
     }
     const interval = pollInterval(
       this._runs,
-      this._unavailable !== null || this._watched.size > 0
+      this._unavailable !== null ||
+        this._watched.size > 0 ||
+        this.backfills.active
     );
     const current = this._poll.frequency.interval;
     if (current === interval) {

@@ -13,6 +13,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import type { IBackfill } from '../api/backfills';
+import { BackfillProgress } from '../backfill/backfillProgress';
 import { trans } from '../common/i18n';
 import { OrchModel } from './model';
 import { IconButton, PipelineRow } from './pipelineRow';
@@ -37,6 +39,10 @@ export interface IPanelActions {
   showLineage?: (name: string) => void;
   /** Opens the activity log: who did what (the button shows only when given). */
   showActivity?: () => void;
+  /** Opens the backfill dialog of a scheduled pipeline (the button shows only when given). */
+  backfillPipeline?: (name: string) => void;
+  /** Cancels a running backfill, once the user confirms. */
+  cancelBackfill: (backfill: IBackfill) => void;
 }
 
 export class OrchPanel extends ReactWidget {
@@ -109,6 +115,10 @@ function PanelView(props: {
         <header className="jp-OrchPanel-header">
           <h2 id="jp-orch-runs">{trans.__('Runs')}</h2>
         </header>
+        <BackfillProgress
+          backfills={model.backfills}
+          onCancel={actions.cancelBackfill}
+        />
         <RunFilters model={model} />
         <RunList model={model} actions={actions} />
       </section>

@@ -1,13 +1,14 @@
 /**
  * One pipeline in the Orchestration sidebar: its name, status, schedule in words and next run,
  * and its actions (watch, remove, edit, trends, history, lineage, archive, pause or resume,
- * run).
+ * backfill, run).
  */
 import {
   bellIcon,
   deleteIcon,
   editIcon,
   historyIcon,
+  jumpBackIcon,
   LabIcon,
   runIcon
 } from '@jupyterlab/ui-components';
@@ -147,37 +148,14 @@ export function PipelineRow(props: {
             title={trans.__('Edit')}
             onClick={() => actions.editPipeline(p.name)}
           />
-          {actions.showTrends && (
-            <IconButton
-              icon={trendsIcon}
-              label={trans.__('Trends of %1', p.name)}
-              title={trans.__(
-                'Trends: durations, failures and memory of its last runs'
-              )}
-              onClick={() => actions.showTrends?.(p.name)}
-            />
-          )}
-          {actions.showHistory && (
-            <IconButton
-              icon={historyIcon}
-              className="jp-OrchPipeline-history"
-              label={trans.__('History of %1', p.name)}
-              title={trans.__(
-                'History: its versions, what changed, compare and roll back'
-              )}
-              onClick={() => actions.showHistory?.(p.name)}
-            />
-          )}
-          {actions.showLineage && (
-            <IconButton
-              icon={lineageIcon}
-              className="jp-OrchPipeline-lineage"
-              label={trans.__('Lineage of %1', p.name)}
-              title={trans.__(
-                'Lineage: the datasets its steps read and write, and the pipelines that share them'
-              )}
-              onClick={() => actions.showLineage?.(p.name)}
-            />
+          {pageButtons(p, actions).map(({ action, ...button }) =>
+            action ? (
+              <IconButton
+                key={button.label}
+                {...button}
+                onClick={() => action(p.name)}
+              />
+            ) : null
           )}
           {p.archived ? (
             <button
@@ -198,6 +176,60 @@ export function PipelineRow(props: {
       </div>
     </li>
   );
+}
+
+/** A button of the row shown only when the plugin giving its action is on. */
+interface IPageButton {
+  action: ((name: string) => void) | undefined;
+  icon: LabIcon;
+  className?: string;
+  label: string;
+  title: string;
+}
+
+/** Trends, history, lineage, and backfill for a scheduled pipeline that is not archived. */
+function pageButtons(
+  p: IPipelineSummary,
+  actions: IPanelActions
+): IPageButton[] {
+  const buttons: IPageButton[] = [
+    {
+      action: actions.showTrends,
+      icon: trendsIcon,
+      label: trans.__('Trends of %1', p.name),
+      title: trans.__('Trends: durations, failures and memory of its last runs')
+    },
+    {
+      action: actions.showHistory,
+      icon: historyIcon,
+      className: 'jp-OrchPipeline-history',
+      label: trans.__('History of %1', p.name),
+      title: trans.__(
+        'History: its versions, what changed, compare and roll back'
+      )
+    },
+    {
+      action: actions.showLineage,
+      icon: lineageIcon,
+      className: 'jp-OrchPipeline-lineage',
+      label: trans.__('Lineage of %1', p.name),
+      title: trans.__(
+        'Lineage: the datasets its steps read and write, and the pipelines that share them'
+      )
+    }
+  ];
+  if (p.schedule && !p.archived) {
+    buttons.push({
+      action: actions.backfillPipeline,
+      icon: jumpBackIcon,
+      className: 'jp-OrchPipeline-backfill',
+      label: trans.__('Backfill %1', p.name),
+      title: trans.__(
+        'Backfill…: one run per slot of its schedule over past days'
+      )
+    });
+  }
+  return buttons;
 }
 
 /** Archive, pause or resume, and run: what only a pipeline that is not archived offers. */

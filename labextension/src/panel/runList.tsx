@@ -12,12 +12,12 @@ import {
   zonedTime,
   relativeTime,
   runLabel,
-  statusLabel,
-  triggerLabel
+  statusLabel
 } from '../common/format';
 import { useDebouncedRequest, useNow } from '../common/hooks';
 import { trans } from '../common/i18n';
 import { pinIcon } from '../common/icons';
+import { runTriggerText } from '../backfill/backfillText';
 import { runProgress } from '../run/liveProgress';
 import { isFinished, runSeconds } from '../run/runView';
 import { OrchModel } from './model';
@@ -267,7 +267,15 @@ function RunRow(props: {
         </span>
       </div>
       <div className="jp-OrchRun-meta">
-        <span>{triggerLabel(run.trigger)}</span>
+        <span
+          title={
+            run.scheduled_for
+              ? trans.__('For the slot %1', zonedTime(run.scheduled_for))
+              : undefined
+          }
+        >
+          {runTriggerText(run)}
+        </span>
         <span title={zonedTime(started)}>{relativeTime(started, now)}</span>
         <span>{formatDuration(runSeconds(run, now))}</span>
       </div>
