@@ -9,6 +9,7 @@ their own (pytest's testpaths include example_notebooks/).
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
 import json
@@ -53,6 +54,7 @@ KINDS = {
         "load": "export",
         "update_report": "notebook",
     },
+    "regional_reports": {"regions": "notebook", "report": "notebook", "combine": "notebook"},
 }
 
 
@@ -529,3 +531,54 @@ def test_etl_rerunning_a_night_into_the_same_database_updates_rows(tmp_path: Pat
     with sqlite3.connect(warehouse) as con:
         assert con.execute("SELECT COUNT(*) FROM orders").fetchone() == (98,)
     con.close()
+
+
+# --- regional_reports ------------------------------------------------------------------------
+
+
+def test_regional_reports_run_one_report_per_region_and_index_them(tmp_path: Path) -> None:
+    pipeline = copy_example(tmp_path, "regional_reports")
+    code, result = run(tmp_path, pipeline)
+    assert (code, result["status"]) == (0, "succeeded"), result
+    regions = ["East", "North", "South", "West"]
+    assert outputs(result, "regions")["regions"] == regions
+    items = [s for s in result["steps"] if s.get("parent") == "report"]
+    assert [(s["name"], s["item"], s["status"]) for s in items] == [
+        (f"report[{i}]", region, "succeeded") for i, region in enumerate(regions)
+    ]
+    assert [Path(s["attempts"][0]["output_notebook"]).name for s in items] == [
+        f"report[{i}].ipynb" for i in range(4)
+    ]
+    with open(pipeline.parent / "data" / "sales.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    expected = {
+        region: round(
+            sum(int(r["units"]) * float(r["unit_price"]) for r in rows if r["region"] == region), 2
+        )
+        for region in regions
+    }
+    assert [s["attempts"][0]["outputs"]["revenue"] for s in items] == [expected[r] for r in regions]
+    combined = outputs(result, "combine")
+    assert combined["total_revenue"] == round(sum(expected.values()), 2)
+    assert combined["missing"] == []
+    index = Path(combined["index_path"]).read_text()
+    assert index.splitlines()[2:6] == [
+        f"- [{r}](report_{r}.md): revenue {expected[r]:,.2f}" for r in regions
+    ]
+
+
+def test_regional_reports_index_says_which_region_failed(tmp_path: Path) -> None:
+    """README: a region whose report fails fails the run; the index lists it as failed."""
+    pipeline = copy_example(tmp_path, "regional_reports")
+    data = pipeline.parent / "data" / "sales.csv"
+    data.write_text(data.read_text() + "2024-03-08,Atlantis,Widget,3,not a price\n")
+    text = pipeline.read_text()
+    pipeline.write_text(text.replace("retry_delay: 10s", "retry_delay: 0s"))
+    code, result = run(tmp_path, pipeline)
+    assert (code, result["status"]) == (1, "failed")
+    assert statuses(result)["report"] == "failed"
+    assert statuses(result)["report[0]"] == "failed"  # Atlantis sorts first
+    assert len(steps(result)["report[0]"]["attempts"]) == 2  # retries: 1
+    combined = outputs(result, "combine")
+    assert combined["missing"] == ["Atlantis"]
+    assert "- Atlantis: the report failed" in Path(combined["index_path"]).read_text()

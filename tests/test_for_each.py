@@ -286,3 +286,31 @@ def test_items_of_a_step_without_for_each_are_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecError, match=r"steps\.one has no 'items': it has no for_each"):
         load_pipeline(pipeline)
+
+
+def test_function_and_query_steps_fan_out_too(tmp_path: Path, orch: Orchestrator) -> None:
+    (tmp_path / "square.py").write_text("def square(n):\n    return {'square': n * n}\n")
+    pipeline = write_steps(
+        tmp_path,
+        "kinds",
+        f"""
+        - name: squares
+          for_each: [1, 2, 3]
+          python: square.py:square
+          parameters: {{n: "{{{{ item }}}}"}}
+        - name: doubled
+          needs: [squares]
+          for_each: "{{{{ steps.squares.outputs.square }}}}"
+          sql: SELECT :n * 2 AS doubled
+          connection: "sqlite:///{tmp_path / "q.sqlite"}"
+          parameters: {{n: "{{{{ item }}}}"}}
+        """,
+    )
+    run = run_pipeline(orch, pipeline)
+
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    by_name = steps(run)
+    assert [by_name[f"squares[{i}]"].outputs["square"] for i in range(3)] == [1, 4, 9]
+    assert [by_name[f"doubled[{i}]"].item for i in range(3)] == [1, 4, 9]
+    assert [by_name[f"doubled[{i}]"].outputs["records_count"] for i in range(3)] == [1, 1, 1]
+    assert Path(by_name["doubled[2]"].attempts[0].output_notebook or "").name == "doubled[2].ipynb"
