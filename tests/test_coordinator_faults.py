@@ -145,3 +145,33 @@ def test_a_duration_past_a_year_is_refused_before_it_can_overflow(
         load_pipeline(path)
     fields = {p.path for p in caught.value.problems}
     assert fields == {"steps[0].retry_delay", "steps[0].retry_max_delay"}
+
+
+FOR_EACH_FAULTS = [
+    ("add_items", 1, OSError(28, "No space left on device")),
+    ("save_attempt", 3, MemoryError()),
+    ("update_step", 2, RuntimeError("store went away")),
+]
+
+
+@pytest.mark.parametrize(("method", "nth", "error"), FOR_EACH_FAULTS)
+def test_a_store_fault_among_a_for_each_steps_items_fails_the_run_truthfully(
+    tmp_path: Path, orch: Orchestrator, store: Store, method: str, nth: int, error: BaseException
+) -> None:
+    """Items run concurrently: a fault in one stops the others, and none is left running
+    or pending."""
+    write_notebook(tmp_path / "a.ipynb", "n = 0", "x = 1")
+    path = write_steps(
+        tmp_path,
+        "fanout",
+        """
+        - {name: each, for_each: [1, 2, 3, 4], max_parallel: 2, notebook: a.ipynb,
+           parameters: {n: "{{ item }}"}}
+        - {name: after, needs: [each], notebook: a.ipynb}
+        """,
+    )
+    run = _run(orch, path, FakeFaultyStore(store, method, nth, error), FakeExecutor())
+    assert_truthful_failure(store, run.id, type(error).__name__)
+    statuses = {s.name: s.status for s in store.get_run(run.id).steps}
+    assert statuses["each"] is StepStatus.FAILED
+    assert statuses["after"] is StepStatus.CANCELLED

@@ -314,3 +314,46 @@ def test_function_and_query_steps_fan_out_too(tmp_path: Path, orch: Orchestrator
     assert [by_name[f"doubled[{i}]"].item for i in range(3)] == [1, 4, 9]
     assert [by_name[f"doubled[{i}]"].outputs["records_count"] for i in range(3)] == [1, 1, 1]
     assert Path(by_name["doubled[2]"].attempts[0].output_notebook or "").name == "doubled[2].ipynb"
+
+
+def test_a_scheduler_killed_mid_items_resumes_keeping_what_ended(tmp_path: Path) -> None:
+    """kill -9 while an item runs: the next scheduler fails that attempt as orphaned and
+    retries it, runs the items not started, and the run succeeds with each item once."""
+    from .helpers import long_step, no_orch_processes_left, read_json, wait_for
+    from .test_scheduler import Cluster
+
+    c = Cluster(tmp_path, f"sqlite:///{tmp_path / 'orch.sqlite'}")
+    try:
+        pids_file, _ = long_step(tmp_path)
+        write_notebook(tmp_path / "quick.ipynb", "n = 0", "x = n")
+        c.apply(
+            "fanout",
+            """
+            - {name: first, for_each: [a], notebook: quick.ipynb}
+            - name: each
+              needs: [first]
+              for_each: [1, 2, 3]
+              max_parallel: 1
+              retries: 1
+              retry_delay: 1s
+              notebook: long.ipynb
+            """,
+        )
+        run_id = c.trigger("fanout")
+        scheduler = c.scheduler()
+        read_json(pids_file)  # each[0]'s first attempt is running
+        scheduler.kill()
+        scheduler.wait(10)
+        restarted = c.scheduler()
+        assert wait_for(lambda: c.run(run_id).status is RunStatus.SUCCEEDED, 120), c.logs()
+        by_name = steps(c.run(run_id))
+        attempts = [[a.status.value for a in by_name[f"each[{i}]"].attempts] for i in range(3)]
+        assert attempts == [["failed", "succeeded"], ["succeeded"], ["succeeded"]]
+        error = by_name["each[0]"].attempts[0].error
+        assert error is not None and error["ename"] == "Orphaned"
+        assert [a.status.value for a in by_name["first[0]"].attempts] == ["succeeded"]
+        restarted.terminate()
+        assert restarted.wait(30) == 0
+        assert wait_for(lambda: no_orch_processes_left(tmp_path), 10)
+    finally:
+        c.close()
