@@ -357,3 +357,24 @@ def test_a_scheduler_killed_mid_items_resumes_keeping_what_ended(tmp_path: Path)
         assert wait_for(lambda: no_orch_processes_left(tmp_path), 10)
     finally:
         c.close()
+
+
+def test_testing_a_step_after_a_for_each_step_reuses_its_items(
+    tmp_path: Path, orch: Orchestrator
+) -> None:
+    """``jupyter orch test --step combine``: the items' outputs of the last run serve again."""
+    from jupyter_orch.develop.scratch import create_test_run
+
+    pipeline = write_steps(tmp_path, "regional", REPORT)
+    first = run_pipeline(orch, pipeline)
+    assert first.status is RunStatus.SUCCEEDED
+    before = len(ran(tmp_path))
+    loaded = load_pipeline(pipeline)
+    test = create_test_run(orch, loaded, orch.register(loaded).version, step="combine")
+    done = execute(orch, loaded, test)
+
+    assert done.status is RunStatus.SUCCEEDED
+    assert len(ran(tmp_path)) == before  # no item ran again
+    got = steps(done)["combine"].outputs["got"]
+    assert got["regions"] == ["emea", "apac", "amer"]
+    assert [Path(p).name for p in got["paths"]] == ["emea.md", "apac.md", "amer.md"]

@@ -48,10 +48,11 @@ def last_run_with(store: RunQueries, pipeline: str, steps: set[str]) -> RunRecor
     """The newest run (not a test) in which every one of ``steps`` succeeded."""
     for run in store.list_runs(pipeline=pipeline, limit=SEARCHED_RUNS):
         by_name = {s.name: s for s in run.steps}
+        parents = {s.parent for s in run.steps}  # for-each steps: their items hold the outputs
         if all(
             name in by_name
             and by_name[name].status is StepStatus.SUCCEEDED
-            and by_name[name].last_attempt is not None
+            and (by_name[name].last_attempt is not None or name in parents)
             for name in steps
         ):
             return run
@@ -78,6 +79,7 @@ def create_test_run(
     values = resolve_parameters(spec, with_profile(spec, profile, parameters or {}))
     keep = {s.name for s in spec.steps}
     reused: list[tuple[str, str, AttemptRecord]] = []
+    items: list[tuple[str, int, Any]] = []  # a for-each step's items among them
     if step is not None:
         upstream = upstream_of(loaded, step)
         keep = upstream | {step}
@@ -96,11 +98,10 @@ def create_test_run(
                 given = AttemptRecord(1, AttemptStatus.SUCCEEDED, now, now, dict(inputs[name]))
                 reused.append((name, GIVEN, given))
         elif upstream:
+            from ..run_items import reusable
+
             source = last_run_with(orch.store, spec.name, upstream)
-            for record in source.steps:
-                last = record.last_attempt
-                if record.name in upstream and last is not None:
-                    reused.append((record.name, record.reused_from or source.id, last))
+            reused, items = reusable(source, upstream)
     run = orch.store.create_run(
         pipeline=spec.name,
         version=version,
@@ -109,6 +110,7 @@ def create_test_run(
         steps=[(s.name, s.needs) for s in spec.steps if s.name in keep],
         runs_dir=str(orch.runs_dir / SCRATCH),
         reused=reused,
+        items=items,
     )
     note(orch.store, "test", pipeline=spec.name, run_id=run.id, step=step)
     return run
