@@ -63,12 +63,19 @@ def _step_figures(runs: Sequence[RunRecord], name: str) -> dict[str, Any]:
     ended = failed = 0
     for run in runs:
         step = next((s for s in run.steps if s.name == name), None)
-        if step is None or not step.attempts:
+        items = [a for s in run.steps if s.parent == name for a in s.attempts]
+        if step is None or not (step.attempts or items):
             continue
-        spent = [duration_s(a.started_at, a.ended_at) for a in step.attempts]
-        if all(d is not None for d in spent):
-            durations.append(sum(d for d in spent if d is not None))
-        used = [int(a.resources["peak_memory_bytes"]) for a in step.attempts if a.resources]
+        if step.attempts:
+            spent = [duration_s(a.started_at, a.ended_at) for a in step.attempts]
+            if all(d is not None for d in spent):
+                durations.append(sum(d for d in spent if d is not None))
+        elif all(a.ended_at for a in items):  # a for-each step: its first item's start to
+            starts = [a.started_at for a in items if a.started_at]  # its last one's end
+            span = duration_s(min(starts), max(a.ended_at for a in items if a.ended_at))
+            durations.append(span or 0.0)
+        attempts = [*step.attempts, *items]
+        used = [int(a.resources["peak_memory_bytes"]) for a in attempts if a.resources]
         if used:
             peaks.append(max(used))
         if step.status in _ENDED_STEPS:
@@ -97,7 +104,8 @@ def figures(runs: Sequence[RunRecord]) -> dict[str, Any]:
         if used:
             peaks.append(max(used))
     counted = [r for r in runs if r.status is not RunStatus.CANCELLED]
-    names = list(dict.fromkeys(s.name for r in runs for s in r.steps))
+    # a for-each step's items count in its figures, not as steps of their own
+    names = list(dict.fromkeys(s.name for r in runs for s in r.steps if s.parent is None))
     steps = [_step_figures(runs, name) for name in names]
     timed = [s for s in steps if s["duration_s"]["median"] is not None]
     slowest = max(timed, key=lambda s: s["duration_s"]["median"])["name"] if timed else None

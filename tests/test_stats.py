@@ -18,7 +18,7 @@ from jupyter_orch.records import (
     StepStatus,
     Trigger,
 )
-from jupyter_orch.stats import percentile, pipeline_stats
+from jupyter_orch.stats import figures, percentile, pipeline_stats
 from jupyter_orch.store.repository import Store
 
 from .fakes import FAILS, FakeClock, FakeExecutor, Script
@@ -158,3 +158,36 @@ async def test_the_rest_api_answers_stats(jp_fetch: Any, project: Path) -> None:
     assert code == 404
     code, problem = await call(jp_fetch, "GET", "pipelines", "hello", "stats", params={"last": 0})
     assert code == 400 and "last" in problem["error"]
+
+
+def test_a_for_each_steps_figures_span_its_items_which_are_not_steps_of_their_own() -> None:
+    items = [
+        StepRecord(
+            f"each[{i}]",
+            (),
+            StepStatus.SUCCEEDED,
+            (attempt(10.0 + i, 5.0, 40 + i),),
+            parent="each",
+            item_index=i,
+            item=i,
+        )
+        for i in range(3)
+    ]
+    record = RunRecord(
+        "r1",
+        "p",
+        1,
+        RunStatus.SUCCEEDED,
+        Trigger.MANUAL,
+        {},
+        "/r",
+        T0,
+        started_at=T0,
+        ended_at=T0 + timedelta(seconds=20),
+        steps=(StepRecord("each", (), StepStatus.SUCCEEDED), *items),
+    )
+    found = figures([record])
+    assert [s["name"] for s in found["steps"]] == ["each"]
+    each = found["steps"][0]
+    assert each["duration_s"]["median"] == 7.0  # from 10 s to 17 s
+    assert each["peak_memory_bytes"]["max"] == 42 * MB
