@@ -41,19 +41,23 @@ def _latest_steps(store: LineageStore, pipeline: str) -> list[_Step]:
     found: dict[str, _Step] = {}
     for run in store.list_runs(pipeline=pipeline, limit=RECENT_RUNS):  # newest first
         for record in run.steps:
-            if record.name in found:
+            name = record.parent or record.name  # a for-each step's items are that step
+            seen = found.get(name)
+            if seen is not None and (seen.run is not run or record.parent is None):
                 continue
             for attempt in reversed(record.attempts):
                 if attempt.lineage:
-                    found[record.name] = _Step(
-                        pipeline,
-                        record.name,
-                        run,
-                        list(attempt.lineage.get("inputs") or []),
-                        list(attempt.lineage.get("outputs") or []),
-                    )
+                    inputs = list(attempt.lineage.get("inputs") or [])
+                    outputs = list(attempt.lineage.get("outputs") or [])
+                    if seen is not None:  # another item of the same run: its datasets too
+                        inputs, outputs = _more(seen.reads, inputs), _more(seen.writes, outputs)
+                    found[name] = _Step(pipeline, name, run, inputs, outputs)
                     break
     return list(found.values())
+
+
+def _more(known: list[Any], more: list[Any]) -> list[Any]:
+    return known + [entry for entry in more if entry not in known]
 
 
 def _written_at(step: _Step) -> dict[str, Any]:

@@ -134,3 +134,34 @@ async def test_the_lineage_route(jp_fetch: Any, project: Path) -> None:
     assert code == 404 and "no pipeline named 'nope'" in answer["error"]
     code, answer = await call(jp_fetch, "GET", "lineage", params={"dataset": "x" * 1001})
     assert code == 400
+
+
+def test_the_items_of_a_for_each_step_are_one_step_with_every_items_datasets(
+    store: Store, tmp_path: Path
+) -> None:
+    orch = Orchestrator(store, tmp_path / "runs")
+    orch.register(load_pipeline(pipeline(tmp_path, "fan", ["each"])))
+    run = store.create_run(
+        pipeline="fan",
+        version=store.get_version("fan").version,
+        trigger=Trigger.MANUAL,
+        parameters={},
+        steps=[("each", [])],
+        runs_dir="/tmp/runs",
+    )
+    store.add_items(run.id, "each", ["emea", "apac"])
+    at = utcnow()
+    for index, region in enumerate(["emea", "apac"]):
+        found = {"inputs": ["wh.sales"], "outputs": [f"wh.report_{region}"]}
+        attempt = AttemptRecord(1, AttemptStatus.SUCCEEDED, at, at, lineage=found)
+        store.save_attempt(run.id, f"each[{index}]", attempt)
+
+    graph = lineage_graph(store, pipeline="fan")
+    steps = [n["id"] for n in graph["nodes"] if n["id"].startswith("step:")]
+    assert steps == ["step:fan/each"]
+    edges = {(e["from"], e["to"]) for e in graph["edges"]}
+    assert edges == {
+        ("dataset:wh.sales", "step:fan/each"),
+        ("step:fan/each", "dataset:wh.report_emea"),
+        ("step:fan/each", "dataset:wh.report_apac"),
+    }
