@@ -219,12 +219,15 @@ def feed_backfills(
 
 
 def cancel_backfill(orch: Orchestrator, backfill_id: str) -> BackfillRecord:
-    """Stop queueing its runs, drop the queued ones and stop the running ones."""
+    """Stop queueing its runs, drop the queued ones and stop the running ones (one that had
+    ended stays as it was)."""
     store = orch.store
+    running = store.get_backfill(backfill_id).status is BackfillStatus.RUNNING
     for run_id in store.cancel_backfill(backfill_id, utcnow()):
         store.request_cancel(run_id, utcnow())
     record = store.get_backfill(backfill_id)
-    note(store, "cancel", pipeline=record.pipeline, backfill=backfill_id)
+    if running:
+        note(store, "cancel", pipeline=record.pipeline, backfill=backfill_id)
     return record
 
 

@@ -140,6 +140,9 @@ def test_cancel_drops_queued_runs_stops_feeding_and_says_so(orch: Orchestrator) 
     assert feed_backfills(store, orch.runs_dir) == []
     assert record.counts()["left"] == 6 and record.counts()["cancelled"] == 1
     assert store.activity(pipeline="etl", limit=1)[0].action == "cancel"
+    again = cancel_backfill(orch, backfill.id)  # twice is harmless, and noted once
+    assert again.status is BackfillStatus.CANCELLED and again.ended_at == record.ended_at
+    assert [e.action for e in store.activity(pipeline="etl", limit=2)] != ["cancel", "cancel"]
     with pytest.raises(NotFoundError, match="no backfill with id 'bf-nope'"):
         cancel_backfill(orch, "bf-nope")
 

@@ -216,9 +216,15 @@ def cancel_backfill_command(args: argparse.Namespace) -> int:
     """``jupyter orch cancel bf-...``: the backfill as a whole."""
     from ..backfills import cancel_backfill
 
-    backfill = cancel_backfill(open_orchestrator(args), args.run_id)
-    out.print(
-        f"backfill {backfill.id} of {escape(backfill.pipeline)}: {styled(backfill.status.value)}; "
-        "its queued runs are dropped and its running runs are being stopped"
-    )
+    orch = open_orchestrator(args)
+    ended = orch.store.get_backfill(args.run_id).ended_at is not None
+    backfill = cancel_backfill(orch, args.run_id)
+    said = f"backfill {backfill.id} of {escape(backfill.pipeline)}"
+    if ended:
+        out.print(f"{said} had already ended: {styled(backfill.status.value)}")
+    else:
+        out.print(
+            f"{said}: {styled(backfill.status.value)}; its queued runs are dropped and its "
+            "running runs are being stopped"
+        )
     return EXIT_OK
