@@ -23,9 +23,12 @@ from jupyter_orch.backfills import (
 from jupyter_orch.errors import ConflictError, NotFoundError, UserError
 from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunStatus, Trigger
+from jupyter_orch.scheduling.leader import new_run, overlap_limit
 from jupyter_orch.service import Orchestrator
+from jupyter_orch.spec import PipelineSpec
 from jupyter_orch.store.backfill_types import BackfillRecord, BackfillStatus
 from jupyter_orch.store.repository import Store
+from jupyter_orch.store.types import OverlapSkipped
 
 from .conftest import write_notebook, write_steps
 
@@ -199,3 +202,29 @@ def test_request_bodies_are_checked_field_by_field(body: dict[str, object], fiel
     with pytest.raises(UserError) as caught:
         request_from_body("etl", body)
     assert str(caught.value).startswith(f"{field}: ")
+
+
+def test_a_backfill_never_makes_a_scheduled_slot_skipped_or_missed(
+    orch: Orchestrator, tmp_path: Path
+) -> None:
+    """With overlap: skip, a slot finding the pipeline busy with a backfill's runs still
+    runs: it waits its turn behind them (on_missed is never about a backfill)."""
+    path = write_steps(
+        tmp_path,
+        "etl",
+        "- {name: load, notebook: nb.ipynb}",
+        PARIS + "\nlimits: {max_concurrent_runs: 1, overlap: skip}",
+    )
+    orch.apply(load_pipeline(path))
+    start(orch, "2024-08-01", "2024-08-02")
+    (queued,) = feed_backfills(orch.store, orch.runs_dir)
+    state = orch.store.pipeline_state("etl")
+    spec = PipelineSpec.from_stored(state.definition)
+    slot = utc(2024, 9, 1, 0)
+    new = new_run(state, spec, orch.runs_dir, Trigger.SCHEDULE, scheduled_for=slot)
+    scheduled = orch.store.queue_run(new, overlap_limit=overlap_limit(spec), tick_slot=slot)
+    assert scheduled.status is RunStatus.QUEUED and overlap_limit(spec) == 1
+    # ... while a second scheduled run is skipped as before
+    with pytest.raises(OverlapSkipped):
+        orch.store.queue_run(new, overlap_limit=overlap_limit(spec))
+    assert orch.store.get_run(queued).status is RunStatus.QUEUED

@@ -43,10 +43,16 @@ def insert_run(session: Session, new: NewRun, *, overlap_limit: int | None) -> s
     if row is None:
         raise NotFoundError(f"no pipeline named {new.pipeline!r}")
     if overlap_limit is not None:
+        # A backfill's runs never make a slot or trigger skipped (nor missed): the new run
+        # waits its turn behind them instead
         active = session.scalar(
             select(func.count())
             .select_from(RunRow)
-            .where(RunRow.pipeline_id == row.id, RunRow.status.in_(_ACTIVE))
+            .where(
+                RunRow.pipeline_id == row.id,
+                RunRow.status.in_(_ACTIVE),
+                RunRow.backfill_id.is_(None),
+            )
         )
         if (active or 0) >= overlap_limit:
             raise OverlapSkipped(
