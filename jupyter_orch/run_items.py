@@ -110,6 +110,7 @@ class ForEach:
             await c._finish_step(name, StepStatus.SKIPPED, "skipped (for_each: no items)")
             return
         stored = await c._db(c.store.add_items, c.run.id, name, items)
+        await c._db(c.store.update_step, c.run.id, name, status=StepStatus.RUNNING)
         names = [item_name(name, index) for index in range(len(items))]
         for item, status in zip(names, stored, strict=True):
             # Pending, or retrying when its run stopped: it runs. Ended (succeeded, or failed

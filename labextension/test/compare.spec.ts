@@ -162,6 +162,7 @@ describe('what differs', () => {
     expect(differenceCounts(comparison)).toEqual({
       parameters: 1,
       steps: 1,
+      items: 0,
       version: true
     });
   });

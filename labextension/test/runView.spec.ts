@@ -3,13 +3,11 @@ import { describe, expect, it } from 'vitest';
 import {
   attemptSeconds,
   attemptsLatestFirst,
-  clip,
   dagInput,
   errorCell,
   errorTitle,
   failedSteps,
   formatLogLine,
-  formatValue,
   latestAttempt,
   logParts,
   runActions,
@@ -21,6 +19,7 @@ import {
   valueEntries
 } from '../src/run/runView';
 import type { IRun, IStepRun, RunStatus } from '../src/api/tokens';
+import { clip, formatValue } from '../src/common/format';
 import { makeAttempt as attempt, makeRun, makeStep as step } from './fixtures';
 
 function run(status: RunStatus, steps: IStepRun[]): IRun {

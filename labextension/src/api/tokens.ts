@@ -240,6 +240,18 @@ export interface IStepRun {
   next_attempt_at?: string;
   /** Which cell a `running` notebook step runs (updated at most twice a second). */
   progress?: ICellProgress;
+  /**
+   * An item of a for-each step (`report[1]`): the step it is an item of. The run lists each
+   * item right after that step; no step `needs` an item.
+   */
+  parent?: string;
+  /** An item's place in its step's list, from 0. */
+  item_index?: number;
+  /** An item's value (`{{ item }}` in its step's templates). */
+  item?: JSONValue;
+  /** What the step runs, from the version the run ran (GET /orch/runs/{id} only; an item's is
+   * its step's). */
+  kind?: StepKind;
 }
 
 /** A running notebook step's progress: code cell `cell` of `cells`, since `started_at`. */

@@ -6,7 +6,7 @@ import { closeIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import type { IBackfill } from '../api/backfills';
-import { StatusBadge } from '../common/components';
+import { SegmentBar, StatusBadge } from '../common/components';
 import { trans } from '../common/i18n';
 import { IconButton } from '../panel/pipelineRow';
 import { endedRuns, progressText, rangeText } from './backfillText';
@@ -44,7 +44,6 @@ function BackfillItem(props: {
 }): JSX.Element {
   const { backfill: b } = props;
   const range = rangeText(b);
-  const total = Math.max(b.runs.total, 1);
   const counts = progressText(b);
   return (
     <li
@@ -84,25 +83,18 @@ function BackfillItem(props: {
       >
         {range}
       </div>
-      <div
+      <SegmentBar
         className="jp-OrchBackfill-bar"
+        parts={SEGMENTS}
+        counts={b.runs}
+        total={b.runs.total}
         role="progressbar"
         aria-label={trans.__('Runs of the backfill done')}
         aria-valuemin={0}
         aria-valuemax={b.runs.total}
         aria-valuenow={endedRuns(b)}
         aria-valuetext={counts}
-      >
-        {SEGMENTS.map(kind =>
-          b.runs[kind] > 0 ? (
-            <span
-              key={kind}
-              className={`jp-OrchBackfill-bar-${kind}`}
-              style={{ width: `${(100 * b.runs[kind]) / total}%` }}
-            />
-          ) : null
-        )}
-      </div>
+      />
       <div className="jp-OrchBackfill-counts">{counts}</div>
     </li>
   );

@@ -49,3 +49,33 @@ export function Sentence(props: {
     </>
   );
 }
+
+/**
+ * A bar of counts by outcome (a backfill's runs, a for-each step's items): each of `parts` as
+ * wide as its share of `total`, in its status colour (`jp-OrchBar-<part>`); the rest of the
+ * track is what has not ended yet. Other props (a role, its ARIA values) go to the bar.
+ */
+export function SegmentBar<Part extends string>(
+  props: {
+    parts: readonly Part[];
+    counts: Readonly<Record<Part, number>>;
+    total: number;
+    className: string;
+  } & React.HTMLAttributes<HTMLDivElement>
+): JSX.Element {
+  const { parts, counts, total, className, ...attributes } = props;
+  const whole = Math.max(total, 1);
+  return (
+    <div className={`jp-OrchBar ${className}`} {...attributes}>
+      {parts.map(part =>
+        counts[part] > 0 ? (
+          <span
+            key={part}
+            className={`jp-OrchBar-${part}`}
+            style={{ width: `${(100 * counts[part]) / whole}%` }}
+          />
+        ) : null
+      )}
+    </div>
+  );
+}

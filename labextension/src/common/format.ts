@@ -1,7 +1,7 @@
 /**
  * How statuses, times and durations read in the panel. Pure functions: unit-tested.
  */
-import type { RunStatus, StepStatus, Trigger } from '../api/tokens';
+import type { JSONValue, RunStatus, StepStatus, Trigger } from '../api/tokens';
 import { trans } from './i18n';
 
 /** "Succeeded", "Timed out", "Upstream failed": the status word as the UI shows it. */
@@ -257,4 +257,17 @@ export function zonedTime(iso: string | null | undefined): string {
   const local = localTime(iso);
   const zone = local && iso ? zoneName(iso) : '';
   return zone ? `${local} ${zone}` : local;
+}
+
+/** A value as compact JSON: `"2024-03-31"`, `7`, `["a","b"]`. */
+export function formatValue(value: JSONValue | undefined): string {
+  if (value === undefined) {
+    return '';
+  }
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Text cut to `max` characters with an ellipsis. */
+export function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

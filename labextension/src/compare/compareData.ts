@@ -10,6 +10,7 @@ import type {
 } from '../api/compare';
 import type { IRun, JSONValue } from '../api/tokens';
 import { formatDuration } from '../common/format';
+import { itemParentName } from '../run/forEach';
 
 /** Whether two JSON values are equal (an object's keys in any order). */
 export function sameJSON(
@@ -139,11 +140,16 @@ export function stepDiffers(step: IStepComparison): boolean {
 export function differenceCounts(comparison: IRunComparison): {
   parameters: number;
   steps: number;
+  /** The items of for-each steps (`report[1]`) that differ, apart from the steps. */
+  items: number;
   version: boolean;
 } {
+  const differing = comparison.steps.filter(stepDiffers);
+  const items = differing.filter(s => itemParentName(s.name) !== null).length;
   return {
     parameters: comparison.parameters.filter(p => !p.same).length,
-    steps: comparison.steps.filter(stepDiffers).length,
+    steps: differing.length - items,
+    items,
     version: !comparison.version.same
   };
 }

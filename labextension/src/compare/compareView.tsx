@@ -9,14 +9,16 @@ import type { IComparedRun, IRunComparison } from '../api/compare';
 import type { JSONValue } from '../api/tokens';
 import { Sentence, StatusBadge } from '../common/components';
 import {
+  clip,
   formatBytes,
   formatDuration,
+  formatValue,
   runLabel,
   triggerLabel,
   zonedTime
 } from '../common/format';
 import { trans } from '../common/i18n';
-import { clip, formatValue } from '../run/runView';
+import { itemParentName } from '../run/forEach';
 import {
   differenceCounts,
   durationDelta,
@@ -171,6 +173,9 @@ function Summary(props: { comparison: IRunComparison }): JSX.Element {
   if (counts.steps) {
     parts.push(trans._n('%1 step differs', '%1 steps differ', counts.steps));
   }
+  if (counts.items) {
+    parts.push(trans._n('%1 item differs', '%1 items differ', counts.items));
+  }
   return (
     <p className="jp-OrchCompare-summary" role="status">
       {parts.length
@@ -292,7 +297,7 @@ function StepsTable(props: {
         return (
           <tbody
             key={step.name}
-            className="jp-OrchCompare-step"
+            className={`jp-OrchCompare-step${itemParentName(step.name) === null ? '' : ' jp-mod-item'}`}
             data-step={step.name}
             data-changed={stepDiffers(step) ? 'true' : 'false'}
           >

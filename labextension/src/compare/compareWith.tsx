@@ -6,10 +6,10 @@ import * as React from 'react';
 
 import { errorMessage } from '../api/errorText';
 import type { IRun } from '../api/tokens';
-import { relativeTime, runLabel, statusLabel } from '../common/format';
+import { clip, relativeTime, runLabel, statusLabel } from '../common/format';
 import { trans } from '../common/i18n';
 import { IMenuItem, MenuButton } from '../common/menuButton';
-import { clip, valueEntries } from '../run/runView';
+import { valueEntries } from '../run/runView';
 import { comparePair, compareCandidates } from './compareData';
 
 /** How many of the pipeline's runs the menu offers (the newest). */

@@ -5,6 +5,7 @@
 import dagre from '@dagrejs/dagre';
 
 import type { StepKind } from '../api/tokens';
+import type { IItemProgress } from '../run/forEach';
 
 export interface IDagNode {
   /** The step name; unique. */
@@ -15,6 +16,8 @@ export interface IDagNode {
   status?: string;
   /** What the step runs, shown as a small tag (none when not known). */
   kind?: StepKind;
+  /** A for-each step's items (run detail): "2/3" beside its status, and a bar. */
+  progress?: IItemProgress;
 }
 
 export interface IDagInput {

@@ -4,9 +4,15 @@
 import * as React from 'react';
 
 import { IDagInput, IPlacedNode, layoutDag } from './dag';
-import { statusKind, statusLabel } from '../common/format';
+import { clip, statusKind, statusLabel } from '../common/format';
 import { trans } from '../common/i18n';
 import { KIND_LABELS, KIND_TAGS } from '../common/stepKinds';
+import {
+  IItemProgress,
+  ITEM_PARTS,
+  progressText,
+  progressWords
+} from '../run/forEach';
 
 export interface IDagViewProps extends IDagInput {
   /** Called with a step name when its box is clicked. */
@@ -16,16 +22,17 @@ export interface IDagViewProps extends IDagInput {
   label: string;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** A box's tooltip: "load (SQL query): Failed", "x: not a step of this pipeline". */
+/** A box's tooltip: "load (SQL query): Failed", "x: not a step of this pipeline";
+ * a for-each step's with its items: "report: Failed, 2 of 3 items succeeded, 1 failed". */
 function nodeTitle(node: IPlacedNode): string {
   if (node.missing) {
     return trans.__('%1: not a step of this pipeline', node.id);
   }
-  const status = node.status ? statusLabel(node.status) : null;
+  const status = node.status
+    ? [statusLabel(node.status), node.progress && progressWords(node.progress)]
+        .filter(Boolean)
+        .join(', ')
+    : null;
   if (node.kind) {
     const kind = KIND_LABELS[node.kind];
     return status
@@ -93,7 +100,7 @@ export function DagView(props: IDagViewProps): JSX.Element {
             <title>{title}</title>
             <rect width={node.width} height={node.height} rx={6} ry={6} />
             <text x={10} y={18} className="jp-OrchDag-name">
-              {truncate(node.id, node.kind ? 13 : 20)}
+              {clip(node.id, node.kind ? 13 : 20)}
             </text>
             {node.kind && (
               <text
@@ -107,18 +114,76 @@ export function DagView(props: IDagViewProps): JSX.Element {
               </text>
             )}
             <text x={10} y={34} className="jp-OrchDag-detail">
-              {truncate(
+              {clip(
                 node.missing
                   ? trans.__('missing step')
                   : node.status
                     ? statusLabel(node.status)
                     : (node.detail ?? ''),
-                24
+                node.progress ? 15 : 24
               )}
             </text>
+            {node.progress && (
+              <NodeProgress
+                progress={node.progress}
+                width={node.width}
+                height={node.height}
+              />
+            )}
           </g>
         );
       })}
     </svg>
+  );
+}
+
+/**
+ * A for-each step's items in its box: "2/3" at the right of its status line, and a bar along
+ * its foot, succeeded, failed and running items in their status colours.
+ */
+function NodeProgress(props: {
+  progress: IItemProgress;
+  width: number;
+  height: number;
+}): JSX.Element {
+  const { progress, width } = props;
+  const span = width - 12;
+  const foot = props.height - 6;
+  let x = 6;
+  const parts = ITEM_PARTS.map(part => {
+    const w = progress.total ? (span * progress[part]) / progress.total : 0;
+    const bar = (
+      <rect
+        key={part}
+        className={`jp-OrchDag-itemBar jp-OrchDag-itemBar-${part}`}
+        x={x}
+        y={foot}
+        width={w}
+        height={3}
+      />
+    );
+    x += w;
+    return bar;
+  });
+  return (
+    <>
+      <text
+        x={width - 8}
+        y={34}
+        textAnchor="end"
+        className="jp-OrchDag-items"
+        data-progress={progressText(progress)}
+      >
+        {progressText(progress)}
+      </text>
+      <rect
+        className="jp-OrchDag-itemBar"
+        x={6}
+        y={foot}
+        width={span}
+        height={3}
+      />
+      {parts}
+    </>
   );
 }

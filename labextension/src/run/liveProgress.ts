@@ -6,6 +6,7 @@
  */
 import { formatWholeSeconds } from '../common/format';
 import { trans } from '../common/i18n';
+import { groupSteps, IStepGroup, itemProgress } from './forEach';
 import { latestAttempt, stripAnsi } from './runView';
 import {
   FINISHED_RUN_STATUSES,
@@ -57,8 +58,9 @@ export function countdown(iso: string, now: Date): string {
 
 /**
  * A run row's progress: "step 3/5: transform" (the running step's place among the run's steps
- * and its name, "+1 more" when others run beside it); else "retrying in 40 s" when a step
- * waits for a retry; null for a run that is queued, finished, or between steps.
+ * and its name, "+1 more" when others run beside it; a for-each step's items are no steps:
+ * "step 2/3: report (1 of 3 items)"); else "retrying in 40 s" when a step waits for a retry;
+ * null for a run that is queued, finished, or between steps.
  */
 export function runProgress(
   run: Pick<IRun, 'status' | 'steps'>,
@@ -67,11 +69,12 @@ export function runProgress(
   if (run.status !== 'running') {
     return null;
   }
-  const running = run.steps.filter(step => step.status === 'running');
+  const groups = groupSteps(run.steps);
+  const running = groups.filter(group => group.step.status === 'running');
   if (running.length > 0) {
-    const place = run.steps.indexOf(running[0]) + 1;
-    const total = run.steps.length;
-    const name = running[0].name;
+    const place = groups.indexOf(running[0]) + 1;
+    const total = groups.length;
+    const name = groupName(running[0]);
     return running.length > 1
       ? trans._n(
           'step %2/%3: %4 +%1 more',
@@ -93,6 +96,21 @@ export function runProgress(
   return seconds > 0
     ? trans.__('retrying in %1', formatWholeSeconds(seconds))
     : trans.__('retrying now');
+}
+
+/** A step's name, and a for-each step's items that succeeded: "report (1 of 3 items)". */
+function groupName({ step, items }: IStepGroup): string {
+  if (items.length === 0) {
+    return step.name;
+  }
+  const { succeeded, total } = itemProgress(items);
+  return trans._n(
+    '%2 (%3 of %1 item)',
+    '%2 (%3 of %1 items)',
+    total,
+    step.name,
+    succeeded
+  );
 }
 
 /**

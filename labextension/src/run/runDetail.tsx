@@ -19,9 +19,11 @@ import { RunDetailModel } from './runDetailModel';
 import { IRunHandlers, IRunPartProps, RunHeader } from './runHeader';
 import { NotificationsSection } from './runNotifications';
 import { RunLog } from './runLog';
+import { groupSteps, itemParentName } from './forEach';
+import { ForEachItems } from './forEachView';
 import { StepCard } from './runSteps';
-import { dagInput } from './runView';
-import type { IRun, StepWake } from '../api/tokens';
+import { dagInput, stepCardId } from './runView';
+import type { IRun, IStepRun, StepWake } from '../api/tokens';
 
 export interface IRunDetailOptions {
   client: OrchClient;
@@ -277,40 +279,62 @@ function StepsSection(
   const key = JSON.stringify(run.steps.map(s => [s.name, s.status, s.needs]));
   const dag = React.useMemo(() => dagInput(run, kinds), [key, kinds]);
   const select = (step: string) => model.select(step);
+  const groups = groupSteps(run.steps);
+  // A selected item shows as its for-each step's box
+  const selectedBox =
+    model.selected && (itemParentName(model.selected) ?? model.selected);
+  // An item runs, retries and is summarised as its for-each step says
+  const card = (step: IStepRun, items?: React.ReactNode) => {
+    const own = step.parent ?? step.name;
+    return (
+      <StepCard
+        key={step.name}
+        runId={run.id}
+        step={step}
+        kind={kinds[own] ?? step.kind ?? null}
+        selected={model.selected === step.name}
+        now={now}
+        onSelect={select}
+        notebooks={handlers}
+        openRun={handlers.openRun}
+        allowed={model.allowedAttempts[own] ?? null}
+        logs={model.logs}
+        busy={model.busy}
+        onWake={handlers.wakeStep}
+        artifacts={<StepArtifacts step={step} {...props.files} />}
+        items={items}
+      />
+    );
+  };
   return (
     <section className="jp-OrchRunDetail-section">
       <h3 className="jp-OrchRunDetail-sectionTitle">
         {trans.__('Steps')}{' '}
-        <span className="jp-OrchRunDetail-muted">({run.steps.length})</span>
+        <span className="jp-OrchRunDetail-muted">({groups.length})</span>
       </h3>
       <div className="jp-OrchRunDetail-dag">
         <DagView
           nodes={dag.nodes}
           needs={dag.needs}
-          selected={model.selected}
+          selected={selectedBox}
           onSelect={select}
           label={trans.__('Steps of %1 and their status', run.pipeline)}
         />
       </div>
       <div className="jp-OrchRunDetail-steps">
-        {run.steps.map(step => (
-          <StepCard
-            key={step.name}
-            runId={run.id}
-            step={step}
-            kind={kinds[step.name] ?? null}
-            selected={model.selected === step.name}
-            now={now}
-            onSelect={select}
-            notebooks={handlers}
-            openRun={handlers.openRun}
-            allowed={model.allowedAttempts[step.name] ?? null}
-            logs={model.logs}
-            busy={model.busy}
-            onWake={handlers.wakeStep}
-            artifacts={<StepArtifacts step={step} {...props.files} />}
-          />
-        ))}
+        {groups.map(({ step, items }) =>
+          card(
+            step,
+            items.length > 0 && (
+              <ForEachItems
+                cardId={stepCardId(run.id, step.name)}
+                items={items}
+                selected={model.selected}
+                renderItem={item => card(item)}
+              />
+            )
+          )
+        )}
       </div>
     </section>
   );

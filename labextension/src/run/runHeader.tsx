@@ -188,12 +188,15 @@ function FailureCallout(props: {
   );
 }
 
-/** "count_region: ValueError: no rows (at In [3])", and its output notebook's links. */
+/**
+ * "count_region: ValueError: no rows (at In [3])" ("report[1] (apac): ..." for an item of a
+ * for-each step), and its output notebook's links.
+ */
 function FailedStep(props: {
   failed: IFailedStep;
   handlers: IRunHandlers;
 }): JSX.Element {
-  const { step, error, notebook } = props.failed;
+  const { step, item, error, notebook } = props.failed;
   const cell = error ? errorCell(error) : '';
   // '%1' for the step's name in bold: the bundle keeps it for Sentence to fill
   let text = '%1';
@@ -205,7 +208,20 @@ function FailedStep(props: {
   return (
     <li className="jp-OrchRunDetail-failedStep" data-step={step}>
       <div className="jp-OrchRunDetail-stepError">
-        <Sentence text={text} nodes={[<strong>{step}</strong>]} />
+        <Sentence
+          text={text}
+          nodes={[
+            <>
+              <strong>{step}</strong>
+              {item !== undefined && (
+                <>
+                  {' '}
+                  <code className="jp-OrchRunDetail-itemValue">{item}</code>
+                </>
+              )}
+            </>
+          ]}
+        />
       </div>
       {notebook && (
         <NotebookLinks

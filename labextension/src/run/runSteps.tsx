@@ -9,16 +9,18 @@ import { Sentence, StatusBadge } from '../common/components';
 import { trans } from '../common/i18n';
 import { KIND_LABELS } from '../common/stepKinds';
 import {
+  clip,
   formatDuration,
+  formatValue,
   zonedTime,
   relativeTime,
   shortId
 } from '../common/format';
 import { outputNotebookPath } from '../output/outputNotebook';
+import { isItem, itemValueText } from './forEach';
 import {
   attemptSeconds,
   attemptsLatestFirst,
-  clip,
   errorCell,
   errorTitle,
   stepCardId,
@@ -267,11 +269,15 @@ export interface IStepCardProps {
   onWake: (step: string, action: StepWake) => void;
   /** The files its attempts wrote (the run detail's artifacts view). */
   artifacts?: React.ReactNode;
+  /** A for-each step's items (their progress and cards): shown in place of a note about
+   * its having no attempts. */
+  items?: React.ReactNode;
 }
 
 /**
- * One step: its status, why it did not run, what it is doing now, and its attempts, the
- * latest first.
+ * One step, or one item of a for-each step (`report[1]`, with its value): its status, why it
+ * did not run, what it is doing now, and its attempts, the latest first; a for-each step's
+ * items below.
  */
 export function StepCard(props: IStepCardProps): JSX.Element {
   const { step, now } = props;
@@ -282,7 +288,9 @@ export function StepCard(props: IStepCardProps): JSX.Element {
     }
   }, [props.selected]);
   const [latest, ...earlier] = attemptsLatestFirst(step);
-  const note = stepNote(step);
+  const note = props.items ? null : stepNote(step);
+  const item = isItem(step);
+  const Heading = item ? 'h4' : 'h3';
   const attempt = (a: IAttempt, isLatest: boolean) => (
     <AttemptView
       key={a.number}
@@ -298,14 +306,28 @@ export function StepCard(props: IStepCardProps): JSX.Element {
     <section
       ref={node}
       id={stepCardId(props.runId, step.name)}
-      className={`jp-OrchRunDetail-step${props.selected ? ' jp-mod-selected' : ''}`}
+      className={`jp-OrchRunDetail-step${item ? ' jp-OrchRunDetail-item' : ''}${props.selected ? ' jp-mod-selected' : ''}`}
       data-step={step.name}
       data-status={step.status}
-      aria-label={trans.__('Step %1', step.name)}
-      onClick={() => props.onSelect(step.name)}
+      aria-label={
+        item ? trans.__('Item %1', step.name) : trans.__('Step %1', step.name)
+      }
+      onClick={event => {
+        // An item's card lies in its step's: the click selects the item only
+        event.stopPropagation();
+        props.onSelect(step.name);
+      }}
     >
       <div className="jp-OrchRunDetail-stepHeader">
-        <h3 className="jp-OrchRunDetail-stepName">{step.name}</h3>
+        <Heading className="jp-OrchRunDetail-stepName">{step.name}</Heading>
+        {item && (
+          <code
+            className="jp-OrchRunDetail-itemValue"
+            title={formatValue(step.item)}
+          >
+            {itemValueText(step.item)}
+          </code>
+        )}
         {props.kind && (
           <span className="jp-OrchStepKind" data-kind={props.kind}>
             {KIND_LABELS[props.kind]}
@@ -353,6 +375,7 @@ export function StepCard(props: IStepCardProps): JSX.Element {
         </details>
       )}
       {props.artifacts}
+      {props.items}
     </section>
   );
 }

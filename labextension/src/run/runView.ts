@@ -4,6 +4,7 @@
  */
 import {
   elapsedSeconds,
+  formatValue,
   localTime,
   relativeTime,
   zonedTime
@@ -20,12 +21,13 @@ import {
   IRun,
   IStepRun,
   JSONObject,
-  JSONValue,
   RERUNNABLE_STEP_STATUSES,
   StepKind,
   UNSUCCESSFUL_RUN_STATUSES
 } from '../api/tokens';
 import { outputNotebookPath } from '../output/outputNotebook';
+import type { IDagInput, IDagNode } from '../dag/dag';
+import { groupSteps, isItem, itemProgress, itemValueText } from './forEach';
 
 // ESC [ ... final byte (colours, cursor moves), ESC ] ... BEL/ST (titles, links), lone ESC x.
 const ANSI =
@@ -77,6 +79,8 @@ export function attemptsLatestFirst(step: IStepRun): IAttempt[] {
 /** A step that failed, as the failure banner lists it. */
 export interface IFailedStep {
   step: string;
+  /** An item of a for-each step (`report[1]`): its value, as its row shows it. */
+  item?: string;
   /** Its latest attempt's error, if it recorded one. */
   error: IAttemptError | null;
   /** Its latest attempt's output notebook, if it wrote one (the path the lab opens). */
@@ -85,10 +89,13 @@ export interface IFailedStep {
 
 /**
  * The steps that went wrong, in pipeline order: those that failed or timed out, and those whose
- * latest attempt did (a retry is pending, or the run was cancelled meanwhile).
+ * latest attempt did (a retry is pending, or the run was cancelled meanwhile). A for-each step
+ * with items is there as the items that went wrong (`report[1]`), which hold the errors.
  */
 export function failedSteps(run: Pick<IRun, 'id' | 'steps'>): IFailedStep[] {
+  const withItems = new Set(run.steps.map(step => step.parent));
   return run.steps
+    .filter(step => !withItems.has(step.name))
     .map(step => ({ step, attempt: latestAttempt(step) }))
     .filter(
       ({ step, attempt }) =>
@@ -97,6 +104,7 @@ export function failedSteps(run: Pick<IRun, 'id' | 'steps'>): IFailedStep[] {
     )
     .map(({ step, attempt }) => ({
       step: step.name,
+      ...(isItem(step) ? { item: itemValueText(step.item) } : {}),
       error: attempt?.error ?? null,
       notebook: attempt ? outputNotebookPath(run.id, attempt) : null
     }));
@@ -131,14 +139,6 @@ export function tracebackText(error: IAttemptError): string {
   return stripAnsi((error.traceback ?? []).join('\n')).trimEnd();
 }
 
-/** A value as compact JSON: `"2024-03-31"`, `7`, `["a","b"]`. */
-export function formatValue(value: JSONValue | undefined): string {
-  if (value === undefined) {
-    return '';
-  }
-  return JSON.stringify(value) ?? String(value);
-}
-
 /** `[name, compact JSON]` pairs, sorted by name, for key = value lists. */
 export function valueEntries(
   values: JSONObject | null | undefined
@@ -146,11 +146,6 @@ export function valueEntries(
   return Object.entries(values ?? {})
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, value]) => [key, formatValue(value)]);
-}
-
-/** Text cut to `max` characters with an ellipsis. */
-export function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** An attempt's duration, counting on while it runs. */
@@ -253,24 +248,25 @@ export function stepCardId(runId: string, step: string): string {
   return `jp-OrchRunDetail-step-${safe(runId)}-${safe(step)}`;
 }
 
-/** The DAG's input: one node per step with its status (and kind, when known), and the needs. */
+/**
+ * The DAG's input: one node per step with its status (and kind, when known), a for-each step's
+ * items' progress ("2/3"; its items are no nodes of their own), and the needs.
+ */
 export function dagInput(
   run: Pick<IRun, 'steps'>,
   kinds: Readonly<Record<string, StepKind>> = {}
-): {
-  nodes: { id: string; status: string; kind?: StepKind }[];
-  needs: Record<string, string[]>;
-} {
+): IDagInput {
   const needs: Record<string, string[]> = {};
-  for (const step of run.steps) {
+  const nodes = groupSteps(run.steps).map(({ step, items }) => {
     needs[step.name] = step.needs;
-  }
-  return {
-    nodes: run.steps.map(s =>
-      kinds[s.name]
-        ? { id: s.name, status: s.status, kind: kinds[s.name] }
-        : { id: s.name, status: s.status }
-    ),
-    needs
-  };
+    const node: IDagNode = { id: step.name, status: step.status };
+    if (kinds[step.name]) {
+      node.kind = kinds[step.name];
+    }
+    if (items.length > 0) {
+      node.progress = itemProgress(items);
+    }
+    return node;
+  });
+  return { nodes, needs };
 }

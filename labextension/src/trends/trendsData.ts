@@ -13,6 +13,12 @@ import {
   statusLabel
 } from '../common/format';
 import { trans } from '../common/i18n';
+import {
+  groupSteps,
+  IStepGroup,
+  itemParentName,
+  realSteps
+} from '../run/forEach';
 import { attemptSeconds } from '../run/runView';
 import {
   FINISHED_RUN_STATUSES,
@@ -106,26 +112,57 @@ export function stepPeak(step: IStepRun): number | null {
   return peaks.length ? Math.max(...peaks) : null;
 }
 
-/** The steps the page shows, in the server's order, then any only the runs name. */
+/** The steps the page shows, in the server's order, then any only the runs name; a for-each
+ * step's items are part of their step's segment, no steps of their own. */
 export function stepOrder(
   stats: Pick<IRunFigures, 'steps'> | null,
   runs: readonly Pick<IRun, 'steps'>[]
 ): string[] {
-  const names = new Set((stats?.steps ?? []).map(s => s.name));
+  const names = new Set(
+    (stats?.steps ?? [])
+      .map(s => s.name)
+      .filter(name => itemParentName(name) === null)
+  );
   for (const run of runs) {
-    for (const step of run.steps) {
+    for (const step of realSteps(run.steps)) {
       names.add(step.name);
     }
   }
   return [...names];
 }
 
+/**
+ * A step's time: its attempts'; a for-each step's, from its first item's start to its last
+ * one's end (its items run side by side), as the server's stats count it.
+ */
+export function groupSeconds({ step, items }: IStepGroup): number {
+  const attempts = items.flatMap(item => item.attempts);
+  if (step.attempts.length > 0 || attempts.length === 0) {
+    return stepSeconds(step);
+  }
+  const times = (key: 'started_at' | 'ended_at') =>
+    attempts.map(a => Date.parse(a[key] ?? '')).filter(t => !isNaN(t));
+  const starts = times('started_at');
+  const ends = times('ended_at');
+  return starts.length && ends.length
+    ? Math.max(0, (Math.max(...ends) - Math.min(...starts)) / 1000)
+    : 0;
+}
+
+/** A step with its items' attempts as its own: a for-each step's peak memory is its items'. */
+function withItemAttempts({ step, items }: IStepGroup): IStepRun {
+  return { ...step, attempts: [step, ...items].flatMap(s => s.attempts) };
+}
+
 /** A finished run as a bar of stacked steps (`steps`: the page's order). */
 export function runTrend(run: IRun, steps: readonly string[]): IRunTrend {
-  const byName = new Map(run.steps.map(s => [s.name, s]));
+  const groups = new Map(groupSteps(run.steps).map(g => [g.step.name, g]));
+  const byName = new Map(
+    [...groups].map(([name, g]) => [name, withItemAttempts(g)])
+  );
   const times = steps.map(name => {
-    const step = byName.get(name);
-    return step ? stepSeconds(step) : 0;
+    const group = groups.get(name);
+    return group ? groupSeconds(group) : 0;
   });
   const total = times.reduce((sum, t) => sum + t, 0);
   let offset = 0;
