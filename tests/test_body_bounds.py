@@ -77,12 +77,13 @@ def _list(depth: int) -> Any:
 
 # --- through a live server -------------------------------------------------------------------
 
-SAMPLE = {"name": "hello", "run_id": "01ABC", "step": "greet"}
+SAMPLE = {"name": "hello", "run_id": "01ABC", "step": "greet", "backfill_id": "bf-01ABC"}
 
 
 #: Routes whose handler reads no body (a cancel, Retry now and Fail now are bare POSTs).
 NO_BODY = {
     "/orch/runs/{run_id}/cancel",
+    "/orch/backfills/{backfill_id}/cancel",
     "/orch/runs/{run_id}/steps/{step}/retry-now",
     "/orch/runs/{run_id}/steps/{step}/fail-now",
 }
