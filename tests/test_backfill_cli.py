@@ -115,6 +115,8 @@ def test_five_daily_slots_two_at_a_time_oldest_first_then_only_what_is_left(
     assert record["first_slot"] == "2024-03-27T01:00:00+00:00"
     listed = c.cli("backfills", "--json")
     assert json.loads(listed.stdout)[0]["id"] == record["id"]
+    table = c.cli("backfills").stdout  # ids whole, then each one's progress
+    assert record["id"] in table and "2/2" in table and "5/5" in table
 
 
 def test_cancel_mid_way_stops_the_running_run_and_queues_no_more(cluster: Cluster) -> None:

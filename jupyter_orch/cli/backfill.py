@@ -193,20 +193,22 @@ def cmd_backfills(args: argparse.Namespace) -> int:
         print(json.dumps([mask_json(b.to_dict()) for b in found], indent=2))
         return EXIT_OK
     table = Table(show_edge=False)
+    # Ids and ranges whole whatever the width (a pipe is 80 columns): scripts read them
     table.add_column("backfill", no_wrap=True)
-    for column in ("pipeline", "range", "status", "succeeded", "failed", "left", "by"):
-        table.add_column(column)
+    table.add_column("pipeline")
+    table.add_column("range", no_wrap=True)
+    table.add_column("status")
+    table.add_column("runs", no_wrap=True)
     for backfill in found:
         counts = backfill.counts()
+        done = f"{counts['succeeded']}/{counts['total']}"
+        done += f", {counts['failed']} failed" if counts["failed"] else ""
         table.add_row(
             backfill.id,
             escape(backfill.pipeline),
-            escape(f"{backfill.new.range_from} to {backfill.new.range_to}"),
+            escape(f"{backfill.new.range_from}..{backfill.new.range_to}"),
             styled(backfill.status.value),
-            str(counts["succeeded"]),
-            str(counts["failed"]),
-            str(counts["left"]),
-            escape(backfill.new.created_by or "-"),
+            done,
         )
     out.print(table if found else "no backfills")
     return EXIT_OK
