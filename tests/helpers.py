@@ -199,3 +199,20 @@ def register_unchecked(db_url: str, path: Path) -> None:
         Orchestrator(store, path.parent / "runs").register(load_unchecked(path))
     finally:
         store.close()
+
+
+def meet_a_peer(folder: Path, timeout: float = 20.0) -> str:
+    """A notebook cell: note when this attempt started (``start``), mark it in ``folder``, then
+    wait, at most ``timeout`` seconds, until another attempt has started too. Two attempts
+    allowed at once then overlap for certain, whatever the machine's load (a sleep alone let
+    a slow kernel start miss the first one's end); one at a time, each waits the timeout out."""
+    where = str(folder)
+    return (
+        "import os, time, uuid\n"
+        "start = time.time()\n"
+        f"os.makedirs({where!r}, exist_ok=True)\n"
+        f"open(os.path.join({where!r}, uuid.uuid4().hex), 'w').close()\n"
+        f"until = start + {timeout}\n"
+        f"while len(os.listdir({where!r})) < 2 and time.time() < until:\n"
+        "    time.sleep(0.05)\n"
+    )

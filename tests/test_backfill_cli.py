@@ -18,7 +18,7 @@ from jupyter_orch.records import RunStatus, Trigger
 from jupyter_orch.store.backfill_types import BackfillStatus
 
 from .conftest import write_notebook, write_steps
-from .helpers import long_step, no_orch_processes_left, read_json, wait_for
+from .helpers import long_step, meet_a_peer, no_orch_processes_left, read_json, wait_for
 from .test_scheduler import Cluster
 
 pytestmark = pytest.mark.slow
@@ -26,14 +26,17 @@ pytestmark = pytest.mark.slow
 PARIS = "schedule: {cron: '0 2 * * *', timezone: Europe/Paris}"
 
 
-def timed_notebook(folder: Path, seconds: float) -> Path:
-    """A notebook that sleeps and then appends its ``day`` and when it ran to ``ran.jsonl``."""
+def timed_notebook(folder: Path, seconds: float, *, in_pairs: bool = False) -> Path:
+    """A notebook that sleeps, then appends its ``day`` and when it ran to ``ran.jsonl``;
+    ``in_pairs``: it first waits for a peer to start (``meet_a_peer``)."""
+    alone = "import time\nstart = time.time()"
+    pair = meet_a_peer(folder / "started", timeout=seconds * 4) if in_pairs else alone
     return write_notebook(
         folder / "load.ipynb",
         "day = None",
+        pair,
         f"""
         import json, time
-        start = time.time()
         time.sleep({seconds})
         with open({str(folder / "ran.jsonl")!r}, "a") as f:
             f.write(json.dumps({{"day": day, "start": start, "end": time.time()}}) + "\\n")
@@ -78,7 +81,7 @@ def test_five_daily_slots_two_at_a_time_oldest_first_then_only_what_is_left(
     cluster: Cluster,
 ) -> None:
     c = cluster
-    timed_notebook(c.folder, 1.5)
+    timed_notebook(c.folder, 1.5, in_pairs=True)
     apply_etl(c)
 
     done = backfill(c, "--from", "2024-03-29", "--to", "2024-04-02", "--max-parallel", "2")

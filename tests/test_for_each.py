@@ -19,6 +19,7 @@ from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
 from .conftest import execute, run_pipeline, write_notebook, write_steps
+from .helpers import meet_a_peer
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +35,9 @@ def orch(tmp_path: Path, any_store: Store) -> Orchestrator:
     write_notebook(
         tmp_path / "report.ipynb",
         "region = None\nposition = None\nout_dir = '.'",
+        meet_a_peer(tmp_path / "started"),
         f"""
         import json, os, time, jupyter_orch
-        start = time.time()
         time.sleep(0.5)
         fail = {str(tmp_path / "fail")!r}
         if os.path.exists(fail) and open(fail).read() == region:
