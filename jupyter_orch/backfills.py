@@ -26,14 +26,12 @@ from .records import Trigger
 from .run_folders import RunsDir
 from .scheduling.backfill_range import backfill_range, backfill_slots
 from .service import Orchestrator, loaded_from_version, resolve_parameters, with_profile
-from .store.backfill_types import BackfillRecord, BackfillStatus, NewBackfill
+from .store.backfill_types import MAX_PARALLEL, BackfillRecord, BackfillStatus, NewBackfill
 from .store.base import StoreProtocol
 from .store.types import NewRun, utcnow
 
 log = masked_logger("jupyter_orch.backfills")
 
-#: The most runs of one backfill at once (``--max-parallel``).
-MAX_PARALLEL = 100
 _RUNNING = BackfillStatus.RUNNING.value
 
 
@@ -51,9 +49,8 @@ class BackfillRequest:
 
 
 def _positive(value: Any, field: str, most: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise UserError(f"{field}: give a whole number from 1 to {most}, not {value!r}")
-    if value != int(value) or not 1 <= value <= most:
+    whole = isinstance(value, int | float) and not isinstance(value, bool)
+    if not whole or not math.isfinite(value) or value != int(value) or not 1 <= value <= most:
         raise UserError(f"{field}: give a whole number from 1 to {most}, not {value!r}")
     return int(value)
 
@@ -107,20 +104,9 @@ def plan_backfill(
     )
 
 
-def preview_json(new: NewBackfill, schedule: str | None = None) -> dict[str, Any]:
+def preview_json(new: NewBackfill) -> dict[str, Any]:
     """What a backfill would make, before it starts (the lab's range picker says it)."""
-    return {
-        "pipeline": new.pipeline,
-        "version": new.version,
-        "from": new.range_from,
-        "to": new.range_to,
-        "timezone": new.timezone,
-        "runs": len(new.slots),
-        "skipped": new.skipped,
-        "first_slot": new.slots[0].isoformat() if new.slots else None,
-        "last_slot": new.slots[-1].isoformat() if new.slots else None,
-        "max_parallel": new.max_parallel,
-    }
+    return {**new.summary(), "runs": len(new.slots)}
 
 
 def start_backfill(

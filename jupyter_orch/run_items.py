@@ -118,7 +118,8 @@ class ForEach:
             waiting = status in (StepStatus.PENDING, StepStatus.RETRYING)
             c.state[item] = StepStatus.PENDING if waiting else status
             c.number[item] = c.number[name]
-            c.attempts.setdefault(item, 0)
+            # pending: never started, or started anew (its attempts are gone); retrying: its own
+            c.attempts[item] = 0 if status is StepStatus.PENDING else c.attempts.get(item, 0)
         width = step.max_parallel or c.spec.limits.max_parallel_steps or os.cpu_count() or 1
         gate = asyncio.Semaphore(width)
         pending = [i for i, item in enumerate(names) if c.state[item] is StepStatus.PENDING]

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from jupyter_orch.artifacts.ledger import ArtifactLedger
@@ -58,9 +59,9 @@ class StepAttempts:
     outputs: dict[str, dict[str, Any]]
     attempts: dict[str, int]
     number: dict[str, int]
-    run_dir: Any
+    run_dir: Path
     folder: FolderSync
-    artifacts_dir: Any
+    artifacts_dir: Path
     artifacts: ArtifactLedger
     _slots: asyncio.Semaphore
     _db: Callable[..., Awaitable[Any]]

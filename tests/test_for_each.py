@@ -379,3 +379,35 @@ def test_testing_a_step_after_a_for_each_step_reuses_its_items(
     got = steps(done)["combine"].outputs["got"]
     assert got["regions"] == ["emea", "apac", "amer"]
     assert [Path(p).name for p in got["paths"]] == ["emea.md", "apac.md", "amer.md"]
+
+
+def test_a_rerun_whose_list_changed_runs_a_changed_item_anew_without_its_old_attempt(
+    tmp_path: Path, orch: Orchestrator
+) -> None:
+    """Rerun from failed with the file edited: a kept item that is another item now is run
+    again (with the new item), not passed off with the old item's outputs."""
+    (tmp_path / "square.py").write_text(
+        "import os\n"
+        "def square(n):\n"
+        f"    if n == 2 and os.path.exists({str(tmp_path / 'fail')!r}):\n"
+        "        raise ValueError('two fails')\n"
+        "    return {'square': n * n}\n"
+    )
+    step = "- {{name: sq, for_each: {items}, python: square.py:square, parameters: {{n: '{{{{ item }}}}'}}}}"
+    (tmp_path / "fail").write_text("")
+    pipeline = write_steps(tmp_path, "edited", step.format(items="[1, 2, 3]"))
+    run = run_pipeline(orch, pipeline)
+    assert run.status is RunStatus.FAILED
+    (tmp_path / "fail").unlink()
+    write_steps(tmp_path, "edited", step.format(items="[5, 2, 3]"))
+    loaded, rerun = orch.create_rerun(run.id, from_failed=True)
+    done = execute(orch, loaded, rerun)
+
+    assert done.status is RunStatus.SUCCEEDED
+    by_name = steps(done)
+    assert [by_name[f"sq[{i}]"].item for i in range(3)] == [5, 2, 3]
+    first = by_name["sq[0]"]
+    assert first.reused_from is None and len(first.attempts) == 1
+    assert first.attempts[0].number == 1 and first.outputs["square"] == 25
+    assert by_name["sq[2]"].reused_from == run.id
+    assert by_name["sq"].status is StepStatus.SUCCEEDED

@@ -17,6 +17,7 @@ from ..activity import Actor, acting
 from ..errors import NotFoundError, SpecError, UserError
 from ..masking import mask_text
 from ..records import RunStatus, Trigger
+from ..store.backfill_types import MAX_PARALLEL
 from ..versions.actors import cli_actor
 from .args import MAX_LISTING, POLL_RANGE, add_param_option, count, seconds_between
 from .output import EXIT_INTERRUPTED, EXIT_USAGE, err, print_problems
@@ -315,7 +316,10 @@ def add_backfill_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "--to", dest="end", required=True, metavar="DATE", help="last day or time, included"
     )
     p.add_argument(
-        "--max-parallel", type=count(100), default=1, help="runs at once (default 1, oldest first)"
+        "--max-parallel",
+        type=count(MAX_PARALLEL),
+        default=1,
+        help="runs at once (default 1, oldest first)",
     )
     p.add_argument(
         "--rerun-succeeded",

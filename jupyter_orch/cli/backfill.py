@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
-from ..masking import mask_json
+from ..masking import mask_json, mask_text
 from ..records import RunRecord
 from ..versions.actors import cli_actor
 from .args import run_parameters
@@ -73,7 +73,7 @@ def _drive(orch: Any, backfill_id: str) -> int:
     from jupyter_orch.scheduling.reaper import reap
     from jupyter_orch.scheduling.scheduler import RunHost
 
-    from ..backfills import cancel_backfill, feed_backfill
+    from ..backfills import cancel_backfill
     from ..config import CliConfig
     from ..store.types import utcnow
 
@@ -96,22 +96,12 @@ def _drive(orch: Any, backfill_id: str) -> int:
             await executor.warm(min(backfill.new.max_parallel, executor.max_workers), depth=1)
             said = ""
             while True:
-                backfill = await host.call(store.get_backfill, backfill_id)
-                if await host.call(feed_backfill, store, orch.runs_dir, backfill):
-                    backfill = await host.call(store.get_backfill, backfill_id)
-                queued = await host.call(store.backfill_runs, backfill_id, status="queued")
-                for run_id in queued[: max(backfill.new.max_parallel - len(mine), 0)]:
-                    claimed = await host.call(
-                        store.claim_run,
-                        run_id,
-                        host.id,
-                        global_limit=config.max_concurrent_runs,
-                        now=utcnow(),
+                try:
+                    backfill = await _admit(
+                        host, orch, backfill_id, mine, config.max_concurrent_runs
                     )
-                    if not claimed:
-                        break  # the limits: it starts when a slot frees, oldest first
-                    run = await host.call(store.get_run, run_id)
-                    mine[run_id] = await host.launch(run)
+                except Exception as exc:  # the store briefly unreachable: the next round
+                    err.print(f"[yellow]warning:[/] {escape(mask_text(str(exc)))}; retrying")
                 line = _progress(backfill)
                 if line != said:
                     err.print(line)
@@ -119,7 +109,9 @@ def _drive(orch: Any, backfill_id: str) -> int:
                 if backfill.status.value != "running" and not mine:
                     return
                 if mine:
-                    await asyncio.wait(list(mine.values()), timeout=1.0)
+                    await asyncio.wait(
+                        mine.values(), timeout=1.0, return_when=asyncio.FIRST_COMPLETED
+                    )
                 else:
                     await asyncio.sleep(1.0)
                 for run_id in [r for r, task in mine.items() if task.done()]:
@@ -144,6 +136,25 @@ def _drive(orch: Any, backfill_id: str) -> int:
     except asyncio.CancelledError:
         return EXIT_TERMINATED
     return EXIT_OK
+
+
+async def _admit(host: Any, orch: Any, backfill_id: str, mine: dict[str, Any], limit: int) -> Any:
+    """One round: queue the backfill's next runs, then start here, oldest first, those the
+    limits let start (``mine``: the runs this process executes). The backfill, as it is now."""
+    from ..backfills import feed_backfill
+    from ..store.types import utcnow
+
+    store = orch.store
+    backfill = await host.call(store.get_backfill, backfill_id)
+    if await host.call(feed_backfill, store, orch.runs_dir, backfill):
+        backfill = await host.call(store.get_backfill, backfill_id)
+    queued = await host.call(store.backfill_runs, backfill_id, status="queued")
+    for run_id in queued[: max(backfill.new.max_parallel - len(mine), 0)]:
+        now = utcnow()
+        if not await host.call(store.claim_run, run_id, host.id, global_limit=limit, now=now):
+            break  # the limits: it starts when a slot frees, oldest first
+        mine[run_id] = await host.launch(await host.call(store.get_run, run_id))
+    return backfill
 
 
 def _progress(backfill: Any) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..backfills import MAX_PARALLEL
-from ..store.backfill_types import BackfillStatus
+from ..store.backfill_types import MAX_PARALLEL, BackfillStatus
 from .openapi_paths import PIPELINE, answer, body, errors, operation, path_parameter, query
 from .openapi_schemas import ANY_OBJECT, STRING, TIME, nullable, obj, ref, values
 

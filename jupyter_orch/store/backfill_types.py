@@ -37,6 +37,25 @@ class NewBackfill:
     rerun_succeeded: bool = False
     created_by: str | None = None
 
+    def summary(self) -> dict[str, Any]:
+        """What a backfill and its preview (``dry_run``) both say of it."""
+        slots = self.slots
+        return {
+            "pipeline": self.pipeline,
+            "version": self.version,
+            "from": self.range_from,
+            "to": self.range_to,
+            "timezone": self.timezone,
+            "first_slot": slots[0].isoformat() if slots else None,
+            "last_slot": slots[-1].isoformat() if slots else None,
+            "skipped": self.skipped,
+            "max_parallel": self.max_parallel,
+        }
+
+
+#: The most runs of one backfill at once (``--max-parallel``, ``max_parallel``).
+MAX_PARALLEL = 100
+
 
 @dataclass(frozen=True)
 class BackfillRecord:
@@ -76,21 +95,12 @@ class BackfillRecord:
 
     def to_dict(self) -> dict[str, Any]:
         new = self.new
-        slots = new.slots
         return {
             "id": self.id,
-            "pipeline": new.pipeline,
-            "version": new.version,
             "status": self.status.value,
-            "from": new.range_from,
-            "to": new.range_to,
-            "timezone": new.timezone,
+            **new.summary(),
             "start": new.start.isoformat(),
             "end": new.end.isoformat(),
-            "first_slot": slots[0].isoformat() if slots else None,
-            "last_slot": slots[-1].isoformat() if slots else None,
-            "skipped": new.skipped,
-            "max_parallel": new.max_parallel,
             "parameters": new.parameters,
             "rerun_succeeded": new.rerun_succeeded,
             "created_by": new.created_by,

@@ -54,6 +54,7 @@ class BackfillsMixin(StoreSessions):
 
     def create_backfill(self, new: NewBackfill, *, now: datetime | None = None) -> BackfillRecord:
         backfill_id = BACKFILL_PREFIX + new_run_id()
+        now = now or utcnow()
         with self._sessions.begin() as session:
             pipeline_id = session.scalar(
                 select(PipelineRow.id).where(PipelineRow.name == new.pipeline)
@@ -79,8 +80,8 @@ class BackfillsMixin(StoreSessions):
                     parameters=new.parameters,
                     rerun_succeeded=new.rerun_succeeded,
                     created_by=new.created_by,
-                    created_at=now or utcnow(),
-                    ended_at=(now or utcnow()) if done else None,
+                    created_at=now,
+                    ended_at=now if done else None,
                 )
             )
         return self.get_backfill(backfill_id)

@@ -117,7 +117,8 @@ class RunsMixin(StoreSessions):
     def add_items(self, run_id: str, step: str, items: Sequence[Any]) -> list[StepStatus]:
         """The step runs of a for-each step's items (``report[0]``...), made as its list
         resolves; rows already there (a resumed run, a rerun's kept items) stay as they are
-        when their item is the same. Each item's status, in order."""
+        when their item is the same, and start again (pending, no attempts) when it is not.
+        Each item's status, in order."""
         with self._sessions.begin() as session:
             parent = session.scalar(
                 select(StepRunRow).where(
@@ -148,9 +149,14 @@ class RunsMixin(StoreSessions):
                         needs=[],
                         parent=step,
                         item_index=index,
+                        item=item,
+                        status=StepStatus.PENDING.value,
                     )
                     session.add(row)
-                if row.status is None or row.item != item:
+                elif row.item != item:  # a rerun's kept item whose list changed: it runs anew
+                    session.execute(
+                        delete(StepAttemptRow).where(StepAttemptRow.step_run_id == row.id)
+                    )
                     row.item, row.status, row.reused_from = item, StepStatus.PENDING.value, None
                 statuses.append(StepStatus(row.status))
             return statuses
