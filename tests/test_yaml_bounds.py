@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -257,8 +258,11 @@ YAML_DOCUMENTS = st.one_of(
     ),
     st.builds(_bomb, st.integers(1, 12), st.integers(1, 12)),
 )
-#: CPU seconds one document may cost (this process's own time: a bound on the work a document
-#: makes, which other test workers sharing the CPUs do not stretch as they stretch wall time).
+#: CPU seconds one document may cost: the time of the thread that reads it, which other test
+#: workers sharing the CPUs do not stretch as they stretch wall time, and which other threads of
+#: this worker (a kernel client's zmq I/O thread left by an earlier test) do not add to as they add
+#: to the process's time. Stop 31's CI failed a trivial document at 1.04 s of process time that
+#: took milliseconds when hypothesis ran it again. A bomb costs seconds to minutes.
 EXAMPLE_SECONDS = 1.0
 PROPERTY = settings(
     max_examples=300,
@@ -267,6 +271,23 @@ PROPERTY = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@contextlib.contextmanager
+def within_a_cpu_second(text: str) -> Iterator[None]:
+    """Fail unless the block costs this thread under EXAMPLE_SECONDS of CPU. The cyclic
+    collector waits outside the block: a full collection of a worker's heap, which 1,400 tests
+    grew, is not the document's work."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        started = time.thread_time()
+        yield
+        spent = time.thread_time() - started
+    finally:
+        if enabled:
+            gc.enable()
+    assert spent < EXAMPLE_SECONDS, text[:300]
 
 
 def for_any_yaml_document(test: Callable[..., None]) -> Callable[..., None]:
@@ -280,12 +301,11 @@ def test_any_yaml_document_validates_or_is_a_spec_error_within_a_second(
     text: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     folder = _notebook_folder(tmp_path_factory)
-    started = time.process_time()
-    try:
-        load_pipeline_text(text, folder / "p.yaml", thorough=True)
-    except SpecError as exc:
-        assert exc.problems and all(p.message for p in exc.problems)
-    assert time.process_time() - started < EXAMPLE_SECONDS, text[:300]
+    with within_a_cpu_second(text):
+        try:
+            load_pipeline_text(text, folder / "p.yaml", thorough=True)
+        except SpecError as exc:
+            assert exc.problems and all(p.message for p in exc.problems)
 
 
 @for_any_yaml_document
@@ -295,11 +315,13 @@ def test_any_yaml_document_through_the_cli_exits_0_or_2_within_a_second(
     folder = _notebook_folder(tmp_path_factory)
     path = folder / "cli.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    started = time.process_time()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        within_a_cpu_second(text),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         code = main(["validate", str(path), "--json"])
     assert code in (0, 2)
-    assert time.process_time() - started < EXAMPLE_SECONDS, text[:300]
 
 
 _FOLDER: list[Path] = []
