@@ -217,6 +217,16 @@ def cancel_backfill(orch: Orchestrator, backfill_id: str) -> BackfillRecord:
     return record
 
 
+def archive(orch: Orchestrator, pipeline: str, archived: bool = True) -> list[str]:
+    """``Orchestrator.archive``; archiving also cancels the pipeline's running backfills (they
+    would go on queueing runs of a pipeline that does not fire): their ids."""
+    orch.archive(pipeline, archived)
+    if not archived:
+        return []
+    running = orch.store.list_backfills(pipeline=pipeline, status=_RUNNING, limit=1000)
+    return [cancel_backfill(orch, backfill.id).id for backfill in running]
+
+
 _BODY_FIELDS = {"from", "to", "max_parallel", "parameters", "profile", "rerun_succeeded", "dry_run"}
 
 

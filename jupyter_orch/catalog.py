@@ -20,6 +20,7 @@ from jupyter_orch.inputs.yaml_load import bounded_yaml, load_yaml
 from jupyter_orch.pipelines.loader import LoadedPipeline, load_pipeline, load_pipeline_text
 
 from .artifact_views import add_step_artifacts
+from .backfills import archive
 from .errors import ConflictError, NameTaken, NotFoundError, ParameterError, SpecError, UserError
 from .health import health
 from .masking import mask_json, mask_text
@@ -181,12 +182,10 @@ class Catalog:
     def patch(
         self, name: str, body: Mapping[str, Any], created_by: str | None = None
     ) -> dict[str, Any]:
-        unknown = set(body) - {"paused", "archived", "schedule"}
+        unknown = ", ".join(sorted(set(body) - {"paused", "archived", "schedule"}))
         if unknown or not body:
             wanted = "give `paused` or `archived` (true or false), or `schedule`"
-            raise UserError(
-                f"{wanted}; unknown: {', '.join(sorted(unknown))}" if unknown else wanted
-            )
+            raise UserError(f"{wanted}; unknown: {unknown}" if unknown else wanted)
         for flag in ("paused", "archived"):
             if flag in body and not isinstance(body[flag], bool):
                 raise UserError(f"{flag}: give true or false, not {body[flag]!r}")
@@ -195,7 +194,7 @@ class Catalog:
         if "paused" in body:
             self.orch.pause(name, body["paused"])
         if "archived" in body:
-            self.orch.archive(name, body["archived"])
+            archive(self.orch, name, body["archived"])  # and cancel its running backfills
         return self.detail(name)
 
     def _change_schedule(self, name: str, schedule: Any, created_by: str | None) -> None:

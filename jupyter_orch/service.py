@@ -301,7 +301,8 @@ class Orchestrator:
         note(self.store, "pause" if paused else "resume", pipeline=name)
 
     def archive(self, name: str, archived: bool = True) -> None:
-        """An archived pipeline does not fire and listings hide it; its runs stay."""
+        """An archived pipeline does not fire and listings hide it; its runs stay (callers
+        archive through ``backfills.archive``, which cancels its running backfills too)."""
         self.store.set_pipeline_flags(name, archived=archived)
         note(self.store, "archive" if archived else "unarchive", pipeline=name)
 

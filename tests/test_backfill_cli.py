@@ -215,3 +215,17 @@ def test_bad_input_exits_2_naming_what_to_fix(cluster: Cluster) -> None:
     done = backfill(c, "--from", "2024-03-01", "--to", "2024-03-02", name="plain")
     assert done.returncode == 2 and "'plain' has no schedule" in done.stderr
     assert c.store.list_backfills() == [] and c.runs("etl") == []
+
+
+def test_archiving_the_pipeline_cancels_its_queued_backfill_and_says_so(cluster: Cluster) -> None:
+    c = cluster
+    timed_notebook(c.folder, 0)
+    apply_etl(c)
+    queued = backfill(c, "--from", "2024-05-01", "--to", "2024-05-03", "--queue", "--json")
+    assert queued.returncode == 0, queued.stderr
+    backfill_id = json.loads(queued.stdout)["id"]
+    archived = c.cli("archive", "etl")
+    assert f"cancelled its backfill {backfill_id}" in archived.stdout
+    (record,) = c.store.list_backfills()
+    assert record.status.value == "cancelled"
+    assert all(run.status.value == "cancelled" for run in c.runs("etl"))

@@ -13,6 +13,7 @@ import pytest
 
 from jupyter_orch.backfills import (
     BackfillRequest,
+    archive,
     cancel_backfill,
     feed_backfill,
     feed_backfills,
@@ -148,6 +149,26 @@ def test_cancel_drops_queued_runs_stops_feeding_and_says_so(orch: Orchestrator) 
     assert [e.action for e in store.activity(pipeline="etl", limit=2)] != ["cancel", "cancel"]
     with pytest.raises(NotFoundError, match="no backfill with id 'bf-nope'"):
         cancel_backfill(orch, "bf-nope")
+
+
+def test_archiving_the_pipeline_cancels_its_running_backfills(orch: Orchestrator) -> None:
+    """An archived pipeline does not fire: its backfill stops queueing runs of it, and says
+    it was cancelled rather than running with nothing happening."""
+    store = orch.store
+    done = start(orch, "2024-08-01", "2024-08-01")
+    (run_id,) = feed_backfills(store, orch.runs_dir)
+    end_run(orch, run_id, RunStatus.SUCCEEDED)
+    feed_backfills(store, orch.runs_dir)
+    running = start(orch, "2024-08-02", "2024-08-09", max_parallel=2)
+    queued = feed_backfills(store, orch.runs_dir)
+    assert len(queued) == 2
+    assert archive(orch, "etl") == [running.id]
+    assert store.get_backfill(running.id).status is BackfillStatus.CANCELLED
+    assert store.get_backfill(done.id).status is BackfillStatus.SUCCEEDED  # ended ones stay
+    assert {store.get_run(r).status for r in queued} == {RunStatus.CANCELLED}
+    assert feed_backfills(store, orch.runs_dir) == []
+    assert archive(orch, "etl", False) == []
+    assert store.get_backfill(running.id).status is BackfillStatus.CANCELLED
 
 
 def test_a_backfill_of_only_succeeded_slots_has_nothing_to_do_and_succeeds(

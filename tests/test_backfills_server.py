@@ -127,3 +127,18 @@ async def test_cancel_and_refusals(jp_fetch: Any, daily: str) -> None:
         assert code == 404 and "bf-01NOPE" in answer["error"]
     code, answer = await call(jp_fetch, "GET", "backfills", params={"status": "done"})
     assert code == 400 and answer["error"].startswith("status: ")
+
+
+async def test_archiving_the_pipeline_cancels_its_running_backfill(
+    jp_fetch: Any, daily: str
+) -> None:
+    body = {"from": "2024-03-01", "to": "2024-03-31"}
+    code, backfill = await call(jp_fetch, "POST", "pipelines", daily, "backfills", body=body)
+    assert code == 201
+    code, _ = await call(jp_fetch, "PATCH", "pipelines", daily, body={"archived": True})
+    assert code == 200
+    code, now = await call(jp_fetch, "GET", "backfills", backfill["id"])
+    assert now["status"] == "cancelled" and now["runs"]["left"] > 20
+    code, _ = await call(jp_fetch, "PATCH", "pipelines", daily, body={"archived": False})
+    code, again = await call(jp_fetch, "GET", "backfills", backfill["id"])
+    assert code == 200 and again["status"] == "cancelled"

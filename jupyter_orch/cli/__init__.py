@@ -229,7 +229,7 @@ def add_schedule_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     for name, text in (
         ("pause", "stop firing (schedule and triggers)"),
         ("resume", "fire again, from now on"),
-        ("archive", "stop firing and hide from listings; runs stay until retention"),
+        ("archive", "stop firing, cancel its backfills, hide from listings; runs stay"),
         ("unarchive", "undo archive"),
     ):
         command(sub, common, name, text, lazy("schedule:cmd_pause"), "name")

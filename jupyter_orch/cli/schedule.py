@@ -169,12 +169,17 @@ FLAG_NOTES = {
 def cmd_pause(args: argparse.Namespace) -> int:
     """pause, resume, archive, unarchive."""
     orch = open_orchestrator(args)
+    cancelled: list[str] = []
     if args.command in ("archive", "unarchive"):
-        orch.archive(args.name, args.command == "archive")
+        from ..backfills import archive
+
+        cancelled = archive(orch, args.name, args.command == "archive")
     else:
         orch.pause(args.name, args.command == "pause")
     done = {"resume": "resumed", "unarchive": "unarchived"}.get(args.command, args.command + "d")
     out.print(f"{done} {escape(args.name)}{FLAG_NOTES[args.command]}")
+    for backfill_id in cancelled:
+        out.print(f"cancelled its backfill {backfill_id}")
     state = orch.store.pipeline_state(args.name)
     if not state.active and args.command in ("pause", "resume"):
         err.print(

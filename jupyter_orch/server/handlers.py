@@ -378,7 +378,7 @@ class ChannelsHandler(OrchHandler):
 
 NAME = r"(?P<name>[a-z0-9][a-z0-9_-]*)"
 RUN = r"(?P<run_id>[0-9A-Za-z]{1,32})"
-STEP = r"(?P<step>[A-Za-z_][A-Za-z0-9_]{0,99})"
+STEP = r"(?P<step>[A-Za-z_][A-Za-z0-9_]{0,99}(?:\[[0-9]{1,4}\]|%5[Bb][0-9]{1,4}%5[Dd])?)"
 
 ROUTES: list[tuple[str, type[OrchHandler]]] = [
     (r"/orch/pipelines", PipelinesHandler),

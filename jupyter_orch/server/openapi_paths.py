@@ -81,7 +81,12 @@ PIPELINE = path_parameter("name", "[a-z0-9][a-z0-9_-]*", "the pipeline's name")
 RUN = path_parameter("run_id", "[0-9A-Za-z]{1,32}", "the run's id")
 #: A time in a query: ISO 8601; UTC when it names no zone.
 TIME_ARG = {"type": "string", "format": "date-time"}
-STEP = path_parameter("step", "[A-Za-z_][A-Za-z0-9_]{0,99}", "the step's name")
+STEP = path_parameter(
+    "step",
+    r"[A-Za-z_][A-Za-z0-9_]{0,99}(?:\[[0-9]{1,4}\]|%5[Bb][0-9]{1,4}%5[Dd])?",
+    "the step's name, or a for-each item's (`report[0]`, the brackets as they are or "
+    "percent-encoded)",
+)
 VERSION = path_parameter("number", "[0-9]+", "the version number (1 is the first)")
 #: The two versions a diff compares: any segment here; not a whole number from 1 is a 400.
 DIFF_FROM = path_parameter("a", "[^/]+", "the older version's number")

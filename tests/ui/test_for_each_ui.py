@@ -6,6 +6,8 @@ items with their values, the failed one with its error and a link that opens its
 notebook ``report[1].ipynb``; the failure banner names ``report[1]``.
 
 docs/screenshots/for-each.png (the steps of the ended run) is taken here.
+
+An item waiting for its retry has Retry now and Fail now on its own card, as a step has.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ import pytest
 
 from ..conftest import write_notebook
 from .conftest import Lab, LabServer
-from .lab_helpers import dag_step, expect, main_area, open_panel, panel, run_from_panel, wait_run
+from .lab_helpers import (
+    dag_step,
+    dialog,
+    expect,
+    main_area,
+    open_panel,
+    panel,
+    run_from_panel,
+    status_badge,
+    wait_run,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
@@ -142,3 +154,56 @@ def test_a_for_each_step_is_one_box_and_one_card_whose_items_unfold(
     tab = lab.page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")
     expect(tab).to_contain_text("report[1].ipynb")
     expect(notebook).to_contain_text("no data for apac")
+
+
+RETRYING = """\
+name: for-each-retry
+steps:
+  - name: report
+    for_each: [emea, apac]
+    python: "report.py:report"
+    parameters: {region: "{{ item }}"}
+    retries: 2
+    retry_delay: 1h
+"""
+
+
+def test_retry_now_then_fail_now_end_an_items_wait_for_its_retry(
+    lab: Lab, lab_server: LabServer
+) -> None:
+    folder = lab_server.root / FOLDER
+    folder.mkdir(exist_ok=True)
+    (folder / "report.py").write_text(
+        "def report(region):\n"
+        "    if region == 'apac':\n"
+        "        raise ValueError('no data for apac')\n"
+        "    return {'region': region}\n"
+    )
+    body = {"path": f"{FOLDER}/retrying.yaml", "yaml": RETRYING}
+    name = str(lab_server.request("POST", "/orch/pipelines", body)["name"])
+    open_panel(lab)
+    run_id, detail = run_from_panel(lab, name, {})
+    item = card(detail, "report[1]")
+    waiting = item.locator(".jp-OrchRunDetail-retry")
+    expect(waiting).to_have_text(re.compile(r"\(attempt 2 of 3\)$"), timeout=30_000)
+    expect(card(detail, "report[0]")).to_have_attribute("data-status", "succeeded")
+    expect(card(detail, "report[0]").get_by_role("button", name="Retry now")).to_have_count(0)
+
+    item.get_by_role("button", name="Retry now", exact=True).click()
+    attempt = item.locator('[data-attempt="2"]')
+    expect(attempt).to_have_attribute("data-status", "failed", timeout=8_000)
+    expect(waiting).to_have_text(re.compile(r"\(attempt 3 of 3\)$"))
+
+    item.get_by_role("button", name="Fail now", exact=True).click()
+    box = dialog(lab)
+    expect(box.locator(".jp-Dialog-header")).to_have_text("Fail report[1] now?")
+    box.get_by_role("button", name="Fail now", exact=True).click()
+    expect(box).to_have_count(0)
+    expect(status_badge(detail)).to_have_attribute("data-status", "failed", timeout=10_000)
+    expect(waiting).to_have_count(0)
+    run = wait_run(lab.server, run_id, 10)
+    assert [(s["name"], s["status"], len(s["attempts"])) for s in run["steps"]] == [
+        ("report", "failed", 0),
+        ("report[0]", "succeeded", 1),
+        ("report[1]", "failed", 2),
+    ]

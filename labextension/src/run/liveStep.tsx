@@ -51,24 +51,23 @@ export function RetryWait(props: {
       >
         {retryText(step, props.allowed, props.now)}
       </span>
-      {/* An item of a for-each step waits its turn: the REST routes name steps, not items
-          (`jupyter orch retry-now RUN_ID report[1]` ends an item's wait) */}
-      {!step.parent &&
-        button(
-          'retry-now',
-          trans.__('Retry now'),
-          trans.__('Retry now…'),
-          trans.__('Start the next attempt now')
-        )}
-      {!step.parent &&
-        button(
-          'fail-now',
-          trans.__('Fail now'),
-          trans.__('Fail now…'),
-          trans.__(
-            'Make no more attempts: the step ends failed with its last error'
-          )
-        )}
+      {/* An item of a for-each step is woken by its own name (`report[1]`) */}
+      {button(
+        'retry-now',
+        trans.__('Retry now'),
+        trans.__('Retry now…'),
+        trans.__('Start the next attempt now')
+      )}
+      {button(
+        'fail-now',
+        trans.__('Fail now'),
+        trans.__('Fail now…'),
+        trans.__(
+          step.parent
+            ? 'Make no more attempts: the item ends failed with its last error'
+            : 'Make no more attempts: the step ends failed with its last error'
+        )
+      )}
     </div>
   );
 }
