@@ -115,7 +115,7 @@ async function setArchived(
     !(await confirmed(
       trans.__('Archive %1?', name),
       trans.__(
-        '%1 stops firing: its schedule, events and webhooks start no run, and it cannot be run until it is unarchived. It leaves the pipeline list (“Show archived” lists it). Its run history stays until retention removes it.',
+        '%1 stops firing: its schedule, events and webhooks start no run, and it cannot be run until it is unarchived; its running backfills are cancelled. It leaves the pipeline list (“Show archived” lists it). Its run history stays until retention removes it.',
         name
       ),
       trans.__('Archive')
