@@ -313,8 +313,7 @@ class Catalog:
         }
 
     def run(self, run_id: str) -> dict[str, Any]:
-        """The run, each step with its ``artifacts`` and ``kind`` (from the version it ran; a
-        pipeline deleted since leaves it out)."""
+        """The run; each step with ``artifacts``, ``kind`` and ``for_each`` (from its version)."""
         run = self.store.get_run(run_id)
         data = self.run_json(run)
         add_step_artifacts(data, run, self.root)
@@ -323,10 +322,12 @@ class Catalog:
             definition = self.store.get_version(run.pipeline, run.version).definition
         except NotFoundError:
             return data
-        kinds = {step.name: step.kind for step in PipelineSpec.from_stored(definition).steps}
+        specs = {step.name: step for step in PipelineSpec.from_stored(definition).steps}
         for step in data["steps"]:  # an item's kind is its for-each step's
-            if (own := step.get("parent") or step["name"]) in kinds:
-                step["kind"] = kinds[own]
+            if (own := specs.get(step.get("parent") or step["name"])) is not None:
+                step["kind"] = own.kind
+                if own.for_each is not None and "parent" not in step:
+                    step["for_each"] = True  # one with no items says why it was skipped
         return data
 
     def health(self) -> dict[str, Any]:

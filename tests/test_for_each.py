@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from jupyter_orch.catalog import Catalog
 from jupyter_orch.errors import SpecError
 from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunRecord, RunStatus, StepStatus
@@ -236,6 +237,9 @@ def test_an_empty_list_skips_the_step_and_too_many_items_fail_it_saying_so(
     assert empty.status is RunStatus.SUCCEEDED
     assert steps(empty)["each"].status is StepStatus.SKIPPED
     assert [s.name for s in empty.steps] == ["ids", "each"]
+    # The run's answer says it is a for-each step, so the lab says why it was skipped
+    answered = Catalog(orch, tmp_path).run(empty.id)["steps"]
+    assert [(s["name"], s.get("for_each")) for s in answered] == [("ids", None), ("each", True)]
 
     many = run_pipeline(orch, pipeline, {"n": 1001})
     assert many.status is RunStatus.FAILED

@@ -269,6 +269,11 @@ RUNS = {
             },
             "item_index": {"type": "integer", "minimum": 0, "description": "the item's index"},
             "item": {"description": "the item (`{{ item }}` in its templates)"},
+            "for_each": {
+                "const": True,
+                "description": "a for-each step, run once per item (in a single run's answer; "
+                "`skipped` when its list was empty)",
+            },
         },
         optional=(
             "reused_from",
@@ -278,6 +283,7 @@ RUNS = {
             "parent",
             "item_index",
             "item",
+            "for_each",
         ),
     ),
     "Run": obj(

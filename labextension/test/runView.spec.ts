@@ -240,7 +240,12 @@ describe('stepNote', () => {
       'Waiting for a, b'
     );
     expect(stepNote(step('r', 'upstream_failed'))).toMatch(/did not succeed/);
-    expect(stepNote(step('r', 'skipped'))).toMatch(/Skipped/);
+    expect(stepNote(step('r', 'skipped'))).toBe(
+      'Skipped: its condition was not met'
+    );
+    expect(stepNote({ ...step('r', 'skipped'), for_each: true })).toBe(
+      'Skipped: its for_each list had no items'
+    );
     expect(stepNote(step('r', 'cancelled'))).toBe(
       'Cancelled before it started'
     );

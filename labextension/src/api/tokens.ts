@@ -252,6 +252,8 @@ export interface IStepRun {
   /** What the step runs, from the version the run ran (GET /orch/runs/{id} only; an item's is
    * its step's). */
   kind?: StepKind;
+  /** A for-each step (GET /orch/runs/{id} only): `skipped` when its list had no items. */
+  for_each?: true;
 }
 
 /** A running notebook step's progress: code cell `cell` of `cells`, since `started_at`. */

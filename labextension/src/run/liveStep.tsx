@@ -62,11 +62,13 @@ export function RetryWait(props: {
         'fail-now',
         trans.__('Fail now'),
         trans.__('Fail now…'),
-        trans.__(
-          step.parent
-            ? 'Make no more attempts: the item ends failed with its last error'
-            : 'Make no more attempts: the step ends failed with its last error'
-        )
+        step.parent
+          ? trans.__(
+              'Make no more attempts: the item ends failed with its last error'
+            )
+          : trans.__(
+              'Make no more attempts: the step ends failed with its last error'
+            )
       )}
     </div>
   );

@@ -203,7 +203,9 @@ export function stepNote(step: IStepRun): string | null {
         ? trans.__('Waiting for %1', step.needs.join(', '))
         : trans.__('Waiting to start');
     case 'skipped':
-      return trans.__('Skipped: its condition was not met');
+      return step.for_each
+        ? trans.__('Skipped: its for_each list had no items')
+        : trans.__('Skipped: its condition was not met');
     case 'upstream_failed':
       return trans.__('Not run: a step it needs did not succeed');
     case 'cancelled':
