@@ -171,6 +171,39 @@ def test_archiving_the_pipeline_cancels_its_running_backfills(orch: Orchestrator
     assert store.get_backfill(running.id).status is BackfillStatus.CANCELLED
 
 
+def test_runs_retention_deleted_still_count_so_a_deleted_failure_still_fails_it(
+    orch: Orchestrator,
+) -> None:
+    """Retention may delete a long backfill's first runs before its last one ends: the failed
+    one among them must still make it ``failed`` (it read ``succeeded``), and its counts stay
+    whole (``left`` had counted the deleted runs as not ended)."""
+    store = orch.store
+    backfill = start(orch, "2024-09-01", "2024-09-03")
+    outcomes = [RunStatus.FAILED, RunStatus.SUCCEEDED, RunStatus.SUCCEEDED]
+    ran = []
+    for status in outcomes:
+        (run_id,) = feed_backfills(store, orch.runs_dir)
+        end_run(orch, run_id, status)
+        ran.append(run_id)
+        if len(ran) == 2:
+            assert store.delete_runs(ran) == ran  # retention, while the last one is to come
+            midway = store.get_backfill(backfill.id).counts()
+            assert (midway["failed"], midway["succeeded"], midway["left"]) == (1, 1, 1)
+    feed_backfills(store, orch.runs_dir)
+    record = store.get_backfill(backfill.id)
+    assert record.status is BackfillStatus.FAILED
+    assert record.counts() == {
+        "total": 3,
+        "succeeded": 2,
+        "failed": 1,
+        "cancelled": 0,
+        "running": 0,
+        "queued": 0,
+        "left": 0,
+    }
+    assert [r.id for r in store.list_runs(pipeline="etl", limit=10)] == [ran[2]]
+
+
 def test_a_backfill_of_only_succeeded_slots_has_nothing_to_do_and_succeeds(
     orch: Orchestrator,
 ) -> None:

@@ -9,7 +9,8 @@ once its last run has ended.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -140,7 +141,7 @@ class BackfillsMixin(StoreSessions):
             )
             if row is None or row.status != _RUNNING or row.cursor < len(row.slots):
                 return None
-            counts = _counts(session, [backfill_id]).get(backfill_id, {})
+            counts = _counts(session, [row])[backfill_id]
             if any(counts.get(status) for status in _ACTIVE):
                 return None
             if any(counts.get(s) for s in (RunStatus.FAILED.value, RunStatus.TIMED_OUT.value)):
@@ -176,18 +177,36 @@ class BackfillsMixin(StoreSessions):
             )
 
 
-def _counts(session: Session, ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    counts: dict[str, dict[str, int]] = {}
-    if not ids:
+def _counts(session: Session, rows: Sequence[BackfillRow]) -> dict[str, dict[str, int]]:
+    """By backfill, its runs by status: those in the store and those retention deleted (its
+    ``pruned`` tally), so that a deleted failed run still makes the backfill ``failed``."""
+    counts = {row.id: dict(row.pruned or {}) for row in rows}
+    if not rows:
         return counts
-    rows = session.execute(
+    found = session.execute(
         select(RunRow.backfill_id, RunRow.status, func.count())
-        .where(RunRow.backfill_id.in_(list(ids)))
+        .where(RunRow.backfill_id.in_(list(counts)))
         .group_by(RunRow.backfill_id, RunRow.status)
     )
-    for backfill_id, status, count in rows:
-        counts.setdefault(str(backfill_id), {})[status] = int(count)
+    for backfill_id, status, count in found:
+        tally = counts[str(backfill_id)]
+        tally[status] = tally.get(status, 0) + int(count)
     return counts
+
+
+def tally_pruned(session: Session, runs: Iterable[tuple[str | None, str]]) -> None:
+    """Add the runs (backfill id, status) about to be deleted to their backfills' ``pruned``
+    tallies: in the deleting transaction, under each backfill's row lock."""
+    by_backfill: dict[str, Counter[str]] = {}
+    for backfill_id, status in runs:
+        if backfill_id is not None:
+            by_backfill.setdefault(backfill_id, Counter())[status] += 1
+    for backfill_id, tally in sorted(by_backfill.items()):
+        row = session.scalar(
+            select(BackfillRow).where(BackfillRow.id == backfill_id).with_for_update()
+        )
+        if row is not None:
+            row.pruned = dict(Counter(row.pruned or {}) + tally)
 
 
 def _records(session: Session, query: Select[Any]) -> list[BackfillRecord]:
@@ -201,7 +220,7 @@ def _records(session: Session, query: Select[Any]) -> list[BackfillRecord]:
             )
         ).all()
     )
-    counts = _counts(session, [row.id for row in rows])
+    counts = _counts(session, rows)
     return [
         BackfillRecord(
             id=row.id,
@@ -224,7 +243,7 @@ def _records(session: Session, query: Select[Any]) -> list[BackfillRecord]:
             cursor=row.cursor,
             created_at=row.created_at,
             ended_at=row.ended_at,
-            runs=counts.get(row.id, {}),
+            runs=counts[row.id],
         )
         for row in rows
     ]

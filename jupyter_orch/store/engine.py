@@ -12,7 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: The newest alembic revision; a test keeps it equal to the migrations' head, so opening a
 #: current store costs one query instead of importing alembic.
-HEAD_REVISION = "0020"
+HEAD_REVISION = "0021"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 #: Execution option of the store's read-only sessions (``Store._reads``).
 READ_ONLY = "jupyter_orch_read_only"

@@ -12,6 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from ..errors import NotFoundError
 from ..records import ACTIVE_RUN_STATUSES
+from .backfills import tally_pruned
 from .sessions import StoreSessions, of_trigger, pipeline_id_of
 from .tables import PipelineRow, PrunedFolderRow, RunRow, ScheduleTickRow
 from .types import utcnow
@@ -91,7 +92,9 @@ class RetentionMixin(StoreSessions):
             return []
         with self._sessions.begin() as session:
             gone = session.execute(
-                select(RunRow.id, RunRow.run_dir, PipelineRow.name)
+                select(
+                    RunRow.id, RunRow.run_dir, PipelineRow.name, RunRow.backfill_id, RunRow.status
+                )
                 .join(PipelineRow, PipelineRow.id == RunRow.pipeline_id)
                 .where(
                     RunRow.id.in_(list(run_ids)),
@@ -99,13 +102,14 @@ class RetentionMixin(StoreSessions):
                     RunRow.pinned.is_(False),
                 )
             ).all()
-            ids = [run_id for run_id, _, _ in gone]
+            ids = [run_id for run_id, *_ in gone]
             if ids:
                 now = utcnow()
                 session.add_all(
                     PrunedFolderRow(run_id=i, pipeline=name, run_dir=folder, deleted_at=now)
-                    for i, folder, name in gone
+                    for i, folder, name, _, _ in gone
                 )
+                tally_pruned(session, [(backfill_id, status) for *_, backfill_id, status in gone])
                 session.execute(delete(ScheduleTickRow).where(ScheduleTickRow.run_id.in_(ids)))
                 session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
         return ids

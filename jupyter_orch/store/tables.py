@@ -184,6 +184,8 @@ class BackfillRow(Base):
     created_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: Its runs retention deleted, by status (``{"failed": 1}``): they still count.
+    pruned: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
 
 
 class StepRunRow(Base):
