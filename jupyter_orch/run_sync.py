@@ -11,6 +11,7 @@ from collections.abc import Callable
 from .masking import mask_text, masked_logger
 from .records import RunStatus, describe_exception
 from .run_folders import RemoteFolder
+from .run_staging import StagingLease, prune_now_and_then
 from .runlog import RunLog
 
 log = masked_logger(__name__)
@@ -22,6 +23,21 @@ class FolderSync:
         self.log = run_log
         #: One copy at a time: steps ending together would otherwise copy the same files twice.
         self._copying = asyncio.Lock()
+        self._lease: StagingLease | None = None
+
+    async def hold(self) -> None:
+        """Lease the staging folder for the run (``run_staging``): no prune deletes it until
+        ``release``."""
+        if self.remote is not None and self._lease is None:
+            self._lease = await asyncio.to_thread(StagingLease, self.remote.local)
+
+    async def release(self) -> None:
+        """The run is over here: its staging folder is pruned once unused for a while (and
+        others unused as long, now and then)."""
+        if self._lease is not None:
+            lease, self._lease = self._lease, None
+            lease.release()
+            await asyncio.to_thread(prune_now_and_then)
 
     async def exchange(self) -> None:
         """Pull what a worker elsewhere wrote, then push what was written here; a failure is a

@@ -128,6 +128,7 @@ class RunCoordinator(StepAttempts):
         # Everything that awaits is inside the try: a cancel that comes while the run is still
         # starting is recorded like any other
         try:
+            await self.folder.hold()
             await asyncio.to_thread(self.artifacts_dir.mkdir, parents=True, exist_ok=True)
             if self.versions is not None:
                 self.sources = await self._db(materialise, self.versions, self.run)
@@ -214,6 +215,7 @@ class RunCoordinator(StepAttempts):
                 faulted = name in self.faulted
                 self.state[name] = StepStatus.FAILED if faulted else StepStatus.CANCELLED
         outcome, error = await self.folder.settle(outcome, error)
+        await self.folder.release()
         outcome, error, line = run_verdict(self.order, self.state, outcome, error)
         self.log.info(line)
         flusher.cancel()

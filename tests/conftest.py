@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from jupyter_orch.executors.local import LocalExecutor
 from jupyter_orch.pipelines.loader import load_pipeline
 from jupyter_orch.records import RunRecord
+from jupyter_orch.run_folders import STAGING_ENV
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
@@ -26,6 +27,14 @@ pytest_plugins = ("pytest_jupyter.jupyter_server", "tests.orch_server")
 @pytest.fixture
 def scheduler_enabled() -> bool:
     return True
+
+
+@pytest.fixture
+def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's root of staging folders (remote run folders' local copies)."""
+    folder = tmp_path / "staging"
+    monkeypatch.setenv(STAGING_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture

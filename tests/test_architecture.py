@@ -43,6 +43,7 @@ LAYERS: list[tuple[str, ...]] = [
         "pipelines",
         "scheduling.schedules",
         "run_folders",
+        "run_staging",
     ),
     (
         "store",

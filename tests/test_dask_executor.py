@@ -273,7 +273,8 @@ def test_a_step_gets_the_workers_environment_and_its_granted_secrets(
 def test_a_worker_pulls_a_remote_run_folder_before_the_attempt_and_pushes_what_it_wrote(
     cluster: Any, tmp_path: Path
 ) -> None:
-    """As a worker on a machine that never held the run: its staging folder starts empty."""
+    """As a worker on a machine that never held the run: its staging folder starts empty. The
+    worker leases it (``run_staging``) from its pull to its push."""
     there = tmp_path / "bucket" / "pipe" / "R1"
     (there / "artifacts").mkdir(parents=True)
     (there / "artifacts" / "upstream.txt").write_text("written on another machine")
@@ -283,7 +284,9 @@ def test_a_worker_pulls_a_remote_run_folder_before_the_attempt_and_pushes_what_i
         "artifacts = pathlib.Path(folder) / 'artifacts'\n"
         "text = (artifacts / 'upstream.txt').read_text()\n"
         "(artifacts / 'downstream.txt').write_text(text.upper())\n"
-        "jupyter_orch.record('text', text)"
+        "jupyter_orch.record('text', text)\n"
+        "from jupyter_orch.run_staging import _lease_file\n"
+        "jupyter_orch.record('leased', _lease_file(folder).is_file())"
     )
     write_notebook(tmp_path / "use.ipynb", "folder = ''", use)
     task = NotebookTask(
@@ -307,6 +310,7 @@ def test_a_worker_pulls_a_remote_run_folder_before_the_attempt_and_pushes_what_i
     result = asyncio.run(attempt())
     assert result.status == "succeeded", result.error
     assert result.outputs["text"] == "written on another machine"
+    assert result.outputs["leased"] is True  # no prune deletes the folder while it is used
     assert (there / "artifacts" / "downstream.txt").read_text() == "WRITTEN ON ANOTHER MACHINE"
     assert (there / "use.ipynb").is_file()  # the output notebook, pushed by the worker
 

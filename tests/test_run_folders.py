@@ -14,7 +14,6 @@ from jupyter_orch.config import runs_path
 from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.retention import folder_size
 from jupyter_orch.run_folders import (
-    STAGING_ENV,
     RemoteFolder,
     RemoteRuns,
     is_remote,
@@ -25,13 +24,6 @@ from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
-
-
-@pytest.fixture
-def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "staging"
-    monkeypatch.setenv(STAGING_ENV, str(folder))
-    return folder
 
 
 def test_urls_are_remote_and_map_to_a_staging_folder_that_nothing_climbs_out_of(

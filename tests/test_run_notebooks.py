@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 
-from jupyter_orch.run_folders import STAGING_ENV
-
 from .conftest import write_notebook
 from .orch_server import call, poll_run
 
@@ -39,12 +37,6 @@ def runs_kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def shared_runs(tmp_path: Path) -> Path:
     return tmp_path / "shared-runs"
-
-
-@pytest.fixture
-def staging(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv(STAGING_ENV, str(tmp_path / "staging"))
-    return tmp_path / "staging"
 
 
 @pytest.fixture

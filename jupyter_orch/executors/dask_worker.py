@@ -114,15 +114,21 @@ def run_attempt(task: Task, topic: str, idle_ttl: float) -> TaskResult:
     Variable(worker_name).set(worker.address)
     claimed.set()
     runtime = _get_runtime(max(worker.state.nthreads, 1), idle_ttl)
-    if task.remote is not None:  # a remote run folder: what the steps before wrote elsewhere
+    if task.remote is None:
+        return _attempt(runtime, worker, task, topic)
+    from ..run_staging import StagingLease, prune_now_and_then
+
+    with StagingLease(task.remote.local):  # no prune deletes the staging folder meanwhile
+        # A remote run folder: what the steps before wrote elsewhere, then what this attempt
+        # wrote, for the steps after it
         problem = _sync(task.remote.pull, "from")
         if problem is not None:
             return TaskResult(status="failed", error=problem)
-    result = _attempt(runtime, worker, task, topic)
-    if task.remote is not None:  # and what this attempt wrote, for the steps after it
+        result = _attempt(runtime, worker, task, topic)
         problem = _sync(task.remote.push, "to")
-        if problem is not None:
-            return dataclasses.replace(result, status="failed", error=problem)
+    prune_now_and_then()  # staging folders of runs long over here
+    if problem is not None:
+        return dataclasses.replace(result, status="failed", error=problem)
     return result
 
 
