@@ -204,5 +204,10 @@ def _differs(
         return False
     if there is None or here[0] != there[0]:
         return True
-    newer = here[1] is not None and there[1] is not None and here[1] > there[1] + 1e-3
-    return by_time and newer
+    if not by_time or here[1] is None or there[1] is None:
+        return False
+    # An object store's time is the upload's, in whole seconds (S3's LastModified): a file
+    # written in the second it was uploaded is not newer than its copy (rsync's
+    # --modify-window, for the same reason); without it each push sent such files again
+    grain = 1.0 if float(there[1]).is_integer() else 1e-3
+    return here[1] > there[1] + grain
