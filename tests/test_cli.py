@@ -144,6 +144,14 @@ def test_run_json_show_logs_runs_and_rerun_from_failed(tmp_path: Path) -> None:
     )
     assert "(127 -> 98 records)" in rerun.stderr
 
+    # Piped, a table keeps whole words (Rich had squeezed it into 80 columns: "cli-…", "succ…")
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    listed = subprocess.run(
+        command(tmp_path, "runs"), capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    [row] = [line for line in listed.stdout.splitlines() if repaired["id"] in line]
+    assert "cli-demo #2" in row and "succeeded" in row and "rerun" in row, listed.stdout
+
 
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -33,8 +33,20 @@ STATUS_STYLE = {
     "sent": "green",
 }
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+#: The width of tables printed to a pipe or a file (with no ``COLUMNS``): wide enough that they
+#: keep whole words, as ``docker ps`` does, rather than the 80 columns Rich assumes.
+PIPE_WIDTH = 240
+
+
+def _width(stream: Any) -> int | None:
+    """None (Rich asks the terminal) for a terminal or when ``COLUMNS`` says; else PIPE_WIDTH."""
+    if os.environ.get("COLUMNS") or (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return PIPE_WIDTH
+
+
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
 
 
 def styled(status: str) -> str:
