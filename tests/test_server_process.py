@@ -101,8 +101,16 @@ class Server:
             return False
 
     def listening(self) -> bool:
-        with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", self.port)) == 0
+        """Whether this server listens on its port: not merely whether the port answers, which
+        another process given the same free port between two starts (a kernel's socket) would
+        (stop 32's CI sent SIGTERM to a server still starting, before its handler, so)."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        try:
+            sockets = psutil.Process(self.process.pid).net_connections(kind="tcp")
+        except psutil.Error:
+            return False
+        return any(s.status == psutil.CONN_LISTEN and s.laddr.port == self.port for s in sockets)
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
