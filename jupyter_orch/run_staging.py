@@ -87,18 +87,26 @@ class StagingLease:
         self.local = os.path.abspath(local)
         fd = _locked(_lease_file(self.local), fcntl.LOCK_SH)
         assert fd is not None  # a blocking lock waits for one
+        try:
+            os.pwrite(fd, self.local.encode(), 0)  # every holder writes the same bytes
+            os.utime(fd)
+        except BaseException:
+            os.close(fd)
+            raise
         self._fd: int | None = fd
-        os.pwrite(fd, self.local.encode(), 0)  # every holder writes the same bytes
-        os.utime(fd)
 
     def release(self) -> None:
+        """Mark the folder used now and let go; never raises (a run's end must not fail on a
+        cache's bookkeeping: at worst the folder is pruned a TTL early or late)."""
         if self._fd is None:
             return
+        fd, self._fd = self._fd, None
         try:
-            os.utime(self._fd)  # its last use
+            os.utime(fd)  # its last use
+        except OSError as exc:
+            log.warning("marking the staging folder %s used failed: %s", self.local, exc)
         finally:
-            os.close(self._fd)
-            self._fd = None
+            os.close(fd)
 
     def __enter__(self) -> StagingLease:
         return self

@@ -215,12 +215,12 @@ class RunCoordinator(StepAttempts):
                 faulted = name in self.faulted
                 self.state[name] = StepStatus.FAILED if faulted else StepStatus.CANCELLED
         outcome, error = await self.folder.settle(outcome, error)
-        await self.folder.release()
         outcome, error, line = run_verdict(self.order, self.state, outcome, error)
         self.log.info(line)
         flusher.cancel()
         self.run = await self.writer.settle(self.log, outcome, error, dict(self.state), self.fault)
         self.writer.close()
+        await self.folder.release()  # once the run is recorded as ended: nothing here can undo it
 
     def _templates(self) -> dict[str, Any]:
         return template_context(

@@ -16,6 +16,7 @@ from jupyter_orch.executors.base import NotebookTask
 from jupyter_orch.inputs.yaml_load import load_yaml
 from jupyter_orch.pipelines.loader import LoadedPipeline, plain
 from jupyter_orch.records import AttemptStatus, RunStatus, StepStatus
+from jupyter_orch.run_folders import RemoteFolder
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.spec import PipelineSpec
 from jupyter_orch.store.repository import Store
@@ -216,3 +217,41 @@ def meet_a_peer(folder: Path, timeout: float = 20.0) -> str:
         f"while len(os.listdir({where!r})) < 2 and time.time() < until:\n"
         "    time.sleep(0.05)\n"
     )
+
+
+#: A run on a remote ``runs_dir``: ``make`` writes an artifact, ``check`` fails, and the failure's
+#: message goes to the outbox (written into the run's folder after the run).
+REMOTE_PIPELINE = """
+name: remote
+defaults: {retries: 0}
+notify: {on_failure: [outbox]}
+steps:
+  - {name: make, notebook: make.ipynb}
+  - {name: check, notebook: check.ipynb, needs: [make]}
+"""
+
+
+def write_remote_steps(folder: Path) -> Path:
+    """REMOTE_PIPELINE and its notebooks in ``folder``; the pipeline file."""
+    write_notebook(
+        folder / "make.ipynb",
+        None,
+        "import os\nopen(os.environ['JUPYTER_ORCH_RUN_DIR'] + '/totals.csv', 'w').write('t\\n9\\n')",
+    )
+    write_notebook(folder / "check.ipynb", None, "raise ValueError('totals are off')")
+    return write_pipeline(folder, REMOTE_PIPELINE)
+
+
+def two_machines_in_step(url: str, folder: Path) -> tuple[RemoteFolder, RemoteFolder]:
+    """Machine a (``folder/machine-a``) writes two files and pushes them, machine b pulls them,
+    and nothing then copies back and forth; the two machines' views of ``url``."""
+    here = RemoteFolder(url, str(folder / "machine-a"))
+    there = RemoteFolder(url, str(folder / "machine-b"))
+    (folder / "machine-a" / "artifacts").mkdir(parents=True)
+    (folder / "machine-a" / "artifacts" / "a.csv").write_text("x\n1\n")
+    (folder / "machine-a" / "load.ipynb").write_text("{}")
+    assert here.push() == 2 and here.push() == 0
+    assert there.pull() == 2
+    assert (folder / "machine-b" / "artifacts" / "a.csv").read_text() == "x\n1\n"
+    assert there.push() == 0 and there.pull() == 0 and here.pull() == 0  # nothing bounces
+    return here, there

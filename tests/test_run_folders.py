@@ -24,6 +24,7 @@ from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
 from .conftest import run_pipeline, write_notebook, write_pipeline
+from .helpers import two_machines_in_step, write_remote_steps
 
 
 def test_urls_are_remote_and_map_to_a_staging_folder_that_nothing_climbs_out_of(
@@ -42,15 +43,7 @@ def test_two_machines_share_a_folder_through_its_url_without_copying_back_and_fo
     tmp_path: Path,
 ) -> None:
     url = (tmp_path / "bucket" / "p" / "R1").as_uri()
-    here = RemoteFolder(url, str(tmp_path / "machine-a"))
-    there = RemoteFolder(url, str(tmp_path / "machine-b"))
-    (tmp_path / "machine-a" / "artifacts").mkdir(parents=True)
-    (tmp_path / "machine-a" / "artifacts" / "a.csv").write_text("x\n1\n")
-    (tmp_path / "machine-a" / "load.ipynb").write_text("{}")
-    assert here.push() == 2 and here.push() == 0
-    assert there.pull() == 2
-    assert (tmp_path / "machine-b" / "artifacts" / "a.csv").read_text() == "x\n1\n"
-    assert there.push() == 0 and there.pull() == 0 and here.pull() == 0  # nothing bounces
+    here, there = two_machines_in_step(url, tmp_path)
     # A retry rewrites the file: the new one reaches the other machine
     (tmp_path / "machine-a" / "artifacts" / "a.csv").write_text("x\n1\n2\n")
     assert here.push() == 1 and there.pull() == 1
@@ -84,35 +77,15 @@ def test_two_machines_share_a_folder_through_its_url_without_copying_back_and_fo
     assert not (tmp_path / "bucket" / "p" / "R1").exists()
 
 
-PIPELINE = """
-name: remote
-defaults: {retries: 0}
-notify: {on_failure: [outbox]}
-steps:
-  - {name: make, notebook: make.ipynb}
-  - {name: check, notebook: check.ipynb, needs: [make]}
-"""
-
-
 @pytest.fixture
 def remote_orch(tmp_path: Path, store: Store, staging: Path) -> Orchestrator:
     return Orchestrator(store, RemoteRuns((tmp_path / "bucket").as_uri()))
 
 
-def write_steps(folder: Path) -> Path:
-    write_notebook(
-        folder / "make.ipynb",
-        None,
-        "import os\nopen(os.environ['JUPYTER_ORCH_RUN_DIR'] + '/totals.csv', 'w').write('t\\n9\\n')",
-    )
-    write_notebook(folder / "check.ipynb", None, "raise ValueError('totals are off')")
-    return write_pipeline(folder, PIPELINE)
-
-
 def test_a_run_keeps_its_notebooks_and_artifacts_at_the_url(
     tmp_path: Path, remote_orch: Orchestrator, staging: Path
 ) -> None:
-    run = run_pipeline(remote_orch, write_steps(tmp_path / "project"), workers=1)
+    run = run_pipeline(remote_orch, write_remote_steps(tmp_path / "project"), workers=1)
     assert run.status is RunStatus.FAILED and run.step("check").status is StepStatus.FAILED
     assert run.run_dir == f"{(tmp_path / 'bucket').as_uri()}/remote/{run.id}"
     there = tmp_path / "bucket" / "remote" / run.id

@@ -18,12 +18,13 @@ from moto.server import ThreadedMotoServer
 
 from jupyter_orch.records import RunStatus, StepStatus
 from jupyter_orch.retention import folder_size
-from jupyter_orch.run_folders import RemoteFolder, RemoteRuns, local_folder, remove_folder
+from jupyter_orch.run_folders import RemoteRuns, local_folder, remove_folder
 from jupyter_orch.run_notebooks import RunNotebooks
 from jupyter_orch.service import Orchestrator
 from jupyter_orch.store.repository import Store
 
-from .conftest import run_pipeline, write_notebook, write_pipeline
+from .conftest import run_pipeline
+from .helpers import two_machines_in_step, write_remote_steps
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +61,7 @@ def test_two_machines_share_a_folder_in_a_bucket_without_copying_back_and_forth(
     tmp_path: Path, bucket: str
 ) -> None:
     url = f"s3://{bucket}/p/R1"
-    here = RemoteFolder(url, str(tmp_path / "machine-a"))
-    there = RemoteFolder(url, str(tmp_path / "machine-b"))
-    (tmp_path / "machine-a" / "artifacts").mkdir(parents=True)
-    (tmp_path / "machine-a" / "artifacts" / "a.csv").write_text("x\n1\n")
-    (tmp_path / "machine-a" / "load.ipynb").write_text("{}")
-    assert here.push() == 2 and here.push() == 0
-    assert there.pull() == 2
-    assert (tmp_path / "machine-b" / "artifacts" / "a.csv").read_text() == "x\n1\n"
-    assert there.push() == 0 and there.pull() == 0 and here.pull() == 0  # nothing bounces
+    here, there = two_machines_in_step(url, tmp_path)
     # A worker writes a new file: the other machine's next pull sees it (no stale listing)
     (tmp_path / "machine-b" / "artifacts" / "b.csv").write_text("y\n")
     assert there.push() == 1 and here.pull() == 1
@@ -85,28 +78,11 @@ def test_two_machines_share_a_folder_in_a_bucket_without_copying_back_and_forth(
     assert s3().find(f"{bucket}/p/R1") == []
 
 
-PIPELINE = """
-name: remote
-defaults: {retries: 0}
-notify: {on_failure: [outbox]}
-steps:
-  - {name: make, notebook: make.ipynb}
-  - {name: check, notebook: check.ipynb, needs: [make]}
-"""
-
-
 def test_a_run_keeps_its_notebooks_and_artifacts_in_the_bucket(
     tmp_path: Path, store: Store, staging: Path, bucket: str
 ) -> None:
     orch = Orchestrator(store, RemoteRuns(f"s3://{bucket}/orch-runs"))
-    folder = tmp_path / "project"
-    write_notebook(
-        folder / "make.ipynb",
-        None,
-        "import os\nopen(os.environ['JUPYTER_ORCH_RUN_DIR'] + '/totals.csv', 'w').write('t\\n9\\n')",
-    )
-    write_notebook(folder / "check.ipynb", None, "raise ValueError('totals are off')")
-    run = run_pipeline(orch, write_pipeline(folder, PIPELINE), workers=1)
+    run = run_pipeline(orch, write_remote_steps(tmp_path / "project"), workers=1)
     assert run.status is RunStatus.FAILED and run.step("check").status is StepStatus.FAILED
     assert run.run_dir == f"s3://{bucket}/orch-runs/remote/{run.id}"
     there = f"{bucket}/orch-runs/remote/{run.id}"

@@ -4,6 +4,7 @@ holds one, even when a prune and a new lease meet. Real files and ``flock``, no 
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import threading
@@ -67,7 +68,7 @@ def test_a_lease_taken_while_a_prune_deletes_its_folder_holds_the_new_lease(
     folder = staged(staging, "raced")
     StagingLease(str(folder)).release()
     path = _lease_file(str(folder))
-    pruning = _locked(path, 2)  # LOCK_EX, as prune_staging holds it
+    pruning = _locked(path, fcntl.LOCK_EX)  # as prune_staging holds it
     assert pruning is not None
     got: list[StagingLease] = []
     waiting = threading.Thread(target=lambda: got.append(StagingLease(str(folder))))

@@ -200,3 +200,26 @@ class Gestures:
         self.page.mouse.move(x + 12, y + 6, steps=4)
         self.page.mouse.move(end["x"] + end["width"] * to_x, end["y"] + end["height"] / 2, steps=20)
         self.page.mouse.up()
+
+
+#: A card's retry wait with a retry_delay of 1 h: "Retrying in 59 min 58 s".
+COUNTDOWN = r"Retrying in (1 h 00 min|59 min \d\d s)"
+
+
+def retry_now_then_fail_now(lab: Lab, detail: Locator, card: Locator, step: str) -> None:
+    """On ``card``, a step (or item) waiting for attempt 2 of 3 an hour away: Retry now makes
+    attempt 2, which fails and waits for attempt 3; Fail now, confirmed, gives that up and the
+    run ends failed with no wait left."""
+    waiting = card.locator(".jp-OrchRunDetail-retry")
+    card.get_by_role("button", name="Retry now", exact=True).click()
+    attempt = card.locator('[data-attempt="2"]')
+    expect(attempt).to_have_attribute("data-status", "failed", timeout=8_000)
+    expect(waiting).to_have_text(re.compile(rf"^{COUNTDOWN} \(attempt 3 of 3\)$"))
+
+    card.get_by_role("button", name="Fail now", exact=True).click()
+    box = dialog(lab)
+    expect(box.locator(".jp-Dialog-header")).to_have_text(f"Fail {step} now?")
+    box.get_by_role("button", name="Fail now", exact=True).click()
+    expect(box).to_have_count(0)
+    expect(status_badge(detail)).to_have_attribute("data-status", "failed", timeout=10_000)
+    expect(waiting).to_have_count(0)

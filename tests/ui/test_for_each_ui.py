@@ -20,14 +20,14 @@ import pytest
 from ..conftest import write_notebook
 from .conftest import Lab, LabServer
 from .lab_helpers import (
+    COUNTDOWN,
     dag_step,
-    dialog,
     expect,
     main_area,
     open_panel,
     panel,
+    retry_now_then_fail_now,
     run_from_panel,
-    status_badge,
     wait_run,
 )
 
@@ -185,22 +185,11 @@ def test_retry_now_then_fail_now_end_an_items_wait_for_its_retry(
     run_id, detail = run_from_panel(lab, name, {})
     item = card(detail, "report[1]")
     waiting = item.locator(".jp-OrchRunDetail-retry")
-    expect(waiting).to_have_text(re.compile(r"\(attempt 2 of 3\)$"), timeout=30_000)
+    expect(waiting).to_have_text(re.compile(rf"^{COUNTDOWN} \(attempt 2 of 3\)$"), timeout=30_000)
     expect(card(detail, "report[0]")).to_have_attribute("data-status", "succeeded")
     expect(card(detail, "report[0]").get_by_role("button", name="Retry now")).to_have_count(0)
 
-    item.get_by_role("button", name="Retry now", exact=True).click()
-    attempt = item.locator('[data-attempt="2"]')
-    expect(attempt).to_have_attribute("data-status", "failed", timeout=8_000)
-    expect(waiting).to_have_text(re.compile(r"\(attempt 3 of 3\)$"))
-
-    item.get_by_role("button", name="Fail now", exact=True).click()
-    box = dialog(lab)
-    expect(box.locator(".jp-Dialog-header")).to_have_text("Fail report[1] now?")
-    box.get_by_role("button", name="Fail now", exact=True).click()
-    expect(box).to_have_count(0)
-    expect(status_badge(detail)).to_have_attribute("data-status", "failed", timeout=10_000)
-    expect(waiting).to_have_count(0)
+    retry_now_then_fail_now(lab, detail, item, "report[1]")
     run = wait_run(lab.server, run_id, 10)
     assert [(s["name"], s["status"], len(s["attempts"])) for s in run["steps"]] == [
         ("report", "failed", 0),

@@ -15,7 +15,16 @@ import nbformat
 import pytest
 
 from .conftest import Lab, LabServer
-from .lab_helpers import dialog, expect, open_panel, panel, run_from_panel, status_badge, wait_run
+from .lab_helpers import (
+    COUNTDOWN,
+    expect,
+    open_panel,
+    panel,
+    retry_now_then_fail_now,
+    run_from_panel,
+    status_badge,
+    wait_run,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.ui]
 
@@ -124,23 +133,11 @@ def test_retry_now_then_fail_now_end_a_steps_wait_for_its_retry(lab: Lab, flaky:
     run_id, detail = run_from_panel(lab, flaky, {})
     card = detail.get_by_role("region", name="Step shaky", exact=True)
     waiting = card.locator(".jp-OrchRunDetail-retry")
-    countdown = r"Retrying in (1 h 00 min|59 min \d\d s)"
-    expect(waiting).to_have_text(re.compile(rf"^{countdown} \(attempt 2 of 3\)$"), timeout=20_000)
+    expect(waiting).to_have_text(re.compile(rf"^{COUNTDOWN} \(attempt 2 of 3\)$"), timeout=20_000)
     row = panel(lab).locator(f'[data-run-id="{run_id}"]')
     expect(row.locator(".jp-OrchRun-progress")).to_have_text(re.compile(r"^retrying in "))
 
-    card.get_by_role("button", name="Retry now", exact=True).click()
-    attempt = card.locator('[data-attempt="2"]')
-    expect(attempt).to_have_attribute("data-status", "failed", timeout=8_000)
-    expect(waiting).to_have_text(re.compile(rf"^{countdown} \(attempt 3 of 3\)$"))
-
-    card.get_by_role("button", name="Fail now", exact=True).click()
-    box = dialog(lab)
-    expect(box.locator(".jp-Dialog-header")).to_have_text("Fail shaky now?")
-    box.get_by_role("button", name="Fail now", exact=True).click()
-    expect(box).to_have_count(0)
-    expect(status_badge(detail)).to_have_attribute("data-status", "failed", timeout=10_000)
-    expect(waiting).to_have_count(0)
+    retry_now_then_fail_now(lab, detail, card, "shaky")
     run = wait_run(lab.server, run_id, 10)
     assert run["status"] == "failed"
     [step] = run["steps"]
